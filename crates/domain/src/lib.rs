@@ -1,0 +1,14 @@
+//! OP_CMS business rules. Pure: no IO, no async, no clock. Everything that
+//! decides money, permissions or validity lives here once and is used by the
+//! API, the importers and the jobs alike.
+
+#![deny(clippy::float_arithmetic)]
+
+pub mod access;
+pub mod account;
+pub mod money;
+pub mod validation;
+
+pub use access::{DataScope, Permission, Role};
+pub use money::Fixed4;
+pub use validation::{FieldError, FieldErrors};

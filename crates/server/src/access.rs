@@ -1,0 +1,112 @@
+//! The one access mechanism every route uses: who is calling (from the Bearer
+//! token, checked against the database on every request so a disabled user
+//! or a changed password takes effect at once), what their role permits, and
+//! which customers' records they may see.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use opcms_domain::{DataScope, Permission, Role};
+use sea_orm::EntityTrait;
+
+use crate::error::AppError;
+use crate::http::extract::{ClientMeta, client_meta};
+use crate::state::AppState;
+use crate::users::entity as user;
+
+/// A signed-in user who may use the API. Rejects users who still have to
+/// change their password; see [`PasswordChangePending`] for the few routes
+/// they may use.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub must_change_password: bool,
+    pub client: ClientMeta,
+}
+
+impl Principal {
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if self.role.can(permission) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
+    }
+
+    pub fn scope(&self) -> DataScope {
+        self.role.data_scope(self.user_id)
+    }
+}
+
+fn unauthorized(code: &'static str, message: &str) -> AppError {
+    AppError::Unauthorized {
+        code,
+        message: message.into(),
+    }
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, AppError> {
+    let token = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthorized("UNAUTHENTICATED", "请先登录"))?;
+    let (user_id, token_version) = state
+        .keys
+        .verify_access(token)
+        .ok_or_else(|| unauthorized("INVALID_TOKEN", "登录已过期或凭证无效，请重新登录"))?;
+    let account = user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .filter(|u| !u.is_deleted)
+        .ok_or_else(|| unauthorized("INVALID_TOKEN", "登录已过期或凭证无效，请重新登录"))?;
+    if account.status != "active" {
+        return Err(unauthorized("ACCOUNT_DISABLED", "账号已停用，请联系管理员"));
+    }
+    if account.token_version != token_version {
+        return Err(unauthorized("INVALID_TOKEN", "登录已失效，请重新登录"));
+    }
+    let role = Role::parse(&account.role)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user {} has unknown role {}", account.id, account.role)))?;
+    Ok(Principal {
+        user_id: account.id,
+        username: account.username,
+        display_name: account.display_name,
+        role,
+        must_change_password: account.must_change_password,
+        client: client_meta(parts, state.config.trust_forwarded_for),
+    })
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let principal = authenticate(parts, state).await?;
+        if principal.must_change_password {
+            return Err(AppError::Forbidden {
+                code: "PASSWORD_CHANGE_REQUIRED",
+                message: "首次登录或密码被重置后须先修改密码".into(),
+            });
+        }
+        Ok(principal)
+    }
+}
+
+/// A signed-in user who may still have to change their password: accepted
+/// only by `me`, `password` and `logout`.
+pub struct PasswordChangePending(pub Principal);
+
+impl FromRequestParts<AppState> for PasswordChangePending {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        authenticate(parts, state).await.map(PasswordChangePending)
+    }
+}

@@ -1,0 +1,201 @@
+//! The `opcms` command line (DESIGN.md §14). Exit codes: 0 ok, 2 bad usage
+//! or configuration, 1 anything else.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use opcms_domain::Role;
+
+use crate::config::{Config, ConfigError};
+use crate::error::AppError;
+use crate::{Application, db, telemetry};
+
+#[derive(Parser)]
+#[command(name = "opcms", version, about = "OP_CMS 客户信息管理与运营系统")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (migrates the database first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Print the OpenAPI document (JSON) and exit.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. Password from OPCMS_NEW_USER_PASSWORD, or prompted.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Operations,
+    Sales,
+    Management,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Operations => Role::Operations,
+            RoleArg::Sales => Role::Sales,
+            RoleArg::Management => Role::Management,
+        }
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Other(anyhow::Error),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::Usage(e.to_string())
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(error)) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), Failure> {
+    if let Command::Openapi = command {
+        let document = crate::http::openapi_document()
+            .to_pretty_json()
+            .map_err(anyhow::Error::from)?;
+        println!("{document}");
+        return Ok(());
+    }
+    let config = Config::load()?;
+    telemetry::init(&config);
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    role,
+                    display_name,
+                },
+        } => {
+            let password = new_user_password()?;
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            match crate::users::service::create_from_cli(&db, &username, role.into(), display_name.as_deref(), password)
+                .await
+            {
+                Ok(user) => {
+                    eprintln!(
+                        "created user {} (id {}, role {}); they must change the password at first login",
+                        user.username, user.id, user.role
+                    );
+                    Ok(())
+                }
+                Err(AppError::Validation(fields)) => Err(Failure::Usage(
+                    fields
+                        .iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )),
+                Err(AppError::Conflict { message, .. }) => Err(Failure::Usage(message)),
+                Err(other) => Err(Failure::Other(anyhow::anyhow!("{other:?}"))),
+            }
+        }
+        Command::Openapi => Ok(()),
+    }
+}
+
+async fn serve(config: Config) -> Result<(), Failure> {
+    let app = Application::build(config).await?;
+    if let Some(password) = &app.generated_admin_password {
+        // Printed once, to the console only, never to the log.
+        eprintln!("\n  已创建管理员账号 / created the admin account");
+        eprintln!("  用户名 username: admin");
+        eprintln!("  初始密码 password: {password}");
+        eprintln!("  首次登录后须修改密码 / must be changed at first login\n");
+    }
+    if !crate::http::web::is_embedded() {
+        tracing::warn!("this binary was built without the web app (web/dist); only the API is served");
+    }
+    tracing::info!(address = %app.local_addr(), "OP_CMS listening on http://{}", app.local_addr());
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn new_user_password() -> Result<String, Failure> {
+    if let Ok(password) = std::env::var("OPCMS_NEW_USER_PASSWORD")
+        && !password.is_empty()
+    {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let password = rpassword::prompt_password("password: ").map_err(|e| Failure::Other(e.into()))?;
+        return Ok(password);
+    }
+    eprint!("password: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Other(e.into()))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err(Failure::Usage(
+            "no password given (set OPCMS_NEW_USER_PASSWORD or type one)".into(),
+        ));
+    }
+    Ok(password)
+}

@@ -1,0 +1,241 @@
+//! Layered configuration (DESIGN.md §14): built-in defaults, then
+//! `opcms.toml` when present, then `OPCMS_*` environment variables, which win.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A value that must never reach a log line or a `Debug` dump.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Secret,
+    pub redis_url: Option<Secret>,
+    pub master_key: Option<Secret>,
+    pub admin_password: Option<Secret>,
+    pub log: String,
+    pub log_format: LogFormat,
+    /// Largest JSON request body accepted (bytes).
+    pub json_body_limit: usize,
+    /// Largest uploaded file accepted (bytes); DESIGN.md §4 default 20 MiB.
+    pub upload_limit: usize,
+    /// Failed logins per account within the window before 429.
+    pub login_max_failures_per_account: u32,
+    /// Failed logins per client IP within the window before 429.
+    pub login_max_failures_per_ip: u32,
+    pub login_failure_window_secs: i64,
+    /// Take the client IP from the right-most `X-Forwarded-For` entry (set
+    /// only behind a load balancer that appends it).
+    pub trust_forwarded_for: bool,
+}
+
+/// A configuration problem; the CLI exits with code 2 and this message.
+#[derive(Debug, thiserror::Error)]
+#[error("配置错误 / configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+/// What `opcms.toml` may set: every field optional, names as in the env vars
+/// without the `OPCMS_` prefix, lowercase.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<Secret>,
+    redis_url: Option<Secret>,
+    master_key: Option<Secret>,
+    admin_password: Option<Secret>,
+    log: Option<String>,
+    log_format: Option<LogFormat>,
+    json_body_limit: Option<usize>,
+    upload_limit: Option<usize>,
+    login_max_failures_per_account: Option<u32>,
+    login_max_failures_per_ip: Option<u32>,
+    login_failure_window_secs: Option<i64>,
+    trust_forwarded_for: Option<bool>,
+}
+
+impl Config {
+    /// Reads `opcms.toml` from the working directory (if any) and the process
+    /// environment.
+    pub fn load() -> Result<Config, ConfigError> {
+        let file = Path::new("opcms.toml");
+        let file_text = if file.exists() {
+            Some(std::fs::read_to_string(file).map_err(|e| ConfigError(format!("cannot read opcms.toml: {e}")))?)
+        } else {
+            None
+        };
+        Config::from_sources(file_text.as_deref(), |name| std::env::var(name).ok())
+    }
+
+    /// Builds a config from file text and an environment lookup; the seam that
+    /// lets tests configure the app without touching the process environment.
+    pub fn from_sources(file_text: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let file: FileConfig = match file_text {
+            Some(text) => toml::from_str(text).map_err(|e| ConfigError(format!("opcms.toml: {e}")))?,
+            None => FileConfig::default(),
+        };
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+
+        let bind_text = env("OPCMS_BIND")
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_text.parse().map_err(|_| {
+            ConfigError(format!(
+                "OPCMS_BIND: \"{bind_text}\" is not an address like 127.0.0.1:8080"
+            ))
+        })?;
+        let data_dir = env("OPCMS_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = env("OPCMS_DATABASE_URL")
+            .map(Secret::new)
+            .or(file.database_url)
+            .unwrap_or_else(|| Secret::new(format!("sqlite://{}/opcms.db?mode=rwc", data_dir.display())));
+        let scheme = database_url.expose().split(':').next().unwrap_or_default();
+        if !matches!(scheme, "sqlite" | "mysql" | "mariadb" | "postgres" | "postgresql") {
+            return Err(ConfigError(format!(
+                "OPCMS_DATABASE_URL: unsupported scheme \"{scheme}\" (use sqlite://, mysql:// or postgres://)"
+            )));
+        }
+        let log_format = match env("OPCMS_LOG_FORMAT").as_deref() {
+            None => file.log_format.unwrap_or(LogFormat::Text),
+            Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "OPCMS_LOG_FORMAT: \"{other}\" is neither text nor json"
+                )));
+            }
+        };
+        let number = |name: &str, from_file: Option<u64>, default: u64| -> Result<u64, ConfigError> {
+            match env(name) {
+                Some(text) => text
+                    .parse()
+                    .map_err(|_| ConfigError(format!("{name}: \"{text}\" is not a whole number"))),
+                None => Ok(from_file.unwrap_or(default)),
+            }
+        };
+        let trust_forwarded_for = match env("OPCMS_TRUST_FORWARDED_FOR").as_deref() {
+            None => file.trust_forwarded_for.unwrap_or(false),
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "OPCMS_TRUST_FORWARDED_FOR: \"{other}\" is neither true nor false"
+                )));
+            }
+        };
+        Ok(Config {
+            trust_forwarded_for,
+            bind,
+            data_dir,
+            database_url,
+            redis_url: env("OPCMS_REDIS_URL").map(Secret::new).or(file.redis_url),
+            master_key: env("OPCMS_MASTER_KEY").map(Secret::new).or(file.master_key),
+            admin_password: env("OPCMS_ADMIN_PASSWORD").map(Secret::new).or(file.admin_password),
+            log: env("OPCMS_LOG").or(file.log).unwrap_or_else(|| "info".into()),
+            log_format,
+            json_body_limit: number(
+                "OPCMS_JSON_BODY_LIMIT",
+                file.json_body_limit.map(|v| v as u64),
+                2 * 1024 * 1024,
+            )? as usize,
+            upload_limit: number(
+                "OPCMS_UPLOAD_LIMIT",
+                file.upload_limit.map(|v| v as u64),
+                20 * 1024 * 1024,
+            )? as usize,
+            login_max_failures_per_account: number(
+                "OPCMS_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+                file.login_max_failures_per_account.map(u64::from),
+                5,
+            )? as u32,
+            login_max_failures_per_ip: number(
+                "OPCMS_LOGIN_MAX_FAILURES_PER_IP",
+                file.login_max_failures_per_ip.map(u64::from),
+                30,
+            )? as u32,
+            login_failure_window_secs: number(
+                "OPCMS_LOGIN_FAILURE_WINDOW_SECS",
+                file.login_failure_window_secs.map(|v| v.max(1) as u64),
+                15 * 60,
+            )? as i64,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose().starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn defaults_give_sqlite_under_data() {
+        let config = Config::from_sources(None, env_of(&[])).unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.database_url.expose(), "sqlite://./data/opcms.db?mode=rwc");
+        assert_eq!(config.json_body_limit, 2 * 1024 * 1024);
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let file = "bind = \"0.0.0.0:9000\"\nlog = \"debug\"\n";
+        let config = Config::from_sources(Some(file), env_of(&[("OPCMS_BIND", "127.0.0.1:9999")])).unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:9999");
+        assert_eq!(config.log, "debug");
+    }
+
+    #[test]
+    fn a_bad_setting_names_itself() {
+        let err = Config::from_sources(None, env_of(&[("OPCMS_BIND", "nowhere")])).unwrap_err();
+        assert!(err.to_string().contains("OPCMS_BIND"), "{err}");
+        let err = Config::from_sources(None, env_of(&[("OPCMS_DATABASE_URL", "oracle://x")])).unwrap_err();
+        assert!(err.to_string().contains("OPCMS_DATABASE_URL"), "{err}");
+        let err = Config::from_sources(Some("bogus = 1"), env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("opcms.toml"), "{err}");
+    }
+
+    #[test]
+    fn secrets_do_not_leak_through_debug() {
+        let config = Config::from_sources(None, env_of(&[("OPCMS_ADMIN_PASSWORD", "hunter22")])).unwrap();
+        assert!(!format!("{config:?}").contains("hunter22"));
+    }
+}

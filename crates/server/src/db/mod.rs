@@ -1,0 +1,84 @@
+//! Database connection and schema. One code base and one migration set for
+//! SQLite, MySQL/MariaDB and PostgreSQL (SeaORM; see docs/decisions.md).
+
+pub mod columns;
+pub mod migrations;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm_migration::MigratorTrait;
+
+use crate::config::Config;
+
+/// Connects to the configured database, creating the SQLite data directory
+/// when needed. Does not migrate.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    }
+    let url = normalize_url(config.database_url.expose());
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(if config.is_sqlite() { 8 } else { 20 })
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .context("cannot connect to the database (check OPCMS_DATABASE_URL)")?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers proceed while one writer commits; the setting is
+        // stored in the file, so once per start is enough.
+        db.execute_unprepared("PRAGMA journal_mode=WAL")
+            .await
+            .context("cannot switch SQLite to WAL")?;
+    }
+    Ok(db)
+}
+
+/// sqlx speaks `mysql://` only; MariaDB users naturally write `mariadb://`.
+fn normalize_url(url: &str) -> String {
+    match url.strip_prefix("mariadb://") {
+        Some(rest) => format!("mysql://{rest}"),
+        None => url.to_string(),
+    }
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    migrations::Migrator::up(db, None)
+        .await
+        .context("database migration failed")
+}
+
+/// Opens a transaction that will write. On SQLite it takes the write lock at
+/// `BEGIN` (`IMMEDIATE`): a deferred transaction that reads and then writes
+/// can fail with SQLITE_BUSY when another writer got in between. MySQL and
+/// PostgreSQL lock rows with `FOR UPDATE` inside the transaction instead.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+    })
+    .await
+}
+
+/// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and the escape
+/// character itself taken literally: a user searching for "100%" means it.
+pub fn like_contains(text: &str) -> sea_orm::sea_query::LikeExpr {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    sea_orm::sea_query::LikeExpr::new(pattern).escape('!')
+}

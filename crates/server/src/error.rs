@@ -1,0 +1,157 @@
+//! The one error type of the HTTP layer and its JSON envelope (DESIGN.md §11):
+//! `{"error": {"code", "message", "details"}}`. Internal causes are logged
+//! and never sent to the client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use opcms_domain::FieldError;
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400 with the fields at fault.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 400 for a request that is malformed as a whole (bad JSON, wrong type).
+    #[error("bad request: {message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("unauthorized: {code}")]
+    Unauthorized { code: &'static str, message: String },
+    #[error("forbidden: {code}")]
+    Forbidden { code: &'static str, message: String },
+    /// Unknown id, or a record outside the caller's data scope.
+    #[error("not found")]
+    NotFound { message: String },
+    #[error("conflict: {code}")]
+    Conflict { code: &'static str, message: String },
+    #[error("payload too large")]
+    PayloadTooLarge { message: String },
+    #[error("unprocessable: {code}")]
+    Unprocessable { code: &'static str, message: String },
+    #[error("too many requests")]
+    TooManyRequests {
+        code: &'static str,
+        message: String,
+        retry_after_secs: u64,
+    },
+    #[error("service unavailable")]
+    Unavailable { message: String },
+    /// Anything unexpected: logged with its cause, answered as a bare 500.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn field(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        AppError::NotFound {
+            message: format!("{what}不存在或无权访问"),
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        AppError::Forbidden {
+            code: "FORBIDDEN",
+            message: "无权执行此操作".into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, String) {
+        match self {
+            AppError::Validation(_) => (
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_FAILED",
+                "提交的数据有误，请检查标出的字段".into(),
+            ),
+            AppError::BadRequest { code, message } => (StatusCode::BAD_REQUEST, code, message.clone()),
+            AppError::Unauthorized { code, message } => (StatusCode::UNAUTHORIZED, code, message.clone()),
+            AppError::Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message.clone()),
+            AppError::NotFound { message } => (StatusCode::NOT_FOUND, "NOT_FOUND", message.clone()),
+            AppError::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone()),
+            AppError::PayloadTooLarge { message } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", message.clone())
+            }
+            AppError::Unprocessable { code, message } => (StatusCode::UNPROCESSABLE_ENTITY, code, message.clone()),
+            AppError::TooManyRequests { code, message, .. } => (StatusCode::TOO_MANY_REQUESTS, code, message.clone()),
+            AppError::Unavailable { message } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", message.clone())
+            }
+            AppError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_ERROR",
+                "服务器内部错误，请稍后重试或联系管理员".into(),
+            ),
+        }
+    }
+}
+
+/// The body of every error response, as the OpenAPI document describes it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `VALIDATION_FAILED`.
+    pub code: String,
+    /// Human-readable message in Chinese.
+    pub message: String,
+    /// Field errors for 400 validation failures: `{field, code, message}`.
+    #[schema(value_type = Vec<Object>)]
+    pub details: Vec<serde_json::Value>,
+}
+
+pub fn envelope(status: StatusCode, code: &str, message: &str, details: Vec<serde_json::Value>) -> Response {
+    let body = json!({"error": {"code": code, "message": message, "details": details}});
+    (status, axum::Json(body)).into_response()
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(error = ?cause, "internal error");
+        }
+        let (status, code, message) = self.parts();
+        let details = match &self {
+            AppError::Validation(fields) => fields
+                .iter()
+                .map(|f| json!({"field": f.field, "code": f.code, "message": f.message}))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut response = envelope(status, code, &message, details);
+        if let AppError::TooManyRequests { retry_after_secs, .. } = self
+            && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        AppError::Internal(anyhow::Error::new(err).context("database"))
+    }
+}
+
+/// True when the error is a unique-key violation: the database's verdict that
+/// someone else already holds the value (or claimed the job, or the period).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}

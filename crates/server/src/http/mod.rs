@@ -1,0 +1,142 @@
+//! Assembles the HTTP surface: `/api/v1` (one router per business area), the
+//! OpenAPI document and docs, probes, and the embedded web app, wrapped in the
+//! cross-cutting layers (request id, tracing, metrics, limits, panics).
+
+pub mod extract;
+pub mod metrics;
+pub mod pagination;
+pub mod probes;
+pub mod web;
+
+use std::any::Any;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Router, middleware};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{AppError, envelope};
+use crate::state::AppState;
+use crate::{audit, auth, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "OP_CMS API", description = "客户信息管理与运营系统 HTTP API. Amounts are decimal strings; errors use one envelope."),
+    servers((url = "/api/v1")),
+    modifiers(&BearerAuth),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+/// Every business area's routes, relative to `/api/v1`.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::routes::router())
+        .merge(users::routes::router())
+        .merge(audit::routes::router())
+}
+
+/// The OpenAPI document, as served at `/api/openapi.json`.
+pub fn openapi_document() -> OpenApiDoc {
+    api_routes().into_openapi()
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api_routes().split_for_parts();
+    let docs = SwaggerUi::new("/api/docs")
+        .url("/api/openapi.json", openapi)
+        .config(utoipa_swagger_ui::Config::from("/api/openapi.json").validator_url("none"));
+    let api = api
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.json_body_limit));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(probes::router())
+        .merge(docs)
+        .fallback(web::serve)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                    let request_id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+                }))
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(security_header("x-content-type-options", "nosniff"))
+                .layer(security_header("x-frame-options", "DENY"))
+                .layer(security_header("referrer-policy", "same-origin")),
+        )
+        .with_state(state)
+}
+
+fn security_header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+}
+
+async fn api_not_found() -> Response {
+    AppError::NotFound {
+        message: "接口不存在".into(),
+    }
+    .into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    envelope(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "不支持该请求方法",
+        Vec::new(),
+    )
+}
+
+/// A panic is a bug: log it, answer with the 500 envelope, keep serving.
+fn panic_response(cause: Box<dyn Any + Send + 'static>) -> Response {
+    let message = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = message, "handler panicked");
+    AppError::Internal(anyhow::anyhow!("panic: {message}")).into_response()
+}

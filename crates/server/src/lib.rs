@@ -1,0 +1,18 @@
+//! OP_CMS server: HTTP API, storage and the embedded web app. The business
+//! rules live in the `opcms-domain` crate; this crate does the IO.
+
+pub mod access;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod state;
+pub mod telemetry;
+pub mod users;
+
+pub use app::Application;
+pub use config::Config;

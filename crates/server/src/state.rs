@@ -1,0 +1,17 @@
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::tokens::TokenKeys;
+use crate::config::Config;
+use crate::http::metrics::Metrics;
+
+/// What every handler can reach. Cheap to clone; holds no per-user state, so
+/// any number of instances can serve the same database.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub keys: Arc<TokenKeys>,
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,8 @@
+//! Staff accounts: management creates and edits them; the first start creates
+//! `admin`.
+
+pub mod entity;
+pub mod routes;
+pub mod service;
+
+pub use service::UserView;

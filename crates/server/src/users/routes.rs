@@ -1,0 +1,94 @@
+//! `/api/v1/users` (management only).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use opcms_domain::Permission;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::service::{self, NewUser, UserFilter, UserPatch, UserView};
+use crate::access::Principal;
+use crate::audit::Actor;
+use crate::error::{AppResult, ErrorBody};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::pagination::{Page, PageParams};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, update_user))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+    /// Matches username or display name.
+    pub q: Option<String>,
+    pub role: Option<String>,
+    pub status: Option<String>,
+}
+
+/// List staff accounts.
+#[utoipa::path(get, path = "/users", tag = "users", params(UserQuery),
+    responses((status = 200, body = Page<UserView>), (status = 403, body = ErrorBody)))]
+async fn list_users(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<UserQuery>,
+) -> AppResult<Json<Page<UserView>>> {
+    principal.require(Permission::UsersManage)?;
+    let page = PageParams {
+        page: query.page,
+        page_size: query.page_size,
+    }
+    .validate()?;
+    let filter = UserFilter {
+        q: query.q,
+        role: query.role,
+        status: query.status,
+    };
+    Ok(Json(service::list(&state.db, filter, page).await?))
+}
+
+/// Create a staff account; the user must change the password at first login.
+#[utoipa::path(post, path = "/users", tag = "users", request_body = NewUser,
+    responses((status = 201, body = UserView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_user(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiJson(input): ApiJson<NewUser>,
+) -> AppResult<(StatusCode, Json<UserView>)> {
+    principal.require(Permission::UsersManage)?;
+    let created = service::create(&state.db, &Actor::from(&principal), input).await?;
+    Ok((StatusCode::CREATED, Json(created.into())))
+}
+
+#[utoipa::path(get, path = "/users/{id}", tag = "users",
+    responses((status = 200, body = UserView), (status = 404, body = ErrorBody)))]
+async fn get_user(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<UserView>> {
+    principal.require(Permission::UsersManage)?;
+    Ok(Json(service::find(&state.db, id).await?.into()))
+}
+
+/// Change name, role or status, or reset the password.
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", request_body = UserPatch,
+    responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn update_user(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(patch): ApiJson<UserPatch>,
+) -> AppResult<Json<UserView>> {
+    principal.require(Permission::UsersManage)?;
+    let updated = service::update(&state.db, &Actor::from(&principal), id, patch).await?;
+    Ok(Json(updated.into()))
+}

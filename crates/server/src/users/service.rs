@@ -1,0 +1,340 @@
+use chrono::{DateTime, Utc};
+use opcms_domain::account::{check_new_password, parse_display_name, parse_username};
+use opcms_domain::{FieldErrors, Role};
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::entity as user;
+use crate::audit::{self, Actor, Entry};
+use crate::auth::password;
+use crate::auth::service::revoke_all_sessions;
+use crate::db::{begin_write, like_contains};
+use crate::error::{AppError, AppResult, is_unique_violation};
+use crate::http::pagination::{Page, PageRequest};
+
+/// A user as the API shows it; never the password hash.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// `operations` | `sales` | `management`
+    pub role: String,
+    /// `active` | `disabled`
+    pub status: String,
+    pub must_change_password: bool,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for UserView {
+    fn from(m: user::Model) -> Self {
+        UserView {
+            id: m.id,
+            username: m.username,
+            display_name: m.display_name,
+            role: m.role,
+            status: m.status,
+            must_change_password: m.must_change_password,
+            last_login_at: m.last_login_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// The fields of a user worth auditing (no hash, no token version).
+fn audit_view(m: &user::Model) -> serde_json::Value {
+    json!({"username": m.username, "display_name": m.display_name, "role": m.role, "status": m.status,
+           "must_change_password": m.must_change_password})
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    /// `operations` | `sales` | `management`
+    pub role: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub role: Option<String>,
+    /// `active` | `disabled`
+    pub status: Option<String>,
+    /// Resets the password; the user must change it at next login.
+    pub password: Option<String>,
+}
+
+fn parse_role(errors: &mut FieldErrors, raw: &str) -> Option<Role> {
+    let role = Role::parse(raw);
+    if role.is_none() {
+        errors.push(opcms_domain::FieldError::new(
+            "role",
+            "INVALID_ROLE",
+            "角色须为 operations（运营）、sales（销售）或 management（管理）",
+        ));
+    }
+    role
+}
+
+pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewUser) -> AppResult<user::Model> {
+    let mut errors = FieldErrors::new();
+    let username = errors.check(parse_username("username", &input.username));
+    let display_name = errors.check(parse_display_name("display_name", &input.display_name));
+    let role = parse_role(&mut errors, &input.role);
+    if let Some(username) = &username {
+        errors.check(check_new_password("password", username, &input.password, None));
+    }
+    let (Some(username), Some(display_name), Some(role)) = (username, display_name, role) else {
+        return Err(AppError::Validation(errors.into_vec()));
+    };
+    errors.into_result().map_err(AppError::Validation)?;
+    let password_hash = password::hash(input.password).await?;
+    insert(db, actor, username, display_name, role, password_hash, true).await
+}
+
+async fn insert(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    username: String,
+    display_name: String,
+    role: Role,
+    password_hash: String,
+    must_change_password: bool,
+) -> AppResult<user::Model> {
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    let created = user::ActiveModel {
+        id: NotSet,
+        username: Set(username),
+        display_name: Set(display_name),
+        password_hash: Set(password_hash),
+        role: Set(role.code().into()),
+        status: Set("active".into()),
+        must_change_password: Set(must_change_password),
+        token_version: Set(0),
+        last_login_at: Set(None),
+        created_at: Set(now),
+        created_by: Set(actor.user_id),
+        updated_at: Set(now),
+        updated_by: Set(actor.user_id),
+        is_deleted: Set(false),
+        deleted_at: Set(None),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            AppError::conflict("USERNAME_TAKEN", "用户名已存在")
+        } else {
+            err.into()
+        }
+    })?;
+    audit::record(
+        &txn,
+        actor,
+        Entry {
+            action: "user.create",
+            entity_type: "user",
+            entity_id: Some(created.id.to_string()),
+            changes: Some(audit::diff(&serde_json::Value::Null, &audit_view(&created))),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|u| !u.is_deleted)
+        .ok_or_else(|| AppError::not_found("用户"))
+}
+
+pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, patch: UserPatch) -> AppResult<user::Model> {
+    let mut errors = FieldErrors::new();
+    let display_name = patch
+        .display_name
+        .as_deref()
+        .and_then(|v| errors.check(parse_display_name("display_name", v)));
+    let role = patch.role.as_deref().and_then(|v| parse_role(&mut errors, v));
+    let status = match patch.status.as_deref() {
+        None => None,
+        Some(s @ ("active" | "disabled")) => Some(s.to_string()),
+        Some(_) => {
+            errors.push(opcms_domain::FieldError::new(
+                "status",
+                "INVALID_STATUS",
+                "状态须为 active（启用）或 disabled（停用）",
+            ));
+            None
+        }
+    };
+    let current = find(db, id).await?;
+    if let Some(new_password) = &patch.password {
+        errors.check(check_new_password("password", &current.username, new_password, None));
+    }
+    errors.into_result().map_err(AppError::Validation)?;
+
+    let is_self = actor.user_id == Some(id);
+    let demotes_self = role.is_some_and(|r| r.code() != current.role);
+    let disables_self = status.as_deref() == Some("disabled");
+    if is_self && (demotes_self || disables_self) {
+        return Err(AppError::conflict(
+            "CANNOT_CHANGE_OWN_ACCESS",
+            "不能停用自己的账号或修改自己的角色",
+        ));
+    }
+    let password_hash = match patch.password {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+
+    let txn = begin_write(db).await?;
+    let before = find(&txn, id).await?;
+    let mut row: user::ActiveModel = before.clone().into();
+    if let Some(v) = display_name {
+        row.display_name = Set(v);
+    }
+    // Access changes (role, disable, password reset) end every open session.
+    let mut revoke = false;
+    if let Some(r) = role.filter(|r| r.code() != before.role) {
+        row.role = Set(r.code().into());
+        revoke = true;
+    }
+    if let Some(s) = status.filter(|s| *s != before.status) {
+        revoke |= s == "disabled";
+        row.status = Set(s);
+    }
+    if let Some(hash) = password_hash {
+        row.password_hash = Set(hash);
+        row.must_change_password = Set(true);
+        revoke = true;
+    }
+    if revoke {
+        row.token_version = Set(before.token_version + 1);
+        revoke_all_sessions(&txn, id).await?;
+    }
+    row.updated_at = Set(Utc::now());
+    row.updated_by = Set(actor.user_id);
+    let after = row.update(&txn).await?;
+    let mut changes = audit::diff(&audit_view(&before), &audit_view(&after));
+    if after.password_hash != before.password_hash {
+        changes["password"] = json!({"before": "***", "after": "***"});
+    }
+    audit::record(
+        &txn,
+        actor,
+        Entry {
+            action: "user.update",
+            entity_type: "user",
+            entity_id: Some(id.to_string()),
+            changes: Some(changes),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub struct UserFilter {
+    pub q: Option<String>,
+    pub role: Option<String>,
+    pub status: Option<String>,
+}
+
+pub async fn list(db: &DatabaseConnection, filter: UserFilter, page: PageRequest) -> AppResult<Page<UserView>> {
+    let mut select = user::Entity::find().filter(user::Column::IsDeleted.eq(false));
+    if let Some(q) = filter.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()) {
+        select = select.filter(
+            Condition::any()
+                .add(user::Column::Username.like(like_contains(&q.to_lowercase())))
+                .add(user::Column::DisplayName.like(like_contains(&q))),
+        );
+    }
+    if let Some(role) = filter.role.filter(|v| !v.is_empty()) {
+        select = select.filter(user::Column::Role.eq(role));
+    }
+    if let Some(status) = filter.status.filter(|v| !v.is_empty()) {
+        select = select.filter(user::Column::Status.eq(status));
+    }
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_asc(user::Column::Id)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    Ok(Page::new(rows.into_iter().map(UserView::from).collect(), total, page))
+}
+
+/// Creates `admin` (management) when the database has no user at all.
+/// Returns the generated password when none was configured, to print once.
+pub async fn bootstrap_admin(db: &DatabaseConnection, configured_password: Option<&str>) -> AppResult<Option<String>> {
+    if user::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let (password, generated) = match configured_password {
+        Some(p) => (p.to_string(), false),
+        None => (random_password(), true),
+    };
+    let hash = password::hash(password.clone()).await?;
+    match insert(
+        db,
+        &Actor::system(),
+        "admin".into(),
+        "系统管理员".into(),
+        Role::Management,
+        hash,
+        true,
+    )
+    .await
+    {
+        Ok(_) => Ok(generated.then_some(password)),
+        // Another instance started at the same moment and created it.
+        Err(AppError::Conflict { .. }) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Creates a user from the command line (`opcms user create`).
+pub async fn create_from_cli(
+    db: &DatabaseConnection,
+    username: &str,
+    role: Role,
+    display_name: Option<&str>,
+    password: String,
+) -> AppResult<user::Model> {
+    let input = NewUser {
+        username: username.into(),
+        password,
+        role: role.code().into(),
+        display_name: display_name.unwrap_or(username).into(),
+    };
+    create(db, &Actor::system(), input).await
+}
+
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let mut password: String = (0..14)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    // Guarantee both classes the password rule demands.
+    password.push(char::from(b'a' + rng.random_range(0..26)));
+    password.push(char::from(b'2' + rng.random_range(0..8)));
+    password
+}

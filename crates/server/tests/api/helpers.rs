@@ -1,0 +1,302 @@
+//! `TestApp`: the real server on a random port over a fresh database, plus
+//! typed request helpers.
+
+use std::time::Duration;
+
+use opcms::{Application, Config};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub const ADMIN_INITIAL_PASSWORD: &str = "Initial123";
+pub const ADMIN_PASSWORD: &str = "Admin12345";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    MySql,
+    Postgres,
+}
+
+impl Backend {
+    fn env_var(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::MySql => Some("OPCMS_TEST_MYSQL_URL"),
+            Backend::Postgres => Some("OPCMS_TEST_PG_URL"),
+        }
+    }
+}
+
+/// Generates one `#[tokio::test]` per backend for each listed test function
+/// `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await }
+            )*
+        }
+        mod mysql {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::MySql).await).await }
+            )*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await).await }
+            )*
+        }
+    };
+}
+
+/// A database made for one test and dropped after it.
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Server {
+        admin_url: String,
+        name: String,
+        backend: Backend,
+    },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Server {
+            admin_url,
+            name,
+            backend,
+        } = self
+        {
+            let (admin_url, name, backend) = (admin_url.clone(), name.clone(), *backend);
+            // Drop runs inside the test's runtime; do the async cleanup on a
+            // thread of its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                runtime.block_on(async {
+                    let db = Database::connect(&admin_url).await.ok()?;
+                    let sql = match backend {
+                        Backend::Postgres => format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                        _ => format!("DROP DATABASE IF EXISTS `{name}`"),
+                    };
+                    db.execute_unprepared(&sql).await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub backend: Backend,
+    shutdown: Option<oneshot::Sender<()>>,
+    _database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn database_url_with_name(base: &str, name: &str) -> String {
+    let mut url = url::Url::parse(base).expect("test database URL must be a valid URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+async fn create_database(backend: Backend) -> (String, TestDatabase) {
+    if backend == Backend::Sqlite {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/opcms.db?mode=rwc", dir.path().display());
+        return (url, TestDatabase::Sqlite(dir));
+    }
+    let var = backend.env_var().unwrap_or_default();
+    let admin_url = std::env::var(var).unwrap_or_else(|_| {
+        panic!(
+            "{var} is not set, so this {backend:?} test cannot run. `make test` skips the {backend:?} \
+             tests (and says so) when it is unset; set it to run them."
+        )
+    });
+    let name = format!(
+        "opcms_t_{}",
+        uuid::Uuid::new_v4().simple().to_string().get(..12).unwrap_or("x")
+    );
+    let admin = Database::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {var}: {e}"));
+    let sql = match backend {
+        Backend::Postgres => format!("CREATE DATABASE \"{name}\""),
+        _ => format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+    };
+    admin.execute_unprepared(&sql).await.expect("create test database");
+    admin.close().await.ok();
+    let url = database_url_with_name(&admin_url, &name);
+    (
+        url,
+        TestDatabase::Server {
+            admin_url,
+            name,
+            backend,
+        },
+    )
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts the server with the test defaults, adjusted by `configure`.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
+        let (database_url, database) = create_database(backend).await;
+        let mut config = Config::from_sources(None, |name| match name {
+            "OPCMS_BIND" => Some("127.0.0.1:0".into()),
+            "OPCMS_DATABASE_URL" => Some(database_url.clone()),
+            "OPCMS_ADMIN_PASSWORD" => Some(ADMIN_INITIAL_PASSWORD.into()),
+            "OPCMS_LOG" => Some("warn".into()),
+            _ => None,
+        })
+        .expect("test config");
+        if let TestDatabase::Sqlite(dir) = &database {
+            config.data_dir = dir.path().to_path_buf();
+        }
+        configure(&mut config);
+        let app = Application::build(config).await.expect("application starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.state().db.clone();
+        let (tx, rx) = oneshot::channel();
+        tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        TestApp {
+            address,
+            client,
+            db,
+            backend,
+            shutdown: Some(tx),
+            _database: database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::PATCH, path, Some(token))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": username, "password": password}),
+        )
+        .await
+    }
+
+    /// Logs in, changes the password when required, and returns the token
+    /// pair body of the final step.
+    pub async fn sign_in(&self, username: &str, password: &str, new_password: &str) -> Value {
+        let body = expect_json(self.login(username, password).await, StatusCode::OK).await;
+        if !body["user"]["must_change_password"].as_bool().unwrap_or(false) {
+            return body;
+        }
+        let token = body["access_token"].as_str().unwrap_or_default().to_string();
+        let changed = self
+            .post(
+                "/api/v1/auth/password",
+                Some(&token),
+                &json!({"current_password": password, "new_password": new_password}),
+            )
+            .await;
+        expect_json(changed, StatusCode::OK).await
+    }
+
+    /// An access token for `admin`, past the forced password change.
+    pub async fn admin_token(&self) -> String {
+        let body = self.sign_in("admin", ADMIN_INITIAL_PASSWORD, ADMIN_PASSWORD).await;
+        body["access_token"].as_str().expect("access token").to_string()
+    }
+
+    /// Creates a user as admin and returns (user id, that user's access token
+    /// after their forced password change).
+    pub async fn user_with_role(&self, admin_token: &str, username: &str, role: &str) -> (i64, String) {
+        let created = self
+            .post(
+                "/api/v1/users",
+                Some(admin_token),
+                &json!({"username": username, "password": "Start12345", "role": role, "display_name": username}),
+            )
+            .await;
+        let created = expect_json(created, StatusCode::CREATED).await;
+        let body = self.sign_in(username, "Start12345", "Changed12345").await;
+        (
+            created["id"].as_i64().expect("id"),
+            body["access_token"].as_str().expect("token").to_string(),
+        )
+    }
+}
+
+/// Asserts the status (showing the body when it differs) and returns the JSON.
+pub async fn expect_json(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.expect("body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("body is not JSON: {text}"))
+}
+
+/// Asserts an error envelope with this status and code; returns it.
+pub async fn expect_error(response: Response, status: StatusCode, code: &str) -> Value {
+    let body = expect_json(response, status).await;
+    assert_eq!(body["error"]["code"], code, "unexpected error: {body}");
+    assert!(
+        body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "no message: {body}"
+    );
+    assert!(body["error"]["details"].is_array(), "no details array: {body}");
+    body
+}

@@ -1,0 +1,12 @@
+//! HTTP tests against the real server, once per backend: every test in
+//! `backend_tests!` runs on SQLite always, and on MariaDB and PostgreSQL
+//! (`OPCMS_TEST_MYSQL_URL`, `OPCMS_TEST_PG_URL`). A backend test whose URL is
+//! unset fails rather than passing silently; `make test` skips those loudly.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod platform;
+mod storage;
+mod users;
