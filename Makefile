@@ -1,0 +1,45 @@
+# OP_CMS — the two commands a new machine needs are `make run` and `make test`.
+# Cargo's target directory follows CARGO_TARGET_DIR when set (CI keeps it
+# outside the clone), else ./target.
+
+CARGO_TARGET_DIR ?= $(CURDIR)/target
+export CARGO_TARGET_DIR
+
+.PHONY: run build web web-deps test lint fmt openapi clean
+
+## Build everything (web app embedded, release binary) and serve on SQLite under ./data.
+run: build
+	$(CARGO_TARGET_DIR)/release/opcms serve
+
+build: web
+	cargo build --release --bin opcms
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web-deps: web/node_modules/.package-lock.json
+
+web: web-deps
+	cd web && npm run build
+
+## Every test: Rust unit + API tests on each configured backend, web unit
+## tests, browser end-to-end tests. Says loudly what it could not run.
+test: web
+	bash scripts/test.sh
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --all-targets -- -D warnings
+	cd web && npm run lint && npm run typecheck
+
+fmt:
+	cargo fmt --all
+
+## Regenerate web/openapi.json and the TypeScript API types from the server.
+openapi:
+	cargo run -q --bin opcms -- openapi > web/openapi.json
+	cd web && npm run gen:api
+
+clean:
+	cargo clean
+	rm -rf web/dist web/node_modules

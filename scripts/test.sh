@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. A backend or browser that is not available is
+# skipped LOUDLY here (and is a failure when CI=true), never silently passed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${CARGO_TARGET_DIR:=$PWD/target}"
+export CARGO_TARGET_DIR
+
+skipped=()
+skip_args=()
+banner() { printf '\n\033[1;33m%s\033[0m\n' "================ $* ================"; }
+
+count_tests() { # count_tests FILTER
+  cargo test -q -p opcms --test api -- --list "$1" 2>/dev/null | grep -c ': test$' || true
+}
+
+cargo build -q -p opcms --tests --bin opcms
+
+for backend in "mysql:OPCMS_TEST_MYSQL_URL:MariaDB/MySQL" "postgres:OPCMS_TEST_PG_URL:PostgreSQL"; do
+  IFS=: read -r filter var label <<<"$backend"
+  if [ -z "${!var:-}" ]; then
+    n=$(count_tests "$filter::")
+    skipped+=("$n $label API tests ($var is not set)")
+    skip_args+=(--skip "$filter::")
+  fi
+done
+
+if [ "${CI:-}" = "true" ] && [ ${#skipped[@]} -gt 0 ]; then
+  banner "CI must run every backend"; printf '  %s\n' "${skipped[@]}"; exit 1
+fi
+
+banner "Rust: unit tests and API tests"
+cargo test --workspace -- "${skip_args[@]}"
+
+banner "Web: unit tests"
+(cd web && npm test)
+
+chromium=${OPCMS_CHROMIUM:-/usr/bin/chromium}
+if [ -x "$chromium" ]; then
+  banner "Web: end-to-end tests in headless Chromium"
+  (cd web && OPCMS_BIN="$CARGO_TARGET_DIR/debug/opcms" npm run test:e2e)
+else
+  if [ "${CI:-}" = "true" ]; then banner "CI must run the browser tests: $chromium is missing"; exit 1; fi
+  skipped+=("browser end-to-end tests ($chromium not found; apt-get install chromium)")
+fi
+
+if [ ${#skipped[@]} -gt 0 ]; then
+  banner "SKIPPED — these did not run"
+  printf '  SKIPPED: %s\n' "${skipped[@]}"
+  echo
+else
+  banner "All test suites ran"
+fi
