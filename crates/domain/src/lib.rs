@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod account;
+pub mod customer;
 pub mod money;
 pub mod validation;
 
