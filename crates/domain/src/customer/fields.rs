@@ -264,7 +264,7 @@ pub fn parse_date_text(text: &str) -> Option<NaiveDate> {
     if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
         return NaiveDate::parse_from_str(&text, "%Y%m%d").ok();
     }
-    let unified = text.replace(['/', '.'], "-").replace('年', "-").replace('月', "-");
+    let unified = text.replace(['/', '.', '年', '月'], "-");
     let unified = unified.strip_suffix('日').unwrap_or(&unified);
     let parts: Vec<&str> = unified.split('-').collect();
     let [year, month, day] = parts.as_slice() else {
