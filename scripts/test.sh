@@ -38,7 +38,7 @@ banner "Web: unit tests"
 chromium=${OPCMS_CHROMIUM:-/usr/bin/chromium}
 if [ -x "$chromium" ]; then
   banner "Web: end-to-end tests in headless Chromium"
-  (cd web && OPCMS_BIN="$CARGO_TARGET_DIR/debug/opcms" npm run test:e2e)
+  (cd web && OPCMS_E2E_UI=backend OPCMS_BIN="$CARGO_TARGET_DIR/debug/opcms" npm run test:e2e)
 else
   if [ "${CI:-}" = "true" ]; then banner "CI must run the browser tests: $chromium is missing"; exit 1; fi
   skipped+=("browser end-to-end tests ($chromium not found; apt-get install chromium)")

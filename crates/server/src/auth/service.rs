@@ -224,6 +224,19 @@ async fn revoke_family(db: &impl ConnectionTrait, family_id: &str) -> AppResult<
     Ok(())
 }
 
+/// The audit actor for a session event: the session's user by username.
+async fn session_actor(db: &impl ConnectionTrait, user_id: i64, client: ClientMeta) -> AppResult<Actor> {
+    let name = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map_or_else(|| format!("user#{user_id}"), |u| u.username);
+    Ok(Actor {
+        user_id: Some(user_id),
+        name,
+        client,
+    })
+}
+
 /// Ends every session of a user (password change, reset, disable).
 pub async fn revoke_all_sessions(db: &impl ConnectionTrait, user_id: i64) -> AppResult<()> {
     refresh_token::Entity::update_many()
@@ -262,11 +275,7 @@ pub async fn refresh(state: &AppState, client: ClientMeta, token: &str) -> AppRe
         .rows_affected;
     if stored.rotated_at.is_some() || rotated == 0 {
         revoke_family(&txn, &stored.family_id).await?;
-        let actor = Actor {
-            user_id: Some(stored.user_id),
-            name: format!("user#{}", stored.user_id),
-            client,
-        };
+        let actor = session_actor(&txn, stored.user_id, client).await?;
         audit::record(
             &txn,
             &actor,
@@ -302,11 +311,7 @@ pub async fn logout(state: &AppState, client: ClientMeta, token: &str) -> AppRes
     };
     let txn = begin_write(&state.db).await?;
     revoke_family(&txn, &stored.family_id).await?;
-    let actor = Actor {
-        user_id: Some(stored.user_id),
-        name: format!("user#{}", stored.user_id),
-        client,
-    };
+    let actor = session_actor(&txn, stored.user_id, client).await?;
     audit::record(
         &txn,
         &actor,

@@ -1,0 +1,14 @@
+/** The seeded admin's first password (OPCMS_ADMIN_PASSWORD for the server under test). */
+export const ADMIN_PASSWORD = 'E2e-admin-2026';
+/** Chromium from the distribution; the suite never downloads a browser. */
+export const CHROMIUM_PATH = process.env.OPCMS_E2E_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];

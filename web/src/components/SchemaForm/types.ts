@@ -1,0 +1,23 @@
+import type { FieldRule } from '@arco-design/web-vue';
+
+export interface FieldOption {
+  label: string;
+  value: string | number;
+}
+
+/** One field of a schema-driven form (labels already translated). */
+export interface FieldSchema {
+  field: string;
+  label: string;
+  component: 'input' | 'password' | 'select' | 'radio' | 'dateRange';
+  placeholder?: string;
+  options?: FieldOption[];
+  rules?: FieldRule[];
+  /** Help text under the field. */
+  extra?: string;
+  disabled?: boolean;
+  /** For `dateRange`: the two model keys that hold the start and end (`YYYY-MM-DD`). */
+  rangeFields?: [string, string];
+  /** Extra props passed to the input component. */
+  props?: Record<string, unknown>;
+}

@@ -1,0 +1,142 @@
+import type zh from '../zh-CN/common';
+
+export default {
+  app: {
+    name: 'Customer Information & Operations',
+    shortName: 'OP_CMS',
+    footer: 'OP_CMS Customer Information & Operations',
+  },
+  navbar: {
+    language: 'Language',
+    toggleMenu: 'Toggle menu',
+    changePassword: 'Change password',
+    account: 'Account',
+    logout: 'Sign out',
+    loggedOut: 'Signed out',
+  },
+  menu: {
+    workplace: 'Workplace',
+    system: 'System',
+    users: 'Users',
+    audit: 'Audit log',
+    account: 'Account',
+    login: 'Sign in',
+    changePassword: 'Change password',
+    forbidden: 'Forbidden',
+    notFound: 'Not found',
+  },
+  common: {
+    search: 'Search',
+    reset: 'Reset',
+    create: 'Create',
+    edit: 'Edit',
+    cancel: 'Cancel',
+    confirm: 'OK',
+    save: 'Save',
+    actions: 'Actions',
+    refresh: 'Refresh',
+    all: 'All',
+    total: '{total} in total',
+    empty: 'No data',
+    none: 'None',
+    yes: 'Yes',
+    no: 'No',
+    backHome: 'Back to workplace',
+    filters: 'More filters',
+    collapse: 'Collapse',
+  },
+  http: {
+    status: 'Server error (HTTP {status}), please try again later',
+    timeout: 'The request timed out, please try again',
+    network: 'Network error: the server cannot be reached',
+    sessionExpired: 'Your session has expired, please sign in again',
+  },
+  password: {
+    rule: {
+      tooWeak: 'At least 8 characters, with both letters and digits',
+      tooLong: 'At most 128 characters',
+      sameAsUsername: 'The password must not be the username',
+      sameAsCurrent: 'The new password must differ from the current one',
+    },
+    hint: 'At least 8 characters with letters and digits, not the username',
+    current: 'Current password',
+    new: 'New password',
+    confirm: 'Confirm new password',
+    currentRequired: 'Enter the current password',
+    newRequired: 'Enter a new password',
+    confirmRequired: 'Enter the new password again',
+    mismatch: 'The two new passwords do not match',
+    submit: 'Change password',
+    success: 'Password changed',
+  },
+  role: {
+    operations: 'Operations',
+    sales: 'Sales',
+    management: 'Management',
+  },
+  userStatus: {
+    active: 'Active',
+    disabled: 'Disabled',
+  },
+  permissionArea: {
+    customers: 'Customers',
+    pricing: 'Pricing',
+    usage: 'Usage',
+    billing: 'Billing',
+    payments: 'Payments',
+    analytics: 'Analytics',
+    users: 'Users',
+    audit: 'Audit',
+    settings: 'Settings',
+  },
+  permission: {
+    customers: {
+      view: 'View customers',
+      edit: 'Create and edit customers',
+      import: 'Import customers',
+      export: 'Export customers',
+      edit_contact: 'Edit customer contacts',
+      restore: 'Restore deleted customers',
+    },
+    pricing: {
+      view: 'View price plans',
+      manage: 'Manage price plans and versions',
+      propose: 'Propose price plans',
+    },
+    usage: {
+      view: 'View usage',
+      manage: 'Record, import and collect usage',
+    },
+    billing: {
+      view: 'View bills',
+      manage: 'Generate, issue and void bills',
+    },
+    payments: {
+      view: 'View payments',
+      manage: 'Record payments and write-offs',
+    },
+    analytics: {
+      view: 'View analytics',
+    },
+    users: {
+      manage: 'Manage users',
+    },
+    audit: {
+      view: 'View the audit log',
+    },
+    settings: {
+      manage: 'Manage settings',
+    },
+  },
+  exception: {
+    forbidden: {
+      title: 'Access denied',
+      description: 'Your role does not have access to this page. Ask an administrator if you need it.',
+      path: 'Requested page: {path}',
+    },
+    notFound: {
+      title: 'Page not found',
+      description: 'The page does not exist or has been removed. Check the address.',
+    },
+  },
+} satisfies typeof zh;

@@ -1,0 +1,8 @@
+import common from './common';
+import login from '@/views/login/locale/en-US';
+import workplace from '@/views/workplace/locale/en-US';
+import users from '@/views/users/locale/en-US';
+import audit from '@/views/audit/locale/en-US';
+import account from '@/views/account/locale/en-US';
+
+export default { ...common, login, workplace, users, audit, account };

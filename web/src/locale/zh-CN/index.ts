@@ -1,0 +1,8 @@
+import common from './common';
+import login from '@/views/login/locale/zh-CN';
+import workplace from '@/views/workplace/locale/zh-CN';
+import users from '@/views/users/locale/zh-CN';
+import audit from '@/views/audit/locale/zh-CN';
+import account from '@/views/account/locale/zh-CN';
+
+export default { ...common, login, workplace, users, audit, account };

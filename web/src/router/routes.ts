@@ -1,0 +1,70 @@
+import type { Component } from 'vue';
+import type { RouteRecordRaw } from 'vue-router';
+import { IconDashboard, IconFile, IconSettings, IconUserGroup } from '@arco-design/web-vue/es/icon';
+
+const DefaultLayout = () => import('@/layout/DefaultLayout.vue');
+
+/** Pages inside the main layout; the side menu is built from these. */
+export const appRoutes: RouteRecordRaw[] = [
+  {
+    path: 'workplace',
+    name: 'Workplace',
+    component: () => import('@/views/workplace/index.vue'),
+    meta: { title: 'menu.workplace', icon: IconDashboard, order: 1 },
+  },
+  {
+    path: 'users',
+    name: 'Users',
+    component: () => import('@/views/users/index.vue'),
+    meta: { title: 'menu.users', icon: IconUserGroup, permission: 'users.manage', group: 'system', order: 1 },
+  },
+  {
+    path: 'audit',
+    name: 'Audit',
+    component: () => import('@/views/audit/index.vue'),
+    meta: { title: 'menu.audit', icon: IconFile, permission: 'audit.view', group: 'system', order: 2 },
+  },
+  {
+    path: 'account',
+    name: 'Account',
+    component: () => import('@/views/account/index.vue'),
+    meta: { title: 'menu.account', hideInMenu: true },
+  },
+  {
+    path: '403',
+    name: 'Forbidden',
+    component: () => import('@/views/exception/403.vue'),
+    meta: { title: 'menu.forbidden', hideInMenu: true },
+  },
+  {
+    path: ':pathMatch(.*)*',
+    name: 'NotFound',
+    component: () => import('@/views/exception/404.vue'),
+    meta: { title: 'menu.notFound', hideInMenu: true },
+  },
+];
+
+export const menuGroups: Record<string, { title: string; icon?: Component; order: number }> = {
+  system: { title: 'menu.system', icon: IconSettings, order: 90 },
+};
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'Login',
+    component: () => import('@/views/login/index.vue'),
+    meta: { title: 'menu.login', public: true },
+  },
+  {
+    path: '/change-password',
+    name: 'ChangePassword',
+    component: () => import('@/views/change-password/index.vue'),
+    meta: { title: 'menu.changePassword' },
+  },
+  {
+    path: '/',
+    component: DefaultLayout,
+    redirect: { name: 'Workplace' },
+    children: appRoutes,
+  },
+];

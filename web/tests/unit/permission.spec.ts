@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { RouteRecordRaw } from 'vue-router';
+import { appRoutes, menuGroups } from '@/router/routes';
+import { buildMenu, hasPermission } from '@/utils/permission';
+
+const ALL = [
+  'customers.view', 'customers.edit', 'customers.import', 'customers.export',
+  'pricing.view', 'pricing.manage', 'billing.view', 'billing.manage',
+  'payments.view', 'payments.manage', 'analytics.view',
+  'users.manage', 'audit.view', 'settings.manage',
+];
+const SALES = ['customers.view', 'customers.edit', 'customers.export', 'billing.view', 'payments.view', 'analytics.view'];
+
+const keys = (items: ReturnType<typeof buildMenu>): string[] =>
+  items.flatMap((i) => [i.key, ...(i.children ? keys(i.children) : [])]);
+
+describe('hasPermission', () => {
+  it('allows what requires nothing', () => {
+    expect(hasPermission([], undefined)).toBe(true);
+    expect(hasPermission([], [])).toBe(true);
+  });
+
+  it('needs the code, or any one of a list', () => {
+    expect(hasPermission(['audit.view'], 'audit.view')).toBe(true);
+    expect(hasPermission(['audit.view'], 'users.manage')).toBe(false);
+    expect(hasPermission(['audit.view'], ['users.manage', 'audit.view'])).toBe(true);
+    expect(hasPermission([], ['users.manage'])).toBe(false);
+  });
+});
+
+describe('side menu from routes', () => {
+  it('shows management the workplace and the system group with users and audit', () => {
+    const menu = buildMenu(appRoutes, ALL, menuGroups);
+    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:system']);
+    expect(menu[1]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
+    expect(menu[1]?.title).toBe('menu.system');
+    expect(menu[1]?.children?.[0]?.path).toBe('/users');
+  });
+
+  it('hides users and audit from sales, and drops the then empty group', () => {
+    const menu = buildMenu(appRoutes, SALES, menuGroups);
+    expect(keys(menu)).toEqual(['Workplace']);
+  });
+
+  it('keeps a group with only the entries the user may open', () => {
+    const menu = buildMenu(appRoutes, ['audit.view'], menuGroups);
+    expect(keys(menu)).toEqual(['Workplace', 'group:system', 'Audit']);
+  });
+
+  it('never lists hidden routes (account, 403, 404)', () => {
+    const all = keys(buildMenu(appRoutes, ALL, menuGroups));
+    expect(all).not.toContain('Account');
+    expect(all).not.toContain('Forbidden');
+    expect(all).not.toContain('NotFound');
+  });
+
+  it('orders entries by meta.order', () => {
+    const routes: RouteRecordRaw[] = [
+      { path: 'b', name: 'B', component: {}, meta: { title: 'b', order: 2 } },
+      { path: 'a', name: 'A', component: {}, meta: { title: 'a', order: 1 } },
+      { path: 'c', name: 'C', component: {}, meta: { title: 'c', order: 3, permission: 'x' } },
+    ];
+    expect(keys(buildMenu(routes, []))).toEqual(['A', 'B']);
+    expect(keys(buildMenu(routes, ['x']))).toEqual(['A', 'B', 'C']);
+  });
+});
