@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::auth::service::prune_login_failures;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
+use crate::crypto::Keyring;
 use crate::http::metrics::Metrics;
 use crate::state::AppState;
 use crate::users::service::bootstrap_admin;
@@ -33,6 +34,8 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot create the first admin account: {e:?}"))?;
         let keys = TokenKeys::load_or_create(&db).await?;
+        let keyring = Keyring::load(config.master_key.as_ref().map(|k| k.expose()), &config.data_dir)?;
+        ensure_same_master_key(&db, &keyring).await?;
         prune_login_failures(&db, config.login_failure_window_secs)
             .await
             .map_err(|e| anyhow::anyhow!("cannot prune login failures: {e:?}"))?;
@@ -43,6 +46,7 @@ impl Application {
             db,
             config: Arc::new(config),
             keys: Arc::new(keys),
+            keyring: Arc::new(keyring),
             metrics: Arc::new(Metrics::default()),
         };
         Ok(Application {
@@ -103,4 +107,38 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Refuses to start with a master key other than the one the database's
+/// encrypted fields were written with: a second instance with its own key
+/// file would otherwise write values nobody else can read.
+async fn ensure_same_master_key(db: &sea_orm::DatabaseConnection, keyring: &Keyring) -> anyhow::Result<()> {
+    use crate::auth::entity::app_secret;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    const NAME: &str = "master_key_id";
+    let stored = app_secret::Entity::find_by_id(NAME).one(db).await?;
+    match stored {
+        Some(row) if keyring.knows_key(&row.value) => Ok(()),
+        Some(row) => anyhow::bail!(
+            "the database's encrypted fields use master key {} but this instance has key {}: \
+             set OPCMS_MASTER_KEY to the key the other instances use",
+            row.value,
+            keyring.current_key_id()
+        ),
+        None => {
+            let row = app_secret::ActiveModel {
+                name: Set(NAME.into()),
+                value: Set(keyring.current_key_id().into()),
+                created_at: Set(chrono::Utc::now()),
+            };
+            match row.insert(db).await {
+                Ok(_) => Ok(()),
+                // Another instance recorded its key first: check against it.
+                Err(err) if crate::error::is_unique_violation(&err) => {
+                    Box::pin(ensure_same_master_key(db, keyring)).await
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
+    }
 }

@@ -26,6 +26,9 @@ pub enum AppError {
     NotFound { message: String },
     #[error("conflict: {code}")]
     Conflict { code: &'static str, message: String },
+    /// 409 about one field's value (a duplicate name, code, account).
+    #[error("conflict on {}", .0.field)]
+    FieldConflict(FieldError),
     #[error("payload too large")]
     PayloadTooLarge { message: String },
     #[error("unprocessable: {code}")]
@@ -70,6 +73,15 @@ impl AppError {
         }
     }
 
+    /// The code and message a client would see, for per-item results.
+    pub fn summary(&self) -> (String, String) {
+        let (_, code, message) = self.parts();
+        match self {
+            AppError::Validation(fields) if !fields.is_empty() => (code.to_string(), fields[0].message.clone()),
+            _ => (code.to_string(), message),
+        }
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             AppError::Validation(_) => (
@@ -82,6 +94,7 @@ impl AppError {
             AppError::Forbidden { code, message } => (StatusCode::FORBIDDEN, code, message.clone()),
             AppError::NotFound { message } => (StatusCode::NOT_FOUND, "NOT_FOUND", message.clone()),
             AppError::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone()),
+            AppError::FieldConflict(field) => (StatusCode::CONFLICT, field.code, field.message.clone()),
             AppError::PayloadTooLarge { message } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", message.clone())
             }
@@ -127,11 +140,10 @@ impl IntoResponse for AppError {
             tracing::error!(error = ?cause, "internal error");
         }
         let (status, code, message) = self.parts();
+        let field_json = |f: &FieldError| json!({"field": f.field, "code": f.code, "message": f.message});
         let details = match &self {
-            AppError::Validation(fields) => fields
-                .iter()
-                .map(|f| json!({"field": f.field, "code": f.code, "message": f.message}))
-                .collect(),
+            AppError::Validation(fields) => fields.iter().map(field_json).collect(),
+            AppError::FieldConflict(field) => vec![field_json(field)],
             _ => Vec::new(),
         };
         let mut response = envelope(status, code, &message, details);

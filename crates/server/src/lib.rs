@@ -7,6 +7,8 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod crypto;
+pub mod customers;
 pub mod db;
 pub mod error;
 pub mod http;

@@ -4,6 +4,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
+use crate::crypto::Keyring;
 use crate::http::metrics::Metrics;
 
 /// What every handler can reach. Cheap to clone; holds no per-user state, so
@@ -13,5 +14,6 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub keys: Arc<TokenKeys>,
+    pub keyring: Arc<Keyring>,
     pub metrics: Arc<Metrics>,
 }

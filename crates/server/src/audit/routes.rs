@@ -102,9 +102,13 @@ async fn list_audit_logs(
         .limit(page.page_size)
         .all(&state.db)
         .await?;
-    let items = rows
-        .into_iter()
-        .map(|row| AuditLogView {
+    let items = rows.into_iter().map(AuditLogView::from).collect();
+    Ok(Json(Page::new(items, total, page)))
+}
+
+impl From<entity::Model> for AuditLogView {
+    fn from(row: entity::Model) -> Self {
+        AuditLogView {
             id: row.id,
             at: row.at,
             actor_id: row.actor_id,
@@ -115,7 +119,6 @@ async fn list_audit_logs(
             changes: row.changes.and_then(|c| serde_json::from_str(&c).ok()),
             ip: row.ip,
             request_id: row.request_id,
-        })
-        .collect();
-    Ok(Json(Page::new(items, total, page)))
+        }
+    }
 }

@@ -27,7 +27,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
-use crate::{audit, auth, users};
+use crate::{audit, auth, customers, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -65,6 +65,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(auth::routes::router())
         .merge(users::routes::router())
         .merge(audit::routes::router())
+        .merge(customers::routes::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

@@ -54,7 +54,8 @@ macro_rules! backend_tests {
 
 /// A database made for one test and dropped after it.
 enum TestDatabase {
-    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    /// A file inside the test's data directory.
+    Sqlite,
     Server {
         admin_url: String,
         name: String,
@@ -96,9 +97,12 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// The running server's state, for calling services the jobs use.
+    pub state: opcms::state::AppState,
     pub backend: Backend,
     shutdown: Option<oneshot::Sender<()>>,
     _database: TestDatabase,
+    _data_dir: tempfile::TempDir,
 }
 
 impl Drop for TestApp {
@@ -115,11 +119,10 @@ fn database_url_with_name(base: &str, name: &str) -> String {
     url.to_string()
 }
 
-async fn create_database(backend: Backend) -> (String, TestDatabase) {
+async fn create_database(backend: Backend, data_dir: &std::path::Path) -> (String, TestDatabase) {
     if backend == Backend::Sqlite {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}/opcms.db?mode=rwc", dir.path().display());
-        return (url, TestDatabase::Sqlite(dir));
+        let url = format!("sqlite://{}/opcms.db?mode=rwc", data_dir.display());
+        return (url, TestDatabase::Sqlite);
     }
     let var = backend.env_var().unwrap_or_default();
     let admin_url = std::env::var(var).unwrap_or_else(|_| {
@@ -159,7 +162,9 @@ impl TestApp {
 
     /// Starts the server with the test defaults, adjusted by `configure`.
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
-        let (database_url, database) = create_database(backend).await;
+        // Every test has its own data directory (SQLite file, key file).
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, database) = create_database(backend, data_dir.path()).await;
         let mut config = Config::from_sources(None, |name| match name {
             "OPCMS_BIND" => Some("127.0.0.1:0".into()),
             "OPCMS_DATABASE_URL" => Some(database_url.clone()),
@@ -168,13 +173,12 @@ impl TestApp {
             _ => None,
         })
         .expect("test config");
-        if let TestDatabase::Sqlite(dir) = &database {
-            config.data_dir = dir.path().to_path_buf();
-        }
+        config.data_dir = data_dir.path().to_path_buf();
         configure(&mut config);
         let app = Application::build(config).await.expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.state().db.clone();
+        let state = app.state().clone();
         let (tx, rx) = oneshot::channel();
         tokio::spawn(app.run_until(async {
             let _ = rx.await;
@@ -188,9 +192,11 @@ impl TestApp {
             address,
             client,
             db,
+            state,
             backend,
             shutdown: Some(tx),
             _database: database,
+            _data_dir: data_dir,
         }
     }
 
@@ -216,6 +222,13 @@ impl TestApp {
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
         self.request(Method::POST, path, token)
             .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, Some(token))
             .send()
             .await
             .expect("request")

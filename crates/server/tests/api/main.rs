@@ -7,6 +7,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod customers;
 mod platform;
 mod storage;
 mod users;

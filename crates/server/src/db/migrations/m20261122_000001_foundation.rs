@@ -3,6 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::index;
 use crate::db::columns::{audit_columns, id, string, text, timestamp};
 
 #[derive(DeriveMigrationName)]
@@ -158,22 +159,4 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: &str,
-    columns: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut statement = Index::create();
-    statement.name(name).table(Alias::new(table));
-    for column in columns {
-        statement.col(Alias::new(*column));
-    }
-    if unique {
-        statement.unique();
-    }
-    manager.create_index(statement).await
 }

@@ -4,12 +4,35 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_foundation;
+mod m20261122_000002_customers;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261122_000001_foundation::Migration),
+            Box::new(m20261122_000002_customers::Migration),
+        ]
     }
+}
+
+/// Creates a (unique) index; shared by every migration.
+async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: &str,
+    columns: &[&str],
+    unique: bool,
+) -> Result<(), DbErr> {
+    let mut statement = Index::create();
+    statement.name(name).table(Alias::new(table));
+    for column in columns {
+        statement.col(Alias::new(*column));
+    }
+    if unique {
+        statement.unique();
+    }
+    manager.create_index(statement).await
 }

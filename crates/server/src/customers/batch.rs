@@ -1,0 +1,180 @@
+//! `POST /customers/batch`: one action over many customers, each applied (or
+//! refused) on its own so good ids are not held back by bad ones.
+
+use opcms_domain::Permission;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::model::CustomerPatch;
+use super::service;
+use crate::access::Principal;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub const MAX_BATCH: usize = 500;
+
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    pub ids: Vec<i64>,
+    /// `assign_sales_owner` | `assign_ops_owner` | `set_level` | `add_tag` |
+    /// `remove_tag` | `change_status` | `delete`
+    pub action: String,
+    /// For the assign actions; `null` clears the owner.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub owner_id: Option<Option<i64>>,
+    pub level: Option<String>,
+    pub tag: Option<String>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ItemError {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ItemResult {
+    pub id: i64,
+    pub ok: bool,
+    pub error: Option<ItemError>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResponse {
+    pub results: Vec<ItemResult>,
+    pub succeeded: usize,
+    pub failed: usize,
+}
+
+enum Action {
+    AssignSales(Option<i64>),
+    AssignOps(Option<i64>),
+    SetLevel(String),
+    AddTag(String),
+    RemoveTag(String),
+    ChangeStatus { to: String, reason: String },
+    Delete,
+}
+
+fn parse(request: &BatchRequest) -> AppResult<Action> {
+    let missing = |field: &str, what: &str| AppError::field(field, "REQUIRED", format!("该操作需要{what}"));
+    let action = match request.action.as_str() {
+        "assign_sales_owner" => Action::AssignSales(request.owner_id.ok_or_else(|| missing("owner_id", "负责人"))?),
+        "assign_ops_owner" => Action::AssignOps(request.owner_id.ok_or_else(|| missing("owner_id", "负责人"))?),
+        "set_level" => Action::SetLevel(request.level.clone().ok_or_else(|| missing("level", "客户等级"))?),
+        "add_tag" => Action::AddTag(request.tag.clone().ok_or_else(|| missing("tag", "标签"))?),
+        "remove_tag" => Action::RemoveTag(request.tag.clone().ok_or_else(|| missing("tag", "标签"))?),
+        "change_status" => Action::ChangeStatus {
+            to: request.to.clone().ok_or_else(|| missing("to", "目标状态"))?,
+            reason: request.reason.clone().unwrap_or_default(),
+        },
+        "delete" => Action::Delete,
+        _ => {
+            return Err(AppError::field(
+                "action",
+                "UNKNOWN_ACTION",
+                "不支持的批量操作（可用：assign_sales_owner、assign_ops_owner、set_level、add_tag、remove_tag、change_status、delete）",
+            ));
+        }
+    };
+    Ok(action)
+}
+
+pub async fn run(state: &AppState, principal: &Principal, request: BatchRequest) -> AppResult<BatchResponse> {
+    let mut ids = request.ids.clone();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > MAX_BATCH {
+        return Err(AppError::field(
+            "ids",
+            "OUT_OF_RANGE",
+            format!("一次可处理 1 到 {MAX_BATCH} 个客户"),
+        ));
+    }
+    let action = parse(&request)?;
+    let needed = match action {
+        Action::AddTag(_) | Action::RemoveTag(_) => Permission::CustomersEditContact,
+        _ => Permission::CustomersEdit,
+    };
+    principal.require(needed)?;
+
+    let mut results = Vec::with_capacity(ids.len());
+    for id in ids {
+        let outcome = apply(state, principal, id, &action).await;
+        results.push(match outcome {
+            Ok(()) => ItemResult {
+                id,
+                ok: true,
+                error: None,
+            },
+            Err(err) => {
+                if let AppError::Internal(cause) = &err {
+                    tracing::error!(customer_id = id, error = ?cause, "batch item failed");
+                }
+                let (code, message) = err.summary();
+                ItemResult {
+                    id,
+                    ok: false,
+                    error: Some(ItemError { code, message }),
+                }
+            }
+        });
+    }
+    let succeeded = results.iter().filter(|r| r.ok).count();
+    Ok(BatchResponse {
+        failed: results.len() - succeeded,
+        succeeded,
+        results,
+    })
+}
+
+async fn apply(state: &AppState, principal: &Principal, id: i64, action: &Action) -> AppResult<()> {
+    let patch = match action {
+        Action::AssignSales(owner) => CustomerPatch {
+            sales_owner_id: Some(*owner),
+            ..Default::default()
+        },
+        Action::AssignOps(owner) => CustomerPatch {
+            ops_owner_id: Some(*owner),
+            ..Default::default()
+        },
+        Action::SetLevel(level) => CustomerPatch {
+            level: Some(Some(level.clone())),
+            ..Default::default()
+        },
+        Action::AddTag(tag) | Action::RemoveTag(tag) => {
+            // Read, change and write the tag list under the row's version, so
+            // a concurrent edit is reported instead of overwritten.
+            let row = service::find_visible(&state.db, principal.scope(), id).await?;
+            let mut tags = service::tags_of(&state.db, &[id])
+                .await?
+                .remove(&id)
+                .unwrap_or_default();
+            let tag = tag.trim().to_string();
+            if matches!(action, Action::AddTag(_)) {
+                tags.push(tag);
+            } else {
+                tags.retain(|t| *t != tag);
+            }
+            let patch = CustomerPatch {
+                tags: Some(Some(tags)),
+                ..Default::default()
+            };
+            service::update(state, principal, id, patch, Some(row.version)).await?;
+            return Ok(());
+        }
+        Action::ChangeStatus { to, reason } => {
+            service::change_status(state, principal, id, to, reason).await?;
+            return Ok(());
+        }
+        Action::Delete => return service::delete(state, principal, id).await,
+    };
+    service::update(state, principal, id, patch, None).await?;
+    Ok(())
+}
