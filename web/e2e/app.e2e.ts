@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ADMIN_PASSWORD } from './config';
+import { ADMIN_NEW_PASSWORD, ADMIN_PASSWORD } from './config';
 import {
   DESKTOP,
   PHONE,
@@ -17,7 +17,6 @@ import {
 } from './browser';
 
 const baseURL = inject('baseURL');
-const ADMIN_NEW_PASSWORD = 'Admin-new-2026';
 const SALES = { username: 'zhang.wei', displayName: '张伟', initial: 'Sales-init-01', changed: 'Sales-mine-02' };
 
 let browser: Browser;

@@ -150,6 +150,160 @@ export interface AuditLog {
   request_id: string | null;
 }
 
+// ---- customers (docs/api/customers.md) ---------------------------------------
+
+export type AccountStatus = 'trial' | 'active' | 'arrears' | 'suspended' | 'closed';
+export type CustomerLevel = 'A' | 'B' | 'C';
+export type DeviceSeries = 'L' | 'N' | 'X';
+
+export interface OwnerRef {
+  id: number;
+  display_name: string;
+}
+
+export interface Customer {
+  id: number;
+  customer_code: string;
+  company_name: string;
+  credit_code: string | null;
+  /** 房地产开发 物业管理 长租公寓 酒店 商业地产 其他 */
+  industry: string | null;
+  level: CustomerLevel | null;
+  region: string | null;
+  address: string | null;
+  contact_name: string | null;
+  contact_phone: string | null;
+  contact_email: string | null;
+  account_id: string | null;
+  account_status: AccountStatus;
+  /** Sorted, non-empty. */
+  device_series: DeviceSeries[];
+  sales_owner_id: number | null;
+  sales_owner: OwnerRef | null;
+  ops_owner_id: number | null;
+  ops_owner: OwnerRef | null;
+  /** YYYY-MM-DD */
+  signed_at: string | null;
+  /** YYYY-MM-DD */
+  contract_end_at: string | null;
+  remarks: string | null;
+  tags: string[];
+  payment_terms_days: number;
+  /** Sent back on PATCH (optimistic concurrency). */
+  version: number;
+  /** Statuses the caller may move the customer to by hand. */
+  allowed_transitions: AccountStatus[];
+  created_at: string;
+  created_by: number | null;
+  updated_at: string;
+  updated_by: number | null;
+  is_deleted: boolean;
+  deleted_at: string | null;
+}
+
+/** `GET /customers`: comma-separated lists where several values are allowed. */
+export interface CustomerListQuery extends PageQuery {
+  q?: string;
+  status?: string;
+  level?: string;
+  industry?: string;
+  series?: string;
+  owner_id?: string;
+  sales_owner_id?: string;
+  ops_owner_id?: string;
+  region?: string;
+  tags?: string;
+  signed_from?: string;
+  signed_to?: string;
+  deleted?: 'true';
+  /** A sortable field, `-` prefixed for descending; default `-id`. */
+  sort?: string;
+}
+
+/** `POST /customers`: the profile fields by name; blank `customer_code` is generated. */
+export interface CustomerInput {
+  customer_code?: string | null;
+  company_name: string;
+  credit_code?: string | null;
+  industry?: string | null;
+  level?: string | null;
+  region?: string | null;
+  address?: string | null;
+  contact_name?: string | null;
+  contact_phone?: string | null;
+  contact_email?: string | null;
+  account_id?: string | null;
+  /** Defaults to `trial`. */
+  account_status?: AccountStatus;
+  device_series: string[];
+  sales_owner_id?: number | null;
+  ops_owner_id?: number | null;
+  signed_at?: string | null;
+  contract_end_at?: string | null;
+  remarks?: string | null;
+  tags?: string[];
+  payment_terms_days?: number;
+}
+
+/** `PATCH /customers/{id}`: `version` and the changed fields; `null` clears one. */
+export type CustomerPatch = { version: number } & Partial<Omit<CustomerInput, 'account_status'>>;
+
+export interface StatusChangeRequest {
+  to: AccountStatus;
+  /** Required, at most 500 characters. */
+  reason: string;
+}
+
+export interface StatusHistoryEntry {
+  id: number;
+  from_status: AccountStatus | null;
+  to_status: AccountStatus;
+  reason: string | null;
+  actor_id: number | null;
+  actor_name: string;
+  at: string;
+}
+
+export type BatchAction =
+  | 'assign_sales_owner'
+  | 'assign_ops_owner'
+  | 'set_level'
+  | 'add_tag'
+  | 'remove_tag'
+  | 'change_status'
+  | 'delete';
+
+export interface BatchRequest {
+  /** 1–500 ids. */
+  ids: number[];
+  action: BatchAction;
+  /** assign_*_owner; null clears. */
+  owner_id?: number | null;
+  level?: CustomerLevel;
+  tag?: string;
+  to?: AccountStatus;
+  reason?: string;
+}
+
+export interface BatchItemResult {
+  id: number;
+  ok: boolean;
+  error?: { code: string; message: string };
+}
+
+export interface BatchResponse {
+  results: BatchItemResult[];
+  succeeded: number;
+  failed: number;
+}
+
+/** `GET /customers/options/owners`: active users for owner pickers. */
+export interface OwnerOption {
+  id: number;
+  display_name: string;
+  role: Role;
+}
+
 // ---- probes -------------------------------------------------------------------
 
 /** `GET /readyz` (outside /api/v1): 200 when ready, 503 otherwise. */

@@ -112,6 +112,17 @@ export function useListQuery<T, K extends string>(options: {
     page,
     pageSize,
     reload: load,
+    /** The filters the list on screen was loaded with (the URL's). */
+    appliedFilters: computed(() => parseListQuery(route.query, options.filterKeys).filters),
+    /**
+     * Change some filters on top of the applied ones (a removed chip, a sort order) and
+     * go to page 1; the search form then shows the applied filters again.
+     */
+    applyFilters: (patch: Partial<Record<K, string>>) => {
+      const next = { ...applied(), ...patch } as Record<K, string>;
+      Object.assign(filters, next);
+      return push({ page: 1, pageSize: pageSize.value, filters: next });
+    },
     search: () => push({ page: 1, pageSize: pageSize.value, filters: { ...filters } }),
     reset: () => {
       for (const key of options.filterKeys) filters[key] = '';

@@ -1,6 +1,13 @@
 import type { Component } from 'vue';
 import type { RouteRecordRaw } from 'vue-router';
-import { IconDashboard, IconFile, IconSettings, IconUserGroup } from '@arco-design/web-vue/es/icon';
+import {
+  IconDashboard,
+  IconFile,
+  IconIdcard,
+  IconList,
+  IconSettings,
+  IconUserGroup,
+} from '@arco-design/web-vue/es/icon';
 
 const DefaultLayout = () => import('@/layout/DefaultLayout.vue');
 
@@ -11,6 +18,36 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'Workplace',
     component: () => import('@/views/workplace/index.vue'),
     meta: { title: 'menu.workplace', icon: IconDashboard, order: 1 },
+  },
+  {
+    path: 'customers',
+    name: 'Customers',
+    component: () => import('@/views/customers/index.vue'),
+    meta: { title: 'menu.customerList', icon: IconList, permission: 'customers.view', group: 'customers', order: 1 },
+  },
+  {
+    path: 'customers/new',
+    name: 'CustomerCreate',
+    component: () => import('@/views/customers/form/index.vue'),
+    meta: { title: 'menu.customerCreate', permission: 'customers.edit', group: 'customers', hideInMenu: true, activeMenu: 'Customers' },
+  },
+  {
+    path: 'customers/:id(\\d+)',
+    name: 'CustomerDetail',
+    component: () => import('@/views/customers/detail/index.vue'),
+    meta: { title: 'menu.customerDetail', permission: 'customers.view', group: 'customers', hideInMenu: true, activeMenu: 'Customers' },
+  },
+  {
+    path: 'customers/:id(\\d+)/edit',
+    name: 'CustomerEdit',
+    component: () => import('@/views/customers/form/index.vue'),
+    meta: {
+      title: 'menu.customerEdit',
+      permission: ['customers.edit', 'customers.edit_contact'],
+      group: 'customers',
+      hideInMenu: true,
+      activeMenu: 'Customers',
+    },
   },
   {
     path: 'users',
@@ -45,6 +82,7 @@ export const appRoutes: RouteRecordRaw[] = [
 ];
 
 export const menuGroups: Record<string, { title: string; icon?: Component; order: number }> = {
+  customers: { title: 'menu.customers', icon: IconIdcard, order: 10 },
   system: { title: 'menu.system', icon: IconSettings, order: 90 },
 };
 

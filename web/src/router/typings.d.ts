@@ -7,8 +7,8 @@ declare module 'vue-router' {
     title?: string;
     /** Reachable without signing in. */
     public?: boolean;
-    /** Permission code needed to open the page (and to see it in the menu). */
-    permission?: string;
+    /** Permission code needed to open the page (and to see it in the menu); for a list, any one. */
+    permission?: string | string[];
     /** Menu icon. */
     icon?: Component;
     /** Key of the menu group the entry belongs to. */
@@ -16,5 +16,7 @@ declare module 'vue-router' {
     /** Position in the menu, lower first. */
     order?: number;
     hideInMenu?: boolean;
+    /** For pages outside the menu: the route name whose entry stays highlighted. */
+    activeMenu?: string;
   }
 }

@@ -29,17 +29,24 @@ describe('hasPermission', () => {
 });
 
 describe('side menu from routes', () => {
-  it('shows management the workplace and the system group with users and audit', () => {
+  it('shows management the workplace, customers, and the system group with users and audit', () => {
     const menu = buildMenu(appRoutes, ALL, menuGroups);
-    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:system']);
-    expect(menu[1]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
-    expect(menu[1]?.title).toBe('menu.system');
-    expect(menu[1]?.children?.[0]?.path).toBe('/users');
+    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:customers', 'group:system']);
+    expect(menu[1]?.title).toBe('menu.customers');
+    expect(menu[1]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([['Customers', 'menu.customerList', '/customers']]);
+    expect(menu[2]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
+    expect(menu[2]?.title).toBe('menu.system');
+    expect(menu[2]?.children?.[0]?.path).toBe('/users');
   });
 
   it('hides users and audit from sales, and drops the then empty group', () => {
     const menu = buildMenu(appRoutes, SALES, menuGroups);
-    expect(keys(menu)).toEqual(['Workplace']);
+    expect(keys(menu)).toEqual(['Workplace', 'group:customers', 'Customers']);
+  });
+
+  it('never lists the customer form and detail pages', () => {
+    const all = keys(buildMenu(appRoutes, ALL, menuGroups));
+    for (const name of ['CustomerCreate', 'CustomerDetail', 'CustomerEdit']) expect(all).not.toContain(name);
   });
 
   it('keeps a group with only the entries the user may open', () => {

@@ -9,7 +9,11 @@ export interface FieldOption {
 export interface FieldSchema {
   field: string;
   label: string;
-  component: 'input' | 'password' | 'select' | 'radio' | 'dateRange';
+  /**
+   * `multiSelect` and `inputTag` keep their value as one comma-separated string, the
+   * way list filters travel in the URL.
+   */
+  component: 'input' | 'password' | 'select' | 'multiSelect' | 'inputTag' | 'radio' | 'dateRange';
   placeholder?: string;
   options?: FieldOption[];
   rules?: FieldRule[];

@@ -16,6 +16,11 @@ export default {
   },
   menu: {
     workplace: 'Workplace',
+    customers: 'Customers',
+    customerList: 'Customer list',
+    customerCreate: 'New customer',
+    customerDetail: 'Customer details',
+    customerEdit: 'Edit customer',
     system: 'System',
     users: 'Users',
     audit: 'Audit log',
@@ -73,6 +78,13 @@ export default {
     operations: 'Operations',
     sales: 'Sales',
     management: 'Management',
+  },
+  customerStatus: {
+    trial: 'Trial',
+    active: 'Active',
+    arrears: 'In arrears',
+    suspended: 'Suspended',
+    closed: 'Closed',
   },
   userStatus: {
     active: 'Active',

@@ -4,5 +4,6 @@ import workplace from '@/views/workplace/locale/en-US';
 import users from '@/views/users/locale/en-US';
 import audit from '@/views/audit/locale/en-US';
 import account from '@/views/account/locale/en-US';
+import customers from '@/views/customers/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account };
+export default { ...common, login, workplace, users, audit, account, customers };

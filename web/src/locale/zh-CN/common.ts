@@ -14,6 +14,11 @@ export default {
   },
   menu: {
     workplace: '工作台',
+    customers: '客户管理',
+    customerList: '客户列表',
+    customerCreate: '新建客户',
+    customerDetail: '客户详情',
+    customerEdit: '编辑客户',
     system: '系统管理',
     users: '用户管理',
     audit: '审计日志',
@@ -71,6 +76,13 @@ export default {
     operations: '运营',
     sales: '销售',
     management: '管理',
+  },
+  customerStatus: {
+    trial: '试用',
+    active: '正式',
+    arrears: '欠费',
+    suspended: '暂停',
+    closed: '已注销',
   },
   userStatus: {
     active: '正常',

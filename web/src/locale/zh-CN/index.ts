@@ -4,5 +4,6 @@ import workplace from '@/views/workplace/locale/zh-CN';
 import users from '@/views/users/locale/zh-CN';
 import audit from '@/views/audit/locale/zh-CN';
 import account from '@/views/account/locale/zh-CN';
+import customers from '@/views/customers/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account };
+export default { ...common, login, workplace, users, audit, account, customers };
