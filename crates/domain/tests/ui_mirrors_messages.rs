@@ -42,6 +42,13 @@ fn every_customer_rule_message_appears_in_the_web_rules() {
             }
         }
     }
-    assert!(checked >= 20, "found only {checked} messages: is the scan still reading the rules?");
-    assert!(missing.is_empty(), "messages the UI does not show verbatim:\n{}", missing.join("\n"));
+    assert!(
+        checked >= 20,
+        "found only {checked} messages: is the scan still reading the rules?"
+    );
+    assert!(
+        missing.is_empty(),
+        "messages the UI does not show verbatim:\n{}",
+        missing.join("\n")
+    );
 }

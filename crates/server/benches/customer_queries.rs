@@ -18,7 +18,9 @@ use serde_json::{Value, json};
 
 const INDUSTRIES: [&str; 6] = ["房地产开发", "物业管理", "长租公寓", "酒店", "商业地产", "其他"];
 const CITIES: [&str; 8] = ["上海", "北京", "深圳", "广州", "成都", "武汉", "南京", "西安"];
-const WORDS: [&str; 10] = ["锦城", "远洋", "万嘉", "鸿运", "时代", "龙湖", "融创", "世茂", "金辉", "嘉禾"];
+const WORDS: [&str; 10] = [
+    "锦城", "远洋", "万嘉", "鸿运", "时代", "龙湖", "融创", "世茂", "金辉", "嘉禾",
+];
 const STATUSES: [&str; 5] = ["trial", "active", "active", "arrears", "suspended"];
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -35,7 +37,10 @@ async fn main() -> anyhow::Result<()> {
     let count = env_number("OPCMS_BENCH_CUSTOMERS", 100_000);
     let rounds = env_number("OPCMS_BENCH_ROUNDS", 200);
     let dir = tempfile::tempdir()?;
-    let data_dir = dir.path().to_path_buf();
+    // OPCMS_BENCH_DATA_DIR keeps the seeded database for inspection.
+    let data_dir = std::env::var("OPCMS_BENCH_DATA_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or(dir.path().to_path_buf());
     let config = Config::from_sources(None, |name| match name {
         "OPCMS_BIND" => Some("127.0.0.1:0".into()),
         "OPCMS_DATA_DIR" => Some(data_dir.display().to_string()),
@@ -84,7 +89,12 @@ async fn main() -> anyhow::Result<()> {
     let mut tags = Vec::new();
     for i in 0..count {
         let raw = RawProfile {
-            company_name: Some(format!("{}{}{}物业有限公司{i}", CITIES[i % 8], WORDS[i % 10], WORDS[(i / 10) % 10])),
+            company_name: Some(format!(
+                "{}{}{}物业有限公司{i}",
+                CITIES[i % 8],
+                WORDS[i % 10],
+                WORDS[(i / 10) % 10]
+            )),
             industry: Some(INDUSTRIES[i % 6].into()),
             level: Some(["A", "B", "C"][i % 3].into()),
             region: Some(format!("{}市", CITIES[(i / 3) % 8])),
@@ -95,7 +105,8 @@ async fn main() -> anyhow::Result<()> {
             account_status: Some(STATUSES[i % 5].into()),
             device_series: Some(SeriesInput::List(vec![["X", "N", "L"][i % 3].into()])),
             signed_at: Some(DateInput::Date(
-                NaiveDate::from_ymd_opt(2019 + (i % 7) as i32, 1 + (i % 12) as u32, 1 + (i % 28) as u32).unwrap_or_default(),
+                NaiveDate::from_ymd_opt(2019 + (i % 7) as i32, 1 + (i % 12) as u32, 1 + (i % 28) as u32)
+                    .unwrap_or_default(),
             )),
             ..RawProfile::default()
         };
@@ -117,19 +128,30 @@ async fn main() -> anyhow::Result<()> {
         apply_profile(&mut row, &profile, &format!("C{:06}", i + 1), &state.keyring)?;
         batch.push(row);
         if i % 50 == 0 {
-            tags.push(tag::ActiveModel { customer_id: Set(i as i64 + 1), tag: Set("VIP".into()) });
+            tags.push(tag::ActiveModel {
+                customer_id: Set(i as i64 + 1),
+                tag: Set("VIP".into()),
+            });
         }
         if batch.len() == 500 {
-            customer::Entity::insert_many(std::mem::take(&mut batch)).exec_without_returning(&txn).await?;
+            customer::Entity::insert_many(std::mem::take(&mut batch))
+                .exec_without_returning(&txn)
+                .await?;
         }
     }
     if !batch.is_empty() {
-        customer::Entity::insert_many(batch).exec_without_returning(&txn).await?;
+        customer::Entity::insert_many(batch)
+            .exec_without_returning(&txn)
+            .await?;
     }
     for chunk in tags.chunks(500) {
-        tag::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+        tag::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
     }
     txn.commit().await?;
+    // As an import does after a bulk load.
+    opcms::db::refresh_statistics(&state.db).await?;
     println!("seeded {count} customers in {:.1} s\n", seeding.elapsed().as_secs_f64());
 
     let (sales_token, _) = {
@@ -154,19 +176,46 @@ async fn main() -> anyhow::Result<()> {
     let middle = count / 2;
     let queries: Vec<(&str, String, &str)> = vec![
         ("list, first page", "/api/v1/customers".into(), &admin),
-        ("list, page 100 by name", "/api/v1/customers?page=100&sort=company_name".into(), &admin),
+        (
+            "list, page 100 by name",
+            "/api/v1/customers?page=100&sort=company_name".into(),
+            &admin,
+        ),
         ("search name substring", "/api/v1/customers?q=锦城远洋".into(), &admin),
-        ("search customer code", format!("/api/v1/customers?q=C{:06}", middle), &admin),
-        ("search exact phone", format!("/api/v1/customers?q=138{:08}", middle), &admin),
-        ("filter status+level", "/api/v1/customers?status=active&level=A".into(), &admin),
-        ("filter industry+series", "/api/v1/customers?industry=酒店&series=X,N".into(), &admin),
-        ("filter region+signed range", "/api/v1/customers?region=上海&signed_from=2022-01-01&signed_to=2022-12-31".into(), &admin),
+        (
+            "search customer code",
+            format!("/api/v1/customers?q=C{:06}", middle),
+            &admin,
+        ),
+        (
+            "search exact phone",
+            format!("/api/v1/customers?q=138{:08}", middle),
+            &admin,
+        ),
+        (
+            "filter status+level",
+            "/api/v1/customers?status=active&level=A".into(),
+            &admin,
+        ),
+        (
+            "filter industry+series",
+            "/api/v1/customers?industry=酒店&series=X,N".into(),
+            &admin,
+        ),
+        (
+            "filter region+signed range",
+            "/api/v1/customers?region=上海&signed_from=2022-01-01&signed_to=2022-12-31".into(),
+            &admin,
+        ),
         ("filter tag", "/api/v1/customers?tags=VIP".into(), &admin),
         ("sales: own customers", "/api/v1/customers".into(), &sales_token),
         ("sales: search own", "/api/v1/customers?q=物业".into(), &sales_token),
         ("get one", format!("/api/v1/customers/{middle}"), &admin),
     ];
-    println!("{:<30} {:>9} {:>9} {:>9} {:>8}", "query (SQLite, HTTP)", "p50 ms", "p95 ms", "p99 ms", "total");
+    println!(
+        "{:<30} {:>9} {:>9} {:>9} {:>8}",
+        "query (SQLite, HTTP)", "p50 ms", "p95 ms", "p99 ms", "total"
+    );
     for (label, path, token) in queries {
         let mut samples = Vec::with_capacity(rounds);
         let mut total = Value::Null;

@@ -30,6 +30,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let db = db::connect(&config).await?;
         db::migrate(&db).await?;
+        db::refresh_statistics(&db).await?;
         let generated_admin_password = bootstrap_admin(&db, config.admin_password.as_ref().map(|s| s.expose()))
             .await
             .map_err(|e| anyhow::anyhow!("cannot create the first admin account: {e:?}"))?;

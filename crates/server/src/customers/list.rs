@@ -5,9 +5,9 @@ use opcms_domain::DataScope;
 use opcms_domain::customer::fields::{parse_email, parse_phone};
 use opcms_domain::customer::normalize::clean;
 use opcms_domain::customer::{AccountStatus, Industry, Level, Series};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::Deserialize;
 
@@ -84,6 +84,7 @@ pub fn build(
     query: &CustomerQuery,
     scope: DataScope,
     keyring: &Keyring,
+    backend: DbBackend,
 ) -> AppResult<(Select<customer::Entity>, PageRequest)> {
     let page = PageParams {
         page: query.page,
@@ -96,14 +97,16 @@ pub fn build(
         select = select.filter(customer::Column::SalesOwnerId.eq(user_id));
     }
     if let Some(q) = query.q.as_deref().and_then(clean) {
-        let mut any = Condition::any().add(customer::Column::SearchText.like(like_contains(&q.to_lowercase())));
-        if let Some(phone) = parse_phone(&q) {
-            any = any.add(customer::Column::ContactPhoneIndex.eq(phone_index(keyring, &phone)));
+        // A whole phone number or e-mail address is looked up exactly through
+        // its blind index; anything else is a substring of code, name,
+        // account or contact name.
+        if let Some(phone) = parse_phone(&q).filter(|_| q.chars().all(|c| c.is_ascii_digit() || c == '-')) {
+            select = select.filter(customer::Column::ContactPhoneIndex.eq(phone_index(keyring, &phone)));
+        } else if let Some(email) = parse_email(&q) {
+            select = select.filter(customer::Column::ContactEmailIndex.eq(email_index(keyring, &email)));
+        } else {
+            select = select.filter(contains(backend, &q.to_lowercase()));
         }
-        if let Some(email) = parse_email(&q) {
-            any = any.add(customer::Column::ContactEmailIndex.eq(email_index(keyring, &email)));
-        }
-        select = select.filter(any);
     }
     let statuses = parse_each("status", &query.status, AccountStatus::parse, "状态筛选值无效")?;
     if !statuses.is_empty() {
@@ -164,6 +167,16 @@ pub fn build(
     Ok((select, page))
 }
 
+/// `search_text` contains the text. SQLite's `instr` is a plain byte search,
+/// several times faster than its case-folding `LIKE` over a full scan (the
+/// column is already lower-case); the servers' `LIKE` is fine.
+fn contains(backend: DbBackend, text: &str) -> Expr {
+    match backend {
+        DbBackend::Sqlite => Expr::cust_with_values("instr(search_text, ?) > 0", [text.to_string()]),
+        _ => customer::Column::SearchText.like(like_contains(text)),
+    }
+}
+
 pub fn order(select: Select<customer::Entity>, sort: Option<&str>) -> AppResult<Select<customer::Entity>> {
     let sort = sort.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("-id");
     let (name, direction) = match sort.strip_prefix('-') {
@@ -197,7 +210,7 @@ pub async fn page(
     scope: DataScope,
     keyring: &Keyring,
 ) -> AppResult<(Vec<customer::Model>, u64, PageRequest)> {
-    let (select, page) = build(query, scope, keyring)?;
+    let (select, page) = build(query, scope, keyring, db.get_database_backend())?;
     let total = select.clone().count(db).await?;
     let rows = order(select, query.sort.as_deref())?
         .offset(page.offset())

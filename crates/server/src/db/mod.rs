@@ -82,3 +82,17 @@ pub fn like_contains(text: &str) -> sea_orm::sea_query::LikeExpr {
     pattern.push('%');
     sea_orm::sea_query::LikeExpr::new(pattern).escape('!')
 }
+
+/// Refreshes the query planner's statistics. SQLite plans without them as if
+/// every index were selective, and then walks a 100,000-row index to find one
+/// customer; `PRAGMA optimize` analyzes the tables whose statistics are
+/// missing or stale. Run at start-up and after bulk loads (imports).
+/// MySQL/MariaDB and PostgreSQL keep their statistics up to date themselves.
+pub async fn refresh_statistics(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA optimize=0x10002")
+            .await
+            .context("cannot refresh SQLite statistics")?;
+    }
+    Ok(())
+}

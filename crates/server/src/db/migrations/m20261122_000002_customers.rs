@@ -90,7 +90,18 @@ impl MigrationTrait for Migration {
         index(manager, "ix_customers_status", "customers", &["account_status"], false).await?;
         index(manager, "ix_customers_level", "customers", &["level"], false).await?;
         index(manager, "ix_customers_industry", "customers", &["industry"], false).await?;
-        index(manager, "ix_customers_signed_at", "customers", &["signed_at"], false).await?;
+        // Sortable columns, led by the live flag every list filters on.
+        for column in [
+            "company_name",
+            "customer_code",
+            "signed_at",
+            "contract_end_at",
+            "created_at",
+            "updated_at",
+        ] {
+            let name = format!("ix_customers_live_{column}");
+            index(manager, &name, "customers", &["is_deleted", column, "id"], false).await?;
+        }
         index(
             manager,
             "ix_customers_phone_index",
@@ -107,7 +118,6 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
-        index(manager, "ix_customers_updated_at", "customers", &["updated_at"], false).await?;
 
         manager
             .create_table(
