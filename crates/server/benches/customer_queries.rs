@@ -32,6 +32,29 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[rank].as_secs_f64() * 1000.0
 }
 
+/// Logs in and makes the forced first password change; returns the token.
+async fn sign_in(client: &reqwest::Client, base: &str, user: &str, initial: &str, new: &str) -> anyhow::Result<String> {
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": initial}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let changed: Value = client
+        .post(format!("{base}/api/v1/auth/password"))
+        .bearer_auth(login["access_token"].as_str().unwrap_or_default())
+        .json(&json!({"current_password": initial, "new_password": new}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    changed["access_token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("sign-in of {user} failed: {changed}"))
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let count = env_number("OPCMS_BENCH_CUSTOMERS", 100_000);
@@ -55,22 +78,7 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::new();
 
     // Admin past the forced password change, and one sales user.
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": "Initial123"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let changed: Value = client
-        .post(format!("{base}/api/v1/auth/password"))
-        .bearer_auth(login["access_token"].as_str().unwrap_or_default())
-        .json(&json!({"current_password": "Initial123", "new_password": "Bench12345"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let admin = changed["access_token"].as_str().unwrap_or_default().to_string();
+    let admin = sign_in(&client, &base, "admin", "Initial123", "Bench12345").await?;
     let sales: Value = client
         .post(format!("{base}/api/v1/users"))
         .bearer_auth(&admin)
@@ -154,24 +162,7 @@ async fn main() -> anyhow::Result<()> {
     opcms::db::refresh_statistics(&state.db).await?;
     println!("seeded {count} customers in {:.1} s\n", seeding.elapsed().as_secs_f64());
 
-    let (sales_token, _) = {
-        let first: Value = client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"username": "bench.sales", "password": "Start12345"}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let changed: Value = client
-            .post(format!("{base}/api/v1/auth/password"))
-            .bearer_auth(first["access_token"].as_str().unwrap_or_default())
-            .json(&json!({"current_password": "Start12345", "new_password": "Sales12345"}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        (changed["access_token"].as_str().unwrap_or_default().to_string(), ())
-    };
+    let sales_token = sign_in(&client, &base, "bench.sales", "Start12345", "Sales12345").await?;
 
     let middle = count / 2;
     let queries: Vec<(&str, String, &str)> = vec![
