@@ -5,7 +5,7 @@
 CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
 
-.PHONY: run build web web-deps test lint fmt bench openapi clean
+.PHONY: run build web web-deps test lint fmt bench clean
 
 ## Build everything (web app embedded, release binary) and serve on SQLite under ./data.
 run: build
@@ -34,15 +34,6 @@ lint:
 
 fmt:
 	cargo fmt --all
-
-## Regenerate web/openapi.json and the TypeScript API types from the server.
-## Benchmarks (release build): prints p50/p95/p99 of the customer queries on 100,000 customers.
-bench: web
-	cargo bench -p opcms --bench customer_queries
-
-openapi:
-	cargo run -q --bin opcms -- openapi > web/openapi.json
-	cd web && npm run gen:api
 
 clean:
 	cargo clean
