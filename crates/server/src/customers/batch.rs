@@ -2,19 +2,16 @@
 //! refused) on its own so good ids are not held back by bad ones.
 
 use opcms_domain::Permission;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::model::CustomerPatch;
 use super::service;
 use crate::access::Principal;
 use crate::error::{AppError, AppResult};
+use crate::http::extract::present;
 use crate::state::AppState;
 
 pub const MAX_BATCH: usize = 500;
-
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -5,16 +5,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use opcms_domain::customer::normalize::name_key;
 use opcms_domain::customer::{AccountStatus, DateInput, Profile, RawProfile, Series, SeriesInput};
 use sea_orm::ActiveValue::Set;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::entity::customer;
 use crate::crypto::Keyring;
-
-/// Distinguishes an absent field (None) from an explicit `null` (Some(None)).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
+use crate::http::extract::present;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

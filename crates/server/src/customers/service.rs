@@ -243,7 +243,8 @@ async fn validate_all(
 }
 
 /// The next free generated code: `C` + at least 6 digits, one above the
-/// highest such code in use.
+/// highest such code in use. Reads a few candidates because a non-numeric
+/// code like `CABCDEF` sorts above `C999999`.
 async fn next_code(db: &impl ConnectionTrait) -> AppResult<String> {
     let highest = customer::Entity::find()
         .select_only()

@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use bytes::Bytes;
 use opcms_domain::FieldError;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -178,4 +179,10 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
                 message: "资源不存在".into(),
             })
     }
+}
+
+/// For PATCH bodies: tells an absent field (None) from an explicit `null`
+/// (Some(None)). Use with `#[serde(default, deserialize_with = "present")]`.
+pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
