@@ -35,6 +35,10 @@ lint:
 fmt:
 	cargo fmt --all
 
+## Benchmarks (release build): seed, drive over HTTP, print p50/p95/p99.
+bench: web
+	cargo bench -p opcms --bench customer_queries
+
 clean:
 	cargo clean
 	rm -rf web/dist web/node_modules

@@ -173,6 +173,9 @@ async fn main() -> anyhow::Result<()> {
             &admin,
         ),
         ("search name substring", "/api/v1/customers?q=锦城远洋".into(), &admin),
+        ("search 2 characters", "/api/v1/customers?q=锦城".into(), &admin),
+        ("search, no match", "/api/v1/customers?q=不存在的公司".into(), &admin),
+        ("search 2 characters, none", "/api/v1/customers?q=zq".into(), &admin),
         (
             "search customer code",
             format!("/api/v1/customers?q=C{:06}", middle),

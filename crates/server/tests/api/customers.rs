@@ -290,12 +290,17 @@ async fn the_list_filters_sorts_and_pages(app: TestApp) {
         json!({"company_name": "乙酒店", "customer_code": "C8", "level": "B", "industry": "酒店", "device_series": ["N", "L"], "region": "北京市", "signed_at": "2024-06-01", "contact_name": "王五"}),
         json!({"company_name": "丙公寓", "customer_code": "C7", "level": "C", "industry": "长租公寓", "device_series": ["L"], "region": "上海市浦东", "signed_at": "2025-02-01", "tags": ["重点"]}),
     ];
+    let mut created = Vec::new();
     for row in rows {
-        create(&app, &token, row).await;
+        created.push(create(&app, &token, row).await);
     }
-    let cases: [(&str, &[&str]); 13] = [
+    let cases: [(&str, &[&str]); 16] = [
         ("", &["丙公寓", "乙酒店", "甲物业"]),
         ("q=酒店", &["乙酒店"]),
+        // Three characters and more go through the trigram index on SQLite.
+        ("q=乙酒店", &["乙酒店"]),
+        ("q=ACCT", &[]),
+        ("q=%22%25_%22", &[]),
         ("q=c9", &["甲物业"]),
         ("q=王五", &["乙酒店"]),
         ("status=active", &["甲物业"]),
@@ -337,6 +342,19 @@ async fn the_list_filters_sorts_and_pages(app: TestApp) {
     .await;
     assert_eq!(paged["items"].as_array().unwrap().len(), 1);
     assert_eq!(paged["total"], 3);
+    // A renamed customer is found by its new name only.
+    let renamed = &created[2];
+    let path = format!("/api/v1/customers/{}", renamed["id"]);
+    let patch = json!({"version": renamed["version"], "company_name": "丁公寓有限公司"});
+    expect_json(app.patch(&path, &token, &patch).await, StatusCode::OK).await;
+    for (q, total) in [("丁公寓有限", 1), ("丙公寓", 0)] {
+        let found = expect_json(
+            app.get(&format!("/api/v1/customers?q={q}"), &token).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(found["total"], total, "q={q}");
+    }
     for bad in [
         "sort=password",
         "status=happy",
