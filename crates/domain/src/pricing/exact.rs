@@ -69,6 +69,24 @@ pub fn to_cents(exact: Decimal) -> Result<Decimal, Overflow> {
     widen(round_to_cents(exact), 2)
 }
 
+/// The largest multiple of `step_scale` decimals (e.g. 0.0001 for scale 4)
+/// that is strictly below `limit / divisor`, for `limit > 0`, `divisor > 0`.
+/// Exact: compares integers, never divides decimals.
+pub fn largest_step_below(limit: Decimal, divisor: Decimal, step_scale: u32) -> Result<Decimal, Overflow> {
+    debug_assert!(limit > Decimal::ZERO && divisor > Decimal::ZERO);
+    // q = Q / 10^step_scale, limit = L / 10^ls, divisor = D / 10^ds.
+    // q × divisor < limit  ⇔  Q × D × 10^ls < L × 10^(ds + step_scale).
+    let pow = |exp: u32| 10i128.checked_pow(exp).ok_or(Overflow);
+    let per_step = divisor.mantissa().checked_mul(pow(limit.scale())?).ok_or(Overflow)?;
+    let bound = limit
+        .mantissa()
+        .checked_mul(pow(divisor.scale() + step_scale)?)
+        .ok_or(Overflow)?;
+    // The largest Q with Q × per_step < bound, i.e. ≤ bound − 1.
+    let steps = (bound - 1) / per_step;
+    build(steps, step_scale)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +127,15 @@ mod tests {
         assert_eq!(to_cents(d("0.0050")).unwrap().to_string(), "0.01");
         assert_eq!(to_cents(d("0.00499770")).unwrap().to_string(), "0.00");
         assert_eq!(to_cents(d("500")).unwrap().to_string(), "500.00");
+    }
+
+    #[test]
+    fn the_largest_step_below_a_quotient_is_strictly_below_it() {
+        assert_eq!(
+            largest_step_below(d("500.0000"), d("0.4000"), 4).unwrap(),
+            d("1249.9999")
+        );
+        assert_eq!(largest_step_below(d("500"), d("0.3"), 4).unwrap(), d("1666.6666"));
+        assert_eq!(largest_step_below(d("0.0001"), d("1"), 4).unwrap(), d("0"));
     }
 }
