@@ -8,6 +8,7 @@ pub mod access;
 pub mod account;
 pub mod customer;
 pub mod money;
+pub mod pricing;
 pub mod validation;
 
 pub use access::{DataScope, Permission, Role};
