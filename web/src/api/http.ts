@@ -72,6 +72,23 @@ function isErrorBody(data: unknown): data is ApiErrorBody {
   return typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string';
 }
 
+function isBlob(value: unknown): value is Blob {
+  return typeof value === 'object' && value !== null && typeof (value as Blob).text === 'function' && typeof (value as Blob).size === 'number';
+}
+
+/**
+ * A failed `responseType: 'blob'` request (a download) carries the error envelope as a
+ * Blob: read it back as JSON so the user sees the server's message, not just a status.
+ */
+export async function readBlobErrorBody(error: unknown): Promise<void> {
+  if (!axios.isAxiosError(error) || !error.response || !isBlob(error.response.data)) return;
+  try {
+    error.response.data = JSON.parse(await error.response.data.text()) as unknown;
+  } catch {
+    // Not JSON: toApiError falls back to a message naming the status.
+  }
+}
+
 /** Turn whatever axios rejected with into an ApiError with a message fit for the user. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
@@ -152,6 +169,7 @@ export function createHttpClient(hooks: () => HttpHooks, baseURL = '/api/v1'): A
       return instance.request(config);
     }
 
+    await readBlobErrorBody(error);
     const apiError = toApiError(error);
     if (apiError.status === 403 && apiError.code === 'PASSWORD_CHANGE_REQUIRED') {
       hooks().onPasswordChangeRequired();
