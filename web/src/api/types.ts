@@ -304,6 +304,67 @@ export interface OwnerOption {
   role: Role;
 }
 
+// ---- customer import and export (DESIGN.md §4) ---------------------------------
+
+/** How the rows of one file ended; the four add up to `total`. */
+export interface ImportCounts {
+  total: number;
+  /** Imported cleanly. */
+  imported: number;
+  /** Imported, minus something (e.g. an owner name that matches no user). */
+  imported_with_warnings: number;
+  rejected: number;
+}
+
+export type ImportIssueStatus = 'rejected' | 'warning';
+
+/** One problem of one row. */
+export interface ImportIssue {
+  /** The row number as Excel shows it (title and header rows count). */
+  row: number;
+  status: ImportIssueStatus;
+  /** The Chinese header of the column, e.g. 签约日期. */
+  column: string | null;
+  value: string | null;
+  /** zh-CN, shown as it is. */
+  message: string;
+}
+
+/** `POST /customers/import?dry_run=`: for a dry run, what a real run would do. */
+export interface ImportResult {
+  import_id: number;
+  dry_run: boolean;
+  file_name: string;
+  counts: ImportCounts;
+  created: number;
+  updated: number;
+  unchanged: number;
+  issues: ImportIssue[];
+  /** About the file as a whole, e.g. 未识别的列「微信号」已忽略. */
+  file_warnings: string[];
+  /** `/api/v1/customers/import/{id}/report.xlsx`; null when there are no issues. */
+  report_url: string | null;
+}
+
+/** `GET /customers/imports`: one earlier import (or dry run). */
+export interface ImportRecord {
+  id: number;
+  file_name: string;
+  dry_run: boolean;
+  counts: ImportCounts;
+  created: number;
+  updated: number;
+  unchanged: number;
+  created_at: string;
+  created_by: number | null;
+  created_by_name: string;
+}
+
+export type ExportFormat = 'xlsx' | 'csv';
+
+/** `GET /customers/export`: the list's filters (no paging) and the format. */
+export type CustomerExportQuery = Omit<CustomerListQuery, 'page' | 'page_size'> & { format: ExportFormat };
+
 // ---- probes -------------------------------------------------------------------
 
 /** `GET /readyz` (outside /api/v1): 200 when ready, 503 otherwise. */

@@ -2,7 +2,7 @@ import { computed, onMounted, ref, type Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
 import { listOwnerOptions } from '@/api/customers';
-import type { BatchAction, OwnerOption } from '@/api/types';
+import type { BatchAction, CustomerExportQuery, ExportFormat, OwnerOption } from '@/api/types';
 import type { FieldOption, FieldSchema } from '@/components/SchemaForm/types';
 import { ACCOUNT_STATUSES, INDUSTRIES, LEVELS, SERIES, type Industry } from '@/utils/customer-rules';
 
@@ -262,4 +262,17 @@ export const BATCH_ACTIONS: BatchAction[] = [
 export function allowedBatchActions(can: (permission: string) => boolean): BatchAction[] {
   if (can('customers.edit')) return BATCH_ACTIONS;
   return can('customers.edit_contact') ? ['add_tag', 'remove_tag'] : [];
+}
+
+/**
+ * `GET /customers/export`'s query: the filters the list was loaded with (its URL's),
+ * empty ones left out, plus the format. Paging is not a filter and is never sent.
+ */
+export function exportQuery(applied: Partial<Record<string, string>>, format: ExportFormat): CustomerExportQuery {
+  const query: Record<string, string> = {};
+  for (const key of FILTER_KEYS) {
+    const value = applied[key];
+    if (value) query[key] = value;
+  }
+  return { ...query, format } as CustomerExportQuery;
 }

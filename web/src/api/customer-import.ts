@@ -1,0 +1,56 @@
+import type { AxiosProgressEvent } from 'axios';
+import { DOWNLOAD_TIMEOUT, downloadFile } from './download';
+import { http, request } from './http';
+import type { CustomerExportQuery, ImportRecord, ImportResult, PageQuery, Paginated } from './types';
+
+/** The server's default upload limit (DESIGN.md §4); checked in the browser first. */
+export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+export const IMPORT_EXTENSIONS = ['.xlsx', '.csv'] as const;
+
+export interface ImportOptions {
+  onUploadProgress?: (event: AxiosProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * `POST /customers/import?dry_run=…`, the file as the multipart field `file`. Silent:
+ * the wizard shows the server's message (400/413/422) next to the upload.
+ */
+export function importCustomers(file: File, dryRun: boolean, options: ImportOptions = {}) {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return request.post<ImportResult>('/customers/import', form, {
+    params: { dry_run: dryRun ? 'true' : 'false' },
+    // 200,000 rows over a slow link take longer than the usual 30 s.
+    timeout: DOWNLOAD_TIMEOUT,
+    silent: true,
+    onUploadProgress: options.onUploadProgress,
+    signal: options.signal,
+  });
+}
+
+/** Earlier imports and dry runs, newest first. */
+export function listImports(query: PageQuery) {
+  return request.get<Paginated<ImportRecord>>('/customers/imports', { params: query });
+}
+
+export function downloadImportTemplate() {
+  return downloadFile('/customers/import/template', { fallbackName: 'customer-import-template.xlsx' });
+}
+
+/** `/api/v1/customers/…` (as the server writes links) → a path for the client, whose base is `/api/v1`. */
+export function clientPath(url: string): string {
+  const base = (http.defaults.baseURL ?? '').replace(/\/$/, '');
+  return base && url.startsWith(`${base}/`) ? url.slice(base.length) : url;
+}
+
+/** The report of an import: its original columns plus 「错误原因」. */
+export function downloadImportReport(importId: number, reportUrl?: string | null) {
+  const url = reportUrl ? clientPath(reportUrl) : `/customers/import/${importId}/report.xlsx`;
+  return downloadFile(url, { fallbackName: `customer-import-${importId}-report.xlsx` });
+}
+
+/** `GET /customers/export?format=…` with the list's filters (the server applies the data scope). */
+export function exportCustomers(query: CustomerExportQuery) {
+  return downloadFile('/customers/export', { params: query, fallbackName: `customers.${query.format}` });
+}
