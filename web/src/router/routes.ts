@@ -6,6 +6,7 @@ import {
   IconIdcard,
   IconList,
   IconSettings,
+  IconUpload,
   IconUserGroup,
 } from '@arco-design/web-vue/es/icon';
 
@@ -24,6 +25,12 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'Customers',
     component: () => import('@/views/customers/index.vue'),
     meta: { title: 'menu.customerList', icon: IconList, permission: 'customers.view', group: 'customers', order: 1 },
+  },
+  {
+    path: 'customers/import',
+    name: 'CustomerImport',
+    component: () => import('@/views/customers/import/index.vue'),
+    meta: { title: 'menu.customerImport', icon: IconUpload, permission: 'customers.import', group: 'customers', order: 2 },
   },
   {
     path: 'customers/new',

@@ -33,13 +33,16 @@ describe('side menu from routes', () => {
     const menu = buildMenu(appRoutes, ALL, menuGroups);
     expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:customers', 'group:system']);
     expect(menu[1]?.title).toBe('menu.customers');
-    expect(menu[1]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([['Customers', 'menu.customerList', '/customers']]);
+    expect(menu[1]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([
+      ['Customers', 'menu.customerList', '/customers'],
+      ['CustomerImport', 'menu.customerImport', '/customers/import'],
+    ]);
     expect(menu[2]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
     expect(menu[2]?.title).toBe('menu.system');
     expect(menu[2]?.children?.[0]?.path).toBe('/users');
   });
 
-  it('hides users and audit from sales, and drops the then empty group', () => {
+  it('hides users, audit and the customer import from sales, and drops the then empty group', () => {
     const menu = buildMenu(appRoutes, SALES, menuGroups);
     expect(keys(menu)).toEqual(['Workplace', 'group:customers', 'Customers']);
   });

@@ -21,6 +21,7 @@ export default {
     customerCreate: 'New customer',
     customerDetail: 'Customer details',
     customerEdit: 'Edit customer',
+    customerImport: 'Import customers',
     system: 'System',
     users: 'Users',
     audit: 'Audit log',

@@ -5,5 +5,6 @@ import users from '@/views/users/locale/en-US';
 import audit from '@/views/audit/locale/en-US';
 import account from '@/views/account/locale/en-US';
 import customers from '@/views/customers/locale/en-US';
+import customerImport from '@/views/customers/import/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account, customers };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport };

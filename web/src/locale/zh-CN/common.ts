@@ -19,6 +19,7 @@ export default {
     customerCreate: '新建客户',
     customerDetail: '客户详情',
     customerEdit: '编辑客户',
+    customerImport: '导入客户',
     system: '系统管理',
     users: '用户管理',
     audit: '审计日志',

@@ -5,5 +5,6 @@ import users from '@/views/users/locale/zh-CN';
 import audit from '@/views/audit/locale/zh-CN';
 import account from '@/views/account/locale/zh-CN';
 import customers from '@/views/customers/locale/zh-CN';
+import customerImport from '@/views/customers/import/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport };
