@@ -73,6 +73,11 @@ export default {
     actions: 'Actions',
   },
   toolbar: {
+    import: 'Import',
+    export: 'Export',
+    exportXlsx: 'Export to Excel',
+    exportCsv: 'Export to CSV',
+    exported: 'Exported “{name}”',
     showDeleted: 'Show deleted',
     deletedHint: 'Showing deleted customers, which can be restored.',
   },

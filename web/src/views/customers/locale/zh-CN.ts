@@ -57,6 +57,11 @@ export default {
     actions: '操作',
   },
   toolbar: {
+    import: '导入',
+    export: '导出',
+    exportXlsx: '导出 Excel',
+    exportCsv: '导出 CSV',
+    exported: '已导出「{name}」',
     showDeleted: '查看已删除',
     deletedHint: '正在查看已删除的客户，可将其恢复。',
   },
