@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ADMIN_NEW_PASSWORD, ADMIN_PASSWORD } from './config';
+import { apiClient, type Json, type Tokens } from './api';
+import { ADMIN_NEW_PASSWORD } from './config';
 import { DESKTOP, PHONE, launchBrowser, loginAndSettle, openPage, screenshot } from './browser';
 
 const baseURL = inject('baseURL');
@@ -14,34 +15,7 @@ const SALES = { username: 'wang.fang', displayName: '王芳', initial: 'Sales-in
 const PHONE_RULE = '联系电话格式不正确：手机号为 1 开头的 11 位数字，座机为 0 开头的区号加 7–8 位号码';
 const NEW_NAME = '上海锦城不动产股份有限公司';
 
-type Json = Record<string, unknown>;
-
-async function api<T = Json>(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${apiURL}/api/v1${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
-}
-
-async function must<T = Json>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
-  const answer = await api<T>(method, path, body, token);
-  if (answer.status >= 300) throw new Error(`${method} ${path} → ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
-
-type Tokens = { access_token: string };
-
-/** The admin's token; when this file runs alone, the forced password change happens here. */
-async function adminToken(): Promise<string> {
-  const changed = await api<Tokens>('POST', '/auth/login', { username: 'admin', password: ADMIN_NEW_PASSWORD });
-  if (changed.status === 200) return changed.body.access_token;
-  const first = await must<Tokens>('POST', '/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
-  const body = { current_password: ADMIN_PASSWORD, new_password: ADMIN_NEW_PASSWORD };
-  return (await must<Tokens>('POST', '/auth/password', body, first.access_token)).access_token;
-}
+const { must, adminToken } = apiClient(apiURL);
 
 const SEEDS = [
   { company_name: '杭州云栖物业服务有限公司', industry: '物业管理', level: 'A', device_series: ['X', 'N'], region: '浙江省杭州市', tags: ['VIP'], signed_at: '2023-03-01', contract_end_at: '2026-02-28', to: 'active' },
