@@ -48,6 +48,12 @@ pub struct Config {
     pub json_body_limit: usize,
     /// Largest uploaded file accepted (bytes); DESIGN.md §4 default 20 MiB.
     pub upload_limit: usize,
+    /// Most data rows one spreadsheet import may hold (DESIGN.md §4).
+    pub import_max_rows: usize,
+    /// Most columns a sheet may use; a wider sheet is refused before parsing.
+    pub import_max_columns: usize,
+    /// Bound on the decompressed size of an `.xlsx` (zip-bomb guard), bytes.
+    pub import_max_unpacked_bytes: u64,
     /// Failed logins per account within the window before 429.
     pub login_max_failures_per_account: u32,
     /// Failed logins per client IP within the window before 429.
@@ -78,6 +84,9 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     json_body_limit: Option<usize>,
     upload_limit: Option<usize>,
+    import_max_rows: Option<usize>,
+    import_max_columns: Option<usize>,
+    import_max_unpacked_bytes: Option<u64>,
     login_max_failures_per_account: Option<u32>,
     login_max_failures_per_ip: Option<u32>,
     login_failure_window_secs: Option<i64>,
@@ -176,6 +185,17 @@ impl Config {
                 file.upload_limit.map(|v| v as u64),
                 20 * 1024 * 1024,
             )? as usize,
+            import_max_rows: number("OPCMS_IMPORT_MAX_ROWS", file.import_max_rows.map(|v| v as u64), 200_000)? as usize,
+            import_max_columns: number(
+                "OPCMS_IMPORT_MAX_COLUMNS",
+                file.import_max_columns.map(|v| v as u64),
+                200,
+            )? as usize,
+            import_max_unpacked_bytes: number(
+                "OPCMS_IMPORT_MAX_UNPACKED_BYTES",
+                file.import_max_unpacked_bytes,
+                400 * 1024 * 1024,
+            )?,
             login_max_failures_per_account: number(
                 "OPCMS_LOGIN_MAX_FAILURES_PER_ACCOUNT",
                 file.login_max_failures_per_account.map(u64::from),

@@ -6,7 +6,7 @@ pub mod entity;
 pub mod routes;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, NotSet};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, NotSet};
 use serde_json::{Map, Value, json};
 
 use crate::access::Principal;
@@ -61,9 +61,26 @@ pub struct Entry<'a> {
 }
 
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, entry: Entry<'_>) -> AppResult<()> {
+    row(actor, entry, Utc::now()).insert(db).await?;
+    Ok(())
+}
+
+/// Many entries in few statements (imports write thousands at once).
+pub async fn record_many(db: &impl ConnectionTrait, actor: &Actor, entries: Vec<Entry<'_>>) -> AppResult<()> {
+    let now = Utc::now();
+    let rows: Vec<entity::ActiveModel> = entries.into_iter().map(|entry| row(actor, entry, now)).collect();
+    for chunk in rows.chunks(500) {
+        entity::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn row(actor: &Actor, entry: Entry<'_>, at: chrono::DateTime<Utc>) -> entity::ActiveModel {
     entity::ActiveModel {
         id: NotSet,
-        at: Set(Utc::now()),
+        at: Set(at),
         actor_id: Set(actor.user_id),
         actor_name: Set(actor.name.clone()),
         action: Set(entry.action.into()),
@@ -73,9 +90,6 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, entry: Entry<'_>) 
         ip: Set(actor.client.ip.clone()),
         request_id: Set(actor.client.request_id.clone()),
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// The changed top-level fields between two JSON objects, masked where secret.

@@ -4,6 +4,8 @@
 
 pub mod batch;
 pub mod entity;
+pub mod export;
+pub mod import;
 pub mod list;
 pub mod model;
 pub mod routes;

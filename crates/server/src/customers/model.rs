@@ -303,6 +303,35 @@ pub fn email_index(keyring: &Keyring, email: &str) -> String {
     keyring.blind_index(&format!("email:{}", email.to_lowercase()))
 }
 
+/// A new customer row from a validated profile: version 1, live, created
+/// and updated now by the actor.
+pub fn new_row(
+    profile: &Profile,
+    code: &str,
+    owners: (Option<i64>, Option<i64>),
+    payment_terms_days: u32,
+    actor_id: Option<i64>,
+    now: DateTime<Utc>,
+    keyring: &Keyring,
+) -> anyhow::Result<customer::ActiveModel> {
+    let mut row = customer::ActiveModel {
+        account_status: Set(profile.account_status.code().into()),
+        sales_owner_id: Set(owners.0),
+        ops_owner_id: Set(owners.1),
+        payment_terms_days: Set(payment_terms_days as i32),
+        version: Set(1),
+        created_at: Set(now),
+        created_by: Set(actor_id),
+        updated_at: Set(now),
+        updated_by: Set(actor_id),
+        is_deleted: Set(false),
+        deleted_at: Set(None),
+        ..Default::default()
+    };
+    apply_profile(&mut row, profile, code, keyring)?;
+    Ok(row)
+}
+
 /// Writes a validated profile into the row's columns (all but owners, tags,
 /// status, audit fields, which the caller sets).
 pub fn apply_profile(

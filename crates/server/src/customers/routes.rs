@@ -34,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit_trail))
         .routes(routes!(batch_action))
         .routes(routes!(owner_options))
+        .merge(super::import::routes::router())
+        .merge(super::export::router())
 }
 
 /// Customers the caller may see, filtered, sorted and paged.

@@ -38,7 +38,7 @@ fn duplicate(err: &DbErr) -> Option<AppError> {
     Some(AppError::FieldConflict(FieldError::new(field, code, text)))
 }
 
-fn db_error(err: DbErr) -> AppError {
+pub(crate) fn db_error(err: DbErr) -> AppError {
     duplicate(&err).unwrap_or_else(|| err.into())
 }
 
@@ -242,11 +242,11 @@ async fn validate_all(
     }
 }
 
-/// The next free generated code: `C` + at least 6 digits, one above the
-/// highest such code in use. Reads a few candidates because a non-numeric
-/// code like `CABCDEF` sorts above `C999999`.
-async fn next_code(db: &impl ConnectionTrait) -> AppResult<String> {
-    let highest = customer::Entity::find()
+/// The highest number among generated-style codes (`C` + 6 digits) in use.
+/// Reads a few candidates because a non-numeric code like `CABCDEF` sorts
+/// above `C999999`.
+pub(crate) async fn highest_generated_code(db: &impl ConnectionTrait) -> AppResult<u64> {
+    Ok(customer::Entity::find()
         .select_only()
         .column(customer::Column::CustomerCode)
         .filter(customer::Column::CustomerCode.like("C______"))
@@ -258,8 +258,12 @@ async fn next_code(db: &impl ConnectionTrait) -> AppResult<String> {
         .into_iter()
         .filter_map(|code| code[1..].parse::<u64>().ok())
         .max()
-        .unwrap_or(0);
-    Ok(format!("C{:06}", highest + 1))
+        .unwrap_or(0))
+}
+
+/// The next free generated code: one above the highest in use.
+async fn next_code(db: &impl ConnectionTrait) -> AppResult<String> {
+    Ok(format!("C{:06}", highest_generated_code(db).await? + 1))
 }
 
 pub async fn create(state: &AppState, actor: &Actor, input: CustomerInput) -> AppResult<customer::Model> {
@@ -295,23 +299,8 @@ async fn insert(
     tags: &[String],
     payment_terms_days: Option<u32>,
 ) -> AppResult<customer::Model> {
-    let now = Utc::now();
-    let mut row = customer::ActiveModel {
-        id: NotSet,
-        account_status: Set(profile.account_status.code().into()),
-        sales_owner_id: Set(owners.0),
-        ops_owner_id: Set(owners.1),
-        payment_terms_days: Set(payment_terms_days.unwrap_or(DEFAULT_PAYMENT_TERMS_DAYS) as i32),
-        version: Set(1),
-        created_at: Set(now),
-        created_by: Set(actor.user_id),
-        updated_at: Set(now),
-        updated_by: Set(actor.user_id),
-        is_deleted: Set(false),
-        deleted_at: Set(None),
-        ..Default::default()
-    };
-    apply_profile(&mut row, profile, code, &state.keyring)?;
+    let terms = payment_terms_days.unwrap_or(DEFAULT_PAYMENT_TERMS_DAYS);
+    let row = new_row(profile, code, owners, terms, actor.user_id, Utc::now(), &state.keyring)?;
     let txn = begin_write(&state.db).await?;
     let created = row.insert(&txn).await.map_err(db_error)?;
     replace_tags(&txn, created.id, tags).await?;

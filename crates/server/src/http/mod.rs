@@ -2,6 +2,7 @@
 //! OpenAPI document and docs, probes, and the embedded web app, wrapped in the
 //! cross-cutting layers (request id, tracing, metrics, limits, panics).
 
+pub mod download;
 pub mod extract;
 pub mod metrics;
 pub mod pagination;

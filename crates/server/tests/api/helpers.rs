@@ -242,6 +242,30 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Uploads a file as the multipart field `file`.
+    pub async fn upload(&self, path: &str, token: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
+        self.request(Method::POST, path, Some(token))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates an active user with a display name; returns the id.
+    pub async fn user_named(&self, admin_token: &str, username: &str, display_name: &str, role: &str) -> i64 {
+        let created = self
+            .post(
+                "/api/v1/users",
+                Some(admin_token),
+                &json!({"username": username, "password": "Start12345", "role": role, "display_name": display_name}),
+            )
+            .await;
+        expect_json(created, StatusCode::CREATED).await["id"]
+            .as_i64()
+            .expect("id")
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Response {
         self.post(
             "/api/v1/auth/login",

@@ -8,6 +8,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod customers;
+mod imports;
 mod platform;
 mod storage;
 mod users;

@@ -1,0 +1,290 @@
+//! Customer import (DESIGN.md §4): a spreadsheet in, a report out. Parsing
+//! is `crate::spreadsheet`, the rules are the domain's (the same as the
+//! API's), planning is [`plan`], and this module writes the plan in one
+//! transaction and keeps the record and report of every run.
+
+pub mod columns;
+pub mod plan;
+pub mod record;
+pub mod report;
+pub mod routes;
+
+use chrono::Utc;
+use opcms_domain::customer::Field;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter};
+use serde::Serialize;
+use serde_json::Value;
+
+use self::plan::{Action, Issue, IssueStatus, Owners, Plan};
+use crate::access::Principal;
+use crate::audit::{self, Actor, Entry};
+use crate::customers::entity::{customer, status_history};
+use crate::customers::model::{apply_profile, audit_view, new_row};
+use crate::customers::service::{db_error, highest_generated_code};
+use crate::db::begin_write;
+use crate::error::{AppError, AppResult};
+use crate::spreadsheet::{self, Limits, header};
+use crate::state::AppState;
+use opcms_domain::customer::profile::DEFAULT_PAYMENT_TERMS_DAYS;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportCounts {
+    pub total: usize,
+    pub imported: usize,
+    pub imported_with_warnings: usize,
+    pub rejected: usize,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportResult {
+    pub import_id: i64,
+    pub dry_run: bool,
+    pub file_name: String,
+    pub counts: ImportCounts,
+    /// Customers created, updated, left as they were (what a dry run would do).
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub issues: Vec<Issue>,
+    pub file_warnings: Vec<String>,
+    /// The `.xlsx` of the rows with problems; null when there are none.
+    pub report_url: Option<String>,
+}
+
+/// The least of the 18 headers a sheet must show to be taken for a
+/// customer list.
+const MIN_HEADER_MATCHES: usize = 2;
+
+pub async fn run(
+    state: &AppState,
+    principal: &Principal,
+    actor: &Actor,
+    file_name: String,
+    bytes: Vec<u8>,
+    dry_run: bool,
+) -> AppResult<ImportResult> {
+    let limits = Limits::from_config(&state.config);
+    // Parsing a large workbook is CPU work; keep it off the async workers.
+    let sheet = tokio::task::spawn_blocking(move || spreadsheet::read(&bytes, &limits))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("import parser task: {e}")))??;
+    let columns =
+        header::locate(&sheet, &columns::HEADERS, MIN_HEADER_MATCHES).ok_or_else(|| AppError::Unprocessable {
+            code: "NO_HEADER_ROW",
+            message: "没有找到表头行：请确认表格中有一行列名，如 客户编号、公司名称（可下载导入模板对照）".into(),
+        })?;
+    if columns.column_of(Field::CompanyName).is_none() {
+        return Err(AppError::Unprocessable {
+            code: "MISSING_COLUMN",
+            message: "缺少必需的列「公司名称」".into(),
+        });
+    }
+    let data = &sheet.rows[columns.header_index + 1..];
+    if data.is_empty() {
+        return Err(AppError::Unprocessable {
+            code: "NO_DATA_ROWS",
+            message: "表格只有表头，没有数据行".into(),
+        });
+    }
+    if data.len() > state.config.import_max_rows {
+        return Err(AppError::Unprocessable {
+            code: "TOO_MANY_ROWS",
+            message: format!("表格超过 {} 行，请拆分后分批导入", state.config.import_max_rows),
+        });
+    }
+
+    // Plan and write in one transaction, so what was checked is what is written.
+    let txn = begin_write(&state.db).await?;
+    let owners = Owners::load(&txn).await?;
+    let mut codes = plan::CodeSequence {
+        last: highest_generated_code(&txn).await?,
+    };
+    let plan = plan::plan(
+        &txn,
+        &state.keyring,
+        principal.role,
+        data,
+        &columns,
+        &owners,
+        &mut codes,
+    )
+    .await?;
+    let (created, updated, unchanged) = tally(&plan);
+    if !dry_run {
+        write(&txn, state, actor, &plan).await?;
+    }
+    let report = report::stored(&columns.headers, data, &plan.issues);
+    let import_id = record::insert(
+        &txn,
+        actor,
+        &file_name,
+        dry_run,
+        &plan,
+        (created, updated, unchanged),
+        report,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Entry {
+            action: if dry_run {
+                "customer.import_check"
+            } else {
+                "customer.import"
+            },
+            entity_type: "customer_import",
+            entity_id: Some(import_id.to_string()),
+            changes: Some(serde_json::json!({
+                "file_name": file_name, "total": plan.total, "rejected": plan.rejected,
+                "created": created, "updated": updated, "unchanged": unchanged,
+            })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    if !dry_run && created + updated > 0 {
+        crate::db::refresh_statistics(&state.db).await?;
+    }
+
+    let imported_with_warnings = plan.with_warnings;
+    Ok(ImportResult {
+        import_id,
+        dry_run,
+        file_name,
+        counts: ImportCounts {
+            total: plan.total,
+            imported: plan.total - plan.rejected - imported_with_warnings,
+            imported_with_warnings,
+            rejected: plan.rejected,
+        },
+        created,
+        updated,
+        unchanged,
+        report_url: (!plan.issues.is_empty()).then(|| format!("/api/v1/customers/import/{import_id}/report.xlsx")),
+        issues: plan.issues,
+        file_warnings: columns.warnings,
+    })
+}
+
+fn tally(plan: &Plan) -> (usize, usize, usize) {
+    plan.rows.iter().fold((0, 0, 0), |(c, u, n), row| match row.action {
+        Action::Create { .. } => (c + 1, u, n),
+        Action::Update { .. } => (c, u + 1, n),
+        Action::Unchanged => (c, u, n + 1),
+    })
+}
+
+/// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters.
+const INSERT_CHUNK: usize = 200;
+
+async fn write(txn: &DatabaseTransaction, state: &AppState, actor: &Actor, plan: &Plan) -> AppResult<()> {
+    let now = Utc::now();
+    let mut inserts = Vec::new();
+    let mut created_codes = Vec::new();
+    let mut history = Vec::new();
+    let mut entries: Vec<(String, Value)> = Vec::new();
+    for planned in &plan.rows {
+        match &planned.action {
+            Action::Unchanged => {}
+            Action::Create { code } => {
+                let row = new_row(
+                    &planned.profile,
+                    code,
+                    planned.owners,
+                    DEFAULT_PAYMENT_TERMS_DAYS,
+                    actor.user_id,
+                    now,
+                    &state.keyring,
+                )?;
+                inserts.push(row);
+                created_codes.push(code.clone());
+            }
+            Action::Update { existing } => {
+                let before = audit_view(existing, &[]);
+                let from = existing.account_status.clone();
+                let mut row: customer::ActiveModel = (**existing).clone().into();
+                apply_profile(&mut row, &planned.profile, &existing.customer_code, &state.keyring)?;
+                row.account_status = Set(planned.profile.account_status.code().into());
+                row.sales_owner_id = Set(planned.owners.0);
+                row.ops_owner_id = Set(planned.owners.1);
+                row.version = Set(existing.version + 1);
+                row.updated_at = Set(now);
+                row.updated_by = Set(actor.user_id);
+                let updated = row.update(txn).await.map_err(db_error)?;
+                if from != updated.account_status {
+                    history.push(status_row(actor, updated.id, Some(from), &updated.account_status, now));
+                }
+                let mut changes = audit::diff(&before, &audit_view(&updated, &[]));
+                if let Some(map) = changes.as_object_mut() {
+                    map.remove("tags");
+                }
+                entries.push((updated.id.to_string(), changes));
+            }
+        }
+    }
+    let mut inserts = inserts.into_iter().peekable();
+    while inserts.peek().is_some() {
+        let chunk: Vec<_> = inserts.by_ref().take(INSERT_CHUNK).collect();
+        customer::Entity::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await
+            .map_err(db_error)?;
+    }
+    for codes in created_codes.chunks(500) {
+        let rows = customer::Entity::find()
+            .filter(customer::Column::CodeKey.is_in(codes.iter().cloned()))
+            .all(txn)
+            .await?;
+        for row in rows {
+            history.push(status_row(actor, row.id, None, &row.account_status, now));
+            entries.push((row.id.to_string(), audit::diff(&Value::Null, &audit_view(&row, &[]))));
+        }
+    }
+    let mut history = history.into_iter().peekable();
+    while history.peek().is_some() {
+        let chunk: Vec<_> = history.by_ref().take(INSERT_CHUNK).collect();
+        status_history::Entity::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    let entries = entries
+        .into_iter()
+        .map(|(id, changes)| Entry {
+            action: "customer.import_row",
+            entity_type: "customer",
+            entity_id: Some(id),
+            changes: Some(changes),
+        })
+        .collect();
+    audit::record_many(txn, actor, entries).await
+}
+
+fn status_row(
+    actor: &Actor,
+    customer_id: i64,
+    from: Option<String>,
+    to: &str,
+    at: chrono::DateTime<Utc>,
+) -> status_history::ActiveModel {
+    status_history::ActiveModel {
+        id: NotSet,
+        customer_id: Set(customer_id),
+        from_status: Set(from),
+        to_status: Set(to.to_string()),
+        reason: Set("导入".into()),
+        actor_id: Set(actor.user_id),
+        actor_name: Set(actor.name.clone()),
+        at: Set(at),
+    }
+}
+
+impl IssueStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            IssueStatus::Warning => "警告",
+            IssueStatus::Rejected => "拒绝",
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The record of every import run (who, when, which file, counts) and its
+//! stored report.
+
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::ImportCounts;
+use super::plan::Plan;
+use crate::audit::Actor;
+use crate::error::{AppError, AppResult};
+use crate::http::pagination::PageRequest;
+
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "customer_imports")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub file_name: String,
+        pub dry_run: bool,
+        pub total: i32,
+        pub imported: i32,
+        pub imported_with_warnings: i32,
+        pub rejected: i32,
+        pub created: i32,
+        pub updated: i32,
+        pub unchanged: i32,
+        /// JSON: the header and the rows with problems (see `report::stored`).
+        #[sea_orm(column_type = "Text")]
+        pub report: String,
+        pub created_at: DateTimeUtc,
+        pub created_by: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    file_name: &str,
+    dry_run: bool,
+    plan: &Plan,
+    (created, updated, unchanged): (usize, usize, usize),
+    report: Value,
+) -> AppResult<i64> {
+    let row = entity::ActiveModel {
+        id: NotSet,
+        file_name: Set(file_name.chars().take(255).collect()),
+        dry_run: Set(dry_run),
+        total: Set(count(plan.total)),
+        imported: Set(count(plan.total - plan.rejected - plan.with_warnings)),
+        imported_with_warnings: Set(count(plan.with_warnings)),
+        rejected: Set(count(plan.rejected)),
+        created: Set(count(created)),
+        updated: Set(count(updated)),
+        unchanged: Set(count(unchanged)),
+        report: Set(report.to_string()),
+        created_at: Set(Utc::now()),
+        created_by: Set(actor.user_id),
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    pub id: i64,
+    pub file_name: String,
+    pub dry_run: bool,
+    pub counts: ImportCounts,
+    pub created: i32,
+    pub updated: i32,
+    pub unchanged: i32,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<i64>,
+    pub created_by_name: Option<String>,
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct SummaryRow {
+    id: i64,
+    file_name: String,
+    dry_run: bool,
+    total: i32,
+    imported: i32,
+    imported_with_warnings: i32,
+    rejected: i32,
+    created: i32,
+    updated: i32,
+    unchanged: i32,
+    created_at: DateTime<Utc>,
+    created_by: Option<i64>,
+}
+
+/// Newest first, without the reports.
+pub async fn page(db: &impl ConnectionTrait, page: PageRequest) -> AppResult<(Vec<ImportSummary>, u64)> {
+    use crate::users::entity as user;
+    let total = entity::Entity::find().count(db).await?;
+    let rows = entity::Entity::find()
+        .select_only()
+        .columns([
+            entity::Column::Id,
+            entity::Column::FileName,
+            entity::Column::DryRun,
+            entity::Column::Total,
+            entity::Column::Imported,
+            entity::Column::ImportedWithWarnings,
+            entity::Column::Rejected,
+            entity::Column::Created,
+            entity::Column::Updated,
+            entity::Column::Unchanged,
+            entity::Column::CreatedAt,
+            entity::Column::CreatedBy,
+        ])
+        .order_by_desc(entity::Column::Id)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .into_model::<SummaryRow>()
+        .all(db)
+        .await?;
+    let user_ids: Vec<i64> = rows.iter().filter_map(|r| r.created_by).collect();
+    let names: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let as_count = |n: i32| usize::try_from(n).unwrap_or_default();
+    let items = rows
+        .into_iter()
+        .map(|r| ImportSummary {
+            id: r.id,
+            file_name: r.file_name,
+            dry_run: r.dry_run,
+            counts: ImportCounts {
+                total: as_count(r.total),
+                imported: as_count(r.imported),
+                imported_with_warnings: as_count(r.imported_with_warnings),
+                rejected: as_count(r.rejected),
+            },
+            created: r.created,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            created_at: r.created_at,
+            created_by_name: r.created_by.and_then(|id| names.get(&id).cloned()),
+            created_by: r.created_by,
+        })
+        .collect();
+    Ok((items, total))
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<entity::Model> {
+    entity::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("导入记录"))
+}

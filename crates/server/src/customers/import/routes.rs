@@ -1,0 +1,129 @@
+//! `/api/v1/customers/import…` (contract: docs/api/customers.md).
+
+use axum::Json;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::response::Response;
+use opcms_domain::Permission;
+use serde::Deserialize;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+use super::record::{self, ImportSummary};
+use super::{ImportResult, report};
+use crate::access::Principal;
+use crate::audit::Actor;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::http::download::{XLSX, attachment};
+use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::pagination::{Page, PageParams};
+use crate::spreadsheet::write::xlsx_error;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        // The handler counts the upload against `upload_limit` itself.
+        .routes(routes!(import_customers).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(import_template))
+        .routes(routes!(import_report))
+        .routes(routes!(list_imports))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `true`: validate and report without writing anything.
+    pub dry_run: Option<bool>,
+}
+
+/// The uploaded file's name and bytes, refused past the size limit while it
+/// streams in, so a huge upload never sits in memory.
+async fn read_file(mut multipart: Multipart, limit: usize) -> AppResult<(String, Vec<u8>)> {
+    let malformed = |_| AppError::BadRequest {
+        code: "INVALID_UPLOAD",
+        message: "上传内容无法解析，请重新选择文件上传".into(),
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("upload").to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+            if bytes.len() + chunk.len() > limit {
+                return Err(AppError::PayloadTooLarge {
+                    message: format!("文件超过 {} MiB 的上限", limit / (1024 * 1024)),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        return Ok((name, bytes));
+    }
+    Err(AppError::field("file", "REQUIRED", "请选择要导入的文件"))
+}
+
+/// Import customers from `.xlsx`/`.csv` (multipart field `file`).
+#[utoipa::path(post, path = "/customers/import", tag = "customers", params(ImportQuery),
+    request_body(content_type = "multipart/form-data", description = "field `file`: .xlsx or .csv"),
+    responses((status = 200, body = ImportResult), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn import_customers(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    multipart: Multipart,
+) -> AppResult<Json<ImportResult>> {
+    principal.require(Permission::CustomersImport)?;
+    let (file_name, bytes) = read_file(multipart, state.config.upload_limit).await?;
+    let dry_run = query.dry_run.unwrap_or(false);
+    let actor = Actor::from(&principal);
+    Ok(Json(
+        super::run(&state, &principal, &actor, file_name, bytes, dry_run).await?,
+    ))
+}
+
+/// The import template: 18 headers, an example row, drop-down lists, help sheet.
+#[utoipa::path(get, path = "/customers/import/template", tag = "customers",
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn import_template(principal: Principal) -> AppResult<Response> {
+    principal.require(Permission::CustomersImport)?;
+    let bytes = report::template().map_err(xlsx_error)?;
+    Ok(attachment(bytes, XLSX, "客户导入模板.xlsx"))
+}
+
+/// The rows of an import that had problems, with 「错误原因」.
+#[utoipa::path(get, path = "/customers/import/{id}/report.xlsx", tag = "customers",
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 404, body = ErrorBody)))]
+async fn import_report(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Response> {
+    principal.require(Permission::CustomersImport)?;
+    let run = record::find(&state.db, id).await?;
+    let stored: serde_json::Value = serde_json::from_str(&run.report)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("import report {id}: {e}")))?;
+    let bytes = tokio::task::spawn_blocking(move || report::xlsx(&stored))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("report task: {e}")))?
+        .map_err(xlsx_error)?;
+    let stem = run
+        .file_name
+        .rsplit_once('.')
+        .map_or(run.file_name.as_str(), |(stem, _)| stem);
+    Ok(attachment(bytes, XLSX, &format!("{stem}-导入问题.xlsx")))
+}
+
+/// Import history, newest first.
+#[utoipa::path(get, path = "/customers/imports", tag = "customers", params(PageParams),
+    responses((status = 200, body = Page<ImportSummary>)))]
+async fn list_imports(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> AppResult<Json<Page<ImportSummary>>> {
+    principal.require(Permission::CustomersImport)?;
+    let page = params.validate()?;
+    let (items, total) = record::page(&state.db, page).await?;
+    Ok(Json(Page::new(items, total, page)))
+}

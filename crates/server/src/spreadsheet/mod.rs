@@ -1,0 +1,253 @@
+//! Reading the spreadsheets staff upload: customer lists now, usage files and
+//! bank statements later. One entry point, [`read`], turns bytes into rows of
+//! [`Cell`]s whatever the format (`.xlsx`, `.xls`, `.csv` in UTF-8 or GB18030)
+//! and refuses anything broken, hostile or too large with a [`SheetError`]
+//! that becomes a 400/413/422 with a Chinese message, never a panic.
+//!
+//! Nothing here knows about customers: finding the header row and mapping
+//! columns is [`header`]'s job, driven by the caller's list of headers.
+
+mod csv_text;
+pub mod header;
+mod workbook;
+pub mod write;
+
+use chrono::NaiveDate;
+
+use crate::error::AppError;
+
+/// One cell as the importers see it. Numbers keep the decimal text Excel
+/// would show (no float leaves this module), dates are real dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    /// The shortest decimal text of the stored number, e.g. `13800138000`.
+    Number(String),
+    Date(NaiveDate),
+    Bool(bool),
+}
+
+impl Cell {
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => t
+                .trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
+                .is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The cell as text, the way a person reading the sheet would write it.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(t) | Cell::Number(t) => t.clone(),
+            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Bool(true) => "TRUE".into(),
+            Cell::Bool(false) => "FALSE".into(),
+        }
+    }
+}
+
+/// A row with its number as Excel (or a text editor) shows it, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub number: u32,
+    pub cells: Vec<Cell>,
+}
+
+impl Row {
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(Cell::is_blank)
+    }
+
+    pub fn cell(&self, column: usize) -> &Cell {
+        self.cells.get(column).unwrap_or(&Cell::Empty)
+    }
+}
+
+/// The first sheet of a workbook (or the CSV file), blank rows left out.
+#[derive(Debug, Default)]
+pub struct Sheet {
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most non-blank rows, header and title rows included.
+    pub max_rows: usize,
+    pub max_columns: usize,
+    /// Most bytes all the parts of an `.xlsx` may decompress to.
+    pub max_unpacked_bytes: u64,
+}
+
+impl Limits {
+    pub fn from_config(config: &crate::Config) -> Self {
+        Limits {
+            // Room for a title and a header row above the data.
+            max_rows: config.import_max_rows.saturating_add(20),
+            max_columns: config.import_max_columns,
+            max_unpacked_bytes: config.import_max_unpacked_bytes,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SheetError {
+    #[error("文件为空")]
+    Empty,
+    #[error("{0}")]
+    Unsupported(&'static str),
+    #[error("文件已损坏或不是有效的 Excel/CSV 文件")]
+    Corrupt,
+    #[error("表格解压后超过 {limit_mb} MB，可能是异常文件，已拒绝")]
+    TooLargeUnpacked { limit_mb: u64 },
+    #[error("表格超过 {limit} 列，请只保留需要导入的列")]
+    TooManyColumns { limit: usize },
+    #[error("表格超过 {limit} 行，请拆分后分批导入")]
+    TooManyRows { limit: usize },
+    #[error("表格中没有任何数据")]
+    NoRows,
+}
+
+impl From<SheetError> for AppError {
+    fn from(error: SheetError) -> Self {
+        let message = error.to_string();
+        let code = match error {
+            SheetError::Empty => "EMPTY_FILE",
+            SheetError::Unsupported(_) => "UNSUPPORTED_FILE",
+            SheetError::Corrupt => "INVALID_FILE",
+            SheetError::TooLargeUnpacked { .. } => return AppError::PayloadTooLarge { message },
+            SheetError::TooManyColumns { .. } => "TOO_MANY_COLUMNS",
+            SheetError::TooManyRows { .. } => "TOO_MANY_ROWS",
+            SheetError::NoRows => "NO_DATA_ROWS",
+        };
+        match error {
+            SheetError::Empty | SheetError::Unsupported(_) | SheetError::Corrupt => {
+                AppError::BadRequest { code, message }
+            }
+            _ => AppError::Unprocessable { code, message },
+        }
+    }
+}
+
+/// What the leading bytes say the file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Zip,
+    Ole,
+    Text,
+}
+
+fn sniff(bytes: &[u8]) -> Format {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Format::Zip
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Format::Ole
+    } else {
+        Format::Text
+    }
+}
+
+/// Reads the first sheet. The format comes from the content, not the name:
+/// a renamed `.docx` is refused, a `.csv` saved as `.txt` still reads.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
+    if bytes.is_empty() {
+        return Err(SheetError::Empty);
+    }
+    let sheet = match sniff(bytes) {
+        Format::Zip => workbook::read_xlsx(bytes, limits)?,
+        Format::Ole => workbook::read_xls(bytes, limits)?,
+        Format::Text => csv_text::read(bytes, limits)?,
+    };
+    if sheet.rows.is_empty() {
+        return Err(SheetError::NoRows);
+    }
+    Ok(sheet)
+}
+
+/// Pushes a parsed row unless it is blank, enforcing the row limit.
+fn push_row(sheet: &mut Sheet, row: Row, limits: &Limits) -> Result<(), SheetError> {
+    if row.is_blank() {
+        return Ok(());
+    }
+    if sheet.rows.len() >= limits.max_rows {
+        return Err(SheetError::TooManyRows {
+            limit: limits.max_rows.saturating_sub(20),
+        });
+    }
+    sheet.rows.push(row);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const LIMITS: Limits = Limits {
+        max_rows: 1000,
+        max_columns: 50,
+        max_unpacked_bytes: 10 * 1024 * 1024,
+    };
+
+    #[test]
+    fn an_empty_upload_is_refused() {
+        assert_eq!(read(b"", &LIMITS).unwrap_err(), SheetError::Empty);
+    }
+
+    #[test]
+    fn a_file_of_only_blank_lines_has_no_rows() {
+        assert_eq!(read(b"\n ,, \n\n", &LIMITS).unwrap_err(), SheetError::NoRows);
+    }
+
+    #[test]
+    fn a_zip_that_is_not_a_workbook_is_refused() {
+        let mut bytes = Vec::new();
+        {
+            let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bytes));
+            zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut zip, b"<w:document/>").unwrap();
+            zip.finish().unwrap();
+        }
+        assert!(matches!(read(&bytes, &LIMITS), Err(SheetError::Unsupported(_))));
+    }
+
+    // The parser's fuzz target: whatever bytes arrive, `read` answers with
+    // a sheet or a `SheetError`, never a panic. Run longer with
+    // `PROPTEST_CASES=100000 cargo test -p opcms --lib fuzz`.
+    proptest::proptest! {
+        #[test]
+        fn fuzz_arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..4096)) {
+            let _ = read(&bytes, &LIMITS);
+        }
+
+        #[test]
+        fn fuzz_a_damaged_workbook_never_panics(
+            cut in 0usize..4096,
+            flips in proptest::collection::vec((0usize..8192, proptest::num::u8::ANY), 0..16),
+        ) {
+            let mut bytes = write::tests::small_workbook();
+            for (at, value) in flips {
+                let at = at % bytes.len();
+                bytes[at] = value;
+            }
+            bytes.truncate(bytes.len().saturating_sub(cut));
+            let _ = read(&bytes, &LIMITS);
+        }
+
+        #[test]
+        fn fuzz_arbitrary_text_never_panics(text in "\\PC{0,400}") {
+            let _ = read(text.as_bytes(), &LIMITS);
+        }
+    }
+
+    #[test]
+    fn a_truncated_workbook_is_corrupt_not_a_panic() {
+        let bytes = write::tests::small_workbook();
+        let cut = &bytes[..bytes.len() / 2];
+        assert_eq!(read(cut, &LIMITS).unwrap_err(), SheetError::Corrupt);
+    }
+}

@@ -1,0 +1,374 @@
+//! Customer import and export (DESIGN.md §4): the 1,320-row fixture checked
+//! row by row against its manifest, bad files, encodings, and exports that
+//! keep the list's filters and the sales scope.
+
+use std::collections::HashMap;
+
+use opcms::spreadsheet::{self, Cell, Limits};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::{TestApp, expect_error, expect_json};
+
+backend_tests!(
+    the_fixture_imports_exactly_as_its_manifest_says,
+    bad_files_are_refused_and_nothing_is_written,
+    a_gb18030_csv_with_a_title_row_and_odd_cells_imports,
+    exports_keep_the_filters_and_the_sales_scope,
+);
+
+const FIXTURE: &[u8] = include_bytes!("../fixtures/customers_1320.xlsx");
+const MANIFEST: &str = include_str!("../fixtures/customers_1320.manifest.json");
+
+const LIMITS: Limits = Limits {
+    max_rows: 300_000,
+    max_columns: 100,
+    max_unpacked_bytes: 100 * 1024 * 1024,
+};
+
+/// The owners the fixture names; its 离职员工N are deliberately unknown.
+async fn staff(app: &TestApp, token: &str) {
+    let sales = ["张伟", "王芳", "陈静", "杨磊", "刘洋", "李娜"];
+    let ops = ["赵敏", "周婷", "吴昊", "孙强"];
+    for (i, name) in sales.iter().enumerate() {
+        app.user_named(token, &format!("sales{i}"), name, "sales").await;
+    }
+    for (i, name) in ops.iter().enumerate() {
+        app.user_named(token, &format!("ops{i}"), name, "operations").await;
+    }
+}
+
+async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>, dry_run: bool) -> Value {
+    expect_json(
+        app.upload(
+            &format!("/api/v1/customers/import?dry_run={dry_run}"),
+            token,
+            name,
+            bytes,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn all_customers(app: &TestApp, token: &str) -> HashMap<String, Value> {
+    let mut found = HashMap::new();
+    for page in 1.. {
+        let listed = expect_json(
+            app.get(&format!("/api/v1/customers?page={page}&page_size=200"), token)
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        let items = listed["items"].as_array().unwrap();
+        if items.is_empty() {
+            break;
+        }
+        for item in items {
+            found.insert(item["customer_code"].as_str().unwrap().to_string(), item.clone());
+        }
+    }
+    found
+}
+
+fn check_issues_against_manifest(result: &Value, manifest: &Value) {
+    let mut issues: HashMap<u64, Vec<&Value>> = HashMap::new();
+    for issue in result["issues"].as_array().unwrap() {
+        issues.entry(issue["row"].as_u64().unwrap()).or_default().push(issue);
+    }
+    for expected in manifest["rows"].as_array().unwrap() {
+        let row = expected["row"].as_u64().unwrap();
+        let found = issues.get(&row).cloned().unwrap_or_default();
+        match expected["expect"].as_str().unwrap() {
+            "imported" => assert!(found.is_empty(), "row {row} should import cleanly: {found:?}"),
+            outcome => {
+                let status = if outcome == "rejected" { "rejected" } else { "warning" };
+                let column = expected["field"].as_str().unwrap();
+                assert!(
+                    found.iter().any(|i| i["status"] == status && i["column"] == column),
+                    "row {row} ({}) should be {status} naming {column}: {found:?}",
+                    expected["defect"]
+                );
+                if status == "warning" {
+                    assert!(found.iter().all(|i| i["status"] == "warning"), "row {row}: {found:?}");
+                }
+            }
+        }
+    }
+}
+
+async fn the_fixture_imports_exactly_as_its_manifest_says(app: TestApp) {
+    let token = app.admin_token().await;
+    staff(&app, &token).await;
+    let manifest: Value = serde_json::from_str(MANIFEST).unwrap();
+    let counts = &manifest["counts"];
+
+    // A dry run reports everything and writes nothing.
+    let checked = import(&app, &token, "客户清单.xlsx", FIXTURE.to_vec(), true).await;
+    assert_eq!(checked["dry_run"], true);
+    assert_eq!(checked["counts"]["total"], manifest["data_rows"]);
+    assert_eq!(checked["counts"]["imported"], counts["imported"]);
+    assert_eq!(
+        checked["counts"]["imported_with_warnings"],
+        counts["imported_with_warning"]
+    );
+    assert_eq!(checked["counts"]["rejected"], counts["rejected"]);
+    check_issues_against_manifest(&checked, &manifest);
+    assert!(
+        all_customers(&app, &token).await.is_empty(),
+        "a dry run wrote customers"
+    );
+
+    let imported = import(&app, &token, "客户清单.xlsx", FIXTURE.to_vec(), false).await;
+    assert_eq!(imported["counts"], checked["counts"]);
+    assert_eq!(imported["created"], 1230);
+    check_issues_against_manifest(&imported, &manifest);
+
+    // Every imported row has its normalized values.
+    let customers = all_customers(&app, &token).await;
+    assert_eq!(customers.len(), 1230);
+    for expected in manifest["rows"].as_array().unwrap() {
+        if expected["expect"] == "rejected" {
+            continue;
+        }
+        let values = &expected["values"];
+        let code = values["customer_code"].as_str().unwrap();
+        let customer = customers
+            .get(code)
+            .unwrap_or_else(|| panic!("row {} ({code}) was not imported", expected["row"]));
+        for (field, value) in values.as_object().unwrap() {
+            assert_eq!(&customer[field], value, "row {} field {field}", expected["row"]);
+        }
+        if expected["expect"] == "imported_with_warning" {
+            assert_eq!(customer["sales_owner_id"], Value::Null, "row {}", expected["row"]);
+        } else {
+            assert!(
+                customer["sales_owner"]["display_name"].is_string(),
+                "row {}",
+                expected["row"]
+            );
+        }
+    }
+
+    // The same file again changes nothing.
+    let again = import(&app, &token, "客户清单.xlsx", FIXTURE.to_vec(), false).await;
+    assert_eq!(
+        (again["created"].clone(), again["updated"].clone()),
+        (json!(0), json!(0))
+    );
+    assert_eq!(again["unchanged"], 1230);
+
+    // The report holds the rows with problems, their cells and the reasons.
+    let url = imported["report_url"].as_str().unwrap();
+    let response = app.get(url, &token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let report = spreadsheet::read(&response.bytes().await.unwrap(), &LIMITS).unwrap();
+    let header: Vec<String> = report.rows[0].cells.iter().map(Cell::text).collect();
+    assert_eq!(header[0], "客户编号");
+    let reason = header.iter().position(|h| h == "错误原因").expect("错误原因 column");
+    assert_eq!(report.rows.len(), 1 + 90 + 5);
+    assert!(report.rows[1..].iter().all(|r| !r.cell(reason).text().is_empty()));
+
+    // The history lists both real runs and the dry run.
+    let history = expect_json(app.get("/api/v1/customers/imports", &token).await, StatusCode::OK).await;
+    assert_eq!(history["total"], 3);
+    assert_eq!(history["items"][2]["dry_run"], true);
+    assert_eq!(history["items"][0]["created_by_name"], "系统管理员");
+}
+
+fn docx_like() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut bytes));
+    zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut zip, b"<w:document/>").unwrap();
+    zip.finish().unwrap();
+    bytes
+}
+
+fn workbook(rows: &[Vec<&str>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            sheet.write(r as u32, c as u16, *value).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn bad_files_are_refused_and_nothing_is_written(app: TestApp) {
+    let token = app.admin_token().await;
+    let wide: Vec<String> = (0..1000).map(|i| format!("列{i}")).collect();
+    let wide_row: Vec<&str> = wide.iter().map(String::as_str).collect();
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        ("empty.xlsx", Vec::new(), StatusCode::BAD_REQUEST, "EMPTY_FILE"),
+        ("合同.xlsx", docx_like(), StatusCode::BAD_REQUEST, "UNSUPPORTED_FILE"),
+        (
+            "broken.xlsx",
+            FIXTURE[..FIXTURE.len() / 3].to_vec(),
+            StatusCode::BAD_REQUEST,
+            "INVALID_FILE",
+        ),
+        (
+            "photo.csv",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "UNSUPPORTED_FILE",
+        ),
+        (
+            "old.xls",
+            vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+            StatusCode::BAD_REQUEST,
+            "UNSUPPORTED_FILE",
+        ),
+        (
+            "blank.xlsx",
+            workbook(&[]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "NO_DATA_ROWS",
+        ),
+        (
+            "header.xlsx",
+            workbook(&[vec!["客户编号", "公司名称"]]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "NO_DATA_ROWS",
+        ),
+        (
+            "other.csv",
+            "姓名,年龄\n张三,30\n".as_bytes().to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "NO_HEADER_ROW",
+        ),
+        (
+            "no-name.csv",
+            "客户编号,联系电话\nC1,13800138000\n".as_bytes().to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "MISSING_COLUMN",
+        ),
+        (
+            "wide.xlsx",
+            workbook(&[wide_row]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "TOO_MANY_COLUMNS",
+        ),
+    ];
+    for (name, bytes, status, code) in cases {
+        let response = app.upload("/api/v1/customers/import", &token, name, bytes).await;
+        let body = expect_error(response, status, code).await;
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{name}: {message}"
+        );
+    }
+    // No file field at all.
+    let response = app
+        .request(reqwest::Method::POST, "/api/v1/customers/import", Some(&token))
+        .multipart(reqwest::multipart::Form::new().text("other", "x"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
+    let listed = expect_json(app.get("/api/v1/customers", &token).await, StatusCode::OK).await;
+    assert_eq!(listed["total"], 0);
+    let history = expect_json(app.get("/api/v1/customers/imports", &token).await, StatusCode::OK).await;
+    assert_eq!(history["total"], 0);
+
+    // Sales may not import.
+    let (_, sales) = app.user_with_role(&token, "sales.imp", "sales").await;
+    let response = app
+        .upload("/api/v1/customers/import", &sales, "a.csv", b"x".to_vec())
+        .await;
+    expect_error(response, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+
+    // Over the upload limit while streaming in; last, because the server
+    // closes a connection whose body it refused to read.
+    let big = vec![b'a'; 21 * 1024 * 1024];
+    let response = app.upload("/api/v1/customers/import", &token, "big.csv", big).await;
+    expect_error(response, StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE").await;
+}
+
+async fn a_gb18030_csv_with_a_title_row_and_odd_cells_imports(app: TestApp) {
+    let token = app.admin_token().await;
+    let text = "2024年客户清单（运营部）\r\n\
+                公司名称*,联系电话,签约日期,设备系列,微信号,客户等级\r\n\
+                上海甲物业有限公司,1.3800138E10,2024年3月5日,x/n,abc,重点客户\r\n\
+                ,,,,,\r\n\
+                北京乙公寓有限公司,010-12345678, 2024.03.05 ,L,def,C类\r\n\
+                广州丙酒店有限公司,12345,2024-13-01,Q,ghi,D\r\n";
+    let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+    let result = import(&app, &token, "清单.csv", bytes.into_owned(), false).await;
+    assert_eq!(result["counts"]["total"], 3);
+    assert_eq!(result["counts"]["imported"], 2);
+    assert_eq!(result["counts"]["rejected"], 1);
+    assert_eq!(result["file_warnings"][0], "未识别的列 「微信号」 已忽略");
+    let mut columns: Vec<&str> = result["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|i| assert_eq!(i["row"], 6, "{i}"))
+        .map(|i| i["column"].as_str().unwrap())
+        .collect();
+    columns.sort();
+    let mut expected = vec!["联系电话", "设备系列", "客户等级", "签约日期"];
+    expected.sort();
+    assert_eq!(columns, expected);
+
+    let found = all_customers(&app, &token).await;
+    let first = found
+        .values()
+        .find(|c| c["company_name"] == "上海甲物业有限公司")
+        .unwrap();
+    assert_eq!(first["contact_phone"], "13800138000");
+    assert_eq!(first["signed_at"], "2024-03-05");
+    assert_eq!(first["device_series"], json!(["N", "X"]));
+    assert_eq!(first["level"], "B");
+    // Generated codes follow C + 6 digits.
+    assert!(first["customer_code"].as_str().unwrap().starts_with("C0"));
+}
+
+async fn exports_keep_the_filters_and_the_sales_scope(app: TestApp) {
+    let token = app.admin_token().await;
+    let (sales_id, sales) = app.user_with_role(&token, "sales.exp", "sales").await;
+    for (i, level) in ["A", "A", "B"].iter().enumerate() {
+        let body = json!({"company_name": format!("导出测试{i}有限公司"), "level": level, "device_series": ["X"],
+            "contact_phone": format!("1390000000{i}"), "signed_at": "2024-01-0{}".replace("{}", &(i + 1).to_string()),
+            "sales_owner_id": if i == 0 { json!(sales_id) } else { Value::Null }});
+        expect_json(
+            app.post("/api/v1/customers", Some(&token), &body).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let response = app.get("/api/v1/customers/export?format=xlsx&level=A", &token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
+    let sheet = spreadsheet::read(&response.bytes().await.unwrap(), &LIMITS).unwrap();
+    assert_eq!(sheet.rows.len(), 3, "header + two level-A customers");
+    assert_eq!(sheet.rows[0].cells[0], Cell::Text("客户编号".into()));
+    let phone = sheet.rows[1].cells.iter().any(|c| c.text().starts_with("1390000000"));
+    assert!(phone, "contacts are exported decrypted");
+    assert!(
+        sheet.rows[1].cells.iter().any(|c| matches!(c, Cell::Date(_))),
+        "dates as dates"
+    );
+
+    let response = app.get("/api/v1/customers/export?format=csv", &sales).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert_eq!(text.lines().count(), 2, "the sales user sees only their own: {text}");
+    assert!(text.contains("导出测试0有限公司"));
+
+    expect_error(
+        app.get("/api/v1/customers/export?format=pdf", &token).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+}
