@@ -12,7 +12,9 @@ pub mod routes;
 use chrono::Utc;
 use opcms_domain::customer::Field;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter};
+use std::collections::HashMap;
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QuerySelect};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -111,9 +113,6 @@ pub async fn run(
     )
     .await?;
     let (created, updated, unchanged) = tally(&plan);
-    if !dry_run {
-        write(&txn, state, actor, &plan).await?;
-    }
     let report = report::stored(&columns.headers, data, &plan.issues);
     let import_id = record::insert(
         &txn,
@@ -125,6 +124,9 @@ pub async fn run(
         report,
     )
     .await?;
+    if !dry_run {
+        write(&txn, state, actor, &plan, import_id).await?;
+    }
     audit::record(
         &txn,
         actor,
@@ -177,14 +179,24 @@ fn tally(plan: &Plan) -> (usize, usize, usize) {
 }
 
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters.
-const INSERT_CHUNK: usize = 200;
+const INSERT_CHUNK: usize = 400;
 
-async fn write(txn: &DatabaseTransaction, state: &AppState, actor: &Actor, plan: &Plan) -> AppResult<()> {
+/// Writes the plan. Creations are audited as "created by import N, row R"
+/// (the row itself holds the values; later changes are audited with
+/// before/after), which keeps a 100,000-row import from writing 100 MB of
+/// audit text; updates get their full field diff.
+async fn write(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor,
+    plan: &Plan,
+    import_id: i64,
+) -> AppResult<()> {
     let now = Utc::now();
     let mut inserts = Vec::new();
-    let mut created_codes = Vec::new();
+    let mut created_rows: HashMap<String, u32> = HashMap::new();
     let mut history = Vec::new();
-    let mut entries: Vec<(String, Value)> = Vec::new();
+    let mut entries: Vec<(String, Value, &'static str)> = Vec::new();
     for planned in &plan.rows {
         match &planned.action {
             Action::Unchanged => {}
@@ -199,7 +211,7 @@ async fn write(txn: &DatabaseTransaction, state: &AppState, actor: &Actor, plan:
                     &state.keyring,
                 )?;
                 inserts.push(row);
-                created_codes.push(code.clone());
+                created_rows.insert(code.clone(), planned.row);
             }
             Action::Update { existing } => {
                 let before = audit_view(existing, &[]);
@@ -220,7 +232,7 @@ async fn write(txn: &DatabaseTransaction, state: &AppState, actor: &Actor, plan:
                 if let Some(map) = changes.as_object_mut() {
                     map.remove("tags");
                 }
-                entries.push((updated.id.to_string(), changes));
+                entries.push((updated.id.to_string(), changes, "customer.import_update"));
             }
         }
     }
@@ -232,14 +244,24 @@ async fn write(txn: &DatabaseTransaction, state: &AppState, actor: &Actor, plan:
             .await
             .map_err(db_error)?;
     }
-    for codes in created_codes.chunks(500) {
-        let rows = customer::Entity::find()
-            .filter(customer::Column::CodeKey.is_in(codes.iter().cloned()))
+    let codes: Vec<String> = created_rows.keys().cloned().collect();
+    for chunk in codes.chunks(500) {
+        let created = customer::Entity::find()
+            .select_only()
+            .columns([
+                customer::Column::CustomerCode,
+                customer::Column::Id,
+                customer::Column::AccountStatus,
+            ])
+            .filter(customer::Column::CodeKey.is_in(chunk.iter().cloned()))
+            .into_tuple::<(String, i64, String)>()
             .all(txn)
             .await?;
-        for row in rows {
-            history.push(status_row(actor, row.id, None, &row.account_status, now));
-            entries.push((row.id.to_string(), audit::diff(&Value::Null, &audit_view(&row, &[]))));
+        for (code, id, status) in created {
+            history.push(status_row(actor, id, None, &status, now));
+            let row = created_rows.get(&code).copied().unwrap_or_default();
+            let changes = serde_json::json!({"source": "import", "import_id": import_id, "row": row});
+            entries.push((id.to_string(), changes, "customer.create"));
         }
     }
     let mut history = history.into_iter().peekable();
@@ -251,8 +273,8 @@ async fn write(txn: &DatabaseTransaction, state: &AppState, actor: &Actor, plan:
     }
     let entries = entries
         .into_iter()
-        .map(|(id, changes)| Entry {
-            action: "customer.import_row",
+        .map(|(id, changes, action)| Entry {
+            action,
             entity_type: "customer",
             entity_id: Some(id),
             changes: Some(changes),
