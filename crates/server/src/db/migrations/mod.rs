@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_customers;
 mod m20261123_000003_customer_search;
+mod m20261123_000005_pricing;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_customers::Migration),
             Box::new(m20261123_000003_customer_search::Migration),
+            Box::new(m20261123_000005_pricing::Migration),
         ]
     }
 }
