@@ -9,5 +9,6 @@ mod audit;
 mod auth;
 mod customers;
 mod platform;
+mod pricing;
 mod storage;
 mod users;
