@@ -170,8 +170,9 @@ pub async fn view(
 }
 
 /// What the audit log shows of an assignment: the plan and the override
-/// rules in clear (prices are not secrets to the people who may read the
-/// audit log; the ciphertext is never logged).
+/// rules in clear (the audit log is management's; the ciphertext is never
+/// logged). Logged as `customer_pricing`, not `customer`: the customer's
+/// own audit trail is open to its sales owner, who may not see prices.
 fn audit_view(plan_id: Option<i64>, overrides: &SeriesMap<Rule>) -> Value {
     json!({"plan_id": plan_id, "overrides": overrides})
 }
@@ -240,7 +241,7 @@ pub async fn assign(
         &actor,
         Entry {
             action: "customer.pricing",
-            entity_type: "customer",
+            entity_type: "customer_pricing",
             entity_id: Some(customer_id.to_string()),
             changes: Some(audit::diff(&before, &audit_view(Some(input.plan_id), &overrides))),
         },
@@ -265,7 +266,7 @@ pub async fn unassign(state: &AppState, principal: &Principal, customer_id: i64)
         &actor,
         Entry {
             action: "customer.pricing_remove",
-            entity_type: "customer",
+            entity_type: "customer_pricing",
             entity_id: Some(customer_id.to_string()),
             changes: Some(audit::diff(&before, &Value::Null)),
         },

@@ -957,9 +957,20 @@ async fn customer_pricing_overlays_overrides_on_the_version_in_force(app: TestAp
     assert_eq!(replaced["overrides"], json!({}));
     assert_eq!(replaced["effective_rules"]["N"]["source"], "plan");
 
-    let trail = expect_json(
+    // Logged apart from the customer's own trail, which its sales owner reads.
+    let sales_visible = expect_json(
         app.get(&format!("/api/v1/customers/{customer}/audit-trail"), &admin)
             .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(!sales_visible.to_string().contains("0.2000"), "{sales_visible}");
+    let trail = expect_json(
+        app.get(
+            &format!("/api/v1/audit-logs?entity_type=customer_pricing&entity_id={customer}"),
+            &admin,
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
