@@ -38,6 +38,7 @@ fmt:
 ## Benchmarks (release build): seed, drive over HTTP, print p50/p95/p99.
 bench: web
 	cargo bench -p opcms --bench customer_queries
+	cargo bench -p opcms --bench pricing
 
 clean:
 	cargo clean

@@ -83,8 +83,8 @@ pub struct QuoteInput {
     pub plan: Option<RawValue>,
     /// A customer's effective pricing (plan in force for `period` with overrides).
     pub customer_id: Option<i64>,
-    /// A quantity string for `rule`; `{"X": "6000", …}` otherwise.
-    #[schema(value_type = Object)]
+    /// A quantity string for `rule` (`"6000"`); `{"X": "6000", …}` otherwise.
+    #[schema(value_type = Value)]
     pub usage: Option<RawValue>,
     /// `YYYY-MM`, for `plan_id` and `customer_id`.
     pub period: Option<String>,
@@ -219,9 +219,9 @@ pub struct FieldChange {
     /// `effective_from`, `minimum_charge`, `rules.X.mode`, `rules.X.tiers[1].unit_price`…
     pub field: String,
     /// null: absent on that side.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub before: Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub after: Value,
 }
 

@@ -460,9 +460,6 @@ pub async fn create_plan(state: &AppState, actor: &Actor, input: PlanInput) -> A
     else {
         return Err(AppError::Validation(errors));
     };
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
 
     let now = Utc::now();
     let rules_enc = seal_rules(&state.keyring, &pricing.rules)?;
