@@ -39,6 +39,7 @@ fmt:
 bench: web
 	cargo bench -p opcms --bench customer_queries
 	cargo bench -p opcms --bench customer_import
+	cargo bench -p opcms --bench pricing
 
 clean:
 	cargo clean

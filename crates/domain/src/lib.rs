@@ -8,9 +8,11 @@ pub mod access;
 pub mod account;
 pub mod customer;
 pub mod money;
+pub mod period;
 pub mod pricing;
 pub mod validation;
 
 pub use access::{DataScope, Permission, Role};
 pub use money::Fixed4;
+pub use period::Period;
 pub use validation::{FieldError, FieldErrors};

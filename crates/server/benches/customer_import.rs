@@ -12,25 +12,11 @@ use opcms::{Application, Config};
 use rust_xlsxwriter::Workbook;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use support::{env_number, percentile, sign_in};
+
+mod support;
 
 const FIXTURE: &[u8] = include_bytes!("../tests/fixtures/customers_1320.xlsx");
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[rank].as_secs_f64() * 1000.0
-}
-
-async fn post_json(client: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> anyhow::Result<Value> {
-    let mut request = client.post(url).json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    Ok(request.send().await?.json().await?)
-}
 
 async fn upload(
     client: &reqwest::Client,
@@ -119,22 +105,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
 
-    let login = post_json(
-        &client,
-        format!("{base}/api/v1/auth/login"),
-        None,
-        json!({"username": "admin", "password": "Initial123"}),
-    )
-    .await?;
-    let first = login["access_token"].as_str().unwrap_or_default();
-    let changed = post_json(
-        &client,
-        format!("{base}/api/v1/auth/password"),
-        Some(first),
-        json!({"current_password": "Initial123", "new_password": "Bench12345"}),
-    )
-    .await?;
-    let token = changed["access_token"].as_str().unwrap_or_default().to_string();
+    let token = sign_in(&client, &base, "admin", "Initial123", "Bench12345").await?;
     // The owners the fixture names, so owner resolution is part of the work.
     for (i, name) in [
         "张伟", "王芳", "陈静", "杨磊", "刘洋", "李娜", "赵敏", "周婷", "吴昊", "孙强",
@@ -142,13 +113,13 @@ async fn main() -> anyhow::Result<()> {
     .iter()
     .enumerate()
     {
-        post_json(
-            &client,
-            format!("{base}/api/v1/users"),
-            Some(&token),
-            json!({"username": format!("owner{i}"), "password": "Start12345", "role": "sales", "display_name": name}),
-        )
-        .await?;
+        client
+            .post(format!("{base}/api/v1/users"))
+            .bearer_auth(&token)
+            .json(&json!({"username": format!("owner{i}"), "password": "Start12345", "role": "sales", "display_name": name}))
+            .send()
+            .await?
+            .error_for_status()?;
     }
 
     println!("customer import, SQLite, over HTTP ({rounds} rounds of the 1,320-row fixture)\n");

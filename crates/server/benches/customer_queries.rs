@@ -5,7 +5,7 @@
 //! `OPCMS_BENCH_CUSTOMERS` changes the count; `OPCMS_BENCH_ROUNDS` the
 //! requests per query.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
 use opcms::customers::entity::{customer, tag};
@@ -15,6 +15,9 @@ use opcms_domain::customer::profile::validate;
 use opcms_domain::customer::{DateInput, RawProfile, SeriesInput};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use serde_json::{Value, json};
+use support::{env_number, percentile, sign_in};
+
+mod support;
 
 const INDUSTRIES: [&str; 6] = ["房地产开发", "物业管理", "长租公寓", "酒店", "商业地产", "其他"];
 const CITIES: [&str; 8] = ["上海", "北京", "深圳", "广州", "成都", "武汉", "南京", "西安"];
@@ -22,38 +25,6 @@ const WORDS: [&str; 10] = [
     "锦城", "远洋", "万嘉", "鸿运", "时代", "龙湖", "融创", "世茂", "金辉", "嘉禾",
 ];
 const STATUSES: [&str; 5] = ["trial", "active", "active", "arrears", "suspended"];
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[rank].as_secs_f64() * 1000.0
-}
-
-/// Logs in and makes the forced first password change; returns the token.
-async fn sign_in(client: &reqwest::Client, base: &str, user: &str, initial: &str, new: &str) -> anyhow::Result<String> {
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": user, "password": initial}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let changed: Value = client
-        .post(format!("{base}/api/v1/auth/password"))
-        .bearer_auth(login["access_token"].as_str().unwrap_or_default())
-        .json(&json!({"current_password": initial, "new_password": new}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    changed["access_token"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("sign-in of {user} failed: {changed}"))
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {

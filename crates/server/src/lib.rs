@@ -12,6 +12,7 @@ pub mod customers;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod pricing;
 pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;

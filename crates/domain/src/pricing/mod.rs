@@ -9,6 +9,7 @@
 //! - [`price`] → [`RuleQuote`], [`price_plan`] → [`BillQuote`]: the amounts,
 //!   in the JSON shapes `POST /api/v1/pricing/quote` answers with.
 //! - [`volume_cliffs`]: where more usage costs less under a volume rule.
+//! - [`in_force`], [`span`]: which plan version governs which months.
 
 mod cliff;
 mod engine;
@@ -18,6 +19,7 @@ mod raw;
 mod rule;
 mod series;
 mod values;
+mod versions;
 
 pub use cliff::{Cliff, USAGE_STEP, volume_cliffs};
 pub use engine::{PricingError, RuleQuote, TierLine, price};
@@ -29,3 +31,4 @@ pub use raw::{JsonNumber, RawValue, ValueError, parse_decimal};
 pub use rule::{MAX_TIERS, Mode, RawRule, Rule, Tier};
 pub use series::{BILL_ORDER, SeriesMap};
 pub use values::{MinimumCharge, Usage};
+pub use versions::{Span, VersionKey, in_force, span};

@@ -28,7 +28,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
-use crate::{audit, auth, customers, users};
+use crate::{audit, auth, customers, pricing, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -67,6 +67,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(users::routes::router())
         .merge(audit::routes::router())
         .merge(customers::routes::router())
+        .merge(pricing::routes::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

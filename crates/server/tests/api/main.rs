@@ -10,5 +10,6 @@ mod auth;
 mod customers;
 mod imports;
 mod platform;
+mod pricing;
 mod storage;
 mod users;

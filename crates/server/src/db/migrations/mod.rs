@@ -7,6 +7,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_customers;
 mod m20261123_000003_customer_search;
 mod m20261123_000004_customer_imports;
+mod m20261123_000005_pricing;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_customers::Migration),
             Box::new(m20261123_000003_customer_search::Migration),
             Box::new(m20261123_000004_customer_imports::Migration),
+            Box::new(m20261123_000005_pricing::Migration),
         ]
     }
 }

@@ -1,0 +1,277 @@
+//! A customer's price plan and rule overrides (DESIGN.md §5: "a customer is
+//! assigned one plan; a customer-specific override of any series rule is
+//! allowed"), and the effective pricing billing uses.
+
+use std::collections::HashMap;
+use std::collections::hash_map;
+
+use chrono::Utc;
+use opcms_domain::pricing::{Coverage, PlanPricing, Rule, SeriesMap, validate_series_rules};
+use opcms_domain::{DataScope, FieldError, Period};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use super::entity::{customer_pricing, plan, version};
+use super::model::*;
+use super::service::{open_rules, period_of, plan_in_force, seal_rules};
+use crate::access::Principal;
+use crate::audit::{self, Actor, Entry};
+use crate::crypto::Keyring;
+use crate::customers::service::{find_visible, lock_visible};
+use crate::db::begin_write;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// What billing a customer for one period uses.
+#[derive(Debug, Clone)]
+pub struct CustomerPricing {
+    pub customer_id: i64,
+    pub plan_id: i64,
+    /// The plan version in force for the period (its number and month).
+    pub version: version::Model,
+    /// The customer's own rules.
+    pub overrides: SeriesMap<Rule>,
+    /// The version's minimum charge and rules with the overrides laid over
+    /// them: what the bill is priced with.
+    pub pricing: PlanPricing,
+}
+
+/// Rows per `IN (…)` query: far below every backend's parameter limit.
+const CHUNK: usize = 500;
+
+fn open_overrides(keyring: &Keyring, row: &customer_pricing::Model) -> AppResult<SeriesMap<Rule>> {
+    match &row.overrides_enc {
+        None => Ok(SeriesMap::new()),
+        Some(stored) => open_rules(keyring, stored, &format!("customer {} overrides", row.customer_id)),
+    }
+}
+
+/// The effective pricing of one customer for `period`: its plan's version
+/// in force then, with its overrides. `None` when the customer has no plan,
+/// or its plan has no version effective by `period`.
+pub async fn customer_pricing_for(
+    db: &impl ConnectionTrait,
+    keyring: &Keyring,
+    customer_id: i64,
+    period: Period,
+) -> AppResult<Option<CustomerPricing>> {
+    Ok(customer_pricings_for(db, keyring, &[customer_id], period)
+        .await?
+        .remove(&customer_id))
+}
+
+/// [`customer_pricing_for`] for many customers at once, for a billing run:
+/// assignments read in chunks, each plan's version in force read and
+/// decrypted once. Customers without a plan, or whose plan is not yet in
+/// force for `period`, are absent from the map.
+pub async fn customer_pricings_for(
+    db: &impl ConnectionTrait,
+    keyring: &Keyring,
+    customer_ids: &[i64],
+    period: Period,
+) -> AppResult<HashMap<i64, CustomerPricing>> {
+    let mut assignments = Vec::with_capacity(customer_ids.len());
+    for chunk in customer_ids.chunks(CHUNK) {
+        assignments.extend(
+            customer_pricing::Entity::find()
+                .filter(customer_pricing::Column::CustomerId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    let mut plans: HashMap<i64, Option<(version::Model, PlanPricing)>> = HashMap::new();
+    let mut result = HashMap::with_capacity(assignments.len());
+    for row in assignments {
+        if let hash_map::Entry::Vacant(slot) = plans.entry(row.plan_id) {
+            slot.insert(plan_in_force(db, keyring, row.plan_id, period).await?);
+        }
+        let Some(Some((version, plan_pricing))) = plans.get(&row.plan_id) else {
+            continue;
+        };
+        let overrides = open_overrides(keyring, &row)?;
+        let pricing = PlanPricing {
+            minimum_charge: plan_pricing.minimum_charge,
+            rules: plan_pricing.rules.overlaid(&overrides),
+        };
+        result.insert(
+            row.customer_id,
+            CustomerPricing {
+                customer_id: row.customer_id,
+                plan_id: row.plan_id,
+                version: version.clone(),
+                overrides,
+                pricing,
+            },
+        );
+    }
+    Ok(result)
+}
+
+/// The per-customer effective price view for `period`.
+pub async fn view(
+    state: &AppState,
+    scope: DataScope,
+    customer_id: i64,
+    period: Period,
+) -> AppResult<CustomerPricingView> {
+    find_visible(&state.db, scope, customer_id).await?;
+    let assignment = customer_pricing::Entity::find_by_id(customer_id).one(&state.db).await?;
+    let Some(assignment) = assignment else {
+        return Ok(CustomerPricingView {
+            customer_id,
+            period,
+            plan: None,
+            version: None,
+            minimum_charge: None,
+            overrides: SeriesMap::new(),
+            effective_rules: SeriesMap::new(),
+            updated_at: None,
+            updated_by: None,
+        });
+    };
+    let plan = plan::Entity::find_by_id(assignment.plan_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("customer {customer_id} is on a missing plan")))?;
+    let overrides = open_overrides(&state.keyring, &assignment)?;
+    let in_force = plan_in_force(&state.db, &state.keyring, plan.id, period).await?;
+    let (version, minimum_charge, effective_rules) = match in_force {
+        Some((row, pricing)) => {
+            let mut effective = SeriesMap::new();
+            for (series, rule) in pricing.rules.iter() {
+                let (source, rule) = match overrides.get(series) {
+                    Some(own) => ("override", own.clone()),
+                    None => ("plan", rule.clone()),
+                };
+                effective.insert(series, EffectiveRule { source, rule });
+            }
+            let version = VersionRef {
+                version: row.version,
+                effective_from: period_of(&row)?,
+            };
+            (Some(version), pricing.minimum_charge, effective)
+        }
+        None => (None, None, SeriesMap::new()),
+    };
+    Ok(CustomerPricingView {
+        customer_id,
+        period,
+        plan: Some(PlanRef {
+            id: plan.id,
+            name: plan.name,
+        }),
+        version,
+        minimum_charge,
+        overrides,
+        effective_rules,
+        updated_at: Some(assignment.updated_at),
+        updated_by: assignment.updated_by,
+    })
+}
+
+/// What the audit log shows of an assignment: the plan and the override
+/// rules in clear (the audit log is management's; the ciphertext is never
+/// logged). Logged as `customer_pricing`, not `customer`: the customer's
+/// own audit trail is open to its sales owner, who may not see prices.
+fn audit_view(plan_id: Option<i64>, overrides: &SeriesMap<Rule>) -> Value {
+    json!({"plan_id": plan_id, "overrides": overrides})
+}
+
+/// `PUT /customers/{id}/pricing`: assigns a live plan and replaces the overrides.
+pub async fn assign(
+    state: &AppState,
+    principal: &Principal,
+    customer_id: i64,
+    input: CustomerPricingInput,
+) -> AppResult<()> {
+    let overrides = validate_series_rules(input.overrides.as_ref(), Coverage::AnySeries)
+        .map_err(|e| AppError::Validation(e.prefixed("overrides").into_vec()))?;
+    let overrides_enc = if overrides.is_empty() {
+        None
+    } else {
+        Some(seal_rules(&state.keyring, &overrides)?)
+    };
+    let actor = Actor::from(principal);
+    let txn = begin_write(&state.db).await?;
+    // The customer row's lock also serializes two first assignments.
+    lock_visible(&txn, principal.scope(), customer_id).await?;
+    let plan_exists = plan::Entity::find_by_id(input.plan_id)
+        .filter(plan::Column::IsDeleted.eq(false))
+        .one(&txn)
+        .await?
+        .is_some();
+    if !plan_exists {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "plan_id",
+            "UNKNOWN_PLAN",
+            "定价方案不存在或已删除",
+        )]));
+    }
+    let now = Utc::now();
+    let existing = customer_pricing::Entity::find_by_id(customer_id).one(&txn).await?;
+    let before = match &existing {
+        Some(row) => audit_view(Some(row.plan_id), &open_overrides(&state.keyring, row)?),
+        None => Value::Null,
+    };
+    match existing {
+        Some(row) => {
+            let mut row: customer_pricing::ActiveModel = row.into();
+            row.plan_id = Set(input.plan_id);
+            row.overrides_enc = Set(overrides_enc);
+            row.updated_at = Set(now);
+            row.updated_by = Set(actor.user_id);
+            row.update(&txn).await?;
+        }
+        None => {
+            customer_pricing::ActiveModel {
+                customer_id: Set(customer_id),
+                plan_id: Set(input.plan_id),
+                overrides_enc: Set(overrides_enc),
+                created_at: Set(now),
+                created_by: Set(actor.user_id),
+                updated_at: Set(now),
+                updated_by: Set(actor.user_id),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    audit::record(
+        &txn,
+        &actor,
+        Entry {
+            action: "customer.pricing",
+            entity_type: "customer_pricing",
+            entity_id: Some(customer_id.to_string()),
+            changes: Some(audit::diff(&before, &audit_view(Some(input.plan_id), &overrides))),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// `DELETE /customers/{id}/pricing`: the customer has no plan any more.
+pub async fn unassign(state: &AppState, principal: &Principal, customer_id: i64) -> AppResult<()> {
+    let actor = Actor::from(principal);
+    let txn = begin_write(&state.db).await?;
+    lock_visible(&txn, principal.scope(), customer_id).await?;
+    let Some(existing) = customer_pricing::Entity::find_by_id(customer_id).one(&txn).await? else {
+        return Err(AppError::not_found("客户的定价方案"));
+    };
+    let before = audit_view(Some(existing.plan_id), &open_overrides(&state.keyring, &existing)?);
+    customer_pricing::Entity::delete_by_id(customer_id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        &actor,
+        Entry {
+            action: "customer.pricing_remove",
+            entity_type: "customer_pricing",
+            entity_id: Some(customer_id.to_string()),
+            changes: Some(audit::diff(&before, &Value::Null)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
