@@ -122,6 +122,17 @@ async fn main() -> anyhow::Result<()> {
             .error_for_status()?;
     }
 
+    // The parser alone, in process, for comparison with the whole import.
+    let limits = opcms::spreadsheet::Limits::from_config(&state.config);
+    let mut parse = Vec::new();
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let sheet = opcms::spreadsheet::read(FIXTURE, &limits)?;
+        parse.push(started.elapsed());
+        anyhow::ensure!(sheet.rows.len() == 1321, "rows: {}", sheet.rows.len());
+    }
+    parse.sort();
+
     println!("customer import, SQLite, over HTTP ({rounds} rounds of the 1,320-row fixture)\n");
     println!("{:<44} {:>9} {:>9} {:>9}", "case", "p50 ms", "p95 ms", "max ms");
     let mut dry = Vec::new();
@@ -145,6 +156,7 @@ async fn main() -> anyhow::Result<()> {
         again.push(upload(&client, &base, &token, FIXTURE.to_vec(), false).await?.0);
     }
     for (label, samples) in [
+        ("fixture, parse only (in process)", &mut parse),
         ("fixture, dry run", &mut dry),
         ("fixture, import into an empty table", &mut fresh),
         ("fixture, re-import (all unchanged)", &mut again),

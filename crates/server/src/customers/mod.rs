@@ -9,4 +9,5 @@ pub mod import;
 pub mod list;
 pub mod model;
 pub mod routes;
+pub mod search_index;
 pub mod service;

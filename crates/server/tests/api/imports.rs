@@ -328,6 +328,23 @@ async fn a_gb18030_csv_with_a_title_row_and_odd_cells_imports(app: TestApp) {
     assert_eq!(first["level"], "B");
     // Generated codes follow C + 6 digits.
     assert!(first["customer_code"].as_str().unwrap().starts_with("C0"));
+
+    // Imported rows are in the search index, and single creations still
+    // index themselves afterwards.
+    let body = json!({"company_name": "深圳丁商业有限公司", "device_series": ["L"]});
+    expect_json(
+        app.post("/api/v1/customers", Some(&token), &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    for q in ["上海甲物业", "北京乙公寓", "深圳丁商业"] {
+        let found = expect_json(
+            app.get(&format!("/api/v1/customers?q={q}"), &token).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(found["total"], 1, "q={q}");
+    }
 }
 
 async fn exports_keep_the_filters_and_the_sales_scope(app: TestApp) {

@@ -23,6 +23,7 @@ use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
 use crate::customers::entity::{customer, status_history};
 use crate::customers::model::{apply_profile, audit_view, new_row};
+use crate::customers::search_index;
 use crate::customers::service::{db_error, highest_generated_code};
 use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
@@ -236,6 +237,7 @@ async fn write(
             }
         }
     }
+    let search = search_index::BulkInsert::begin(txn).await?;
     let mut inserts = inserts.into_iter().peekable();
     while inserts.peek().is_some() {
         let chunk: Vec<_> = inserts.by_ref().take(INSERT_CHUNK).collect();
@@ -244,6 +246,7 @@ async fn write(
             .await
             .map_err(db_error)?;
     }
+    search.finish(txn).await?;
     let codes: Vec<String> = created_rows.keys().cloned().collect();
     for chunk in codes.chunks(500) {
         let created = customer::Entity::find()

@@ -100,3 +100,11 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bulk_inserts_recreate_the_trigger_this_migration_made() {
+        assert_eq!(super::SQLITE_FTS_UP[1], crate::customers::search_index::INSERT_TRIGGER);
+    }
+}
