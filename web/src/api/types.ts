@@ -365,6 +365,263 @@ export type ExportFormat = 'xlsx' | 'csv';
 /** `GET /customers/export`: the list's filters (no paging) and the format. */
 export type CustomerExportQuery = Omit<CustomerListQuery, 'page' | 'page_size'> & { format: ExportFormat };
 
+// ---- pricing (docs/api/pricing.md, DESIGN.md §5) ---------------------------------
+//
+// Every amount, price and quantity is a decimal string ("0.35", "6000"): never a JS
+// number on the money path (the server refuses JSON numbers with NUMBER_NOT_STRING).
+
+/** 单层定价 flat, 多层定价 graduated, 阶梯定价 volume. */
+export type PricingMode = 'flat' | 'graduated' | 'volume';
+
+/** Covers usage in (previous `up_to`, `up_to`]; `null` only on the last tier (unbounded). */
+export interface PriceTier {
+  up_to: string | null;
+  unit_price: string;
+}
+
+export interface FlatRule {
+  mode: 'flat';
+  unit_price: string;
+}
+
+export interface TieredRule {
+  mode: 'graduated' | 'volume';
+  tiers: PriceTier[];
+}
+
+export type PriceRule = FlatRule | TieredRule;
+
+/** A plan has one rule for each of X, N, L. */
+export type SeriesRules = Record<DeviceSeries, PriceRule>;
+/** Customer overrides: any series, or none. */
+export type SeriesRuleOverrides = Partial<Record<DeviceSeries, PriceRule>>;
+/** `{"X": "6000", …}`: the series present are the series billed. */
+export type SeriesUsage = Partial<Record<DeviceSeries, string>>;
+
+/** A write went through, but something deserves a second look. */
+export interface PricingWarning {
+  /** PERIOD_ALREADY_BILLED, SUPERSEDED, NOT_IN_FORCE, VOLUME_PRICE_CLIFF */
+  code: string;
+  /** e.g. `rules.L`, `effective_from` */
+  field: string | null;
+  message: string;
+}
+
+export interface PlanVersion {
+  plan_id: number;
+  version: number;
+  /** YYYY-MM */
+  effective_from: string;
+  /** Two decimals, e.g. "500.00". */
+  minimum_charge: string | null;
+  rules: SeriesRules;
+  reason: string | null;
+  /** Set when the version was made by rolling back to that version. */
+  rolled_back_from: number | null;
+  created_at: string;
+  created_by: OwnerRef | null;
+}
+
+/** A version just written (new version, rollback). */
+export interface PlanVersionCreated extends PlanVersion {
+  current_version: number;
+  already_billed_periods: string[];
+  warnings: PricingWarning[];
+}
+
+/** `GET /price-plans/{id}`: the plan with its current (highest) version's pricing. */
+export interface PricePlan {
+  id: number;
+  name: string;
+  current_version: number;
+  effective_from: string;
+  minimum_charge: string | null;
+  rules: SeriesRules;
+  reason: string | null;
+  /** The version billing this month uses (China time); null before the plan starts. */
+  in_force_version: number | null;
+  /** Live customers on the plan. */
+  customers: number;
+  created_at: string;
+  created_by: number | null;
+  updated_at: string;
+  updated_by: number | null;
+}
+
+export interface PricePlanCreated extends PricePlan {
+  warnings: PricingWarning[];
+}
+
+/** `GET /price-plans` item. */
+export interface PricePlanSummary {
+  id: number;
+  name: string;
+  current_version: number;
+  effective_from: string;
+  in_force_version: number | null;
+  customers: number;
+  updated_at: string;
+}
+
+export interface PricePlanListQuery extends PageQuery {
+  /** Name substring. */
+  q?: string;
+}
+
+/** `POST /price-plans`. */
+export interface PricePlanInput {
+  name: string;
+  effective_from: string;
+  minimum_charge?: string | null;
+  rules: SeriesRules;
+  reason?: string | null;
+}
+
+/** `POST /price-plans/{id}/versions`. */
+export interface PlanVersionInput {
+  effective_from: string;
+  minimum_charge?: string | null;
+  rules: SeriesRules;
+  /** Required. */
+  reason: string;
+  /** The version the editor started from: a newer one makes it a 409 VERSION_CONFLICT. */
+  base_version?: number;
+}
+
+/** `POST /price-plans/{id}/rollback`. */
+export interface RollbackInput {
+  version: number;
+  /** Default 「回滚到版本 k」. */
+  reason?: string;
+  /** Default: the current month. */
+  effective_from?: string;
+}
+
+export interface VersionRef {
+  version: number;
+  effective_from: string;
+}
+
+/** One changed field; `null` where the part is absent on that side. */
+export interface PlanFieldChange {
+  /** `effective_from`, `minimum_charge`, `rules.X.mode`, `rules.N.tiers[1].unit_price`… */
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface PlanDiff {
+  plan_id: number;
+  from: VersionRef;
+  to: VersionRef;
+  changes: PlanFieldChange[];
+}
+
+export interface EffectiveRule {
+  source: 'plan' | 'override';
+  rule: PriceRule;
+}
+
+/** `GET /customers/{id}/pricing?period=`. */
+export interface CustomerPricing {
+  customer_id: number;
+  period: string;
+  /** null: no plan assigned. */
+  plan: { id: number; name: string } | null;
+  /** null: the plan has no version in force for `period` yet. */
+  version: VersionRef | null;
+  minimum_charge: string | null;
+  overrides: SeriesRuleOverrides;
+  effective_rules: Partial<Record<DeviceSeries, EffectiveRule>>;
+  updated_at: string | null;
+  updated_by: number | null;
+}
+
+/** `PUT /customers/{id}/pricing`: replaces the plan and the overrides. */
+export interface CustomerPricingInput {
+  plan_id: number;
+  overrides?: SeriesRuleOverrides;
+}
+
+/** One row of a breakdown: the part of the usage priced at one tier's price. */
+export interface TierLine {
+  /** Exclusive lower bound. */
+  from: string;
+  /** Inclusive upper bound; null for the unbounded tier. */
+  to: string | null;
+  quantity: string;
+  unit_price: string;
+  /** Exact. */
+  amount: string;
+}
+
+/** A volume boundary where more usage costs less. */
+export interface PriceCliff {
+  boundary: string;
+  /** Exact cost at the boundary. */
+  amount_at_boundary: string;
+  /** Exact cost at boundary + 0.0001. */
+  amount_just_above: string;
+  /** Every usage in (boundary, cheaper_through] costs less; null: no end. */
+  cheaper_through: string | null;
+  /** cheaper_through + 0.0001: costs as much as the boundary again. */
+  break_even: string | null;
+}
+
+/** `{rule, usage}` answer. */
+export interface RuleQuote {
+  /** Exact. */
+  raw_amount: string;
+  /** Rounded half-up to 0.01. */
+  amount: string;
+  breakdown: TierLine[];
+  /** Volume rules only. */
+  cliffs?: PriceCliff[];
+}
+
+export interface BillLine {
+  kind: 'usage' | 'minimum_topup';
+  series: DeviceSeries | null;
+  usage: string | null;
+  raw_amount: string;
+  amount: string;
+  tiers: TierLine[];
+}
+
+/** Plan answers: `{lines, total}` plus, for stored plans and customers, where the rules came from. */
+export interface BillQuote {
+  lines: BillLine[];
+  total: string;
+  customer_id?: number;
+  plan_id?: number;
+  version?: number;
+  effective_from?: string;
+  period?: string;
+}
+
+export interface RuleQuoteRequest {
+  rule: PriceRule;
+  usage: string;
+}
+
+/** An unsaved plan (the editor's preview). */
+export interface PlanQuoteRequest {
+  plan: { minimum_charge?: string | null; rules: SeriesRules };
+  usage: SeriesUsage;
+}
+
+export interface CustomerQuoteRequest {
+  customer_id: number;
+  usage: SeriesUsage;
+  period?: string;
+}
+
+export interface StoredPlanQuoteRequest {
+  plan_id: number;
+  usage: SeriesUsage;
+  period?: string;
+}
+
 // ---- probes -------------------------------------------------------------------
 
 /** `GET /readyz` (outside /api/v1): 200 when ready, 503 otherwise. */
