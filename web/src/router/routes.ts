@@ -6,6 +6,8 @@ import {
   IconIdcard,
   IconList,
   IconSettings,
+  IconTag,
+  IconTags,
   IconUpload,
   IconUserGroup,
 } from '@arco-design/web-vue/es/icon';
@@ -57,6 +59,30 @@ export const appRoutes: RouteRecordRaw[] = [
     },
   },
   {
+    path: 'pricing/plans',
+    name: 'PricePlans',
+    component: () => import('@/views/pricing/index.vue'),
+    meta: { title: 'menu.pricePlans', icon: IconTag, permission: 'pricing.view', group: 'pricing', order: 1 },
+  },
+  {
+    path: 'pricing/plans/new',
+    name: 'PricePlanCreate',
+    component: () => import('@/views/pricing/editor/index.vue'),
+    meta: { title: 'menu.pricePlanCreate', permission: 'pricing.manage', group: 'pricing', hideInMenu: true, activeMenu: 'PricePlans' },
+  },
+  {
+    path: 'pricing/plans/:id(\\d+)',
+    name: 'PricePlanDetail',
+    component: () => import('@/views/pricing/detail/index.vue'),
+    meta: { title: 'menu.pricePlanDetail', permission: 'pricing.view', group: 'pricing', hideInMenu: true, activeMenu: 'PricePlans' },
+  },
+  {
+    path: 'pricing/plans/:id(\\d+)/versions/new',
+    name: 'PricePlanVersion',
+    component: () => import('@/views/pricing/editor/index.vue'),
+    meta: { title: 'menu.pricePlanVersion', permission: 'pricing.manage', group: 'pricing', hideInMenu: true, activeMenu: 'PricePlans' },
+  },
+  {
     path: 'users',
     name: 'Users',
     component: () => import('@/views/users/index.vue'),
@@ -90,6 +116,7 @@ export const appRoutes: RouteRecordRaw[] = [
 
 export const menuGroups: Record<string, { title: string; icon?: Component; order: number }> = {
   customers: { title: 'menu.customers', icon: IconIdcard, order: 10 },
+  pricing: { title: 'menu.pricing', icon: IconTags, order: 20 },
   system: { title: 'menu.system', icon: IconSettings, order: 90 },
 };
 

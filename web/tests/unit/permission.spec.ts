@@ -29,17 +29,26 @@ describe('hasPermission', () => {
 });
 
 describe('side menu from routes', () => {
-  it('shows management the workplace, customers, and the system group with users and audit', () => {
+  it('shows management the workplace, customers, pricing, and the system group with users and audit', () => {
     const menu = buildMenu(appRoutes, ALL, menuGroups);
-    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:customers', 'group:system']);
+    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:customers', 'group:pricing', 'group:system']);
     expect(menu[1]?.title).toBe('menu.customers');
     expect(menu[1]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([
       ['Customers', 'menu.customerList', '/customers'],
       ['CustomerImport', 'menu.customerImport', '/customers/import'],
     ]);
-    expect(menu[2]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
-    expect(menu[2]?.title).toBe('menu.system');
-    expect(menu[2]?.children?.[0]?.path).toBe('/users');
+    expect(menu[2]?.title).toBe('menu.pricing');
+    expect(menu[2]?.children?.map((c) => [c.key, c.path])).toEqual([['PricePlans', '/pricing/plans']]);
+    expect(menu[3]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
+    expect(menu[3]?.title).toBe('menu.system');
+    expect(menu[3]?.children?.[0]?.path).toBe('/users');
+  });
+
+  it('shows operations the price plans (pricing.view) but never the editor pages', () => {
+    const keysOf = keys(buildMenu(appRoutes, ['customers.view', 'pricing.view'], menuGroups));
+    expect(keysOf).toEqual(['Workplace', 'group:customers', 'Customers', 'group:pricing', 'PricePlans']);
+    const all = keys(buildMenu(appRoutes, ALL, menuGroups));
+    for (const name of ['PricePlanCreate', 'PricePlanDetail', 'PricePlanVersion']) expect(all).not.toContain(name);
   });
 
   it('hides users, audit and the customer import from sales, and drops the then empty group', () => {

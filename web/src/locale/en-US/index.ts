@@ -6,5 +6,6 @@ import audit from '@/views/audit/locale/en-US';
 import account from '@/views/account/locale/en-US';
 import customers from '@/views/customers/locale/en-US';
 import customerImport from '@/views/customers/import/locale/en-US';
+import pricing from '@/views/pricing/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing };

@@ -6,5 +6,6 @@ import audit from '@/views/audit/locale/zh-CN';
 import account from '@/views/account/locale/zh-CN';
 import customers from '@/views/customers/locale/zh-CN';
 import customerImport from '@/views/customers/import/locale/zh-CN';
+import pricing from '@/views/pricing/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing };
