@@ -792,7 +792,7 @@ fn cliff_warnings(pricing: &PlanPricing) -> AppResult<Vec<Warning>> {
                 code: "VOLUME_PRICE_CLIFF",
                 field: Some(format!("rules.{}", series.code())),
                 message: format!(
-                    "{} 系列阶梯定价在用量 {boundary} 处有价格断崖：用量 {boundary} 计 {} 元，略超即降为 {} 元；{range}",
+                    "{} 系列阶梯定价在用量 {boundary} 处有价格断崖：用量 {boundary} 计 {:.2} 元，略超即降为 {:.2} 元；{range}",
                     series.code(),
                     round_to_cents(cliff.amount_at_boundary),
                     round_to_cents(cliff.amount_just_above),

@@ -104,6 +104,8 @@ async fn a_plan_is_created_versioned_diffed_and_rolled_back(app: TestApp) {
     // L is a volume rule dropping from 2.00 to 1.50 at 200: a price cliff.
     assert_eq!(created["warnings"][0]["code"], "VOLUME_PRICE_CLIFF");
     assert_eq!(created["warnings"][0]["field"], "rules.L");
+    let message = created["warnings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("计 400.00 元，略超即降为 300.00 元"), "{message}");
 
     let duplicate = json!({"name": "标准\u{3000}方案", "effective_from": "2025-01", "rules": rules("1")});
     let error = expect_error(
