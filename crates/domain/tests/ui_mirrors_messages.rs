@@ -52,3 +52,72 @@ fn every_customer_rule_message_appears_in_the_web_rules() {
         missing.join("\n")
     );
 }
+
+/// The Chinese fragments of a message, split at its `{…}` placeholders: the
+/// UI builds the same message with template literals.
+fn fragments(literal: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = literal;
+    while let Some(open) = rest.find('{') {
+        parts.push(rest[..open].to_string());
+        rest = rest[open..].find('}').map_or("", |close| &rest[open + close + 1..]);
+    }
+    parts.push(rest.to_string());
+    parts
+        .into_iter()
+        .filter(|p| p.chars().filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c)).count() >= 2)
+        .collect()
+}
+
+/// Messages about a rule's shape as JSON (a list where an object belongs, a
+/// number sent as a number, a flat rule with tiers…) that the editor cannot
+/// produce: it always sends well-formed rules with string values and a fixed
+/// unbounded last tier.
+const STRUCTURAL: &[&str] = &[
+    "须以字符串提交",
+    "不能是 JSON 数字",
+    "应为 flat（单层定价）",
+    "的单价填写在各阶梯中",
+    "单层定价不设阶梯",
+    "最后一个阶梯不能设上限",
+    "未知的计价模式",
+    "计价规则格式不正确",
+    "阶梯应为列表",
+    "阶梯格式不正确",
+];
+
+#[test]
+fn every_pricing_input_message_appears_in_the_web_rules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let web = std::fs::read_to_string(root.join("../../web/src/utils/pricing-rules.ts"))
+        .expect("web/src/utils/pricing-rules.ts exists");
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for file in ["raw.rs", "rule.rs"] {
+        let source = std::fs::read_to_string(root.join("src/pricing").join(file)).expect("domain source");
+        for literal in chinese_literals(&source) {
+            if STRUCTURAL.iter().any(|s| literal.contains(s)) {
+                continue;
+            }
+            for fragment in fragments(&literal) {
+                // Mode names and field labels are data, checked as part of messages.
+                if fragment.chars().count() <= 4 {
+                    continue;
+                }
+                checked += 1;
+                if !web.contains(&fragment) {
+                    missing.push(format!("{file}: {literal}"));
+                }
+            }
+        }
+    }
+    assert!(
+        checked >= 8,
+        "found only {checked} messages: is the scan still reading the rules?"
+    );
+    assert!(
+        missing.is_empty(),
+        "pricing messages the UI does not show verbatim:\n{}",
+        missing.join("\n")
+    );
+}
