@@ -148,7 +148,13 @@ pub async fn run(
     .await?;
     txn.commit().await?;
     if !dry_run && created + updated > 0 {
-        crate::db::refresh_statistics(&state.db).await?;
+        // Planner statistics after a bulk change; the caller need not wait.
+        let db = state.db.clone();
+        tokio::spawn(async move {
+            if let Err(error) = crate::db::refresh_statistics(&db).await {
+                tracing::warn!(%error, "refreshing statistics after an import failed");
+            }
+        });
     }
 
     let imported_with_warnings = plan.with_warnings;
