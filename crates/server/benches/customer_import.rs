@@ -8,11 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use opcms::{Application, Config};
 use rust_xlsxwriter::Workbook;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use support::{env_number, percentile, sign_in};
+use support::{env_number, percentile, start};
 
 mod support;
 
@@ -85,24 +84,6 @@ fn generated(rows: usize) -> anyhow::Result<Vec<u8>> {
         }
     }
     Ok(book.save_to_buffer()?)
-}
-
-/// Starts the server on a fresh SQLite database in `dir`; returns its state,
-/// base URL and an admin token.
-async fn start(dir: &std::path::Path) -> anyhow::Result<(opcms::state::AppState, String, String)> {
-    let config = Config::from_sources(None, |name| match name {
-        "OPCMS_BIND" => Some("127.0.0.1:0".into()),
-        "OPCMS_DATA_DIR" => Some(dir.display().to_string()),
-        "OPCMS_ADMIN_PASSWORD" => Some("Initial123".into()),
-        "OPCMS_LOG" => Some("warn".into()),
-        _ => None,
-    })?;
-    let app = Application::build(config).await?;
-    let state = app.state().clone();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let token = sign_in(&reqwest::Client::new(), &base, "admin", "Initial123", "Bench12345").await?;
-    Ok((state, base, token))
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -10,12 +10,11 @@ use std::time::Instant;
 use chrono::{NaiveDate, Utc};
 use opcms::customers::entity::{customer, tag};
 use opcms::customers::model::apply_profile;
-use opcms::{Application, Config};
 use opcms_domain::customer::profile::validate;
 use opcms_domain::customer::{DateInput, RawProfile, SeriesInput};
 use sea_orm::{ActiveValue::Set, EntityTrait, TransactionTrait};
 use serde_json::{Value, json};
-use support::{env_number, percentile, sign_in};
+use support::{env_number, percentile, sign_in, start};
 
 mod support;
 
@@ -35,21 +34,10 @@ async fn main() -> anyhow::Result<()> {
     let data_dir = std::env::var("OPCMS_BENCH_DATA_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or(dir.path().to_path_buf());
-    let config = Config::from_sources(None, |name| match name {
-        "OPCMS_BIND" => Some("127.0.0.1:0".into()),
-        "OPCMS_DATA_DIR" => Some(data_dir.display().to_string()),
-        "OPCMS_ADMIN_PASSWORD" => Some("Initial123".into()),
-        "OPCMS_LOG" => Some("warn".into()),
-        _ => None,
-    })?;
-    let app = Application::build(config).await?;
-    let state = app.state().clone();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let (state, base, admin) = start(&data_dir).await?;
     let client = reqwest::Client::new();
 
-    // Admin past the forced password change, and one sales user.
-    let admin = sign_in(&client, &base, "admin", "Initial123", "Bench12345").await?;
+    // One sales user besides the admin.
     let sales: Value = client
         .post(format!("{base}/api/v1/users"))
         .bearer_auth(&admin)

@@ -16,13 +16,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use opcms::{Application, Config};
 use opcms_domain::pricing::{Mode, Rule, Tier, Usage, price};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use support::{env_number, percentile, sign_in};
+use support::{env_number, percentile, start};
 
 mod support;
 
@@ -128,18 +127,8 @@ async fn post(client: &reqwest::Client, url: &str, token: &str, body: &Value) ->
 
 async fn http(rounds: usize, concurrency: usize) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let config = Config::from_sources(None, |name| match name {
-        "OPCMS_BIND" => Some("127.0.0.1:0".into()),
-        "OPCMS_DATA_DIR" => Some(dir.path().display().to_string()),
-        "OPCMS_ADMIN_PASSWORD" => Some("Initial123".into()),
-        "OPCMS_LOG" => Some("warn".into()),
-        _ => None,
-    })?;
-    let app = Application::build(config).await?;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let (_, base, admin) = start(dir.path()).await?;
     let client = reqwest::Client::new();
-    let admin = sign_in(&client, &base, "admin", "Initial123", "Bench12345").await?;
 
     let rules = json!({
         "X": {"mode": "flat", "unit_price": "0.1234"},

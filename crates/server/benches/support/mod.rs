@@ -14,6 +14,24 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[rank].as_secs_f64() * 1000.0
 }
 
+/// Starts the real server on a fresh SQLite database in `dir`; returns its
+/// state, base URL and an admin token (past the forced password change).
+pub async fn start(dir: &std::path::Path) -> anyhow::Result<(opcms::state::AppState, String, String)> {
+    let config = opcms::Config::from_sources(None, |name| match name {
+        "OPCMS_BIND" => Some("127.0.0.1:0".into()),
+        "OPCMS_DATA_DIR" => Some(dir.display().to_string()),
+        "OPCMS_ADMIN_PASSWORD" => Some("Initial123".into()),
+        "OPCMS_LOG" => Some("warn".into()),
+        _ => None,
+    })?;
+    let app = opcms::Application::build(config).await?;
+    let state = app.state().clone();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let token = sign_in(&reqwest::Client::new(), &base, "admin", "Initial123", "Bench12345").await?;
+    Ok((state, base, token))
+}
+
 /// Logs in and makes the forced first password change; returns the token.
 pub async fn sign_in(
     client: &reqwest::Client,
