@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::entity::customer;
 use crate::crypto::Keyring;
 use crate::http::extract::present;
+use crate::users::UserRef;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -147,12 +148,6 @@ impl CustomerPatch {
 pub const SALES_EDITABLE: [&str; 4] = ["contact_name", "contact_phone", "contact_email", "tags"];
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct OwnerRef {
-    pub id: i64,
-    pub display_name: String,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CustomerView {
     pub id: i64,
     pub customer_code: String,
@@ -169,9 +164,9 @@ pub struct CustomerView {
     pub account_status: String,
     pub device_series: Vec<String>,
     pub sales_owner_id: Option<i64>,
-    pub sales_owner: Option<OwnerRef>,
+    pub sales_owner: Option<UserRef>,
     pub ops_owner_id: Option<i64>,
-    pub ops_owner: Option<OwnerRef>,
+    pub ops_owner: Option<UserRef>,
     pub signed_at: Option<NaiveDate>,
     pub contract_end_at: Option<NaiveDate>,
     pub remarks: Option<String>,

@@ -20,6 +20,7 @@ use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::users::entity as user;
+use crate::users::{UserRef, display_names};
 
 /// Maps a unique-key violation on customers to the field it concerns.
 fn duplicate(err: &DbErr) -> Option<AppError> {
@@ -106,20 +107,10 @@ pub async fn views(
         .flat_map(|r| [r.sales_owner_id, r.ops_owner_id])
         .flatten()
         .collect();
-    let owners: HashMap<i64, String> = if owner_ids.is_empty() {
-        HashMap::new()
-    } else {
-        user::Entity::find()
-            .filter(user::Column::Id.is_in(owner_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect()
-    };
+    let owners = display_names(db, owner_ids).await?;
     let owner = |id: Option<i64>| {
         id.and_then(|id| {
-            owners.get(&id).map(|name| OwnerRef {
+            owners.get(&id).map(|name| UserRef {
                 id,
                 display_name: name.clone(),
             })

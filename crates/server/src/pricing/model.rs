@@ -12,6 +12,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::users::UserRef;
+
 /// `POST /price-plans`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -113,12 +115,6 @@ pub struct DiffQuery {
 pub struct PeriodQuery {
     /// `YYYY-MM`; default the current month.
     pub period: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct UserRef {
-    pub id: i64,
-    pub display_name: String,
 }
 
 /// A problem worth a second look that does not stop the write.

@@ -2,7 +2,7 @@
 //! encrypted storage, the version in force for a period, and every write
 //! in one transaction with its audit entry.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use anyhow::Context;
 use chrono::{FixedOffset, Utc};
@@ -28,7 +28,7 @@ use crate::db::{begin_write, like_contains};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::http::pagination::{PageParams, PageRequest};
 use crate::state::AppState;
-use crate::users::entity as user;
+use crate::users::display_names;
 
 const REASON_MAX: usize = 500;
 const NAME_MAX: usize = 100;
@@ -268,26 +268,13 @@ pub async fn customer_counts(db: &impl ConnectionTrait, plan_ids: &[i64]) -> App
 
 // ---- views -------------------------------------------------------------
 
-async fn user_names(db: &impl ConnectionTrait, ids: BTreeSet<i64>) -> AppResult<HashMap<i64, String>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect())
-}
-
 /// Decrypted views of version rows, creators' names in one query.
 pub async fn version_views(
     db: &impl ConnectionTrait,
     keyring: &Keyring,
     rows: Vec<version::Model>,
 ) -> AppResult<Vec<VersionView>> {
-    let names = user_names(db, rows.iter().filter_map(|r| r.created_by).collect()).await?;
+    let names = display_names(db, rows.iter().filter_map(|r| r.created_by)).await?;
     rows.into_iter()
         .map(|row| {
             let pricing = pricing_of(keyring, &row)?;

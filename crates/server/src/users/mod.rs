@@ -5,4 +5,4 @@ pub mod entity;
 pub mod routes;
 pub mod service;
 
-pub use service::UserView;
+pub use service::{UserRef, UserView, display_names};

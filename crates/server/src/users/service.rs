@@ -17,6 +17,31 @@ use crate::db::{begin_write, like_contains};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::http::pagination::{Page, PageRequest};
 
+/// A user named in another record (an owner, who made a version).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserRef {
+    pub id: i64,
+    pub display_name: String,
+}
+
+/// Display names of the given users, in one query (none when no ids).
+pub async fn display_names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    let ids: std::collections::BTreeSet<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
 /// A user as the API shows it; never the password hash.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {

@@ -94,12 +94,12 @@ fn text(cell: &Cell) -> Option<String> {
 }
 
 pub fn row_input(row: &Row, columns: &Columns<Field>) -> RowInput {
-    let mut raw = RawProfile::default();
     let mut input = RowInput {
         raw: RawProfile::default(),
         sales_owner: None,
         ops_owner: None,
     };
+    let raw = &mut input.raw;
     for &(column, field) in &columns.fields {
         let cell = row.cell(column);
         if cell.is_blank() {
@@ -126,7 +126,6 @@ pub fn row_input(row: &Row, columns: &Columns<Field>) -> RowInput {
             Field::Remarks => raw.remarks = text(cell),
         }
     }
-    input.raw = raw;
     input
 }
 

@@ -320,7 +320,8 @@ pub async fn plan(
             .and_then(|code| existing.by_code.get(code));
         let (profile, action) = match target {
             Some(stored) => {
-                let merged = overlay(raw_from_row(stored, keyring), &c.input.raw);
+                let stored_raw = raw_from_row(stored, keyring);
+                let merged = overlay(stored_raw.clone(), &c.input.raw);
                 let profile = match validate(&merged) {
                     Ok(p) => p,
                     Err(errors) => {
@@ -347,7 +348,7 @@ pub async fn plan(
                     continue;
                 }
                 let owners = (c.owners.0.or(stored.sales_owner_id), c.owners.1.or(stored.ops_owner_id));
-                let before = validate(&raw_from_row(stored, keyring)).ok();
+                let before = validate(&stored_raw).ok();
                 let same = before.as_ref() == Some(&profile) && owners == (stored.sales_owner_id, stored.ops_owner_id);
                 let action = if same {
                     Action::Unchanged

@@ -3,12 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use std::collections::HashMap;
-
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -113,7 +108,6 @@ struct SummaryRow {
 
 /// Newest first, without the reports.
 pub async fn page(db: &impl ConnectionTrait, page: PageRequest) -> AppResult<(Vec<ImportSummary>, u64)> {
-    use crate::users::entity as user;
     let total = entity::Entity::find().count(db).await?;
     let rows = entity::Entity::find()
         .select_only()
@@ -138,13 +132,7 @@ pub async fn page(db: &impl ConnectionTrait, page: PageRequest) -> AppResult<(Ve
         .all(db)
         .await?;
     let user_ids: Vec<i64> = rows.iter().filter_map(|r| r.created_by).collect();
-    let names: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect();
+    let names = crate::users::display_names(db, user_ids).await?;
     let as_count = |n: i32| usize::try_from(n).unwrap_or_default();
     let items = rows
         .into_iter()
