@@ -253,12 +253,21 @@ pub async fn revoke_all_sessions(db: &impl ConnectionTrait, user_id: i64) -> App
 pub async fn refresh(state: &AppState, client: ClientMeta, token: &str) -> AppResult<TokenResponse> {
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
-    let Some(stored) = refresh_token::Entity::find()
+    // Find the row without a lock, then lock it by primary key. A locking
+    // read through the unique hash index takes a next-key lock on MySQL, and a
+    // second request waiting for it blocks the winner's insert of the new
+    // token into that index's gap: a deadlock, and a 500 for one of them.
+    let Some(id) = refresh_token::Entity::find()
+        .select_only()
+        .column(refresh_token::Column::Id)
         .filter(refresh_token::Column::TokenHash.eq(hash_refresh_token(token)))
-        .lock_exclusive()
+        .into_tuple::<i64>()
         .one(&txn)
         .await?
     else {
+        return Err(invalid_refresh());
+    };
+    let Some(stored) = refresh_token::Entity::find_by_id(id).lock_exclusive().one(&txn).await? else {
         return Err(invalid_refresh());
     };
     if stored.revoked_at.is_some() || stored.expires_at <= now {
