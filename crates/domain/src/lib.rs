@@ -10,6 +10,7 @@ pub mod customer;
 pub mod money;
 pub mod period;
 pub mod pricing;
+pub mod usage;
 pub mod validation;
 
 pub use access::{DataScope, Permission, Role};

@@ -121,3 +121,50 @@ fn every_pricing_input_message_appears_in_the_web_rules() {
         missing.join("\n")
     );
 }
+
+/// Usage messages about what only the server knows (who the account is,
+/// the customer's status, the configured limit, a collection's day) or what
+/// the entry form cannot send (no customer chosen is a required field).
+const SERVER_ONLY_USAGE: &[&str] = &[
+    "未知账号",
+    "客户账号已注销",
+    "超出合理上限",
+    "采集日期为",
+    "未提供客户或平台账号",
+];
+
+#[test]
+fn every_usage_input_message_appears_in_the_web_rules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let web = std::fs::read_to_string(root.join("../../web/src/utils/usage-rules.ts"))
+        .expect("web/src/utils/usage-rules.ts exists");
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for file in ["mod.rs", "quantity.rs"] {
+        let source = std::fs::read_to_string(root.join("src/usage").join(file)).expect("domain source");
+        for literal in chinese_literals(&source) {
+            if SERVER_ONLY_USAGE.iter().any(|s| literal.contains(s)) {
+                continue;
+            }
+            for fragment in fragments(&literal) {
+                // Reason labels are data (the UI's locale maps codes to them).
+                if fragment.chars().count() <= 6 {
+                    continue;
+                }
+                checked += 1;
+                if !web.contains(&fragment) {
+                    missing.push(format!("{file}: {literal}"));
+                }
+            }
+        }
+    }
+    assert!(
+        checked >= 6,
+        "found only {checked} messages: is the scan still reading the rules?"
+    );
+    assert!(
+        missing.is_empty(),
+        "usage messages the UI does not show verbatim:\n{}",
+        missing.join("\n")
+    );
+}
