@@ -40,6 +40,7 @@ bench: web
 	cargo bench -p opcms --bench customer_queries
 	cargo bench -p opcms --bench customer_import
 	cargo bench -p opcms --bench pricing
+	cargo bench -p opcms --bench usage
 
 clean:
 	cargo clean

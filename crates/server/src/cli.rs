@@ -31,6 +31,16 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Serve deterministic usage like an upstream vendor, for development
+    /// (docs/api/usage.md). Accounts: --accounts, else every live
+    /// customer's platform account in the configured database.
+    MockVendor {
+        #[arg(long, default_value = "127.0.0.1:9900")]
+        bind: std::net::SocketAddr,
+        /// Comma-separated account ids.
+        #[arg(long, value_delimiter = ',')]
+        accounts: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -152,8 +162,42 @@ async fn run(command: Command) -> Result<(), Failure> {
                 Err(other) => Err(Failure::Other(anyhow::anyhow!("{other:?}"))),
             }
         }
+        Command::MockVendor { bind, accounts } => mock_vendor(&config, bind, accounts).await,
         Command::Openapi => Ok(()),
     }
+}
+
+async fn mock_vendor(config: &Config, bind: std::net::SocketAddr, accounts: Vec<String>) -> Result<(), Failure> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+    use crate::customers::entity::customer;
+    let accounts = if accounts.is_empty() {
+        let db = db::connect(config).await?;
+        db::migrate(&db).await?;
+        customer::Entity::find()
+            .select_only()
+            .column(customer::Column::AccountKey)
+            .filter(customer::Column::AccountKey.is_not_null())
+            .into_tuple::<Option<String>>()
+            .all(&db)
+            .await
+            .map_err(anyhow::Error::from)?
+            .into_iter()
+            .flatten()
+            .collect()
+    } else {
+        accounts
+    };
+    let vendor = crate::usage::mock_vendor::MockVendor::start(bind, accounts.clone())
+        .await
+        .map_err(|e| Failure::Usage(format!("--bind {bind}: {e}")))?;
+    eprintln!(
+        "mock vendor serving {} accounts at {}/v1/usage?date=YYYY-MM-DD&page=1&page_size=500 (Ctrl-C to stop)",
+        accounts.len(),
+        vendor.base_url()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    Ok(())
 }
 
 async fn serve(config: Config) -> Result<(), Failure> {

@@ -5,7 +5,11 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use opcms_domain::Fixed4;
+use opcms_domain::usage::{SanityLimits, parse_quantity};
 use serde::Deserialize;
+
+use crate::usage::source::http::HttpSourceConfig;
 
 /// A value that must never reach a log line or a `Debug` dump.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
@@ -62,6 +66,10 @@ pub struct Config {
     /// Take the client IP from the right-most `X-Forwarded-For` entry (set
     /// only behind a load balancer that appends it).
     pub trust_forwarded_for: bool,
+    /// Configured HTTP usage sources (DESIGN.md §6; docs/api/usage.md).
+    pub usage_sources: Vec<HttpSourceConfig>,
+    /// Per-series quantity above which a daily record is quarantined.
+    pub usage_limits: SanityLimits,
 }
 
 /// A configuration problem; the CLI exits with code 2 and this message.
@@ -91,6 +99,10 @@ struct FileConfig {
     login_max_failures_per_ip: Option<u32>,
     login_failure_window_secs: Option<i64>,
     trust_forwarded_for: Option<bool>,
+    usage_sources: Option<Vec<HttpSourceConfig>>,
+    usage_limit_x: Option<String>,
+    usage_limit_n: Option<String>,
+    usage_limit_l: Option<String>,
 }
 
 impl Config {
@@ -165,7 +177,28 @@ impl Config {
                 )));
             }
         };
+        let usage_sources = match env("OPCMS_USAGE_SOURCES") {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| ConfigError(format!("OPCMS_USAGE_SOURCES: not a JSON array of sources: {e}")))?,
+            None => file.usage_sources.unwrap_or_default(),
+        };
+        check_usage_sources(&usage_sources)?;
+        let limit = |name: &str, from_file: Option<String>| -> Result<Option<Fixed4>, ConfigError> {
+            match env(name).or(from_file) {
+                None => Ok(None),
+                Some(text) => parse_quantity(&text)
+                    .map(Some)
+                    .map_err(|e| ConfigError(format!("{name}: \"{text}\": {e}"))),
+            }
+        };
+        let usage_limits = SanityLimits {
+            x: limit("OPCMS_USAGE_LIMIT_X", file.usage_limit_x)?,
+            n: limit("OPCMS_USAGE_LIMIT_N", file.usage_limit_n)?,
+            l: limit("OPCMS_USAGE_LIMIT_L", file.usage_limit_l)?,
+        };
         Ok(Config {
+            usage_sources,
+            usage_limits,
             trust_forwarded_for,
             bind,
             data_dir,
@@ -219,6 +252,21 @@ impl Config {
     }
 }
 
+/// Each source valid, and no two with one name.
+fn check_usage_sources(sources: &[HttpSourceConfig]) -> Result<(), ConfigError> {
+    let mut names = std::collections::HashSet::new();
+    for source in sources {
+        source.validate().map_err(ConfigError)?;
+        if !names.insert(source.name.as_str()) {
+            return Err(ConfigError(format!(
+                "usage source name \"{}\" is used twice",
+                source.name
+            )));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +299,38 @@ mod tests {
         assert!(err.to_string().contains("OPCMS_DATABASE_URL"), "{err}");
         let err = Config::from_sources(Some("bogus = 1"), env_of(&[])).unwrap_err();
         assert!(err.to_string().contains("opcms.toml"), "{err}");
+    }
+
+    #[test]
+    fn usage_sources_come_from_the_file_or_the_environment() {
+        let file = r#"
+usage_limit_x = "5000"
+[[usage_sources]]
+name = "vendor"
+base_url = "http://127.0.0.1:9900"
+auth_header = "Authorization"
+auth_token = "Bearer s3cret"
+records_path = "data.items"
+[usage_sources.pagination]
+kind = "page"
+page_size = 100
+[usage_sources.fields]
+account_id = "account"
+series = "series"
+day = "date"
+quantity = "qty"
+"#;
+        let config = Config::from_sources(Some(file), env_of(&[])).unwrap();
+        assert_eq!(config.usage_sources.len(), 1);
+        assert_eq!(config.usage_limits.x, Some(Fixed4::from_units(50_000_000)));
+        assert!(!format!("{config:?}").contains("s3cret"));
+        let json = r#"[{"name": "a", "base_url": "http://x", "fields": {"account_id": "a", "series": "s", "day": "d", "quantity": "q"}}]"#;
+        let config = Config::from_sources(Some(file), env_of(&[("OPCMS_USAGE_SOURCES", json)])).unwrap();
+        assert_eq!(config.usage_sources[0].name, "a");
+        let err = Config::from_sources(None, env_of(&[("OPCMS_USAGE_SOURCES", "[1]")])).unwrap_err();
+        assert!(err.to_string().contains("OPCMS_USAGE_SOURCES"), "{err}");
+        let err = Config::from_sources(None, env_of(&[("OPCMS_USAGE_LIMIT_N", "-1")])).unwrap_err();
+        assert!(err.to_string().contains("OPCMS_USAGE_LIMIT_N"), "{err}");
     }
 
     #[test]

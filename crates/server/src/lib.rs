@@ -5,6 +5,7 @@ pub mod access;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod crypto;
@@ -16,6 +17,7 @@ pub mod pricing;
 pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
+pub mod usage;
 pub mod users;
 
 pub use app::Application;

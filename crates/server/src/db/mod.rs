@@ -3,6 +3,7 @@
 
 pub mod columns;
 pub mod migrations;
+pub mod raw;
 
 use std::time::Duration;
 
@@ -76,6 +77,11 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
 /// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and the escape
 /// character itself taken literally: a user searching for "100%" means it.
 pub fn like_contains(text: &str) -> sea_orm::sea_query::LikeExpr {
+    sea_orm::sea_query::LikeExpr::new(contains_pattern(text)).escape('!')
+}
+
+/// The pattern of [`like_contains`], for hand-written SQL (`ESCAPE '!'`).
+pub fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {
@@ -85,7 +91,7 @@ pub fn like_contains(text: &str) -> sea_orm::sea_query::LikeExpr {
         pattern.push(c);
     }
     pattern.push('%');
-    sea_orm::sea_query::LikeExpr::new(pattern).escape('!')
+    pattern
 }
 
 /// Refreshes the query planner's statistics. SQLite plans without them as if

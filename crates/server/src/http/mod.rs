@@ -7,6 +7,7 @@ pub mod extract;
 pub mod metrics;
 pub mod pagination;
 pub mod probes;
+pub mod upload;
 pub mod web;
 
 use std::any::Any;
@@ -28,7 +29,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
-use crate::{audit, auth, customers, pricing, users};
+use crate::{audit, auth, customers, pricing, usage, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -68,6 +69,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(audit::routes::router())
         .merge(customers::routes::router())
         .merge(pricing::routes::router())
+        .merge(usage::routes::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
 use opcms_domain::customer::normalize::{clean_name, name_key};
 use opcms_domain::money::round_to_cents;
 use opcms_domain::pricing::{
@@ -37,13 +37,7 @@ const NAME_MAX: usize = 100;
 /// (plan_id, version) makes a lost race an error rather than a duplicate.
 const VERSION_ATTEMPTS: usize = 3;
 
-/// The current month of the business calendar: China Standard Time (UTC+8,
-/// no daylight saving). The server's own time zone plays no part, so every
-/// instance agrees on which month "now" is.
-pub fn current_period() -> Period {
-    let china = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"));
-    Period::of_date(Utc::now().with_timezone(&china).date_naive())
-}
+pub use crate::calendar::current_period;
 
 // ---- sealing: rules and minimum charges are encrypted at rest ----------
 
@@ -287,10 +281,7 @@ pub async fn version_views(
                 reason: row.reason,
                 rolled_back_from: row.rolled_back_from,
                 created_at: row.created_at,
-                created_by: row.created_by.map(|id| UserRef {
-                    id,
-                    display_name: names.get(&id).cloned().unwrap_or_default(),
-                }),
+                created_by: row.created_by.map(|id| UserRef::named(id, &names)),
             })
         })
         .collect()

@@ -133,6 +133,29 @@ impl From<SheetError> for AppError {
     }
 }
 
+/// The rows under the header found in `sheet`: at least one, at most
+/// `max_rows` (the import row limit), else a 422 saying which.
+pub fn data_rows<'a, F>(
+    sheet: &'a Sheet,
+    columns: &header::Columns<F>,
+    max_rows: usize,
+) -> Result<&'a [Row], AppError> {
+    let data = &sheet.rows[columns.header_index + 1..];
+    if data.is_empty() {
+        return Err(AppError::Unprocessable {
+            code: "NO_DATA_ROWS",
+            message: "表格只有表头，没有数据行".into(),
+        });
+    }
+    if data.len() > max_rows {
+        return Err(AppError::Unprocessable {
+            code: "TOO_MANY_ROWS",
+            message: format!("表格超过 {max_rows} 行，请拆分后分批导入"),
+        });
+    }
+    Ok(data)
+}
+
 /// What the leading bytes say the file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {

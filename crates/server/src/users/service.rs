@@ -24,6 +24,17 @@ pub struct UserRef {
     pub display_name: String,
 }
 
+impl UserRef {
+    /// The user `id` with the name found by [`display_names`] (empty when
+    /// the user is gone).
+    pub fn named(id: i64, names: &std::collections::HashMap<i64, String>) -> UserRef {
+        UserRef {
+            id,
+            display_name: names.get(&id).cloned().unwrap_or_default(),
+        }
+    }
+}
+
 /// Display names of the given users, in one query (none when no ids).
 pub async fn display_names(
     db: &impl ConnectionTrait,

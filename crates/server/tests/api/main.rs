@@ -12,4 +12,5 @@ mod imports;
 mod platform;
 mod pricing;
 mod storage;
+mod usage;
 mod users;

@@ -8,6 +8,7 @@ mod m20261122_000002_customers;
 mod m20261123_000003_customer_search;
 mod m20261123_000004_customer_imports;
 mod m20261123_000005_pricing;
+mod m20261124_000007_usage;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_customer_search::Migration),
             Box::new(m20261123_000004_customer_imports::Migration),
             Box::new(m20261123_000005_pricing::Migration),
+            Box::new(m20261124_000007_usage::Migration),
         ]
     }
 }

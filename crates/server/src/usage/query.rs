@@ -1,0 +1,620 @@
+//! Reading usage: daily records, a month's daily series for a chart, the
+//! monthly table (from `usage_monthly`), one customer's trend.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate, Utc};
+use opcms_domain::customer::Series;
+use opcms_domain::usage::quantity_text;
+use opcms_domain::{Fixed4, Period};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+
+use super::entity::{daily, monthly, record, revision};
+use crate::customers::entity::customer;
+use crate::db::contains_pattern;
+use crate::db::raw::RawSql;
+use crate::error::{AppError, AppResult};
+use crate::http::pagination::PageRequest;
+use crate::users::{UserRef, display_names};
+
+/// A customer as usage views name it.
+#[derive(Debug, Clone)]
+pub struct CustomerLabel {
+    pub code: String,
+    pub name: String,
+}
+
+/// Codes and names of live customers, in one query per 500.
+pub async fn customer_labels(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<HashMap<i64, CustomerLabel>> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut labels = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, String, String)> = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .column(customer::Column::CustomerCode)
+            .column(customer::Column::CompanyName)
+            .filter(customer::Column::Id.is_in(chunk.to_vec()))
+            .filter(customer::Column::IsDeleted.eq(false))
+            .into_tuple()
+            .all(db)
+            .await?;
+        labels.extend(
+            rows.into_iter()
+                .map(|(id, code, name)| (id, CustomerLabel { code, name })),
+        );
+    }
+    Ok(labels)
+}
+
+pub fn parse_month(text: &str, field: &str) -> AppResult<Period> {
+    Period::parse(text.trim()).map_err(|_| AppError::field(field, "INVALID_MONTH", "月份格式应为 YYYY-MM"))
+}
+
+pub fn parse_series(text: &str, field: &str) -> AppResult<Series> {
+    opcms_domain::usage::parse_series(&opcms_domain::usage::RawValue::text(text))
+        .ok_or_else(|| AppError::field(field, "INVALID_CHOICE", "设备系列须为 X、N 或 L"))
+}
+
+pub fn parse_day(text: &str, field: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::field(field, "INVALID_DATE", "日期格式应为 YYYY-MM-DD"))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecordQuery {
+    pub customer_id: Option<i64>,
+    pub series: Option<String>,
+    /// `YYYY-MM`
+    pub month: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    pub source: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecordView {
+    pub id: i64,
+    pub customer_id: i64,
+    pub customer_code: Option<String>,
+    pub company_name: Option<String>,
+    pub series: String,
+    #[schema(value_type = String, format = Date)]
+    pub day: NaiveDate,
+    pub quantity: String,
+    pub source: String,
+    pub source_id: String,
+    pub revisions: i32,
+    pub updated_at: chrono::DateTime<Utc>,
+    pub updated_by: Option<UserRef>,
+}
+
+pub async fn list_records(
+    db: &DatabaseConnection,
+    query: &RecordQuery,
+    page: PageRequest,
+) -> AppResult<(Vec<RecordView>, u64)> {
+    let mut find = record::Entity::find();
+    if let Some(id) = query.customer_id {
+        find = find.filter(record::Column::CustomerId.eq(id));
+    }
+    if let Some(series) = query.series.as_deref().filter(|s| !s.is_empty()) {
+        find = find.filter(record::Column::Series.eq(parse_series(series, "series")?.code()));
+    }
+    if let Some(month) = query.month.as_deref().filter(|s| !s.is_empty()) {
+        find = find.filter(record::Column::Month.eq(parse_month(month, "month")?.key()));
+    }
+    if let Some(from) = query.from.as_deref().filter(|s| !s.is_empty()) {
+        find = find.filter(record::Column::Day.gte(parse_day(from, "from")?));
+    }
+    if let Some(to) = query.to.as_deref().filter(|s| !s.is_empty()) {
+        find = find.filter(record::Column::Day.lte(parse_day(to, "to")?));
+    }
+    if let Some(source) = query.source.as_deref().filter(|s| !s.is_empty()) {
+        find = find.filter(record::Column::Source.eq(source));
+    }
+    let total = match kept_count(db, query).await? {
+        Some(total) => total,
+        None => find.clone().count(db).await?,
+    };
+    // Newest day first, newest record first within it: the order of the
+    // `(month, day)` index, so the first page reads 20 entries, not a month.
+    let rows = find
+        .order_by_desc(record::Column::Day)
+        .order_by_desc(record::Column::Id)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    Ok((record_views(db, rows).await?, total))
+}
+
+/// The number of records of a filter on month, customer and series only,
+/// from the kept monthly counts (a month is 9.3 million records at 100,000
+/// customers; counting them would take seconds).
+async fn kept_count(db: &DatabaseConnection, query: &RecordQuery) -> AppResult<Option<u64>> {
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+    if given(&query.from) || given(&query.to) || given(&query.source) {
+        return Ok(None);
+    }
+    let mut sql = RawSql::new(db.get_database_backend());
+    sql.sql("SELECT CAST(COALESCE(SUM(record_count), 0) AS BIGINT) AS n FROM usage_monthly WHERE 1 = 1");
+    if let Some(id) = query.customer_id {
+        sql.sql(" AND customer_id = ").bind(id);
+    }
+    if let Some(series) = query.series.as_deref().filter(|s| !s.is_empty()) {
+        sql.sql(" AND series = ").bind(parse_series(series, "series")?.code());
+    }
+    if let Some(month) = query.month.as_deref().filter(|s| !s.is_empty()) {
+        sql.sql(" AND month = ").bind(parse_month(month, "month")?.key());
+    }
+    let row = db.query_one_raw(cast_fix(sql)).await?;
+    let n: i64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    Ok(Some(n.max(0) as u64))
+}
+
+pub async fn record_views(db: &impl ConnectionTrait, rows: Vec<record::Model>) -> AppResult<Vec<RecordView>> {
+    let labels = customer_labels(db, rows.iter().map(|r| r.customer_id)).await?;
+    let names = display_names(db, rows.iter().filter_map(|r| r.updated_by)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let label = labels.get(&r.customer_id);
+            RecordView {
+                id: r.id,
+                customer_id: r.customer_id,
+                customer_code: label.map(|l| l.code.clone()),
+                company_name: label.map(|l| l.name.clone()),
+                series: r.series,
+                day: r.day,
+                quantity: quantity_text(Fixed4::from_units(r.quantity)),
+                source: r.source,
+                source_id: r.source_id,
+                revisions: r.revisions,
+                updated_at: r.updated_at,
+                updated_by: r.updated_by.map(|id| UserRef::named(id, &names)),
+            }
+        })
+        .collect())
+}
+
+/// Quantities per series, in bill order, as strings.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct PerSeries<T> {
+    #[serde(rename = "X")]
+    pub x: T,
+    #[serde(rename = "N")]
+    pub n: T,
+    #[serde(rename = "L")]
+    pub l: T,
+}
+
+impl<T> PerSeries<T> {
+    fn get_mut(&mut self, series: Series) -> &mut T {
+        match series {
+            Series::X => &mut self.x,
+            Series::N => &mut self.n,
+            Series::L => &mut self.l,
+        }
+    }
+}
+
+fn texts(units: PerSeries<Vec<i64>>) -> PerSeries<Vec<String>> {
+    let text = |v: Vec<i64>| v.into_iter().map(|u| quantity_text(Fixed4::from_units(u))).collect();
+    PerSeries {
+        x: text(units.x),
+        n: text(units.n),
+        l: text(units.l),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DailyQuery {
+    /// `YYYY-MM` (required)
+    pub month: Option<String>,
+    pub customer_id: Option<i64>,
+    pub series: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DailySeries {
+    pub month: String,
+    #[schema(value_type = Vec<String>)]
+    pub days: Vec<NaiveDate>,
+    #[schema(value_type = Object)]
+    pub series: PerSeries<Vec<String>>,
+}
+
+#[derive(FromQueryResult)]
+struct DaySum {
+    day: NaiveDate,
+    series: String,
+    quantity: i64,
+}
+
+fn required_month(month: Option<&str>) -> AppResult<Period> {
+    match month.filter(|m| !m.trim().is_empty()) {
+        Some(m) => parse_month(m, "month"),
+        None => Err(AppError::field("month", "REQUIRED", "请选择月份")),
+    }
+}
+
+fn days_of(period: Period) -> Vec<NaiveDate> {
+    let first = NaiveDate::from_ymd_opt(period.year(), period.month(), 1).unwrap_or_default();
+    first.iter_days().take_while(|d| d.month() == period.month()).collect()
+}
+
+pub async fn daily(db: &DatabaseConnection, query: &DailyQuery) -> AppResult<DailySeries> {
+    let period = required_month(query.month.as_deref())?;
+    let series_filter = match query.series.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(parse_series(s, "series")?),
+        None => None,
+    };
+    let days = days_of(period);
+    let sums: Vec<DaySum> = match query.customer_id {
+        // One customer: its records of the month (one index range).
+        Some(id) => {
+            let mut sql = RawSql::new(db.get_database_backend());
+            sql.sql("SELECT day, series, CAST(SUM(quantity) AS BIGINT) AS quantity FROM usage_records WHERE month = ")
+                .bind(period.key())
+                .sql(" AND customer_id = ")
+                .bind(id);
+            if let Some(series) = series_filter {
+                sql.sql(" AND series = ").bind(series.code());
+            }
+            sql.sql(" GROUP BY day, series");
+            DaySum::find_by_statement(cast_fix(sql)).all(db).await?
+        }
+        // Every customer: the kept daily totals.
+        None => {
+            let (first, last) = (days[0], days[days.len() - 1]);
+            let mut find = daily::Entity::find().filter(daily::Column::Day.between(first, last));
+            if let Some(series) = series_filter {
+                find = find.filter(daily::Column::Series.eq(series.code()));
+            }
+            find.all(db)
+                .await?
+                .into_iter()
+                .map(|d| DaySum {
+                    day: d.day,
+                    series: d.series,
+                    quantity: d.quantity,
+                })
+                .collect()
+        }
+    };
+    let mut units = PerSeries {
+        x: vec![0; days.len()],
+        n: vec![0; days.len()],
+        l: vec![0; days.len()],
+    };
+    for sum in sums {
+        let (Some(series), Some(index)) = (Series::parse(&sum.series), days.iter().position(|d| *d == sum.day)) else {
+            continue;
+        };
+        units.get_mut(series)[index] = sum.quantity;
+    }
+    Ok(DailySeries {
+        month: period.to_string(),
+        days,
+        series: texts(units),
+    })
+}
+
+/// MySQL casts to `SIGNED`, not `BIGINT`; the others accept `BIGINT`.
+/// (`SUM` of a BIGINT is DECIMAL on MySQL and NUMERIC on PostgreSQL, which
+/// would not read back as i64.)
+fn cast_fix(sql: RawSql) -> sea_orm::Statement {
+    let backend = sql.backend();
+    let mut statement = sql.build();
+    if backend == sea_orm::DbBackend::MySql {
+        statement.sql = statement.sql.replace("AS BIGINT)", "AS SIGNED)");
+    }
+    statement
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MonthlyQuery {
+    /// `YYYY-MM` (required)
+    pub month: Option<String>,
+    /// Customer code or company name (part of).
+    pub q: Option<String>,
+    pub customer_id: Option<i64>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MonthlyRow {
+    pub customer_id: i64,
+    pub customer_code: String,
+    pub company_name: String,
+    #[serde(rename = "X")]
+    pub x: String,
+    #[serde(rename = "N")]
+    pub n: String,
+    #[serde(rename = "L")]
+    pub l: String,
+    /// Distinct days with a record.
+    pub days: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MonthlyPage {
+    pub items: Vec<MonthlyRow>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+    #[schema(value_type = Object)]
+    pub totals: PerSeries<String>,
+}
+
+#[derive(FromQueryResult)]
+struct MonthlySums {
+    customer_id: i64,
+    customer_code: String,
+    company_name: String,
+    x: i64,
+    n: i64,
+    l: i64,
+}
+
+#[derive(FromQueryResult)]
+struct Totals {
+    customers: i64,
+    x: Option<i64>,
+    n: Option<i64>,
+    l: Option<i64>,
+}
+
+const PER_SERIES_SUMS: &str = "CAST(SUM(CASE WHEN m.series = 'X' THEN m.quantity ELSE 0 END) AS BIGINT) AS x, \
+     CAST(SUM(CASE WHEN m.series = 'N' THEN m.quantity ELSE 0 END) AS BIGINT) AS n, \
+     CAST(SUM(CASE WHEN m.series = 'L' THEN m.quantity ELSE 0 END) AS BIGINT) AS l";
+
+fn monthly_filter(sql: &mut RawSql, period: Period, query: &MonthlyQuery) {
+    sql.sql(" FROM usage_monthly m JOIN customers c ON c.id = m.customer_id WHERE m.month = ")
+        .bind(period.key())
+        .sql(" AND m.record_count > 0");
+    if let Some(id) = query.customer_id {
+        sql.sql(" AND m.customer_id = ").bind(id);
+    }
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = contains_pattern(q);
+        sql.sql(" AND (c.customer_code LIKE ")
+            .bind(pattern.clone())
+            .sql(" ESCAPE '!' OR c.company_name LIKE ")
+            .bind(pattern)
+            .sql(" ESCAPE '!')");
+    }
+}
+
+pub async fn monthly_table(db: &DatabaseConnection, query: &MonthlyQuery, page: PageRequest) -> AppResult<MonthlyPage> {
+    let period = required_month(query.month.as_deref())?;
+    let backend = db.get_database_backend();
+
+    let mut totals_sql = RawSql::new(backend);
+    totals_sql.sql("SELECT CAST(COUNT(DISTINCT m.customer_id) AS BIGINT) AS customers, ");
+    totals_sql.sql(PER_SERIES_SUMS);
+    monthly_filter(&mut totals_sql, period, query);
+    let totals = Totals::find_by_statement(cast_fix(totals_sql))
+        .one(db)
+        .await?
+        .unwrap_or(Totals {
+            customers: 0,
+            x: None,
+            n: None,
+            l: None,
+        });
+
+    let mut rows_sql = RawSql::new(backend);
+    rows_sql.sql("SELECT m.customer_id AS customer_id, MIN(c.customer_code) AS customer_code, MIN(c.company_name) AS company_name, ");
+    rows_sql.sql(PER_SERIES_SUMS);
+    monthly_filter(&mut rows_sql, period, query);
+    rows_sql
+        .sql(" GROUP BY m.customer_id ORDER BY MIN(c.customer_code), m.customer_id LIMIT ")
+        .bind(page.page_size as i64)
+        .sql(" OFFSET ")
+        .bind(page.offset() as i64);
+    let rows = if (totals.customers as u64) > page.offset() {
+        MonthlySums::find_by_statement(cast_fix(rows_sql)).all(db).await?
+    } else {
+        Vec::new()
+    };
+
+    let ids: Vec<i64> = rows.iter().map(|r| r.customer_id).collect();
+    let days: HashMap<i64, i64> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        record::Entity::find()
+            .select_only()
+            .column(record::Column::CustomerId)
+            .column_as(
+                Expr::expr(sea_orm::sea_query::Func::count_distinct(Expr::col(record::Column::Day))),
+                "days",
+            )
+            .filter(record::Column::Month.eq(period.key()))
+            .filter(record::Column::CustomerId.is_in(ids))
+            .group_by(record::Column::CustomerId)
+            .into_tuple::<(i64, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let text = |units: i64| quantity_text(Fixed4::from_units(units));
+    Ok(MonthlyPage {
+        items: rows
+            .into_iter()
+            .map(|r| MonthlyRow {
+                days: days.get(&r.customer_id).copied().unwrap_or(0),
+                customer_id: r.customer_id,
+                customer_code: r.customer_code,
+                company_name: r.company_name,
+                x: text(r.x),
+                n: text(r.n),
+                l: text(r.l),
+            })
+            .collect(),
+        total: totals.customers as u64,
+        page: page.page,
+        page_size: page.page_size,
+        totals: PerSeries {
+            x: text(totals.x.unwrap_or(0)),
+            n: text(totals.n.unwrap_or(0)),
+            l: text(totals.l.unwrap_or(0)),
+        },
+    })
+}
+
+/// Every customer's monthly totals for a period, keyed by customer, in
+/// units of 0.0001: what billing reads (one indexed range of
+/// `usage_monthly`).
+pub async fn month_totals(
+    db: &impl ConnectionTrait,
+    period: Period,
+) -> AppResult<BTreeMap<i64, PerSeries<Option<Fixed4>>>> {
+    let rows: Vec<(i64, String, i64)> = monthly::Entity::find()
+        .select_only()
+        .column(monthly::Column::CustomerId)
+        .column(monthly::Column::Series)
+        .column(monthly::Column::Quantity)
+        .filter(monthly::Column::Month.eq(period.key()))
+        .filter(monthly::Column::RecordCount.gt(0))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut totals: BTreeMap<i64, PerSeries<Option<Fixed4>>> = BTreeMap::new();
+    for (customer_id, series, units) in rows {
+        if let Some(series) = Series::parse(&series) {
+            *totals.entry(customer_id).or_default().get_mut(series) = Some(Fixed4::from_units(units));
+        }
+    }
+    Ok(totals)
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrendQuery {
+    pub customer_id: Option<i64>,
+    /// 1–36, default 12, ending with the current month.
+    pub months: Option<u32>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Trend {
+    pub months: Vec<String>,
+    #[schema(value_type = Object)]
+    pub series: PerSeries<Vec<String>>,
+}
+
+pub async fn trend(db: &DatabaseConnection, query: &TrendQuery, today: NaiveDate) -> AppResult<Trend> {
+    let customer_id = query
+        .customer_id
+        .ok_or_else(|| AppError::field("customer_id", "REQUIRED", "请选择客户"))?;
+    if customer_labels(db, [customer_id]).await?.is_empty() {
+        return Err(AppError::not_found("客户"));
+    }
+    let count = query.months.unwrap_or(12);
+    if !(1..=36).contains(&count) {
+        return Err(AppError::field("months", "OUT_OF_RANGE", "月数须为 1 到 36"));
+    }
+    let mut periods = vec![Period::of_date(today)];
+    while periods.len() < count as usize {
+        let Some(previous) = periods.last().and_then(|p| p.previous()) else {
+            break;
+        };
+        periods.push(previous);
+    }
+    periods.reverse();
+    let first = periods[0].key();
+    let last = periods[periods.len() - 1].key();
+    let rows: Vec<(i32, String, i64)> = monthly::Entity::find()
+        .select_only()
+        .column(monthly::Column::Month)
+        .column(monthly::Column::Series)
+        .column(monthly::Column::Quantity)
+        .filter(monthly::Column::CustomerId.eq(customer_id))
+        .filter(monthly::Column::Month.between(first, last))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut units = PerSeries {
+        x: vec![0; periods.len()],
+        n: vec![0; periods.len()],
+        l: vec![0; periods.len()],
+    };
+    for (month, series, quantity) in rows {
+        let (Some(series), Some(index)) = (Series::parse(&series), periods.iter().position(|p| p.key() == month))
+        else {
+            continue;
+        };
+        units.get_mut(series)[index] = quantity;
+    }
+    Ok(Trend {
+        months: periods.iter().map(|p| p.to_string()).collect(),
+        series: texts(units),
+    })
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RevisionView {
+    pub id: i64,
+    pub quantity_before: String,
+    pub quantity_after: String,
+    /// `redelivery` | `import` | `entry` | `correction` | `quarantine`
+    pub cause: String,
+    pub reason: Option<String>,
+    pub changed_at: chrono::DateTime<Utc>,
+    pub changed_by: Option<UserRef>,
+    pub changed_by_name: String,
+}
+
+pub async fn revisions(db: &DatabaseConnection, record_id: i64) -> AppResult<Vec<RevisionView>> {
+    find_record(db, record_id).await?;
+    let rows = revision::Entity::find()
+        .filter(revision::Column::RecordId.eq(record_id))
+        .order_by_desc(revision::Column::Id)
+        .all(db)
+        .await?;
+    let names = display_names(db, rows.iter().filter_map(|r| r.changed_by)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RevisionView {
+            id: r.id,
+            quantity_before: quantity_text(Fixed4::from_units(r.quantity_before)),
+            quantity_after: quantity_text(Fixed4::from_units(r.quantity_after)),
+            cause: r.cause,
+            reason: r.reason,
+            changed_at: r.changed_at,
+            changed_by: r.changed_by.map(|id| UserRef::named(id, &names)),
+            changed_by_name: r.changed_by_name,
+        })
+        .collect())
+}
+
+pub async fn find_record(db: &impl ConnectionTrait, id: i64) -> AppResult<record::Model> {
+    record::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("用量记录"))
+}
