@@ -62,3 +62,11 @@ export async function loginAndSettle(page: Page, username: string, password: str
     await page.waitForURL((url) => !url.pathname.startsWith('/change-password'));
   }
 }
+
+/** A browser with the admin signed in at desktop size (the password already changed). */
+export async function adminSession(baseURL: string, adminPassword: string) {
+  const browser = await launchBrowser();
+  const { context, page, errors } = await openPage(browser, baseURL, DESKTOP);
+  await loginAndSettle(page, 'admin', adminPassword);
+  return { browser, context, page, errors };
+}

@@ -1,32 +1,16 @@
-import type { AxiosProgressEvent } from 'axios';
-import { DOWNLOAD_TIMEOUT, downloadFile } from './download';
+import { downloadFile } from './download';
 import { http, request } from './http';
+import { postImportFile, type ImportOptions } from './upload';
 import type { CustomerExportQuery, ImportRecord, ImportResult, PageQuery, Paginated } from './types';
 
 /** The server's default upload limit (DESIGN.md §4); checked in the browser first. */
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 export const IMPORT_EXTENSIONS = ['.xlsx', '.csv'] as const;
+export type { ImportOptions };
 
-export interface ImportOptions {
-  onUploadProgress?: (event: AxiosProgressEvent) => void;
-  signal?: AbortSignal;
-}
-
-/**
- * `POST /customers/import?dry_run=…`, the file as the multipart field `file`. Silent:
- * the wizard shows the server's message (400/413/422) next to the upload.
- */
+/** `POST /customers/import?dry_run=…`: see `postImportFile`. */
 export function importCustomers(file: File, dryRun: boolean, options: ImportOptions = {}) {
-  const form = new FormData();
-  form.append('file', file, file.name);
-  return request.post<ImportResult>('/customers/import', form, {
-    params: { dry_run: dryRun ? 'true' : 'false' },
-    // 200,000 rows over a slow link take longer than the usual 30 s.
-    timeout: DOWNLOAD_TIMEOUT,
-    silent: true,
-    onUploadProgress: options.onUploadProgress,
-    signal: options.signal,
-  });
+  return postImportFile<ImportResult>('/customers/import', file, dryRun, options);
 }
 
 /** Earlier imports and dry runs, newest first. */

@@ -622,6 +622,295 @@ export interface StoredPlanQuoteRequest {
   period?: string;
 }
 
+// ---- usage (docs/api/usage.md, DESIGN.md §6) ------------------------------------
+//
+// Quantities are decimal strings ("1234.5"), ≥ 0 with at most 4 decimals, answered in
+// their shortest form; never JS numbers.
+
+/** `api:<name>` (a configured HTTP source), `import` (file upload) or `manual`. */
+export type UsageSource = string;
+
+/** A user named on a record (who changed it, who triggered a run). */
+export type UserRef = OwnerRef;
+
+/** Three values, one per device series, in X, N, L order where it matters. */
+export type SeriesValues<T> = Record<DeviceSeries, T>;
+
+/** `GET /usage`: one daily record. */
+export interface UsageRecord {
+  id: number;
+  customer_id: number;
+  customer_code: string;
+  company_name: string;
+  series: DeviceSeries;
+  /** YYYY-MM-DD */
+  day: string;
+  quantity: string;
+  source: UsageSource;
+  source_id: string;
+  /** How many times it was changed after it was first written. */
+  revisions: number;
+  updated_at: string;
+  updated_by: UserRef | null;
+}
+
+export interface UsageListQuery extends PageQuery {
+  customer_id?: number | string;
+  series?: string;
+  /** YYYY-MM */
+  month?: string;
+  from?: string;
+  to?: string;
+  source?: string;
+}
+
+/** `GET /usage/daily`: one point per day of the month and series (summed over customers). */
+export interface UsageDaily {
+  month: string;
+  days: string[];
+  series: SeriesValues<string[]>;
+}
+
+export interface UsageDailyQuery {
+  month: string;
+  customer_id?: number | string;
+  series?: string;
+}
+
+/** `GET /usage/monthly`: one customer's month. */
+export interface UsageMonthlyRow extends SeriesValues<string> {
+  customer_id: number;
+  customer_code: string;
+  company_name: string;
+  /** Distinct days with a record. */
+  days: number;
+}
+
+export interface UsageMonthlyQuery extends PageQuery {
+  month: string;
+  /** Customer code or name. */
+  q?: string;
+  customer_id?: number | string;
+}
+
+/** The page, plus `totals` over every row of the filter (not only the page). */
+export interface UsageMonthly extends Paginated<UsageMonthlyRow> {
+  totals: SeriesValues<string>;
+}
+
+/** `GET /usage/trend`: one customer's last `months` months, ending with this month. */
+export interface UsageTrend {
+  months: string[];
+  series: SeriesValues<string[]>;
+}
+
+/** One record of `POST /usage`: the customer by `customer_id` or `account_id`. */
+export interface UsageRecordInput {
+  customer_id?: number;
+  account_id?: string;
+  series: string;
+  day: string;
+  quantity: string;
+  source_id?: string;
+}
+
+export interface UsageBatchRequest {
+  /** 1–5000 records. */
+  records: UsageRecordInput[];
+  /** Kept on the revisions of records this call changes. */
+  reason?: string;
+  /** The entry form: 400 VALIDATION_FAILED (`records[0].quantity`…) instead of quarantine. */
+  strict?: boolean;
+}
+
+export type UsageWriteStatus = 'created' | 'updated' | 'unchanged' | 'quarantined';
+
+export interface UsageWriteResult {
+  index: number;
+  status: UsageWriteStatus;
+  record_id: number | null;
+  quarantine_id: number | null;
+  reason: QuarantineReason | null;
+  message: string | null;
+}
+
+export interface UsageBatchResponse {
+  accepted: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+  results: UsageWriteResult[];
+}
+
+/** `PATCH /usage/{id}`. */
+export interface UsageCorrection {
+  quantity: string;
+  /** Required, 1–200 characters. */
+  reason: string;
+}
+
+/** `GET /usage/{id}/revisions`, newest first. */
+export interface UsageRevision {
+  quantity_before: string;
+  quantity_after: string;
+  reason: string | null;
+  source: UsageSource;
+  changed_at: string;
+  changed_by: UserRef | null;
+}
+
+/** One file row that was not accepted. */
+export interface UsageImportRow {
+  /** The row number as Excel shows it. */
+  row: number;
+  status: 'quarantined' | 'duplicate';
+  reason: QuarantineReason | null;
+  message: string | null;
+  /** The cells as read, for the customer (code or account), series, day and quantity. */
+  values: { account?: string | null; series?: string | null; day?: string | null; quantity?: string | null };
+}
+
+export interface FileWarning {
+  code: string;
+  message: string;
+}
+
+/** `POST /usage/import?dry_run=`: for a dry run, what a real run would do. */
+export interface UsageImportResult {
+  dry_run: boolean;
+  file_name: string;
+  total_rows: number;
+  accepted: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+  duplicates: number;
+  /** Only the rows not accepted, at most 1000. */
+  rows: UsageImportRow[];
+  file_warnings: FileWarning[];
+}
+
+/** Why a record is in quarantine (异常数据). */
+export type QuarantineReason =
+  | 'UNKNOWN_ACCOUNT'
+  | 'UNKNOWN_SERIES'
+  | 'INVALID_QUANTITY'
+  | 'INVALID_DAY'
+  | 'DAY_OUT_OF_RANGE'
+  | 'OVER_LIMIT'
+  | 'CUSTOMER_CLOSED';
+
+export type QuarantineStatus = 'pending' | 'resolved' | 'discarded';
+export type QuarantineResolution = 'mapped' | 'corrected' | 'accepted' | 'discarded';
+
+/** One quarantined record; the values are as received (series, day, quantity may not parse). */
+export interface QuarantineItem {
+  id: number;
+  source: UsageSource;
+  source_id: string | null;
+  reason: QuarantineReason;
+  message: string | null;
+  account_id: string | null;
+  customer_id: number | null;
+  customer_code: string | null;
+  company_name: string | null;
+  series: string | null;
+  day: string | null;
+  quantity: string | null;
+  raw: unknown;
+  status: QuarantineStatus;
+  /** How many times the same bad record was delivered. */
+  occurrences: number;
+  created_at: string;
+  resolved_at: string | null;
+  resolved_by: UserRef | null;
+  resolution: QuarantineResolution | null;
+  resolution_note: string | null;
+  usage_record_id: number | null;
+}
+
+export interface QuarantineQuery extends PageQuery {
+  status?: string;
+  reason?: string;
+  source?: string;
+  q?: string;
+}
+
+export interface QuarantineList extends Paginated<QuarantineItem> {
+  pending_by_reason: Partial<Record<QuarantineReason, number>>;
+}
+
+export type ResolveAction = 'map_account' | 'correct' | 'accept' | 'discard';
+
+/** `POST /usage/quarantine/{id}/resolve`; the fields the action uses. */
+export interface ResolveRequest {
+  action: ResolveAction;
+  /** map_account (required), correct (optional). */
+  customer_id?: number;
+  series?: string;
+  day?: string;
+  quantity?: string;
+  /** Required for discard. */
+  note?: string;
+}
+
+/** `POST /usage/quarantine/resolve`: the same for many. */
+export interface BulkResolveRequest extends ResolveRequest {
+  ids: number[];
+}
+
+export interface ResolveResponse {
+  resolved: number;
+  still_pending: number;
+  items: QuarantineItem[];
+}
+
+/** `GET /usage/sources` (never the token). */
+export interface UsageSourceInfo {
+  name: string;
+  kind: string;
+  base_url: string;
+}
+
+export interface CollectRequest {
+  /** YYYY-MM-DD, not in the future. */
+  date: string;
+  /** Absent: every configured HTTP source. */
+  source?: string;
+}
+
+export type CollectionStatus = 'running' | 'succeeded' | 'failed';
+export type CollectionTrigger = 'manual' | 'schedule' | 'rerun';
+
+export interface CollectionRun {
+  id: number;
+  source: string;
+  day: string;
+  status: CollectionStatus;
+  trigger: CollectionTrigger;
+  pages: number;
+  attempts: number;
+  fetched: number;
+  accepted: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  quarantined: number;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  triggered_by: UserRef | null;
+}
+
+export interface CollectionQuery extends PageQuery {
+  source?: string;
+  status?: string;
+  day?: string;
+}
+
 // ---- probes -------------------------------------------------------------------
 
 /** `GET /readyz` (outside /api/v1): 200 when ready, 503 otherwise. */

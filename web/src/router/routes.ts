@@ -1,11 +1,15 @@
 import type { Component } from 'vue';
 import type { RouteRecordRaw } from 'vue-router';
 import {
+  IconBarChart,
   IconDashboard,
+  IconExclamationCircle,
+  IconHistory,
   IconFile,
   IconIdcard,
   IconList,
   IconSettings,
+  IconStorage,
   IconTag,
   IconTags,
   IconUpload,
@@ -83,6 +87,24 @@ export const appRoutes: RouteRecordRaw[] = [
     meta: { title: 'menu.pricePlanVersion', permission: 'pricing.manage', group: 'pricing', hideInMenu: true, activeMenu: 'PricePlans' },
   },
   {
+    path: 'usage/records',
+    name: 'UsageRecords',
+    component: () => import('@/views/usage/index.vue'),
+    meta: { title: 'menu.usageRecords', icon: IconBarChart, permission: 'usage.view', group: 'usage', order: 1 },
+  },
+  {
+    path: 'usage/quarantine',
+    name: 'UsageQuarantine',
+    component: () => import('@/views/usage/quarantine/index.vue'),
+    meta: { title: 'menu.usageQuarantine', icon: IconExclamationCircle, permission: 'usage.view', group: 'usage', order: 2 },
+  },
+  {
+    path: 'usage/collections',
+    name: 'UsageCollections',
+    component: () => import('@/views/usage/collections/index.vue'),
+    meta: { title: 'menu.usageCollections', icon: IconHistory, permission: 'usage.view', group: 'usage', order: 3 },
+  },
+  {
     path: 'users',
     name: 'Users',
     component: () => import('@/views/users/index.vue'),
@@ -117,6 +139,7 @@ export const appRoutes: RouteRecordRaw[] = [
 export const menuGroups: Record<string, { title: string; icon?: Component; order: number }> = {
   customers: { title: 'menu.customers', icon: IconIdcard, order: 10 },
   pricing: { title: 'menu.pricing', icon: IconTags, order: 20 },
+  usage: { title: 'menu.usage', icon: IconStorage, order: 30 },
   system: { title: 'menu.system', icon: IconSettings, order: 90 },
 };
 

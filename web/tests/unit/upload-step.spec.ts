@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp, h, nextTick } from 'vue';
 import ArcoVue from '@arco-design/web-vue';
 import i18n from '@/locale';
-import UploadStep from '@/views/customers/import/components/UploadStep.vue';
+import UploadStep from '@/components/import/UploadStep.vue';
 
 /** The real Arco upload inside the step, so a renamed Arco prop cannot silently drop files. */
 function render() {

@@ -11,9 +11,10 @@ export interface FieldSchema {
   label: string;
   /**
    * `multiSelect` and `inputTag` keep their value as one comma-separated string, the
-   * way list filters travel in the URL.
+   * way list filters travel in the URL. `date` (`YYYY-MM-DD`), `month` (`YYYY-MM`) and
+   * `customer` (an id, picked by search) are strings too.
    */
-  component: 'input' | 'password' | 'select' | 'multiSelect' | 'inputTag' | 'radio' | 'dateRange';
+  component: 'input' | 'password' | 'select' | 'multiSelect' | 'inputTag' | 'radio' | 'dateRange' | 'date' | 'month' | 'customer';
   placeholder?: string;
   options?: FieldOption[];
   rules?: FieldRule[];

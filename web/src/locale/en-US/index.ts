@@ -7,5 +7,6 @@ import account from '@/views/account/locale/en-US';
 import customers from '@/views/customers/locale/en-US';
 import customerImport from '@/views/customers/import/locale/en-US';
 import pricing from '@/views/pricing/locale/en-US';
+import usage from '@/views/usage/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage };

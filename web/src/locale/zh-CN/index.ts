@@ -7,5 +7,6 @@ import account from '@/views/account/locale/zh-CN';
 import customers from '@/views/customers/locale/zh-CN';
 import customerImport from '@/views/customers/import/locale/zh-CN';
 import pricing from '@/views/pricing/locale/zh-CN';
+import usage from '@/views/usage/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage };

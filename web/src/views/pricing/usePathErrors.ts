@@ -21,7 +21,13 @@ export function ruleMessage(error: RuleError): string {
  * the server's 400 details, each kept on its path until the value there changes.
  * `placeable` says which paths the form has a place for; the others are listed apart.
  */
-export function usePathErrors(model: object, check: () => RuleError[], placeable: (path: string) => boolean) {
+export function usePathErrors(
+  model: object,
+  check: () => RuleError[],
+  placeable: (path: string) => boolean,
+  /** A client problem in the user's language (the pricing rules' by default). */
+  message: (error: RuleError) => string = ruleMessage,
+) {
   const submitted = ref(false);
   const server = reactive<Record<string, { message: string; snapshot: string }>>({});
   const snapshot = (path: string) => JSON.stringify(valueAt(model, path) ?? null);
@@ -34,7 +40,7 @@ export function usePathErrors(model: object, check: () => RuleError[], placeable
     }
     for (const e of client.value) {
       if (out[e.field] || (!submitted.value && EMPTY_CODES.has(e.code))) continue;
-      out[e.field] = ruleMessage(e);
+      out[e.field] = message(e);
     }
     return out;
   });

@@ -11,18 +11,6 @@ export default {
     done: 'Done',
     doneHint: 'See what was imported',
   },
-  upload: {
-    tip: '.xlsx or .csv, at most {limit} MiB; columns are found by their headers, in any order',
-    template: 'Download the template',
-    uploading: 'Uploading “{name}”…',
-    validating: 'Checking…',
-    importing: 'Importing…',
-    badExtension: 'Only .xlsx and .csv files can be imported; “{name}” cannot',
-    tooLarge: '“{name}” is {size} MiB, over the {limit} MiB limit: split it and import the parts',
-    emptyFile: '“{name}” is empty',
-    serverTooLarge: 'The file is larger than the server accepts ({limit} MiB): split it and import the parts',
-    failed: 'The file cannot be imported',
-  },
   counts: {
     total: 'Rows',
     imported: 'Importable',

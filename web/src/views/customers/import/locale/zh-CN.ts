@@ -10,18 +10,6 @@ export default {
     done: '完成',
     doneHint: '查看导入结果',
   },
-  upload: {
-    tip: '支持 .xlsx、.csv，单个文件不超过 {limit} MiB；表头按列名识别，列的顺序不限',
-    template: '下载导入模板',
-    uploading: '正在上传「{name}」…',
-    validating: '正在校验…',
-    importing: '正在导入…',
-    badExtension: '仅支持 .xlsx 或 .csv 文件，「{name}」无法导入',
-    tooLarge: '文件「{name}」大小为 {size} MiB，超过 {limit} MiB 的上限，请拆分后分批导入',
-    emptyFile: '文件「{name}」是空的',
-    serverTooLarge: '文件超过服务器允许的大小（{limit} MiB），请拆分后分批导入',
-    failed: '文件无法导入',
-  },
   counts: {
     total: '总行数',
     imported: '可导入',

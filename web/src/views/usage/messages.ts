@@ -1,0 +1,21 @@
+import type { QuarantineReason } from '@/api/types';
+import i18n from '@/locale';
+import type { RuleError } from '@/utils/customer-rules';
+import { QUARANTINE_REASONS } from '@/utils/usage-rules';
+
+/** A usage check's problem in the user's language: the server's Chinese as it is, or the translation. */
+export function usageRuleMessage(error: RuleError): string {
+  const { t, locale } = i18n.global;
+  return locale.value === 'zh-CN' ? error.message : t(`usage.rules.${error.key}`, error.params ?? {});
+}
+
+/** 未知账号, 超出合理上限…; an unknown code as it is. */
+export function reasonLabel(code: string | null | undefined): string {
+  if (!code) return '—';
+  return (QUARANTINE_REASONS as readonly string[]).includes(code) ? i18n.global.t(`usage.reasons.${code as QuarantineReason}`) : code;
+}
+
+/** What to tell the user about a record that was not accepted: the server's message first. */
+export function rejectionText(reason: string | null | undefined, message: string | null | undefined): string {
+  return message?.trim() ? message : reasonLabel(reason);
+}

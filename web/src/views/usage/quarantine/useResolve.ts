@@ -1,0 +1,124 @@
+import { computed, reactive, ref } from 'vue';
+import { isApiError } from '@/api/http';
+import { resolveQuarantine, resolveQuarantineBulk } from '@/api/usage';
+import type { QuarantineItem, ResolveAction, ResolveRequest, ResolveResponse } from '@/api/types';
+import i18n from '@/locale';
+import type { RuleError } from '@/utils/customer-rules';
+import { checkDay, checkQuantity, checkSeries } from '@/utils/usage-rules';
+import { usageRuleMessage } from '../messages';
+
+const t = (key: string, values?: Record<string, unknown>) => (values ? i18n.global.t(key, values) : i18n.global.t(key));
+export const NOTE_MAX = 500;
+
+export interface ResolveDraft {
+  action: ResolveAction | '';
+  customer_id: number | null;
+  series: string;
+  day: string;
+  quantity: string;
+  note: string;
+}
+
+/** `accept` is only for OVER_LIMIT records: offered when every chosen record is one. */
+export function actionsFor(items: readonly QuarantineItem[]): ResolveAction[] {
+  const acceptable = items.length > 0 && items.every((i) => i.reason === 'OVER_LIMIT');
+  return acceptable ? ['map_account', 'correct', 'accept', 'discard'] : ['map_account', 'correct', 'discard'];
+}
+
+/** A draft for one record starts from its values; for many, from nothing. */
+export function draftFor(items: readonly QuarantineItem[]): ResolveDraft {
+  const one = items.length === 1 ? items[0] : undefined;
+  return {
+    action: '',
+    customer_id: one?.customer_id ?? null,
+    series: one?.series ?? '',
+    day: one?.day ?? '',
+    quantity: one?.quantity ?? '',
+    note: '',
+  };
+}
+
+/**
+ * The request for a draft, or the problems that keep it from being sent. `correct` sends
+ * only what differs from the record (every filled value, for many records).
+ */
+export function buildResolve(draft: ResolveDraft, items: readonly QuarantineItem[]): { body: ResolveRequest } | { errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const note = draft.note.trim();
+  const fail = (e: RuleError | null) => e && (errors[e.field] = usageRuleMessage(e));
+  if (!draft.action) return { errors: { action: t('usage.quarantine.actionRequired') } };
+  if (note.length > NOTE_MAX) errors.note = t('usage.quarantine.noteTooLong', { max: NOTE_MAX });
+  const body: ResolveRequest = { action: draft.action, ...(note ? { note } : {}) };
+
+  if (draft.action === 'map_account') {
+    if (draft.customer_id === null) errors.customer_id = t('usage.quarantine.customerRequired');
+    else body.customer_id = draft.customer_id;
+  } else if (draft.action === 'correct') {
+    const one = items.length === 1 ? items[0] : undefined;
+    const changed = (value: string, before: string | null | undefined) => value.trim() !== '' && value.trim() !== (before ?? '');
+    if (draft.customer_id !== null && draft.customer_id !== one?.customer_id) body.customer_id = draft.customer_id;
+    if (changed(draft.series, one?.series)) {
+      fail(checkSeries(draft.series));
+      body.series = draft.series.trim().toUpperCase();
+    }
+    if (changed(draft.day, one?.day)) {
+      fail(checkDay(draft.day));
+      body.day = draft.day.trim();
+    }
+    if (changed(draft.quantity, one?.quantity)) {
+      fail(checkQuantity(draft.quantity));
+      body.quantity = draft.quantity.trim();
+    }
+  } else if (draft.action === 'accept') {
+    if (!items.every((i) => i.reason === 'OVER_LIMIT')) errors.action = t('usage.quarantine.acceptOnlyOverLimit');
+  } else if (!note) {
+    errors.note = t('usage.quarantine.noteRequired');
+  }
+  return Object.keys(errors).length ? { errors } : { body };
+}
+
+export type ResolveOutcome = { kind: 'done'; answer: ResolveResponse } | { kind: 'already' } | { kind: 'failed' };
+
+/** The resolve dialog's state for the records it was opened on. */
+export function useResolve() {
+  const items = ref<QuarantineItem[]>([]);
+  const draft = reactive<ResolveDraft>(draftFor([]));
+  const errors = ref<Record<string, string>>({});
+  const saving = ref(false);
+  const actions = computed(() => actionsFor(items.value));
+
+  function open(chosen: QuarantineItem[]) {
+    items.value = chosen;
+    Object.assign(draft, draftFor(chosen));
+    errors.value = {};
+  }
+
+  async function submit(): Promise<ResolveOutcome | null> {
+    const built = buildResolve(draft, items.value);
+    if ('errors' in built) {
+      errors.value = built.errors;
+      return null;
+    }
+    errors.value = {};
+    saving.value = true;
+    try {
+      const [first] = items.value;
+      const answer =
+        items.value.length === 1 && first
+          ? await resolveQuarantine(first.id, built.body, { silent: true })
+          : await resolveQuarantineBulk({ ...built.body, ids: items.value.map((i) => i.id) }, { silent: true });
+      return { kind: 'done', answer };
+    } catch (error) {
+      if (!isApiError(error)) throw error;
+      if (error.status === 409 && error.code === 'ALREADY_RESOLVED') return { kind: 'already' };
+      const placed: Record<string, string> = {};
+      for (const d of error.details) if (d.field && !placed[d.field]) placed[d.field] = d.message;
+      errors.value = Object.keys(placed).length ? placed : { form: error.message };
+      return { kind: 'failed' };
+    } finally {
+      saving.value = false;
+    }
+  }
+
+  return { items, draft, errors, saving, actions, open, submit };
+}
