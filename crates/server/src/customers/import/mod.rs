@@ -83,19 +83,7 @@ pub async fn run(
             message: "缺少必需的列「公司名称」".into(),
         });
     }
-    let data = &sheet.rows[columns.header_index + 1..];
-    if data.is_empty() {
-        return Err(AppError::Unprocessable {
-            code: "NO_DATA_ROWS",
-            message: "表格只有表头，没有数据行".into(),
-        });
-    }
-    if data.len() > state.config.import_max_rows {
-        return Err(AppError::Unprocessable {
-            code: "TOO_MANY_ROWS",
-            message: format!("表格超过 {} 行，请拆分后分批导入", state.config.import_max_rows),
-        });
-    }
+    let data = spreadsheet::data_rows(&sheet, &columns, state.config.import_max_rows)?;
 
     // Plan and write in one transaction, so what was checked is what is written.
     let txn = begin_write(&state.db).await?;
