@@ -6,6 +6,8 @@
 
 pub mod access;
 pub mod account;
+pub mod billing;
+pub mod capitals;
 pub mod customer;
 pub mod money;
 pub mod period;
@@ -14,6 +16,7 @@ pub mod usage;
 pub mod validation;
 
 pub use access::{DataScope, Permission, Role};
+pub use capitals::amount_in_chinese_capitals;
 pub use money::Fixed4;
 pub use period::Period;
 pub use validation::{FieldError, FieldErrors};

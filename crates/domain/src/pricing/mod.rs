@@ -27,7 +27,7 @@ pub use plan::{
     BillLine, BillQuote, Coverage, LineKind, PlanPricing, RawPlanPricing, price_plan, validate_series_rules,
     validate_series_usage,
 };
-pub use raw::{JsonNumber, RawValue, ValueError, parse_decimal};
+pub use raw::{JsonNumber, RawValue, ValueError, decimal_field, parse_decimal};
 pub use rule::{MAX_TIERS, Mode, RawRule, Rule, Tier};
 pub use series::{BILL_ORDER, SeriesMap};
 pub use values::{MinimumCharge, Usage};

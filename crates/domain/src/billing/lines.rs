@@ -1,0 +1,300 @@
+//! Bill lines as a bill keeps them: priced usage lines and the minimum
+//! top-up from the pricing engine, or free lines of a manual bill; and the
+//! validation of what a person types (manual lines, credit notes, reasons).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::customer::Series;
+use crate::money::round_to_cents;
+use crate::pricing::{BillQuote, LineKind, RawValue, ValueError, decimal_field};
+use crate::validation::{FieldError, FieldErrors};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoredLineKind {
+    Usage,
+    MinimumTopup,
+    Manual,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredTier {
+    pub from: Decimal,
+    pub to: Option<Decimal>,
+    pub quantity: Decimal,
+    pub unit_price: Decimal,
+    pub amount: Decimal,
+}
+
+/// One line of a bill, in the JSON shape the API answers and storage keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredLine {
+    pub kind: StoredLineKind,
+    pub series: Option<Series>,
+    pub usage: Option<Decimal>,
+    pub description: Option<String>,
+    pub quantity: Option<Decimal>,
+    pub unit_price: Option<Decimal>,
+    /// Exact amount.
+    pub raw_amount: Decimal,
+    /// Rounded half-up to 0.01: what the bill charges.
+    pub amount: Decimal,
+    pub tiers: Vec<StoredTier>,
+}
+
+/// The engine's bill as stored lines.
+pub fn lines_from_quote(quote: &BillQuote) -> Vec<StoredLine> {
+    quote
+        .lines
+        .iter()
+        .map(|line| StoredLine {
+            kind: match line.kind {
+                LineKind::Usage => StoredLineKind::Usage,
+                LineKind::MinimumTopup => StoredLineKind::MinimumTopup,
+            },
+            series: line.series,
+            usage: line.usage.map(|u| u.value()),
+            description: None,
+            quantity: None,
+            unit_price: None,
+            raw_amount: line.raw_amount,
+            amount: line.amount,
+            tiers: line
+                .tiers
+                .iter()
+                .map(|t| StoredTier {
+                    from: t.from,
+                    to: t.to,
+                    quantity: t.quantity,
+                    unit_price: t.unit_price,
+                    amount: t.amount,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Σ of the lines' rounded amounts, two decimals (total = Σ lines always).
+pub fn subtotal(lines: &[StoredLine]) -> Decimal {
+    let mut sum: Decimal = lines.iter().map(|l| l.amount).sum();
+    sum.rescale(2);
+    sum
+}
+
+pub const MAX_MANUAL_LINES: usize = 50;
+const MAX_DESCRIPTION: usize = 100;
+const MAX_REASON: usize = 500;
+
+/// A manual bill line as received.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RawManualLine {
+    pub description: Option<String>,
+    pub quantity: Option<RawValue>,
+    pub unit_price: Option<RawValue>,
+    pub amount: Option<RawValue>,
+}
+
+fn present(value: &Option<RawValue>) -> bool {
+    !matches!(value, None | Some(RawValue::Null(())))
+}
+
+fn non_negative(value: Decimal, field: &str, label: &str) -> Result<Decimal, FieldError> {
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(ValueError::Negative.at(field, label));
+    }
+    Ok(value)
+}
+
+fn cents(value: Decimal, field: &str, label: &str) -> Result<Decimal, FieldError> {
+    let mut value = value.normalize();
+    if value.scale() > 2 {
+        return Err(ValueError::TooManyDecimals { max: 2 }.at(field, label));
+    }
+    value.rescale(2);
+    Ok(value)
+}
+
+/// Manual lines (特殊场景手工录入): a description, and either quantity ×
+/// unit price (rounded half-up to 0.01, like every bill line) or an amount.
+/// Every problem is reported with its path (`lines[2].unit_price`).
+pub fn validate_manual_lines(lines: &[RawManualLine]) -> Result<Vec<StoredLine>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if lines.is_empty() {
+        errors.push(FieldError::new("lines", "REQUIRED", "请至少填写一行账单明细"));
+        return Err(errors);
+    }
+    if lines.len() > MAX_MANUAL_LINES {
+        errors.push(FieldError::new(
+            "lines",
+            "TOO_MANY_LINES",
+            format!("账单明细最多 {MAX_MANUAL_LINES} 行"),
+        ));
+        return Err(errors);
+    }
+    let mut result = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let path = |field: &str| format!("lines[{i}].{field}");
+        let description = line.description.as_deref().map(str::trim).unwrap_or_default();
+        if description.is_empty() {
+            errors.push(FieldError::new(path("description"), "REQUIRED", "请填写明细说明"));
+        } else if description.chars().count() > MAX_DESCRIPTION {
+            errors.push(FieldError::new(
+                path("description"),
+                "TOO_LONG",
+                format!("明细说明不能超过 {MAX_DESCRIPTION} 个字"),
+            ));
+        }
+        let priced = present(&line.quantity) || present(&line.unit_price);
+        let computed = if priced {
+            let quantity = errors.check(
+                decimal_field(line.quantity.as_ref(), &path("quantity"), "数量")
+                    .and_then(|q| non_negative(q, &path("quantity"), "数量")),
+            );
+            let unit_price = errors.check(
+                decimal_field(line.unit_price.as_ref(), &path("unit_price"), "单价")
+                    .and_then(|p| non_negative(p, &path("unit_price"), "单价")),
+            );
+            if present(&line.amount) {
+                errors.push(FieldError::new(
+                    path("amount"),
+                    "AMOUNT_WITH_PRICE",
+                    "填写了数量和单价时金额自动计算，请不要同时填写金额",
+                ));
+            }
+            match (quantity, unit_price) {
+                (Some(q), Some(p)) => match q.checked_mul(p) {
+                    Some(raw) => Some((Some(q), Some(p), raw, round_to_cents(raw))),
+                    None => {
+                        errors.push(ValueError::OutOfRange.at(path("amount"), "金额"));
+                        None
+                    }
+                },
+                _ => None,
+            }
+        } else {
+            errors
+                .check(
+                    decimal_field(line.amount.as_ref(), &path("amount"), "金额")
+                        .and_then(|a| non_negative(a, &path("amount"), "金额"))
+                        .and_then(|a| cents(a, &path("amount"), "金额")),
+                )
+                .map(|a| (None, None, a, a))
+        };
+        if let Some((quantity, unit_price, raw_amount, mut amount)) = computed {
+            amount.rescale(2);
+            result.push(StoredLine {
+                kind: StoredLineKind::Manual,
+                series: None,
+                usage: None,
+                description: Some(description.to_string()),
+                quantity,
+                unit_price,
+                raw_amount,
+                amount,
+                tiers: Vec::new(),
+            });
+        }
+    }
+    if errors.is_empty() { Ok(result) } else { Err(errors) }
+}
+
+/// A credit note's amount: > 0 and whole cents.
+pub fn validate_credit_amount(value: Option<&RawValue>) -> Result<Decimal, FieldError> {
+    let amount = decimal_field(value, "amount", "红冲金额")?;
+    if amount <= Decimal::ZERO {
+        return Err(ValueError::NotPositive.at("amount", "红冲金额"));
+    }
+    cents(amount, "amount", "红冲金额")
+}
+
+/// The reason of a void or a credit note: 1–500 characters.
+pub fn validate_reason(value: Option<&str>, label: &str) -> Result<String, FieldError> {
+    let text = value.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Err(FieldError::new("reason", "REQUIRED", format!("请填写{label}")));
+    }
+    if text.chars().count() > MAX_REASON {
+        return Err(FieldError::new(
+            "reason",
+            "TOO_LONG",
+            format!("{label}不能超过 {MAX_REASON} 个字"),
+        ));
+    }
+    Ok(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(json: &str) -> Vec<RawManualLine> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn quantity_times_price_is_rounded_half_up_once() {
+        let lines = validate_manual_lines(&raw(
+            r#"[{"description":"安装费","quantity":"3","unit_price":"0.3350"},{"description":"调整","amount":"12.5"}]"#,
+        ))
+        .unwrap();
+        assert_eq!(lines[0].raw_amount.to_string(), "1.0050");
+        assert_eq!(lines[0].amount.to_string(), "1.01");
+        assert_eq!(lines[1].amount.to_string(), "12.50");
+        assert_eq!(subtotal(&lines).to_string(), "13.51");
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let errors = validate_manual_lines(&raw(
+            r#"[{"description":"","quantity":"-1","unit_price":"1"},{"description":"x","amount":"1.005"},{"description":"y","amount":1}]"#,
+        ))
+        .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            fields,
+            [
+                ("lines[0].description", "REQUIRED"),
+                ("lines[0].quantity", "NEGATIVE"),
+                ("lines[1].amount", "TOO_MANY_DECIMALS"),
+                ("lines[2].amount", "NUMBER_NOT_STRING"),
+            ]
+        );
+        assert_eq!(
+            validate_manual_lines(&[]).unwrap_err().iter().next().unwrap().code,
+            "REQUIRED"
+        );
+    }
+
+    #[test]
+    fn credit_amounts_are_positive_cents() {
+        assert_eq!(
+            validate_credit_amount(Some(&RawValue::text("10.5")))
+                .unwrap()
+                .to_string(),
+            "10.50"
+        );
+        assert_eq!(
+            validate_credit_amount(Some(&RawValue::text("0"))).unwrap_err().code,
+            "NOT_POSITIVE"
+        );
+        assert_eq!(
+            validate_credit_amount(Some(&RawValue::text("1.001"))).unwrap_err().code,
+            "TOO_MANY_DECIMALS"
+        );
+        assert_eq!(validate_credit_amount(None).unwrap_err().code, "REQUIRED");
+    }
+
+    #[test]
+    fn reasons_are_required_and_bounded() {
+        assert_eq!(validate_reason(Some("  重复出账 "), "作废原因").unwrap(), "重复出账");
+        assert_eq!(
+            validate_reason(Some(" "), "作废原因").unwrap_err().message,
+            "请填写作废原因"
+        );
+        assert_eq!(
+            validate_reason(Some(&"长".repeat(501)), "作废原因").unwrap_err().code,
+            "TOO_LONG"
+        );
+    }
+}

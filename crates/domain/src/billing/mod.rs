@@ -1,0 +1,24 @@
+//! Bills (账单, DESIGN.md §7): who is billed, what a line is, which warnings
+//! a draft carries, which status may follow which, due dates and overdue,
+//! bill numbers, manual lines and credit notes. Pure: no IO, no clock (the
+//! caller passes "today").
+//!
+//! The amounts themselves come from [`crate::pricing::price_plan`]; this
+//! module turns its lines into stored bill lines and decides around them.
+
+mod billable;
+mod dates;
+mod lines;
+mod number;
+mod status;
+mod warnings;
+
+pub use billable::{SkipReason, billability};
+pub use dates::{AgingBucket, due_date, overdue_days};
+pub use lines::{
+    MAX_MANUAL_LINES, RawManualLine, StoredLine, StoredLineKind, StoredTier, lines_from_quote, subtotal,
+    validate_credit_amount, validate_manual_lines, validate_reason,
+};
+pub use number::{BILL_NO_DIGITS, bill_no};
+pub use status::{BillRuleError, BillStatus, check_credit, check_issue, check_void, paid_status};
+pub use warnings::{BillWarning, TRAILING_MONTHS, Trailing, WarningCode, WarningInputs, verify};
