@@ -1,0 +1,103 @@
+//! OP_CMS printable documents. A bill ([`BillPdf`]) becomes an A4 PDF with
+//! [`render_bill`]; every string arrives formatted by the caller (amounts,
+//! dates, labels), this crate only lays them out.
+//!
+//! Chinese renders on any machine: the one font, Noto Sans CJK SC subset to
+//! GB 2312 + common simplified characters (fonts/README.md), is compiled into
+//! the binary, and each PDF embeds just the glyphs it uses with a ToUnicode
+//! map, so its text can be searched, copied and extracted. No system font is
+//! ever read. Pure: no IO, no async, no clock (the output is deterministic).
+//!
+//! Rendering is CPU work, synchronous: ~8 ms for a bill of 60 lines in a
+//! release build (~30 ms for 300 lines; 10–20× that unoptimised), mostly
+//! font subsetting and compression. Call it from `tokio::task::spawn_blocking`
+//! in a server. The font (3 MB, in the binary's read-only data) is parsed on
+//! the first render and shared read-only by every thread afterwards; nothing
+//! else is cached, so memory does not grow with the number of bills rendered.
+
+mod layout;
+mod pdf;
+mod text;
+
+/// The issuing company, printed at the top of the first page and in the
+/// payment instructions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompanyHeader {
+    pub name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub bank_name: Option<String>,
+    pub bank_account: Option<String>,
+    /// Free text under the bank details, e.g. 「请在汇款附言中注明账单编号」.
+    pub payment_note: Option<String>,
+}
+
+/// A bill ready to print. All strings are preformatted by the caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BillPdf {
+    pub company: CompanyHeader,
+    /// "B202611-000012".
+    pub bill_no: String,
+    /// "草稿" | "未结算" | "部分结算" | "已结算" | "作废". 草稿 and 作废 are also
+    /// printed as a large watermark across every page.
+    pub status_label: String,
+    pub customer_name: String,
+    pub customer_code: String,
+    pub customer_address: Option<String>,
+    /// "2026年11月".
+    pub period: String,
+    /// "2026-12-01".
+    pub issued_on: Option<String>,
+    /// "2026-12-15".
+    pub due_on: Option<String>,
+    pub lines: Vec<PdfLine>,
+    pub subtotal: String,
+    /// Credit notes and adjustments (红冲/调整), signed as the caller wants it shown.
+    pub credited: Option<String>,
+    pub total: String,
+    /// 大写金额, e.g. from `opcms_domain::amount_in_chinese_capitals`.
+    pub total_in_words: String,
+    pub allocated: Option<String>,
+    pub outstanding: Option<String>,
+    pub plan_label: Option<String>,
+    pub remarks: Option<String>,
+}
+
+/// One bill line; its tiers are printed indented below it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PdfLine {
+    /// "X 系列用量" / "保底补差" / free text (wrapped when long).
+    pub description: String,
+    pub quantity: Option<String>,
+    pub unit_price: Option<String>,
+    pub amount: String,
+    pub tiers: Vec<PdfTier>,
+}
+
+/// One tier of a tiered price within a line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PdfTier {
+    /// "0 – 1000" / "5000 以上".
+    pub range: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub amount: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The font compiled into the binary could not be read: a build defect.
+    #[error("embedded font could not be loaded")]
+    Font,
+    /// The PDF writer refused the document.
+    #[error("PDF could not be written: {0}")]
+    Pdf(String),
+}
+
+/// Renders a bill as an A4 PDF (several pages when the lines need them, each
+/// numbered 第 n 页 / 共 N 页).
+pub fn render_bill(bill: &BillPdf) -> Result<Vec<u8>, RenderError> {
+    let fonts = text::fonts().ok_or(RenderError::Font)?;
+    let layout = layout::compose(fonts, bill);
+    pdf::write(fonts, bill, &layout)
+}
