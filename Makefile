@@ -41,6 +41,7 @@ bench: web
 	cargo bench -p opcms --bench customer_import
 	cargo bench -p opcms --bench pricing
 	cargo bench -p opcms --bench usage
+	cargo bench -p opcms --bench billing
 
 clean:
 	cargo clean

@@ -13,7 +13,7 @@
 //! `OPCMS_BENCH_USAGE_CUSTOMERS` sets the customer count (default 100,000),
 //! `OPCMS_BENCH_DATA_DIR` keeps the database. Run with `make bench`.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::NaiveDate;
 use opcms::audit::Actor;
@@ -23,7 +23,7 @@ use opcms_domain::Period;
 use opcms_domain::usage::{DayWindow, RawUsage, RawValue, SanityLimits};
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
-use support::{env_number, percentile, start};
+use support::{count, env_number, report, seed_customers, start};
 
 mod support;
 
@@ -43,16 +43,7 @@ async fn main() -> anyhow::Result<()> {
     let db = &state.db;
 
     let seeding = Instant::now();
-    db.execute_unprepared(&format!(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {customers}) \
-         INSERT INTO customers (customer_code, code_key, company_name, name_key, account_id, account_key, \
-           account_status, series_x, series_n, series_l, payment_terms_days, search_text, version, \
-           created_at, updated_at, is_deleted) \
-         SELECT printf('B%07d', i), printf('B%07d', i), printf('用量基准%07d公司', i), printf('用量基准%07d公司', i), \
-           printf('bench_%07d', i), printf('bench_%07d', i), 'active', 1, 1, 1, 30, printf('b%07d', i), 1, \
-           '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0 FROM n"
-    ))
-    .await?;
+    seed_customers(db, customers, "用量基准").await?;
     println!(
         "seeded {customers} customers in {:.1} s",
         seeding.elapsed().as_secs_f64()
@@ -196,25 +187,4 @@ async fn main() -> anyhow::Result<()> {
         report(label, samples);
     }
     Ok(())
-}
-
-async fn count(db: &sea_orm::DatabaseConnection, table: &str) -> anyhow::Result<i64> {
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no count"))?;
-    Ok(row.try_get("", "n")?)
-}
-
-fn report(label: &str, mut samples: Vec<Duration>) {
-    samples.sort();
-    println!(
-        "{label:<48} p50 {:>8.1} ms   p95 {:>8.1} ms   ({} runs)",
-        percentile(&samples, 0.5),
-        percentile(&samples, 0.95),
-        samples.len()
-    );
 }

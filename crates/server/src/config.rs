@@ -70,6 +70,8 @@ pub struct Config {
     pub usage_sources: Vec<HttpSourceConfig>,
     /// Per-series quantity above which a daily record is quarantined.
     pub usage_limits: SanityLimits,
+    /// Billing settings (`[billing]` in opcms.toml).
+    pub billing: BillingSettings,
 }
 
 /// A configuration problem; the CLI exits with code 2 and this message.
@@ -103,6 +105,29 @@ struct FileConfig {
     usage_limit_x: Option<String>,
     usage_limit_n: Option<String>,
     usage_limit_l: Option<String>,
+    billing: Option<BillingSettings>,
+}
+
+/// `[billing]` in opcms.toml: who is billed, and what a bill document
+/// prints in its header and payment instructions.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingSettings {
+    /// Bill trial (试用) customers too (DESIGN.md §7; default no).
+    #[serde(default)]
+    pub bill_trial_customers: bool,
+    #[serde(default)]
+    pub company_name: Option<String>,
+    #[serde(default)]
+    pub company_address: Option<String>,
+    #[serde(default)]
+    pub company_phone: Option<String>,
+    #[serde(default)]
+    pub bank_name: Option<String>,
+    #[serde(default)]
+    pub bank_account: Option<String>,
+    #[serde(default)]
+    pub payment_note: Option<String>,
 }
 
 impl Config {
@@ -196,7 +221,19 @@ impl Config {
             n: limit("OPCMS_USAGE_LIMIT_N", file.usage_limit_n)?,
             l: limit("OPCMS_USAGE_LIMIT_L", file.usage_limit_l)?,
         };
+        let mut billing = file.billing.unwrap_or_default();
+        match env("OPCMS_BILL_TRIAL_CUSTOMERS").as_deref() {
+            None => {}
+            Some("true" | "1") => billing.bill_trial_customers = true,
+            Some("false" | "0") => billing.bill_trial_customers = false,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "OPCMS_BILL_TRIAL_CUSTOMERS: \"{other}\" is neither true nor false"
+                )));
+            }
+        }
         Ok(Config {
+            billing,
             usage_sources,
             usage_limits,
             trust_forwarded_for,

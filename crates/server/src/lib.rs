@@ -5,6 +5,7 @@ pub mod access;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod bills;
 pub mod calendar;
 pub mod cli;
 pub mod config;

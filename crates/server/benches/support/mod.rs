@@ -1,6 +1,11 @@
 //! What the benchmarks share: signing in over HTTP and reading percentiles.
 
+// Each bench includes this module and uses only part of it.
+#![allow(dead_code)]
+
 use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use serde_json::{Value, json};
 
@@ -21,9 +26,12 @@ pub async fn start(dir: &std::path::Path) -> anyhow::Result<(opcms::state::AppSt
         "OPCMS_BIND" => Some("127.0.0.1:0".into()),
         "OPCMS_DATA_DIR" => Some(dir.display().to_string()),
         "OPCMS_ADMIN_PASSWORD" => Some("Initial123".into()),
-        "OPCMS_LOG" => Some("warn".into()),
+        "OPCMS_LOG" => Some(std::env::var("OPCMS_BENCH_LOG").unwrap_or_else(|_| "warn".into())),
         _ => None,
     })?;
+    if std::env::var("OPCMS_BENCH_LOG").is_ok() {
+        opcms::telemetry::init(&config);
+    }
     let app = opcms::Application::build(config).await?;
     let state = app.state().clone();
     let base = format!("http://127.0.0.1:{}", app.port());
@@ -59,4 +67,42 @@ pub async fn sign_in(
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| anyhow::anyhow!("sign-in of {user} failed: {changed}"))
+}
+
+/// `count` live active customers with codes `B0000001…`, accounts
+/// `bench_0000001…`, all three series, written by one SQL statement.
+pub async fn seed_customers(db: &DatabaseConnection, count: usize, name: &str) -> anyhow::Result<()> {
+    db.execute_unprepared(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+         INSERT INTO customers (customer_code, code_key, company_name, name_key, account_id, account_key, \
+           account_status, series_x, series_n, series_l, payment_terms_days, search_text, version, \
+           created_at, updated_at, is_deleted) \
+         SELECT printf('B%07d', i), printf('B%07d', i), printf('{name}%07d公司', i), printf('{name}%07d公司', i), \
+           printf('bench_%07d', i), printf('bench_%07d', i), 'active', 1, 1, 1, 30, printf('b%07d', i), 1, \
+           '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0 FROM n"
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn count(db: &DatabaseConnection, table: &str) -> anyhow::Result<i64> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table}"),
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no count"))?;
+    Ok(row.try_get("", "n")?)
+}
+
+/// Prints p50/p95 of the samples.
+pub fn report(label: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    println!(
+        "{label:<48} p50 {:>8.1} ms   p95 {:>8.1} ms   ({} runs)",
+        percentile(&samples, 0.5),
+        percentile(&samples, 0.95),
+        samples.len()
+    );
 }

@@ -28,7 +28,7 @@ use crate::crypto::Keyring;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::download::{CSV, XLSX, attachment};
 use crate::http::extract::ApiQuery;
-use crate::spreadsheet::write::{SheetWriter, Value, xlsx_error};
+use crate::spreadsheet::write::{SheetWriter, Value, csv_line, xlsx_error};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -110,18 +110,6 @@ impl Chunks {
             service::views(&self.db, &self.keyring, self.principal_role, rows).await?,
         ))
     }
-}
-
-fn csv_line(values: &[Value]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let fields = values.iter().map(|v| match v {
-        Value::Text(t) => t.clone(),
-        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-        Value::Blank => String::new(),
-    });
-    // Writing to a Vec cannot fail.
-    let _ = writer.write_record(fields);
-    writer.into_inner().unwrap_or_default()
 }
 
 /// Export the (filtered) customer list.

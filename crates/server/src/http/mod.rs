@@ -29,7 +29,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
-use crate::{audit, auth, customers, pricing, usage, users};
+use crate::{audit, auth, bills, customers, pricing, usage, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -70,6 +70,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(customers::routes::router())
         .merge(pricing::routes::router())
         .merge(usage::routes::router())
+        .merge(bills::routes::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

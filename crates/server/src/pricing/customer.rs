@@ -79,6 +79,26 @@ pub async fn customer_pricings_for(
                 .await?,
         );
     }
+    resolve(db, keyring, assignments, period).await
+}
+
+/// [`customer_pricings_for`] for every customer with a plan: one query, for
+/// a whole-period billing run.
+pub async fn all_customer_pricings(
+    db: &impl ConnectionTrait,
+    keyring: &Keyring,
+    period: Period,
+) -> AppResult<HashMap<i64, CustomerPricing>> {
+    let assignments = customer_pricing::Entity::find().all(db).await?;
+    resolve(db, keyring, assignments, period).await
+}
+
+async fn resolve(
+    db: &impl ConnectionTrait,
+    keyring: &Keyring,
+    assignments: Vec<customer_pricing::Model>,
+    period: Period,
+) -> AppResult<HashMap<i64, CustomerPricing>> {
     let mut plans: HashMap<i64, Option<(version::Model, PlanPricing)>> = HashMap::new();
     let mut result = HashMap::with_capacity(assignments.len());
     for row in assignments {

@@ -151,8 +151,8 @@ pub struct VersionCreated {
     pub version: VersionView,
     pub current_version: i32,
     /// Periods at or after `effective_from` that already have bills under
-    /// this plan: re-generating them would change their amounts. Always
-    /// empty until bills exist (see `service::billed_periods`).
+    /// this plan: re-generating their drafts would change their amounts
+    /// (issued bills never change).
     #[schema(value_type = Vec<String>)]
     pub already_billed_periods: Vec<Period>,
     pub warnings: Vec<Warning>,

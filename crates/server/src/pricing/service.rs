@@ -222,16 +222,24 @@ pub async fn plan_in_force(
     }
 }
 
-/// Periods from `from` on that already have bills priced with this plan.
-///
-/// HOOK FOR THE BILLS ISSUE: there is no bills table yet, so no period can
-/// have been billed and this returns an empty list without querying. When
-/// bills exist, this must select the distinct periods ≥ `from` of non-void
-/// bills whose customers are on `plan_id`, so that a new version for an
-/// already billed month is flagged (DESIGN.md §5) in the version response
-/// (`already_billed_periods` and a `PERIOD_ALREADY_BILLED` warning).
-pub async fn billed_periods(_db: &impl ConnectionTrait, _plan_id: i64, _from: Period) -> AppResult<Vec<Period>> {
-    Ok(Vec::new())
+/// Periods from `from` on that already have (non-void) bills priced with
+/// this plan, so that a new version for an already billed month is flagged
+/// (DESIGN.md §5): `already_billed_periods` and a `PERIOD_ALREADY_BILLED`
+/// warning in the version response.
+pub async fn billed_periods(db: &impl ConnectionTrait, plan_id: i64, from: Period) -> AppResult<Vec<Period>> {
+    use crate::bills::entity::bill;
+    let keys: Vec<i32> = bill::Entity::find()
+        .select_only()
+        .column(bill::Column::Period)
+        .distinct()
+        .filter(bill::Column::PlanId.eq(plan_id))
+        .filter(bill::Column::Period.gte(from.key()))
+        .filter(bill::Column::Status.ne("void"))
+        .order_by_asc(bill::Column::Period)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(keys.into_iter().filter_map(Period::from_key).collect())
 }
 
 /// Live customers per plan.

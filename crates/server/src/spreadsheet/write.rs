@@ -34,6 +34,19 @@ impl From<Option<NaiveDate>> for Value {
     }
 }
 
+/// One CSV record (with its line end) of cells, dates as `YYYY-MM-DD`.
+pub fn csv_line(values: &[Value]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let fields = values.iter().map(|v| match v {
+        Value::Text(t) => t.clone(),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Value::Blank => String::new(),
+    });
+    // Writing to a Vec cannot fail.
+    let _ = writer.write_record(fields);
+    writer.into_inner().unwrap_or_default()
+}
+
 pub fn xlsx_error(error: XlsxError) -> AppError {
     AppError::Internal(anyhow::anyhow!("writing xlsx: {error}"))
 }

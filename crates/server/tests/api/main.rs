@@ -7,6 +7,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod bills;
 mod customers;
 mod imports;
 mod platform;

@@ -58,7 +58,7 @@ async fn new_version(app: &TestApp, token: &str, plan_id: &Value, body: Value) -
     .await
 }
 
-async fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> reqwest::Response {
     app.request(Method::PUT, path, Some(token))
         .json(body)
         .send()

@@ -9,6 +9,7 @@ mod m20261123_000003_customer_search;
 mod m20261123_000004_customer_imports;
 mod m20261123_000005_pricing;
 mod m20261124_000007_usage;
+mod m20261203_000008_bills;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_customer_imports::Migration),
             Box::new(m20261123_000005_pricing::Migration),
             Box::new(m20261124_000007_usage::Migration),
+            Box::new(m20261203_000008_bills::Migration),
         ]
     }
 }

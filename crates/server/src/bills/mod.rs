@@ -1,0 +1,13 @@
+//! Bills (账单, DESIGN.md §7; contract: docs/api/bills.md): monthly
+//! generation from usage and prices ([`generate`]), manual bills, issue,
+//! void and credit notes ([`service`]), lists and export ([`list`]), the
+//! PDF document ([`document`]). The rules live in `opcms_domain::billing`.
+
+pub mod document;
+pub mod entity;
+pub mod generate;
+pub mod list;
+pub mod model;
+pub mod numbers;
+pub mod routes;
+pub mod service;

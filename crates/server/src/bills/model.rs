@@ -1,0 +1,177 @@
+//! Request and response shapes of `/api/v1/bills…` (docs/api/bills.md).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use opcms_domain::billing::{BillStatus, BillWarning, StoredLine};
+use opcms_domain::pricing::RawValue;
+use opcms_domain::{Fixed4, Period};
+use serde::{Deserialize, Serialize};
+
+use crate::users::service::UserRef;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CustomerRef {
+    pub id: i64,
+    pub customer_code: String,
+    pub company_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanRef {
+    pub id: i64,
+    pub name: String,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Acknowledgement {
+    pub by: Option<UserRef>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CreditNoteView {
+    pub id: i64,
+    #[schema(value_type = String)]
+    pub amount: Fixed4,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<UserRef>,
+}
+
+/// A bill. Lists leave out `lines` and `credit_notes` (empty there).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BillView {
+    pub id: i64,
+    pub bill_no: String,
+    pub customer: CustomerRef,
+    pub customer_id: i64,
+    #[schema(value_type = String)]
+    pub period: Period,
+    pub kind: String,
+    #[schema(value_type = String)]
+    pub status: BillStatus,
+    pub plan: Option<PlanRef>,
+    #[schema(value_type = Vec<Object>)]
+    pub lines: Vec<StoredLine>,
+    #[schema(value_type = String)]
+    pub subtotal: Fixed4,
+    #[schema(value_type = String)]
+    pub credited: Fixed4,
+    #[schema(value_type = String)]
+    pub total: Fixed4,
+    #[schema(value_type = String)]
+    pub allocated: Fixed4,
+    #[schema(value_type = String)]
+    pub outstanding: Fixed4,
+    pub due_date: Option<NaiveDate>,
+    pub overdue: bool,
+    pub overdue_days: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub warnings: Vec<BillWarning>,
+    pub warnings_acknowledged: Option<Acknowledgement>,
+    #[schema(value_type = Object)]
+    pub late_usage: Option<serde_json::Value>,
+    pub credit_notes: Vec<CreditNoteView>,
+    pub remarks: Option<String>,
+    pub issued_at: Option<DateTime<Utc>>,
+    pub issued_by: Option<UserRef>,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub voided_by: Option<UserRef>,
+    pub void_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct IssueInput {
+    pub acknowledge_warnings: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct BatchIssueInput {
+    pub ids: Option<Vec<i64>>,
+    pub acknowledge_warnings: Option<bool>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchSkip {
+    pub bill_id: i64,
+    pub bill_no: Option<String>,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchIssueResult {
+    pub issued: u32,
+    pub skipped: Vec<BatchSkip>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct VoidInput {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct CreditInput {
+    #[schema(value_type = String)]
+    pub amount: Option<RawValue>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct ManualBillInput {
+    pub customer_id: Option<i64>,
+    pub period: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub lines: Option<Vec<opcms_domain::billing::RawManualLine>>,
+    pub remarks: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BillQuery {
+    /// `YYYY-MM`.
+    pub period: Option<String>,
+    /// draft | issued | partially_paid | paid | void; several comma-separated.
+    pub status: Option<String>,
+    pub customer_id: Option<i64>,
+    /// `true`: issued or partially paid past the due date.
+    pub overdue: Option<bool>,
+    /// auto | manual.
+    pub kind: Option<String>,
+    /// Bill number, customer code or company name contains.
+    pub q: Option<String>,
+    pub has_warnings: Option<bool>,
+    /// `period`, `-period` (default), `total`, `-total`, `due_date`, `-due_date`, `bill_no`.
+    pub sort: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+    /// Export only: xlsx | csv.
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BillTotals {
+    pub count: u64,
+    #[schema(value_type = String)]
+    pub subtotal: Fixed4,
+    #[schema(value_type = String)]
+    pub credited: Fixed4,
+    #[schema(value_type = String)]
+    pub total: Fixed4,
+    #[schema(value_type = String)]
+    pub allocated: Fixed4,
+    #[schema(value_type = String)]
+    pub outstanding: Fixed4,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BillPage {
+    pub items: Vec<BillView>,
+    pub total: u64,
+    pub page: u64,
+    pub page_size: u64,
+    pub totals: BillTotals,
+}

@@ -1,0 +1,588 @@
+//! One bill: its view, and the person's actions on it (manual creation,
+//! issue, void, credit notes). Each action is one transaction with the bill
+//! row locked and an audit entry; the rules are `opcms_domain::billing`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, Utc};
+use opcms_domain::billing::{
+    self, BillRuleError, BillStatus, BillWarning, StoredLine, WarningCode, check_credit, check_issue, check_void,
+    due_date, overdue_days, paid_status, validate_credit_amount, validate_manual_lines, validate_reason,
+};
+use opcms_domain::{DataScope, FieldError, Fixed4, Period};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::{Value, json};
+
+use super::entity::{bill, credit_note};
+use super::generate::billing_period;
+use super::model::*;
+use super::numbers::{ensure_counter, take_numbers};
+use crate::access::Principal;
+use crate::audit::{self, Actor, Entry};
+use crate::calendar::business_today;
+use crate::customers::entity::customer;
+use crate::db::begin_write;
+use crate::error::{AppError, AppResult};
+use crate::pricing::entity::plan;
+use crate::state::AppState;
+use crate::users::service::{UserRef, display_names};
+
+/// Most bills one batch issue takes.
+pub const MAX_BATCH: usize = 1_000;
+
+impl From<BillRuleError> for AppError {
+    fn from(e: BillRuleError) -> Self {
+        AppError::conflict(e.code(), e.to_string())
+    }
+}
+
+fn status_of(row: &bill::Model) -> BillStatus {
+    BillStatus::parse(&row.status).unwrap_or(BillStatus::Draft)
+}
+
+fn money(units: i64) -> Fixed4 {
+    Fixed4::from_units(units)
+}
+
+fn decimal(units: i64) -> rust_decimal::Decimal {
+    Fixed4::from_units(units).to_decimal()
+}
+
+fn units(value: rust_decimal::Decimal) -> AppResult<i64> {
+    Fixed4::from_decimal(value)
+        .map(Fixed4::units)
+        .map_err(|_| AppError::field("amount", "OUT_OF_RANGE", "金额超出允许范围"))
+}
+
+fn warnings_of(row: &bill::Model) -> Vec<BillWarning> {
+    serde_json::from_str(&row.warnings).unwrap_or_default()
+}
+
+/// A bill the caller may see (its customer in scope); 404 otherwise.
+pub async fn find_visible(db: &impl ConnectionTrait, scope: DataScope, id: i64) -> AppResult<bill::Model> {
+    let row = bill::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("账单"))?;
+    check_scope(db, scope, row.customer_id).await?;
+    Ok(row)
+}
+
+async fn check_scope(db: &impl ConnectionTrait, scope: DataScope, customer_id: i64) -> AppResult<()> {
+    if let DataScope::OwnedBy(_) = scope {
+        let owner = customer::Entity::find_by_id(customer_id)
+            .select_only()
+            .column(customer::Column::SalesOwnerId)
+            .into_tuple::<Option<i64>>()
+            .one(db)
+            .await?
+            .flatten();
+        if !scope.admits(owner) {
+            return Err(AppError::not_found("账单"));
+        }
+    }
+    Ok(())
+}
+
+/// [`find_visible`], locked for the rest of the transaction.
+async fn lock_visible(txn: &DatabaseTransaction, scope: DataScope, id: i64) -> AppResult<bill::Model> {
+    let row = bill::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("账单"))?;
+    check_scope(txn, scope, row.customer_id).await?;
+    Ok(row)
+}
+
+/// Views of bills, with their customers, plans and people in a few queries.
+/// `detail`: also their credit notes (lines are always there; lists drop them).
+pub async fn views(db: &impl ConnectionTrait, rows: Vec<bill::Model>, detail: bool) -> AppResult<Vec<BillView>> {
+    let today = business_today();
+    let customer_ids: HashSet<i64> = rows.iter().map(|r| r.customer_id).collect();
+    let customers: HashMap<i64, (String, String)> = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::CustomerCode)
+        .column(customer::Column::CompanyName)
+        .filter(customer::Column::Id.is_in(customer_ids))
+        .into_tuple::<(i64, String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, code, name)| (id, (code, name)))
+        .collect();
+    let plan_ids: HashSet<i64> = rows.iter().filter_map(|r| r.plan_id).collect();
+    let plans: HashMap<i64, String> = plan::Entity::find()
+        .select_only()
+        .column(plan::Column::Id)
+        .column(plan::Column::Name)
+        .filter(plan::Column::Id.is_in(plan_ids))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut credit_notes: HashMap<i64, Vec<credit_note::Model>> = HashMap::new();
+    if detail {
+        let bill_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let notes = credit_note::Entity::find()
+            .filter(credit_note::Column::BillId.is_in(bill_ids))
+            .order_by_asc(credit_note::Column::Id)
+            .all(db)
+            .await?;
+        for note in notes {
+            credit_notes.entry(note.bill_id).or_default().push(note);
+        }
+    }
+    let mut people: Vec<i64> = Vec::new();
+    for row in &rows {
+        people.extend(
+            [row.issued_by, row.voided_by, row.warnings_ack_by]
+                .into_iter()
+                .flatten(),
+        );
+    }
+    for note in credit_notes.values().flatten() {
+        people.extend(note.created_by);
+    }
+    let names = display_names(db, people).await?;
+    let person = |id: Option<i64>| id.map(|id| UserRef::named(id, &names));
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let status = status_of(&row);
+            let (code, name) = customers.get(&row.customer_id).cloned().unwrap_or_default();
+            let overdue_days = match row.due_date {
+                Some(due) if status.is_open() => overdue_days(due, today),
+                _ => 0,
+            };
+            let lines: Vec<StoredLine> = if detail {
+                serde_json::from_str(&row.lines).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            BillView {
+                id: row.id,
+                bill_no: row.bill_no.clone(),
+                customer: CustomerRef {
+                    id: row.customer_id,
+                    customer_code: code,
+                    company_name: name,
+                },
+                customer_id: row.customer_id,
+                period: Period::from_key(row.period).unwrap_or_else(|| Period::of_date(today)),
+                kind: row.kind.clone(),
+                status,
+                plan: row.plan_id.map(|id| PlanRef {
+                    id,
+                    name: plans.get(&id).cloned().unwrap_or_default(),
+                    version: row.plan_version.unwrap_or_default(),
+                }),
+                lines,
+                subtotal: money(row.subtotal),
+                credited: money(row.credited),
+                total: money(row.total),
+                allocated: money(row.allocated),
+                outstanding: money(row.total - row.allocated),
+                due_date: row.due_date,
+                overdue: overdue_days > 0,
+                overdue_days,
+                warnings: warnings_of(&row),
+                warnings_acknowledged: row.warnings_ack_at.map(|at| Acknowledgement {
+                    by: person(row.warnings_ack_by),
+                    at,
+                }),
+                late_usage: row
+                    .late_usage
+                    .as_deref()
+                    .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                    .map(|mut v| {
+                        if let Some(o) = v.as_object_mut() {
+                            o.remove("current_key");
+                        }
+                        v
+                    }),
+                credit_notes: credit_notes
+                    .remove(&row.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|n| CreditNoteView {
+                        id: n.id,
+                        amount: money(n.amount),
+                        reason: n.reason,
+                        created_at: n.created_at,
+                        created_by: person(n.created_by),
+                    })
+                    .collect(),
+                remarks: row.remarks.clone(),
+                issued_at: row.issued_at,
+                issued_by: person(row.issued_by),
+                voided_at: row.voided_at,
+                voided_by: person(row.voided_by),
+                void_reason: row.void_reason.clone(),
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                version: row.version,
+            }
+        })
+        .collect())
+}
+
+pub async fn view(db: &impl ConnectionTrait, row: bill::Model) -> AppResult<BillView> {
+    views(db, vec![row], true)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::not_found("账单"))
+}
+
+/// A bill is priced when it has lines from a plan (auto) or typed lines
+/// (manual); an auto draft without a plan or whose pricing failed is not.
+fn priced(row: &bill::Model) -> bool {
+    row.kind == "manual"
+        || (row.plan_id.is_some() && !warnings_of(row).iter().any(|w| w.code == WarningCode::PricingFailed))
+}
+
+async fn payment_terms(txn: &DatabaseTransaction, customer_id: i64) -> AppResult<i32> {
+    Ok(customer::Entity::find_by_id(customer_id)
+        .select_only()
+        .column(customer::Column::PaymentTermsDays)
+        .into_tuple::<i32>()
+        .one(txn)
+        .await?
+        .unwrap_or(15))
+}
+
+/// Issues a locked draft; the rule error, when refused, is returned inside.
+async fn issue_locked(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    row: bill::Model,
+    acknowledge: bool,
+    today: NaiveDate,
+) -> AppResult<Result<(), BillRuleError>> {
+    let status = status_of(&row);
+    if let Err(e) = check_issue(status, row.warning_count as usize, acknowledge, priced(&row)) {
+        return Ok(Err(e));
+    }
+    let period = Period::from_key(row.period).unwrap_or_else(|| Period::of_date(today));
+    let terms = payment_terms(txn, row.customer_id).await?;
+    let due = due_date(period, terms.max(0) as u32, today);
+    let new_status = paid_status(decimal(row.total), decimal(row.allocated));
+    let now = Utc::now();
+    let acknowledged = row.warning_count > 0;
+    let warning_codes: Vec<WarningCode> = warnings_of(&row).into_iter().map(|w| w.code).collect();
+    let id = row.id;
+    let version = row.version;
+    let mut active: bill::ActiveModel = row.into();
+    active.status = Set(new_status.code().into());
+    active.due_date = Set(Some(due));
+    active.issued_at = Set(Some(now));
+    active.issued_by = Set(actor.user_id);
+    if acknowledged {
+        active.warnings_ack_at = Set(Some(now));
+        active.warnings_ack_by = Set(actor.user_id);
+    }
+    active.updated_at = Set(now);
+    active.updated_by = Set(actor.user_id);
+    active.version = Set(version + 1);
+    active.update(txn).await?;
+    audit::record(
+        txn,
+        actor,
+        Entry {
+            action: "bill.issue",
+            entity_type: "bill",
+            entity_id: Some(id.to_string()),
+            changes: Some(json!({
+                "status": {"before": status.code(), "after": new_status.code()},
+                "due_date": {"before": null, "after": due},
+                "acknowledged_warnings": warning_codes,
+            })),
+        },
+    )
+    .await?;
+    Ok(Ok(()))
+}
+
+pub async fn issue(state: &AppState, principal: &Principal, id: i64, input: IssueInput) -> AppResult<BillView> {
+    let actor = Actor::from(principal);
+    let txn = begin_write(&state.db).await?;
+    let row = lock_visible(&txn, principal.scope(), id).await?;
+    issue_locked(
+        &txn,
+        &actor,
+        row,
+        input.acknowledge_warnings.unwrap_or(false),
+        business_today(),
+    )
+    .await??;
+    txn.commit().await?;
+    view(&state.db, find_visible(&state.db, principal.scope(), id).await?).await
+}
+
+/// Issues many drafts in one transaction; those that may not be issued are
+/// listed with the reason and left as they are.
+pub async fn batch_issue(
+    state: &AppState,
+    principal: &Principal,
+    input: BatchIssueInput,
+) -> AppResult<BatchIssueResult> {
+    let mut ids = input.ids.unwrap_or_default();
+    if ids.is_empty() {
+        return Err(AppError::field("ids", "REQUIRED", "请至少选择一张账单"));
+    }
+    if ids.len() > MAX_BATCH {
+        return Err(AppError::field(
+            "ids",
+            "TOO_MANY",
+            format!("一次最多出账 {MAX_BATCH} 张"),
+        ));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let actor = Actor::from(principal);
+    let acknowledge = input.acknowledge_warnings.unwrap_or(false);
+    let today = business_today();
+    let txn = begin_write(&state.db).await?;
+    let mut result = BatchIssueResult {
+        issued: 0,
+        skipped: Vec::new(),
+    };
+    for id in ids {
+        let row = match lock_visible(&txn, principal.scope(), id).await {
+            Ok(row) => row,
+            Err(AppError::NotFound { message }) => {
+                result.skipped.push(BatchSkip {
+                    bill_id: id,
+                    bill_no: None,
+                    code: "NOT_FOUND".into(),
+                    message,
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let bill_no = row.bill_no.clone();
+        match issue_locked(&txn, &actor, row, acknowledge, today).await? {
+            Ok(()) => result.issued += 1,
+            Err(e) => result.skipped.push(BatchSkip {
+                bill_id: id,
+                bill_no: Some(bill_no),
+                code: e.code().into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    txn.commit().await?;
+    Ok(result)
+}
+
+pub async fn void(state: &AppState, principal: &Principal, id: i64, input: VoidInput) -> AppResult<BillView> {
+    let reason = validate_reason(input.reason.as_deref(), "作废原因").map_err(|e| AppError::Validation(vec![e]))?;
+    let actor = Actor::from(principal);
+    let txn = begin_write(&state.db).await?;
+    let row = lock_visible(&txn, principal.scope(), id).await?;
+    let status = status_of(&row);
+    check_void(status, decimal(row.allocated))?;
+    let now = Utc::now();
+    let version = row.version;
+    let mut active: bill::ActiveModel = row.into();
+    active.status = Set(BillStatus::Void.code().into());
+    // A voided auto bill gives up its place: the next generation makes a
+    // new draft for that customer and period.
+    active.auto_slot = Set(None);
+    active.voided_at = Set(Some(now));
+    active.voided_by = Set(actor.user_id);
+    active.void_reason = Set(Some(reason.clone()));
+    active.updated_at = Set(now);
+    active.updated_by = Set(actor.user_id);
+    active.version = Set(version + 1);
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        &actor,
+        Entry {
+            action: "bill.void",
+            entity_type: "bill",
+            entity_id: Some(id.to_string()),
+            changes: Some(json!({
+                "status": {"before": status.code(), "after": "void"},
+                "void_reason": {"before": null, "after": reason},
+            })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    view(&state.db, find_visible(&state.db, principal.scope(), id).await?).await
+}
+
+pub async fn credit(state: &AppState, principal: &Principal, id: i64, input: CreditInput) -> AppResult<BillView> {
+    let mut errors = Vec::new();
+    let amount = validate_credit_amount(input.amount.as_ref())
+        .map_err(|e| errors.push(e))
+        .ok();
+    let reason = validate_reason(input.reason.as_deref(), "红冲原因")
+        .map_err(|e| errors.push(e))
+        .ok();
+    let (Some(amount), Some(reason)) = (amount, reason) else {
+        return Err(AppError::Validation(errors));
+    };
+    let actor = Actor::from(principal);
+    let txn = begin_write(&state.db).await?;
+    let row = lock_visible(&txn, principal.scope(), id).await?;
+    let status = status_of(&row);
+    let outstanding = decimal(row.total - row.allocated);
+    check_credit(status, amount, outstanding)?;
+    let amount_units = units(amount)?;
+    let now = Utc::now();
+    credit_note::ActiveModel {
+        id: NotSet,
+        bill_id: Set(id),
+        amount: Set(amount_units),
+        reason: Set(reason.clone()),
+        created_at: Set(now),
+        created_by: Set(actor.user_id),
+    }
+    .insert(&txn)
+    .await?;
+    let new_total = row.total - amount_units;
+    let new_status = paid_status(decimal(new_total), decimal(row.allocated));
+    let (before_total, version, credited) = (row.total, row.version, row.credited);
+    let mut active: bill::ActiveModel = row.into();
+    active.credited = Set(credited + amount_units);
+    active.total = Set(new_total);
+    active.status = Set(new_status.code().into());
+    active.updated_at = Set(now);
+    active.updated_by = Set(actor.user_id);
+    active.version = Set(version + 1);
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        &actor,
+        Entry {
+            action: "bill.credit",
+            entity_type: "bill",
+            entity_id: Some(id.to_string()),
+            changes: Some(json!({
+                "total": {"before": money(before_total), "after": money(new_total)},
+                "status": {"before": status.code(), "after": new_status.code()},
+                "credit_note": {"before": null, "after": {"amount": money(amount_units), "reason": reason}},
+            })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    view(&state.db, find_visible(&state.db, principal.scope(), id).await?).await
+}
+
+/// A manual bill (特殊场景手工录入), as a draft.
+pub async fn create_manual(state: &AppState, principal: &Principal, input: ManualBillInput) -> AppResult<BillView> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    if input.customer_id.is_none() {
+        errors.push(FieldError::new("customer_id", "REQUIRED", "请选择客户"));
+    }
+    let period = match billing_period(input.period.as_deref()) {
+        Ok(p) => Some(p),
+        Err(AppError::Validation(mut e)) => {
+            errors.append(&mut e);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let lines = match validate_manual_lines(input.lines.as_deref().unwrap_or_default()) {
+        Ok(lines) => Some(lines),
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    };
+    let remarks = input.remarks.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if remarks.is_some_and(|r| r.chars().count() > 500) {
+        errors.push(FieldError::new("remarks", "TOO_LONG", "备注不能超过 500 个字"));
+    }
+    let (Some(customer_id), Some(period), Some(lines), true) = (input.customer_id, period, lines, errors.is_empty())
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    let subtotal = billing::subtotal(&lines);
+    let subtotal_units = units(subtotal)?;
+    let warnings: Vec<BillWarning> = if subtotal.is_zero() {
+        vec![BillWarning {
+            code: WarningCode::AmountZero,
+            message: "账单金额为 0".into(),
+            series: None,
+        }]
+    } else {
+        Vec::new()
+    };
+    let actor = Actor::from(principal);
+    ensure_counter(&state.db, period).await?;
+    let txn = begin_write(&state.db).await?;
+    crate::customers::service::lock_visible(&txn, principal.scope(), customer_id).await?;
+    let bill_no = take_numbers(&txn, period, 1)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no bill number")))?;
+    let now = Utc::now();
+    let lines_json = serde_json::to_string(&lines).map_err(|e| AppError::Internal(e.into()))?;
+    let row = bill::ActiveModel {
+        id: NotSet,
+        bill_no: Set(bill_no.clone()),
+        customer_id: Set(customer_id),
+        period: Set(period.key()),
+        kind: Set("manual".into()),
+        auto_slot: Set(None),
+        status: Set(BillStatus::Draft.code().into()),
+        plan_id: Set(None),
+        plan_version: Set(None),
+        lines: Set(lines_json),
+        subtotal: Set(subtotal_units),
+        credited: Set(0),
+        total: Set(subtotal_units),
+        allocated: Set(0),
+        warning_count: Set(warnings.len() as i32),
+        warnings: Set(serde_json::to_string(&warnings).unwrap_or_else(|_| "[]".into())),
+        fingerprint: Set(String::new()),
+        usage_key: Set(None),
+        warnings_ack_by: Set(None),
+        warnings_ack_at: Set(None),
+        late_usage: Set(None),
+        due_date: Set(None),
+        issued_at: Set(None),
+        issued_by: Set(None),
+        voided_at: Set(None),
+        voided_by: Set(None),
+        void_reason: Set(None),
+        remarks: Set(remarks.map(str::to_string)),
+        run_id: Set(None),
+        created_at: Set(now),
+        created_by: Set(actor.user_id),
+        updated_at: Set(now),
+        updated_by: Set(actor.user_id),
+        version: Set(1),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        &actor,
+        Entry {
+            action: "bill.create",
+            entity_type: "bill",
+            entity_id: Some(row.id.to_string()),
+            changes: Some(json!({
+                "bill_no": {"before": null, "after": bill_no},
+                "customer_id": {"before": null, "after": customer_id},
+                "period": {"before": null, "after": period.to_string()},
+                "total": {"before": null, "after": money(subtotal_units)},
+            })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    view(&state.db, row).await
+}
