@@ -168,3 +168,39 @@ fn every_usage_input_message_appears_in_the_web_rules() {
         missing.join("\n")
     );
 }
+
+#[test]
+fn every_bill_input_message_appears_in_the_web_rules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let web = std::fs::read_to_string(root.join("../../web/src/utils/bill-rules.ts"))
+        .expect("web/src/utils/bill-rules.ts exists");
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    // Manual lines, credit notes and reasons (lines.rs); the status rules the
+    // dialogs apply before a click (status.rs). Warnings are the server's own
+    // findings and are shown as sent.
+    for file in ["lines.rs", "status.rs"] {
+        let source = std::fs::read_to_string(root.join("src/billing").join(file)).expect("domain source");
+        for literal in chinese_literals(&source) {
+            for fragment in fragments(&literal) {
+                // Labels (数量, 单价, 出账, 作废…) are data, checked inside messages.
+                if fragment.chars().count() <= 3 {
+                    continue;
+                }
+                checked += 1;
+                if !web.contains(&fragment) {
+                    missing.push(format!("{file}: {literal}"));
+                }
+            }
+        }
+    }
+    assert!(
+        checked >= 8,
+        "found only {checked} messages: is the scan still reading the rules?"
+    );
+    assert!(
+        missing.is_empty(),
+        "bill messages the UI does not show verbatim:\n{}",
+        missing.join("\n")
+    );
+}

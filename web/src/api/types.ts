@@ -911,6 +911,246 @@ export interface CollectionQuery extends PageQuery {
   day?: string;
 }
 
+// ---- bills (docs/api/bills.md, DESIGN.md §7) -------------------------------------
+//
+// Amounts are strings with two decimals ("1234.50"), usage quantities strings in their
+// shortest form ("1234.5"): shown as given, never JS numbers.
+
+/** 草稿 draft → 未结算 issued → 部分结算 partially_paid → 已结算 paid; 作废 void. */
+export type BillStatus = 'draft' | 'issued' | 'partially_paid' | 'paid' | 'void';
+/** `auto`: made by a generation run; `manual`: 手工账单. */
+export type BillKind = 'auto' | 'manual';
+export type BillLineKind = 'usage' | 'minimum_topup' | 'manual';
+
+/** The customer named on a bill. */
+export interface CustomerRef {
+  id: number;
+  customer_code: string;
+  company_name: string;
+}
+
+/**
+ * A user named on a bill (who acknowledged, issued, voided, credited). The contract
+ * writes `{id, name}`; other records name users `{id, display_name}`: either is read.
+ */
+export interface BillActor {
+  id: number;
+  name?: string;
+  display_name?: string;
+}
+
+/** One bill line: a series' usage with its tier breakdown, the 保底补差, or a manual line. */
+export interface BillLineItem {
+  kind: BillLineKind;
+  series: DeviceSeries | null;
+  usage: string | null;
+  /** Manual lines only. */
+  description?: string | null;
+  quantity?: string | null;
+  unit_price?: string | null;
+  /** Exact. */
+  raw_amount: string;
+  /** Rounded half-up to 0.01: what the bill charges. */
+  amount: string;
+  tiers: TierLine[];
+}
+
+/** NO_PRICE_PLAN, PRICING_FAILED, USAGE_MISSING, USAGE_SPIKE, USAGE_DROPPED, AMOUNT_ZERO, QUARANTINE_PENDING, LATE_USAGE */
+export interface BillWarning {
+  code: string;
+  /** zh-CN, shown as it is. */
+  message: string;
+  series?: DeviceSeries | null;
+}
+
+export interface WarningsAcknowledgement {
+  by: BillActor | null;
+  at: string;
+}
+
+/** An issued bill whose usage changed after it was issued. */
+export interface LateUsage {
+  detected_at: string;
+  series: { series: DeviceSeries; billed: string; current: string }[];
+}
+
+/** 红冲/调整: lowers what an issued bill asks for. */
+export interface CreditNote {
+  id: number;
+  amount: string;
+  reason: string;
+  created_at: string;
+  created_by: BillActor | null;
+}
+
+/** `GET /bills` item: a bill without lines, tiers and credit notes. */
+export interface BillSummary {
+  id: number;
+  /** `B{YYYYMM}-{6 digits}` */
+  bill_no: string;
+  customer: CustomerRef;
+  customer_id: number;
+  /** YYYY-MM */
+  period: string;
+  kind: BillKind;
+  status: BillStatus;
+  plan: { id: number; name: string; version: number } | null;
+  /** Σ lines. */
+  subtotal: string;
+  /** Σ credit notes. */
+  credited: string;
+  /** subtotal − credited. */
+  total: string;
+  /** Σ live allocations (payments). */
+  allocated: string;
+  /** total − allocated. */
+  outstanding: string;
+  /** YYYY-MM-DD; set when issued. */
+  due_date: string | null;
+  overdue: boolean;
+  overdue_days: number;
+  warnings: BillWarning[];
+  warnings_acknowledged: WarningsAcknowledgement | null;
+  late_usage: LateUsage | null;
+  remarks: string | null;
+  issued_at: string | null;
+  issued_by: BillActor | null;
+  voided_at: string | null;
+  voided_by: BillActor | null;
+  void_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+/** `GET /bills/{id}`. */
+export interface Bill extends BillSummary {
+  lines: BillLineItem[];
+  credit_notes: CreditNote[];
+}
+
+/** `GET /bills`: single values; `overdue` and `has_warnings` only as `true`. */
+export interface BillListQuery extends PageQuery {
+  period?: string;
+  status?: string;
+  customer_id?: number | string;
+  overdue?: string;
+  kind?: string;
+  /** Bill number or customer code / name. */
+  q?: string;
+  has_warnings?: string;
+  sort?: string;
+}
+
+/** Over the whole filter, not only the page. */
+export interface BillTotals {
+  count: number;
+  subtotal: string;
+  credited: string;
+  total: string;
+  allocated: string;
+  outstanding: string;
+}
+
+export interface BillList extends Paginated<BillSummary> {
+  totals: BillTotals;
+}
+
+/** `GET /bills/export`: the list's filters (no paging) and the format. */
+export type BillExportQuery = Omit<BillListQuery, 'page' | 'page_size'> & { format: ExportFormat };
+
+/** `POST /bills/generate`: every billable customer, or only those named. */
+export interface GenerateBillsRequest {
+  period: string;
+  customer_ids?: number[];
+}
+
+/** A customer looked at but not billed: CUSTOMER_TRIAL, CUSTOMER_CLOSED, NO_USAGE. */
+export interface BillSkip {
+  customer_id: number;
+  customer_code: string;
+  company_name: string;
+  reason: string;
+  message: string;
+}
+
+/** `POST /bills/generate`'s answer, and an item of `GET /bills/runs`. */
+export interface BillRun {
+  run_id: number;
+  period: string;
+  created: number;
+  updated: number;
+  unchanged: number;
+  voided: number;
+  kept_issued: number;
+  late_usage: number;
+  skipped: BillSkip[];
+  skipped_count: number;
+  /** Drafts of the run that carry warnings. */
+  warnings: number;
+  duration_ms: number;
+  /** Beyond the contract's example (the server sends them): shown when present. */
+  started_at?: string;
+  actor_name?: string;
+  /** The customers the run was limited to; null or absent: all. */
+  customer_ids?: number[] | null;
+}
+
+export interface BillRunQuery extends PageQuery {
+  period?: string;
+}
+
+export interface IssueBillRequest {
+  /** Required (true) when the draft has warnings. */
+  acknowledge_warnings?: boolean;
+}
+
+/** At most 1000 ids. */
+export interface BatchIssueRequest extends IssueBillRequest {
+  ids: number[];
+}
+
+export interface BatchIssueSkip {
+  bill_id: number;
+  /** Null for an id that names no bill. */
+  bill_no: string | null;
+  code: string;
+  message: string;
+}
+
+export interface BatchIssueResponse {
+  /** How many were issued. */
+  issued: number;
+  skipped: BatchIssueSkip[];
+}
+
+export interface VoidBillRequest {
+  /** 1–500 characters. */
+  reason: string;
+}
+
+export interface CreditNoteRequest {
+  /** > 0, at most two decimals, at most the outstanding amount. */
+  amount: string;
+  reason: string;
+}
+
+/** A manual line: quantity × unit price (rounded half-up to 0.01) or an amount. */
+export interface ManualBillLineInput {
+  description: string;
+  quantity?: string;
+  unit_price?: string;
+  amount?: string;
+}
+
+/** `POST /bills`: a manual bill (draft), 1–50 lines. */
+export interface ManualBillInput {
+  customer_id: number;
+  period: string;
+  lines: ManualBillLineInput[];
+  remarks?: string;
+}
+
 // ---- probes -------------------------------------------------------------------
 
 /** `GET /readyz` (outside /api/v1): 200 when ready, 503 otherwise. */

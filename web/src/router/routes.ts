@@ -2,6 +2,7 @@ import type { Component } from 'vue';
 import type { RouteRecordRaw } from 'vue-router';
 import {
   IconBarChart,
+  IconBook,
   IconDashboard,
   IconExclamationCircle,
   IconHistory,
@@ -9,9 +10,11 @@ import {
   IconIdcard,
   IconList,
   IconSettings,
+  IconStamp,
   IconStorage,
   IconTag,
   IconTags,
+  IconThunderbolt,
   IconUpload,
   IconUserGroup,
 } from '@arco-design/web-vue/es/icon';
@@ -105,6 +108,31 @@ export const appRoutes: RouteRecordRaw[] = [
     meta: { title: 'menu.usageCollections', icon: IconHistory, permission: 'usage.view', group: 'usage', order: 3 },
   },
   {
+    path: 'bills',
+    name: 'Bills',
+    component: () => import('@/views/bills/index.vue'),
+    meta: { title: 'menu.bills', icon: IconBook, permission: 'billing.view', group: 'billing', order: 1 },
+  },
+  {
+    // Runs are listed to billing.manage only (GET /bills/runs), so the page is theirs.
+    path: 'bills/generate',
+    name: 'BillGenerate',
+    component: () => import('@/views/bills/generate/index.vue'),
+    meta: { title: 'menu.billGenerate', icon: IconThunderbolt, permission: 'billing.manage', group: 'billing', order: 2 },
+  },
+  {
+    path: 'bills/new',
+    name: 'BillCreate',
+    component: () => import('@/views/bills/form/index.vue'),
+    meta: { title: 'menu.billCreate', permission: 'billing.manage', group: 'billing', hideInMenu: true, activeMenu: 'Bills' },
+  },
+  {
+    path: 'bills/:id(\\d+)',
+    name: 'BillDetail',
+    component: () => import('@/views/bills/detail/index.vue'),
+    meta: { title: 'menu.billDetail', permission: 'billing.view', group: 'billing', hideInMenu: true, activeMenu: 'Bills' },
+  },
+  {
     path: 'users',
     name: 'Users',
     component: () => import('@/views/users/index.vue'),
@@ -140,6 +168,7 @@ export const menuGroups: Record<string, { title: string; icon?: Component; order
   customers: { title: 'menu.customers', icon: IconIdcard, order: 10 },
   pricing: { title: 'menu.pricing', icon: IconTags, order: 20 },
   usage: { title: 'menu.usage', icon: IconStorage, order: 30 },
+  billing: { title: 'menu.billing', icon: IconStamp, order: 40 },
   system: { title: 'menu.system', icon: IconSettings, order: 90 },
 };
 

@@ -59,6 +59,13 @@ export function addDecimal(a: string, b: string): string {
   return fromScaled({ value: rescale(x, scale) + rescale(y, scale), scale });
 }
 
+/** a × b exactly, at the sum of their scales: "3" × "0.3350" = "1.0050". */
+export function multiplyDecimal(a: string, b: string): string {
+  const x = need(a);
+  const y = need(b);
+  return fromScaled({ value: x.value * y.value, scale: x.scale + y.scale });
+}
+
 /** Rounds half-up (四舍五入, away from zero at .5) to `places` decimals: "400.00004" → "400.00". */
 export function roundHalfUp(text: string, places = 2): string {
   const x = need(text);
@@ -80,6 +87,18 @@ export function normalizeDecimal(text: string): string {
     scale -= 1;
   }
   return fromScaled({ value, scale });
+}
+
+/**
+ * Money as people read it: thousands grouped, the decimals as given ("1234567.50" →
+ * "1,234,567.50"). Text only, never a number; anything that is not a plain decimal
+ * comes back unchanged.
+ */
+export function groupThousands(text: string): string {
+  const m = /^([+-]?)(\d+)(\.\d+)?$/.exec(text.trim());
+  if (!m) return text;
+  const [, sign = '', int = '', frac = ''] = m;
+  return `${sign}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac}`;
 }
 
 /** For charts only: never feed the result back into money. */

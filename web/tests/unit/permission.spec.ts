@@ -29,9 +29,9 @@ describe('hasPermission', () => {
 });
 
 describe('side menu from routes', () => {
-  it('shows management the workplace, customers, pricing, and the system group with users and audit', () => {
+  it('shows management the workplace, customers, pricing, billing, and the system group with users and audit', () => {
     const menu = buildMenu(appRoutes, ALL, menuGroups);
-    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:customers', 'group:pricing', 'group:system']);
+    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:customers', 'group:pricing', 'group:billing', 'group:system']);
     expect(menu[1]?.title).toBe('menu.customers');
     expect(menu[1]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([
       ['Customers', 'menu.customerList', '/customers'],
@@ -39,9 +39,14 @@ describe('side menu from routes', () => {
     ]);
     expect(menu[2]?.title).toBe('menu.pricing');
     expect(menu[2]?.children?.map((c) => [c.key, c.path])).toEqual([['PricePlans', '/pricing/plans']]);
-    expect(menu[3]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
-    expect(menu[3]?.title).toBe('menu.system');
-    expect(menu[3]?.children?.[0]?.path).toBe('/users');
+    expect(menu[3]?.title).toBe('menu.billing');
+    expect(menu[3]?.children?.map((c) => [c.key, c.path])).toEqual([
+      ['Bills', '/bills'],
+      ['BillGenerate', '/bills/generate'],
+    ]);
+    expect(menu[4]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
+    expect(menu[4]?.title).toBe('menu.system');
+    expect(menu[4]?.children?.[0]?.path).toBe('/users');
   });
 
   it('shows operations the price plans (pricing.view) but never the editor pages', () => {
@@ -51,14 +56,14 @@ describe('side menu from routes', () => {
     for (const name of ['PricePlanCreate', 'PricePlanDetail', 'PricePlanVersion']) expect(all).not.toContain(name);
   });
 
-  it('hides users, audit and the customer import from sales, and drops the then empty group', () => {
+  it('hides users, audit, the customer import and the billing run from sales, and drops the then empty group', () => {
     const menu = buildMenu(appRoutes, SALES, menuGroups);
-    expect(keys(menu)).toEqual(['Workplace', 'group:customers', 'Customers']);
+    expect(keys(menu)).toEqual(['Workplace', 'group:customers', 'Customers', 'group:billing', 'Bills']);
   });
 
-  it('never lists the customer form and detail pages', () => {
+  it('never lists the customer and bill form and detail pages', () => {
     const all = keys(buildMenu(appRoutes, ALL, menuGroups));
-    for (const name of ['CustomerCreate', 'CustomerDetail', 'CustomerEdit']) expect(all).not.toContain(name);
+    for (const name of ['CustomerCreate', 'CustomerDetail', 'CustomerEdit', 'BillCreate', 'BillDetail']) expect(all).not.toContain(name);
   });
 
   it('keeps a group with only the entries the user may open', () => {

@@ -8,5 +8,6 @@ import customers from '@/views/customers/locale/en-US';
 import customerImport from '@/views/customers/import/locale/en-US';
 import pricing from '@/views/pricing/locale/en-US';
 import usage from '@/views/usage/locale/en-US';
+import bills from '@/views/bills/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills };

@@ -8,5 +8,6 @@ import customers from '@/views/customers/locale/zh-CN';
 import customerImport from '@/views/customers/import/locale/zh-CN';
 import pricing from '@/views/pricing/locale/zh-CN';
 import usage from '@/views/usage/locale/zh-CN';
+import bills from '@/views/bills/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills };

@@ -22,6 +22,7 @@ export default {
     requestId: 'Request ID',
   },
   system: 'System',
+  noEntries: 'No activity yet',
   changes: {
     title: 'Changes',
     field: 'Field',
@@ -42,6 +43,7 @@ export default {
     setting: 'Settings',
     settings: 'Settings',
     session: 'Session',
+    billing_run: 'Billing run',
   },
   actions: {
     create: 'Create',
@@ -58,6 +60,11 @@ export default {
     password_reset: 'Reset password',
     disable: 'Disable',
     enable: 'Enable',
+    issue: 'Issue',
+    void: 'Void',
+    credit: 'Credit',
+    generate: 'Generate bills',
+    export: 'Export',
   },
   fields: {
     username: 'Username',
@@ -67,6 +74,14 @@ export default {
     must_change_password: 'Must change password',
     reason: 'Reason',
     password: 'Password',
+    bill_no: 'Bill no.',
+    period: 'Period',
+    total: 'Total',
+    due_date: 'Due date',
+    void_reason: 'Reason for voiding',
+    acknowledged_warnings: 'Acknowledged warnings',
+    credit_note: 'Credit note',
+    customer_id: 'Customer ID',
   },
   details: 'Details',
 } satisfies typeof zh;

@@ -20,6 +20,7 @@ export default {
     requestId: '请求 ID',
   },
   system: '系统',
+  noEntries: '暂无操作记录',
   changes: {
     title: '变更内容',
     field: '字段',
@@ -40,6 +41,7 @@ export default {
     setting: '系统设置',
     settings: '系统设置',
     session: '登录会话',
+    billing_run: '账单生成',
   },
   actions: {
     create: '新建',
@@ -56,6 +58,11 @@ export default {
     password_reset: '重置密码',
     disable: '停用',
     enable: '启用',
+    issue: '出账',
+    void: '作废',
+    credit: '红冲调整',
+    generate: '生成账单',
+    export: '导出',
   },
   fields: {
     username: '用户名',
@@ -65,6 +72,14 @@ export default {
     must_change_password: '须修改密码',
     reason: '原因',
     password: '密码',
+    bill_no: '账单号',
+    period: '账期',
+    total: '应收金额',
+    due_date: '到期日',
+    void_reason: '作废原因',
+    acknowledged_warnings: '已确认的警告',
+    credit_note: '红冲调整',
+    customer_id: '客户 ID',
   },
   details: '详情',
 };

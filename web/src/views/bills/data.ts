@@ -1,0 +1,114 @@
+import { computed, type Ref } from 'vue';
+import { useI18n } from 'vue-i18n';
+import type { TableColumnData } from '@arco-design/web-vue';
+import type { BillExportQuery, BillListQuery, BillTotals, ExportFormat } from '@/api/types';
+import type { FieldSchema } from '@/components/SchemaForm/types';
+import { formatDate } from '@/utils/format';
+import { BILL_KINDS, BILL_STATUSES } from '@/utils/bill-rules';
+import { currentPeriod } from '@/utils/pricing-rules';
+import { sortOrderOf } from '@/views/customers/data';
+
+/** 账单列表 keeps its filters (docs/api/bills.md's list filters) and its sort order in the URL. */
+export const FILTER_KEYS = ['q', 'status', 'period', 'customer_id', 'kind', 'overdue', 'has_warnings', 'sort'] as const;
+export type FilterKey = (typeof FILTER_KEYS)[number];
+
+/** A month picker's cells after this month (China time) cannot be picked. */
+export const futureMonth = (d?: Date) => !!d && formatDate(d).slice(0, 7) > currentPeriod();
+
+export function useSearchSchema() {
+  const { t } = useI18n();
+  return computed<FieldSchema[]>(() => [
+    { field: 'q', label: t('bills.filters.q'), component: 'input', placeholder: t('bills.filters.qPlaceholder') },
+    {
+      field: 'status',
+      label: t('bills.filters.status'),
+      component: 'multiSelect',
+      options: BILL_STATUSES.map((s) => ({ value: s, label: t(`bills.status.${s}`) })),
+      placeholder: t('common.all'),
+    },
+    { field: 'period', label: t('bills.filters.period'), component: 'month', props: { disabledDate: futureMonth } },
+    { field: 'customer_id', label: t('bills.filters.customer'), component: 'customer' },
+    {
+      field: 'kind',
+      label: t('bills.filters.kind'),
+      component: 'select',
+      options: BILL_KINDS.map((k) => ({ value: k, label: t(`bills.kind.${k}`) })),
+      placeholder: t('common.all'),
+    },
+    {
+      field: 'overdue',
+      label: t('bills.filters.overdue'),
+      component: 'select',
+      options: [{ value: 'true', label: t('bills.filters.overdueOnly') }],
+      placeholder: t('common.all'),
+    },
+    {
+      field: 'has_warnings',
+      label: t('bills.filters.hasWarnings'),
+      component: 'select',
+      options: [{ value: 'true', label: t('bills.filters.withWarnings') }],
+      placeholder: t('common.all'),
+    },
+  ]);
+}
+
+/** The list's filters as the API takes them: only what is set. */
+export function listQuery(applied: Partial<Record<FilterKey, string>>): Omit<BillListQuery, 'page' | 'page_size'> {
+  const query: Record<string, string> = {};
+  for (const key of FILTER_KEYS) {
+    const value = applied[key];
+    if (value) query[key] = value;
+  }
+  return query;
+}
+
+/** `GET /bills/export`'s query: the filters the list on screen was loaded with, plus the format; no paging. */
+export function exportQuery(applied: Partial<Record<FilterKey, string>>, format: ExportFormat): BillExportQuery {
+  return { ...listQuery(applied), format };
+}
+
+/** Columns the server sorts by (`sort=total` / `sort=-total`; default `-period`). */
+export const SORTABLE = ['bill_no', 'period', 'total', 'due_date'];
+
+export interface ColumnOptions {
+  /** The customer column (not on a customer's own tab). */
+  customer?: boolean;
+  /** Warnings read in full (the review of drafts). */
+  detailedWarnings?: boolean;
+}
+
+const AMOUNTS = ['subtotal', 'credited', 'total', 'allocated', 'outstanding'] as const;
+export type AmountKey = (typeof AMOUNTS)[number];
+
+/** The bill table's columns; with `sort` (the list's `sort` filter) the server sorts some of them. */
+export function useBillColumns(options: ColumnOptions = {}, sort?: Ref<string>) {
+  const { t } = useI18n();
+  return computed<TableColumnData[]>(() => {
+    const column = (key: string, extra: Partial<TableColumnData> = {}): TableColumnData => ({
+      title: t(`bills.columns.${key}`),
+      dataIndex: key,
+      slotName: key,
+      sortable:
+        sort && SORTABLE.includes(key)
+          ? { sortDirections: ['ascend', 'descend'], sorter: true, sortOrder: sortOrderOf(sort.value, key) }
+          : undefined,
+      ...extra,
+    });
+    return [
+      column('bill_no', { width: 170, fixed: 'left' }),
+      ...(options.customer === false ? [] : [column('customer', { minWidth: 220, ellipsis: true, tooltip: true })]),
+      column('period', { width: 90 }),
+      column('kind', { width: 80 }),
+      column('status', { width: 170 }),
+      ...AMOUNTS.map((key) => column(key, { width: 130, align: 'right' as const })),
+      column('due_date', { width: 110 }),
+      column('warnings', { minWidth: options.detailedWarnings ? 320 : 200 }),
+      column('actions', { width: 80, fixed: 'right', align: 'center' }),
+    ];
+  });
+}
+
+/** The totals row's record: the amounts over the whole filter, marked so cells render it apart. */
+export function totalsRow(totals: BillTotals | null | undefined, label: string) {
+  return totals ? [{ summary: true, bill_no: label, ...totals }] : [];
+}
