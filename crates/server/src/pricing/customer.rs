@@ -4,11 +4,14 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map;
+use std::sync::Arc;
 
 use chrono::Utc;
 use opcms_domain::pricing::{Coverage, PlanPricing, Rule, SeriesMap, validate_series_rules};
 use opcms_domain::{DataScope, FieldError, Period};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde_json::{Value, json};
 
 use super::entity::{customer_pricing, plan, version};
@@ -27,24 +30,36 @@ use crate::state::AppState;
 pub struct CustomerPricing {
     pub customer_id: i64,
     pub plan_id: i64,
-    /// The plan version in force for the period (its number and month).
-    pub version: version::Model,
+    /// The plan version in force for the period (its number and month),
+    /// shared by every customer on the plan.
+    pub version: Arc<version::Model>,
     /// The customer's own rules.
     pub overrides: SeriesMap<Rule>,
     /// The version's minimum charge and rules with the overrides laid over
-    /// them: what the bill is priced with.
-    pub pricing: PlanPricing,
+    /// them: what the bill is priced with (the plan's own, shared, when the
+    /// customer has no overrides).
+    pub pricing: Arc<PlanPricing>,
 }
 
 /// Rows per `IN (…)` query: far below every backend's parameter limit.
 const CHUNK: usize = 500;
 
 fn open_overrides(keyring: &Keyring, row: &customer_pricing::Model) -> AppResult<SeriesMap<Rule>> {
-    match &row.overrides_enc {
+    open_stored_overrides(keyring, row.customer_id, row.overrides_enc.as_deref())
+}
+
+fn open_stored_overrides(keyring: &Keyring, customer_id: i64, stored: Option<&str>) -> AppResult<SeriesMap<Rule>> {
+    match stored {
         None => Ok(SeriesMap::new()),
-        Some(stored) => open_rules(keyring, stored, &format!("customer {} overrides", row.customer_id)),
+        Some(stored) => open_rules(keyring, stored, &format!("customer {customer_id} overrides")),
     }
 }
+
+/// An assignment as billing reads it: customer, plan, sealed overrides.
+pub type Assignment = (i64, i64, Option<String>);
+
+/// A plan's version in force and its pricing, shared by its customers.
+type SharedPlan = (Arc<version::Model>, Arc<PlanPricing>);
 
 /// The effective pricing of one customer for `period`: its plan's version
 /// in force then, with its overrides. `None` when the customer has no plan,
@@ -73,8 +88,9 @@ pub async fn customer_pricings_for(
     let mut assignments = Vec::with_capacity(customer_ids.len());
     for chunk in customer_ids.chunks(CHUNK) {
         assignments.extend(
-            customer_pricing::Entity::find()
+            assignment_columns()
                 .filter(customer_pricing::Column::CustomerId.is_in(chunk.iter().copied()))
+                .into_tuple::<Assignment>()
                 .all(db)
                 .await?,
         );
@@ -89,36 +105,51 @@ pub async fn all_customer_pricings(
     keyring: &Keyring,
     period: Period,
 ) -> AppResult<HashMap<i64, CustomerPricing>> {
-    let assignments = customer_pricing::Entity::find().all(db).await?;
+    let assignments = assignment_columns().into_tuple::<Assignment>().all(db).await?;
     resolve(db, keyring, assignments, period).await
 }
 
-async fn resolve(
+fn assignment_columns() -> sea_orm::Select<customer_pricing::Entity> {
+    customer_pricing::Entity::find()
+        .select_only()
+        .column(customer_pricing::Column::CustomerId)
+        .column(customer_pricing::Column::PlanId)
+        .column(customer_pricing::Column::OverridesEnc)
+}
+
+/// Each plan's version in force is read and decrypted once and shared;
+/// only customers with overrides get pricing of their own.
+pub async fn resolve(
     db: &impl ConnectionTrait,
     keyring: &Keyring,
-    assignments: Vec<customer_pricing::Model>,
+    assignments: Vec<Assignment>,
     period: Period,
 ) -> AppResult<HashMap<i64, CustomerPricing>> {
-    let mut plans: HashMap<i64, Option<(version::Model, PlanPricing)>> = HashMap::new();
+    let mut plans: HashMap<i64, Option<SharedPlan>> = HashMap::new();
     let mut result = HashMap::with_capacity(assignments.len());
-    for row in assignments {
-        if let hash_map::Entry::Vacant(slot) = plans.entry(row.plan_id) {
-            slot.insert(plan_in_force(db, keyring, row.plan_id, period).await?);
+    for (customer_id, plan_id, sealed) in assignments {
+        if let hash_map::Entry::Vacant(slot) = plans.entry(plan_id) {
+            let in_force = plan_in_force(db, keyring, plan_id, period).await?;
+            slot.insert(in_force.map(|(version, pricing)| (Arc::new(version), Arc::new(pricing))));
         }
-        let Some(Some((version, plan_pricing))) = plans.get(&row.plan_id) else {
+        let Some(Some((version, plan_pricing))) = plans.get(&plan_id) else {
             continue;
         };
-        let overrides = open_overrides(keyring, &row)?;
-        let pricing = PlanPricing {
-            minimum_charge: plan_pricing.minimum_charge,
-            rules: plan_pricing.rules.overlaid(&overrides),
+        let overrides = open_stored_overrides(keyring, customer_id, sealed.as_deref())?;
+        let pricing = if overrides.is_empty() {
+            Arc::clone(plan_pricing)
+        } else {
+            Arc::new(PlanPricing {
+                minimum_charge: plan_pricing.minimum_charge,
+                rules: plan_pricing.rules.overlaid(&overrides),
+            })
         };
         result.insert(
-            row.customer_id,
+            customer_id,
             CustomerPricing {
-                customer_id: row.customer_id,
-                plan_id: row.plan_id,
-                version: version.clone(),
+                customer_id,
+                plan_id,
+                version: Arc::clone(version),
                 overrides,
                 pricing,
             },
