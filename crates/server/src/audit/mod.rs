@@ -6,12 +6,16 @@ pub mod entity;
 pub mod routes;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, NotSet};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use serde_json::{Map, Value, json};
 
 use crate::access::Principal;
 use crate::error::AppResult;
 use crate::http::extract::ClientMeta;
+use crate::http::pagination::{Page, PageRequest};
 
 /// Who did it: a user, or `system` for jobs.
 #[derive(Debug, Clone)]
@@ -90,6 +94,32 @@ fn row(actor: &Actor, entry: Entry<'_>, at: chrono::DateTime<Utc>) -> entity::Ac
         ip: Set(actor.client.ip.clone()),
         request_id: Set(actor.client.request_id.clone()),
     }
+}
+
+/// One record's audit entries, newest first: the history a customer's or a
+/// bill's page shows.
+pub async fn trail(
+    db: &impl ConnectionTrait,
+    entity_type: &str,
+    entity_id: i64,
+    page: PageRequest,
+) -> AppResult<Page<routes::AuditLogView>> {
+    let select = entity::Entity::find()
+        .filter(entity::Column::EntityType.eq(entity_type))
+        .filter(entity::Column::EntityId.eq(entity_id.to_string()));
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .order_by_desc(entity::Column::At)
+        .order_by_desc(entity::Column::Id)
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    Ok(Page::new(
+        rows.into_iter().map(routes::AuditLogView::from).collect(),
+        total,
+        page,
+    ))
 }
 
 /// The changed top-level fields between two JSON objects, masked where secret.

@@ -193,44 +193,18 @@ async fn get_bill(
     Ok(Json(service::view(&state.db, row).await?))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryQuery {
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
-}
-
 /// The bill's audit trail, newest first.
-#[utoipa::path(get, path = "/bills/{id}/history", tag = "bills", params(HistoryQuery),
+#[utoipa::path(get, path = "/bills/{id}/history", tag = "bills", params(PageParams),
     responses((status = 200, body = Page<AuditLogView>), (status = 404, body = ErrorBody)))]
 async fn bill_history(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
-    ApiQuery(query): ApiQuery<HistoryQuery>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> AppResult<Json<Page<AuditLogView>>> {
     principal.require(Permission::BillingView)?;
     service::find_visible(&state.db, principal.scope(), id).await?;
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
-    let select = audit::entity::Entity::find()
-        .filter(audit::entity::Column::EntityType.eq("bill"))
-        .filter(audit::entity::Column::EntityId.eq(id.to_string()));
-    let total = select.clone().count(&state.db).await?;
-    let rows = select
-        .order_by_desc(audit::entity::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(&state.db)
-        .await?;
-    Ok(Json(Page::new(
-        rows.into_iter().map(AuditLogView::from).collect(),
-        total,
-        page,
-    )))
+    Ok(Json(audit::trail(&state.db, "bill", id, params.validate()?).await?))
 }
 
 /// Draft → issued (warnings need `acknowledge_warnings: true`).

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use opcms_domain::Permission;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,9 +15,8 @@ use super::list::{self, CustomerQuery};
 use super::model::{CustomerInput, CustomerPatch, CustomerView};
 use super::service;
 use crate::access::Principal;
-use crate::audit::Actor;
-use crate::audit::entity as audit_log;
 use crate::audit::routes::AuditLogView;
+use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageParams};
@@ -195,23 +194,7 @@ async fn audit_trail(
 ) -> AppResult<Json<Page<AuditLogView>>> {
     principal.require(Permission::CustomersView)?;
     service::find_visible(&state.db, principal.scope(), id).await?;
-    let page = params.validate()?;
-    let select = audit_log::Entity::find()
-        .filter(audit_log::Column::EntityType.eq("customer"))
-        .filter(audit_log::Column::EntityId.eq(id.to_string()));
-    let total = select.clone().count(&state.db).await?;
-    let rows = select
-        .order_by_desc(audit_log::Column::At)
-        .order_by_desc(audit_log::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(&state.db)
-        .await?;
-    Ok(Json(Page::new(
-        rows.into_iter().map(AuditLogView::from).collect(),
-        total,
-        page,
-    )))
+    Ok(Json(audit::trail(&state.db, "customer", id, params.validate()?).await?))
 }
 
 /// One action over many customers; per-id results.

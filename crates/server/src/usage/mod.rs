@@ -4,7 +4,8 @@
 //! totals in step and quarantines what cannot be accepted. The rules of
 //! acceptance live in `opcms_domain::usage`.
 //!
-//! For billing: [`query::month_totals`].
+//! Billing reads the monthly totals (`usage_monthly`) itself, in
+//! `bills::generate`, together with the months before for its warnings.
 
 pub mod collect;
 pub mod entity;
