@@ -10,6 +10,7 @@ pub mod billing;
 pub mod capitals;
 pub mod customer;
 pub mod money;
+pub mod payments;
 pub mod period;
 pub mod pricing;
 pub mod usage;

@@ -29,6 +29,13 @@ pub enum AppError {
     /// 409 about one field's value (a duplicate name, code, account).
     #[error("conflict on {}", .0.field)]
     FieldConflict(FieldError),
+    /// 409 naming the record already there (a receipt entered twice).
+    #[error("conflict: {code}")]
+    ConflictWith {
+        code: &'static str,
+        message: String,
+        detail: serde_json::Value,
+    },
     #[error("payload too large")]
     PayloadTooLarge { message: String },
     #[error("unprocessable: {code}")]
@@ -95,6 +102,7 @@ impl AppError {
             AppError::NotFound { message } => (StatusCode::NOT_FOUND, "NOT_FOUND", message.clone()),
             AppError::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone()),
             AppError::FieldConflict(field) => (StatusCode::CONFLICT, field.code, field.message.clone()),
+            AppError::ConflictWith { code, message, .. } => (StatusCode::CONFLICT, code, message.clone()),
             AppError::PayloadTooLarge { message } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", message.clone())
             }
@@ -144,6 +152,7 @@ impl IntoResponse for AppError {
         let details = match &self {
             AppError::Validation(fields) => fields.iter().map(field_json).collect(),
             AppError::FieldConflict(field) => vec![field_json(field)],
+            AppError::ConflictWith { detail, .. } => vec![detail.clone()],
             _ => Vec::new(),
         };
         let mut response = envelope(status, code, &message, details);

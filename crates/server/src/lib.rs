@@ -14,6 +14,7 @@ pub mod customers;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod payments;
 pub mod pricing;
 pub mod spreadsheet;
 pub mod state;

@@ -6,8 +6,7 @@ use opcms_domain::billing::BillStatus;
 use opcms_domain::{DataScope, Fixed4, Period};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use super::entity::bill;
@@ -15,7 +14,7 @@ use super::model::{BillPage, BillQuery, BillTotals, BillView};
 use super::service::views;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
-use crate::db::like_contains;
+use crate::db::{like_contains, sum_bigint};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
 use crate::spreadsheet::write::{SheetWriter, Value, csv_line, xlsx_error};
@@ -114,26 +113,15 @@ fn ordered(select: Select<bill::Entity>, sort: Option<&str>) -> AppResult<Select
     Ok(select.order_by(column, order).order_by_desc(bill::Column::Id))
 }
 
-/// `SUM` of a BIGINT column as a BIGINT on every backend (PostgreSQL gives
-/// NUMERIC and MySQL DECIMAL otherwise).
-fn sum(backend: DbBackend, column: &str) -> Expr {
-    let integer = if backend == DbBackend::MySql {
-        "SIGNED"
-    } else {
-        "BIGINT"
-    };
-    Expr::cust(format!("CAST(COALESCE(SUM({column}), 0) AS {integer})"))
-}
-
 async fn totals(db: &impl ConnectionTrait, select: Select<bill::Entity>) -> AppResult<BillTotals> {
     let backend = db.get_database_backend();
     let row: Option<(i64, i64, i64, i64, i64)> = select
         .select_only()
         .column_as(Expr::cust("COUNT(*)"), "c")
-        .column_as(sum(backend, "subtotal"), "s")
-        .column_as(sum(backend, "credited"), "cr")
-        .column_as(sum(backend, "total"), "t")
-        .column_as(sum(backend, "allocated"), "a")
+        .column_as(sum_bigint(backend, "subtotal"), "s")
+        .column_as(sum_bigint(backend, "credited"), "cr")
+        .column_as(sum_bigint(backend, "total"), "t")
+        .column_as(sum_bigint(backend, "allocated"), "a")
         .into_tuple()
         .one(db)
         .await?;

@@ -8,12 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::users::service::UserRef;
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct CustomerRef {
-    pub id: i64,
-    pub customer_code: String,
-    pub company_name: String,
-}
+pub use crate::customers::model::CustomerRef;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlanRef {

@@ -102,19 +102,7 @@ async fn lock_visible(txn: &DatabaseTransaction, scope: DataScope, id: i64) -> A
 /// `detail`: also their credit notes (lines are always there; lists drop them).
 pub async fn views(db: &impl ConnectionTrait, rows: Vec<bill::Model>, detail: bool) -> AppResult<Vec<BillView>> {
     let today = business_today();
-    let customer_ids: HashSet<i64> = rows.iter().map(|r| r.customer_id).collect();
-    let customers: HashMap<i64, (String, String)> = customer::Entity::find()
-        .select_only()
-        .column(customer::Column::Id)
-        .column(customer::Column::CustomerCode)
-        .column(customer::Column::CompanyName)
-        .filter(customer::Column::Id.is_in(customer_ids))
-        .into_tuple::<(i64, String, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, code, name)| (id, (code, name)))
-        .collect();
+    let customers = crate::customers::service::refs(db, rows.iter().map(|r| r.customer_id)).await?;
     let plan_ids: HashSet<i64> = rows.iter().filter_map(|r| r.plan_id).collect();
     let plans: HashMap<i64, String> = plan::Entity::find()
         .select_only()
@@ -155,7 +143,6 @@ pub async fn views(db: &impl ConnectionTrait, rows: Vec<bill::Model>, detail: bo
         .into_iter()
         .map(|row| {
             let status = status_of(&row);
-            let (code, name) = customers.get(&row.customer_id).cloned().unwrap_or_default();
             let overdue_days = match row.due_date {
                 Some(due) if status.is_open() => overdue_days(due, today),
                 _ => 0,
@@ -168,11 +155,10 @@ pub async fn views(db: &impl ConnectionTrait, rows: Vec<bill::Model>, detail: bo
             BillView {
                 id: row.id,
                 bill_no: row.bill_no.clone(),
-                customer: CustomerRef {
-                    id: row.customer_id,
-                    customer_code: code,
-                    company_name: name,
-                },
+                customer: customers
+                    .get(&row.customer_id)
+                    .cloned()
+                    .unwrap_or_else(|| CustomerRef::missing(row.customer_id)),
                 customer_id: row.customer_id,
                 period: Period::from_key(row.period).unwrap_or_else(|| Period::of_date(today)),
                 kind: row.kind.clone(),

@@ -388,3 +388,23 @@ pub fn audit_view(row: &customer::Model, tags: &[String]) -> Value {
 pub fn status_of(row: &customer::Model) -> AccountStatus {
     AccountStatus::parse(&row.account_status).unwrap_or(AccountStatus::Trial)
 }
+
+/// A customer as other records show it (a bill's, a payment's).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CustomerRef {
+    pub id: i64,
+    pub customer_code: String,
+    pub company_name: String,
+}
+
+impl CustomerRef {
+    /// The reference of a customer row that is gone (never expected: bills
+    /// and payments keep their customer by foreign key).
+    pub fn missing(id: i64) -> CustomerRef {
+        CustomerRef {
+            id,
+            customer_code: String::new(),
+            company_name: String::new(),
+        }
+    }
+}

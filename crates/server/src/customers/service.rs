@@ -1,4 +1,4 @@
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::Utc;
 use opcms_domain::customer::profile::{DEFAULT_PAYMENT_TERMS_DAYS, validate, validate_payment_terms, validate_tags};
@@ -62,6 +62,38 @@ pub async fn find_visible(db: &impl ConnectionTrait, scope: DataScope, id: i64) 
         .await?
         .filter(|row| scope.admits(row.sales_owner_id))
         .ok_or_else(|| AppError::not_found("客户"))
+}
+
+/// Customer references by id, in one query.
+pub async fn refs(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<HashMap<i64, CustomerRef>> {
+    let ids: HashSet<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .column(customer::Column::CustomerCode)
+        .column(customer::Column::CompanyName)
+        .filter(customer::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, customer_code, company_name)| {
+            (
+                id,
+                CustomerRef {
+                    id,
+                    customer_code,
+                    company_name,
+                },
+            )
+        })
+        .collect())
 }
 
 pub async fn tags_of(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<HashMap<i64, Vec<String>>> {

@@ -107,3 +107,14 @@ pub async fn refresh_statistics(db: &DatabaseConnection) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `SUM` of a BIGINT column as a BIGINT on every backend (PostgreSQL gives
+/// NUMERIC and MySQL DECIMAL otherwise), 0 over no rows.
+pub fn sum_bigint(backend: DbBackend, column: &str) -> sea_orm::sea_query::Expr {
+    let integer = if backend == DbBackend::MySql {
+        "SIGNED"
+    } else {
+        "BIGINT"
+    };
+    sea_orm::sea_query::Expr::cust(format!("CAST(COALESCE(SUM({column}), 0) AS {integer})"))
+}

@@ -29,7 +29,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
-use crate::{audit, auth, bills, customers, pricing, usage, users};
+use crate::{audit, auth, bills, customers, payments, pricing, usage, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -71,6 +71,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(pricing::routes::router())
         .merge(usage::routes::router())
         .merge(bills::routes::router())
+        .merge(payments::routes::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

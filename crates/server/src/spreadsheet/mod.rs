@@ -39,6 +39,19 @@ impl Cell {
         }
     }
 
+    /// The cell as the domain's importers take a value: text, a number's
+    /// exact text, or a real date.
+    pub fn raw(&self) -> opcms_domain::usage::RawValue {
+        use opcms_domain::usage::RawValue;
+        match self {
+            Cell::Empty => RawValue::Missing,
+            Cell::Text(t) => RawValue::text(t.clone()),
+            Cell::Number(n) => RawValue::Number(n.clone()),
+            Cell::Date(d) => RawValue::Date(*d),
+            Cell::Bool(b) => RawValue::Text(b.to_string()),
+        }
+    }
+
     /// The cell as text, the way a person reading the sheet would write it.
     pub fn text(&self) -> String {
         match self {

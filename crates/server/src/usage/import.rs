@@ -14,7 +14,7 @@ use crate::audit::Actor;
 use crate::error::{AppError, AppResult};
 use crate::spreadsheet::header::{self, HeaderSpec};
 use crate::spreadsheet::write::{Value as CellValue, simple_workbook};
-use crate::spreadsheet::{self, Cell, Limits, Row};
+use crate::spreadsheet::{self, Limits, Row};
 use crate::state::AppState;
 
 /// Rows listed in the answer; the counts cover all of them.
@@ -126,7 +126,7 @@ pub async fn run(
     let cell = |row: &Row, field: Field| -> RawValue {
         columns
             .column_of(field)
-            .map_or(RawValue::Missing, |c| raw_value(row.cell(c)))
+            .map_or(RawValue::Missing, |c| row.cell(c).raw())
     };
     let mut seen = HashSet::new();
     let mut incoming = Vec::with_capacity(data.len());
@@ -248,16 +248,6 @@ pub async fn run(
         rows: listed,
         file_warnings,
     })
-}
-
-fn raw_value(cell: &Cell) -> RawValue {
-    match cell {
-        Cell::Empty => RawValue::Missing,
-        Cell::Text(t) => RawValue::text(t.clone()),
-        Cell::Number(n) => RawValue::Number(n.clone()),
-        Cell::Date(d) => RawValue::Date(*d),
-        Cell::Bool(b) => RawValue::Text(b.to_string()),
-    }
 }
 
 /// The import template: the columns, two example rows, a help sheet.

@@ -10,6 +10,7 @@ mod auth;
 mod bills;
 mod customers;
 mod imports;
+mod payments;
 mod platform;
 mod pricing;
 mod storage;

@@ -11,6 +11,7 @@ mod m20261123_000005_pricing;
 mod m20261124_000007_usage;
 mod m20261203_000008_bills;
 mod m20261203_000009_usage_monthly_billing_index;
+mod m20261203_000010_payments;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_usage::Migration),
             Box::new(m20261203_000008_bills::Migration),
             Box::new(m20261203_000009_usage_monthly_billing_index::Migration),
+            Box::new(m20261203_000010_payments::Migration),
         ]
     }
 }

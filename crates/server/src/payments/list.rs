@@ -1,0 +1,156 @@
+//! `GET /payments`, with the totals of the whole filter, in the caller's
+//! data scope.
+
+use opcms_domain::payments::{PaymentMethod, PaymentStatus};
+use opcms_domain::{DataScope, Fixed4};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
+
+use super::entity::payment;
+use super::model::{PaymentPage, PaymentQuery, PaymentTotals};
+use super::service::views;
+use crate::customers::entity::customer;
+use crate::db::{like_contains, sum_bigint};
+use crate::error::{AppError, AppResult};
+use crate::http::pagination::PageRequest;
+
+fn customers_where(condition: Condition) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(customer::Column::Id)
+        .from(customer::Entity)
+        .cond_where(condition)
+        .to_owned()
+}
+
+/// The filtered selection of live payments (no order, no paging).
+pub fn build(query: &PaymentQuery, scope: DataScope) -> AppResult<Select<payment::Entity>> {
+    let mut select = payment::Entity::find().filter(payment::Column::IsDeleted.eq(false));
+    if let DataScope::OwnedBy(user_id) = scope {
+        select = select.filter(payment::Column::CustomerId.in_subquery(customers_where(
+            Condition::all().add(customer::Column::SalesOwnerId.eq(user_id)),
+        )));
+    }
+    if let Some(customer_id) = query.customer_id {
+        select = select.filter(payment::Column::CustomerId.eq(customer_id));
+    }
+    if query.unassigned == Some(true) {
+        select = select.filter(payment::Column::CustomerId.is_null());
+    }
+    if let Some(text) = query.method.as_deref().filter(|t| !t.trim().is_empty()) {
+        let method = PaymentMethod::parse(text).ok_or_else(|| {
+            AppError::field(
+                "method",
+                "INVALID_METHOD",
+                "收款方式不正确，可选：银行转账、支票、现金、微信、支付宝、其他",
+            )
+        })?;
+        select = select.filter(payment::Column::Method.eq(method.code()));
+    }
+    if let Some(text) = query.status.as_deref().filter(|t| !t.trim().is_empty()) {
+        let mut any = Condition::any();
+        for code in text.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            let status = PaymentStatus::parse(code).ok_or_else(|| {
+                AppError::field(
+                    "status",
+                    "INVALID_STATUS",
+                    "状态须为 unapplied、partially_applied 或 applied",
+                )
+            })?;
+            any = any.add(match status {
+                PaymentStatus::Unapplied => Expr::col(payment::Column::Allocated).eq(0),
+                PaymentStatus::Applied => Expr::col(payment::Column::Allocated).eq(Expr::col(payment::Column::Amount)),
+                PaymentStatus::PartiallyApplied => Expr::col(payment::Column::Allocated)
+                    .gt(0)
+                    .and(Expr::col(payment::Column::Allocated).lt(Expr::col(payment::Column::Amount))),
+            });
+        }
+        select = select.filter(any);
+    }
+    if let Some(from) = query.from {
+        select = select.filter(payment::Column::ReceivedAt.gte(from));
+    }
+    if let Some(to) = query.to {
+        select = select.filter(payment::Column::ReceivedAt.lte(to));
+    }
+    if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        select = select.filter(
+            Condition::any()
+                .add(payment::Column::PaymentNo.like(like_contains(text)))
+                .add(payment::Column::PayerName.like(like_contains(text)))
+                .add(payment::Column::Reference.like(like_contains(text)))
+                .add(
+                    payment::Column::CustomerId.in_subquery(customers_where(
+                        Condition::any()
+                            .add(customer::Column::CompanyName.like(like_contains(text)))
+                            .add(customer::Column::CustomerCode.like(like_contains(text))),
+                    )),
+                ),
+        );
+    }
+    Ok(select)
+}
+
+fn ordered(select: Select<payment::Entity>, sort: Option<&str>) -> AppResult<Select<payment::Entity>> {
+    use sea_orm::Order::{Asc, Desc};
+    let (column, order) = match sort.unwrap_or("-received_at") {
+        "received_at" => (payment::Column::ReceivedAt, Asc),
+        "-received_at" => (payment::Column::ReceivedAt, Desc),
+        "amount" => (payment::Column::Amount, Asc),
+        "-amount" => (payment::Column::Amount, Desc),
+        "payment_no" => (payment::Column::PaymentNo, Asc),
+        "-payment_no" => (payment::Column::PaymentNo, Desc),
+        _ => {
+            return Err(AppError::field(
+                "sort",
+                "INVALID_SORT",
+                "排序须为 received_at、amount 或 payment_no（前加 - 为倒序）",
+            ));
+        }
+    };
+    Ok(select.order_by(column, order).order_by_desc(payment::Column::Id))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    query: &PaymentQuery,
+    scope: DataScope,
+    page: PageRequest,
+) -> AppResult<PaymentPage> {
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from > to
+    {
+        return Err(AppError::field("to", "INVALID_RANGE", "结束日期不能早于开始日期"));
+    }
+    let select = build(query, scope)?;
+    let backend = db.get_database_backend();
+    let (count, amount, allocated): (i64, i64, i64) = select
+        .clone()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "c")
+        .column_as(sum_bigint(backend, "amount"), "a")
+        .column_as(sum_bigint(backend, "allocated"), "l")
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or_default();
+    let total = select.clone().count(db).await?;
+    let rows = ordered(select, query.sort.as_deref())?
+        .offset(page.offset())
+        .limit(page.page_size)
+        .all(db)
+        .await?;
+    Ok(PaymentPage {
+        items: views(db, rows, false).await?,
+        total,
+        page: page.page,
+        page_size: page.page_size,
+        totals: PaymentTotals {
+            count: count as u64,
+            amount: Fixed4::from_units(amount),
+            allocated: Fixed4::from_units(allocated),
+            unapplied: Fixed4::from_units(amount - allocated),
+        },
+    })
+}

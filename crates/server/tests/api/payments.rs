@@ -1,0 +1,965 @@
+//! Payments and write-off (issue 8): receipts with duplicate protection,
+//! allocation across bills and its reversal, the invariants under 20
+//! concurrent requests, suggestions (exact, subset, oldest first, payer
+//! names), bank statement import, aging and the statement of account.
+
+use std::collections::HashSet;
+
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::*;
+
+backend_tests!(
+    receipts_are_validated_numbered_and_never_entered_twice,
+    allocation_settles_bills_and_reversal_restores_both_sides,
+    bad_allocations_are_refused_and_write_nothing,
+    concurrent_allocations_never_exceed_either_side,
+    suggestions_find_exact_subset_oldest_and_customers_by_name,
+    bank_statements_import_with_dry_run_and_duplicates,
+    aging_and_statement_show_what_is_owed,
+);
+
+/// Today in China (the business day).
+fn today() -> NaiveDate {
+    (Utc::now() + Duration::hours(8)).date_naive()
+}
+
+fn period_of(day: NaiveDate) -> String {
+    day.format("%Y-%m").to_string()
+}
+
+/// A period `n` months before this one.
+fn months_ago(n: u32) -> String {
+    let mut day = today().with_day(1).expect("first");
+    for _ in 0..n {
+        day = (day - Duration::days(1)).with_day(1).expect("first");
+    }
+    period_of(day)
+}
+
+async fn customer(app: &TestApp, token: &str, code: &str, name: &str) -> i64 {
+    let body = json!({"company_name": name, "customer_code": code, "account_id": format!("acc_{code}"),
+                      "device_series": ["X"], "account_status": "active", "payment_terms_days": 15});
+    expect_json(
+        app.post("/api/v1/customers", Some(token), &body).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// A manual bill of one line, issued unless `draft`; returns its id.
+async fn bill(app: &TestApp, token: &str, customer_id: i64, period: &str, amount: &str, draft: bool) -> i64 {
+    let body = json!({"customer_id": customer_id, "period": period,
+                      "lines": [{"description": "服务费", "amount": amount}]});
+    let id = expect_json(app.post("/api/v1/bills", Some(token), &body).await, StatusCode::OK).await["id"]
+        .as_i64()
+        .expect("id");
+    if !draft {
+        expect_json(
+            app.post(&format!("/api/v1/bills/{id}/issue"), Some(token), &json!({}))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    id
+}
+
+async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+    expect_json(app.get(path, token).await, StatusCode::OK).await
+}
+
+async fn bill_state(app: &TestApp, token: &str, id: i64) -> (String, String, String) {
+    let bill = get(app, token, &format!("/api/v1/bills/{id}")).await;
+    (
+        bill["status"].as_str().unwrap_or_default().to_string(),
+        bill["allocated"].as_str().unwrap_or_default().to_string(),
+        bill["outstanding"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+async fn payment(app: &TestApp, token: &str, body: Value) -> Value {
+    expect_json(
+        app.post("/api/v1/payments", Some(token), &body).await,
+        StatusCode::CREATED,
+    )
+    .await
+}
+
+fn receipt(customer_id: Option<i64>, amount: &str, reference: Option<&str>) -> Value {
+    json!({"customer_id": customer_id, "amount": amount, "received_at": today().to_string(),
+           "method": "bank_transfer", "payer_name": "付款单位", "reference": reference})
+}
+
+async fn allocate(app: &TestApp, token: &str, payment_id: i64, lines: &[(i64, &str)]) -> reqwest::Response {
+    let allocations: Vec<Value> = lines
+        .iter()
+        .map(|(bill_id, amount)| json!({"bill_id": bill_id, "amount": amount}))
+        .collect();
+    app.post(
+        &format!("/api/v1/payments/{payment_id}/allocations"),
+        Some(token),
+        &json!({"allocations": allocations}),
+    )
+    .await
+}
+
+async fn reverse(app: &TestApp, token: &str, allocation_id: i64, reason: &str) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/allocations/{allocation_id}/reverse"),
+        Some(token),
+        &json!({"reason": reason}),
+    )
+    .await
+}
+
+fn id(value: &Value) -> i64 {
+    value["id"].as_i64().unwrap_or_else(|| panic!("no id: {value}"))
+}
+
+/// One integer from SQL; `{int}` stands for the backend's BIGINT cast type
+/// (a SUM is NUMERIC on PostgreSQL and DECIMAL on MySQL otherwise).
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let backend = app.db.get_database_backend();
+    let int = if backend == sea_orm::DbBackend::MySql {
+        "SIGNED"
+    } else {
+        "BIGINT"
+    };
+    let sql = sql.replace("{int}", int);
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("query")
+        .expect("row");
+    row.try_get_by_index::<i64>(0).expect("integer")
+}
+
+async fn receipts_are_validated_numbered_and_never_entered_twice(app: TestApp) {
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "P0001", "上海收款测试有限公司").await;
+    let first = payment(&app, &token, receipt(Some(c), "1234.5", Some("TX 0001"))).await;
+    let month = today().format("%Y%m").to_string();
+    assert_eq!(first["payment_no"], format!("P{month}-000001"));
+    assert_eq!(first["amount"], "1234.50");
+    assert_eq!(first["unapplied"], "1234.50");
+    assert_eq!(first["status"], "unapplied");
+    assert_eq!(first["customer"]["customer_code"], "P0001");
+    assert_eq!(first["source"], "manual");
+
+    // Bad input: every field named, nothing written.
+    let future = (today() + Duration::days(1)).to_string();
+    let bad = json!({"amount": "0", "received_at": future, "method": "刷卡", "reference": "R".repeat(65)});
+    let body = expect_error(
+        app.post("/api/v1/payments", Some(&token), &bad).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    let fields: HashSet<&str> = body["error"]["details"]
+        .as_array()
+        .expect("details")
+        .iter()
+        .filter_map(|d| d["field"].as_str())
+        .collect();
+    assert_eq!(fields, HashSet::from(["amount", "received_at", "method", "reference"]));
+    for (amount, code) in [
+        ("-1", "NOT_POSITIVE"),
+        ("1.001", "TOO_MANY_DECIMALS"),
+        ("abc", "NOT_A_NUMBER"),
+    ] {
+        let body = expect_error(
+            app.post("/api/v1/payments", Some(&token), &receipt(Some(c), amount, None))
+                .await,
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_FAILED",
+        )
+        .await;
+        assert_eq!(body["error"]["details"][0]["code"], code, "{amount}: {body}");
+    }
+    let mut number = receipt(Some(c), "1", None);
+    number["amount"] = json!(12.5);
+    let body = expect_error(
+        app.post("/api/v1/payments", Some(&token), &number).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(body["error"]["details"][0]["code"], "NUMBER_NOT_STRING");
+    expect_error(
+        app.post("/api/v1/payments", Some(&token), &receipt(Some(999_999), "1", None))
+            .await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    assert_eq!(get(&app, &token, "/api/v1/payments").await["total"], 1);
+
+    // The same receipt again (spacing and case differ): refused, naming it.
+    let body = expect_error(
+        app.post(
+            "/api/v1/payments",
+            Some(&token),
+            &receipt(Some(c), "99", Some("tx0001")),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "DUPLICATE_PAYMENT",
+    )
+    .await;
+    assert_eq!(body["error"]["details"][0]["payment_no"], first["payment_no"]);
+    assert!(body["error"]["message"].as_str().unwrap_or_default().contains("已登记"));
+    // Another method with the same reference is another receipt; no reference never clashes.
+    let mut wechat = receipt(None, "50", Some("TX0001"));
+    wechat["method"] = json!("微信");
+    let second = payment(&app, &token, wechat).await;
+    assert_eq!(second["method"], "wechat");
+    assert_eq!(second["payment_no"], format!("P{month}-000002"));
+    assert!(second["customer"].is_null());
+    payment(&app, &token, receipt(Some(c), "10", None)).await;
+    payment(&app, &token, receipt(Some(c), "10", None)).await;
+    // The database itself refuses a second live key.
+    let backend = app.db.get_database_backend();
+    let sql = format!(
+        "UPDATE payments SET reference_key = 'bank_transfer:TX0001' WHERE id = {}",
+        id(&second)
+    );
+    assert!(
+        app.db.execute_raw(Statement::from_string(backend, sql)).await.is_err(),
+        "the unique key must refuse a duplicate reference"
+    );
+
+    // Edit while nothing is allocated; a stale version is refused.
+    let edited = expect_json(
+        app.patch(
+            &format!("/api/v1/payments/{}", id(&first)),
+            &token,
+            &json!({"amount": "1300.00", "remarks": "更正金额", "version": 1}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(edited["amount"], "1300.00");
+    assert_eq!(edited["reference"], "TX 0001");
+    expect_error(
+        app.patch(
+            &format!("/api/v1/payments/{}", id(&first)),
+            &token,
+            &json!({"amount": "1.00", "version": 1}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "VERSION_CONFLICT",
+    )
+    .await;
+
+    // Delete needs a reason, frees the reference, and is audited.
+    let delete = |reason: Value| {
+        app.request(
+            Method::DELETE,
+            &format!("/api/v1/payments/{}", id(&first)),
+            Some(&token),
+        )
+        .json(&json!({"reason": reason}))
+        .send()
+    };
+    expect_error(
+        delete(json!("")).await.expect("request"),
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(
+        delete(json!("录入错误")).await.expect("request").status(),
+        StatusCode::NO_CONTENT
+    );
+    expect_error(
+        app.get(&format!("/api/v1/payments/{}", id(&first)), &token).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    let again = payment(&app, &token, receipt(Some(c), "1300", Some("TX0001"))).await;
+    assert_eq!(again["payment_no"], format!("P{month}-000005"));
+    let history = get(&app, &token, &format!("/api/v1/payments/{}/history", id(&again))).await;
+    assert_eq!(history["items"][0]["action"], "payment.create");
+    let audits = scalar(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM audit_logs WHERE entity_type = 'payment' AND entity_id = '{}'",
+            id(&first)
+        ),
+    )
+    .await;
+    assert_eq!(audits, 3, "create, update, delete");
+
+    // List: filters and totals.
+    let page = get(&app, &token, "/api/v1/payments?unassigned=true").await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["totals"]["amount"], "50.00");
+    let page = get(
+        &app,
+        &token,
+        &format!("/api/v1/payments?customer_id={c}&status=unapplied"),
+    )
+    .await;
+    assert_eq!(page["total"], 3);
+    assert_eq!(page["totals"]["unapplied"], "1320.00");
+    let page = get(&app, &token, "/api/v1/payments?q=TX0001&method=wechat").await;
+    assert_eq!(page["total"], 1);
+    expect_error(
+        app.get("/api/v1/payments?status=paid", &token).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+}
+
+async fn allocation_settles_bills_and_reversal_restores_both_sides(app: TestApp) {
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "A0001", "合并核销测试有限公司").await;
+    let b1 = bill(&app, &token, c, &months_ago(2), "100.00", false).await;
+    let b2 = bill(&app, &token, c, &months_ago(1), "250.50", false).await;
+    let b3 = bill(&app, &token, c, &months_ago(1), "300.00", false).await;
+    let p = payment(&app, &token, receipt(Some(c), "400.00", Some("M-1"))).await;
+
+    // 合并核销: one payment, two bills.
+    let result = expect_json(
+        allocate(&app, &token, id(&p), &[(b1, "100"), (b2, "250.50")]).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(result["payment"]["allocated"], "350.50");
+    assert_eq!(result["payment"]["unapplied"], "49.50");
+    assert_eq!(result["payment"]["status"], "partially_applied");
+    assert_eq!(result["allocations"].as_array().map(Vec::len), Some(2));
+    assert_eq!(result["bills"][1]["status"], "paid");
+    assert_eq!(
+        bill_state(&app, &token, b1).await,
+        ("paid".into(), "100.00".into(), "0.00".into())
+    );
+    assert_eq!(
+        bill_state(&app, &token, b2).await,
+        ("paid".into(), "250.50".into(), "0.00".into())
+    );
+
+    // 部分核销: a bill settled by two payments.
+    expect_json(allocate(&app, &token, id(&p), &[(b3, "49.50")]).await, StatusCode::OK).await;
+    assert_eq!(bill_state(&app, &token, b3).await.0, "partially_paid");
+    let q = payment(&app, &token, receipt(Some(c), "500.00", Some("M-2"))).await;
+    expect_json(allocate(&app, &token, id(&q), &[(b3, "250.50")]).await, StatusCode::OK).await;
+    assert_eq!(
+        bill_state(&app, &token, b3).await,
+        ("paid".into(), "300.00".into(), "0.00".into())
+    );
+    let allocations = get(&app, &token, &format!("/api/v1/bills/{b3}/allocations")).await;
+    assert_eq!(allocations.as_array().map(Vec::len), Some(2));
+    assert_eq!(allocations[0]["payment_no"], q["payment_no"]);
+
+    // A bill with allocations cannot be voided.
+    expect_error(
+        app.post(
+            &format!("/api/v1/bills/{b1}/void"),
+            Some(&token),
+            &json!({"reason": "错"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "BILL_HAS_ALLOCATIONS",
+    )
+    .await;
+
+    // 撤销核销: kept and marked, both sides restored, status recomputed.
+    let detail = get(&app, &token, &format!("/api/v1/payments/{}", id(&p))).await;
+    let to_b2 = detail["allocations"]
+        .as_array()
+        .expect("allocations")
+        .iter()
+        .find(|a| a["bill_id"] == b2)
+        .map(id)
+        .expect("allocation to b2");
+    expect_error(
+        reverse(&app, &token, to_b2, " ").await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    let after = expect_json(reverse(&app, &token, to_b2, "核销错账单").await, StatusCode::OK).await;
+    assert_eq!(after["allocated"], "149.50");
+    assert_eq!(after["unapplied"], "250.50");
+    let reversed = after["allocations"]
+        .as_array()
+        .expect("allocations")
+        .iter()
+        .find(|a| id(a) == to_b2)
+        .expect("kept");
+    assert_eq!(reversed["status"], "reversed");
+    assert_eq!(reversed["reverse_reason"], "核销错账单");
+    assert!(reversed["reversed_by"]["display_name"].is_string());
+    assert_eq!(
+        bill_state(&app, &token, b2).await,
+        ("issued".into(), "0.00".into(), "250.50".into())
+    );
+    expect_error(
+        reverse(&app, &token, to_b2, "再撤一次").await,
+        StatusCode::CONFLICT,
+        "ALLOCATION_ALREADY_REVERSED",
+    )
+    .await;
+    // Reversing a part of a settled bill leaves it partly paid.
+    let to_b3 = get(&app, &token, &format!("/api/v1/payments/{}", id(&q))).await["allocations"][0]["id"]
+        .as_i64()
+        .expect("id");
+    expect_json(reverse(&app, &token, to_b3, "对方退票").await, StatusCode::OK).await;
+    assert_eq!(
+        bill_state(&app, &token, b3).await,
+        ("partially_paid".into(), "49.50".into(), "250.50".into())
+    );
+    // The balance can be applied later.
+    expect_json(allocate(&app, &token, id(&q), &[(b2, "250.50")]).await, StatusCode::OK).await;
+    assert_eq!(bill_state(&app, &token, b2).await.0, "paid");
+
+    // Audited on both sides.
+    let bill_history = get(&app, &token, &format!("/api/v1/bills/{b2}/history")).await;
+    let actions: Vec<&str> = bill_history["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"bill.allocate") && actions.contains(&"bill.reverse_allocation"),
+        "{actions:?}"
+    );
+    // Sums agree with the rows.
+    let live = scalar(
+        &app,
+        &format!("SELECT CAST(COALESCE(SUM(amount), 0) AS {{int}}) FROM payment_allocations WHERE payment_id = {} AND status = 'active'", id(&p)),
+    )
+    .await;
+    assert_eq!(live, 1_495_000, "149.50 in units of 0.0001");
+}
+
+async fn bad_allocations_are_refused_and_write_nothing(app: TestApp) {
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "R0001", "规则测试一有限公司").await;
+    let other = customer(&app, &token, "R0002", "规则测试二有限公司").await;
+    let open = bill(&app, &token, c, &months_ago(1), "100.00", false).await;
+    let open2 = bill(&app, &token, c, &months_ago(2), "80.00", false).await;
+    let draft = bill(&app, &token, c, &months_ago(1), "10.00", true).await;
+    let voided = bill(&app, &token, c, &months_ago(1), "10.00", false).await;
+    expect_json(
+        app.post(
+            &format!("/api/v1/bills/{voided}/void"),
+            Some(&token),
+            &json!({"reason": "作废"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let others = bill(&app, &token, other, &months_ago(1), "100.00", false).await;
+    let p = payment(&app, &token, receipt(Some(c), "150.00", None)).await;
+    let pid = id(&p);
+
+    for (lines, status, code) in [
+        (vec![], StatusCode::BAD_REQUEST, "VALIDATION_FAILED"),
+        (vec![(open, "0")], StatusCode::BAD_REQUEST, "VALIDATION_FAILED"),
+        (vec![(open, "-5")], StatusCode::BAD_REQUEST, "VALIDATION_FAILED"),
+        (vec![(open, "1.005")], StatusCode::BAD_REQUEST, "VALIDATION_FAILED"),
+        (
+            vec![(open, "1"), (open, "2")],
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_FAILED",
+        ),
+        (vec![(open, "100.01")], StatusCode::CONFLICT, "EXCEEDS_OUTSTANDING"),
+        (
+            vec![(open, "100"), (open2, "50.01")],
+            StatusCode::CONFLICT,
+            "EXCEEDS_UNAPPLIED",
+        ),
+        (vec![(draft, "1")], StatusCode::CONFLICT, "BILL_NOT_OPEN"),
+        (vec![(voided, "1")], StatusCode::CONFLICT, "BILL_NOT_OPEN"),
+        (
+            vec![(open, "1"), (others, "1")],
+            StatusCode::CONFLICT,
+            "CUSTOMER_MISMATCH",
+        ),
+        (vec![(999_999, "1")], StatusCode::NOT_FOUND, "NOT_FOUND"),
+    ] {
+        expect_error(allocate(&app, &token, pid, &lines).await, status, code).await;
+    }
+    let body = expect_error(
+        allocate(&app, &token, pid, &[(open, "1.005")]).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(body["error"]["details"][0]["field"], "allocations[0].amount");
+    // Nothing written by any of them.
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM payment_allocations").await, 0);
+    assert_eq!(bill_state(&app, &token, open).await.1, "0.00");
+    assert_eq!(
+        get(&app, &token, &format!("/api/v1/payments/{pid}")).await["allocated"],
+        "0.00"
+    );
+
+    // A payment without a customer takes the bills' customer, one only.
+    let unknown = payment(&app, &token, receipt(None, "30", None)).await;
+    expect_error(
+        allocate(&app, &token, id(&unknown), &[(open, "10"), (others, "10")]).await,
+        StatusCode::CONFLICT,
+        "CUSTOMER_MISMATCH",
+    )
+    .await;
+    let result = expect_json(
+        allocate(&app, &token, id(&unknown), &[(others, "30")]).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(result["payment"]["customer_id"], other);
+    assert_eq!(result["payment"]["status"], "applied");
+    // A paid-off payment has nothing left.
+    expect_error(
+        allocate(&app, &token, id(&unknown), &[(others, "0.01")]).await,
+        StatusCode::CONFLICT,
+        "EXCEEDS_UNAPPLIED",
+    )
+    .await;
+
+    // Once allocated, a payment is neither edited nor deleted.
+    expect_json(allocate(&app, &token, pid, &[(open, "100")]).await, StatusCode::OK).await;
+    expect_error(
+        app.patch(&format!("/api/v1/payments/{pid}"), &token, &json!({"amount": "200"}))
+            .await,
+        StatusCode::CONFLICT,
+        "PAYMENT_HAS_ALLOCATIONS",
+    )
+    .await;
+    let deleted = app
+        .request(Method::DELETE, &format!("/api/v1/payments/{pid}"), Some(&token))
+        .json(&json!({"reason": "删掉"}))
+        .send()
+        .await
+        .expect("request");
+    expect_error(deleted, StatusCode::CONFLICT, "PAYMENT_HAS_ALLOCATIONS").await;
+    // A paid bill takes no more.
+    let p2 = payment(&app, &token, receipt(Some(c), "10", None)).await;
+    expect_error(
+        allocate(&app, &token, id(&p2), &[(open, "1")]).await,
+        StatusCode::CONFLICT,
+        "BILL_NOT_OPEN",
+    )
+    .await;
+
+    // Scope: sales sees its own customers' payments only, and writes none.
+    let (sales_id, sales) = app.user_with_role(&token, "sales1", "sales").await;
+    expect_json(
+        app.patch(
+            &format!("/api/v1/customers/{c}"),
+            &token,
+            &json!({"sales_owner_id": sales_id, "version": 1}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(get(&app, &sales, &format!("/api/v1/payments/{pid}")).await["id"], pid);
+    expect_error(
+        app.get(&format!("/api/v1/payments/{}", id(&unknown)), &sales).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    let page = get(&app, &sales, "/api/v1/payments").await;
+    assert_eq!(page["total"], 2, "{page}");
+    expect_error(
+        app.post("/api/v1/payments", Some(&sales), &receipt(Some(c), "1", None))
+            .await,
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+    )
+    .await;
+    expect_error(
+        allocate(&app, &sales, id(&p2), &[(open2, "1")]).await,
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+    )
+    .await;
+}
+
+async fn concurrent_allocations_never_exceed_either_side(app: TestApp) {
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "X0001", "并发核销测试有限公司").await;
+    let mut bills = Vec::new();
+    for _ in 0..20 {
+        bills.push(bill(&app, &token, c, &months_ago(1), "100.00", false).await);
+    }
+    // One payment, 20 requests at once, each 75.00 to its own bill: only
+    // 13 fit into 1,000.00.
+    let p = payment(&app, &token, receipt(Some(c), "1000.00", None)).await;
+    let pid = id(&p);
+    let requests = bills.iter().map(|b| {
+        let (app, token) = (&app, &token);
+        async move { allocate(app, token, pid, &[(*b, "75.00")]).await.status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count();
+    assert_eq!((ok, refused), (13, 7), "{statuses:?}");
+    let detail = get(&app, &token, &format!("/api/v1/payments/{pid}")).await;
+    assert_eq!(detail["allocated"], "975.00");
+    let rows = scalar(
+        &app,
+        &format!("SELECT CAST(COALESCE(SUM(amount), 0) AS {{int}}) FROM payment_allocations WHERE payment_id = {pid} AND status = 'active'"),
+    )
+    .await;
+    assert_eq!(rows, 9_750_000, "the rows sum to the running total");
+
+    // One bill, 20 requests at once from four payments, each 30.00: only
+    // three fit into 100.00.
+    let target = bills[19];
+    let target_left = bill_state(&app, &token, target).await.2;
+    let target = if target_left == "100.00" {
+        target
+    } else {
+        bill(&app, &token, c, &months_ago(1), "100.00", false).await
+    };
+    let mut payers = Vec::new();
+    for i in 0..4 {
+        payers.push(id(&payment(
+            &app,
+            &token,
+            receipt(Some(c), "100.00", Some(&format!("C-{i}"))),
+        )
+        .await));
+    }
+    let requests = (0..20).map(|i| {
+        let (app, token, payer) = (&app, &token, payers[i % 4]);
+        async move { allocate(app, token, payer, &[(target, "30.00")]).await.status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(ok, 3, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        bill_state(&app, &token, target).await,
+        ("partially_paid".into(), "90.00".into(), "10.00".into())
+    );
+    let sum = scalar(
+        &app,
+        &format!("SELECT CAST(COALESCE(SUM(amount), 0) AS {{int}}) FROM payment_allocations WHERE bill_id = {target} AND status = 'active'"),
+    )
+    .await;
+    assert_eq!(sum, 900_000);
+
+    // Whatever the code did, the database refuses more than the amount or the total.
+    let backend = app.db.get_database_backend();
+    for sql in [
+        format!("UPDATE payments SET allocated = amount + 1 WHERE id = {pid}"),
+        format!("UPDATE bills SET allocated = total + 1 WHERE id = {target}"),
+        format!("UPDATE payments SET amount = 0 WHERE id = {pid}"),
+    ] {
+        assert!(
+            app.db
+                .execute_raw(Statement::from_string(backend, sql.clone()))
+                .await
+                .is_err(),
+            "the database accepted: {sql}"
+        );
+    }
+}
+
+async fn suggestions_find_exact_subset_oldest_and_customers_by_name(app: TestApp) {
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "S0001", "上海星河物业管理有限公司").await;
+    customer(&app, &token, "S0002", "北京云栖科技有限公司").await;
+    let oldest = bill(&app, &token, c, &months_ago(4), "120.00", false).await;
+    let exact = bill(&app, &token, c, &months_ago(3), "200.00", false).await;
+    let big = bill(&app, &token, c, &months_ago(2), "330.00", false).await;
+    let small = bill(&app, &token, c, &months_ago(1), "80.00", false).await;
+    bill(&app, &token, c, &months_ago(1), "999.00", true).await; // a draft is never suggested
+
+    let p = payment(&app, &token, receipt(Some(c), "200.00", None)).await;
+    let s = get(&app, &token, &format!("/api/v1/payments/{}/suggestions", id(&p))).await;
+    assert_eq!(s["open_bills"].as_array().map(Vec::len), Some(4));
+    assert_eq!(s["open_bills"][0]["bill_id"], oldest, "oldest first");
+    assert_eq!(s["suggestions"][0]["kind"], "exact");
+    assert_eq!(s["suggestions"][0]["allocations"][0]["bill_id"], exact);
+    assert!(
+        s["suggestions"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("完全相同")
+    );
+    // 120 + 80 also makes 200: the subset.
+    let subset = s["suggestions"]
+        .as_array()
+        .expect("suggestions")
+        .iter()
+        .find(|x| x["kind"] == "subset")
+        .expect("a subset");
+    let ids: HashSet<i64> = subset["allocations"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l["bill_id"].as_i64())
+        .collect();
+    assert_eq!(ids, HashSet::from([oldest, small]));
+
+    let p = payment(&app, &token, receipt(Some(c), "410.00", None)).await;
+    let s = get(&app, &token, &format!("/api/v1/payments/{}/suggestions", id(&p))).await;
+    assert_eq!(s["suggestions"][0]["kind"], "subset", "{s}");
+    assert_eq!(s["suggestions"][0]["total"], "410.00");
+    // Applying a suggestion as sent works.
+    let lines: Vec<(i64, String)> = s["suggestions"][0]["allocations"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            (
+                l["bill_id"].as_i64().expect("id"),
+                l["amount"].as_str().expect("amount").to_string(),
+            )
+        })
+        .collect();
+    let refs: Vec<(i64, &str)> = lines.iter().map(|(b, a)| (*b, a.as_str())).collect();
+    expect_json(allocate(&app, &token, id(&p), &refs).await, StatusCode::OK).await;
+    let _ = big;
+
+    let p = payment(&app, &token, receipt(Some(c), "1000.00", None)).await;
+    let s = get(&app, &token, &format!("/api/v1/payments/{}/suggestions", id(&p))).await;
+    let last = s["suggestions"]
+        .as_array()
+        .and_then(|a| a.last())
+        .cloned()
+        .expect("one");
+    assert_eq!(last["kind"], "oldest_first");
+    assert!(last["reason"].as_str().unwrap_or_default().contains("预收"), "{last}");
+
+    // No customer: ranked by the payer's name.
+    let mut unknown = receipt(None, "10", None);
+    unknown["payer_name"] = json!("星河物业");
+    let p = payment(&app, &token, unknown).await;
+    let s = get(&app, &token, &format!("/api/v1/payments/{}/suggestions", id(&p))).await;
+    assert_eq!(s["customers"][0]["customer_id"], c, "{s}");
+    assert!(s["customers"][0]["score"].as_u64().unwrap_or(0) >= 70);
+    assert_eq!(
+        s["customers"].as_array().map(Vec::len),
+        Some(1),
+        "the other company does not match"
+    );
+    assert_eq!(s["suggestions"].as_array().map(Vec::len), Some(0));
+}
+
+async fn bank_statements_import_with_dry_run_and_duplicates(app: TestApp) {
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "I0001", "杭州流水导入有限公司").await;
+    payment(&app, &token, receipt(Some(c), "10", Some("BANK-0009"))).await;
+    let day = (today() - Duration::days(3)).format("%Y/%m/%d").to_string();
+    let future = (today() + Duration::days(3)).to_string();
+    let csv = format!(
+        "2026年11月 招商银行 对公账户流水\n\
+         交易日期,收入金额,支出金额,对方户名,交易流水号,摘要,客户编号\n\
+         {day},\"1,200.00\",,杭州流水导入有限公司,BANK-0001,服务费,\n\
+         {day},300,,某个不认识的公司,BANK-0002,,\n\
+         {day},300,,某个不认识的公司,bank- 0002,重复行,\n\
+         {day},10,,杭州流水导入有限公司,BANK-0009,已登记过,\n\
+         {day},,88.00,房租,BANK-0003,支出,\n\
+         {day},abc,,某公司,BANK-0004,,\n\
+         {day},50,,某公司,BANK-0005,,C404\n\
+         {future},50,,某公司,BANK-0006,,\n\
+         {day},￥66.60元,,别名付款,BANK-0007,,I0001\n"
+    );
+    let dry = expect_json(
+        app.upload(
+            "/api/v1/payments/import?dry_run=true",
+            &token,
+            "流水.csv",
+            csv.clone().into_bytes(),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["total_rows"], 9);
+    assert_eq!(dry["created"], 3, "{dry}");
+    assert_eq!(dry["duplicates"], 2);
+    assert_eq!(dry["skipped"], 1);
+    assert_eq!(dry["rejected"], 3);
+    assert_eq!(dry["amount"], "1566.60");
+    assert_eq!(dry["assigned"], 2);
+    let rows = dry["rows"].as_array().expect("rows");
+    let status_of = |n: u64| rows.iter().find(|r| r["row"] == n).map(|r| r["status"].clone());
+    assert_eq!(status_of(5), Some(json!("duplicate")));
+    assert_eq!(status_of(6), Some(json!("duplicate")));
+    assert_eq!(status_of(7), Some(json!("skipped")));
+    assert_eq!(status_of(8), Some(json!("rejected")));
+    let unknown_code = rows.iter().find(|r| r["row"] == 9).expect("row 9");
+    assert!(unknown_code["message"].as_str().unwrap_or_default().contains("C404"));
+    assert!(
+        rows.iter()
+            .find(|r| r["row"] == 6)
+            .and_then(|r| r["message"].as_str())
+            .unwrap_or_default()
+            .contains("已登记"),
+    );
+    assert_eq!(
+        get(&app, &token, "/api/v1/payments").await["total"],
+        1,
+        "a dry run writes nothing"
+    );
+
+    let done = expect_json(
+        app.upload("/api/v1/payments/import", &token, "流水.csv", csv.clone().into_bytes())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(done["created"], 3);
+    let page = get(&app, &token, "/api/v1/payments?q=BANK-000&page_size=50").await;
+    assert_eq!(page["total"], 4);
+    let imported = get(&app, &token, "/api/v1/payments?q=BANK-0001").await;
+    assert_eq!(imported["items"][0]["customer_id"], c, "matched by the payer's name");
+    assert_eq!(imported["items"][0]["source"], "import");
+    assert_eq!(imported["items"][0]["amount"], "1200.00");
+    // Importing the same statement again creates nothing.
+    let again = expect_json(
+        app.upload("/api/v1/payments/import", &token, "流水.csv", csv.into_bytes())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(again["created"], 0);
+    assert_eq!(again["duplicates"], 5);
+
+    // Files that are not statements.
+    expect_error(
+        app.upload(
+            "/api/v1/payments/import",
+            &token,
+            "x.csv",
+            "姓名,年龄\n张三,3\n".as_bytes().to_vec(),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "NO_HEADER_ROW",
+    )
+    .await;
+    expect_error(
+        app.upload(
+            "/api/v1/payments/import",
+            &token,
+            "x.docx",
+            b"PK\x03\x04garbage".to_vec(),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "INVALID_FILE",
+    )
+    .await;
+    let template = app.get("/api/v1/payments/import/template", &token).await;
+    assert_eq!(template.status(), StatusCode::OK);
+    assert!(template.bytes().await.expect("bytes").starts_with(b"PK"));
+}
+
+async fn aging_and_statement_show_what_is_owed(app: TestApp) {
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "G0001", "账龄测试一有限公司").await;
+    let d = customer(&app, &token, "G0002", "账龄测试二有限公司").await;
+    let backend = app.db.get_database_backend();
+    let due = |id: i64, days_ago: i64| {
+        let day = today() - Duration::days(days_ago);
+        let sql = match backend {
+            sea_orm::DbBackend::Postgres => format!("UPDATE bills SET due_date = '{day}'::date WHERE id = {id}"),
+            _ => format!("UPDATE bills SET due_date = '{day}' WHERE id = {id}"),
+        };
+        Statement::from_string(backend, sql)
+    };
+    let not_due = bill(&app, &token, c, &months_ago(1), "10.00", false).await;
+    let d15 = bill(&app, &token, c, &months_ago(2), "20.00", false).await;
+    let d45 = bill(&app, &token, c, &months_ago(3), "40.00", false).await;
+    let d75 = bill(&app, &token, c, &months_ago(4), "80.00", false).await;
+    let d100 = bill(&app, &token, c, &months_ago(5), "160.00", false).await;
+    let other = bill(&app, &token, d, &months_ago(1), "5.00", false).await;
+    for (id, days) in [(not_due, -5), (d15, 15), (d45, 45), (d75, 75), (d100, 100), (other, -1)] {
+        app.db.execute_raw(due(id, days)).await.expect("due date");
+    }
+    let p = payment(&app, &token, receipt(Some(c), "100.00", None)).await;
+    expect_json(allocate(&app, &token, id(&p), &[(d100, "60.00")]).await, StatusCode::OK).await;
+
+    let aging = get(&app, &token, "/api/v1/receivables/aging").await;
+    assert_eq!(aging["total"], 2);
+    let row = &aging["items"][0];
+    assert_eq!(row["customer"]["id"], c, "most overdue first");
+    assert_eq!(row["open_bills"], 5);
+    assert_eq!(row["not_due"], "10.00");
+    assert_eq!(row["d1_30"], "20.00");
+    assert_eq!(row["d31_60"], "40.00");
+    assert_eq!(row["d61_90"], "80.00");
+    assert_eq!(row["d90_plus"], "100.00");
+    assert_eq!(row["overdue"], "240.00");
+    assert_eq!(row["outstanding"], "250.00");
+    assert_eq!(row["unapplied"], "40.00");
+    assert_eq!(row["net"], "210.00");
+    assert_eq!(row["max_overdue_days"], 100);
+    assert_eq!(aging["totals"]["outstanding"], "255.00");
+    assert_eq!(aging["totals"]["not_due"], "15.00");
+    let overdue = get(&app, &token, "/api/v1/receivables/aging?overdue_only=true").await;
+    assert_eq!(overdue["total"], 1);
+    let later = (today() + Duration::days(10)).to_string();
+    let later = get(
+        &app,
+        &token,
+        &format!("/api/v1/receivables/aging?as_of={later}&q=G0002"),
+    )
+    .await;
+    assert_eq!(later["items"][0]["d1_30"], "5.00");
+    let csv = app.get("/api/v1/receivables/aging/export?format=csv", &token).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.expect("text");
+    assert!(text.contains("逾期90天以上") && text.contains("账龄测试一有限公司") && text.contains("合计"));
+    expect_error(
+        app.get("/api/v1/receivables/aging/export?format=pdf", &token).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+
+    let statement = get(&app, &token, &format!("/api/v1/customers/{c}/statement")).await;
+    let summary = &statement["summary"];
+    assert_eq!(summary["billed"], "310.00");
+    assert_eq!(summary["received"], "100.00");
+    assert_eq!(summary["allocated"], "60.00");
+    assert_eq!(summary["outstanding"], "250.00");
+    assert_eq!(summary["unapplied"], "40.00");
+    assert_eq!(summary["net"], "210.00");
+    assert_eq!(summary["aging"]["d90_plus"], "100.00");
+    assert_eq!(statement["bills"].as_array().map(Vec::len), Some(5));
+    assert_eq!(statement["payments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(statement["allocations"].as_array().map(Vec::len), Some(1));
+
+    // Sales sees its own customers only.
+    let (_, sales) = app.user_with_role(&token, "sales2", "sales").await;
+    assert_eq!(get(&app, &sales, "/api/v1/receivables/aging").await["total"], 0);
+    expect_error(
+        app.get(&format!("/api/v1/customers/{c}/statement"), &sales).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+}
