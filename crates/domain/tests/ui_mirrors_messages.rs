@@ -204,3 +204,37 @@ fn every_bill_input_message_appears_in_the_web_rules() {
         missing.join("\n")
     );
 }
+
+#[test]
+fn every_payment_input_message_appears_in_the_web_rules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let web = std::fs::read_to_string(root.join("../../web/src/utils/payment-rules.ts"))
+        .expect("web/src/utils/payment-rules.ts exists");
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    // The receipt form's checks (input.rs) and the workbench's (allocation.rs).
+    for file in ["input.rs", "allocation.rs"] {
+        let source = std::fs::read_to_string(root.join("src/payments").join(file)).expect("domain source");
+        for literal in chinese_literals(&source) {
+            for fragment in fragments(&literal) {
+                // Method labels and their synonyms (银行转账, 支付宝转账…) are data.
+                if fragment.chars().count() <= 5 {
+                    continue;
+                }
+                checked += 1;
+                if !web.contains(&fragment) {
+                    missing.push(format!("{file}: {literal}"));
+                }
+            }
+        }
+    }
+    assert!(
+        checked >= 12,
+        "found only {checked} messages: is the scan still reading the rules?"
+    );
+    assert!(
+        missing.is_empty(),
+        "payment messages the UI does not show verbatim:\n{}",
+        missing.join("\n")
+    );
+}

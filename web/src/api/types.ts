@@ -1151,6 +1151,311 @@ export interface ManualBillInput {
   remarks?: string;
 }
 
+// ---- payments and write-off (docs/api/payments.md, DESIGN.md §8) ------------------
+//
+// Amounts are strings with two decimals ("1234.50"), shown as given and computed with
+// utils/decimal.ts; never JS numbers.
+
+/** 银行转账, 支票, 现金, 微信, 支付宝, 其他. */
+export type PaymentMethod = 'bank_transfer' | 'cheque' | 'cash' | 'wechat' | 'alipay' | 'other';
+/** 未核销 → 部分核销 → 已核销, by the allocated share of the amount. */
+export type PaymentStatus = 'unapplied' | 'partially_applied' | 'applied';
+/** Entered by hand or read from a bank statement. */
+export type PaymentSource = 'manual' | 'import';
+/** A reversed allocation is kept, marked with who, when and why. */
+export type AllocationStatus = 'active' | 'reversed';
+
+/** One allocation (核销) of a payment to a bill. */
+export interface Allocation {
+  id: number;
+  payment_id: number;
+  bill_id: number;
+  bill_no: string;
+  /** YYYY-MM */
+  period: string;
+  customer_id: number;
+  amount: string;
+  status: AllocationStatus;
+  created_at: string;
+  created_by: OwnerRef | null;
+  reversed_at: string | null;
+  reversed_by: OwnerRef | null;
+  reverse_reason: string | null;
+  /** Not in the contract's example: shown when the server sends it (a bill's allocations). */
+  payment_no?: string;
+}
+
+/** A payment (收款): `allocations` are filled by `GET /payments/{id}` only, `[]` in lists. */
+export interface Payment {
+  id: number;
+  /** `P{YYYYMM of received_at}-{6 digits}` */
+  payment_no: string;
+  /** Null: not yet known (未认领). */
+  customer: CustomerRef | null;
+  customer_id: number | null;
+  /** What was received. */
+  amount: string;
+  /** Σ live (not reversed) allocations. */
+  allocated: string;
+  /** amount − allocated: the customer's balance (预收). */
+  unapplied: string;
+  status: PaymentStatus;
+  /** YYYY-MM-DD: the day the money arrived. */
+  received_at: string;
+  method: PaymentMethod;
+  payer_name: string | null;
+  reference: string | null;
+  remarks: string | null;
+  source: PaymentSource;
+  allocations: Allocation[];
+  created_at: string;
+  created_by: OwnerRef | null;
+  updated_at: string;
+  /** Sent back on PATCH (optimistic concurrency). */
+  version: number;
+}
+
+/** `GET /payments`: `status` takes several codes comma-separated; `unassigned` only as `true`. */
+export interface PaymentListQuery extends PageQuery {
+  /** Payment no., payer name, reference, customer code or name. */
+  q?: string;
+  customer_id?: number | string;
+  method?: string;
+  status?: string;
+  /** Bounds of `received_at`, YYYY-MM-DD. */
+  from?: string;
+  to?: string;
+  unassigned?: string;
+  /** `-received_at` (default), `received_at`, `amount`, `-amount`, `payment_no`, `-payment_no`. */
+  sort?: string;
+}
+
+/** Over the whole filter, not only the page. */
+export interface PaymentTotals {
+  count: number;
+  amount: string;
+  allocated: string;
+  unapplied: string;
+}
+
+export interface PaymentList extends Paginated<Payment> {
+  totals: PaymentTotals;
+}
+
+/** `POST /payments`: a receipt. */
+export interface PaymentInput {
+  customer_id?: number | null;
+  /** > 0, at most two decimals, at most 999,999,999,999.99. */
+  amount: string;
+  /** YYYY-MM-DD, not in the future. */
+  received_at: string;
+  method: PaymentMethod;
+  payer_name?: string | null;
+  reference?: string | null;
+  remarks?: string | null;
+}
+
+/** `PATCH /payments/{id}` while nothing is allocated: `version` and the changed fields; `null` clears one. */
+export type PaymentPatch = { version: number } & Partial<PaymentInput>;
+
+/** `DELETE /payments/{id}` and `POST /allocations/{id}/reverse`: 1–500 characters. */
+export interface ReasonRequest {
+  reason: string;
+}
+
+/** 409 DUPLICATE_PAYMENT: `details[0]` names the payment already recorded. */
+export interface DuplicatePaymentDetail extends ApiErrorDetail {
+  payment_id?: number;
+  payment_no?: string;
+}
+
+export interface AllocationLineInput {
+  bill_id: number;
+  /** > 0, at most two decimals, at most the bill's outstanding amount. */
+  amount: string;
+}
+
+/** `POST /payments/{id}/allocations`: 1–200 lines, each bill once. */
+export interface AllocateRequest {
+  allocations: AllocationLineInput[];
+}
+
+/** A bill as the allocation left it. */
+export interface AllocatedBill {
+  id: number;
+  bill_no: string;
+  status: BillStatus;
+  allocated: string;
+  outstanding: string;
+}
+
+export interface AllocateResponse {
+  payment: Payment;
+  allocations: { id: number; bill_id: number; amount: string }[];
+  bills: AllocatedBill[];
+}
+
+/** `exact`: one bill equal to the unapplied amount; `subset`: bills summing to it; `oldest_first`: fill the oldest. */
+export type SuggestionKind = 'exact' | 'subset' | 'oldest_first';
+
+export interface SuggestionLine {
+  bill_id: number;
+  bill_no: string;
+  period: string;
+  outstanding: string;
+  amount: string;
+}
+
+export interface AllocationSuggestion {
+  kind: SuggestionKind;
+  /** zh-CN, shown as it is. */
+  reason: string;
+  total: string;
+  allocations: SuggestionLine[];
+}
+
+/** One of the customer's open bills (issued or partially paid), oldest first. */
+export interface OpenBill {
+  bill_id: number;
+  bill_no: string;
+  period: string;
+  due_date: string | null;
+  total: string;
+  allocated: string;
+  outstanding: string;
+  overdue_days: number;
+}
+
+/** A customer the payer name points to, for a payment without one. */
+export interface CustomerSuggestion {
+  customer_id: number;
+  customer_code: string;
+  company_name: string;
+  /** 40–100. */
+  score: number;
+  /** zh-CN, shown as it is. */
+  reason: string;
+}
+
+/** `GET /payments/{id}/suggestions`. */
+export interface PaymentSuggestions {
+  payment_id: number;
+  unapplied: string;
+  suggestions: AllocationSuggestion[];
+  open_bills: OpenBill[];
+  customers: CustomerSuggestion[];
+}
+
+/** `created`, `duplicate` (same method and reference), `skipped` (a debit row) or `rejected`. */
+export type PaymentImportStatus = 'created' | 'duplicate' | 'skipped' | 'rejected';
+
+/** A statement row that was not created, with the file's values. */
+export interface PaymentImportRow {
+  /** The row number as Excel shows it. */
+  row: number;
+  status: PaymentImportStatus;
+  /** zh-CN, naming the column. */
+  message: string | null;
+  /** The cells as read, by field (received_at, amount, payer_name, reference, …). */
+  values: Record<string, string | null | undefined> | null;
+}
+
+/** `POST /payments/import?dry_run=`: for a dry run, what a real run would do. */
+export interface PaymentImportResult {
+  dry_run: boolean;
+  file_name: string;
+  total_rows: number;
+  created: number;
+  duplicates: number;
+  skipped: number;
+  rejected: number;
+  /** Σ of the created payments. */
+  amount: string;
+  /** Created payments with a customer. */
+  assigned: number;
+  /** Only the rows not created, at most 1000. */
+  rows: PaymentImportRow[];
+  file_warnings: FileWarning[];
+}
+
+/** The aging buckets: days past the due date on `as_of`. */
+export interface AgingBuckets {
+  /** ≤ 0 days. */
+  not_due: string;
+  d1_30: string;
+  d31_60: string;
+  d61_90: string;
+  d90_plus: string;
+}
+
+/** `GET /receivables/aging`; `overdue_only` only as `true`. */
+export interface AgingQuery extends PageQuery {
+  /** YYYY-MM-DD; default today. */
+  as_of?: string;
+  q?: string;
+  owner_id?: number | string;
+  overdue_only?: string;
+}
+
+/** One customer with open bills or an unapplied balance. */
+export interface AgingRow extends AgingBuckets {
+  customer: CustomerRef;
+  sales_owner: OwnerRef | null;
+  open_bills: number;
+  outstanding: string;
+  overdue: string;
+  max_overdue_days: number;
+  /** 预收: the customer's unapplied payments. */
+  unapplied: string;
+  /** outstanding − unapplied. */
+  net: string;
+}
+
+/** The money fields over the whole filter. */
+export interface AgingTotals extends AgingBuckets {
+  outstanding: string;
+  overdue: string;
+  unapplied: string;
+  net: string;
+  /** Not in the contract's example: shown when the server sends it. */
+  count?: number;
+}
+
+export interface AgingList extends Paginated<AgingRow> {
+  totals: AgingTotals;
+  /** Not in the contract's example: the day the buckets were counted on, when sent. */
+  as_of?: string;
+}
+
+/** `GET /receivables/aging/export`: the filters (no paging) and the format. */
+export type AgingExportQuery = Omit<AgingQuery, 'page' | 'page_size'> & { format: ExportFormat };
+
+/** `GET /customers/{id}/statement`'s summary. */
+export interface StatementSummary {
+  billed: string;
+  credited: string;
+  received: string;
+  allocated: string;
+  outstanding: string;
+  unapplied: string;
+  net: string;
+  overdue: string;
+  /** Not in the contract's example: shown when the server sends it. */
+  max_overdue_days?: number;
+  aging: AgingBuckets;
+}
+
+/** 对账单: bills (not void, oldest first), payments, allocations (newest first). */
+export interface CustomerStatement {
+  customer: CustomerRef;
+  /** Not in the contract's example: the day the statement was drawn up, when sent. */
+  as_of?: string;
+  summary: StatementSummary;
+  bills: BillSummary[];
+  payments: Payment[];
+  allocations: Allocation[];
+}
+
 // ---- probes -------------------------------------------------------------------
 
 /** `GET /readyz` (outside /api/v1): 200 when ready, 503 otherwise. */

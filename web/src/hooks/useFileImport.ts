@@ -13,10 +13,17 @@ const t = (key: string, values?: Record<string, unknown>) => (values ? i18n.glob
 const MIB = 1024 * 1024;
 const limitMiB = IMPORT_MAX_BYTES / MIB;
 
+/** The kinds of file an import takes by default (customers, usage). */
+export const DEFAULT_EXTENSIONS: readonly string[] = IMPORT_EXTENSIONS;
+
 /** Why the browser refuses the file before sending it (the user's words), or null. */
-export function checkFile(file: { name: string; size: number }): string | null {
+export function checkFile(file: { name: string; size: number }, extensions: readonly string[] = DEFAULT_EXTENSIONS): string | null {
   const name = file.name.toLowerCase();
-  if (!IMPORT_EXTENSIONS.some((ext) => name.endsWith(ext))) return t('fileImport.badExtension', { name: file.name });
+  if (!extensions.some((ext) => name.endsWith(ext))) {
+    return extensions === DEFAULT_EXTENSIONS
+      ? t('fileImport.badExtension', { name: file.name })
+      : t('fileImport.badExtensionOf', { name: file.name, formats: extensions.join('、') });
+  }
   if (file.size === 0) return t('fileImport.emptyFile', { name: file.name });
   if (file.size > IMPORT_MAX_BYTES) {
     return t('fileImport.tooLarge', { name: file.name, size: (file.size / MIB).toFixed(1), limit: limitMiB });
@@ -40,6 +47,8 @@ export interface FileImportOptions<R> {
   confirmable: (preview: R) => boolean;
   /** After every answered request (e.g. to reload a history). */
   onAnswer?: () => void;
+  /** The file kinds taken, when not the default `.xlsx` and `.csv`. */
+  extensions?: readonly string[];
 }
 
 /**
@@ -114,7 +123,7 @@ export function useFileImport<R>(options: FileImportOptions<R>) {
     step.value = 'upload';
     preview.value = null;
     result.value = null;
-    const problem = checkFile(chosen);
+    const problem = checkFile(chosen, options.extensions);
     if (problem) {
       file.value = null;
       error.value = problem;

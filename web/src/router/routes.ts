@@ -3,6 +3,7 @@ import type { RouteRecordRaw } from 'vue-router';
 import {
   IconBarChart,
   IconBook,
+  IconCalendarClock,
   IconDashboard,
   IconExclamationCircle,
   IconHistory,
@@ -12,6 +13,7 @@ import {
   IconSettings,
   IconStamp,
   IconStorage,
+  IconSwap,
   IconTag,
   IconTags,
   IconThunderbolt,
@@ -133,6 +135,48 @@ export const appRoutes: RouteRecordRaw[] = [
     meta: { title: 'menu.billDetail', permission: 'billing.view', group: 'billing', hideInMenu: true, activeMenu: 'Bills' },
   },
   {
+    path: 'payments',
+    name: 'Payments',
+    component: () => import('@/views/payments/index.vue'),
+    meta: { title: 'menu.paymentList', icon: IconList, permission: 'payments.view', group: 'payments', order: 1 },
+  },
+  {
+    path: 'payments/import',
+    name: 'PaymentImport',
+    component: () => import('@/views/payments/import/index.vue'),
+    meta: { title: 'menu.paymentImport', icon: IconUpload, permission: 'payments.manage', group: 'payments', order: 2 },
+  },
+  {
+    path: 'receivables/aging',
+    name: 'ReceivablesAging',
+    component: () => import('@/views/payments/aging/index.vue'),
+    meta: { title: 'menu.receivablesAging', icon: IconCalendarClock, permission: 'payments.view', group: 'payments', order: 3 },
+  },
+  {
+    path: 'payments/new',
+    name: 'PaymentCreate',
+    component: () => import('@/views/payments/form/index.vue'),
+    meta: { title: 'menu.paymentCreate', permission: 'payments.manage', group: 'payments', hideInMenu: true, activeMenu: 'Payments' },
+  },
+  {
+    path: 'payments/:id(\\d+)',
+    name: 'PaymentDetail',
+    component: () => import('@/views/payments/detail/index.vue'),
+    meta: { title: 'menu.paymentDetail', permission: 'payments.view', group: 'payments', hideInMenu: true, activeMenu: 'Payments' },
+  },
+  {
+    path: 'payments/:id(\\d+)/edit',
+    name: 'PaymentEdit',
+    component: () => import('@/views/payments/form/index.vue'),
+    meta: { title: 'menu.paymentEdit', permission: 'payments.manage', group: 'payments', hideInMenu: true, activeMenu: 'Payments' },
+  },
+  {
+    path: 'payments/:id(\\d+)/allocate',
+    name: 'PaymentAllocate',
+    component: () => import('@/views/payments/allocate/index.vue'),
+    meta: { title: 'menu.paymentAllocate', permission: 'payments.manage', group: 'payments', hideInMenu: true, activeMenu: 'Payments' },
+  },
+  {
     path: 'users',
     name: 'Users',
     component: () => import('@/views/users/index.vue'),
@@ -169,6 +213,7 @@ export const menuGroups: Record<string, { title: string; icon?: Component; order
   pricing: { title: 'menu.pricing', icon: IconTags, order: 20 },
   usage: { title: 'menu.usage', icon: IconStorage, order: 30 },
   billing: { title: 'menu.billing', icon: IconStamp, order: 40 },
+  payments: { title: 'menu.payments', icon: IconSwap, order: 50 },
   system: { title: 'menu.system', icon: IconSettings, order: 90 },
 };
 

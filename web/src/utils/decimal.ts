@@ -59,6 +59,14 @@ export function addDecimal(a: string, b: string): string {
   return fromScaled({ value: rescale(x, scale) + rescale(y, scale), scale });
 }
 
+/** a − b at the larger of their scales, e.g. "2000.00" − "0.5" = "1999.50". */
+export function subtractDecimal(a: string, b: string): string {
+  const x = need(a);
+  const y = need(b);
+  const scale = Math.max(x.scale, y.scale);
+  return fromScaled({ value: rescale(x, scale) - rescale(y, scale), scale });
+}
+
 /** a × b exactly, at the sum of their scales: "3" × "0.3350" = "1.0050". */
 export function multiplyDecimal(a: string, b: string): string {
   const x = need(a);

@@ -29,9 +29,9 @@ describe('hasPermission', () => {
 });
 
 describe('side menu from routes', () => {
-  it('shows management the workplace, customers, pricing, billing, and the system group with users and audit', () => {
+  it('shows management the workplace, customers, pricing, billing, payments, and the system group with users and audit', () => {
     const menu = buildMenu(appRoutes, ALL, menuGroups);
-    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:customers', 'group:pricing', 'group:billing', 'group:system']);
+    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:customers', 'group:pricing', 'group:billing', 'group:payments', 'group:system']);
     expect(menu[1]?.title).toBe('menu.customers');
     expect(menu[1]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([
       ['Customers', 'menu.customerList', '/customers'],
@@ -44,9 +44,15 @@ describe('side menu from routes', () => {
       ['Bills', '/bills'],
       ['BillGenerate', '/bills/generate'],
     ]);
-    expect(menu[4]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
-    expect(menu[4]?.title).toBe('menu.system');
-    expect(menu[4]?.children?.[0]?.path).toBe('/users');
+    expect(menu[4]?.title).toBe('menu.payments');
+    expect(menu[4]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([
+      ['Payments', 'menu.paymentList', '/payments'],
+      ['PaymentImport', 'menu.paymentImport', '/payments/import'],
+      ['ReceivablesAging', 'menu.receivablesAging', '/receivables/aging'],
+    ]);
+    expect(menu[5]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
+    expect(menu[5]?.title).toBe('menu.system');
+    expect(menu[5]?.children?.[0]?.path).toBe('/users');
   });
 
   it('shows operations the price plans (pricing.view) but never the editor pages', () => {
@@ -56,14 +62,21 @@ describe('side menu from routes', () => {
     for (const name of ['PricePlanCreate', 'PricePlanDetail', 'PricePlanVersion']) expect(all).not.toContain(name);
   });
 
-  it('hides users, audit, the customer import and the billing run from sales, and drops the then empty group', () => {
+  it('hides users, audit, the customer import, the billing run and the statement import from sales, and drops the then empty group', () => {
     const menu = buildMenu(appRoutes, SALES, menuGroups);
-    expect(keys(menu)).toEqual(['Workplace', 'group:customers', 'Customers', 'group:billing', 'Bills']);
+    expect(keys(menu)).toEqual(['Workplace', 'group:customers', 'Customers', 'group:billing', 'Bills', 'group:payments', 'Payments', 'ReceivablesAging']);
   });
 
-  it('never lists the customer and bill form and detail pages', () => {
+  it('shows the payments group only with payments.view, the statement import only with payments.manage', () => {
+    expect(keys(buildMenu(appRoutes, ['billing.view'], menuGroups))).not.toContain('group:payments');
+    expect(keys(buildMenu(appRoutes, ['payments.view'], menuGroups))).toEqual(['Workplace', 'group:payments', 'Payments', 'ReceivablesAging']);
+    expect(keys(buildMenu(appRoutes, ['payments.view', 'payments.manage'], menuGroups))).toContain('PaymentImport');
+  });
+
+  it('never lists the customer, bill and payment form, detail and workbench pages', () => {
     const all = keys(buildMenu(appRoutes, ALL, menuGroups));
-    for (const name of ['CustomerCreate', 'CustomerDetail', 'CustomerEdit', 'BillCreate', 'BillDetail']) expect(all).not.toContain(name);
+    const hidden = ['CustomerCreate', 'CustomerDetail', 'CustomerEdit', 'BillCreate', 'BillDetail', 'PaymentCreate', 'PaymentDetail', 'PaymentEdit', 'PaymentAllocate'];
+    for (const name of hidden) expect(all).not.toContain(name);
   });
 
   it('keeps a group with only the entries the user may open', () => {

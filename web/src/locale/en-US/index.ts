@@ -9,5 +9,6 @@ import customerImport from '@/views/customers/import/locale/en-US';
 import pricing from '@/views/pricing/locale/en-US';
 import usage from '@/views/usage/locale/en-US';
 import bills from '@/views/bills/locale/en-US';
+import payments from '@/views/payments/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments };

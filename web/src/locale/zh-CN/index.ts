@@ -9,5 +9,6 @@ import customerImport from '@/views/customers/import/locale/zh-CN';
 import pricing from '@/views/pricing/locale/zh-CN';
 import usage from '@/views/usage/locale/zh-CN';
 import bills from '@/views/bills/locale/zh-CN';
+import payments from '@/views/payments/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments };

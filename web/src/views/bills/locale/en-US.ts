@@ -187,6 +187,7 @@ export default {
     tabs: {
       lines: 'Lines ({count})',
       credits: 'Credit notes ({count})',
+      allocations: 'Write-offs',
       history: 'History',
       pdf: 'PDF preview',
     },

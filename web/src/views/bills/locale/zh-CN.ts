@@ -191,6 +191,7 @@ export default {
     tabs: {
       lines: '账单明细（{count}）',
       credits: '红冲记录（{count}）',
+      allocations: '核销记录',
       history: '操作记录',
       pdf: 'PDF 预览',
     },

@@ -1,0 +1,83 @@
+import { computed, type Ref } from 'vue';
+import { useI18n } from 'vue-i18n';
+import type { TableColumnData } from '@arco-design/web-vue';
+import type { AgingExportQuery, AgingQuery, AgingTotals, ExportFormat, OwnerOption } from '@/api/types';
+import type { FieldSchema } from '@/components/SchemaForm/types';
+import { futureDay } from '../data';
+
+/** 账龄分析 keeps its filters in the URL (docs/api/payments.md's aging filters). */
+export const FILTER_KEYS = ['as_of', 'q', 'owner_id', 'overdue_only'] as const;
+export type FilterKey = (typeof FILTER_KEYS)[number];
+
+/** The buckets, by days past the due date on `as_of`: 未到期, 1–30, 31–60, 61–90, 90+. */
+export const BUCKETS = ['not_due', 'd1_30', 'd31_60', 'd61_90', 'd90_plus'] as const;
+/** Every money column of a row, in the table's order. */
+export const AGING_AMOUNTS = ['outstanding', ...BUCKETS, 'overdue', 'unapplied', 'net'] as const;
+export type AgingAmountKey = (typeof AGING_AMOUNTS)[number];
+
+export function useSearchSchema(owners: Ref<OwnerOption[]>) {
+  const { t } = useI18n();
+  return computed<FieldSchema[]>(() => [
+    { field: 'as_of', label: t('payments.aging.filters.as_of'), component: 'date', placeholder: t('payments.aging.filters.today'), props: { disabledDate: futureDay } },
+    { field: 'q', label: t('payments.aging.filters.q'), component: 'input', placeholder: t('payments.aging.filters.qPlaceholder') },
+    {
+      field: 'owner_id',
+      label: t('payments.aging.filters.owner'),
+      component: 'select',
+      placeholder: t('common.all'),
+      options: owners.value.map((o) => ({ value: String(o.id), label: o.display_name })),
+      props: { allowSearch: true },
+    },
+    {
+      field: 'overdue_only',
+      label: t('payments.aging.filters.overdue'),
+      component: 'select',
+      options: [{ value: 'true', label: t('payments.aging.filters.overdueOnly') }],
+      placeholder: t('common.all'),
+    },
+  ]);
+}
+
+/** The report's filters as the API takes them: only what is set. */
+export function agingQuery(applied: Partial<Record<FilterKey, string>>): Omit<AgingQuery, 'page' | 'page_size'> {
+  const query: Record<string, string> = {};
+  for (const key of FILTER_KEYS) {
+    const value = applied[key];
+    if (value) query[key] = value;
+  }
+  return query;
+}
+
+/** `GET /receivables/aging/export`'s query: the applied filters plus the format; no paging. */
+export function exportQuery(applied: Partial<Record<FilterKey, string>>, format: ExportFormat): AgingExportQuery {
+  return { ...agingQuery(applied), format };
+}
+
+export function useAgingColumns() {
+  const { t } = useI18n();
+  return computed<TableColumnData[]>(() => {
+    const column = (key: string, extra: Partial<TableColumnData> = {}): TableColumnData => ({
+      title: t(`payments.aging.columns.${key}`),
+      dataIndex: key,
+      slotName: key,
+      ...extra,
+    });
+    const money = (key: string) => column(key, { width: key === 'outstanding' || key === 'net' ? 140 : 125, align: 'right' });
+    return [
+      column('customer', { minWidth: 240, fixed: 'left', ellipsis: true, tooltip: true }),
+      column('sales_owner', { width: 110 }),
+      column('open_bills', { width: 90, align: 'right' }),
+      money('outstanding'),
+      ...BUCKETS.map(money),
+      money('overdue'),
+      column('max_overdue_days', { width: 100, align: 'right' }),
+      money('unapplied'),
+      money('net'),
+    ];
+  });
+}
+
+/** The totals row: the money over the whole filter, marked so cells render it apart. */
+export function totalsRow(totals: AgingTotals | null | undefined, label: string) {
+  return totals ? [{ summary: true, key: 'totals', label, ...totals }] : [];
+}

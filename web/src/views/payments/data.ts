@@ -1,0 +1,107 @@
+import { computed, type Ref } from 'vue';
+import { useI18n } from 'vue-i18n';
+import type { TableColumnData } from '@arco-design/web-vue';
+import type { PaymentListQuery, PaymentTotals } from '@/api/types';
+import type { FieldSchema } from '@/components/SchemaForm/types';
+import { formatDate } from '@/utils/format';
+import { PAYMENT_METHODS, PAYMENT_STATUSES, todayChina } from '@/utils/payment-rules';
+import { sortOrderOf } from '@/views/customers/data';
+
+/** 收款列表 keeps its filters (docs/api/payments.md's list filters) and its sort order in the URL. */
+export const FILTER_KEYS = ['q', 'customer_id', 'method', 'status', 'from', 'to', 'unassigned', 'sort'] as const;
+export type FilterKey = (typeof FILTER_KEYS)[number];
+
+/** A date picker's days after today (China time) cannot be picked: no money arrives tomorrow. */
+export const futureDay = (d?: Date) => !!d && formatDate(d) > todayChina();
+
+export function useSearchSchema() {
+  const { t } = useI18n();
+  return computed<FieldSchema[]>(() => [
+    { field: 'q', label: t('payments.filters.q'), component: 'input', placeholder: t('payments.filters.qPlaceholder') },
+    { field: 'customer_id', label: t('payments.filters.customer'), component: 'customer' },
+    {
+      field: 'method',
+      label: t('payments.filters.method'),
+      component: 'select',
+      options: PAYMENT_METHODS.map((m) => ({ value: m, label: t(`payments.method.${m}`) })),
+      placeholder: t('common.all'),
+    },
+    {
+      field: 'status',
+      label: t('payments.filters.status'),
+      component: 'multiSelect',
+      options: PAYMENT_STATUSES.map((s) => ({ value: s, label: t(`payments.status.${s}`) })),
+      placeholder: t('common.all'),
+    },
+    {
+      field: 'received',
+      label: t('payments.filters.received'),
+      component: 'dateRange',
+      rangeFields: ['from', 'to'],
+      props: { valueFormat: 'YYYY-MM-DD', disabledDate: futureDay },
+    },
+    {
+      field: 'unassigned',
+      label: t('payments.filters.unassigned'),
+      component: 'select',
+      options: [{ value: 'true', label: t('payments.filters.unassignedOnly') }],
+      placeholder: t('common.all'),
+    },
+  ]);
+}
+
+/** The list's filters as the API takes them: only what is set. */
+export function listQuery(applied: Partial<Record<FilterKey, string>>): Omit<PaymentListQuery, 'page' | 'page_size'> {
+  const query: Record<string, string> = {};
+  for (const key of FILTER_KEYS) {
+    const value = applied[key];
+    if (value) query[key] = value;
+  }
+  return query;
+}
+
+/** Columns the server sorts by (`sort=amount` / `sort=-amount`; default `-received_at`). */
+export const SORTABLE = ['payment_no', 'received_at', 'amount'];
+
+/** The amounts of a payment, in the order they read: received, allocated, left. */
+export const PAYMENT_AMOUNTS = ['amount', 'allocated', 'unapplied'] as const;
+export type PaymentAmountKey = (typeof PAYMENT_AMOUNTS)[number];
+
+export interface ColumnOptions {
+  /** The customer column (not on a customer's own statement). */
+  customer?: boolean;
+  /** The 查看 / 核销 links (not in a statement, which is read only). */
+  actions?: boolean;
+}
+
+/** The payment table's columns; with `sort` (the list's `sort` filter) the server sorts some of them. */
+export function usePaymentColumns(options: ColumnOptions = {}, sort?: Ref<string>) {
+  const { t } = useI18n();
+  return computed<TableColumnData[]>(() => {
+    const column = (key: string, extra: Partial<TableColumnData> = {}): TableColumnData => ({
+      title: t(`payments.columns.${key}`),
+      dataIndex: key,
+      slotName: key,
+      sortable:
+        sort && SORTABLE.includes(key)
+          ? { sortDirections: ['ascend', 'descend'], sorter: true, sortOrder: sortOrderOf(sort.value, key) }
+          : undefined,
+      ...extra,
+    });
+    return [
+      column('payment_no', { width: 170, fixed: 'left' }),
+      column('received_at', { width: 120 }),
+      ...(options.customer === false ? [] : [column('customer', { minWidth: 220, ellipsis: true, tooltip: true })]),
+      column('payer_name', { minWidth: 180, ellipsis: true, tooltip: true }),
+      column('method', { width: 100 }),
+      ...PAYMENT_AMOUNTS.map((key) => column(key, { width: 140, align: 'right' as const })),
+      column('status', { width: 100 }),
+      ...(options.actions === false ? [] : [column('actions', { width: 120, fixed: 'right', align: 'center' })]),
+    ];
+  });
+}
+
+/** The totals row's record: the amounts over the whole filter, marked so cells render it apart. */
+export function totalsRow(totals: PaymentTotals | null | undefined, label: string) {
+  return totals ? [{ summary: true, id: 'totals', payment_no: label, ...totals }] : [];
+}
