@@ -42,6 +42,7 @@ bench: web
 	cargo bench -p opcms --bench pricing
 	cargo bench -p opcms --bench usage
 	cargo bench -p opcms --bench billing
+	cargo bench -p opcms --bench payments
 
 clean:
 	cargo clean

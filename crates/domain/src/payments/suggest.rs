@@ -12,7 +12,7 @@ use crate::period::Period;
 /// Most steps the subset search takes before giving up: with 200 open
 /// bills the full search space is 2^200, so the search is bounded and a
 /// missing subset suggestion is the price of a quick answer.
-pub const SUBSET_SEARCH_BUDGET: usize = 200_000;
+pub const SUBSET_SEARCH_BUDGET: usize = 50_000;
 
 /// An open bill of the payment's customer, given oldest first.
 #[derive(Debug, Clone)]
