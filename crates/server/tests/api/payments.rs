@@ -872,6 +872,49 @@ async fn bank_statements_import_with_dry_run_and_duplicates(app: TestApp) {
         "INVALID_FILE",
     )
     .await;
+    // A bank's .xlsx export: a real date cell, numbers for the amount and
+    // for a 14-digit reference (read back as its digits, not 2.026E13).
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    for (c, header) in ["记账日期", "贷方发生额", "对方账户名称", "凭证号"].iter().enumerate() {
+        sheet.write(0, c as u16, *header).expect("header");
+    }
+    sheet
+        .write_date_with_format(1, 0, today() - Duration::days(1), &date)
+        .expect("date");
+    sheet.write_number(1, 1, 2500.5).expect("amount");
+    sheet.write(1, 2, "杭州流水导入有限公司").expect("payer");
+    sheet.write_number(1, 3, 20261120000123.0).expect("reference");
+    let xlsx = book.save_to_buffer().expect("xlsx");
+    let done = expect_json(
+        app.upload("/api/v1/payments/import", &token, "招行流水.xlsx", xlsx)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(done["created"], 1, "{done}");
+    let row = get(&app, &token, "/api/v1/payments?q=20261120000123").await;
+    assert_eq!(row["items"][0]["reference"], "20261120000123");
+    assert_eq!(row["items"][0]["amount"], "2500.50");
+    assert_eq!(row["items"][0]["customer_id"], c);
+    assert_eq!(
+        row["items"][0]["received_at"],
+        (today() - Duration::days(1)).to_string()
+    );
+    // What Excel on Chinese Windows saves: GB18030 text.
+    let text = format!("到账日期,金额,付款人,流水号\n{day},77.70,杭州流水导入有限公司,GBK-0001\n");
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+    let done = expect_json(
+        app.upload("/api/v1/payments/import", &token, "流水.csv", gbk.into_owned())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(done["created"], 1, "{done}");
+    let row = get(&app, &token, "/api/v1/payments?q=GBK-0001").await;
+    assert_eq!(row["items"][0]["payer_name"], "杭州流水导入有限公司");
+
     let template = app.get("/api/v1/payments/import/template", &token).await;
     assert_eq!(template.status(), StatusCode::OK);
     assert!(template.bytes().await.expect("bytes").starts_with(b"PK"));
