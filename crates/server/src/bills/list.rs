@@ -17,7 +17,7 @@ use crate::customers::entity::customer;
 use crate::db::{like_contains, sum_bigint};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
-use crate::spreadsheet::write::{SheetWriter, Value, csv_line, xlsx_error};
+use crate::spreadsheet::write::{ExportFormat, Value, table_file};
 
 /// The filtered selection (no order, no paging).
 pub fn build(query: &BillQuery, scope: DataScope) -> AppResult<Select<bill::Entity>> {
@@ -211,17 +211,13 @@ fn cells(view: &BillView) -> Vec<Value> {
 /// Rows read per query while exporting.
 const EXPORT_CHUNK: u64 = 1000;
 
-/// The filtered list as `.xlsx` or `.csv` bytes and a file name.
+/// The filtered list as `.xlsx` or `.csv` bytes (true for CSV) and a file name.
 pub async fn export(
     db: &impl ConnectionTrait,
     query: &BillQuery,
     scope: DataScope,
 ) -> AppResult<(Vec<u8>, bool, String)> {
-    let csv = match query.format.as_deref().unwrap_or("xlsx") {
-        "xlsx" => false,
-        "csv" => true,
-        _ => return Err(AppError::field("format", "INVALID_FORMAT", "导出格式须为 xlsx 或 csv")),
-    };
+    let format = ExportFormat::parse(query.format.as_deref())?;
     let select = ordered(build(query, scope)?, query.sort.as_deref())?;
     let mut rows_out: Vec<Vec<Value>> = Vec::new();
     let mut offset = 0;
@@ -234,29 +230,6 @@ pub async fn export(
             break;
         }
     }
-    let stamp = Local::now().format("%Y%m%d-%H%M");
-    if csv {
-        let mut bytes = b"\xEF\xBB\xBF".to_vec();
-        bytes.extend(csv_line(
-            &HEADERS.iter().map(|h| Value::Text((*h).into())).collect::<Vec<_>>(),
-        ));
-        for row in &rows_out {
-            bytes.extend(csv_line(row));
-        }
-        return Ok((bytes, true, format!("账单列表-{stamp}.csv")));
-    }
-    let bytes = tokio::task::spawn_blocking(move || {
-        let mut book = rust_xlsxwriter::Workbook::new();
-        let sheet = book.add_worksheet_with_constant_memory()?;
-        sheet.set_name("账单")?;
-        let mut writer = SheetWriter::new(sheet, &HEADERS)?;
-        for row in &rows_out {
-            writer.row(row)?;
-        }
-        book.save_to_buffer()
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("export task: {e}")))?
-    .map_err(xlsx_error)?;
-    Ok((bytes, false, format!("账单列表-{stamp}.xlsx")))
+    let (bytes, name) = table_file(format, "账单列表", &HEADERS, rows_out).await?;
+    Ok((bytes, format == ExportFormat::Csv, name))
 }

@@ -122,11 +122,8 @@ async fn export_customers(
     ApiQuery(filters): ApiQuery<CustomerQuery>,
 ) -> AppResult<Response> {
     principal.require(Permission::CustomersExport)?;
-    let csv = match format.format.as_deref().unwrap_or("xlsx") {
-        "xlsx" => false,
-        "csv" => true,
-        _ => return Err(AppError::field("format", "INVALID_FORMAT", "导出格式须为 xlsx 或 csv")),
-    };
+    let csv = crate::spreadsheet::write::ExportFormat::parse(format.format.as_deref())?
+        == crate::spreadsheet::write::ExportFormat::Csv;
     if filters.deleted == Some(true) {
         principal.require(Permission::CustomersRestore)?;
     }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Local, NaiveDate};
+use chrono::NaiveDate;
 use opcms_domain::billing::BillStatus;
 use opcms_domain::payments::AgingAmounts;
 use opcms_domain::{DataScope, Fixed4};
@@ -21,9 +21,9 @@ use crate::bills::model::BillView;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
 use crate::db::like_contains;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::pagination::PageRequest;
-use crate::spreadsheet::write::{SheetWriter, Value, csv_line, xlsx_error};
+use crate::spreadsheet::write::{ExportFormat, Value, table_file};
 use crate::users::service::{UserRef, display_names};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -299,11 +299,7 @@ pub async fn export(
     query: &AgingQuery,
     scope: DataScope,
 ) -> AppResult<(Vec<u8>, bool, String)> {
-    let csv = match query.format.as_deref().unwrap_or("xlsx") {
-        "xlsx" => false,
-        "csv" => true,
-        _ => return Err(AppError::field("format", "INVALID_FORMAT", "导出格式须为 xlsx 或 csv")),
-    };
+    let format = ExportFormat::parse(query.format.as_deref())?;
     let as_of = query.as_of.unwrap_or_else(business_today);
     let (rows, totals) = aging_rows(db, query, scope, as_of).await?;
     let mut lines: Vec<Vec<Value>> = Vec::with_capacity(rows.len() + 1);
@@ -323,31 +319,8 @@ pub async fn export(
     });
     total_line[2] = Value::Text(format!("截至 {as_of}"));
     lines.push(total_line);
-    let stamp = Local::now().format("%Y%m%d-%H%M");
-    if csv {
-        let mut bytes = b"\xEF\xBB\xBF".to_vec();
-        bytes.extend(csv_line(
-            &HEADERS.iter().map(|h| Value::Text((*h).into())).collect::<Vec<_>>(),
-        ));
-        for line in &lines {
-            bytes.extend(csv_line(line));
-        }
-        return Ok((bytes, true, format!("账龄分析-{stamp}.csv")));
-    }
-    let bytes = tokio::task::spawn_blocking(move || {
-        let mut book = rust_xlsxwriter::Workbook::new();
-        let sheet = book.add_worksheet_with_constant_memory()?;
-        sheet.set_name("账龄")?;
-        let mut writer = SheetWriter::new(sheet, &HEADERS)?;
-        for line in &lines {
-            writer.row(line)?;
-        }
-        book.save_to_buffer()
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("export task: {e}")))?
-    .map_err(xlsx_error)?;
-    Ok((bytes, false, format!("账龄分析-{stamp}.xlsx")))
+    let (bytes, name) = table_file(format, "账龄分析", &HEADERS, lines).await?;
+    Ok((bytes, format == ExportFormat::Csv, name))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

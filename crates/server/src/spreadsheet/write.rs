@@ -51,6 +51,70 @@ pub fn xlsx_error(error: XlsxError) -> AppError {
     AppError::Internal(anyhow::anyhow!("writing xlsx: {error}"))
 }
 
+/// The format a list export asks for (`?format=`, default xlsx).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Xlsx,
+    Csv,
+}
+
+impl ExportFormat {
+    pub fn parse(value: Option<&str>) -> Result<ExportFormat, AppError> {
+        match value.unwrap_or("xlsx") {
+            "xlsx" => Ok(ExportFormat::Xlsx),
+            "csv" => Ok(ExportFormat::Csv),
+            _ => Err(AppError::field("format", "INVALID_FORMAT", "导出格式须为 xlsx 或 csv")),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv => "csv",
+        }
+    }
+}
+
+/// A report already in memory as one file: CSV (UTF-8 with a BOM, so Excel
+/// reads the Chinese) or one `.xlsx` sheet; named `{title}-{time}.{ext}`.
+pub async fn table_file(
+    format: ExportFormat,
+    title: &str,
+    headers: &'static [&'static str],
+    rows: Vec<Vec<Value>>,
+) -> Result<(Vec<u8>, String), AppError> {
+    let name = format!(
+        "{title}-{}.{}",
+        chrono::Local::now().format("%Y%m%d-%H%M"),
+        format.extension()
+    );
+    if format == ExportFormat::Csv {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend(csv_line(
+            &headers.iter().map(|h| Value::Text((*h).into())).collect::<Vec<_>>(),
+        ));
+        for row in &rows {
+            bytes.extend(csv_line(row));
+        }
+        return Ok((bytes, name));
+    }
+    let sheet_name: String = title.chars().take(31).collect();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet_with_constant_memory()?;
+        sheet.set_name(sheet_name)?;
+        let mut writer = SheetWriter::new(sheet, headers)?;
+        for row in &rows {
+            writer.row(row)?;
+        }
+        book.save_to_buffer()
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("export task: {e}")))?
+    .map_err(xlsx_error)?;
+    Ok((bytes, name))
+}
+
 /// A sheet being written row by row.
 pub struct SheetWriter<'a> {
     sheet: &'a mut Worksheet,
