@@ -4,6 +4,7 @@ import { request } from './http';
 import { postImportFile, type ImportOptions } from './upload';
 import type {
   AgingExportQuery,
+  PaymentExportQuery,
   AgingList,
   AgingQuery,
   AllocateRequest,
@@ -102,6 +103,11 @@ export function downloadPaymentTemplate() {
 /** One row per customer with open bills or a balance, largest overdue first; `totals` over the filter. */
 export function listAging(query: AgingQuery, config?: AxiosRequestConfig) {
   return request.get<AgingList>('/receivables/aging', { ...config, params: query });
+}
+
+/** `GET /payments/export?format=…` with the list's filters (the server applies the data scope). */
+export function exportPayments(query: PaymentExportQuery) {
+  return downloadFile('/payments/export', { params: query, fallbackName: `payments.${query.format}` });
 }
 
 /** `GET /receivables/aging/export?format=…` with the report's filters (the server applies the data scope). */

@@ -1428,6 +1428,8 @@ export interface AgingList extends Paginated<AgingRow> {
 }
 
 /** `GET /receivables/aging/export`: the filters (no paging) and the format. */
+export type PaymentExportQuery = Omit<PaymentListQuery, 'page' | 'page_size'> & { format: ExportFormat };
+
 export type AgingExportQuery = Omit<AgingQuery, 'page' | 'page_size'> & { format: ExportFormat };
 
 /** `GET /customers/{id}/statement`'s summary. */

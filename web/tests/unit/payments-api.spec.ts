@@ -69,4 +69,10 @@ describe('payment requests', () => {
     await expect(api.listAging({ q: '星河', page: 1, page_size: 20 })).resolves.toEqual({ q: '星河', page: 1, page_size: 20 });
     await expect(api.getCustomerStatement(7)).resolves.toEqual({ customer: { id: 7 } });
   });
+
+  it('exports the payment list with the filters applied', async () => {
+    mock.onGet('/payments/export').reply(200, new Blob(['x']));
+    await expect(api.exportPayments({ method: 'wechat', unassigned: 'true', format: 'xlsx' })).resolves.toBe('payments.xlsx');
+    expect(mock.history.get?.find((r) => r.url === '/payments/export')?.params).toEqual({ method: 'wechat', unassigned: 'true', format: 'xlsx' });
+  });
 });

@@ -96,6 +96,28 @@ fn row(actor: &Actor, entry: Entry<'_>, at: chrono::DateTime<Utc>) -> entity::Ac
     }
 }
 
+/// Records that a list left the system as a file (who, which list, which
+/// format): exports carry personal and money data.
+pub async fn record_export(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &'static str,
+    entity_type: &'static str,
+    csv: bool,
+) -> AppResult<()> {
+    record(
+        db,
+        actor,
+        Entry {
+            action,
+            entity_type,
+            entity_id: None,
+            changes: Some(serde_json::json!({"format": if csv { "csv" } else { "xlsx" }})),
+        },
+    )
+    .await
+}
+
 /// One record's audit entries, newest first: the history a customer's or a
 /// bill's page shows.
 pub async fn trail(

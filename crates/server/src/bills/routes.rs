@@ -17,7 +17,7 @@ use super::model::*;
 use super::service;
 use crate::access::Principal;
 use crate::audit::routes::AuditLogView;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor};
 use crate::error::{AppResult, ErrorBody};
 use crate::http::download::{CSV, XLSX, attachment, disposition};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
@@ -155,17 +155,7 @@ async fn export_bills(
 ) -> AppResult<Response> {
     principal.require(Permission::BillingView)?;
     let (bytes, csv, name) = list::export(&state.db, &query, principal.scope()).await?;
-    audit::record(
-        &state.db,
-        &Actor::from(&principal),
-        Entry {
-            action: "bill.export",
-            entity_type: "bill",
-            entity_id: None,
-            changes: Some(serde_json::json!({"format": if csv { "csv" } else { "xlsx" }})),
-        },
-    )
-    .await?;
+    audit::record_export(&state.db, &Actor::from(&principal), "bill.export", "bill", csv).await?;
     Ok(attachment(bytes, if csv { CSV } else { XLSX }, &name))
 }
 

@@ -23,7 +23,7 @@ use super::list::{self, CustomerQuery};
 use super::model::CustomerView;
 use super::service;
 use crate::access::Principal;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor};
 use crate::crypto::Keyring;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::download::{CSV, XLSX, attachment};
@@ -133,17 +133,7 @@ async fn export_customers(
         &state.keyring,
         state.db.get_database_backend(),
     )?;
-    audit::record(
-        &state.db,
-        &Actor::from(&principal),
-        Entry {
-            action: "customer.export",
-            entity_type: "customer",
-            entity_id: None,
-            changes: Some(serde_json::json!({"format": if csv { "csv" } else { "xlsx" }})),
-        },
-    )
-    .await?;
+    audit::record_export(&state.db, &Actor::from(&principal), "customer.export", "customer", csv).await?;
     let mut chunks = Chunks {
         db: state.db.clone(),
         keyring: state.keyring.clone(),

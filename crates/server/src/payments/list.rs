@@ -9,12 +9,13 @@ use sea_orm::{
 };
 
 use super::entity::payment;
-use super::model::{PaymentPage, PaymentQuery, PaymentTotals};
+use super::model::{PaymentPage, PaymentQuery, PaymentTotals, PaymentView};
 use super::service::views;
 use crate::customers::entity::customer;
 use crate::db::{like_contains, sum_bigint};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
+use crate::spreadsheet::write::{ExportFormat, Value, table_file};
 
 fn customers_where(condition: Condition) -> sea_orm::sea_query::SelectStatement {
     Query::select()
@@ -112,17 +113,22 @@ fn ordered(select: Select<payment::Entity>, sort: Option<&str>) -> AppResult<Sel
     Ok(select.order_by(column, order).order_by_desc(payment::Column::Id))
 }
 
+fn check_range(query: &PaymentQuery) -> AppResult<()> {
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from > to
+    {
+        return Err(AppError::field("to", "INVALID_RANGE", "结束日期不能早于开始日期"));
+    }
+    Ok(())
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     query: &PaymentQuery,
     scope: DataScope,
     page: PageRequest,
 ) -> AppResult<PaymentPage> {
-    if let (Some(from), Some(to)) = (query.from, query.to)
-        && from > to
-    {
-        return Err(AppError::field("to", "INVALID_RANGE", "结束日期不能早于开始日期"));
-    }
+    check_range(query)?;
     let select = build(query, scope)?;
     let backend = db.get_database_backend();
     let (count, amount, allocated): (i64, i64, i64) = select
@@ -153,4 +159,80 @@ pub async fn list(
             unapplied: Fixed4::from_units(amount - allocated),
         },
     })
+}
+
+const HEADERS: [&str; 13] = [
+    "收款编号",
+    "到账日期",
+    "客户编号",
+    "公司名称",
+    "付款人",
+    "收款方式",
+    "流水号",
+    "收款金额",
+    "已核销",
+    "未核销（预收）",
+    "状态",
+    "来源",
+    "备注",
+];
+
+fn cells(view: &PaymentView) -> Vec<Value> {
+    let status = match view.status {
+        PaymentStatus::Unapplied => "未核销",
+        PaymentStatus::PartiallyApplied => "部分核销",
+        PaymentStatus::Applied => "已核销",
+    };
+    vec![
+        Value::Text(view.payment_no.clone()),
+        Value::Date(view.received_at),
+        view.customer.as_ref().map(|c| c.customer_code.clone()).into(),
+        view.customer
+            .as_ref()
+            .map_or_else(|| "未认领".to_string(), |c| c.company_name.clone())
+            .into(),
+        view.payer_name.clone().into(),
+        Value::Text(view.method.label().into()),
+        view.reference.clone().into(),
+        Value::Text(view.amount.to_string()),
+        Value::Text(view.allocated.to_string()),
+        Value::Text(view.unapplied.to_string()),
+        Value::Text(status.into()),
+        Value::Text(
+            if view.source == "import" {
+                "导入"
+            } else {
+                "手工登记"
+            }
+            .into(),
+        ),
+        view.remarks.clone().into(),
+    ]
+}
+
+/// Rows read per query while exporting.
+const EXPORT_CHUNK: u64 = 1000;
+
+/// The filtered list as `.xlsx` or `.csv` bytes (true for CSV) and a file name.
+pub async fn export(
+    db: &impl ConnectionTrait,
+    query: &PaymentQuery,
+    scope: DataScope,
+) -> AppResult<(Vec<u8>, bool, String)> {
+    let format = ExportFormat::parse(query.format.as_deref())?;
+    check_range(query)?;
+    let select = ordered(build(query, scope)?, query.sort.as_deref())?;
+    let mut rows: Vec<Vec<Value>> = Vec::new();
+    let mut offset = 0;
+    loop {
+        let chunk = select.clone().offset(offset).limit(EXPORT_CHUNK).all(db).await?;
+        let done = (chunk.len() as u64) < EXPORT_CHUNK;
+        offset += EXPORT_CHUNK;
+        rows.extend(views(db, chunk, false).await?.iter().map(cells));
+        if done {
+            break;
+        }
+    }
+    let (bytes, name) = table_file(format, "收款列表", &HEADERS, rows).await?;
+    Ok((bytes, format == ExportFormat::Csv, name))
 }

@@ -129,6 +129,8 @@ pub struct PaymentQuery {
     pub sort: Option<String>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
+    /// `xlsx` | `csv` (export only).
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

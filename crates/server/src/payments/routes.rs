@@ -19,7 +19,7 @@ use super::suggest::{self, Suggestions};
 use super::{allocate, list, service};
 use crate::access::Principal;
 use crate::audit::routes::AuditLogView;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor};
 use crate::error::{AppResult, ErrorBody};
 use crate::http::download::{CSV, XLSX, attachment};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
@@ -31,6 +31,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_payments, create_payment))
+        .routes(routes!(export_payments))
         // The handler counts the upload against `upload_limit` itself.
         .routes(routes!(import_statement).layer(DefaultBodyLimit::disable()))
         .routes(routes!(import_template))
@@ -60,6 +61,20 @@ async fn list_payments(
     }
     .validate()?;
     Ok(Json(list::list(&state.db, &query, principal.scope(), page).await?))
+}
+
+/// The payment list as `.xlsx` or `.csv`, with the list's filters.
+#[utoipa::path(get, path = "/payments/export", tag = "payments", params(PaymentQuery),
+    responses((status = 200, description = "the file"), (status = 400, body = ErrorBody)))]
+async fn export_payments(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<PaymentQuery>,
+) -> AppResult<Response> {
+    principal.require(Permission::PaymentsView)?;
+    let (bytes, csv, name) = list::export(&state.db, &query, principal.scope()).await?;
+    audit::record_export(&state.db, &Actor::from(&principal), "payment.export", "payment", csv).await?;
+    Ok(attachment(bytes, if csv { CSV } else { XLSX }, &name))
 }
 
 /// Record a receipt.
@@ -262,15 +277,12 @@ async fn export_aging(
 ) -> AppResult<Response> {
     principal.require(Permission::PaymentsView)?;
     let (bytes, csv, name) = receivables::export(&state.db, &query, principal.scope()).await?;
-    audit::record(
+    audit::record_export(
         &state.db,
         &Actor::from(&principal),
-        Entry {
-            action: "receivables.export",
-            entity_type: "receivables",
-            entity_id: None,
-            changes: Some(serde_json::json!({"format": if csv { "csv" } else { "xlsx" }})),
-        },
+        "receivables.export",
+        "receivables",
+        csv,
     )
     .await?;
     Ok(attachment(bytes, if csv { CSV } else { XLSX }, &name))

@@ -315,6 +315,28 @@ async fn receipts_are_validated_numbered_and_never_entered_twice(app: TestApp) {
     assert_eq!(page["totals"]["unapplied"], "1320.00");
     let page = get(&app, &token, "/api/v1/payments?q=TX0001&method=wechat").await;
     assert_eq!(page["total"], 1);
+    // Export: the list's filters, Chinese headers, unassigned ones named so.
+    let csv = app
+        .get("/api/v1/payments/export?format=csv&method=wechat", &token)
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.expect("text");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].contains("收款编号") && lines[0].contains("未核销（预收）"),
+        "{text}"
+    );
+    assert_eq!(lines.len(), 2, "header and the one wechat payment: {text}");
+    assert!(lines[1].contains(second["payment_no"].as_str().unwrap_or("?")) && lines[1].contains("未认领"));
+    let xlsx = app.get("/api/v1/payments/export?format=xlsx", &token).await;
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(xlsx.bytes().await.expect("bytes").starts_with(b"PK"));
+    expect_error(
+        app.get("/api/v1/payments/export?format=pdf", &token).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
     expect_error(
         app.get("/api/v1/payments?status=paid", &token).await,
         StatusCode::BAD_REQUEST,

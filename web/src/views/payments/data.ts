@@ -1,7 +1,7 @@
 import { computed, type Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { PaymentListQuery, PaymentTotals } from '@/api/types';
+import type { ExportFormat, PaymentExportQuery, PaymentListQuery, PaymentTotals } from '@/api/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
 import { formatDate } from '@/utils/format';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, todayChina } from '@/utils/payment-rules';
@@ -58,6 +58,10 @@ export function listQuery(applied: Partial<Record<FilterKey, string>>): Omit<Pay
     if (value) query[key] = value;
   }
   return query;
+}
+
+export function exportQuery(applied: Partial<Record<FilterKey, string>>, format: ExportFormat): PaymentExportQuery {
+  return { ...listQuery(applied), format };
 }
 
 /** Columns the server sorts by (`sort=amount` / `sort=-amount`; default `-received_at`). */

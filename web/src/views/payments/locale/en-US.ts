@@ -94,6 +94,10 @@ export default {
     create: 'Record a payment',
     import: 'Import bank statement',
     back: 'Back to payments',
+    export: 'Export',
+    exportXlsx: 'Excel (.xlsx)',
+    exportCsv: 'CSV (.csv)',
+    exported: 'Exported “{name}”',
   },
   form: {
     createTitle: 'Record a payment',

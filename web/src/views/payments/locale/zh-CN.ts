@@ -97,6 +97,10 @@ export default {
     create: '登记收款',
     import: '导入银行流水',
     back: '返回收款列表',
+    export: '导出',
+    exportXlsx: '导出 Excel（.xlsx）',
+    exportCsv: '导出 CSV（.csv）',
+    exported: '已导出「{name}」',
   },
   form: {
     createTitle: '登记收款',
