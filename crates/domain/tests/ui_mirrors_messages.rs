@@ -69,6 +69,36 @@ fn fragments(literal: &str) -> Vec<String> {
         .collect()
 }
 
+/// The messages of `files` under `src/{dir}` whose Chinese fragments (longer
+/// than `data_chars`, so labels and dictionary words are left out) the web
+/// rules file does not contain verbatim; `skip` leaves out messages the UI
+/// cannot produce. Returns how many fragments were checked and the misses.
+fn unmirrored(web_rules: &str, dir: &str, files: &[&str], data_chars: usize, skip: &[&str]) -> (usize, Vec<String>) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let web = std::fs::read_to_string(root.join("../../web/src/utils").join(web_rules))
+        .unwrap_or_else(|_| panic!("web/src/utils/{web_rules} exists"));
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for file in files {
+        let source = std::fs::read_to_string(root.join("src").join(dir).join(file)).expect("domain source");
+        for literal in chinese_literals(&source) {
+            if skip.iter().any(|s| literal.contains(s)) {
+                continue;
+            }
+            for fragment in fragments(&literal) {
+                if fragment.chars().count() <= data_chars {
+                    continue;
+                }
+                checked += 1;
+                if !web.contains(&fragment) {
+                    missing.push(format!("{file}: {literal}"));
+                }
+            }
+        }
+    }
+    (checked, missing)
+}
+
 /// Messages about a rule's shape as JSON (a list where an object belongs, a
 /// number sent as a number, a flat rule with tiers…) that the editor cannot
 /// produce: it always sends well-formed rules with string values and a fixed
@@ -88,29 +118,8 @@ const STRUCTURAL: &[&str] = &[
 
 #[test]
 fn every_pricing_input_message_appears_in_the_web_rules() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let web = std::fs::read_to_string(root.join("../../web/src/utils/pricing-rules.ts"))
-        .expect("web/src/utils/pricing-rules.ts exists");
-    let mut missing = Vec::new();
-    let mut checked = 0;
-    for file in ["raw.rs", "rule.rs"] {
-        let source = std::fs::read_to_string(root.join("src/pricing").join(file)).expect("domain source");
-        for literal in chinese_literals(&source) {
-            if STRUCTURAL.iter().any(|s| literal.contains(s)) {
-                continue;
-            }
-            for fragment in fragments(&literal) {
-                // Mode names and field labels are data, checked as part of messages.
-                if fragment.chars().count() <= 4 {
-                    continue;
-                }
-                checked += 1;
-                if !web.contains(&fragment) {
-                    missing.push(format!("{file}: {literal}"));
-                }
-            }
-        }
-    }
+    // Mode names and field labels are data, checked as part of messages.
+    let (checked, missing) = unmirrored("pricing-rules.ts", "pricing", &["raw.rs", "rule.rs"], 4, STRUCTURAL);
     assert!(
         checked >= 8,
         "found only {checked} messages: is the scan still reading the rules?"
@@ -135,29 +144,14 @@ const SERVER_ONLY_USAGE: &[&str] = &[
 
 #[test]
 fn every_usage_input_message_appears_in_the_web_rules() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let web = std::fs::read_to_string(root.join("../../web/src/utils/usage-rules.ts"))
-        .expect("web/src/utils/usage-rules.ts exists");
-    let mut missing = Vec::new();
-    let mut checked = 0;
-    for file in ["mod.rs", "quantity.rs"] {
-        let source = std::fs::read_to_string(root.join("src/usage").join(file)).expect("domain source");
-        for literal in chinese_literals(&source) {
-            if SERVER_ONLY_USAGE.iter().any(|s| literal.contains(s)) {
-                continue;
-            }
-            for fragment in fragments(&literal) {
-                // Reason labels are data (the UI's locale maps codes to them).
-                if fragment.chars().count() <= 6 {
-                    continue;
-                }
-                checked += 1;
-                if !web.contains(&fragment) {
-                    missing.push(format!("{file}: {literal}"));
-                }
-            }
-        }
-    }
+    // Reason labels are data (the UI's locale maps codes to them).
+    let (checked, missing) = unmirrored(
+        "usage-rules.ts",
+        "usage",
+        &["mod.rs", "quantity.rs"],
+        6,
+        SERVER_ONLY_USAGE,
+    );
     assert!(
         checked >= 6,
         "found only {checked} messages: is the scan still reading the rules?"
@@ -171,29 +165,10 @@ fn every_usage_input_message_appears_in_the_web_rules() {
 
 #[test]
 fn every_bill_input_message_appears_in_the_web_rules() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let web = std::fs::read_to_string(root.join("../../web/src/utils/bill-rules.ts"))
-        .expect("web/src/utils/bill-rules.ts exists");
-    let mut missing = Vec::new();
-    let mut checked = 0;
     // Manual lines, credit notes and reasons (lines.rs); the status rules the
     // dialogs apply before a click (status.rs). Warnings are the server's own
-    // findings and are shown as sent.
-    for file in ["lines.rs", "status.rs"] {
-        let source = std::fs::read_to_string(root.join("src/billing").join(file)).expect("domain source");
-        for literal in chinese_literals(&source) {
-            for fragment in fragments(&literal) {
-                // Labels (数量, 单价, 出账, 作废…) are data, checked inside messages.
-                if fragment.chars().count() <= 3 {
-                    continue;
-                }
-                checked += 1;
-                if !web.contains(&fragment) {
-                    missing.push(format!("{file}: {literal}"));
-                }
-            }
-        }
-    }
+    // findings and are shown as sent. Labels (数量, 单价, 出账, 作废…) are data.
+    let (checked, missing) = unmirrored("bill-rules.ts", "billing", &["lines.rs", "status.rs"], 3, &[]);
     assert!(
         checked >= 8,
         "found only {checked} messages: is the scan still reading the rules?"
@@ -207,27 +182,9 @@ fn every_bill_input_message_appears_in_the_web_rules() {
 
 #[test]
 fn every_payment_input_message_appears_in_the_web_rules() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let web = std::fs::read_to_string(root.join("../../web/src/utils/payment-rules.ts"))
-        .expect("web/src/utils/payment-rules.ts exists");
-    let mut missing = Vec::new();
-    let mut checked = 0;
     // The receipt form's checks (input.rs) and the workbench's (allocation.rs).
-    for file in ["input.rs", "allocation.rs"] {
-        let source = std::fs::read_to_string(root.join("src/payments").join(file)).expect("domain source");
-        for literal in chinese_literals(&source) {
-            for fragment in fragments(&literal) {
-                // Method labels and their synonyms (银行转账, 支付宝转账…) are data.
-                if fragment.chars().count() <= 5 {
-                    continue;
-                }
-                checked += 1;
-                if !web.contains(&fragment) {
-                    missing.push(format!("{file}: {literal}"));
-                }
-            }
-        }
-    }
+    // Method labels and their synonyms (银行转账, 支付宝转账…) are data.
+    let (checked, missing) = unmirrored("payment-rules.ts", "payments", &["input.rs", "allocation.rs"], 5, &[]);
     assert!(
         checked >= 12,
         "found only {checked} messages: is the scan still reading the rules?"
