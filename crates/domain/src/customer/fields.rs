@@ -173,6 +173,17 @@ impl Series {
         }
     }
 
+    /// The series of a stored code (`X`, `N`, `L` exactly, as the database
+    /// keeps them): no cleaning, for reads of many rows.
+    pub fn from_code(code: &str) -> Option<Series> {
+        match code {
+            "L" => Some(Series::L),
+            "N" => Some(Series::N),
+            "X" => Some(Series::X),
+            _ => None,
+        }
+    }
+
     pub fn parse(token: &str) -> Option<Series> {
         match clean(token)?.to_uppercase().as_str() {
             "L" => Some(Series::L),

@@ -38,10 +38,12 @@ use super::numbers::{ensure_counter, lock_period, take_numbers};
 use crate::audit::{self, Actor, Entry};
 use crate::calendar::current_period;
 use crate::db::begin_write;
+use crate::db::packed;
 use crate::db::raw::RawSql;
 use crate::error::{AppError, AppResult};
 use crate::pricing::customer::{Assignment, CustomerPricing, all_customer_pricings, customer_pricings_for, resolve};
 use crate::state::AppState;
+use crate::telemetry::Stopwatch;
 
 /// Most customers one request may name.
 const MAX_CUSTOMER_IDS: usize = 10_000;
@@ -201,10 +203,16 @@ pub async fn generate(state: &AppState, actor: &Actor, scope: DataScope, input: 
     let mut voids = Vec::new();
     let mut late = Vec::new();
     let mut skipped_ids = Vec::new();
+    let (inputs, named_set, decisions) = tokio::task::spawn_blocking(move || {
+        let decisions = decide_all(&inputs, bill_trial, named_set.as_ref());
+        (inputs, named_set, decisions)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("billing task: {e}")))?;
+    let decisions = decisions?;
     let mut seen = HashSet::with_capacity(inputs.customers.len());
-    for customer in &inputs.customers {
+    for (customer, decision) in inputs.customers.iter().zip(decisions) {
         seen.insert(customer.id);
-        let decision = decide(&inputs, customer, bill_trial, named_set.as_ref());
         match decision {
             Decision::Create(computed) => {
                 result.created += 1;
@@ -286,32 +294,6 @@ pub async fn generate(state: &AppState, actor: &Actor, scope: DataScope, input: 
         "billing run finished"
     );
     Ok(result)
-}
-
-/// Time per phase of a run, for the log: where a slow run spends its time.
-struct Stopwatch {
-    last: Instant,
-    laps: Vec<(&'static str, u128)>,
-}
-
-impl Stopwatch {
-    fn start() -> Stopwatch {
-        Stopwatch {
-            last: Instant::now(),
-            laps: Vec::new(),
-        }
-    }
-
-    fn lap(&mut self, name: &'static str) {
-        let now = Instant::now();
-        self.laps.push((name, (now - self.last).as_millis()));
-        self.last = now;
-    }
-
-    fn summary(&self) -> String {
-        let parts: Vec<String> = self.laps.iter().map(|(name, ms)| format!("{name} {ms} ms")).collect();
-        parts.join(", ")
-    }
 }
 
 /// The customers a request names: each must exist and be in scope (404
@@ -499,169 +481,270 @@ impl Inputs {
     }
 }
 
-/// Field and record separators of a packed read (ASCII unit and record
-/// separators: never in codes, numbers, hex or JSON, which escapes them).
-const FIELD: char = '\u{1f}';
-const RECORD: char = '\u{1e}';
-
-/// The rows of `SELECT <fields> FROM <rest>` packed by SQLite into one text.
-///
-/// sqlx hands SQLite rows over one at a time, about 2 µs each: for a whole
-/// period (100,000s of small rows) that costs several times the query
-/// itself. Packed, SQLite builds one string and it is split here. Only for
-/// SQLite and whole-period runs; NULLs must be `ifnull`ed by the caller.
-async fn packed(txn: &DatabaseTransaction, fields: &[&str], rest: impl FnOnce(&mut RawSql)) -> AppResult<String> {
-    let separator = " || char(31) || ";
-    let mut sql = RawSql::new(DbBackend::Sqlite);
-    sql.sql("SELECT group_concat(")
-        .sql(&fields.join(separator))
-        .sql(", char(30)) FROM ");
-    rest(&mut sql);
-    let row = txn.query_one_raw(sql.build()).await?;
-    Ok(match row {
-        Some(row) => row.try_get_by_index::<Option<String>>(0)?.unwrap_or_default(),
-        None => String::new(),
-    })
+/// One of the packed reads of a whole-period generation on SQLite.
+#[derive(Clone, Copy)]
+enum PackedRead {
+    Customers,
+    /// The period's usage.
+    Usage,
+    /// The period's auto bills.
+    Bills,
+    /// One trailing month's usage.
+    Trailing(i32),
+    /// Every customer's plan assignment.
+    Assignments,
 }
 
-fn records(text: &str) -> impl Iterator<Item = Vec<&str>> {
-    text.split(RECORD)
-        .filter(|r| !r.is_empty())
-        .map(|r| r.split(FIELD).collect())
+/// What a [`PackedRead`] gives, parsed.
+enum PackedPart {
+    Customers(Vec<CustomerFacts>),
+    Usage(HashMap<i64, SeriesMap<Usage>>),
+    Bills(HashMap<i64, Existing>),
+    /// One trailing month: units and months per series slot (X, N, L).
+    Trailing(Vec<(i64, [(i64, u32); 3])>),
+    Assignments(Vec<Assignment>),
 }
 
-fn number<T: std::str::FromStr>(field: Option<&&str>) -> AppResult<T> {
-    field
-        .and_then(|f| f.parse().ok())
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("malformed packed billing row")))
-}
+/// Packed reads at once: SQLite's side of each runs on its connection's
+/// worker thread, so two keep both cores busy.
+const PARALLEL_READS: usize = 2;
 
 impl Inputs {
-    /// [`Inputs::load`] for a whole period on SQLite, through [`packed`]
-    /// reads: the same data, in a few strings.
+    /// [`Inputs::load`] for a whole period on SQLite: the same data through
+    /// packed reads ([`packed`]), two at a time on separate connections. The
+    /// trailing months are most of the rows; one read per month lets the
+    /// work spread evenly.
+    ///
+    /// The reads run beside the transaction, on pooled connections. That is
+    /// sound because the transaction took SQLite's write lock at `BEGIN`
+    /// (`IMMEDIATE`): no other writer can commit until it ends, so each
+    /// connection reads the state the transaction sees. The transaction has
+    /// written only its period's bill counter, which these reads do not touch.
     async fn load_packed(
         txn: &DatabaseTransaction,
         state: &AppState,
         period: Period,
         watch: &mut Stopwatch,
     ) -> AppResult<Inputs> {
-        let mut inputs = Inputs::default();
-        let text = packed(
-            txn,
-            &[
-                "id",
-                "account_status",
-                "series_x",
-                "series_n",
-                "series_l",
-                "payment_terms_days",
-            ],
-            |sql| {
-                sql.sql("customers WHERE is_deleted = ").bind(false);
-            },
-        )
-        .await?;
-        for fields in records(&text) {
-            let mut series = Vec::with_capacity(3);
-            for (index, s) in [(2, Series::X), (3, Series::N), (4, Series::L)] {
-                if fields.get(index) == Some(&"1") {
-                    series.push(s);
-                }
-            }
-            inputs.customers.push(CustomerFacts {
-                id: number(fields.first())?,
-                status: AccountStatus::parse(fields.get(1).copied().unwrap_or_default())
-                    .unwrap_or(AccountStatus::Active),
-                series,
-                payment_terms_days: number(fields.get(5))?,
-            });
-        }
-        watch.lap("read customers");
+        use futures_util::{StreamExt, TryStreamExt};
 
-        // The period and the three months before it in one read.
-        let months = trailing_months(period);
-        let first = months.iter().copied().min().unwrap_or(period.key());
-        let text = packed(txn, &["month", "customer_id", "series", "quantity"], |sql| {
-            sql.sql("usage_monthly WHERE month BETWEEN ")
-                .bind(first)
-                .sql(" AND ")
-                .bind(period.key())
-                .sql(" AND record_count > 0");
-        })
-        .await?;
-        for fields in records(&text) {
-            let month: i32 = number(fields.first())?;
-            let customer_id: i64 = number(fields.get(1))?;
-            let Some(series) = fields.get(2).and_then(|s| Series::parse(s)) else {
-                continue;
-            };
-            let units: i64 = number(fields.get(3))?;
-            if month == period.key() {
-                if let Ok(quantity) = Usage::from_fixed4(Fixed4::from_units(units)) {
-                    inputs.usage.entry(customer_id).or_default().insert(series, quantity);
+        let db = &state.db;
+        // The largest reads first, so the last two to finish are small.
+        let mut reads = vec![PackedRead::Bills];
+        reads.extend(trailing_months(period).into_iter().map(PackedRead::Trailing));
+        reads.extend([PackedRead::Usage, PackedRead::Customers, PackedRead::Assignments]);
+        let parts: Vec<PackedPart> = futures_util::stream::iter(reads)
+            .map(|read| {
+                // A task each, so parsing one read's text runs beside the
+                // others rather than in turn with them.
+                let db = db.clone();
+                async move {
+                    tokio::spawn(async move { read_packed(&db, period, read).await })
+                        .await
+                        .map_err(|e| AppError::Internal(anyhow::anyhow!("billing read task: {e}")))?
                 }
-            } else {
-                let trailing = inputs.trailing.entry(customer_id).or_default();
-                let mut sum = trailing.get(series).copied().unwrap_or_default();
-                sum.sum += Fixed4::from_units(units).to_decimal();
-                sum.months += 1;
-                trailing.insert(series, sum);
+            })
+            .buffer_unordered(PARALLEL_READS)
+            .try_collect()
+            .await?;
+        let mut inputs = Inputs::default();
+        let mut sums: HashMap<i64, [(i64, u32); 3]> = HashMap::new();
+        let mut assignments = Vec::new();
+        for part in parts {
+            match part {
+                PackedPart::Assignments(rows) => assignments = rows,
+                PackedPart::Customers(customers) => inputs.customers = customers,
+                PackedPart::Usage(usage) => inputs.usage = usage,
+                PackedPart::Bills(existing) => inputs.existing = existing,
+                PackedPart::Trailing(month) => {
+                    for (customer_id, slots) in month {
+                        let total = sums.entry(customer_id).or_default();
+                        for (total, (units, months)) in total.iter_mut().zip(slots) {
+                            total.0 = checked_units(total.0, units)?;
+                            total.1 += months;
+                        }
+                    }
+                }
             }
         }
-        watch.lap("read usage");
+        inputs.trailing = trailing_from_sums(sums);
+        watch.lap("read customers, usage and bills");
 
         inputs.quarantine = pending_quarantine(txn, period, None).await?;
-        watch.lap("read quarantine");
-
-        let text = packed(
-            txn,
-            &[
-                "id",
-                "customer_id",
-                "status",
-                "fingerprint",
-                "ifnull(usage_key, char(2))",
-                "ifnull(late_usage, char(2))",
-                "version",
-            ],
-            |sql| {
-                sql.sql("bills WHERE period = ")
-                    .bind(period.key())
-                    .sql(" AND auto_slot = ")
-                    .bind(1i16);
-            },
-        )
-        .await?;
-        // char(2) stands for NULL: an empty usage key is a real value.
-        let optional = |field: Option<&&str>| field.filter(|f| **f != "\u{2}").map(|f| f.to_string());
-        for fields in records(&text) {
-            inputs.existing.insert(
-                number(fields.get(1))?,
-                Existing {
-                    id: number(fields.first())?,
-                    status: BillStatus::parse(fields.get(2).copied().unwrap_or_default()).unwrap_or(BillStatus::Issued),
-                    fingerprint: fields.get(3).copied().unwrap_or_default().to_string(),
-                    usage_key: optional(fields.get(4)),
-                    late_usage: optional(fields.get(5)),
-                    version: number(fields.get(6))?,
-                },
-            );
-        }
-        watch.lap("read existing bills");
-
-        let text = packed(txn, &["customer_id", "plan_id", "ifnull(overrides_enc, '')"], |sql| {
-            sql.sql("customer_pricing");
-        })
-        .await?;
-        let mut assignments: Vec<Assignment> = Vec::new();
-        for fields in records(&text) {
-            let sealed = fields.get(2).filter(|f| !f.is_empty()).map(|f| f.to_string());
-            assignments.push((number(fields.first())?, number(fields.get(1))?, sealed));
-        }
         inputs.pricings = resolve(txn, &state.keyring, assignments, period).await?;
-        watch.lap("read prices");
+        watch.lap("read quarantine and prices");
         Ok(inputs)
     }
+}
+
+async fn read_packed(db: &impl ConnectionTrait, period: Period, read: PackedRead) -> AppResult<PackedPart> {
+    Ok(match read {
+        PackedRead::Customers => {
+            let rows = packed::read(
+                db,
+                [
+                    "id",
+                    "account_status",
+                    "series_x",
+                    "series_n",
+                    "series_l",
+                    "payment_terms_days",
+                ],
+                |sql| {
+                    sql.sql("customers WHERE is_deleted = ").bind(false);
+                },
+            )
+            .await?;
+            let mut customers = Vec::with_capacity(rows.len());
+            for [id, status, x, n, l, terms] in rows.rows() {
+                let series = [(x, Series::X), (n, Series::N), (l, Series::L)]
+                    .into_iter()
+                    .filter(|(flag, _)| *flag == "1")
+                    .map(|(_, s)| s)
+                    .collect();
+                customers.push(CustomerFacts {
+                    id: packed::number(id)?,
+                    status: AccountStatus::parse(status).unwrap_or(AccountStatus::Active),
+                    series,
+                    payment_terms_days: packed::number(terms)?,
+                });
+            }
+            PackedPart::Customers(customers)
+        }
+        PackedRead::Usage => {
+            let mut usage: HashMap<i64, SeriesMap<Usage>> = HashMap::new();
+            for (customer_id, units) in month_totals(db, period.key()).await? {
+                let entry = usage.entry(customer_id).or_default();
+                for series in [Series::X, Series::N, Series::L] {
+                    let (units, months) = units[series_slot(series)];
+                    if months > 0
+                        && let Ok(quantity) = Usage::from_fixed4(Fixed4::from_units(units))
+                    {
+                        entry.insert(series, quantity);
+                    }
+                }
+            }
+            PackedPart::Usage(usage)
+        }
+        PackedRead::Trailing(month) => PackedPart::Trailing(month_totals(db, month).await?),
+        PackedRead::Assignments => PackedPart::Assignments(read_assignments(db).await?),
+        PackedRead::Bills => {
+            let rows = packed::read(
+                db,
+                [
+                    "id",
+                    "customer_id",
+                    "status",
+                    "fingerprint",
+                    "ifnull(usage_key, char(2))",
+                    "ifnull(late_usage, char(2))",
+                    "version",
+                ],
+                |sql| {
+                    sql.sql("bills WHERE period = ")
+                        .bind(period.key())
+                        .sql(" AND auto_slot = ")
+                        .bind(1i16);
+                },
+            )
+            .await?;
+            let optional = |field: &str| (field != packed::NULL).then(|| field.to_string());
+            let mut existing = HashMap::with_capacity(rows.len());
+            for [id, customer_id, status, fingerprint, usage_key, late_usage, version] in rows.rows() {
+                existing.insert(
+                    packed::number(customer_id)?,
+                    Existing {
+                        id: packed::number(id)?,
+                        status: BillStatus::parse(status).unwrap_or(BillStatus::Issued),
+                        fingerprint: fingerprint.to_string(),
+                        usage_key: optional(usage_key),
+                        late_usage: optional(late_usage),
+                        version: packed::number(version)?,
+                    },
+                );
+            }
+            PackedPart::Bills(existing)
+        }
+    })
+}
+
+/// One month's usage totals per customer: units and rows (0 or 1) per
+/// series slot (X, N, L).
+async fn month_totals(db: &impl ConnectionTrait, month: i32) -> AppResult<Vec<(i64, [(i64, u32); 3])>> {
+    let rows = packed::read(db, ["customer_id", "series", "quantity"], |sql| {
+        sql.sql("usage_monthly WHERE month = ")
+            .bind(month)
+            .sql(" AND record_count > 0");
+    })
+    .await?;
+    // A customer's series come one after another (the index's order); a
+    // customer seen again later simply gets a second entry, which the
+    // callers add up.
+    let mut totals: Vec<(i64, [(i64, u32); 3])> = Vec::with_capacity(rows.len() / 2);
+    let mut last_field = "";
+    for [customer_id, series, units] in rows.rows() {
+        let Some(series) = Series::from_code(series) else {
+            continue;
+        };
+        if customer_id != last_field || totals.is_empty() {
+            totals.push((packed::number(customer_id)?, Default::default()));
+            last_field = customer_id;
+        }
+        if let Some((_, slots)) = totals.last_mut() {
+            let slot = &mut slots[series_slot(series)];
+            slot.0 = checked_units(slot.0, packed::number(units)?)?;
+            slot.1 += 1;
+        }
+    }
+    Ok(totals)
+}
+
+fn checked_units(a: i64, b: i64) -> AppResult<i64> {
+    a.checked_add(b)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("usage sum out of range")))
+}
+
+fn trailing_from_sums(sums: HashMap<i64, [(i64, u32); 3]>) -> HashMap<i64, SeriesMap<Trailing>> {
+    sums.into_iter()
+        .map(|(customer_id, slots)| {
+            let mut trailing = SeriesMap::new();
+            for series in [Series::X, Series::N, Series::L] {
+                let (units, months) = slots[series_slot(series)];
+                if months > 0 {
+                    trailing.insert(
+                        series,
+                        Trailing {
+                            sum: Fixed4::from_units(units).to_decimal(),
+                            months,
+                        },
+                    );
+                }
+            }
+            (customer_id, trailing)
+        })
+        .collect()
+}
+
+fn series_slot(series: Series) -> usize {
+    match series {
+        Series::X => 0,
+        Series::N => 1,
+        Series::L => 2,
+    }
+}
+
+/// Every customer's plan assignment, with its sealed overrides.
+async fn read_assignments(db: &impl ConnectionTrait) -> AppResult<Vec<Assignment>> {
+    let rows = packed::read(db, ["customer_id", "plan_id", "ifnull(overrides_enc, '')"], |sql| {
+        sql.sql("customer_pricing");
+    })
+    .await?;
+    rows.rows()
+        .map(|[customer_id, plan_id, sealed]| {
+            let sealed = (!sealed.is_empty()).then(|| sealed.to_string());
+            Ok((packed::number(customer_id)?, packed::number(plan_id)?, sealed))
+        })
+        .collect()
 }
 
 /// Pending quarantined records per customer for the period. They carry the
@@ -725,6 +808,35 @@ pub(super) fn usage_key(usage: &SeriesMap<Usage>) -> String {
         let _ = write!(key, "{}={}", series.code(), quantity);
     }
     key
+}
+
+/// [`decide`] for every customer, in order, on every core: pricing and
+/// fingerprinting 100,000 customers is CPU work that splits cleanly.
+fn decide_all(inputs: &Inputs, bill_trial: bool, named: Option<&HashSet<i64>>) -> AppResult<Vec<Decision>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = inputs.customers.len().div_ceil(threads).max(1_000);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = inputs
+            .customers
+            .chunks(chunk)
+            .map(|customers| {
+                scope.spawn(move || {
+                    customers
+                        .iter()
+                        .map(|customer| decide(inputs, customer, bill_trial, named))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut decisions = Vec::with_capacity(inputs.customers.len());
+        for worker in workers {
+            let part = worker
+                .join()
+                .map_err(|_| AppError::Internal(anyhow::anyhow!("a billing worker thread panicked")))?;
+            decisions.extend(part);
+        }
+        Ok(decisions)
+    })
 }
 
 fn decide(inputs: &Inputs, customer: &CustomerFacts, bill_trial: bool, named: Option<&HashSet<i64>>) -> Decision {

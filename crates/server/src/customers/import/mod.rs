@@ -14,7 +14,9 @@ use opcms_domain::customer::Field;
 use sea_orm::ActiveValue::Set;
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -29,6 +31,7 @@ use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::spreadsheet::{self, Limits, header};
 use crate::state::AppState;
+use crate::telemetry::Stopwatch;
 use opcms_domain::customer::profile::DEFAULT_PAYMENT_TERMS_DAYS;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -67,6 +70,7 @@ pub async fn run(
     bytes: Vec<u8>,
     dry_run: bool,
 ) -> AppResult<ImportResult> {
+    let mut watch = Stopwatch::start();
     let limits = Limits::from_config(&state.config);
     // Parsing a large workbook is CPU work; keep it off the async workers.
     let sheet = tokio::task::spawn_blocking(move || spreadsheet::read(&bytes, &limits))
@@ -84,6 +88,7 @@ pub async fn run(
         });
     }
     let data = spreadsheet::data_rows(&sheet, &columns, state.config.import_max_rows)?;
+    watch.lap("parse");
 
     // Plan and write in one transaction, so what was checked is what is written.
     let txn = begin_write(&state.db).await?;
@@ -101,6 +106,7 @@ pub async fn run(
         &mut codes,
     )
     .await?;
+    watch.lap("check and plan");
     let (created, updated, unchanged) = tally(&plan);
     let report = report::stored(&columns.headers, data, &plan.issues);
     let import_id = record::insert(
@@ -113,8 +119,9 @@ pub async fn run(
         report,
     )
     .await?;
+    watch.lap("report and record");
     if !dry_run {
-        write(&txn, state, actor, &plan, import_id).await?;
+        write(&txn, state, actor, &plan, import_id, &mut watch).await?;
     }
     audit::record(
         &txn,
@@ -135,6 +142,16 @@ pub async fn run(
     )
     .await?;
     txn.commit().await?;
+    watch.lap("commit");
+    tracing::info!(
+        rows = plan.total,
+        created,
+        updated,
+        unchanged,
+        dry_run,
+        phases = %watch.summary(),
+        "customer import finished"
+    );
     if !dry_run && created + updated > 0 {
         // Planner statistics after a bulk change; the caller need not wait.
         let db = state.db.clone();
@@ -186,6 +203,7 @@ async fn write(
     actor: &Actor,
     plan: &Plan,
     import_id: i64,
+    watch: &mut Stopwatch,
 ) -> AppResult<()> {
     let now = Utc::now();
     let mut inserts = Vec::new();
@@ -231,6 +249,17 @@ async fn write(
             }
         }
     }
+    watch.lap("prepare rows and update");
+    // Ids only grow (SQLite's AUTOINCREMENT, MySQL's auto-increment,
+    // PostgreSQL's sequence): the new rows are the ones above today's
+    // highest id, read back in one range instead of by code.
+    let highest_before: Option<i64> = customer::Entity::find()
+        .select_only()
+        .column_as(customer::Column::Id.max(), "highest")
+        .into_tuple()
+        .one(txn)
+        .await?
+        .flatten();
     let search = search_index::BulkInsert::begin(txn).await?;
     let mut inserts = inserts.into_iter().peekable();
     while inserts.peek().is_some() {
@@ -240,27 +269,33 @@ async fn write(
             .await
             .map_err(db_error)?;
     }
+    watch.lap("insert");
     search.finish(txn).await?;
-    let codes: Vec<String> = created_rows.keys().cloned().collect();
-    for chunk in codes.chunks(500) {
+    watch.lap("search index");
+    if !created_rows.is_empty() {
         let created = customer::Entity::find()
             .select_only()
             .columns([
-                customer::Column::CustomerCode,
+                customer::Column::CodeKey,
                 customer::Column::Id,
                 customer::Column::AccountStatus,
             ])
-            .filter(customer::Column::CodeKey.is_in(chunk.iter().cloned()))
-            .into_tuple::<(String, i64, String)>()
+            .filter(customer::Column::Id.gt(highest_before.unwrap_or(0)))
+            .order_by_asc(customer::Column::Id)
+            .into_tuple::<(Option<String>, i64, String)>()
             .all(txn)
             .await?;
         for (code, id, status) in created {
+            // Another writer's committed rows may lie in the range too.
+            let Some(row) = code.and_then(|code| created_rows.get(&code).copied()) else {
+                continue;
+            };
             history.push(status_row(actor, id, None, &status, now));
-            let row = created_rows.get(&code).copied().unwrap_or_default();
             let changes = serde_json::json!({"source": "import", "import_id": import_id, "row": row});
             entries.push((id.to_string(), changes, "customer.create"));
         }
     }
+    watch.lap("read new ids");
     let mut history = history.into_iter().peekable();
     while history.peek().is_some() {
         let chunk: Vec<_> = history.by_ref().take(INSERT_CHUNK).collect();
@@ -277,7 +312,10 @@ async fn write(
             changes: Some(changes),
         })
         .collect();
-    audit::record_many(txn, actor, entries).await
+    watch.lap("status history");
+    audit::record_many(txn, actor, entries).await?;
+    watch.lap("audit");
+    Ok(())
 }
 
 fn status_row(
