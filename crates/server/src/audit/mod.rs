@@ -73,11 +73,7 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, entry: Entry<'_>) 
 pub async fn record_many(db: &impl ConnectionTrait, actor: &Actor, entries: Vec<Entry<'_>>) -> AppResult<()> {
     let now = Utc::now();
     let rows: Vec<entity::ActiveModel> = entries.into_iter().map(|entry| row(actor, entry, now)).collect();
-    for chunk in rows.chunks(500) {
-        entity::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
+    crate::db::bulk::insert(db, rows).await?;
     Ok(())
 }
 

@@ -38,8 +38,8 @@ use super::numbers::{ensure_counter, lock_period, take_numbers};
 use crate::audit::{self, Actor, Entry};
 use crate::calendar::current_period;
 use crate::db::begin_write;
-use crate::db::packed;
 use crate::db::raw::RawSql;
+use crate::db::{bulk, packed};
 use crate::error::{AppError, AppResult};
 use crate::pricing::customer::{Assignment, CustomerPricing, all_customer_pricings, customer_pricings_for, resolve};
 use crate::state::AppState;
@@ -47,8 +47,7 @@ use crate::telemetry::Stopwatch;
 
 /// Most customers one request may name.
 const MAX_CUSTOMER_IDS: usize = 10_000;
-/// Rows per `IN (…)` and per multi-row insert: far below every backend's
-/// parameter limit (a bill row binds ~35 values).
+/// Values per `IN (…)`: far below every backend's parameter limit.
 const CHUNK: usize = 500;
 /// Skipped customers kept in a run's record.
 const MAX_SKIPPED_KEPT: usize = 1_000;
@@ -1094,21 +1093,14 @@ async fn write_creates(
             ..Default::default()
         })
         .collect();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<bill::ActiveModel> = rows.by_ref().take(CHUNK).collect();
-        bill::Entity::insert_many(chunk)
-            .exec_without_returning(txn)
-            .await
-            .map_err(|e| match e.sql_err() {
-                // The unique key caught a second auto bill: never expected
-                // behind the period lock, but never written either.
-                Some(SqlErr::UniqueConstraintViolation(_)) => {
-                    AppError::conflict("GENERATION_CONFLICT", "另一个账单生成任务正在处理同一账期，请稍后重试")
-                }
-                _ => e.into(),
-            })?;
-    }
+    bulk::insert(txn, rows).await.map_err(|e| match e.sql_err() {
+        // The unique key caught a second auto bill: never expected behind
+        // the period lock, but never written either.
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::conflict("GENERATION_CONFLICT", "另一个账单生成任务正在处理同一账期，请稍后重试")
+        }
+        _ => e.into(),
+    })?;
     Ok(())
 }
 

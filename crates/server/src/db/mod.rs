@@ -1,6 +1,7 @@
 //! Database connection and schema. One code base and one migration set for
 //! SQLite, MySQL/MariaDB and PostgreSQL (SeaORM; see docs/decisions.md).
 
+pub mod bulk;
 pub mod columns;
 pub mod migrations;
 pub mod packed;

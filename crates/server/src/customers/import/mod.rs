@@ -27,7 +27,7 @@ use crate::customers::entity::{customer, status_history};
 use crate::customers::model::{apply_profile, audit_view, new_row};
 use crate::customers::search_index;
 use crate::customers::service::{db_error, highest_generated_code};
-use crate::db::begin_write;
+use crate::db::{begin_write, bulk};
 use crate::error::{AppError, AppResult};
 use crate::spreadsheet::{self, Limits, header};
 use crate::state::AppState;
@@ -190,9 +190,6 @@ fn tally(plan: &Plan) -> (usize, usize, usize) {
     })
 }
 
-/// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters.
-const INSERT_CHUNK: usize = 400;
-
 /// Writes the plan. Creations are audited as "created by import N, row R"
 /// (the row itself holds the values; later changes are audited with
 /// before/after), which keeps a 100,000-row import from writing 100 MB of
@@ -261,14 +258,7 @@ async fn write(
         .await?
         .flatten();
     let search = search_index::BulkInsert::begin(txn).await?;
-    let mut inserts = inserts.into_iter().peekable();
-    while inserts.peek().is_some() {
-        let chunk: Vec<_> = inserts.by_ref().take(INSERT_CHUNK).collect();
-        customer::Entity::insert_many(chunk)
-            .exec_without_returning(txn)
-            .await
-            .map_err(db_error)?;
-    }
+    bulk::insert(txn, inserts).await.map_err(db_error)?;
     watch.lap("insert");
     search.finish(txn).await?;
     watch.lap("search index");
@@ -296,13 +286,7 @@ async fn write(
         }
     }
     watch.lap("read new ids");
-    let mut history = history.into_iter().peekable();
-    while history.peek().is_some() {
-        let chunk: Vec<_> = history.by_ref().take(INSERT_CHUNK).collect();
-        status_history::Entity::insert_many(chunk)
-            .exec_without_returning(txn)
-            .await?;
-    }
+    bulk::insert(txn, history).await?;
     let entries = entries
         .into_iter()
         .map(|(id, changes, action)| Entry {
