@@ -14,6 +14,7 @@ pub mod customers;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod parallel;
 pub mod payments;
 pub mod pricing;
 pub mod spreadsheet;
@@ -24,3 +25,11 @@ pub mod users;
 
 pub use app::Application;
 pub use config::Config;
+
+/// jemalloc instead of glibc's malloc: the big imports and billing runs make
+/// millions of short-lived allocations (bound values, cells, rows) on several
+/// threads, and glibc spent about a third of the 100,000-row import in
+/// malloc, free and fastbin consolidation (figures in docs/decisions.md).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

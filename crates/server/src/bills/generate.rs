@@ -41,6 +41,7 @@ use crate::db::begin_write;
 use crate::db::raw::RawSql;
 use crate::db::{bulk, packed};
 use crate::error::{AppError, AppResult};
+use crate::parallel;
 use crate::pricing::customer::{Assignment, CustomerPricing, all_customer_pricings, customer_pricings_for, resolve};
 use crate::state::AppState;
 use crate::telemetry::Stopwatch;
@@ -812,29 +813,8 @@ pub(super) fn usage_key(usage: &SeriesMap<Usage>) -> String {
 /// [`decide`] for every customer, in order, on every core: pricing and
 /// fingerprinting 100,000 customers is CPU work that splits cleanly.
 fn decide_all(inputs: &Inputs, bill_trial: bool, named: Option<&HashSet<i64>>) -> AppResult<Vec<Decision>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = inputs.customers.len().div_ceil(threads).max(1_000);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = inputs
-            .customers
-            .chunks(chunk)
-            .map(|customers| {
-                scope.spawn(move || {
-                    customers
-                        .iter()
-                        .map(|customer| decide(inputs, customer, bill_trial, named))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        let mut decisions = Vec::with_capacity(inputs.customers.len());
-        for worker in workers {
-            let part = worker
-                .join()
-                .map_err(|_| AppError::Internal(anyhow::anyhow!("a billing worker thread panicked")))?;
-            decisions.extend(part);
-        }
-        Ok(decisions)
+    parallel::map(&inputs.customers, 1_000, |customer| {
+        decide(inputs, customer, bill_trial, named)
     })
 }
 

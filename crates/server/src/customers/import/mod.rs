@@ -20,7 +20,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::Value;
 
-use self::plan::{Action, Issue, IssueStatus, Owners, Plan};
+use self::plan::{Action, Issue, IssueStatus, Owners, Plan, PlannedRow};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
 use crate::customers::entity::{customer, status_history};
@@ -29,6 +29,7 @@ use crate::customers::search_index;
 use crate::customers::service::{db_error, highest_generated_code};
 use crate::db::{begin_write, bulk};
 use crate::error::{AppError, AppResult};
+use crate::parallel;
 use crate::spreadsheet::{self, Limits, header};
 use crate::state::AppState;
 use crate::telemetry::Stopwatch;
@@ -203,26 +204,38 @@ async fn write(
     watch: &mut Stopwatch,
 ) -> AppResult<()> {
     let now = Utc::now();
-    let mut inserts = Vec::new();
-    let mut created_rows: HashMap<String, u32> = HashMap::new();
+    // New rows are pure work (normalization and field encryption), split
+    // across the cores; updates need the database and stay in order below.
+    let creations: Vec<(&PlannedRow, &String)> = plan
+        .rows
+        .iter()
+        .filter_map(|planned| match &planned.action {
+            Action::Create { code } => Some((planned, code)),
+            _ => None,
+        })
+        .collect();
+    let created_rows: HashMap<String, u32> = creations
+        .iter()
+        .map(|(planned, code)| ((*code).clone(), planned.row))
+        .collect();
+    let inserts = parallel::map(&creations, 2_000, |(planned, code)| {
+        new_row(
+            &planned.profile,
+            code,
+            planned.owners,
+            DEFAULT_PAYMENT_TERMS_DAYS,
+            actor.user_id,
+            now,
+            &state.keyring,
+        )
+    })?
+    .into_iter()
+    .collect::<anyhow::Result<Vec<_>>>()?;
     let mut history = Vec::new();
     let mut entries: Vec<(String, Value, &'static str)> = Vec::new();
     for planned in &plan.rows {
         match &planned.action {
-            Action::Unchanged => {}
-            Action::Create { code } => {
-                let row = new_row(
-                    &planned.profile,
-                    code,
-                    planned.owners,
-                    DEFAULT_PAYMENT_TERMS_DAYS,
-                    actor.user_id,
-                    now,
-                    &state.keyring,
-                )?;
-                inserts.push(row);
-                created_rows.insert(code.clone(), planned.row);
-            }
+            Action::Unchanged | Action::Create { .. } => {}
             Action::Update { existing } => {
                 let before = audit_view(existing, &[]);
                 let from = existing.account_status.clone();
