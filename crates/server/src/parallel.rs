@@ -1,8 +1,7 @@
-//! CPU-bound work over many rows split across the machine's cores. Used
-//! where a request prices or encrypts tens of thousands of rows between two
-//! database round trips (billing's decisions, the import's new rows); the
-//! async runtime is not blocked for long because each caller's work is
-//! already bounded by the request's row limit.
+//! CPU-bound work over many rows split across the machine's cores: billing's
+//! pricing and fingerprinting, the import's new rows. It blocks the calling
+//! thread until every chunk is done, so async callers run it inside
+//! `spawn_blocking`.
 
 use crate::error::{AppError, AppResult};
 
