@@ -3,8 +3,6 @@
 //! Every Chinese string literal in the customer rules must appear verbatim in
 //! the UI's port of them.
 
-use std::path::Path;
-
 fn chinese_literals(source: &str) -> Vec<String> {
     // Only the rules, not their unit tests.
     let code = source.split("#[cfg(test)]").next().unwrap_or(source);
@@ -24,7 +22,7 @@ fn chinese_literals(source: &str) -> Vec<String> {
 
 #[test]
 fn every_customer_rule_message_appears_in_the_web_rules() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir();
     let web = std::fs::read_to_string(root.join("../../web/src/utils/customer-rules.ts"))
         .expect("web/src/utils/customer-rules.ts exists");
     let mut missing = Vec::new();
@@ -74,7 +72,7 @@ fn fragments(literal: &str) -> Vec<String> {
 /// rules file does not contain verbatim; `skip` leaves out messages the UI
 /// cannot produce. Returns how many fragments were checked and the misses.
 fn unmirrored(web_rules: &str, dir: &str, files: &[&str], data_chars: usize, skip: &[&str]) -> (usize, Vec<String>) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = crate_dir();
     let web = std::fs::read_to_string(root.join("../../web/src/utils").join(web_rules))
         .unwrap_or_else(|_| panic!("web/src/utils/{web_rules} exists"));
     let mut missing = Vec::new();
@@ -194,4 +192,11 @@ fn every_payment_input_message_appears_in_the_web_rules() {
         "payment messages the UI does not show verbatim:\n{}",
         missing.join("\n")
     );
+}
+
+/// The crate's directory as cargo gives it to the running test, not as it
+/// was at compile time: checkouts that share a target directory reuse each
+/// other's test binaries, and these tests read the sources beside them.
+fn crate_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), Into::into)
 }
