@@ -1,6 +1,6 @@
 //! The one access mechanism every route uses: who is calling (from the Bearer
-//! token, checked against the database on every request so a disabled user
-//! or a changed password takes effect at once), what their role permits, and
+//! token, checked against the database on every request so a disabled user,
+//! a changed password or a signed-out session takes effect at once), what their role permits, and
 //! which customers' records they may see.
 
 use axum::extract::FromRequestParts;
@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use opcms_domain::{DataScope, Permission, Role};
 use sea_orm::EntityTrait;
 
+use crate::auth::service::session_is_live;
 use crate::error::AppError;
 use crate::http::extract::{ClientMeta, client_meta};
 use crate::state::AppState;
@@ -57,11 +58,11 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, AppE
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthorized("UNAUTHENTICATED", "请先登录"))?;
-    let (user_id, token_version) = state
+    let claims = state
         .keys
         .verify_access(token)
         .ok_or_else(|| unauthorized("INVALID_TOKEN", "登录已过期或凭证无效，请重新登录"))?;
-    let account = user::Entity::find_by_id(user_id)
+    let account = user::Entity::find_by_id(claims.user_id)
         .one(&state.db)
         .await?
         .filter(|u| !u.is_deleted)
@@ -69,7 +70,8 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, AppE
     if account.status != "active" {
         return Err(unauthorized("ACCOUNT_DISABLED", "账号已停用，请联系管理员"));
     }
-    if account.token_version != token_version {
+    if account.token_version != claims.token_version || !session_is_live(&state.db, account.id, &claims.session).await?
+    {
         return Err(unauthorized("INVALID_TOKEN", "登录已失效，请重新登录"));
     }
     let role = Role::parse(&account.role)

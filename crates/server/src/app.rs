@@ -9,14 +9,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::auth::service::prune_login_failures;
+use crate::auth::throttle;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::http::metrics::Metrics;
 use crate::state::AppState;
 use crate::users::service::bootstrap_admin;
-use crate::{db, http};
+use crate::{db, http, secrets};
 
 pub struct Application {
     listener: TcpListener,
@@ -34,12 +34,18 @@ impl Application {
         let generated_admin_password = bootstrap_admin(&db, config.admin_password.as_ref().map(|s| s.expose()))
             .await
             .map_err(|e| anyhow::anyhow!("cannot create the first admin account: {e:?}"))?;
-        let keys = TokenKeys::load_or_create(&db).await?;
-        let keyring = Keyring::load(config.master_key.as_ref().map(|k| k.expose()), &config.data_dir)?;
-        ensure_same_master_key(&db, &keyring).await?;
-        prune_login_failures(&db, config.login_failure_window_secs)
+        let previous_keys: Vec<&str> = config.previous_keys.iter().map(|k| k.expose()).collect();
+        let mut keyring = Keyring::load(
+            config.master_key.as_ref().map(|k| k.expose()),
+            &previous_keys,
+            &config.data_dir,
+        )?;
+        secrets::ensure_same_master_key(&db, &keyring).await?;
+        let secrets = secrets::load(&db, &mut keyring).await?;
+        let keys = TokenKeys::from_secret(&secrets.token_signing_key);
+        throttle::prune(&db, chrono::Duration::seconds(config.login_failure_window_secs))
             .await
-            .map_err(|e| anyhow::anyhow!("cannot prune login failures: {e:?}"))?;
+            .map_err(|e| anyhow::anyhow!("cannot prune login throttling counters: {e:?}"))?;
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {} (OPCMS_BIND)", config.bind))?;
@@ -115,38 +121,4 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
-}
-
-/// Refuses to start with a master key other than the one the database's
-/// encrypted fields were written with: a second instance with its own key
-/// file would otherwise write values nobody else can read.
-async fn ensure_same_master_key(db: &sea_orm::DatabaseConnection, keyring: &Keyring) -> anyhow::Result<()> {
-    use crate::auth::entity::app_secret;
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-    const NAME: &str = "master_key_id";
-    let stored = app_secret::Entity::find_by_id(NAME).one(db).await?;
-    match stored {
-        Some(row) if keyring.knows_key(&row.value) => Ok(()),
-        Some(row) => anyhow::bail!(
-            "the database's encrypted fields use master key {} but this instance has key {}: \
-             set OPCMS_MASTER_KEY to the key the other instances use",
-            row.value,
-            keyring.current_key_id()
-        ),
-        None => {
-            let row = app_secret::ActiveModel {
-                name: Set(NAME.into()),
-                value: Set(keyring.current_key_id().into()),
-                created_at: Set(chrono::Utc::now()),
-            };
-            match row.insert(db).await {
-                Ok(_) => Ok(()),
-                // Another instance recorded its key first: check against it.
-                Err(err) if crate::error::is_unique_violation(&err) => {
-                    Box::pin(ensure_same_master_key(db, keyring)).await
-                }
-                Err(err) => Err(err.into()),
-            }
-        }
-    }
 }

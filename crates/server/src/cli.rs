@@ -31,6 +31,9 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) and exit.
     Openapi,
+    /// Re-encrypt every encrypted value with OPCMS_MASTER_KEY, reading old
+    /// ones with OPCMS_PREVIOUS_KEYS; online and safe to run again.
+    RotateKey,
     /// Serve deterministic usage like an upstream vendor, for development
     /// (docs/api/usage.md). Accounts: --accounts, else every live
     /// customer's platform account in the configured database.
@@ -163,6 +166,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             }
         }
         Command::MockVendor { bind, accounts } => mock_vendor(&config, bind, accounts).await,
+        Command::RotateKey => rotate_key(&config).await,
         Command::Openapi => Ok(()),
     }
 }
@@ -198,6 +202,33 @@ async fn mock_vendor(config: &Config, bind: std::net::SocketAddr, accounts: Vec<
     );
     let _ = tokio::signal::ctrl_c().await;
     Ok(())
+}
+
+async fn rotate_key(config: &Config) -> Result<(), Failure> {
+    let db = db::connect(config).await?;
+    db::migrate(&db).await?;
+    let mut keyring = crate::crypto::Keyring::load(
+        config.master_key.as_ref().map(|k| k.expose()),
+        &config.previous_keys.iter().map(|k| k.expose()).collect::<Vec<_>>(),
+        &config.data_dir,
+    )
+    .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    crate::secrets::ensure_same_master_key(&db, &keyring).await?;
+    crate::secrets::load(&db, &mut keyring).await?;
+    let report = crate::rotation::rotate(&db, &keyring).await?;
+    print!("{report}");
+    match report.unreadable() {
+        0 => {
+            eprintln!(
+                "every value is now encrypted with key {}; OPCMS_PREVIOUS_KEYS can be removed",
+                report.key_id
+            );
+            Ok(())
+        }
+        n => Err(Failure::Other(anyhow::anyhow!(
+            "{n} values could not be decrypted with any configured key (see the log); the old key is still needed"
+        ))),
+    }
 }
 
 async fn serve(config: Config) -> Result<(), Failure> {

@@ -45,6 +45,9 @@ pub struct Config {
     pub database_url: Secret,
     pub redis_url: Option<Secret>,
     pub master_key: Option<Secret>,
+    /// Keys used before the current one (`OPCMS_PREVIOUS_KEYS`): they still
+    /// decrypt, never encrypt; `opcms rotate-key` moves values off them.
+    pub previous_keys: Vec<Secret>,
     pub admin_password: Option<Secret>,
     pub log: String,
     pub log_format: LogFormat,
@@ -58,7 +61,9 @@ pub struct Config {
     pub import_max_columns: usize,
     /// Bound on the decompressed size of an `.xlsx` (zip-bomb guard), bytes.
     pub import_max_unpacked_bytes: u64,
-    /// Failed logins per account within the window before 429.
+    /// Failed logins per (account, client IP) within the window before 429.
+    pub login_max_failures_per_account_and_ip: u32,
+    /// Failed logins per account from all addresses together before 429.
     pub login_max_failures_per_account: u32,
     /// Failed logins per client IP within the window before 429.
     pub login_max_failures_per_ip: u32,
@@ -89,6 +94,7 @@ struct FileConfig {
     database_url: Option<Secret>,
     redis_url: Option<Secret>,
     master_key: Option<Secret>,
+    previous_keys: Option<Vec<Secret>>,
     admin_password: Option<Secret>,
     log: Option<String>,
     log_format: Option<LogFormat>,
@@ -97,6 +103,7 @@ struct FileConfig {
     import_max_rows: Option<usize>,
     import_max_columns: Option<usize>,
     import_max_unpacked_bytes: Option<u64>,
+    login_max_failures_per_account_and_ip: Option<u32>,
     login_max_failures_per_account: Option<u32>,
     login_max_failures_per_ip: Option<u32>,
     login_failure_window_secs: Option<i64>,
@@ -242,6 +249,15 @@ impl Config {
             database_url,
             redis_url: env("OPCMS_REDIS_URL").map(Secret::new).or(file.redis_url),
             master_key: env("OPCMS_MASTER_KEY").map(Secret::new).or(file.master_key),
+            previous_keys: match env("OPCMS_PREVIOUS_KEYS") {
+                Some(list) => list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(Secret::new)
+                    .collect(),
+                None => file.previous_keys.unwrap_or_default(),
+            },
             admin_password: env("OPCMS_ADMIN_PASSWORD").map(Secret::new).or(file.admin_password),
             log: env("OPCMS_LOG").or(file.log).unwrap_or_else(|| "info".into()),
             log_format,
@@ -266,10 +282,15 @@ impl Config {
                 file.import_max_unpacked_bytes,
                 400 * 1024 * 1024,
             )?,
+            login_max_failures_per_account_and_ip: number(
+                "OPCMS_LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP",
+                file.login_max_failures_per_account_and_ip.map(u64::from),
+                5,
+            )? as u32,
             login_max_failures_per_account: number(
                 "OPCMS_LOGIN_MAX_FAILURES_PER_ACCOUNT",
                 file.login_max_failures_per_account.map(u64::from),
-                5,
+                20,
             )? as u32,
             login_max_failures_per_ip: number(
                 "OPCMS_LOGIN_MAX_FAILURES_PER_IP",

@@ -22,35 +22,19 @@ pub mod refresh_token {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-pub mod login_failure {
+pub mod login_throttle {
     use sea_orm::entity::prelude::*;
 
+    /// One throttling counter: failed (or in-flight) logins of a key within
+    /// a fixed window. Keys: `pair:<username>|<ip>`, `account:<username>`,
+    /// `ip:<ip>` (auth::throttle).
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "login_failures")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i64,
-        pub username: String,
-        pub ip: String,
-        pub failed_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub mod app_secret {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "app_secrets")]
+    #[sea_orm(table_name = "login_throttle")]
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
-        pub name: String,
-        pub value: String,
-        pub created_at: DateTimeUtc,
+        pub key: String,
+        pub attempts: i32,
+        pub window_started_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,4 +5,5 @@ pub mod entity;
 pub mod password;
 pub mod routes;
 pub mod service;
+pub mod throttle;
 pub mod tokens;

@@ -2,14 +2,15 @@ use chrono::{DateTime, Duration, Utc};
 use opcms_domain::account::check_new_password;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::entity::{login_failure, refresh_token};
+use super::entity::refresh_token;
 use super::password;
+use super::throttle;
 use super::tokens::{ACCESS_TOKEN_SECS, REFRESH_TOKEN_SECS, hash_refresh_token, new_refresh_token};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
@@ -44,45 +45,6 @@ fn invalid_refresh() -> AppError {
     }
 }
 
-/// Refuses a login attempt while the account or the client IP has failed too
-/// often within the window. Counted in the database, so the limit holds
-/// across every instance.
-async fn check_throttle(state: &AppState, username: &str, ip: &str, now: DateTime<Utc>) -> AppResult<()> {
-    let config = &state.config;
-    let since = now - Duration::seconds(config.login_failure_window_secs);
-    let checks = [
-        (
-            login_failure::Column::Username,
-            username,
-            config.login_max_failures_per_account,
-        ),
-        (login_failure::Column::Ip, ip, config.login_max_failures_per_ip),
-    ];
-    for (column, value, limit) in checks {
-        let recent = login_failure::Entity::find()
-            .filter(column.eq(value))
-            .filter(login_failure::Column::FailedAt.gte(since));
-        if recent.clone().count(&state.db).await? < u64::from(limit) {
-            continue;
-        }
-        let oldest = recent
-            .order_by_asc(login_failure::Column::FailedAt)
-            .one(&state.db)
-            .await?
-            .map_or(now, |f| f.failed_at);
-        let retry_after = (oldest + Duration::seconds(config.login_failure_window_secs) - now)
-            .num_seconds()
-            .max(1);
-        let minutes = (retry_after + 59) / 60;
-        return Err(AppError::TooManyRequests {
-            code: "TOO_MANY_LOGIN_ATTEMPTS",
-            message: format!("登录失败次数过多，请 {minutes} 分钟后再试"),
-            retry_after_secs: retry_after as u64,
-        });
-    }
-    Ok(())
-}
-
 pub async fn login(
     state: &AppState,
     client: ClientMeta,
@@ -104,7 +66,8 @@ pub async fn login(
     let username: String = username.chars().take(64).collect();
     let ip = client.ip.clone().unwrap_or_else(|| "unknown".into());
     let now = Utc::now();
-    check_throttle(state, &username, &ip, now).await?;
+    let limits = throttle::Limits::from_config(&state.config);
+    let reservation = throttle::reserve(&state.db, &limits, &username, &ip, now).await?;
 
     let account = user::Entity::find()
         .filter(user::Column::Username.eq(&username))
@@ -122,15 +85,8 @@ pub async fn login(
     };
 
     let Some(account) = account.filter(|_| matches) else {
+        // The reserved attempt stays counted: it was a failure.
         let txn = begin_write(&state.db).await?;
-        login_failure::ActiveModel {
-            id: NotSet,
-            username: Set(username.clone()),
-            ip: Set(ip),
-            failed_at: Set(now),
-        }
-        .insert(&txn)
-        .await?;
         audit::record(
             &txn,
             &actor,
@@ -145,22 +101,20 @@ pub async fn login(
         txn.commit().await?;
         return Err(invalid_credentials());
     };
+    let txn = begin_write(&state.db).await?;
+    throttle::succeeded(&txn, reservation).await?;
     if account.status != "active" {
+        txn.commit().await?;
         return Err(AppError::Forbidden {
             code: "ACCOUNT_DISABLED",
             message: "账号已停用，请联系管理员".into(),
         });
     }
-
-    let txn = begin_write(&state.db).await?;
-    login_failure::Entity::delete_many()
-        .filter(login_failure::Column::Username.eq(&username))
-        .exec(&txn)
-        .await?;
     let mut row: user::ActiveModel = account.clone().into();
     row.last_login_at = Set(Some(now));
     let account = row.update(&txn).await?;
-    let refresh = start_session(&txn, account.id, &Uuid::new_v4().to_string(), now).await?;
+    let session = Uuid::new_v4().to_string();
+    let refresh = start_session(&txn, account.id, &session, now).await?;
     audit::record(
         &txn,
         &actor,
@@ -173,7 +127,7 @@ pub async fn login(
     )
     .await?;
     txn.commit().await?;
-    token_response(state, account, refresh, now)
+    token_response(state, account, &session, refresh, now)
 }
 
 /// Stores a new refresh token in a family and returns the token itself.
@@ -202,11 +156,14 @@ async fn start_session(
 fn token_response(
     state: &AppState,
     account: user::Model,
+    session: &str,
     refresh_token: String,
     now: DateTime<Utc>,
 ) -> AppResult<TokenResponse> {
     Ok(TokenResponse {
-        access_token: state.keys.issue_access(account.id, account.token_version, now)?,
+        access_token: state
+            .keys
+            .issue_access(account.id, account.token_version, session, now)?,
         refresh_token,
         expires_in: ACCESS_TOKEN_SECS,
         token_type: "Bearer",
@@ -305,7 +262,7 @@ pub async fn refresh(state: &AppState, client: ClientMeta, token: &str) -> AppRe
     }
     let new_token = start_session(&txn, account.id, &stored.family_id, now).await?;
     txn.commit().await?;
-    token_response(state, account, new_token, now)
+    token_response(state, account, &stored.family_id, new_token, now)
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are fine:
@@ -364,7 +321,8 @@ pub async fn change_password(
     row.updated_by = Set(Some(principal.user_id));
     let account = row.update(&txn).await?;
     revoke_all_sessions(&txn, account.id).await?;
-    let refresh = start_session(&txn, account.id, &Uuid::new_v4().to_string(), now).await?;
+    let session = Uuid::new_v4().to_string();
+    let refresh = start_session(&txn, account.id, &session, now).await?;
     audit::record(
         &txn,
         &Actor::from(principal),
@@ -377,14 +335,19 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await?;
-    token_response(state, account, refresh, now)
+    token_response(state, account, &session, refresh, now)
 }
 
-/// Drops failed-login records older than the window (called at start-up).
-pub async fn prune_login_failures(db: &DatabaseConnection, window_secs: i64) -> AppResult<()> {
-    login_failure::Entity::delete_many()
-        .filter(login_failure::Column::FailedAt.lt(Utc::now() - Duration::seconds(window_secs)))
-        .exec(db)
+/// Whether a session (refresh-token family) can still be used: not signed
+/// out, not revoked by reuse detection or a password change, not expired.
+/// Checked for every access token, so signing out ends it at once.
+pub async fn session_is_live(db: &impl ConnectionTrait, user_id: i64, session: &str) -> AppResult<bool> {
+    let live = refresh_token::Entity::find()
+        .filter(refresh_token::Column::FamilyId.eq(session))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::ExpiresAt.gt(Utc::now()))
+        .count(db)
         .await?;
-    Ok(())
+    Ok(live > 0)
 }

@@ -1,6 +1,9 @@
 //! Access tokens (JWT, HS256, 2 h) and refresh tokens (opaque random, 7 d,
-//! stored only as a SHA-256 hash). The signing key lives in the database so
-//! every instance behind a load balancer signs and checks the same tokens.
+//! stored only as a SHA-256 hash). The signing key is one of the database's
+//! encrypted secrets (crate::secrets), so every instance behind a load
+//! balancer signs and checks the same tokens and the database alone cannot
+//! forge one. An access token names its session (the refresh-token family):
+//! once the session is revoked, its access tokens stop working too.
 
 use anyhow::Context;
 use base64::Engine;
@@ -8,16 +11,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::entity::app_secret;
-use crate::error::is_unique_violation;
-
 pub const ACCESS_TOKEN_SECS: i64 = 2 * 60 * 60;
 pub const REFRESH_TOKEN_SECS: i64 = 7 * 24 * 60 * 60;
-const SIGNING_KEY_NAME: &str = "jwt_signing_key";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -25,8 +23,18 @@ pub struct Claims {
     pub sub: String,
     /// The user's token_version when issued; a bump revokes the token.
     pub ver: i32,
+    /// The session (refresh-token family) the token belongs to.
+    pub sid: String,
     pub iat: i64,
     pub exp: i64,
+}
+
+/// A verified access token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub user_id: i64,
+    pub token_version: i32,
+    pub session: String,
 }
 
 pub struct TokenKeys {
@@ -42,60 +50,37 @@ impl TokenKeys {
         }
     }
 
-    /// Loads the shared signing key, creating it on first start. Two
-    /// instances starting at once race on the primary key; the loser reads
-    /// the winner's key.
-    pub async fn load_or_create(db: &DatabaseConnection) -> anyhow::Result<Self> {
-        if let Some(row) = app_secret::Entity::find_by_id(SIGNING_KEY_NAME).one(db).await? {
-            return Self::from_stored(&row.value);
-        }
-        let mut secret = [0u8; 32];
-        rand::rng().fill_bytes(&mut secret);
-        let encoded = URL_SAFE_NO_PAD.encode(secret);
-        let row = app_secret::ActiveModel {
-            name: Set(SIGNING_KEY_NAME.into()),
-            value: Set(encoded.clone()),
-            created_at: Set(Utc::now()),
-        };
-        match row.insert(db).await {
-            Ok(_) => Ok(Self::from_secret(&secret)),
-            Err(err) if is_unique_violation(&err) => {
-                let row = app_secret::Entity::find_by_id(SIGNING_KEY_NAME)
-                    .one(db)
-                    .await?
-                    .context("signing key vanished after a concurrent insert")?;
-                Self::from_stored(&row.value)
-            }
-            Err(err) => Err(err).context("cannot store the token signing key"),
-        }
-    }
-
-    fn from_stored(value: &str) -> anyhow::Result<Self> {
-        let secret = URL_SAFE_NO_PAD
-            .decode(value)
-            .context("stored signing key is not base64")?;
-        Ok(Self::from_secret(&secret))
-    }
-
-    pub fn issue_access(&self, user_id: i64, token_version: i32, now: DateTime<Utc>) -> anyhow::Result<String> {
+    pub fn issue_access(
+        &self,
+        user_id: i64,
+        token_version: i32,
+        session: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
         let claims = Claims {
             sub: user_id.to_string(),
             ver: token_version,
+            sid: session.to_string(),
             iat: now.timestamp(),
             exp: now.timestamp() + ACCESS_TOKEN_SECS,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).context("jwt encode")
     }
 
-    /// The user id and token version of a valid, unexpired token of ours;
-    /// None for anything else.
-    pub fn verify_access(&self, token: &str) -> Option<(i64, i32)> {
+    /// What a valid, unexpired token of ours says; None for anything else
+    /// (tokens issued before sessions were named included).
+    pub fn verify_access(&self, token: &str) -> Option<AccessClaims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .ok()
-            .and_then(|data| Some((data.claims.sub.parse().ok()?, data.claims.ver)))
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()?
+            .claims;
+        Some(AccessClaims {
+            user_id: claims.sub.parse().ok()?,
+            token_version: claims.ver,
+            session: claims.sid,
+        })
     }
 }
 
@@ -119,16 +104,23 @@ mod tests {
     fn a_token_signed_with_another_key_is_rejected() {
         let ours = TokenKeys::from_secret(b"ours-ours-ours-ours-ours-ours-32");
         let theirs = TokenKeys::from_secret(b"theirs-theirs-theirs-theirs-32by");
-        let token = theirs.issue_access(1, 0, Utc::now()).unwrap();
+        let token = theirs.issue_access(1, 0, "s1", Utc::now()).unwrap();
         assert!(ours.verify_access(&token).is_none());
-        assert_eq!(theirs.verify_access(&token), Some((1, 0)));
+        assert_eq!(
+            theirs.verify_access(&token),
+            Some(AccessClaims {
+                user_id: 1,
+                token_version: 0,
+                session: "s1".into()
+            })
+        );
     }
 
     #[test]
     fn an_expired_token_is_rejected() {
         let keys = TokenKeys::from_secret(b"ours-ours-ours-ours-ours-ours-32");
         let issued = Utc::now() - chrono::Duration::seconds(ACCESS_TOKEN_SECS + 60);
-        let token = keys.issue_access(1, 0, issued).unwrap();
+        let token = keys.issue_access(1, 0, "s1", issued).unwrap();
         assert!(keys.verify_access(&token).is_none());
     }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::entity::customer;
-use crate::crypto::Keyring;
+use crate::crypto::{Binding, Keyring};
 use crate::http::extract::present;
 use crate::users::UserRef;
 
@@ -191,11 +191,41 @@ pub fn series_of(row: &customer::Model) -> Vec<String> {
         .collect()
 }
 
-/// Decrypts a stored contact value; an unreadable one (wrong key) shows as
-/// absent rather than failing the whole page, and is logged.
-pub fn reveal(keyring: &Keyring, stored: &Option<String>, customer_id: i64) -> Option<String> {
+/// The encrypted contact columns are bound to the customer's code: it is
+/// known before a row is inserted (imports encrypt whole batches before the
+/// database assigns ids) and unique among live customers.
+pub fn phone_binding(customer_code: &str) -> Binding {
+    Binding::new("customers", "contact_phone_enc", customer_code)
+}
+
+pub fn email_binding(customer_code: &str) -> Binding {
+    Binding::new("customers", "contact_email_enc", customer_code)
+}
+
+pub fn reveal_phone(keyring: &Keyring, row: &customer::Model) -> Option<String> {
+    reveal(
+        keyring,
+        &phone_binding(&row.customer_code),
+        &row.contact_phone_enc,
+        row.id,
+    )
+}
+
+pub fn reveal_email(keyring: &Keyring, row: &customer::Model) -> Option<String> {
+    reveal(
+        keyring,
+        &email_binding(&row.customer_code),
+        &row.contact_email_enc,
+        row.id,
+    )
+}
+
+/// Decrypts a stored contact value; an unreadable one (wrong key, or a
+/// value copied from another row) shows as absent rather than failing the
+/// whole page, and is logged.
+fn reveal(keyring: &Keyring, binding: &Binding, stored: &Option<String>, customer_id: i64) -> Option<String> {
     let stored = stored.as_ref()?;
-    match keyring.decrypt(stored) {
+    match keyring.decrypt(binding, stored) {
         Ok(plain) => Some(plain),
         Err(err) => {
             tracing::error!(customer_id, error = %err, "cannot decrypt a contact field");
@@ -215,8 +245,8 @@ pub fn raw_from_row(row: &customer::Model, keyring: &Keyring) -> RawProfile {
         region: row.region.clone(),
         address: row.address.clone(),
         contact_name: row.contact_name.clone(),
-        contact_phone: reveal(keyring, &row.contact_phone_enc, row.id),
-        contact_email: reveal(keyring, &row.contact_email_enc, row.id),
+        contact_phone: reveal_phone(keyring, row),
+        contact_email: reveal_email(keyring, row),
         account_id: row.account_id.clone(),
         account_status: Some(row.account_status.clone()),
         device_series: Some(SeriesInput::List(series_of(row))),
@@ -349,13 +379,13 @@ pub fn apply_profile(
     row.contact_phone_enc = Set(profile
         .contact_phone
         .as_deref()
-        .map(|p| keyring.encrypt(p))
+        .map(|p| keyring.encrypt(&phone_binding(code), p))
         .transpose()?);
     row.contact_phone_index = Set(profile.contact_phone.as_deref().map(|p| phone_index(keyring, p)));
     row.contact_email_enc = Set(profile
         .contact_email
         .as_deref()
-        .map(|e| keyring.encrypt(e))
+        .map(|e| keyring.encrypt(&email_binding(code), e))
         .transpose()?);
     row.contact_email_index = Set(profile.contact_email.as_deref().map(|e| email_index(keyring, e)));
     row.account_id = Set(profile.account_id.clone());

@@ -161,8 +161,8 @@ pub async fn views(
             };
             CustomerView {
                 id: row.id,
-                contact_phone: reveal(keyring, &row.contact_phone_enc, row.id),
-                contact_email: reveal(keyring, &row.contact_email_enc, row.id),
+                contact_phone: reveal_phone(keyring, &row),
+                contact_email: reveal_email(keyring, &row),
                 device_series: series_of(&row),
                 sales_owner: owner(row.sales_owner_id),
                 ops_owner: owner(row.ops_owner_id),

@@ -19,8 +19,7 @@ use crate::config::Config;
 /// when needed. Does not migrate.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     if config.is_sqlite() {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+        prepare_sqlite_files(config)?;
     }
     let url = normalize_url(config.database_url.expose());
     let mut options = ConnectOptions::new(url);
@@ -52,6 +51,34 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
             .context("cannot switch SQLite to WAL")?;
     }
     Ok(db)
+}
+
+/// The data directory 0700 and the database file (and SQLite's `-wal` and
+/// `-shm` beside it, which SQLite creates with the database file's mode)
+/// 0600, created so before SQLite opens them: with the default umask they
+/// would be 0644, readable by every local account.
+fn prepare_sqlite_files(config: &Config) -> anyhow::Result<()> {
+    crate::fsutil::create_private_dir(&config.data_dir)?;
+    let Some(file) = sqlite_file(config.database_url.expose()) else {
+        return Ok(());
+    };
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        crate::fsutil::create_private_dir(parent)?;
+    }
+    crate::fsutil::create_private_file(&file)?;
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut side = file.clone().into_os_string();
+        side.push(suffix);
+        crate::fsutil::restrict_if_exists(std::path::Path::new(&side), 0o600)?;
+    }
+    Ok(())
+}
+
+/// The file a `sqlite:` URL names; None for an in-memory database.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:") && !url.contains("mode=memory")).then(|| path.into())
 }
 
 /// sqlx speaks `mysql://` only; MariaDB users naturally write `mariadb://`.

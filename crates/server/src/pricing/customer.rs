@@ -19,7 +19,7 @@ use super::model::*;
 use super::service::{open_rules, period_of, plan_in_force, seal_rules};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
-use crate::crypto::Keyring;
+use crate::crypto::{Binding, Keyring};
 use crate::customers::service::{find_visible, lock_visible};
 use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
@@ -44,6 +44,11 @@ pub struct CustomerPricing {
 /// Rows per `IN (…)` query: far below every backend's parameter limit.
 const CHUNK: usize = 500;
 
+/// What a customer's sealed overrides are bound to.
+pub fn overrides_binding(customer_id: i64) -> Binding {
+    Binding::new("customer_pricing", "overrides_enc", customer_id)
+}
+
 fn open_overrides(keyring: &Keyring, row: &customer_pricing::Model) -> AppResult<SeriesMap<Rule>> {
     open_stored_overrides(keyring, row.customer_id, row.overrides_enc.as_deref())
 }
@@ -51,7 +56,12 @@ fn open_overrides(keyring: &Keyring, row: &customer_pricing::Model) -> AppResult
 fn open_stored_overrides(keyring: &Keyring, customer_id: i64, stored: Option<&str>) -> AppResult<SeriesMap<Rule>> {
     match stored {
         None => Ok(SeriesMap::new()),
-        Some(stored) => open_rules(keyring, stored, &format!("customer {customer_id} overrides")),
+        Some(stored) => open_rules(
+            keyring,
+            &overrides_binding(customer_id),
+            stored,
+            &format!("customer {customer_id} overrides"),
+        ),
     }
 }
 
@@ -240,7 +250,7 @@ pub async fn assign(
     let overrides_enc = if overrides.is_empty() {
         None
     } else {
-        Some(seal_rules(&state.keyring, &overrides)?)
+        Some(seal_rules(&state.keyring, &overrides_binding(customer_id), &overrides)?)
     };
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;

@@ -22,7 +22,7 @@ use super::diff;
 use super::entity::{customer_pricing, plan, version};
 use super::model::*;
 use crate::audit::{self, Actor, Entry};
-use crate::crypto::Keyring;
+use crate::crypto::{Binding, Keyring};
 use crate::customers::entity::customer;
 use crate::db::{begin_write, like_contains};
 use crate::error::{AppError, AppResult, is_unique_violation};
@@ -41,31 +41,60 @@ pub use crate::calendar::current_period;
 
 // ---- sealing: rules and minimum charges are encrypted at rest ----------
 
+/// What a version's sealed rules are bound to: the plan and version number.
+pub fn rules_binding(plan_id: i64, version: i32) -> Binding {
+    Binding::new("price_plan_versions", "rules_enc", format!("{plan_id}/{version}"))
+}
+
+pub fn minimum_binding(plan_id: i64, version: i32) -> Binding {
+    Binding::new(
+        "price_plan_versions",
+        "minimum_charge_enc",
+        format!("{plan_id}/{version}"),
+    )
+}
+
 /// The rule JSON with every price exactly as written ("0.5000"), encrypted.
 /// Never Fixed4 units: a re-quote of an old month must give the same
 /// digits, and the breakdown's scales come from the written prices.
-pub fn seal_rules(keyring: &Keyring, rules: &SeriesMap<Rule>) -> AppResult<String> {
+pub fn seal_rules(keyring: &Keyring, binding: &Binding, rules: &SeriesMap<Rule>) -> AppResult<String> {
     let json = serde_json::to_string(rules).context("serialize rules")?;
-    Ok(keyring.encrypt(&json)?)
+    Ok(keyring.encrypt(binding, &json)?)
 }
 
 /// Decrypts and re-validates stored rules. `what` names the row in the
 /// error (never the ciphertext or the prices).
-pub fn open_rules(keyring: &Keyring, stored: &str, what: &str) -> AppResult<SeriesMap<Rule>> {
+pub fn open_rules(keyring: &Keyring, binding: &Binding, stored: &str, what: &str) -> AppResult<SeriesMap<Rule>> {
     let json = keyring
-        .decrypt(stored)
+        .decrypt(binding, stored)
         .with_context(|| format!("cannot decrypt the rules of {what}"))?;
     Ok(serde_json::from_str(&json).with_context(|| format!("stored rules of {what} are not valid rules"))?)
 }
 
-fn seal_minimum(keyring: &Keyring, minimum: Option<MinimumCharge>) -> AppResult<Option<String>> {
-    Ok(minimum.map(|m| keyring.encrypt(&m.to_string())).transpose()?)
+/// Both sealed columns of version `version` of plan `plan_id`.
+fn seal_version(
+    keyring: &Keyring,
+    plan_id: i64,
+    version: i32,
+    pricing: &PlanPricing,
+) -> AppResult<(String, Option<String>)> {
+    let rules = seal_rules(keyring, &rules_binding(plan_id, version), &pricing.rules)?;
+    let minimum = pricing
+        .minimum_charge
+        .map(|m| keyring.encrypt(&minimum_binding(plan_id, version), &m.to_string()))
+        .transpose()?;
+    Ok((rules, minimum))
 }
 
-fn open_minimum(keyring: &Keyring, stored: Option<&str>, what: &str) -> AppResult<Option<MinimumCharge>> {
+fn open_minimum(
+    keyring: &Keyring,
+    binding: &Binding,
+    stored: Option<&str>,
+    what: &str,
+) -> AppResult<Option<MinimumCharge>> {
     let Some(stored) = stored else { return Ok(None) };
     let text = keyring
-        .decrypt(stored)
+        .decrypt(binding, stored)
         .with_context(|| format!("cannot decrypt the minimum charge of {what}"))?;
     let minimum = text
         .parse()
@@ -77,8 +106,13 @@ fn open_minimum(keyring: &Keyring, stored: Option<&str>, what: &str) -> AppResul
 pub fn pricing_of(keyring: &Keyring, row: &version::Model) -> AppResult<PlanPricing> {
     let what = format!("plan {} version {}", row.plan_id, row.version);
     Ok(PlanPricing {
-        minimum_charge: open_minimum(keyring, row.minimum_charge_enc.as_deref(), &what)?,
-        rules: open_rules(keyring, &row.rules_enc, &what)?,
+        minimum_charge: open_minimum(
+            keyring,
+            &minimum_binding(row.plan_id, row.version),
+            row.minimum_charge_enc.as_deref(),
+            &what,
+        )?,
+        rules: open_rules(keyring, &rules_binding(row.plan_id, row.version), &row.rules_enc, &what)?,
     })
 }
 
@@ -448,8 +482,6 @@ pub async fn create_plan(state: &AppState, actor: &Actor, input: PlanInput) -> A
     };
 
     let now = Utc::now();
-    let rules_enc = seal_rules(&state.keyring, &pricing.rules)?;
-    let minimum_enc = seal_minimum(&state.keyring, pricing.minimum_charge)?;
     let txn = begin_write(&state.db).await?;
     let created = plan::ActiveModel {
         id: NotSet,
@@ -466,6 +498,8 @@ pub async fn create_plan(state: &AppState, actor: &Actor, input: PlanInput) -> A
     .insert(&txn)
     .await
     .map_err(|e| duplicate_name(&e).unwrap_or_else(|| e.into()))?;
+    // Sealed once the plan has its id: the ciphertexts are bound to it.
+    let (rules_enc, minimum_enc) = seal_version(&state.keyring, created.id, 1, &pricing)?;
     version::ActiveModel {
         id: NotSet,
         plan_id: Set(created.id),
@@ -590,8 +624,6 @@ async fn add_version(
     new: NewVersion,
     action: &str,
 ) -> AppResult<VersionCreated> {
-    let rules_enc = seal_rules(&state.keyring, &new.pricing.rules)?;
-    let minimum_enc = seal_minimum(&state.keyring, new.pricing.minimum_charge)?;
     for _attempt in 0..VERSION_ATTEMPTS {
         let txn = begin_write(&state.db).await?;
         let plan = lock_plan(&txn, plan_id).await?;
@@ -611,13 +643,14 @@ async fn add_version(
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("plan {plan_id} lacks its current version")))?;
         let number = plan.current_version + 1;
         let now = Utc::now();
+        let (rules_enc, minimum_enc) = seal_version(&state.keyring, plan_id, number, &new.pricing)?;
         let inserted = version::ActiveModel {
             id: NotSet,
             plan_id: Set(plan_id),
             version: Set(number),
             effective_from: Set(new.effective_from.key()),
-            minimum_charge_enc: Set(minimum_enc.clone()),
-            rules_enc: Set(rules_enc.clone()),
+            minimum_charge_enc: Set(minimum_enc),
+            rules_enc: Set(rules_enc),
             reason: Set(new.reason.clone()),
             rolled_back_from: Set(new.rolled_back_from),
             created_at: Set(now),

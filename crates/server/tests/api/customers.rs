@@ -175,10 +175,10 @@ async fn contacts_are_encrypted_at_rest_yet_found_by_exact_phone_and_email(app: 
     let phone: String = raw.try_get("", "contact_phone_enc").unwrap();
     let email: String = raw.try_get("", "contact_email_enc").unwrap();
     assert!(
-        phone.starts_with("v1:") && !phone.contains(PHONE) && !phone.contains("12345678"),
+        phone.starts_with("v2:") && !phone.contains(PHONE) && !phone.contains("12345678"),
         "{phone}"
     );
-    assert!(email.starts_with("v1:") && !email.contains("secret"), "{email}");
+    assert!(email.starts_with("v2:") && !email.contains("secret"), "{email}");
     let search_text: String = raw.try_get("", "search_text").unwrap();
     assert!(!search_text.contains(PHONE) && !search_text.contains("secret"));
 

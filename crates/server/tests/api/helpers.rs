@@ -100,9 +100,12 @@ pub struct TestApp {
     /// The running server's state, for calling services the jobs use.
     pub state: opcms::state::AppState,
     pub backend: Backend,
+    /// The configuration the server runs with.
+    pub config: Config,
     shutdown: Option<oneshot::Sender<()>>,
-    _database: TestDatabase,
-    _data_dir: tempfile::TempDir,
+    /// The database and data directory, kept until the last `TestApp` on
+    /// them is dropped (a restarted server shares them).
+    storage: std::sync::Arc<(TestDatabase, tempfile::TempDir)>,
 }
 
 impl Drop for TestApp {
@@ -175,7 +178,36 @@ impl TestApp {
         .expect("test config");
         config.data_dir = data_dir.path().to_path_buf();
         configure(&mut config);
-        let app = Application::build(config).await.expect("application starts");
+        TestApp::start(backend, config, std::sync::Arc::new((database, data_dir))).await
+    }
+
+    /// Stops this server and starts another on the same database and data
+    /// directory, with the configuration changed by `configure` (a new
+    /// master key, say).
+    pub async fn restart_with(mut self, configure: impl FnOnce(&mut Config)) -> TestApp {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.state.db.close_by_ref().await.ok();
+        let mut config = self.config.clone();
+        configure(&mut config);
+        TestApp::start(self.backend, config, self.storage.clone()).await
+    }
+
+    /// Builds the application as `opcms serve` would, without serving it
+    /// (to see a configuration refused).
+    pub async fn build_with(&self, configure: impl FnOnce(&mut Config)) -> anyhow::Result<Application> {
+        let mut config = self.config.clone();
+        configure(&mut config);
+        Application::build(config).await
+    }
+
+    async fn start(
+        backend: Backend,
+        config: Config,
+        storage: std::sync::Arc<(TestDatabase, tempfile::TempDir)>,
+    ) -> TestApp {
+        let app = Application::build(config.clone()).await.expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.state().db.clone();
         let state = app.state().clone();
@@ -194,10 +226,15 @@ impl TestApp {
             db,
             state,
             backend,
+            config,
             shutdown: Some(tx),
-            _database: database,
-            _data_dir: data_dir,
+            storage,
         }
+    }
+
+    /// The data directory (SQLite file, key file).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.storage.1.path()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -282,7 +282,7 @@ async fn a_plan_is_created_versioned_diffed_and_rolled_back(app: TestApp) {
         json!({"before": "0.40", "after": "0.38"})
     );
     assert_eq!(version_log["version"], json!({"before": 1, "after": 2}));
-    assert!(!logs.to_string().contains("v1:"), "no ciphertext in the audit log");
+    assert!(!logs.to_string().contains("v2:"), "no ciphertext in the audit log");
 
     // A plan without customers can be deleted; its name is then free.
     let response = app.delete(&format!("/api/v1/price-plans/{id}"), &admin).await;
@@ -1081,7 +1081,7 @@ async fn rules_overrides_and_minimums_are_encrypted_at_rest(app: TestApp) {
         (&minimum_enc, vec!["7654.32"]),
         (&overrides, vec!["0.5831", "flat"]),
     ] {
-        assert!(stored.starts_with("v1:"), "{stored}");
+        assert!(stored.starts_with("v2:"), "{stored}");
         for secret in secrets {
             assert!(!stored.contains(secret), "{secret} in clear in {stored}");
         }

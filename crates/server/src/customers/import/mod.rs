@@ -112,6 +112,7 @@ pub async fn run(
     let report = report::stored(&columns.headers, data, &plan.issues);
     let import_id = record::insert(
         &txn,
+        &state.keyring,
         actor,
         &file_name,
         dry_run,

@@ -1,15 +1,21 @@
 //! The record of every import run (who, when, which file, counts) and its
 //! stored report.
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryOrder, QuerySelect};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::ImportCounts;
 use super::plan::Plan;
 use crate::audit::Actor;
+use crate::crypto::{Binding, Keyring};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
 
@@ -30,7 +36,9 @@ pub mod entity {
         pub created: i32,
         pub updated: i32,
         pub unchanged: i32,
-        /// JSON: the header and the rows with problems (see `report::stored`).
+        /// JSON: the header and the rows with problems (see `report::stored`),
+        /// encrypted (bound to the run's id): it holds the uploaded cells,
+        /// contact phones and e-mails included.
         #[sea_orm(column_type = "Text")]
         pub report: String,
         pub created_at: DateTimeUtc,
@@ -47,8 +55,17 @@ fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+/// What a run's sealed report is bound to.
+pub fn report_binding(import_id: i64) -> Binding {
+    Binding::new("customer_imports", "report", import_id)
+}
+
+/// Records a run and its encrypted report. The row is inserted first so the
+/// report can be sealed to its id.
+#[allow(clippy::too_many_arguments)]
 pub async fn insert(
     db: &impl ConnectionTrait,
+    keyring: &Keyring,
     actor: &Actor,
     file_name: &str,
     dry_run: bool,
@@ -67,13 +84,32 @@ pub async fn insert(
         created: Set(count(created)),
         updated: Set(count(updated)),
         unchanged: Set(count(unchanged)),
-        report: Set(report.to_string()),
+        report: Set(String::new()),
         created_at: Set(Utc::now()),
         created_by: Set(actor.user_id),
     }
     .insert(db)
     .await?;
+    let sealed = keyring.encrypt(&report_binding(row.id), &report.to_string())?;
+    entity::Entity::update_many()
+        .col_expr(entity::Column::Report, Expr::value(sealed))
+        .filter(entity::Column::Id.eq(row.id))
+        .exec(db)
+        .await?;
     Ok(row.id)
+}
+
+/// The stored report of a run, decrypted. Reports written before they were
+/// encrypted are plain JSON until `opcms rotate-key` seals them.
+pub fn open_report(keyring: &Keyring, run: &entity::Model) -> AppResult<Value> {
+    let json = if run.report.starts_with('{') {
+        run.report.clone()
+    } else {
+        keyring
+            .decrypt(&report_binding(run.id), &run.report)
+            .with_context(|| format!("cannot decrypt the report of import {}", run.id))?
+    };
+    serde_json::from_str(&json).map_err(|e| AppError::Internal(anyhow::anyhow!("import report {}: {e}", run.id)))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

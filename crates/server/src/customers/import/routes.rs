@@ -76,8 +76,7 @@ async fn import_report(
 ) -> AppResult<Response> {
     principal.require(Permission::CustomersImport)?;
     let run = record::find(&state.db, id).await?;
-    let stored: serde_json::Value = serde_json::from_str(&run.report)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("import report {id}: {e}")))?;
+    let stored = record::open_report(&state.keyring, &run)?;
     let bytes = tokio::task::spawn_blocking(move || report::xlsx(&stored))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("report task: {e}")))?

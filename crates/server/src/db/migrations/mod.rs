@@ -12,6 +12,7 @@ mod m20261124_000007_usage;
 mod m20261203_000008_bills;
 mod m20261203_000009_usage_monthly_billing_index;
 mod m20261203_000010_payments;
+mod m20261204_000011_security;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_bills::Migration),
             Box::new(m20261203_000009_usage_monthly_billing_index::Migration),
             Box::new(m20261203_000010_payments::Migration),
+            Box::new(m20261204_000011_security::Migration),
         ]
     }
 }
