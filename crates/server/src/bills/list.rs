@@ -188,13 +188,13 @@ fn cells(view: &BillView) -> Vec<Value> {
         Value::Text(view.period.to_string()),
         Value::Text(if view.kind == "manual" { "手工" } else { "自动" }.into()),
         Value::Text(view.status.label().into()),
-        Value::Text(view.subtotal.to_string()),
-        Value::Text(view.credited.to_string()),
-        Value::Text(view.total.to_string()),
-        Value::Text(view.allocated.to_string()),
-        Value::Text(view.outstanding.to_string()),
+        Value::number(view.subtotal),
+        Value::number(view.credited),
+        Value::number(view.total),
+        Value::number(view.allocated),
+        Value::number(view.outstanding),
         view.due_date.into(),
-        Value::Text(view.overdue_days.to_string()),
+        Value::number(view.overdue_days),
         Value::Text(
             view.warnings
                 .iter()

@@ -194,9 +194,9 @@ fn cells(view: &PaymentView) -> Vec<Value> {
         view.payer_name.clone().into(),
         Value::Text(view.method.label().into()),
         view.reference.clone().into(),
-        Value::Text(view.amount.to_string()),
-        Value::Text(view.allocated.to_string()),
-        Value::Text(view.unapplied.to_string()),
+        Value::number(view.amount),
+        Value::number(view.allocated),
+        Value::number(view.unapplied),
         Value::Text(status.into()),
         Value::Text(
             if view.source == "import" {

@@ -268,7 +268,7 @@ const HEADERS: [&str; 14] = [
 
 fn cells(row: &AgingRow) -> Vec<Value> {
     let m = &row.money;
-    let money = |v: Fixed4| Value::Text(v.to_string());
+    let money = Value::number::<Fixed4>;
     vec![
         Value::Text(row.customer.customer_code.clone()),
         Value::Text(row.customer.company_name.clone()),
@@ -278,7 +278,7 @@ fn cells(row: &AgingRow) -> Vec<Value> {
                 .map(|o| o.display_name.clone())
                 .unwrap_or_default(),
         ),
-        Value::Text(row.open_bills.to_string()),
+        Value::number(row.open_bills),
         money(m.outstanding),
         money(m.not_due),
         money(m.d1_30),
@@ -286,7 +286,7 @@ fn cells(row: &AgingRow) -> Vec<Value> {
         money(m.d61_90),
         money(m.d90_plus),
         money(m.overdue),
-        Value::Text(row.max_overdue_days.to_string()),
+        Value::number(row.max_overdue_days),
         money(m.unapplied),
         money(m.net),
     ]

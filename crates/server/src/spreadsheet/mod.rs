@@ -123,6 +123,13 @@ pub enum SheetError {
     TooManyRows { limit: usize },
     #[error("表格中没有任何数据")]
     NoRows,
+    /// A merged block taller or wider than the import limits, or merges that
+    /// would copy more than the sheet may hold (named by the block that
+    /// crossed the line).
+    #[error("合并单元格范围过大（{range}），超过导入上限，请取消合并后再上传")]
+    MergeTooLarge { range: String },
+    #[error("表格中的合并单元格超过 {limit} 处，请取消合并后再上传")]
+    TooManyMerges { limit: usize },
 }
 
 impl From<SheetError> for AppError {
@@ -136,11 +143,15 @@ impl From<SheetError> for AppError {
             SheetError::TooManyColumns { .. } => "TOO_MANY_COLUMNS",
             SheetError::TooManyRows { .. } => "TOO_MANY_ROWS",
             SheetError::NoRows => "NO_DATA_ROWS",
+            SheetError::MergeTooLarge { .. } => "MERGED_CELLS_TOO_LARGE",
+            SheetError::TooManyMerges { .. } => "TOO_MANY_MERGED_CELLS",
         };
         match error {
-            SheetError::Empty | SheetError::Unsupported(_) | SheetError::Corrupt => {
-                AppError::BadRequest { code, message }
-            }
+            SheetError::Empty
+            | SheetError::Unsupported(_)
+            | SheetError::Corrupt
+            | SheetError::MergeTooLarge { .. }
+            | SheetError::TooManyMerges { .. } => AppError::BadRequest { code, message },
             _ => AppError::Unprocessable { code, message },
         }
     }

@@ -1,11 +1,12 @@
 //! `.xlsx` through calamine, read cell by cell so that a sheet claiming a
 //! million rows or columns never makes us allocate its bounding box, after a
-//! pass over the zip that bounds what it decompresses to (zip bombs).
+//! pass over the zip that bounds what it decompresses to (zip bombs) and how
+//! many merged blocks a worksheet lists.
 
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
 
-use calamine::{DataRef, Reader, Xlsx};
+use calamine::{DataRef, Dimensions, Reader, Xlsx};
 use chrono::NaiveDate;
 
 use super::{Cell, Limits, Row, Sheet, SheetError, push_row};
@@ -16,6 +17,17 @@ const POWERPOINT: &str = "这是 PowerPoint 文件，不是 Excel 表格，请�
 const OLE: &str = "不支持旧版 .xls 或加密的 Excel 文件，请在 Excel 中另存为 .xlsx（不设密码）后上传";
 /// More parts than any real workbook has.
 const MAX_ENTRIES: usize = 10_000;
+/// Merged blocks a sheet may list, per row the import allows: a bank
+/// statement merging a few cells on every line stays well inside.
+const MERGES_PER_ROW: usize = 4;
+/// Most bytes the copies of merged values may add to the sheet (each copy
+/// costs a cell and its text): a region merged over 200,000 rows is ~10 MB.
+const MERGE_BUDGET_BYTES: usize = 32 * 1024 * 1024;
+
+/// Most merged blocks one sheet may list.
+fn max_merges(limits: &Limits) -> usize {
+    limits.max_rows.saturating_mul(MERGES_PER_ROW)
+}
 
 /// Old binary `.xls` and password-protected workbooks share this container.
 pub(super) fn read_xls(_bytes: &[u8], _limits: &Limits) -> Result<Sheet, SheetError> {
@@ -47,15 +59,68 @@ fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
     let mut budget = limits.max_unpacked_bytes;
     for index in 0..archive.len() {
         let entry = archive.by_index(index).map_err(|_| SheetError::Corrupt)?;
-        let read = std::io::copy(&mut entry.take(budget + 1), &mut std::io::sink()).map_err(|_| SheetError::Corrupt)?;
+        let worksheet = entry.name().map_or(true, |name| name.starts_with("xl/worksheets/"));
+        let mut tags = MergeTags::default();
+        let read = std::io::copy(&mut entry.take(budget + 1), &mut tags).map_err(|_| SheetError::Corrupt)?;
         if read > budget {
             return Err(SheetError::TooLargeUnpacked {
                 limit_mb: limits.max_unpacked_bytes / (1024 * 1024),
             });
         }
         budget -= read;
+        // calamine collects every block of a sheet before we see one: a
+        // sheet listing millions would cost memory and time first. A block
+        // is `<mergeCell …/>` or `<mergeCell …></mergeCell>`, inside one
+        // `<mergeCells>`, so at most twice the blocks plus two.
+        if worksheet && tags.count > max_merges(limits).saturating_mul(2).saturating_add(2) {
+            return Err(SheetError::TooManyMerges {
+                limit: max_merges(limits),
+            });
+        }
     }
     Ok(())
+}
+
+/// A sink counting the `mergeCell` names in what passes through it,
+/// matches across write boundaries included.
+#[derive(Default)]
+struct MergeTags {
+    count: usize,
+    /// The last bytes seen, shorter than the name.
+    carry: Vec<u8>,
+}
+
+const MERGE_TAG: &[u8] = b"mergeCell";
+
+fn occurrences(haystack: &[u8]) -> usize {
+    let mut count = 0;
+    let mut from = 0;
+    while let Some(at) = haystack[from..].iter().position(|&b| b == MERGE_TAG[0]) {
+        let start = from + at;
+        if haystack[start..].starts_with(MERGE_TAG) {
+            count += 1;
+        }
+        from = start + 1;
+    }
+    count
+}
+
+impl Write for MergeTags {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let keep = MERGE_TAG.len() - 1;
+        // Carry and head are each shorter than the name, so a match in
+        // their join spans the boundary and is not counted again below.
+        let mut seam = std::mem::take(&mut self.carry);
+        seam.extend_from_slice(&buf[..buf.len().min(keep)]);
+        self.count += occurrences(&seam) + occurrences(buf);
+        let tail = if buf.len() >= keep { buf } else { &seam[..] };
+        self.carry = tail[tail.len().saturating_sub(keep)..].to_vec();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The decimal text of a stored number: whole numbers without a fraction
@@ -87,6 +152,98 @@ fn convert(value: &DataRef<'_>) -> Cell {
         DataRef::DurationIso(text) => Cell::Text(text.clone()),
         DataRef::Error(e) => Cell::Text(format!("#{e}")),
     }
+}
+
+/// `A1`-style name of a 0-based cell.
+fn cell_name(row: u32, column: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = u64::from(column) + 1;
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), u64::from(row) + 1)
+}
+
+/// A merged block shows its top-left value in every cell it covers, and
+/// that is what a person reading the sheet takes each row to say. So each
+/// block's value is copied into the rows it covers that hold data (never
+/// every row number it spans) and the columns up to the rightmost holding
+/// data. A block taller or wider than the limits is refused, repeated
+/// blocks count once, and the copies together may add at most
+/// [`MERGE_BUDGET_BYTES`]: blocks from Excel never overlap, so they cover
+/// each cell at most once, and overlapping ones from elsewhere run out of
+/// budget instead of memory.
+fn spread_merges(
+    rows: &mut BTreeMap<u32, Vec<Cell>>,
+    merges: Vec<Dimensions>,
+    limits: &Limits,
+) -> Result<(), SheetError> {
+    if merges.len() > max_merges(limits) {
+        return Err(SheetError::TooManyMerges {
+            limit: max_merges(limits),
+        });
+    }
+    // (top, left, bottom, right), 0-based, corners in order whatever the
+    // file said.
+    let mut blocks: Vec<(u32, u32, u32, u32)> = merges
+        .iter()
+        .map(|d| {
+            let (top, bottom) = (d.start.0.min(d.end.0), d.start.0.max(d.end.0));
+            let (left, right) = (d.start.1.min(d.end.1), d.start.1.max(d.end.1));
+            (top, left, bottom, right)
+        })
+        .collect();
+    drop(merges);
+    let name = |&(top, left, bottom, right): &(u32, u32, u32, u32)| {
+        format!("{}:{}", cell_name(top, left), cell_name(bottom, right))
+    };
+    for block in &blocks {
+        let (top, left, bottom, right) = *block;
+        let height = u64::from(bottom - top) + 1;
+        let width = u64::from(right - left) + 1;
+        if height > limits.max_rows as u64 || width > limits.max_columns as u64 {
+            return Err(SheetError::MergeTooLarge { range: name(block) });
+        }
+    }
+    blocks.sort_unstable();
+    blocks.dedup();
+    let data_width = rows.values().map(Vec::len).max().unwrap_or(0);
+    let Some(last_column) = data_width.checked_sub(1) else {
+        return Ok(());
+    };
+    let mut budget = MERGE_BUDGET_BYTES;
+    for block in &blocks {
+        let (top, left, bottom, right) = *block;
+        let (first_row, last_row) = (top.saturating_add(1), bottom.saturating_add(1));
+        let (left, right) = (left as usize, (right as usize).min(last_column));
+        let Some(value) = rows.get(&first_row).and_then(|cells| cells.get(left)).cloned() else {
+            continue;
+        };
+        if value.is_blank() || left > right {
+            continue;
+        }
+        let copy = std::mem::size_of::<Cell>()
+            + match &value {
+                Cell::Text(t) | Cell::Number(t) => t.len(),
+                _ => 0,
+            };
+        for (_, cells) in rows.range_mut(first_row..=last_row) {
+            let grown = (right + 1).saturating_sub(cells.len());
+            let cost = grown * std::mem::size_of::<Cell>() + (right - left + 1) * copy;
+            budget = budget
+                .checked_sub(cost)
+                .ok_or_else(|| SheetError::MergeTooLarge { range: name(block) })?;
+            if grown > 0 {
+                cells.resize(right + 1, Cell::Empty);
+            }
+            for cell in &mut cells[left..=right] {
+                cell.clone_from(&value);
+            }
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
@@ -121,27 +278,7 @@ pub(super) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetErr
             }
         }
     }
-    // A merged block shows its top-left value in every cell it covers, and
-    // that is what a person reading the sheet takes each row to say. Blocks
-    // are clipped to the rows and columns that hold data.
-    let last_row = rows.keys().next_back().copied().unwrap_or(0);
-    for block in merges {
-        let (top, left) = block.start;
-        let (bottom, right) = block.end;
-        let Some(value) = rows.get(&(top + 1)).and_then(|cells| cells.get(left as usize)).cloned() else {
-            continue;
-        };
-        let right = right.min(limits.max_columns.saturating_sub(1) as u32);
-        for row in (top + 1)..=(bottom + 1).min(last_row) {
-            let cells = rows.entry(row).or_default();
-            if cells.len() <= right as usize {
-                cells.resize(right as usize + 1, Cell::Empty);
-            }
-            for column in left..=right {
-                cells[column as usize] = value.clone();
-            }
-        }
-    }
+    spread_merges(&mut rows, merges, limits)?;
     let mut sheet = Sheet::default();
     for (number, cells) in rows {
         push_row(&mut sheet, Row { number, cells }, limits)?;
@@ -205,6 +342,215 @@ mod tests {
                 limit: LIMITS.max_columns
             }
         );
+    }
+
+    /// An `.xlsx` written by hand, so a test can say what no writer would:
+    /// repeated, overlapping or countless merged blocks. `cells` are
+    /// (row, column, text), 0-based; `merges` are `ref`s like `A1:B2`.
+    pub(crate) fn raw_workbook(cells: &[(u32, u32, String)], merges: &[String]) -> Vec<u8> {
+        use std::fmt::Write as _;
+        let mut sorted: Vec<&(u32, u32, String)> = cells.iter().collect();
+        sorted.sort_by_key(|(row, column, _)| (*row, *column));
+        let mut data = String::new();
+        let mut open: Option<u32> = None;
+        for (row, column, text) in sorted {
+            if open != Some(*row) {
+                if open.is_some() {
+                    data.push_str("</row>");
+                }
+                let _ = write!(data, r#"<row r="{}">"#, row + 1);
+                open = Some(*row);
+            }
+            let _ = write!(
+                data,
+                r#"<c r="{}" t="inlineStr"><is><t>{text}</t></is></c>"#,
+                cell_name(*row, *column)
+            );
+        }
+        if open.is_some() {
+            data.push_str("</row>");
+        }
+        let mut merged = String::new();
+        if !merges.is_empty() {
+            let _ = write!(merged, r#"<mergeCells count="{}">"#, merges.len());
+            for range in merges {
+                let _ = write!(merged, r#"<mergeCell ref="{range}"/>"#);
+            }
+            merged.push_str("</mergeCells>");
+        }
+        let parts = [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string(),
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string(),
+            ),
+            (
+                "xl/workbook.xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string(),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string(),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(
+                    r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{data}</sheetData>{merged}</worksheet>"#
+                ),
+            ),
+        ];
+        let mut bytes = Vec::new();
+        {
+            let mut zip = zip::ZipWriter::new(Cursor::new(&mut bytes));
+            let options = zip::write::SimpleFileOptions::default();
+            for (name, text) in parts {
+                zip.start_file(name, options).unwrap();
+                zip.write_all(text.as_bytes()).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        bytes
+    }
+
+    fn text(value: &str) -> Cell {
+        Cell::Text(value.into())
+    }
+
+    #[test]
+    fn cells_are_named_as_excel_names_them() {
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(0, 26), "AA1");
+        assert_eq!(cell_name(1_048_575, 19), "T1048576");
+        assert_eq!(cell_name(u32::MAX, 16_383), "XFD4294967296");
+    }
+
+    /// The reviewer's file: A1:T1048576 merged, one more value in the last
+    /// row. The old reader copied the block into every row number it spans
+    /// (a gigabyte) before counting rows.
+    #[test]
+    fn a_block_merged_down_to_the_last_row_is_refused_naming_it() {
+        for range in ["A1:T1048576", "A1:BH1048576"] {
+            let cells = [(0, 0, "地区".to_string()), (1_048_575, 1, "x".to_string())];
+            let bytes = raw_workbook(&cells, &[range.to_string()]);
+            assert!(bytes.len() < 2 * 1024, "the bomb is small: {}", bytes.len());
+            let error = read_xlsx(&bytes, &LIMITS).unwrap_err();
+            assert_eq!(error, SheetError::MergeTooLarge { range: range.into() });
+            assert_eq!(
+                error.to_string(),
+                format!("合并单元格范围过大（{range}），超过导入上限，请取消合并后再上传")
+            );
+        }
+    }
+
+    #[test]
+    fn a_block_wider_than_the_column_limit_is_refused() {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.merge_range(0, 0, 1, 59, "标题", &Format::new()).unwrap();
+        sheet.write(2, 0, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert_eq!(
+            read_xlsx(&bytes, &LIMITS).unwrap_err(),
+            SheetError::MergeTooLarge { range: "A1:BH2".into() }
+        );
+    }
+
+    #[test]
+    fn a_merged_block_fills_only_rows_and_columns_that_hold_data() {
+        // A1:T900 merged; data only in rows 1, 5 and 900, and no further
+        // right than column C.
+        let cells = vec![
+            (0, 0, "上海".to_string()),
+            (4, 2, "甲".to_string()),
+            (899, 1, "乙".to_string()),
+        ];
+        let bytes = raw_workbook(&cells, &["A1:T900".into()]);
+        let sheet = read_xlsx(&bytes, &LIMITS).unwrap();
+        let numbers: Vec<u32> = sheet.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [1, 5, 900]);
+        for row in &sheet.rows {
+            assert_eq!(row.cells, vec![text("上海"); 3], "row {}", row.number);
+        }
+    }
+
+    /// The same block listed thousands of times is one block; past the
+    /// bound on blocks the file is refused, whatever it repeats.
+    #[test]
+    fn repeated_merge_blocks_count_once_and_their_number_is_bounded() {
+        let cells: Vec<(u32, u32, String)> = (0..900)
+            .map(|row| (row, 19, format!("r{row}")))
+            .chain([(0, 0, "上海".to_string())])
+            .collect();
+        let once = read_xlsx(&raw_workbook(&cells, &["A1:T900".into()]), &LIMITS).unwrap();
+        let repeated = read_xlsx(&raw_workbook(&cells, &vec!["A1:T900".to_string(); 3_000]), &LIMITS).unwrap();
+        assert_eq!(repeated.rows, once.rows);
+        assert_eq!(once.rows[899].cells[18], text("上海"));
+
+        let limit = max_merges(&LIMITS);
+        assert_eq!(
+            read_xlsx(&raw_workbook(&cells, &vec!["A1:T900".to_string(); limit + 1]), &LIMITS).unwrap_err(),
+            SheetError::TooManyMerges { limit }
+        );
+        // Far more than calamine should ever collect is refused while the
+        // zip is checked, before calamine lists them.
+        assert_eq!(
+            read_xlsx(&raw_workbook(&cells, &vec!["A1:A2".to_string(); 3 * limit]), &LIMITS).unwrap_err(),
+            SheetError::TooManyMerges { limit }
+        );
+    }
+
+    /// Overlapping blocks (no spreadsheet program writes them) cover cells
+    /// again and again; the copies run out of budget, not memory.
+    #[test]
+    fn overlapping_blocks_are_refused_when_their_copies_outgrow_the_budget() {
+        let cells: Vec<(u32, u32, String)> = (0..1000)
+            .map(|row| (row, 49, "x".to_string()))
+            .chain([(0, 0, "上海".to_string())])
+            .collect();
+        let merges: Vec<String> = (0..1000).map(|k| format!("A1:AX{}", 1000 - k)).collect();
+        assert!(matches!(
+            read_xlsx(&raw_workbook(&cells, &merges), &LIMITS),
+            Err(SheetError::MergeTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn merge_tags_are_counted_across_write_boundaries() {
+        let xml = b"<mergeCells><mergeCell ref=\"A1:B2\"/><mergeCell ref=\"C1:D2\"></mergeCell></mergeCells>";
+        for chunk in 1..xml.len() {
+            let mut tags = MergeTags::default();
+            for piece in xml.chunks(chunk) {
+                tags.write_all(piece).unwrap();
+            }
+            assert_eq!(tags.count, 5, "chunks of {chunk}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever blocks a sheet merges, reading it never panics, never
+        /// makes more cells than the data's rows times its width, and never
+        /// more rows than the limit.
+        #[test]
+        fn fuzz_merged_blocks_stay_inside_the_data(
+            cells in proptest::collection::vec((0u32..60, 0u32..12, "[a-z]{0,3}"), 0..40),
+            blocks in proptest::collection::vec((0u32..80, 0u32..16, 0u32..1200, 0u32..60), 0..12),
+        ) {
+            let merges: Vec<String> = blocks
+                .iter()
+                .map(|&(top, left, height, width)| format!("{}:{}", cell_name(top, left), cell_name(top + height, left + width)))
+                .collect();
+            let filled: Vec<&(u32, u32, String)> = cells.iter().filter(|c| !c.2.is_empty()).collect();
+            let data_rows = filled.iter().map(|c| c.0).collect::<std::collections::BTreeSet<_>>().len();
+            let data_width = filled.iter().map(|c| c.1 as usize + 1).max().unwrap_or(0);
+            if let Ok(sheet) = read_xlsx(&raw_workbook(&cells, &merges), &LIMITS) {
+                let produced: usize = sheet.rows.iter().map(|r| r.cells.len()).sum();
+                proptest::prop_assert!(produced <= data_rows * data_width, "{produced} > {data_rows} x {data_width}");
+                proptest::prop_assert!(sheet.rows.len() <= LIMITS.max_rows);
+            }
+        }
     }
 
     #[test]

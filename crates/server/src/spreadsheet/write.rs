@@ -2,6 +2,13 @@
 //! that fit Chinese text, dates as real dates. Large sheets use
 //! rust_xlsxwriter's constant-memory mode (rows go to a temporary file as
 //! they are written), so an export of 100,000 customers stays small in RAM.
+//!
+//! Every cell of every export passes through here, and text that a
+//! spreadsheet would take for a formula is neutralised here, once: a
+//! leading `'` in CSV, Excel's quote prefix in `.xlsx` (see
+//! [`looks_like_formula`]).
+
+use std::borrow::Cow;
 
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
@@ -11,9 +18,52 @@ use crate::error::AppError;
 /// A worksheet cell to write.
 #[derive(Debug, Clone)]
 pub enum Value {
+    /// Text as people and files gave it: names, references, remarks.
     Text(String),
+    /// A number's exact decimal text (an amount, a count), made with
+    /// [`Value::number`]: written as it is, a leading minus and all.
+    Number(String),
     Date(NaiveDate),
     Blank,
+}
+
+impl Value {
+    /// An amount or count as its exact decimal text, e.g. `-100.00`.
+    pub fn number<T: std::fmt::Display>(value: T) -> Value {
+        Value::Number(value.to_string())
+    }
+
+    /// Whether a spreadsheet could take the cell for a formula: text
+    /// starting like one, or a "number" that is not a plain decimal.
+    fn formula_like(&self) -> bool {
+        match self {
+            Value::Text(t) => looks_like_formula(t),
+            Value::Number(n) => !is_decimal(n) && looks_like_formula(n),
+            Value::Date(_) | Value::Blank => false,
+        }
+    }
+}
+
+/// The characters that make Excel, LibreOffice and Google Sheets read a
+/// cell as a formula (`=`, `+`, `-`, `@`) or that they strip before doing so
+/// (tab, carriage return): OWASP's list for CSV injection.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a cell of text would start a formula in a spreadsheet
+/// (`=HYPERLINK(…)`, `@SUM(…)`, `-2+3`, `=cmd|'/C calc'!A0`).
+pub fn looks_like_formula(text: &str) -> bool {
+    text.starts_with(FORMULA_STARTS)
+}
+
+/// A plain decimal (`-12.50`, `3`): what [`Value::Number`] must hold to be
+/// written untouched.
+fn is_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl From<Option<String>> for Value {
@@ -35,15 +85,23 @@ impl From<Option<NaiveDate>> for Value {
 }
 
 /// One CSV record (with its line end) of cells, dates as `YYYY-MM-DD`.
+/// Text that would start a formula gets a leading `'` (OWASP's rule), so a
+/// spreadsheet shows it as text and runs nothing; a number stays as it is
+/// (`-100.00` is a number to the spreadsheet, not a formula) unless it is
+/// not a plain decimal, when it is treated as text.
 pub fn csv_line(values: &[Value]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let fields = values.iter().map(|v| match v {
-        Value::Text(t) => t.clone(),
-        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-        Value::Blank => String::new(),
+        Value::Text(t) | Value::Number(t) if v.formula_like() => Cow::Owned(format!("'{t}")),
+        Value::Text(t) | Value::Number(t) => Cow::Borrowed(t.as_str()),
+        Value::Date(d) => Cow::Owned(d.format("%Y-%m-%d").to_string()),
+        Value::Blank => Cow::Borrowed(""),
     });
     // Writing to a Vec cannot fail.
-    let _ = writer.write_record(fields);
+    for field in fields {
+        let _ = writer.write_field(field.as_bytes());
+    }
+    let _ = writer.write_record(std::iter::empty::<&[u8]>());
     writer.into_inner().unwrap_or_default()
 }
 
@@ -119,6 +177,9 @@ pub async fn table_file(
 pub struct SheetWriter<'a> {
     sheet: &'a mut Worksheet,
     date: Format,
+    /// Excel's quote prefix (what typing a leading `'` sets): the cell stays
+    /// text if someone edits it.
+    quoted: Format,
     next_row: u32,
 }
 
@@ -135,16 +196,25 @@ impl<'a> SheetWriter<'a> {
         Ok(SheetWriter {
             sheet,
             date: Format::new().set_num_format("yyyy-mm-dd"),
+            quoted: Format::new().set_quote_prefix(),
             next_row: 1,
         })
     }
 
+    /// Writes one row. Text is always a string cell, which Excel never
+    /// evaluates; text that would start a formula also gets the quote
+    /// prefix, so it stays text when edited, and keeps its exact value (an
+    /// import report read back imports what was uploaded). Numbers keep
+    /// their exact decimal text.
     pub fn row(&mut self, values: &[Value]) -> Result<(), XlsxError> {
         let row = self.next_row;
         for (column, value) in values.iter().enumerate() {
             let column = column as u16;
             match value {
-                Value::Text(text) => {
+                Value::Text(text) | Value::Number(text) if value.formula_like() => {
+                    self.sheet.write_string_with_format(row, column, text, &self.quoted)?;
+                }
+                Value::Text(text) | Value::Number(text) => {
                     self.sheet.write_string(row, column, text)?;
                 }
                 Value::Date(day) => {
@@ -193,6 +263,82 @@ pub(crate) mod tests {
             .write_date_with_format(2, 2, NaiveDate::from_ymd_opt(2024, 3, 5).unwrap(), &date)
             .unwrap();
         book.save_to_buffer().unwrap()
+    }
+
+    fn csv_cells(values: &[Value]) -> Vec<String> {
+        let line = csv_line(values);
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(&line[..]);
+        reader
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn csv_text_that_would_start_a_formula_gets_a_leading_quote() {
+        let hostile = [
+            "=1+2",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+            "=cmd|'/C calc'!A0",
+            "-100.00",
+        ];
+        let cells = csv_cells(&hostile.map(|t| Value::Text(t.into())));
+        assert_eq!(cells, hostile.map(|t| format!("'{t}")));
+        let harmless = ["上海", "a=1", " =1", "1-2", "'quoted", ""];
+        assert_eq!(csv_cells(&harmless.map(|t| Value::Text(t.into()))), harmless);
+    }
+
+    #[test]
+    fn csv_numbers_stay_numbers_even_when_negative() {
+        let cells = csv_cells(&[
+            Value::number("-100.00"),
+            Value::number(-3),
+            Value::number("0.50"),
+            // Not a plain decimal: written as text would be.
+            Value::number("-1+2"),
+            Value::number("-"),
+            Value::Date(NaiveDate::from_ymd_opt(2024, 1, 2).unwrap()),
+            Value::Blank,
+        ]);
+        assert_eq!(cells, ["-100.00", "-3", "0.50", "'-1+2", "'-", "2024-01-02", ""]);
+    }
+
+    #[test]
+    fn xlsx_formula_like_text_keeps_its_value_and_gets_the_quote_prefix() {
+        let bytes = simple_workbook(
+            "客户",
+            &["公司名称", "金额"],
+            &[
+                vec![Value::Text("=1+2".into()), Value::number("-100.00")],
+                vec![Value::Text("上海".into()), Value::number("5.00")],
+            ],
+        )
+        .unwrap();
+        let sheet = super::super::read(&bytes, &super::super::tests::LIMITS).unwrap();
+        assert_eq!(sheet.rows[1].cells[0], super::super::Cell::Text("=1+2".into()));
+        assert_eq!(sheet.rows[1].cells[1], super::super::Cell::Text("-100.00".into()));
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+        let mut styles = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/styles.xml").unwrap(), &mut styles).unwrap();
+        assert_eq!(styles.matches("quotePrefix=\"1\"").count(), 1, "{styles}");
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut xml).unwrap();
+        // A2 (the formula-like text) has a style of its own; B2, A3 and B3 none.
+        let styled: Vec<&str> = xml
+            .split("<c ")
+            .skip(1)
+            .filter(|c| c.split('>').next().unwrap_or_default().contains(" s=\""))
+            .map(|c| c.split('"').nth(1).unwrap_or_default())
+            .collect();
+        assert_eq!(styled, ["A1", "B1", "A2"]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ backend_tests!(
     bad_files_are_refused_and_nothing_is_written,
     a_gb18030_csv_with_a_title_row_and_odd_cells_imports,
     exports_keep_the_filters_and_the_sales_scope,
+    a_block_merged_down_to_the_last_row_is_refused_by_every_import,
 );
 
 const FIXTURE: &[u8] = include_bytes!("../fixtures/customers_1320.xlsx");
@@ -429,4 +430,69 @@ async fn exports_keep_the_filters_and_the_sales_scope(app: TestApp) {
         "VALIDATION_FAILED",
     )
     .await;
+}
+
+/// The security review's 1.5 KB file: A1:T1048576 merged, with one value in
+/// the last row. The old reader copied the block into a million rows (over a
+/// gigabyte) before counting them; now each import answers 400 at once and
+/// the server keeps answering.
+async fn a_block_merged_down_to_the_last_row_is_refused_by_every_import(app: TestApp) {
+    let token = app.admin_token().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "客户编号").unwrap();
+    sheet.write(1_048_575, 1, "x").unwrap();
+    // rust_xlsxwriter's merge_range writes every covered cell; the attack
+    // lists only the block.
+    let bomb = with_merge(&book.save_to_buffer().unwrap(), "A1:T1048576");
+    assert!(bomb.len() < 8 * 1024, "{}", bomb.len());
+    for path in [
+        "/api/v1/customers/import?dry_run=true",
+        "/api/v1/usage/import?dry_run=true",
+        "/api/v1/payments/import?dry_run=true",
+    ] {
+        let started = std::time::Instant::now();
+        let response = app.upload(path, &token, "bomb.xlsx", bomb.clone()).await;
+        let body = expect_error(response, StatusCode::BAD_REQUEST, "MERGED_CELLS_TOO_LARGE").await;
+        assert_eq!(
+            body["error"]["message"], "合并单元格范围过大（A1:T1048576），超过导入上限，请取消合并后再上传",
+            "{path}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{path}: {:?}",
+            started.elapsed()
+        );
+        let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), StatusCode::OK, "{path}");
+    }
+    let history = expect_json(app.get("/api/v1/customers/imports", &token).await, StatusCode::OK).await;
+    assert_eq!(history["total"], 0, "a refused file leaves no record");
+}
+
+/// The workbook with `<mergeCell ref="{range}"/>` added to its first sheet.
+fn with_merge(bytes: &[u8], range: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = Vec::new();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut out));
+        for index in 0..archive.len() {
+            let mut entry = archive.by_index(index).unwrap();
+            let name = entry.name().unwrap().into_owned();
+            let mut text = Vec::new();
+            entry.read_to_end(&mut text).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                let xml = String::from_utf8(text).unwrap().replace(
+                    "</sheetData>",
+                    &format!(r#"</sheetData><mergeCells count="1"><mergeCell ref="{range}"/></mergeCells>"#),
+                );
+                text = xml.into_bytes();
+            }
+            zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            zip.write_all(&text).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    out
 }

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod bills;
 mod customers;
+mod exports;
 mod imports;
 mod payments;
 mod platform;
