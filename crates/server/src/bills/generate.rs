@@ -24,6 +24,7 @@ use opcms_domain::billing::{
     self, BillStatus, SkipReason, StoredLine, Trailing, WarningInputs, billability, lines_from_quote, verify,
 };
 use opcms_domain::customer::{AccountStatus, Series};
+use opcms_domain::money::Total;
 use opcms_domain::pricing::{SeriesMap, Usage, price_plan};
 use opcms_domain::{DataScope, Fixed4, Period};
 use sea_orm::{
@@ -37,8 +38,8 @@ use super::entity::{bill, run};
 use super::numbers::{ensure_counter, lock_period, take_numbers};
 use crate::audit::{self, Actor, Entry};
 use crate::calendar::current_period;
-use crate::db::begin_write;
 use crate::db::raw::RawSql;
+use crate::db::{begin_write, read_wide_sum, wide_sum_sql};
 use crate::db::{bulk, packed};
 use crate::error::{AppError, AppResult};
 use crate::parallel;
@@ -424,7 +425,9 @@ impl Inputs {
             watch.lap("read usage");
 
             let mut sql = RawSql::new(backend);
-            sql.sql("SELECT customer_id, series, SUM(quantity), COUNT(*) FROM usage_monthly WHERE month IN ")
+            sql.sql("SELECT customer_id, series, COUNT(*), ")
+                .sql(&wide_sum_sql(backend, "quantity", "q"))
+                .sql(" FROM usage_monthly WHERE month IN ")
                 .tuple(months.iter().map(|m| (*m).into()))
                 .sql(" AND record_count > 0");
             id_filter(&mut sql, "customer_id", ids);
@@ -432,15 +435,12 @@ impl Inputs {
             for row in txn.query_all_raw(sql.build()).await? {
                 let series: String = get(&row, 1)?;
                 let Some(series) = Series::parse(&series) else { continue };
-                let sum = sum_units(&row, 2)?;
-                let months: i64 = get(&row, 3)?;
-                inputs.trailing.entry(get(&row, 0)?).or_default().insert(
-                    series,
-                    Trailing {
-                        sum: Fixed4::from_units(sum).to_decimal(),
-                        months: months as u32,
-                    },
-                );
+                let months: i64 = get(&row, 2)?;
+                inputs
+                    .trailing
+                    .entry(get(&row, 0)?)
+                    .or_default()
+                    .insert(series, trailing(read_wide_sum(&row, "q")?, months as u32)?);
             }
             watch.lap("read trailing usage");
 
@@ -548,7 +548,7 @@ impl Inputs {
             .try_collect()
             .await?;
         let mut inputs = Inputs::default();
-        let mut sums: HashMap<i64, [(i64, u32); 3]> = HashMap::new();
+        let mut sums: HashMap<i64, [(Total, u32); 3]> = HashMap::new();
         let mut assignments = Vec::new();
         for part in parts {
             match part {
@@ -560,14 +560,14 @@ impl Inputs {
                     for (customer_id, slots) in month {
                         let total = sums.entry(customer_id).or_default();
                         for (total, (units, months)) in total.iter_mut().zip(slots) {
-                            total.0 = checked_units(total.0, units)?;
+                            total.0 += Fixed4::from_units(units);
                             total.1 += months;
                         }
                     }
                 }
             }
         }
-        inputs.trailing = trailing_from_sums(sums);
+        inputs.trailing = trailing_from_sums(sums)?;
         watch.lap("read customers, usage and bills");
 
         inputs.quarantine = pending_quarantine(txn, period, None).await?;
@@ -704,23 +704,26 @@ fn checked_units(a: i64, b: i64) -> AppResult<i64> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("usage sum out of range")))
 }
 
-fn trailing_from_sums(sums: HashMap<i64, [(i64, u32); 3]>) -> HashMap<i64, SeriesMap<Trailing>> {
+/// A series' trailing usage from the sum of its monthly totals: three stored
+/// quantities always fit a `Decimal` (well below 2^96 units).
+fn trailing(sum: Total, months: u32) -> AppResult<Trailing> {
+    let sum = sum
+        .to_decimal()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("trailing usage sum out of range")))?;
+    Ok(Trailing { sum, months })
+}
+
+fn trailing_from_sums(sums: HashMap<i64, [(Total, u32); 3]>) -> AppResult<HashMap<i64, SeriesMap<Trailing>>> {
     sums.into_iter()
         .map(|(customer_id, slots)| {
-            let mut trailing = SeriesMap::new();
+            let mut by_series = SeriesMap::new();
             for series in [Series::X, Series::N, Series::L] {
-                let (units, months) = slots[series_slot(series)];
+                let (sum, months) = slots[series_slot(series)];
                 if months > 0 {
-                    trailing.insert(
-                        series,
-                        Trailing {
-                            sum: Fixed4::from_units(units).to_decimal(),
-                            months,
-                        },
-                    );
+                    by_series.insert(series, trailing(sum, months)?);
                 }
             }
-            (customer_id, trailing)
+            Ok((customer_id, by_series))
         })
         .collect()
 }
@@ -768,15 +771,6 @@ async fn pending_quarantine(
         counts.insert(get(&row, 0)?, count as u64);
     }
     Ok(counts)
-}
-
-/// `SUM` of a BIGINT is NUMERIC on PostgreSQL and DECIMAL on MySQL.
-fn sum_units(row: &QueryResult, index: usize) -> AppResult<i64> {
-    if let Ok(value) = row.try_get_by_index::<i64>(index) {
-        return Ok(value);
-    }
-    let value: rust_decimal::Decimal = row.try_get_by_index(index)?;
-    i64::try_from(value).map_err(|_| AppError::Internal(anyhow::anyhow!("usage sum out of range")))
 }
 
 /// The three months before `period`, as `yyyymm` keys.
