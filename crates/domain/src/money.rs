@@ -1,9 +1,15 @@
 //! Exact amounts and quantities. Stored everywhere as a scaled integer in
 //! units of 0.0001 (DESIGN.md §2): SQLite has no exact decimal type.
 //! Computation happens in `rust_decimal`; [`Fixed4`] is the storage and wire
-//! boundary of one value, [`Total`] of a sum of stored values: sums over
-//! many rows (list totals, aging, statements) go past what an i64 holds and
-//! are 128 bits wide, so they never overflow.
+//! boundary of one value, [`Total`] of a sum of stored values.
+//!
+//! Limits (docs/decisions.md, "Money limits"): one amount of money — a
+//! payment, an allocation, a credit note, a bill line, a bill's total — is at
+//! most [`MAX_AMOUNT`] (999,999,999,999.99); one usage record's quantity is
+//! at most [`MAX_QUANTITY`] (999,999,999,999.9999). Both are below 10^16
+//! units, so 922 of them still fit an i64; sums over more rows than that
+//! (list totals, aging, statements) are [`Total`]s, 128 bits wide, and never
+//! overflow.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,9 +17,22 @@ use std::str::FromStr;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::pricing::{RawValue, ValueError, decimal_field};
+use crate::validation::FieldError;
+
 /// Decimal places kept in storage.
 pub const SCALE: u32 = 4;
 const UNITS_PER_ONE: i64 = 10_000;
+
+/// The largest amount of money one value may hold, 999,999,999,999.99 CNY:
+/// a payment, an allocation, a credit note, a bill line, a bill's total.
+/// Far beyond any real receipt or bill, and small enough that a bill's
+/// lines and a customer's amounts add up without overflow.
+pub const MAX_AMOUNT: Fixed4 = Fixed4(9_999_999_999_999_900);
+
+/// The largest quantity one usage record (or its correction) may hold,
+/// 999,999,999,999.9999: a month's total of 922 such records still fits.
+pub const MAX_QUANTITY: Fixed4 = Fixed4(9_999_999_999_999_999);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
@@ -65,6 +84,46 @@ impl Fixed4 {
     pub fn checked_add(self, other: Fixed4) -> Option<Fixed4> {
         self.0.checked_add(other.0).map(Fixed4)
     }
+}
+
+/// Whether `amount` may be one amount of money: |amount| ≤ [`MAX_AMOUNT`].
+/// The one check every amount passes before it is stored.
+pub fn within_max_amount(amount: Decimal) -> bool {
+    amount.abs() <= MAX_AMOUNT.to_decimal()
+}
+
+/// Which amounts a field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sign {
+    /// > 0: a payment, an allocation, a credit note.
+    Positive,
+    /// ≥ 0: a manual bill line.
+    NonNegative,
+}
+
+/// An amount of money as a request sends it: a decimal string (not a JSON
+/// number), of the given sign, in whole cents, at most [`MAX_AMOUNT`];
+/// returned with two decimals. The one validation every typed or imported
+/// amount goes through (payments, statement rows, allocations, credit notes,
+/// manual bill lines), so each reports the same codes in the same order:
+/// REQUIRED / NUMBER_NOT_STRING / NOT_A_NUMBER, NOT_POSITIVE or NEGATIVE,
+/// TOO_MANY_DECIMALS, OUT_OF_RANGE.
+pub fn amount_field(value: Option<&RawValue>, field: &str, label: &str, sign: Sign) -> Result<Decimal, FieldError> {
+    let amount = decimal_field(value, field, label)?;
+    match sign {
+        Sign::Positive if amount <= Decimal::ZERO => return Err(ValueError::NotPositive.at(field, label)),
+        Sign::NonNegative if amount < Decimal::ZERO => return Err(ValueError::Negative.at(field, label)),
+        _ => {}
+    }
+    let mut amount = amount.normalize();
+    if amount.scale() > 2 {
+        return Err(ValueError::TooManyDecimals { max: 2 }.at(field, label));
+    }
+    if !within_max_amount(amount) {
+        return Err(ValueError::OutOfRange.at(field, label));
+    }
+    amount.rescale(2);
+    Ok(amount)
 }
 
 /// A sum of stored values (amounts or quantities), in units of 0.0001, 128
@@ -290,6 +349,20 @@ mod tests {
     }
 
     #[test]
+    fn the_limits_are_the_documented_numbers_and_fit_922_times_in_an_i64() {
+        assert_eq!(MAX_AMOUNT.to_string(), "999999999999.99");
+        assert_eq!(MAX_QUANTITY.to_string(), "999999999999.9999");
+        let mut sum = Fixed4::ZERO;
+        for _ in 0..922 {
+            sum = sum.checked_add(MAX_QUANTITY).expect("fits");
+        }
+        assert_eq!(sum.checked_add(MAX_QUANTITY), None, "the 923rd does not");
+        assert!(within_max_amount(fixed("999999999999.99").to_decimal()));
+        assert!(within_max_amount(fixed("-999999999999.99").to_decimal()));
+        assert!(!within_max_amount(fixed("1000000000000").to_decimal()));
+    }
+
+    #[test]
     fn a_total_goes_past_the_stored_range_exactly() {
         let total: Total = std::iter::repeat_n(fixed("999999999999.99"), 925).sum();
         assert_eq!(total.to_string(), "924999999999990.75");
@@ -324,7 +397,7 @@ mod tests {
         #[test]
         fn totals_of_extreme_values_are_exact(
             values in prop::collection::vec(
-                prop_oneof![Just(i64::MAX), Just(i64::MIN), Just(9_999_999_999_999_900), any::<i64>()],
+                prop_oneof![Just(i64::MAX), Just(i64::MIN), Just(MAX_AMOUNT.units()), any::<i64>()],
                 0..5_000,
             )
         ) {

@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use opcms_domain::billing::{
-    self, BillStatus, SkipReason, StoredLine, Trailing, WarningInputs, billability, lines_from_quote, verify,
+    self, BillStatus, PricedLines, SkipReason, Trailing, WarningInputs, billability, priced_lines, verify,
 };
 use opcms_domain::customer::{AccountStatus, Series};
 use opcms_domain::money::Total;
@@ -851,7 +851,7 @@ fn decide(inputs: &Inputs, customer: &CustomerFacts, bill_trial: bool, named: Op
 
 /// Bumped whenever what a draft says for the same inputs changes (pricing,
 /// warnings, the stored line shape), so every draft is recomputed once.
-const DRAFT_RULES_VERSION: &str = "bills-1";
+const DRAFT_RULES_VERSION: &str = "bills-2";
 
 /// SHA-256 of everything a draft is computed from: the plan version in
 /// force (versions never change in place), the customer's overrides, its
@@ -934,22 +934,26 @@ fn compute(
     usage_key: String,
     fingerprint: String,
 ) -> Computed {
-    let (lines, pricing_error): (Vec<StoredLine>, Option<String>) = match pricing {
-        Some(p) => match price_plan(&p.pricing.rules, p.pricing.minimum_charge, usage) {
-            Ok(quote) => (lines_from_quote(&quote), None),
-            Err(e) => (Vec::new(), Some(e.to_string())),
-        },
-        None => (Vec::new(), None),
+    // Never a saturated or rounded total: an amount beyond what a bill may
+    // hold leaves the draft without lines and with AMOUNT_TOO_LARGE.
+    let PricedLines {
+        lines,
+        subtotal,
+        pricing_error,
+        amount_too_large,
+    } = match pricing {
+        Some(p) => priced_lines(price_plan(&p.pricing.rules, p.pricing.minimum_charge, usage)),
+        None => PricedLines::default(),
     };
-    let subtotal = billing::subtotal(&lines);
     let empty = SeriesMap::new();
     let warnings = verify(&WarningInputs {
         has_plan: pricing.is_some(),
         pricing_error,
+        amount_too_large,
         customer_series: customer.series.clone(),
         usage: usage.clone(),
         trailing: inputs.trailing.get(&customer.id).unwrap_or(&empty).clone(),
-        total: subtotal,
+        total: subtotal.to_decimal(),
         pending_quarantine: inputs.quarantine.get(&customer.id).copied().unwrap_or(0),
     });
     let lines_json = serde_json::to_string(&lines).unwrap_or_else(|_| "[]".into());
@@ -958,7 +962,7 @@ fn compute(
     Computed {
         customer_id: customer.id,
         plan,
-        subtotal: Fixed4::from_decimal(subtotal).map(Fixed4::units).unwrap_or(i64::MAX),
+        subtotal: subtotal.units(),
         warning_count: warnings.len() as i32,
         lines: lines_json,
         warnings: warnings_json,
