@@ -64,7 +64,7 @@ export function createManualBill(body: ManualBillInput, config?: AxiosRequestCon
   return request.post<Bill>('/bills', body, config);
 }
 
-/** Draft → issued. 409 INVALID_BILL_STATUS, WARNINGS_NOT_ACKNOWLEDGED, BILL_NOT_PRICED. */
+/** Draft → issued. 409 INVALID_BILL_STATUS, WARNINGS_NOT_ACKNOWLEDGED, BILL_NOT_PRICED, AMOUNT_TOO_LARGE. */
 export function issueBill(id: number, body: IssueBillRequest, config?: AxiosRequestConfig) {
   return request.post<Bill>(`/bills/${id}/issue`, body, config);
 }

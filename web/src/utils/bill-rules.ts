@@ -15,7 +15,7 @@
 import type { BillStatus, BillSummary, ManualBillInput } from '@/api/types';
 import { fill, type RuleError } from './customer-rules';
 import { addDecimal, compareDecimal, multiplyDecimal, roundHalfUp, toScaled } from './decimal';
-import { currentPeriod, SCALE } from './pricing-rules';
+import { AMOUNT_MAX, currentPeriod, SCALE } from './pricing-rules';
 
 export type { RuleError };
 
@@ -29,6 +29,7 @@ export const WARNING_CODES = [
   'USAGE_SPIKE',
   'USAGE_DROPPED',
   'AMOUNT_ZERO',
+  'AMOUNT_TOO_LARGE',
   'QUARANTINE_PENDING',
   'LATE_USAGE',
 ] as const;
@@ -61,6 +62,8 @@ export const BILL_MESSAGES = {
   descriptionRequired: '请填写明细说明',
   descriptionTooLong: '明细说明不能超过 {} 个字',
   amountWithPrice: '填写了数量和单价时金额自动计算，请不要同时填写金额',
+  /** lines.rs: every line may be at most AMOUNT_MAX, and so may their sum. */
+  totalTooLarge: '账单合计金额超出允许范围（单张账单最多 {}）',
   reasonTooLong: '{}不能超过 {} 个字',
   periodFormat: '{}格式应为 YYYY-MM，如 2026-03',
   periodYear: '{}年份须在 2000 至 2100 之间',
@@ -73,6 +76,7 @@ export const BILL_MESSAGES = {
   invalidStatus: '账单当前状态为「{}」，不能{}',
   warningsNotAcknowledged: '账单有 {} 条校验警告，请核对后确认再出账',
   notPriced: '客户没有生效的定价方案，账单无法出账；请分配定价方案后重新生成',
+  amountTooLarge: '账单金额超出系统可处理范围，无法出账；请核对用量和单价后重新生成',
   hasAllocations: '账单已有核销记录，不能作废；请先撤销核销',
   creditExceedsOutstanding: '红冲金额 {} 超过账单未结金额 {}',
 } as const;
@@ -143,7 +147,7 @@ export function checkPeriod(text: string, field = 'period', current = currentPer
 export interface ValueCheck {
   /** After parsing: `nonNegative` (manual lines) or `positive` (credit notes). */
   sign: 'nonNegative' | 'positive';
-  /** Whole cents (amounts), checked last as the server does. */
+  /** Whole cents and at most AMOUNT_MAX (amounts), checked last as the server does. */
   cents?: boolean;
 }
 
@@ -167,6 +171,7 @@ export function checkValue(text: string, field: string, label: BillLabel, check:
   if (check.cents && significant > AMOUNT_SCALE) {
     return problem(field, 'TOO_MANY_DECIMALS', 'tooManyDecimals', { ...params, max: AMOUNT_SCALE }, [name, AMOUNT_SCALE]);
   }
+  if (check.cents && compareDecimal(trimmed, AMOUNT_MAX) > 0) return problem(field, 'OUT_OF_RANGE', 'outOfRange', params, [name]);
   return null;
 }
 
@@ -206,6 +211,7 @@ export const isUnpriced = (bill: Pick<BillSummary, 'warnings'>) =>
 /** Why the bill cannot be issued now (the server's 409 words), or null. */
 export function issueBlocker(bill: StatusFacts): RuleError | null {
   if (bill.status !== 'draft') return problem('status', 'INVALID_BILL_STATUS', 'invalidStatus', { status: bill.status, action: 'issue' }, [STATUS_LABELS[bill.status], '出账']);
+  if (bill.warnings.some((w) => w.code === 'AMOUNT_TOO_LARGE')) return problem('status', 'AMOUNT_TOO_LARGE', 'amountTooLarge');
   if (isUnpriced(bill)) return problem('status', 'BILL_NOT_PRICED', 'notPriced');
   return null;
 }
@@ -278,13 +284,14 @@ export function checkManualLine(line: ManualLineDraft, index: number): RuleError
   return errors;
 }
 
-/** The exact amount of a priced line (quantity × unit price), or null when out of range. */
+/** The exact amount of a priced line (quantity × unit price), or null when its amount is out of range. */
 function rawLineAmount(line: ManualLineDraft): string | null {
   const product = multiplyDecimal(line.quantity.trim(), line.unit_price.trim());
   const scaled = toScaled(product);
   if (!scaled) return null;
   const magnitude = scaled.value < 0n ? -scaled.value : scaled.value;
-  return magnitude / 10n ** BigInt(scaled.scale) > DECIMAL_MAX ? null : product;
+  if (magnitude / 10n ** BigInt(scaled.scale) > DECIMAL_MAX) return null;
+  return compareDecimal(roundHalfUp(product, AMOUNT_SCALE), AMOUNT_MAX) > 0 ? null : product;
 }
 
 export interface LineAmount {
@@ -326,6 +333,12 @@ export function validateManualBill(form: ManualBillForm, current = currentPeriod
   if (form.lines.length === 0) errors.push(problem('lines', 'REQUIRED', 'linesRequired'));
   else if (form.lines.length > MAX_MANUAL_LINES) errors.push(problem('lines', 'TOO_MANY_LINES', 'tooManyLines', { max: MAX_MANUAL_LINES }, [MAX_MANUAL_LINES]));
   else form.lines.forEach((line, i) => errors.push(...checkManualLine(line, i)));
+  if (errors.length === 0) {
+    const subtotal = manualSubtotal(form.lines);
+    if (subtotal.complete && compareDecimal(subtotal.amount, AMOUNT_MAX) > 0) {
+      errors.push(problem('lines', 'OUT_OF_RANGE', 'totalTooLarge', { max: AMOUNT_MAX }, [AMOUNT_MAX]));
+    }
+  }
   return errors;
 }
 

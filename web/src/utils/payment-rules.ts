@@ -29,7 +29,7 @@ import type {
 } from '@/api/types';
 import { clean, cleanName, fill, type RuleError } from './customer-rules';
 import { addDecimal, compareDecimal, fromScaled, roundHalfUp, subtractDecimal, toScaled } from './decimal';
-import { SCALE } from './pricing-rules';
+import { AMOUNT_MAX, SCALE } from './pricing-rules';
 import { isDay, todayChina } from './usage-rules';
 
 export type { RuleError };
@@ -73,8 +73,8 @@ export const MAX_REMARKS = 500;
 export const MAX_ALLOCATION_LINES = 200;
 /** A reversal's or a deletion's reason: 1–500 characters (docs/api/payments.md). */
 export const REASON_MAX = 500;
-/** input.rs `max_amount`: 999,999,999,999.99. */
-export const AMOUNT_MAX = '999999999999.99';
+/** money.rs MAX_AMOUNT: 999,999,999,999.99 (defined with the other number rules). */
+export { AMOUNT_MAX };
 /** Amounts are whole cents. */
 export const AMOUNT_SCALE = 2;
 /** The earliest received date the server takes. */

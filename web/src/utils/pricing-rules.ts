@@ -23,6 +23,8 @@ export const REASON_MAX = 500;
 export const SCALE = 4;
 export const MINIMUM_SCALE = 2;
 const I64_MAX = 9223372036854775807n;
+/** money.rs MAX_AMOUNT: the largest amount of money one value may hold (a payment, a bill, a minimum charge). */
+export const AMOUNT_MAX = '999999999999.99';
 
 // ---- messages (verbatim from the server) ----------------------------------------
 
@@ -96,7 +98,11 @@ export const checkUsage = (text: string, field = 'usage') => checkDecimal(text, 
 
 /** The optional minimum charge: empty is none; else ≥ 0 in whole cents. */
 export function checkMinimumCharge(text: string, field = 'minimum_charge'): RuleError | null {
-  return text.trim() === '' ? null : checkDecimal(text, field, 'minimumCharge', { scale: MINIMUM_SCALE });
+  if (text.trim() === '') return null;
+  const invalid = checkDecimal(text, field, 'minimumCharge', { scale: MINIMUM_SCALE });
+  if (invalid) return invalid;
+  if (compareDecimal(text.trim(), AMOUNT_MAX) > 0) return problem(field, 'OUT_OF_RANGE', 'outOfRange', { label: 'minimumCharge' }, [VALUE_LABELS.minimumCharge]);
+  return null;
 }
 
 // ---- the editor's drafts --------------------------------------------------------

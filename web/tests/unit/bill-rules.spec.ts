@@ -126,6 +126,22 @@ describe('manual line checks, at the request’s paths', () => {
     expect(validateManualBill(form, '2026-11').map((e) => e.message)).toContain('账单明细最多 50 行');
   });
 
+  it('holds at most 999,999,999,999.99 a line and a bill, as lines.rs does', () => {
+    expect(checkManualLine(amount('999999999999.99'), 0)).toEqual([]);
+    expect(checkManualLine(amount('1000000000000'), 0).map((e) => [e.field, e.code, e.message])).toEqual([
+      ['lines[0].amount', 'OUT_OF_RANGE', '金额超出允许范围'],
+    ]);
+    // 999,999.9999 × 1,000,000.0001 rounds to 1,000,000,000,000.00.
+    expect(checkManualLine(priced('999999.9999', '1000000.0001'), 0).map((e) => e.field)).toEqual(['lines[0].amount']);
+    const form = emptyManualBill(7, '2026-10');
+    form.lines = [amount('600000000000'), amount('400000000000.00')];
+    expect(validateManualBill(form, '2026-11').map((e) => [e.field, e.code, e.message])).toEqual([
+      ['lines', 'OUT_OF_RANGE', '账单合计金额超出允许范围（单张账单最多 999999999999.99）'],
+    ]);
+    form.lines = [amount('600000000000'), amount('399999999999.99')];
+    expect(validateManualBill(form, '2026-11')).toEqual([]);
+  });
+
   it('sends quantity and unit price, or the amount, trimmed', () => {
     const form = emptyManualBill(7, '2026-10');
     form.lines = [priced(' 2 ', '150.00 ', ' 安装服务费 '), amount('84', '调整')];
@@ -195,6 +211,10 @@ describe('what a status allows (status.rs)', () => {
       '客户没有生效的定价方案，账单无法出账；请分配定价方案后重新生成',
     );
     expect(message(issueBlocker(bill({ status: 'issued' })))).toBe('账单当前状态为「未结算」，不能出账');
+    expect(issueBlocker(bill({ warnings: [{ code: 'AMOUNT_TOO_LARGE', message: '…' }] }))?.code).toBe('AMOUNT_TOO_LARGE');
+    expect(message(issueBlocker(bill({ warnings: [{ code: 'AMOUNT_TOO_LARGE', message: '…' }] })))).toBe(
+      '账单金额超出系统可处理范围，无法出账；请核对用量和单价后重新生成',
+    );
   });
 
   it('voids a draft or an issued bill with nothing allocated', () => {

@@ -81,6 +81,9 @@ describe('one value, in the server words', () => {
     expect(checkMinimumCharge('12.345')?.message).toBe('保底金额最多保留 2 位小数');
     expect(checkMinimumCharge('12.34567')?.message).toBe('保底金额最多保留 4 位小数');
     expect(checkMinimumCharge('12.3400')).toBeNull();
+    // An amount of money: at most money.rs MAX_AMOUNT.
+    expect(checkMinimumCharge('999999999999.99')).toBeNull();
+    expect(checkMinimumCharge('1000000000000')?.message).toBe('保底金额超出允许范围');
   });
 });
 

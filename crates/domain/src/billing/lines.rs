@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::Series;
-use crate::money::round_to_cents;
-use crate::pricing::{BillQuote, LineKind, RawValue, ValueError, decimal_field};
+use crate::money::{Fixed4, MAX_AMOUNT, Sign, amount_field, round_to_cents, within_max_amount};
+use crate::pricing::{BillQuote, LineKind, PricingError, RawValue, ValueError, decimal_field};
 use crate::validation::{FieldError, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,11 +75,59 @@ pub fn lines_from_quote(quote: &BillQuote) -> Vec<StoredLine> {
         .collect()
 }
 
-/// Σ of the lines' rounded amounts, two decimals (total = Σ lines always).
-pub fn subtotal(lines: &[StoredLine]) -> Decimal {
-    let mut sum: Decimal = lines.iter().map(|l| l.amount).sum();
-    sum.rescale(2);
-    sum
+/// Σ of the lines' rounded amounts (total = Σ lines always), when every
+/// line and the sum are amounts a bill may hold (at most [`MAX_AMOUNT`]);
+/// `None` otherwise. Never a rounded, wrapped or saturated sum.
+pub fn subtotal(lines: &[StoredLine]) -> Option<Fixed4> {
+    let mut sum = Decimal::ZERO;
+    for line in lines {
+        if !within_max_amount(line.amount) {
+            return None;
+        }
+        sum = sum.checked_add(line.amount)?;
+    }
+    if !within_max_amount(sum) {
+        return None;
+    }
+    Fixed4::from_decimal(sum).ok()
+}
+
+/// An auto bill as priced: its lines and subtotal, or none and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PricedLines {
+    pub lines: Vec<StoredLine>,
+    pub subtotal: Fixed4,
+    /// The plan cannot price this usage (a series without a rule).
+    pub pricing_error: Option<String>,
+    /// An amount beyond what a bill may hold ([`MAX_AMOUNT`]), or beyond
+    /// exact computation: the draft keeps no lines and is never issued.
+    pub amount_too_large: bool,
+}
+
+/// What the engine's answer for a customer's usage makes of an auto bill.
+pub fn priced_lines(quote: Result<BillQuote, PricingError>) -> PricedLines {
+    let too_large = PricedLines {
+        amount_too_large: true,
+        ..PricedLines::default()
+    };
+    match quote {
+        Ok(quote) => {
+            let lines = lines_from_quote(&quote);
+            match subtotal(&lines) {
+                Some(subtotal) => PricedLines {
+                    lines,
+                    subtotal,
+                    ..PricedLines::default()
+                },
+                None => too_large,
+            }
+        }
+        Err(PricingError::Overflow) => too_large,
+        Err(e) => PricedLines {
+            pricing_error: Some(e.to_string()),
+            ..PricedLines::default()
+        },
+    }
 }
 
 pub const MAX_MANUAL_LINES: usize = 50;
@@ -106,18 +154,10 @@ fn non_negative(value: Decimal, field: &str, label: &str) -> Result<Decimal, Fie
     Ok(value)
 }
 
-fn cents(value: Decimal, field: &str, label: &str) -> Result<Decimal, FieldError> {
-    let mut value = value.normalize();
-    if value.scale() > 2 {
-        return Err(ValueError::TooManyDecimals { max: 2 }.at(field, label));
-    }
-    value.rescale(2);
-    Ok(value)
-}
-
 /// Manual lines (特殊场景手工录入): a description, and either quantity ×
 /// unit price (rounded half-up to 0.01, like every bill line) or an amount.
-/// Every problem is reported with its path (`lines[2].unit_price`).
+/// Every line, and their sum, is at most [`MAX_AMOUNT`]. Every problem is
+/// reported with its path (`lines[2].unit_price`).
 pub fn validate_manual_lines(lines: &[RawManualLine]) -> Result<Vec<StoredLine>, FieldErrors> {
     let mut errors = FieldErrors::new();
     if lines.is_empty() {
@@ -163,9 +203,9 @@ pub fn validate_manual_lines(lines: &[RawManualLine]) -> Result<Vec<StoredLine>,
                 ));
             }
             match (quantity, unit_price) {
-                (Some(q), Some(p)) => match q.checked_mul(p) {
-                    Some(raw) => Some((Some(q), Some(p), raw, round_to_cents(raw))),
-                    None => {
+                (Some(q), Some(p)) => match q.checked_mul(p).map(|raw| (raw, round_to_cents(raw))) {
+                    Some((raw, amount)) if within_max_amount(amount) => Some((Some(q), Some(p), raw, amount)),
+                    _ => {
                         errors.push(ValueError::OutOfRange.at(path("amount"), "金额"));
                         None
                     }
@@ -174,11 +214,12 @@ pub fn validate_manual_lines(lines: &[RawManualLine]) -> Result<Vec<StoredLine>,
             }
         } else {
             errors
-                .check(
-                    decimal_field(line.amount.as_ref(), &path("amount"), "金额")
-                        .and_then(|a| non_negative(a, &path("amount"), "金额"))
-                        .and_then(|a| cents(a, &path("amount"), "金额")),
-                )
+                .check(amount_field(
+                    line.amount.as_ref(),
+                    &path("amount"),
+                    "金额",
+                    Sign::NonNegative,
+                ))
                 .map(|a| (None, None, a, a))
         };
         if let Some((quantity, unit_price, raw_amount, mut amount)) = computed {
@@ -196,16 +237,19 @@ pub fn validate_manual_lines(lines: &[RawManualLine]) -> Result<Vec<StoredLine>,
             });
         }
     }
+    if errors.is_empty() && subtotal(&result).is_none() {
+        errors.push(FieldError::new(
+            "lines",
+            "OUT_OF_RANGE",
+            format!("账单合计金额超出允许范围（单张账单最多 {MAX_AMOUNT}）"),
+        ));
+    }
     if errors.is_empty() { Ok(result) } else { Err(errors) }
 }
 
-/// A credit note's amount: > 0 and whole cents.
+/// A credit note's amount: > 0, whole cents, at most [`MAX_AMOUNT`].
 pub fn validate_credit_amount(value: Option<&RawValue>) -> Result<Decimal, FieldError> {
-    let amount = decimal_field(value, "amount", "红冲金额")?;
-    if amount <= Decimal::ZERO {
-        return Err(ValueError::NotPositive.at("amount", "红冲金额"));
-    }
-    cents(amount, "amount", "红冲金额")
+    amount_field(value, "amount", "红冲金额", Sign::Positive)
 }
 
 /// The reason of a void or a credit note: 1–500 characters.
@@ -241,7 +285,72 @@ mod tests {
         assert_eq!(lines[0].raw_amount.to_string(), "1.0050");
         assert_eq!(lines[0].amount.to_string(), "1.01");
         assert_eq!(lines[1].amount.to_string(), "12.50");
-        assert_eq!(subtotal(&lines).to_string(), "13.51");
+        assert_eq!(subtotal(&lines).map(|s| s.to_string()).as_deref(), Some("13.51"));
+    }
+
+    fn first_error(json: &str) -> (String, &'static str, String) {
+        let errors = validate_manual_lines(&raw(json)).unwrap_err();
+        let e = errors.iter().next().unwrap();
+        (e.field.clone(), e.code, e.message.clone())
+    }
+
+    #[test]
+    fn a_line_and_a_bill_hold_at_most_the_largest_amount() {
+        let ok = validate_manual_lines(&raw(
+            r#"[{"description":"a","amount":"999999999999.99"},{"description":"b","quantity":"0","unit_price":"922337203685477.5807"}]"#,
+        ))
+        .unwrap();
+        assert_eq!(subtotal(&ok), Some(MAX_AMOUNT));
+        assert_eq!(
+            first_error(r#"[{"description":"a","amount":"1000000000000"}]"#),
+            ("lines[0].amount".into(), "OUT_OF_RANGE", "金额超出允许范围".into())
+        );
+        // Priced: 999,999.9999 × 1,000,000.0001 rounds to 1,000,000,000,000.00.
+        assert_eq!(
+            first_error(r#"[{"description":"a","quantity":"999999.9999","unit_price":"1000000.0001"}]"#).0,
+            "lines[0].amount"
+        );
+        // Beyond what a Decimal holds: refused, not a panic.
+        assert_eq!(
+            first_error(
+                r#"[{"description":"a","quantity":"922337203685477.5807","unit_price":"922337203685477.5807"}]"#
+            )
+            .1,
+            "OUT_OF_RANGE"
+        );
+        assert_eq!(
+            first_error(
+                r#"[{"description":"a","amount":"600000000000"},{"description":"b","amount":"400000000000.00"}]"#
+            ),
+            (
+                "lines".into(),
+                "OUT_OF_RANGE",
+                "账单合计金额超出允许范围（单张账单最多 999999999999.99）".into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_priced_bill_beyond_the_largest_amount_has_no_lines_and_says_so() {
+        let line = |amount: &str| StoredLine {
+            kind: StoredLineKind::Usage,
+            series: Some(Series::X),
+            usage: None,
+            description: None,
+            quantity: None,
+            unit_price: None,
+            raw_amount: amount.parse().unwrap(),
+            amount: amount.parse().unwrap(),
+            tiers: Vec::new(),
+        };
+        assert_eq!(subtotal(&[line("999999999999.99")]), Some(MAX_AMOUNT));
+        assert_eq!(subtotal(&[line("1000000000000.00")]), None);
+        assert_eq!(subtotal(&[line("500000000000.00"), line("500000000000.00")]), None);
+        assert_eq!(subtotal(&[line("79228162514264337593543950335"), line("1")]), None);
+        let failed = priced_lines(Err(PricingError::Overflow));
+        assert!(failed.amount_too_large && failed.lines.is_empty() && failed.subtotal == Fixed4::ZERO);
+        let no_rule = priced_lines(Err(PricingError::NoRule(Series::N)));
+        assert!(!no_rule.amount_too_large && no_rule.pricing_error.is_some());
     }
 
     #[test]
@@ -281,6 +390,12 @@ mod tests {
         assert_eq!(
             validate_credit_amount(Some(&RawValue::text("1.001"))).unwrap_err().code,
             "TOO_MANY_DECIMALS"
+        );
+        assert_eq!(
+            validate_credit_amount(Some(&RawValue::text("1000000000000")))
+                .unwrap_err()
+                .code,
+            "OUT_OF_RANGE"
         );
         assert_eq!(validate_credit_amount(None).unwrap_err().code, "REQUIRED");
     }

@@ -16,9 +16,9 @@ mod warnings;
 pub use billable::{SkipReason, billability};
 pub use dates::{AgingBucket, due_date, overdue_days};
 pub use lines::{
-    MAX_MANUAL_LINES, RawManualLine, StoredLine, StoredLineKind, StoredTier, lines_from_quote, subtotal,
-    validate_credit_amount, validate_manual_lines, validate_reason,
+    MAX_MANUAL_LINES, PricedLines, RawManualLine, StoredLine, StoredLineKind, StoredTier, lines_from_quote,
+    priced_lines, subtotal, validate_credit_amount, validate_manual_lines, validate_reason,
 };
 pub use number::{BILL_NO_DIGITS, bill_no};
-pub use status::{BillRuleError, BillStatus, check_credit, check_issue, check_void, paid_status};
+pub use status::{BillRuleError, BillStatus, Charge, check_credit, check_issue, check_void, paid_status};
 pub use warnings::{BillWarning, TRAILING_MONTHS, Trailing, WarningCode, WarningInputs, verify};

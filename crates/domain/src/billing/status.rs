@@ -63,6 +63,8 @@ pub enum BillRuleError {
     WarningsNotAcknowledged { count: usize },
     #[error("客户没有生效的定价方案，账单无法出账；请分配定价方案后重新生成")]
     NotPriced,
+    #[error("账单金额超出系统可处理范围，无法出账；请核对用量和单价后重新生成")]
+    AmountTooLarge,
     #[error("账单已有核销记录，不能作废；请先撤销核销")]
     HasAllocations,
     #[error("红冲金额 {amount} 超过账单未结金额 {outstanding}")]
@@ -75,27 +77,42 @@ impl BillRuleError {
             BillRuleError::InvalidStatus { .. } => "INVALID_BILL_STATUS",
             BillRuleError::WarningsNotAcknowledged { .. } => "WARNINGS_NOT_ACKNOWLEDGED",
             BillRuleError::NotPriced => "BILL_NOT_PRICED",
+            BillRuleError::AmountTooLarge => "AMOUNT_TOO_LARGE",
             BillRuleError::HasAllocations => "BILL_HAS_ALLOCATIONS",
             BillRuleError::CreditExceedsOutstanding { .. } => "CREDIT_EXCEEDS_OUTSTANDING",
         }
     }
 }
 
+/// What a draft has to charge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charge {
+    /// Lines from a plan (auto) or typed lines (manual).
+    Priced,
+    /// No price plan, or the plan could not price the usage.
+    NotPriced,
+    /// An amount beyond what a bill may hold (AMOUNT_TOO_LARGE).
+    TooLarge,
+}
+
 /// Only a draft is issued; warnings need an explicit acknowledgement; a
-/// draft without a price plan has nothing to charge and is never issued.
+/// draft without a price plan has nothing to charge and is never issued,
+/// nor one whose amount the system cannot hold, acknowledged or not.
 pub fn check_issue(
     status: BillStatus,
     warning_count: usize,
     acknowledged: bool,
-    priced: bool,
+    charge: Charge,
 ) -> Result<(), BillRuleError> {
     if status != BillStatus::Draft {
         return Err(BillRuleError::InvalidStatus {
             status, action: "出账"
         });
     }
-    if !priced {
-        return Err(BillRuleError::NotPriced);
+    match charge {
+        Charge::Priced => {}
+        Charge::NotPriced => return Err(BillRuleError::NotPriced),
+        Charge::TooLarge => return Err(BillRuleError::AmountTooLarge),
     }
     if warning_count > 0 && !acknowledged {
         return Err(BillRuleError::WarningsNotAcknowledged { count: warning_count });
@@ -153,16 +170,24 @@ mod tests {
 
     #[test]
     fn only_a_priced_draft_is_issued_and_warnings_need_acknowledging() {
-        assert_eq!(check_issue(Draft, 0, false, true), Ok(()));
-        assert_eq!(check_issue(Draft, 2, true, true), Ok(()));
+        assert_eq!(check_issue(Draft, 0, false, Charge::Priced), Ok(()));
+        assert_eq!(check_issue(Draft, 2, true, Charge::Priced), Ok(()));
         assert_eq!(
-            check_issue(Draft, 2, false, true),
+            check_issue(Draft, 2, false, Charge::Priced),
             Err(BillRuleError::WarningsNotAcknowledged { count: 2 })
         );
-        assert_eq!(check_issue(Draft, 1, true, false), Err(BillRuleError::NotPriced));
+        assert_eq!(
+            check_issue(Draft, 1, true, Charge::NotPriced),
+            Err(BillRuleError::NotPriced)
+        );
+        assert_eq!(
+            check_issue(Draft, 1, true, Charge::TooLarge),
+            Err(BillRuleError::AmountTooLarge)
+        );
+        assert_eq!(BillRuleError::AmountTooLarge.code(), "AMOUNT_TOO_LARGE");
         for status in [Issued, PartiallyPaid, Paid, Void] {
             assert_eq!(
-                check_issue(status, 0, true, true).unwrap_err().code(),
+                check_issue(status, 0, true, Charge::Priced).unwrap_err().code(),
                 "INVALID_BILL_STATUS"
             );
         }

@@ -5,15 +5,20 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::Series;
+use crate::money::MAX_AMOUNT;
 use crate::pricing::{BILL_ORDER, SeriesMap, Usage};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WarningCode {
     NoPricePlan,
-    /// The plan cannot price this usage (a series without a rule, or an
-    /// amount beyond exact computation): the draft is not issuable.
+    /// The plan cannot price this usage (a series without a rule): the
+    /// draft is not issuable.
     PricingFailed,
+    /// An amount beyond what a bill may hold (a line or the total over
+    /// 999,999,999,999.99, or beyond exact computation): the draft keeps no
+    /// lines and is never issued.
+    AmountTooLarge,
     UsageMissing,
     UsageSpike,
     UsageDropped,
@@ -50,6 +55,8 @@ pub struct WarningInputs {
     pub has_plan: bool,
     /// Why pricing failed, when it did (the engine's message).
     pub pricing_error: Option<String>,
+    /// A line or the total is beyond what a bill may hold.
+    pub amount_too_large: bool,
     /// The series the customer has (设备系列).
     pub customer_series: Vec<Series>,
     /// The period's usage per series (absent: no record at all).
@@ -78,6 +85,13 @@ pub fn verify(inputs: &WarningInputs) -> Vec<BillWarning> {
     }
     if let Some(error) = &inputs.pricing_error {
         warnings.push(warning(WarningCode::PricingFailed, None, format!("无法计价：{error}")));
+    }
+    if inputs.amount_too_large {
+        warnings.push(warning(
+            WarningCode::AmountTooLarge,
+            None,
+            format!("金额超出系统可处理范围（单张账单最多 {MAX_AMOUNT}），请核对用量和单价"),
+        ));
     }
     for series in BILL_ORDER {
         let code = series.code();
@@ -114,7 +128,7 @@ pub fn verify(inputs: &WarningInputs) -> Vec<BillWarning> {
             _ => {}
         }
     }
-    if inputs.has_plan && inputs.pricing_error.is_none() && inputs.total.is_zero() {
+    if inputs.has_plan && inputs.pricing_error.is_none() && !inputs.amount_too_large && inputs.total.is_zero() {
         warnings.push(warning(WarningCode::AmountZero, None, "账单金额为 0".into()));
     }
     if inputs.pending_quarantine > 0 {
@@ -161,6 +175,7 @@ mod tests {
         WarningInputs {
             has_plan: true,
             pricing_error: None,
+            amount_too_large: false,
             customer_series: vec![Series::X],
             usage: usage(&[(Series::X, "100")]),
             trailing: trailing(&[(Series::X, "300", 3)]),
@@ -230,6 +245,22 @@ mod tests {
             [(WarningCode::NoPricePlan, None), (WarningCode::QuarantinePending, None)]
         );
         assert!(verify(&inputs)[1].message.contains("2 条"));
+    }
+
+    #[test]
+    fn an_amount_too_large_replaces_the_zero_amount_warning() {
+        let mut inputs = base();
+        inputs.amount_too_large = true;
+        inputs.total = Decimal::ZERO;
+        assert_eq!(codes(&inputs), [(WarningCode::AmountTooLarge, None)]);
+        assert_eq!(
+            verify(&inputs)[0].message,
+            "金额超出系统可处理范围（单张账单最多 999999999999.99），请核对用量和单价"
+        );
+        assert_eq!(
+            serde_json::to_string(&WarningCode::AmountTooLarge).unwrap(),
+            "\"AMOUNT_TOO_LARGE\""
+        );
     }
 
     #[test]

@@ -4,24 +4,26 @@
 use std::ops::AddAssign;
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use crate::billing::{AgingBucket, overdue_days};
+use crate::money::{Fixed4, Total};
 
+/// Sums of stored amounts ([`Total`]): a customer with thousands of open
+/// bills, or the report over every customer, never overflows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AgingAmounts {
-    pub not_due: Decimal,
-    pub d1_30: Decimal,
-    pub d31_60: Decimal,
-    pub d61_90: Decimal,
-    pub d90_plus: Decimal,
+    pub not_due: Total,
+    pub d1_30: Total,
+    pub d31_60: Total,
+    pub d61_90: Total,
+    pub d90_plus: Total,
     /// The most days any of the amounts is overdue.
     pub max_overdue_days: i64,
 }
 
 impl AgingAmounts {
     /// Adds an open amount due on `due` (a bill without a due date is not due).
-    pub fn add(&mut self, outstanding: Decimal, due: Option<NaiveDate>, as_of: NaiveDate) {
+    pub fn add(&mut self, outstanding: Fixed4, due: Option<NaiveDate>, as_of: NaiveDate) {
         let days = due.map_or(0, |due| overdue_days(due, as_of));
         self.max_overdue_days = self.max_overdue_days.max(days);
         let slot = match AgingBucket::of(days) {
@@ -34,11 +36,11 @@ impl AgingAmounts {
         *slot += outstanding;
     }
 
-    pub fn overdue(&self) -> Decimal {
+    pub fn overdue(&self) -> Total {
         self.d1_30 + self.d31_60 + self.d61_90 + self.d90_plus
     }
 
-    pub fn outstanding(&self) -> Decimal {
+    pub fn outstanding(&self) -> Total {
         self.not_due + self.overdue()
     }
 }
@@ -62,6 +64,10 @@ mod tests {
         text.parse().unwrap()
     }
 
+    fn units_of(text: &str) -> Total {
+        Total::from(text.parse::<Fixed4>().unwrap())
+    }
+
     #[test]
     fn amounts_fall_into_their_buckets_at_the_edges() {
         let as_of = day("2026-12-31");
@@ -77,17 +83,28 @@ mod tests {
             aging.add(amount.parse().unwrap(), Some(day(due)), as_of);
         }
         aging.add("64".parse().unwrap(), None, as_of);
-        assert_eq!(aging.not_due, Decimal::from(65));
-        assert_eq!(aging.d1_30, Decimal::from(6));
-        assert_eq!(aging.d31_60, Decimal::from(8));
-        assert_eq!(aging.d61_90, Decimal::from(16));
-        assert_eq!(aging.d90_plus, Decimal::from(32));
-        assert_eq!(aging.overdue(), Decimal::from(62));
-        assert_eq!(aging.outstanding(), Decimal::from(127));
+        assert_eq!(aging.not_due, units_of("65"));
+        assert_eq!(aging.d1_30, units_of("6"));
+        assert_eq!(aging.d31_60, units_of("8"));
+        assert_eq!(aging.d61_90, units_of("16"));
+        assert_eq!(aging.d90_plus, units_of("32"));
+        assert_eq!(aging.overdue(), units_of("62"));
+        assert_eq!(aging.outstanding(), units_of("127"));
         assert_eq!(aging.max_overdue_days, 91);
         let mut total = AgingAmounts::default();
         total += aging;
         total += aging;
-        assert_eq!(total.outstanding(), Decimal::from(254));
+        assert_eq!(total.outstanding(), units_of("254"));
+    }
+
+    #[test]
+    fn buckets_hold_more_than_one_stored_amount_can() {
+        let as_of = day("2026-12-31");
+        let mut aging = AgingAmounts::default();
+        for _ in 0..925 {
+            aging.add("999999999999.99".parse().unwrap(), Some(day("2026-12-30")), as_of);
+        }
+        assert_eq!(aging.d1_30.to_string(), "924999999999990.75");
+        assert_eq!(aging.outstanding(), aging.d1_30);
     }
 }

@@ -6,18 +6,14 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::customer::normalize::{clean, clean_name, to_half_width};
-use crate::pricing::{RawValue, ValueError, decimal_field};
+use crate::money::{Sign, amount_field};
+use crate::pricing::RawValue;
 use crate::usage::{RawValue as CellValue, parse_day};
 use crate::validation::{FieldError, FieldErrors};
 
 pub const MAX_PAYER_NAME: usize = 100;
 pub const MAX_REFERENCE: usize = 64;
 pub const MAX_REMARKS: usize = 500;
-
-/// 999,999,999,999.99: far beyond any receipt, well inside the stored i64.
-fn max_amount() -> Decimal {
-    Decimal::new(99_999_999_999_999, 2)
-}
 
 /// How the money came (DESIGN.md §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -125,21 +121,10 @@ impl PaymentStatus {
 }
 
 /// A money amount of a receipt or an allocation: > 0, whole cents, at most
-/// 999,999,999,999.99, sent as a string. Returned with two decimals.
+/// [`crate::money::MAX_AMOUNT`] (999,999,999,999.99), sent as a string.
+/// Returned with two decimals.
 pub fn validate_amount(value: Option<&RawValue>, field: &str, label: &str) -> Result<Decimal, FieldError> {
-    let amount = decimal_field(value, field, label)?;
-    if amount <= Decimal::ZERO {
-        return Err(ValueError::NotPositive.at(field, label));
-    }
-    let mut amount = amount.normalize();
-    if amount.scale() > 2 {
-        return Err(ValueError::TooManyDecimals { max: 2 }.at(field, label));
-    }
-    if amount > max_amount() {
-        return Err(ValueError::OutOfRange.at(field, label));
-    }
-    amount.rescale(2);
-    Ok(amount)
+    amount_field(value, field, label, Sign::Positive)
 }
 
 /// An amount as bank statements write it (`¥1,234.50`, `1,234.50元`)

@@ -47,11 +47,19 @@ pub struct Suggestion {
     pub total: Decimal,
 }
 
-/// Whole cents (open amounts are always whole cents).
-fn cents(value: Decimal) -> i64 {
+/// Whole cents (open amounts are always whole cents), as the 128-bit
+/// mantissa itself: every `Decimal` fits, so no two amounts ever read alike.
+fn cents(value: Decimal) -> i128 {
     let mut v = value;
     v.rescale(2);
-    i64::try_from(v.mantissa()).unwrap_or(i64::MAX)
+    v.mantissa()
+}
+
+/// Back from cents. Every value here is at most an input's own mantissa (a
+/// bill's outstanding amount, the unapplied money, or a difference of them),
+/// so it always fits a `Decimal`.
+fn from_cents(cents: i128) -> Decimal {
+    Decimal::from_i128_with_scale(cents, 2)
 }
 
 fn two_places(value: Decimal) -> Decimal {
@@ -69,7 +77,7 @@ pub fn suggest(unapplied: Decimal, bills: &[OpenBill]) -> Vec<Suggestion> {
     if target <= 0 || bills.is_empty() {
         return result;
     }
-    let amounts: Vec<i64> = bills.iter().map(|b| cents(b.outstanding)).collect();
+    let amounts: Vec<i128> = bills.iter().map(|b| cents(b.outstanding)).collect();
     let shown = two_places(unapplied);
 
     for (i, bill) in bills.iter().enumerate().filter(|(i, _)| amounts[*i] == target).take(3) {
@@ -115,15 +123,15 @@ pub fn suggest(unapplied: Decimal, bills: &[OpenBill]) -> Vec<Suggestion> {
         remaining -= take;
         lines.push(SuggestionLine {
             bill: i,
-            amount: Decimal::new(take, 2),
+            amount: from_cents(take),
         });
     }
     let repeats = result.iter().any(|s| s.lines == lines);
     if !lines.is_empty() && !repeats {
-        let total = Decimal::new(target - remaining, 2);
+        let total = from_cents(target - remaining);
         let mut reason = format!("按到期日从早到晚依次核销 {} 张账单", lines.len());
         if remaining > 0 {
-            reason.push_str(&format!("，剩余 {} 留作预收款", Decimal::new(remaining, 2)));
+            reason.push_str(&format!("，剩余 {} 留作预收款", from_cents(remaining)));
         }
         result.push(Suggestion {
             kind: SuggestionKind::OldestFirst,
@@ -139,15 +147,17 @@ pub fn suggest(unapplied: Decimal, bills: &[OpenBill]) -> Vec<Suggestion> {
 /// the earliest (oldest) ones; a depth-first search over "take it or not",
 /// pruned when what is left cannot reach the target and remembering dead
 /// ends, stopped after `budget` steps.
-fn subset_summing_to(amounts: &[i64], target: i64, budget: usize) -> Option<Vec<usize>> {
+fn subset_summing_to(amounts: &[i128], target: i128, budget: usize) -> Option<Vec<usize>> {
     // A bill equal to the target is an exact suggestion, and with it no
     // other bill fits; bills above the target never fit.
     let items: Vec<usize> = (0..amounts.len())
         .filter(|&i| amounts[i] > 0 && amounts[i] < target)
         .collect();
-    let mut suffix = vec![0i64; items.len() + 1];
+    // What the items from k on add up to: the bound that prunes a branch.
+    // Exact, as each is below 2^96 and there are far fewer than 2^31.
+    let mut suffix = vec![0i128; items.len() + 1];
     for k in (0..items.len()).rev() {
-        suffix[k] = suffix[k + 1].saturating_add(amounts[items[k]]);
+        suffix[k] = suffix[k + 1] + amounts[items[k]];
     }
     let mut search = Search {
         amounts,
@@ -162,17 +172,17 @@ fn subset_summing_to(amounts: &[i64], target: i64, budget: usize) -> Option<Vec<
 }
 
 struct Search<'a> {
-    amounts: &'a [i64],
+    amounts: &'a [i128],
     items: &'a [usize],
-    suffix: &'a [i64],
-    dead: HashSet<(usize, i64)>,
+    suffix: &'a [i128],
+    dead: HashSet<(usize, i128)>,
     steps: usize,
     budget: usize,
     chosen: Vec<usize>,
 }
 
 impl Search<'_> {
-    fn find(&mut self, k: usize, remaining: i64) -> bool {
+    fn find(&mut self, k: usize, remaining: i128) -> bool {
         if remaining == 0 {
             return true;
         }
@@ -280,10 +290,25 @@ mod tests {
     fn a_hopeless_search_stops_within_its_budget() {
         // Multiples of 303 never make a target that is not one, and the
         // second target is beyond the sum of all.
-        let amounts: Vec<i64> = (1..=200).map(|i| i * 3 * 101).collect();
+        let amounts: Vec<i128> = (1..=200).map(|i| i * 3 * 101).collect();
         assert_eq!(subset_summing_to(&amounts, 1_000_001, 5_000), None);
-        let amounts: Vec<i64> = (1..=200).map(|i| i * 3).collect();
+        let amounts: Vec<i128> = (1..=200).map(|i| i * 3).collect();
         assert_eq!(subset_summing_to(&amounts, 1_000_000_000, SUBSET_SEARCH_BUDGET), None);
+    }
+
+    #[test]
+    fn amounts_beyond_the_i64_range_of_cents_are_never_taken_for_each_other() {
+        // Both used to read as i64::MAX cents: an "exact" match that was not.
+        let s = suggest(d("100000000000000000.00"), &bills(&["200000000000000000.00"]));
+        assert!(s.iter().all(|s| s.kind != SuggestionKind::Exact), "{s:?}");
+        assert_eq!(s[0].total, d("100000000000000000.00"));
+        let huge = bills(&["79228162514264337593543950.33", "79228162514264337593543950.33", "1.00"]);
+        let s = suggest(d("79228162514264337593543951.33"), &huge);
+        assert_eq!(s[0].kind, SuggestionKind::Subset);
+        assert_eq!(
+            picked(&s[0]),
+            [(0, "79228162514264337593543950.33".into()), (2, "1.00".into())]
+        );
     }
 
     #[test]

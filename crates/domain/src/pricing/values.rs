@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::raw::{self, RawValue, ValueError};
-use crate::money::Fixed4;
+use crate::money::{Fixed4, within_max_amount};
 use crate::validation::FieldError;
 
 /// A usage quantity (用量): ≥ 0 with at most four decimals (DESIGN.md §2).
@@ -99,6 +99,9 @@ impl MinimumCharge {
     }
 
     /// The optional `minimum_charge` of a plan: absent or `null` is none.
+    /// An amount of money: at most [`crate::money::MAX_AMOUNT`], as every
+    /// bill is (a stored plan is read as it is; a top-up beyond it makes the
+    /// draft AMOUNT_TOO_LARGE).
     pub fn validate(value: Option<&RawValue>) -> Result<Option<MinimumCharge>, FieldError> {
         const FIELD: &str = "minimum_charge";
         const LABEL: &str = "保底金额";
@@ -106,7 +109,11 @@ impl MinimumCharge {
             None | Some(RawValue::Null(())) => Ok(None),
             Some(_) => {
                 let number = raw::decimal_field(value, FIELD, LABEL)?;
-                MinimumCharge::new(number).map(Some).map_err(|e| e.at(FIELD, LABEL))
+                let minimum = MinimumCharge::new(number).map_err(|e| e.at(FIELD, LABEL))?;
+                if !within_max_amount(minimum.value()) {
+                    return Err(ValueError::OutOfRange.at(FIELD, LABEL));
+                }
+                Ok(Some(minimum))
             }
         }
     }
@@ -212,6 +219,12 @@ mod tests {
         assert_eq!(
             MinimumCharge::validate(Some(&raw("500"))).unwrap_err().code,
             "NUMBER_NOT_STRING"
+        );
+        assert!(MinimumCharge::validate(Some(&raw("\"999999999999.99\""))).is_ok());
+        let error = MinimumCharge::validate(Some(&raw("\"1000000000000\""))).unwrap_err();
+        assert_eq!(
+            (error.code, error.message.as_str()),
+            ("OUT_OF_RANGE", "保底金额超出允许范围")
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Usage quantities as vendors and spreadsheets write them.
 
 use crate::customer::normalize::to_half_width;
-use crate::money::{AmountError, Fixed4};
+use crate::money::{AmountError, Fixed4, MAX_QUANTITY};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum QuantityError {
@@ -19,8 +19,18 @@ pub enum QuantityError {
 
 /// Quantity text: `1234.5`, ` 1,234.5 `, full-width digits, `+3`, and the
 /// exponent form spreadsheets give long numbers (`1.2345E3`). Never through
-/// a binary float: the digits are shifted, not multiplied.
+/// a binary float: the digits are shifted, not multiplied. At most
+/// [`MAX_QUANTITY`] (999,999,999,999.9999), so a month's total of the
+/// records stays within what a stored quantity holds.
 pub fn parse_quantity(text: &str) -> Result<Fixed4, QuantityError> {
+    let quantity = parse_any_quantity(text)?;
+    if quantity > MAX_QUANTITY {
+        return Err(QuantityError::OutOfRange);
+    }
+    Ok(quantity)
+}
+
+fn parse_any_quantity(text: &str) -> Result<Fixed4, QuantityError> {
     let text = to_half_width(text);
     let text = text.trim();
     if text.is_empty() {
@@ -141,5 +151,15 @@ mod tests {
         assert_eq!(units("-1,000"), Err(QuantityError::Negative));
         assert_eq!(units("0.00001"), Err(QuantityError::TooManyDecimals));
         assert_eq!(units("99999999999999999999"), Err(QuantityError::OutOfRange));
+    }
+
+    #[test]
+    fn the_largest_quantity_is_just_below_a_trillion() {
+        assert_eq!(units("999999999999.9999"), Ok(MAX_QUANTITY.units()));
+        assert_eq!(units("999,999,999,999.9999"), Ok(MAX_QUANTITY.units()));
+        assert_eq!(units("1000000000000"), Err(QuantityError::OutOfRange));
+        assert_eq!(units("1E12"), Err(QuantityError::OutOfRange));
+        assert_eq!(units("922337203685477.5807"), Err(QuantityError::OutOfRange));
+        assert_eq!(QuantityError::OutOfRange.to_string(), "用量超出允许范围");
     }
 }

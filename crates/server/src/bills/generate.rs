@@ -21,9 +21,10 @@ use std::time::Instant;
 
 use chrono::Utc;
 use opcms_domain::billing::{
-    self, BillStatus, SkipReason, StoredLine, Trailing, WarningInputs, billability, lines_from_quote, verify,
+    self, BillStatus, PricedLines, SkipReason, Trailing, WarningInputs, billability, priced_lines, verify,
 };
 use opcms_domain::customer::{AccountStatus, Series};
+use opcms_domain::money::Total;
 use opcms_domain::pricing::{SeriesMap, Usage, price_plan};
 use opcms_domain::{DataScope, Fixed4, Period};
 use sea_orm::{
@@ -37,8 +38,8 @@ use super::entity::{bill, run};
 use super::numbers::{ensure_counter, lock_period, take_numbers};
 use crate::audit::{self, Actor, Entry};
 use crate::calendar::current_period;
-use crate::db::begin_write;
 use crate::db::raw::RawSql;
+use crate::db::{begin_write, read_wide_sum, wide_sum_sql};
 use crate::db::{bulk, packed};
 use crate::error::{AppError, AppResult};
 use crate::parallel;
@@ -424,7 +425,9 @@ impl Inputs {
             watch.lap("read usage");
 
             let mut sql = RawSql::new(backend);
-            sql.sql("SELECT customer_id, series, SUM(quantity), COUNT(*) FROM usage_monthly WHERE month IN ")
+            sql.sql("SELECT customer_id, series, COUNT(*), ")
+                .sql(&wide_sum_sql(backend, "quantity", "q"))
+                .sql(" FROM usage_monthly WHERE month IN ")
                 .tuple(months.iter().map(|m| (*m).into()))
                 .sql(" AND record_count > 0");
             id_filter(&mut sql, "customer_id", ids);
@@ -432,15 +435,12 @@ impl Inputs {
             for row in txn.query_all_raw(sql.build()).await? {
                 let series: String = get(&row, 1)?;
                 let Some(series) = Series::parse(&series) else { continue };
-                let sum = sum_units(&row, 2)?;
-                let months: i64 = get(&row, 3)?;
-                inputs.trailing.entry(get(&row, 0)?).or_default().insert(
-                    series,
-                    Trailing {
-                        sum: Fixed4::from_units(sum).to_decimal(),
-                        months: months as u32,
-                    },
-                );
+                let months: i64 = get(&row, 2)?;
+                inputs
+                    .trailing
+                    .entry(get(&row, 0)?)
+                    .or_default()
+                    .insert(series, trailing(read_wide_sum(&row, "q")?, months as u32)?);
             }
             watch.lap("read trailing usage");
 
@@ -548,7 +548,7 @@ impl Inputs {
             .try_collect()
             .await?;
         let mut inputs = Inputs::default();
-        let mut sums: HashMap<i64, [(i64, u32); 3]> = HashMap::new();
+        let mut sums: HashMap<i64, [(Total, u32); 3]> = HashMap::new();
         let mut assignments = Vec::new();
         for part in parts {
             match part {
@@ -560,14 +560,14 @@ impl Inputs {
                     for (customer_id, slots) in month {
                         let total = sums.entry(customer_id).or_default();
                         for (total, (units, months)) in total.iter_mut().zip(slots) {
-                            total.0 = checked_units(total.0, units)?;
+                            total.0 += Fixed4::from_units(units);
                             total.1 += months;
                         }
                     }
                 }
             }
         }
-        inputs.trailing = trailing_from_sums(sums);
+        inputs.trailing = trailing_from_sums(sums)?;
         watch.lap("read customers, usage and bills");
 
         inputs.quarantine = pending_quarantine(txn, period, None).await?;
@@ -704,23 +704,26 @@ fn checked_units(a: i64, b: i64) -> AppResult<i64> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("usage sum out of range")))
 }
 
-fn trailing_from_sums(sums: HashMap<i64, [(i64, u32); 3]>) -> HashMap<i64, SeriesMap<Trailing>> {
+/// A series' trailing usage from the sum of its monthly totals: three stored
+/// quantities always fit a `Decimal` (well below 2^96 units).
+fn trailing(sum: Total, months: u32) -> AppResult<Trailing> {
+    let sum = sum
+        .to_decimal()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("trailing usage sum out of range")))?;
+    Ok(Trailing { sum, months })
+}
+
+fn trailing_from_sums(sums: HashMap<i64, [(Total, u32); 3]>) -> AppResult<HashMap<i64, SeriesMap<Trailing>>> {
     sums.into_iter()
         .map(|(customer_id, slots)| {
-            let mut trailing = SeriesMap::new();
+            let mut by_series = SeriesMap::new();
             for series in [Series::X, Series::N, Series::L] {
-                let (units, months) = slots[series_slot(series)];
+                let (sum, months) = slots[series_slot(series)];
                 if months > 0 {
-                    trailing.insert(
-                        series,
-                        Trailing {
-                            sum: Fixed4::from_units(units).to_decimal(),
-                            months,
-                        },
-                    );
+                    by_series.insert(series, trailing(sum, months)?);
                 }
             }
-            (customer_id, trailing)
+            Ok((customer_id, by_series))
         })
         .collect()
 }
@@ -768,15 +771,6 @@ async fn pending_quarantine(
         counts.insert(get(&row, 0)?, count as u64);
     }
     Ok(counts)
-}
-
-/// `SUM` of a BIGINT is NUMERIC on PostgreSQL and DECIMAL on MySQL.
-fn sum_units(row: &QueryResult, index: usize) -> AppResult<i64> {
-    if let Ok(value) = row.try_get_by_index::<i64>(index) {
-        return Ok(value);
-    }
-    let value: rust_decimal::Decimal = row.try_get_by_index(index)?;
-    i64::try_from(value).map_err(|_| AppError::Internal(anyhow::anyhow!("usage sum out of range")))
 }
 
 /// The three months before `period`, as `yyyymm` keys.
@@ -857,7 +851,7 @@ fn decide(inputs: &Inputs, customer: &CustomerFacts, bill_trial: bool, named: Op
 
 /// Bumped whenever what a draft says for the same inputs changes (pricing,
 /// warnings, the stored line shape), so every draft is recomputed once.
-const DRAFT_RULES_VERSION: &str = "bills-1";
+const DRAFT_RULES_VERSION: &str = "bills-2";
 
 /// SHA-256 of everything a draft is computed from: the plan version in
 /// force (versions never change in place), the customer's overrides, its
@@ -940,22 +934,26 @@ fn compute(
     usage_key: String,
     fingerprint: String,
 ) -> Computed {
-    let (lines, pricing_error): (Vec<StoredLine>, Option<String>) = match pricing {
-        Some(p) => match price_plan(&p.pricing.rules, p.pricing.minimum_charge, usage) {
-            Ok(quote) => (lines_from_quote(&quote), None),
-            Err(e) => (Vec::new(), Some(e.to_string())),
-        },
-        None => (Vec::new(), None),
+    // Never a saturated or rounded total: an amount beyond what a bill may
+    // hold leaves the draft without lines and with AMOUNT_TOO_LARGE.
+    let PricedLines {
+        lines,
+        subtotal,
+        pricing_error,
+        amount_too_large,
+    } = match pricing {
+        Some(p) => priced_lines(price_plan(&p.pricing.rules, p.pricing.minimum_charge, usage)),
+        None => PricedLines::default(),
     };
-    let subtotal = billing::subtotal(&lines);
     let empty = SeriesMap::new();
     let warnings = verify(&WarningInputs {
         has_plan: pricing.is_some(),
         pricing_error,
+        amount_too_large,
         customer_series: customer.series.clone(),
         usage: usage.clone(),
         trailing: inputs.trailing.get(&customer.id).unwrap_or(&empty).clone(),
-        total: subtotal,
+        total: subtotal.to_decimal(),
         pending_quarantine: inputs.quarantine.get(&customer.id).copied().unwrap_or(0),
     });
     let lines_json = serde_json::to_string(&lines).unwrap_or_else(|_| "[]".into());
@@ -964,7 +962,7 @@ fn compute(
     Computed {
         customer_id: customer.id,
         plan,
-        subtotal: Fixed4::from_decimal(subtotal).map(Fixed4::units).unwrap_or(i64::MAX),
+        subtotal: subtotal.units(),
         warning_count: warnings.len() as i32,
         lines: lines_json,
         warnings: warnings_json,

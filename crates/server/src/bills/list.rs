@@ -3,8 +3,8 @@
 
 use chrono::Local;
 use opcms_domain::billing::BillStatus;
-use opcms_domain::{DataScope, Fixed4, Period};
-use sea_orm::sea_query::{Expr, Query};
+use opcms_domain::{DataScope, Period};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
@@ -14,7 +14,7 @@ use super::model::{BillPage, BillQuery, BillTotals, BillView};
 use super::service::views;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
-use crate::db::{like_contains, sum_bigint};
+use crate::db::{count_and_sums, like_contains};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
 use crate::spreadsheet::write::{ExportFormat, Value, table_file};
@@ -114,25 +114,15 @@ fn ordered(select: Select<bill::Entity>, sort: Option<&str>) -> AppResult<Select
 }
 
 async fn totals(db: &impl ConnectionTrait, select: Select<bill::Entity>) -> AppResult<BillTotals> {
-    let backend = db.get_database_backend();
-    let row: Option<(i64, i64, i64, i64, i64)> = select
-        .select_only()
-        .column_as(Expr::cust("COUNT(*)"), "c")
-        .column_as(sum_bigint(backend, "subtotal"), "s")
-        .column_as(sum_bigint(backend, "credited"), "cr")
-        .column_as(sum_bigint(backend, "total"), "t")
-        .column_as(sum_bigint(backend, "allocated"), "a")
-        .into_tuple()
-        .one(db)
-        .await?;
-    let (count, subtotal, credited, total, allocated) = row.unwrap_or_default();
+    let (count, sums) = count_and_sums(db, select, &["subtotal", "credited", "total", "allocated"]).await?;
+    let [subtotal, credited, total, allocated] = [sums[0], sums[1], sums[2], sums[3]];
     Ok(BillTotals {
-        count: count as u64,
-        subtotal: Fixed4::from_units(subtotal),
-        credited: Fixed4::from_units(credited),
-        total: Fixed4::from_units(total),
-        allocated: Fixed4::from_units(allocated),
-        outstanding: Fixed4::from_units(total - allocated),
+        count,
+        subtotal,
+        credited,
+        total,
+        allocated,
+        outstanding: total - allocated,
     })
 }
 

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use opcms_domain::billing::{BillStatus, BillWarning, StoredLine};
+use opcms_domain::money::Total;
 use opcms_domain::pricing::RawValue;
 use opcms_domain::{Fixed4, Period};
 use serde::{Deserialize, Serialize};
@@ -150,16 +151,17 @@ pub struct BillQuery {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BillTotals {
     pub count: u64,
+    /// Sums are exact past the range of one stored amount (docs/api/bills.md).
     #[schema(value_type = String)]
-    pub subtotal: Fixed4,
+    pub subtotal: Total,
     #[schema(value_type = String)]
-    pub credited: Fixed4,
+    pub credited: Total,
     #[schema(value_type = String)]
-    pub total: Fixed4,
+    pub total: Total,
     #[schema(value_type = String)]
-    pub allocated: Fixed4,
+    pub allocated: Total,
     #[schema(value_type = String)]
-    pub outstanding: Fixed4,
+    pub outstanding: Total,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use opcms_domain::billing::{
-    self, BillRuleError, BillStatus, BillWarning, StoredLine, WarningCode, check_credit, check_issue, check_void,
-    due_date, overdue_days, paid_status, validate_credit_amount, validate_manual_lines, validate_reason,
+    self, BillRuleError, BillStatus, BillWarning, Charge, StoredLine, WarningCode, check_credit, check_issue,
+    check_void, due_date, overdue_days, paid_status, validate_credit_amount, validate_manual_lines, validate_reason,
 };
 use opcms_domain::{DataScope, FieldError, Fixed4, Period};
 use sea_orm::{
@@ -226,10 +226,20 @@ pub async fn view(db: &impl ConnectionTrait, row: bill::Model) -> AppResult<Bill
 }
 
 /// A bill is priced when it has lines from a plan (auto) or typed lines
-/// (manual); an auto draft without a plan or whose pricing failed is not.
-fn priced(row: &bill::Model) -> bool {
-    row.kind == "manual"
-        || (row.plan_id.is_some() && !warnings_of(row).iter().any(|w| w.code == WarningCode::PricingFailed))
+/// (manual); an auto draft without a plan or whose pricing failed is not,
+/// and one whose amount is beyond what a bill may hold has nothing to charge.
+fn charge(row: &bill::Model) -> Charge {
+    if row.kind == "manual" {
+        return Charge::Priced;
+    }
+    let warnings = warnings_of(row);
+    if warnings.iter().any(|w| w.code == WarningCode::AmountTooLarge) {
+        Charge::TooLarge
+    } else if row.plan_id.is_none() || warnings.iter().any(|w| w.code == WarningCode::PricingFailed) {
+        Charge::NotPriced
+    } else {
+        Charge::Priced
+    }
 }
 
 async fn payment_terms(txn: &DatabaseTransaction, customer_id: i64) -> AppResult<i32> {
@@ -251,7 +261,7 @@ async fn issue_locked(
     today: NaiveDate,
 ) -> AppResult<Result<(), BillRuleError>> {
     let status = status_of(&row);
-    if let Err(e) = check_issue(status, row.warning_count as usize, acknowledge, priced(&row)) {
+    if let Err(e) = check_issue(status, row.warning_count as usize, acknowledge, charge(&row)) {
         return Ok(Err(e));
     }
     let period = Period::from_key(row.period).unwrap_or_else(|| Period::of_date(today));
@@ -494,9 +504,11 @@ pub async fn create_manual(state: &AppState, principal: &Principal, input: Manua
     else {
         return Err(AppError::Validation(errors));
     };
-    let subtotal = billing::subtotal(&lines);
-    let subtotal_units = units(subtotal)?;
-    let warnings: Vec<BillWarning> = if subtotal.is_zero() {
+    // Validated: every line and their sum are at most the largest amount.
+    let subtotal_units = billing::subtotal(&lines)
+        .ok_or_else(|| AppError::field("lines", "OUT_OF_RANGE", "金额超出允许范围"))?
+        .units();
+    let warnings: Vec<BillWarning> = if subtotal_units == 0 {
         vec![BillWarning {
             code: WarningCode::AmountZero,
             message: "账单金额为 0".into(),

@@ -138,9 +138,9 @@ pub struct PaymentImportResult {
     pub duplicates: u32,
     pub skipped: u32,
     pub rejected: u32,
-    /// Σ of the created payments.
+    /// Σ of the created payments (exact past the range of one stored amount).
     #[schema(value_type = String)]
-    pub amount: opcms_domain::Fixed4,
+    pub amount: opcms_domain::money::Total,
     /// Created payments whose customer was found.
     pub assigned: u32,
     pub rows: Vec<ImportRow>,
@@ -348,11 +348,11 @@ pub async fn run(
         fresh.push(item);
     }
 
-    let amount: i64 = fresh
+    let amount: opcms_domain::money::Total = fresh
         .iter()
-        .map(|a| units(a.receipt.amount))
-        .collect::<AppResult<Vec<i64>>>()?
-        .iter()
+        .map(|a| units(a.receipt.amount).map(money))
+        .collect::<AppResult<Vec<_>>>()?
+        .into_iter()
         .sum();
     let assigned = fresh.iter().filter(|a| a.customer_id.is_some()).count() as u32;
     write(state, actor, &file_name, &fresh, dry_run).await?;
@@ -365,7 +365,7 @@ pub async fn run(
         duplicates,
         skipped,
         rejected,
-        amount: money(amount),
+        amount,
         assigned,
         rows: listed,
         file_warnings: columns

@@ -1,18 +1,16 @@
 //! `GET /payments`, with the totals of the whole filter, in the caller's
 //! data scope.
 
+use opcms_domain::DataScope;
 use opcms_domain::payments::{PaymentMethod, PaymentStatus};
-use opcms_domain::{DataScope, Fixed4};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 use super::entity::payment;
 use super::model::{PaymentPage, PaymentQuery, PaymentTotals, PaymentView};
 use super::service::views;
 use crate::customers::entity::customer;
-use crate::db::{like_contains, sum_bigint};
+use crate::db::{count_and_sums, like_contains};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
 use crate::spreadsheet::write::{ExportFormat, Value, table_file};
@@ -130,18 +128,8 @@ pub async fn list(
 ) -> AppResult<PaymentPage> {
     check_range(query)?;
     let select = build(query, scope)?;
-    let backend = db.get_database_backend();
-    let (count, amount, allocated): (i64, i64, i64) = select
-        .clone()
-        .select_only()
-        .column_as(Expr::cust("COUNT(*)"), "c")
-        .column_as(sum_bigint(backend, "amount"), "a")
-        .column_as(sum_bigint(backend, "allocated"), "l")
-        .into_tuple()
-        .one(db)
-        .await?
-        .unwrap_or_default();
-    let total = select.clone().count(db).await?;
+    let (count, sums) = count_and_sums(db, select.clone(), &["amount", "allocated"]).await?;
+    let (amount, allocated) = (sums[0], sums[1]);
     let rows = ordered(select, query.sort.as_deref())?
         .offset(page.offset())
         .limit(page.page_size)
@@ -149,14 +137,14 @@ pub async fn list(
         .await?;
     Ok(PaymentPage {
         items: views(db, rows, false).await?,
-        total,
+        total: count,
         page: page.page,
         page_size: page.page_size,
         totals: PaymentTotals {
-            count: count as u64,
-            amount: Fixed4::from_units(amount),
-            allocated: Fixed4::from_units(allocated),
-            unapplied: Fixed4::from_units(amount - allocated),
+            count,
+            amount,
+            allocated,
+            unapplied: amount - allocated,
         },
     })
 }

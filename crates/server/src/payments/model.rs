@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use opcms_domain::billing::BillStatus;
+use opcms_domain::money::Total;
 use opcms_domain::payments::{PaymentMethod, PaymentStatus, RawAllocation};
 use opcms_domain::pricing::RawValue;
 use opcms_domain::{Fixed4, Period};
@@ -136,12 +137,13 @@ pub struct PaymentQuery {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentTotals {
     pub count: u64,
+    /// Sums are exact past the range of one stored amount (docs/api/payments.md).
     #[schema(value_type = String)]
-    pub amount: Fixed4,
+    pub amount: Total,
     #[schema(value_type = String)]
-    pub allocated: Fixed4,
+    pub allocated: Total,
     #[schema(value_type = String)]
-    pub unapplied: Fixed4,
+    pub unapplied: Total,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -6,16 +6,16 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use opcms_domain::billing::BillStatus;
+use opcms_domain::money::Total;
 use opcms_domain::payments::AgingAmounts;
 use opcms_domain::{DataScope, Fixed4};
-use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use super::entity::{allocation, payment};
 use super::model::{AllocationView, CustomerRef, PaymentView};
-use super::service::{allocation_views, decimal};
+use super::service::allocation_views;
 use crate::bills::entity::bill;
 use crate::bills::model::BillView;
 use crate::calendar::business_today;
@@ -40,45 +40,42 @@ pub struct AgingQuery {
     pub format: Option<String>,
 }
 
-/// Money by bucket, as sent.
+/// Money by bucket, as sent: sums of stored amounts, exact however many
+/// there are ([`Total`]).
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct AgingMoney {
     #[schema(value_type = String)]
-    pub outstanding: Fixed4,
+    pub outstanding: Total,
     #[schema(value_type = String)]
-    pub not_due: Fixed4,
+    pub not_due: Total,
     #[schema(value_type = String)]
-    pub d1_30: Fixed4,
+    pub d1_30: Total,
     #[schema(value_type = String)]
-    pub d31_60: Fixed4,
+    pub d31_60: Total,
     #[schema(value_type = String)]
-    pub d61_90: Fixed4,
+    pub d61_90: Total,
     #[schema(value_type = String)]
-    pub d90_plus: Fixed4,
+    pub d90_plus: Total,
     #[schema(value_type = String)]
-    pub overdue: Fixed4,
+    pub overdue: Total,
     #[schema(value_type = String)]
-    pub unapplied: Fixed4,
+    pub unapplied: Total,
     #[schema(value_type = String)]
-    pub net: Fixed4,
-}
-
-fn fixed(value: Decimal) -> Fixed4 {
-    Fixed4::from_decimal(value).unwrap_or_default()
+    pub net: Total,
 }
 
 impl AgingMoney {
-    fn of(aging: &AgingAmounts, unapplied: Decimal) -> AgingMoney {
+    fn of(aging: &AgingAmounts, unapplied: Total) -> AgingMoney {
         AgingMoney {
-            outstanding: fixed(aging.outstanding()),
-            not_due: fixed(aging.not_due),
-            d1_30: fixed(aging.d1_30),
-            d31_60: fixed(aging.d31_60),
-            d61_90: fixed(aging.d61_90),
-            d90_plus: fixed(aging.d90_plus),
-            overdue: fixed(aging.overdue()),
-            unapplied: fixed(unapplied),
-            net: fixed(aging.outstanding() - unapplied),
+            outstanding: aging.outstanding(),
+            not_due: aging.not_due,
+            d1_30: aging.d1_30,
+            d31_60: aging.d31_60,
+            d61_90: aging.d61_90,
+            d90_plus: aging.d90_plus,
+            overdue: aging.overdue(),
+            unapplied,
+            net: aging.outstanding() - unapplied,
         }
     }
 }
@@ -107,7 +104,7 @@ pub struct AgingPage {
 struct CustomerAging {
     aging: AgingAmounts,
     open_bills: u32,
-    unapplied: Decimal,
+    unapplied: Total,
 }
 
 /// The customers the filter and the scope admit, as a subquery condition.
@@ -175,12 +172,12 @@ async fn aging_rows(
     let mut by_customer: HashMap<i64, CustomerAging> = HashMap::new();
     for (customer_id, due, open) in bills.into_tuple::<(i64, Option<NaiveDate>, i64)>().all(db).await? {
         let entry = by_customer.entry(customer_id).or_default();
-        entry.aging.add(decimal(open), due, as_of);
+        entry.aging.add(Fixed4::from_units(open), due, as_of);
         entry.open_bills += 1;
     }
     for (customer_id, open) in payments.into_tuple::<(Option<i64>, i64)>().all(db).await? {
         if let Some(customer_id) = customer_id {
-            by_customer.entry(customer_id).or_default().unapplied += decimal(open);
+            by_customer.entry(customer_id).or_default().unapplied += Fixed4::from_units(open);
         }
     }
     let mut rows: Vec<(i64, CustomerAging)> = by_customer
@@ -195,7 +192,7 @@ async fn aging_rows(
             .then(a_id.cmp(b_id))
     });
     let mut total = AgingAmounts::default();
-    let mut unapplied = Decimal::ZERO;
+    let mut unapplied = Total::ZERO;
     for (_, row) in &rows {
         total += row.aging;
         unapplied += row.unapplied;
@@ -268,7 +265,7 @@ const HEADERS: [&str; 14] = [
 
 fn cells(row: &AgingRow) -> Vec<Value> {
     let m = &row.money;
-    let money = Value::number::<Fixed4>;
+    let money = Value::number::<Total>;
     vec![
         Value::Text(row.customer.customer_code.clone()),
         Value::Text(row.customer.company_name.clone()),
@@ -326,21 +323,21 @@ pub async fn export(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatementSummary {
     #[schema(value_type = String)]
-    pub billed: Fixed4,
+    pub billed: Total,
     #[schema(value_type = String)]
-    pub credited: Fixed4,
+    pub credited: Total,
     #[schema(value_type = String)]
-    pub received: Fixed4,
+    pub received: Total,
     #[schema(value_type = String)]
-    pub allocated: Fixed4,
+    pub allocated: Total,
     #[schema(value_type = String)]
-    pub outstanding: Fixed4,
+    pub outstanding: Total,
     #[schema(value_type = String)]
-    pub unapplied: Fixed4,
+    pub unapplied: Total,
     #[schema(value_type = String)]
-    pub net: Fixed4,
+    pub net: Total,
     #[schema(value_type = String)]
-    pub overdue: Fixed4,
+    pub overdue: Total,
     pub max_overdue_days: i64,
     pub aging: AgingMoney,
 }
@@ -379,17 +376,18 @@ pub async fn statement(db: &impl ConnectionTrait, customer: &customer::Model) ->
         .all(db)
         .await?;
     let mut aging = AgingAmounts::default();
-    let (mut billed, mut credited) = (0i64, 0i64);
+    let (mut billed, mut credited) = (Total::ZERO, Total::ZERO);
     for row in &bill_rows {
-        billed += row.subtotal;
-        credited += row.credited;
+        billed += Fixed4::from_units(row.subtotal);
+        credited += Fixed4::from_units(row.credited);
         if BillStatus::parse(&row.status).is_some_and(BillStatus::is_open) {
-            aging.add(decimal(row.total - row.allocated), row.due_date, as_of);
+            // total ≥ allocated, both stored: the difference is a stored amount too.
+            aging.add(Fixed4::from_units(row.total - row.allocated), row.due_date, as_of);
         }
     }
-    let received: i64 = payment_rows.iter().map(|p| p.amount).sum();
-    let applied: i64 = payment_rows.iter().map(|p| p.allocated).sum();
-    let unapplied = decimal(received - applied);
+    let received: Total = payment_rows.iter().map(|p| Fixed4::from_units(p.amount)).sum();
+    let applied: Total = payment_rows.iter().map(|p| Fixed4::from_units(p.allocated)).sum();
+    let unapplied = received - applied;
     Ok(Statement {
         customer: CustomerRef {
             id: customer.id,
@@ -398,14 +396,14 @@ pub async fn statement(db: &impl ConnectionTrait, customer: &customer::Model) ->
         },
         as_of,
         summary: StatementSummary {
-            billed: Fixed4::from_units(billed),
-            credited: Fixed4::from_units(credited),
-            received: Fixed4::from_units(received),
-            allocated: Fixed4::from_units(applied),
-            outstanding: fixed(aging.outstanding()),
-            unapplied: fixed(unapplied),
-            net: fixed(aging.outstanding() - unapplied),
-            overdue: fixed(aging.overdue()),
+            billed,
+            credited,
+            received,
+            allocated: applied,
+            outstanding: aging.outstanding(),
+            unapplied,
+            net: aging.outstanding() - unapplied,
+            overdue: aging.overdue(),
             max_overdue_days: aging.max_overdue_days,
             aging: AgingMoney::of(&aging, unapplied),
         },

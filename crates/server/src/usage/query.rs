@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, Utc};
 use opcms_domain::customer::Series;
+use opcms_domain::money::Total;
 use opcms_domain::usage::quantity_text;
 use opcms_domain::{Fixed4, Period};
 use sea_orm::sea_query::Expr;
@@ -16,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::entity::{daily, monthly, record, revision};
 use crate::customers::entity::customer;
-use crate::db::contains_pattern;
 use crate::db::raw::RawSql;
+use crate::db::{contains_pattern, read_wide_sum, wide_sum_sql};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
 use crate::users::{UserRef, display_names};
@@ -320,6 +321,14 @@ pub async fn daily(db: &DatabaseConnection, query: &DailyQuery) -> AppResult<Dai
     })
 }
 
+/// A quantity total as quantities read ("1000.5"); past a `Decimal`'s
+/// range (2^33 rows of the largest quantity) in the amount form instead.
+fn total_text(total: Total) -> String {
+    total
+        .to_decimal()
+        .map_or_else(|| total.to_string(), |d| d.normalize().to_string())
+}
+
 /// MySQL casts to `SIGNED`, not `BIGINT`; the others accept `BIGINT`.
 /// (`SUM` of a BIGINT is DECIMAL on MySQL and NUMERIC on PostgreSQL, which
 /// would not read back as i64.)
@@ -379,14 +388,6 @@ struct MonthlySums {
     l: i64,
 }
 
-#[derive(FromQueryResult)]
-struct Totals {
-    customers: i64,
-    x: Option<i64>,
-    n: Option<i64>,
-    l: Option<i64>,
-}
-
 const PER_SERIES_SUMS: &str = "CAST(SUM(CASE WHEN m.series = 'X' THEN m.quantity ELSE 0 END) AS BIGINT) AS x, \
      CAST(SUM(CASE WHEN m.series = 'N' THEN m.quantity ELSE 0 END) AS BIGINT) AS n, \
      CAST(SUM(CASE WHEN m.series = 'L' THEN m.quantity ELSE 0 END) AS BIGINT) AS l";
@@ -412,19 +413,27 @@ pub async fn monthly_table(db: &DatabaseConnection, query: &MonthlyQuery, page: 
     let period = required_month(query.month.as_deref())?;
     let backend = db.get_database_backend();
 
+    // The totals row adds up every customer's month: a wide sum, which
+    // cannot overflow however many customers and however large their usage.
     let mut totals_sql = RawSql::new(backend);
-    totals_sql.sql("SELECT CAST(COUNT(DISTINCT m.customer_id) AS BIGINT) AS customers, ");
-    totals_sql.sql(PER_SERIES_SUMS);
+    totals_sql.sql("SELECT CAST(COUNT(DISTINCT m.customer_id) AS BIGINT) AS customers");
+    for series in [Series::X, Series::N, Series::L] {
+        let code = series.code();
+        let expr = format!("CASE WHEN m.series = '{code}' THEN m.quantity ELSE 0 END");
+        // Lower case: PostgreSQL folds unquoted names.
+        totals_sql
+            .sql(", ")
+            .sql(&wide_sum_sql(backend, &expr, &code.to_lowercase()));
+    }
     monthly_filter(&mut totals_sql, period, query);
-    let totals = Totals::find_by_statement(cast_fix(totals_sql))
-        .one(db)
-        .await?
-        .unwrap_or(Totals {
-            customers: 0,
-            x: None,
-            n: None,
-            l: None,
-        });
+    let (customers, sums) = match db.query_one_raw(cast_fix(totals_sql)).await? {
+        Some(row) => {
+            let customers: i64 = row.try_get("", "customers")?;
+            let sum = |code: &str| read_wide_sum(&row, code);
+            (customers, [sum("x")?, sum("n")?, sum("l")?])
+        }
+        None => (0, [Total::ZERO; 3]),
+    };
 
     let mut rows_sql = RawSql::new(backend);
     rows_sql.sql("SELECT m.customer_id AS customer_id, MIN(c.customer_code) AS customer_code, MIN(c.company_name) AS company_name, ");
@@ -435,7 +444,7 @@ pub async fn monthly_table(db: &DatabaseConnection, query: &MonthlyQuery, page: 
         .bind(page.page_size as i64)
         .sql(" OFFSET ")
         .bind(page.offset() as i64);
-    let rows = if (totals.customers as u64) > page.offset() {
+    let rows = if (customers.max(0) as u64) > page.offset() {
         MonthlySums::find_by_statement(cast_fix(rows_sql)).all(db).await?
     } else {
         Vec::new()
@@ -475,13 +484,13 @@ pub async fn monthly_table(db: &DatabaseConnection, query: &MonthlyQuery, page: 
                 l: text(r.l),
             })
             .collect(),
-        total: totals.customers as u64,
+        total: customers.max(0) as u64,
         page: page.page,
         page_size: page.page_size,
         totals: PerSeries {
-            x: text(totals.x.unwrap_or(0)),
-            n: text(totals.n.unwrap_or(0)),
-            l: text(totals.l.unwrap_or(0)),
+            x: total_text(sums[0]),
+            n: total_text(sums[1]),
+            l: total_text(sums[2]),
         },
     })
 }

@@ -23,6 +23,8 @@ backend_tests!(
     drafts_carry_verification_warnings,
     manual_bills_lists_exports_and_scope,
     bad_requests_write_nothing,
+    an_amount_the_system_cannot_hold_is_a_warning_never_a_saturated_total,
+    manual_amounts_are_capped_and_list_totals_sum_past_the_stored_range,
 );
 
 const GOLDEN: &str = include_str!("../../../domain/tests/fixtures/pricing_cases.json");
@@ -880,4 +882,173 @@ async fn a_bill_pdf_renders_chinese_lines_tiers_and_capitals() {
         "NOT_FOUND",
     )
     .await;
+}
+
+/// The largest usage a record may have at 1,000 a unit is a line far beyond
+/// what a bill may hold: the draft says so (AMOUNT_TOO_LARGE, no lines, a
+/// total of 0.00) and is never issued; it used to carry a total saturated at
+/// the i64 maximum, which then broke every list total it was summed into.
+async fn an_amount_the_system_cannot_hold_is_a_warning_never_a_saturated_total(app: TestApp) {
+    let token = app.admin_token().await;
+    let (period, first) = last_month();
+    // A minimum charge is an amount of money too: at most the largest one.
+    let body = json!({"name": "保底过大", "effective_from": period, "rules": flat_rules("1"),
+                      "minimum_charge": "1000000000000", "reason": "测试"});
+    let refused = expect_error(
+        app.post("/api/v1/price-plans", Some(&token), &body).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(refused["error"]["details"][0]["field"], "minimum_charge", "{refused}");
+    assert_eq!(refused["error"]["details"][0]["message"], "保底金额超出允许范围");
+    let plan_id = plan(&app, &token, "巨额", &period, None, &flat_rules("1000")).await;
+    let huge = customer(&app, &token, "H0001", "active").await;
+    let normal = customer(&app, &token, "H0002", "active").await;
+    assign(&app, &token, huge, plan_id).await;
+    assign(&app, &token, normal, plan_id).await;
+
+    // Beyond the largest quantity a record may have: refused, naming the field.
+    let over = json!({"strict": true, "records": [{"customer_id": huge, "series": "X", "day": first,
+                      "quantity": "1000000000000"}]});
+    let refused = expect_error(
+        app.post("/api/v1/usage", Some(&token), &over).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(
+        refused["error"]["details"][0]["field"], "records[0].quantity",
+        "{refused}"
+    );
+    assert_eq!(refused["error"]["details"][0]["message"], "用量超出允许范围");
+
+    usage(&app, &token, huge, first, "X", "999999999999.9999").await;
+    usage(&app, &token, normal, first, "X", "2").await;
+    generate(&app, &token, json!({"period": period})).await;
+    let draft = the_bill_of(&app, &token, huge, &period).await;
+    assert_eq!(draft["total"], "0.00", "never a saturated total: {draft}");
+    assert_eq!(draft["subtotal"], "0.00");
+    assert_eq!(draft["lines"], json!([]));
+    let warning = draft["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .find(|w| w["code"] == "AMOUNT_TOO_LARGE")
+        .unwrap_or_else(|| panic!("AMOUNT_TOO_LARGE expected: {draft}"));
+    let message = warning["message"].as_str().expect("message");
+    assert!(
+        message.contains("金额超出系统可处理范围") && message.contains("999999999999.99"),
+        "{message}"
+    );
+    assert!(
+        !draft["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w["code"] == "AMOUNT_ZERO"),
+        "{draft}"
+    );
+
+    // Never issued, acknowledged or not, alone or in a batch.
+    let id = draft["id"].as_i64().expect("id");
+    expect_error(
+        issue(&app, &token, id, true).await,
+        StatusCode::CONFLICT,
+        "AMOUNT_TOO_LARGE",
+    )
+    .await;
+    let batch = expect_json(
+        app.post(
+            "/api/v1/bills/batch-issue",
+            Some(&token),
+            &json!({"ids": [id], "acknowledge_warnings": true}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(batch["issued"], 0);
+    assert_eq!(batch["skipped"][0]["code"], "AMOUNT_TOO_LARGE");
+
+    // The list and its totals answer, with the bills that can be held.
+    let page = bills_of(&app, &token, &format!("period={period}")).await;
+    assert_eq!(page["total"], 2);
+    assert_eq!(page["totals"]["total"], "2000.00");
+
+    // Corrected usage prices normally on the next generation.
+    let fix = json!({"records": [{"customer_id": huge, "series": "X", "day": first, "quantity": "3"}]});
+    expect_json(app.post("/api/v1/usage", Some(&token), &fix).await, StatusCode::OK).await;
+    generate(&app, &token, json!({"period": period})).await;
+    let priced = the_bill_of(&app, &token, huge, &period).await;
+    assert_eq!(priced["total"], "3000.00", "{priced}");
+    expect_json(
+        issue(&app, &token, priced["id"].as_i64().expect("id"), true).await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+/// A manual bill holds at most 999,999,999,999.99, line by line and in
+/// total; 925 bills of that much sum past the i64 range of a stored amount
+/// and the list totals still answer exactly.
+async fn manual_amounts_are_capped_and_list_totals_sum_past_the_stored_range(app: TestApp) {
+    const BILLS: usize = 925;
+    let token = app.admin_token().await;
+    let (period, _) = last_month();
+    let id = customer(&app, &token, "K0001", "active").await;
+    let manual = |lines: Value| json!({"customer_id": id, "period": period, "lines": lines});
+
+    let refused = |body: Value| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let error = expect_error(
+                app.post("/api/v1/bills", Some(token), &body).await,
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_FAILED",
+            )
+            .await;
+            let detail = &error["error"]["details"][0];
+            (
+                detail["field"].as_str().unwrap_or_default().to_string(),
+                detail["code"].as_str().unwrap_or_default().to_string(),
+                detail["message"].as_str().unwrap_or_default().to_string(),
+            )
+        }
+    };
+    let (field, code, message) = refused(manual(json!([{"description": "a", "amount": "1000000000000.00"}]))).await;
+    assert_eq!((field.as_str(), code.as_str()), ("lines[0].amount", "OUT_OF_RANGE"));
+    assert_eq!(message, "金额超出允许范围");
+    let (field, code, _) = refused(manual(
+        json!([{"description": "a", "quantity": "1000000", "unit_price": "1000000"}]),
+    ))
+    .await;
+    assert_eq!((field.as_str(), code.as_str()), ("lines[0].amount", "OUT_OF_RANGE"));
+    let (field, code, message) = refused(manual(json!([
+        {"description": "a", "amount": "600000000000.00"},
+        {"description": "b", "amount": "600000000000.00"}
+    ])))
+    .await;
+    assert_eq!((field.as_str(), code.as_str()), ("lines", "OUT_OF_RANGE"));
+    assert!(message.contains("999999999999.99"), "{message}");
+    assert_eq!(bills_of(&app, &token, "").await["total"], 0, "nothing written");
+
+    use futures::StreamExt;
+    let created: Vec<StatusCode> = futures::stream::iter(0..BILLS)
+        .map(|_| {
+            let body = manual(json!([{"description": "大额服务费", "amount": "999999999999.99"}]));
+            let app = &app;
+            let token = &token;
+            async move { app.post("/api/v1/bills", Some(token), &body).await.status() }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    assert!(created.iter().all(|s| *s == StatusCode::OK), "{created:?}");
+    let page = bills_of(&app, &token, "page_size=1").await;
+    assert_eq!(page["total"], BILLS);
+    assert_eq!(page["totals"]["subtotal"], "924999999999990.75");
+    assert_eq!(page["totals"]["total"], "924999999999990.75");
+    assert_eq!(page["totals"]["outstanding"], "924999999999990.75");
 }

@@ -21,6 +21,7 @@ backend_tests!(
     suggestions_find_exact_subset_oldest_and_customers_by_name,
     bank_statements_import_with_dry_run_and_duplicates,
     aging_and_statement_show_what_is_owed,
+    sums_beyond_the_stored_range_are_exact_in_lists_aging_and_statements,
 );
 
 /// Today in China (the business day).
@@ -1027,4 +1028,77 @@ async fn aging_and_statement_show_what_is_owed(app: TestApp) {
         "NOT_FOUND",
     )
     .await;
+}
+
+/// 925 receipts of the largest amount a payment may have sum past the i64
+/// range of a stored amount (922,337,203,685,477.5807): every total that
+/// adds them up answers exactly, and the import's own sum too.
+async fn sums_beyond_the_stored_range_are_exact_in_lists_aging_and_statements(app: TestApp) {
+    const RECEIPTS: usize = 925;
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "W0001", "巨额收款测试有限公司").await;
+    let day = (today() - Duration::days(1)).to_string();
+    let mut csv = String::from("交易日期,收入金额,对方户名,交易流水号,客户编号\n");
+    for i in 0..RECEIPTS {
+        csv.push_str(&format!(
+            "{day},999999999999.99,巨额收款测试有限公司,BIG-{i:04},W0001\n"
+        ));
+    }
+    let imported = expect_json(
+        app.upload("/api/v1/payments/import", &token, "巨额流水.csv", csv.into_bytes())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(imported["created"], RECEIPTS, "{}", imported["rows"]);
+    assert_eq!(imported["amount"], "924999999999990.75");
+
+    // One of them settles a bill of the largest amount a bill may have.
+    let period = months_ago(1);
+    let b = bill(&app, &token, c, &period, "999999999999.99", false).await;
+    let first = get(&app, &token, "/api/v1/payments?q=BIG-0000").await["items"][0]["id"]
+        .as_i64()
+        .expect("payment id");
+    expect_json(
+        allocate(&app, &token, first, &[(b, "999999999999.99")]).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let totals = get(&app, &token, "/api/v1/payments").await["totals"].clone();
+    assert_eq!(totals["count"], RECEIPTS);
+    assert_eq!(totals["amount"], "924999999999990.75");
+    assert_eq!(totals["allocated"], "999999999999.99");
+    assert_eq!(totals["unapplied"], "923999999999990.76");
+    let filtered = get(&app, &token, "/api/v1/payments?status=unapplied").await["totals"].clone();
+    assert_eq!(filtered["amount"], "923999999999990.76");
+
+    let aging = get(&app, &token, "/api/v1/receivables/aging").await;
+    assert_eq!(aging["items"][0]["unapplied"], "923999999999990.76");
+    assert_eq!(aging["totals"]["unapplied"], "923999999999990.76");
+    assert_eq!(aging["totals"]["outstanding"], "0.00");
+    assert_eq!(aging["totals"]["net"], "-923999999999990.76");
+
+    let summary = get(&app, &token, &format!("/api/v1/customers/{c}/statement")).await["summary"].clone();
+    assert_eq!(summary["billed"], "999999999999.99");
+    assert_eq!(summary["received"], "924999999999990.75");
+    assert_eq!(summary["allocated"], "999999999999.99");
+    assert_eq!(summary["unapplied"], "923999999999990.76");
+    assert_eq!(summary["net"], "-923999999999990.76");
+
+    // One cent more than the largest amount is refused, naming the field.
+    let body = expect_error(
+        app.post(
+            "/api/v1/payments",
+            Some(&token),
+            &receipt(Some(c), "1000000000000.00", None),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(body["error"]["details"][0]["field"], "amount");
+    assert_eq!(body["error"]["details"][0]["code"], "OUT_OF_RANGE");
+    assert_eq!(body["error"]["details"][0]["message"], "收款金额超出允许范围");
 }

@@ -1,10 +1,13 @@
 //! Usage (issue 6): entry, files, collections from the mock vendor over
 //! real HTTP, quarantine and its resolution, idempotency and concurrency.
 
-use chrono::{Duration, NaiveDate, Utc};
+use std::str::FromStr;
+
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use opcms::usage::mock_vendor::{Behaviour, MockVendor};
 use opcms::usage::source::http::{FieldMap, HttpSourceConfig, Pagination};
 use reqwest::StatusCode;
+use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
@@ -21,6 +24,7 @@ backend_tests!(
     concurrent_collections_of_one_day_count_once,
     a_file_is_previewed_then_written_in_one_go,
     usage_is_for_operations_and_management_only,
+    monthly_totals_sum_past_the_stored_range,
 );
 
 fn day_ago(days: i64) -> NaiveDate {
@@ -1009,4 +1013,39 @@ async fn usage_is_for_operations_and_management_only(app: TestApp) {
     )
     .await;
     assert_eq!(enter(&app, &ops, body).await["created"], 1);
+}
+
+/// 34 customers with the largest quantity a record may have on every day
+/// of a month (at least 952 records): each month fits what a stored
+/// quantity holds, their sum does not, and the monthly table's totals row
+/// still answers exactly.
+async fn monthly_totals_sum_past_the_stored_range(app: TestApp) {
+    let token = app.admin_token().await;
+    let first_of_this = Utc::now().date_naive().with_day(1).expect("first");
+    let first = (first_of_this - Duration::days(1)).with_day(1).expect("first");
+    let month = month_of(first);
+    const CUSTOMERS: usize = 34;
+    let mut records = Vec::new();
+    for c in 0..CUSTOMERS {
+        let id = customer(&app, &token, &format!("Q{c:04}"), &format!("acc_q{c}")).await;
+        for day in first.iter_days().take_while(|d| d.month() == first.month()) {
+            records.push(json!({"customer_id": id, "series": "X", "day": day, "quantity": "999999999999.9999"}));
+        }
+    }
+    let days = records.len() / CUSTOMERS;
+    assert!(records.len() > 922, "past what an i64 of 0.0001 units holds");
+    let result = enter(&app, &token, json!({"records": records, "strict": true})).await;
+    assert_eq!(result["created"], CUSTOMERS * days);
+    let table = expect_json(
+        app.get(&format!("/api/v1/usage/monthly?month={month}&page_size=5"), &token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(table["total"], CUSTOMERS);
+    let per_customer = Decimal::from_str("999999999999.9999").expect("decimal") * Decimal::from(days);
+    assert_eq!(table["items"][0]["X"], per_customer.normalize().to_string());
+    let all = per_customer * Decimal::from(CUSTOMERS);
+    assert_eq!(table["totals"]["X"], all.normalize().to_string(), "{}", table["totals"]);
+    assert_eq!(table["totals"]["N"], "0");
 }
