@@ -13,6 +13,7 @@ mod imports;
 mod payments;
 mod platform;
 mod pricing;
+mod security_http;
 mod storage;
 mod usage;
 mod users;
