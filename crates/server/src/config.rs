@@ -72,6 +72,8 @@ pub struct Config {
     pub usage_limits: SanityLimits,
     /// Billing settings (`[billing]` in opcms.toml).
     pub billing: BillingSettings,
+    /// Rate limits and the request timeout.
+    pub http: HttpSettings,
 }
 
 /// A configuration problem; the CLI exits with code 2 and this message.
@@ -106,6 +108,10 @@ struct FileConfig {
     usage_limit_n: Option<String>,
     usage_limit_l: Option<String>,
     billing: Option<BillingSettings>,
+    // HTTP hardening (HttpSettings)
+    rate_limit_per_ip: Option<u32>,
+    rate_limit_per_user: Option<u32>,
+    request_timeout_secs: Option<u64>,
 }
 
 /// `[billing]` in opcms.toml: who is billed, and what a bill document
@@ -151,6 +157,7 @@ impl Config {
             None => FileConfig::default(),
         };
         let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let http = HttpSettings::from_sources(&file, &env)?;
 
         let bind_text = env("OPCMS_BIND")
             .or(file.bind)
@@ -233,6 +240,7 @@ impl Config {
             }
         }
         Ok(Config {
+            http,
             billing,
             usage_sources,
             usage_limits,
@@ -286,6 +294,42 @@ impl Config {
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose().starts_with("sqlite:")
+    }
+}
+
+/// How the server limits HTTP requests.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Requests per minute per client IP, for requests without a valid
+    /// access token; 0: no limit.
+    pub rate_limit_per_ip: u32,
+    /// Requests per minute per signed-in user; 0: no limit.
+    pub rate_limit_per_user: u32,
+    /// A request still unanswered after this long gets 503; None: no limit.
+    pub request_timeout: Option<std::time::Duration>,
+}
+
+impl HttpSettings {
+    fn from_sources(file: &FileConfig, env: &impl Fn(&str) -> Option<String>) -> Result<HttpSettings, ConfigError> {
+        let whole = |name: &str, from_file: Option<u64>, default: u64| -> Result<u64, ConfigError> {
+            match env(name) {
+                Some(text) => text
+                    .trim()
+                    .parse()
+                    .map_err(|_| ConfigError(format!("{name}: \"{text}\" is not a whole number"))),
+                None => Ok(from_file.unwrap_or(default)),
+            }
+        };
+        let per_minute = |name: &str, from_file: Option<u32>, default: u32| -> Result<u32, ConfigError> {
+            u32::try_from(whole(name, from_file.map(u64::from), u64::from(default))?)
+                .map_err(|_| ConfigError(format!("{name}: at most {} requests per minute", u32::MAX)))
+        };
+        let timeout_secs = whole("OPCMS_REQUEST_TIMEOUT_SECS", file.request_timeout_secs, 120)?;
+        Ok(HttpSettings {
+            rate_limit_per_ip: per_minute("OPCMS_RATE_LIMIT_PER_IP", file.rate_limit_per_ip, 600)?,
+            rate_limit_per_user: per_minute("OPCMS_RATE_LIMIT_PER_USER", file.rate_limit_per_user, 1200)?,
+            request_timeout: (timeout_secs > 0).then(|| std::time::Duration::from_secs(timeout_secs)),
+        })
     }
 }
 
@@ -368,6 +412,38 @@ quantity = "qty"
         assert!(err.to_string().contains("OPCMS_USAGE_SOURCES"), "{err}");
         let err = Config::from_sources(None, env_of(&[("OPCMS_USAGE_LIMIT_N", "-1")])).unwrap_err();
         assert!(err.to_string().contains("OPCMS_USAGE_LIMIT_N"), "{err}");
+    }
+
+    #[test]
+    fn http_hardening_has_sane_defaults_and_zero_turns_a_limit_off() {
+        let http = Config::from_sources(None, env_of(&[])).unwrap().http;
+        assert_eq!((http.rate_limit_per_ip, http.rate_limit_per_user), (600, 1200));
+        assert_eq!(http.request_timeout, Some(std::time::Duration::from_secs(120)));
+        let file = "rate_limit_per_ip = 0\nrequest_timeout_secs = 0\n";
+        let http = Config::from_sources(Some(file), env_of(&[("OPCMS_RATE_LIMIT_PER_USER", "0")]))
+            .unwrap()
+            .http;
+        assert_eq!((http.rate_limit_per_ip, http.rate_limit_per_user), (0, 0));
+        assert_eq!(http.request_timeout, None);
+    }
+
+    #[test]
+    fn a_bad_http_setting_names_itself() {
+        for (pairs, named) in [
+            (&[("OPCMS_RATE_LIMIT_PER_IP", "lots")][..], "OPCMS_RATE_LIMIT_PER_IP"),
+            (&[("OPCMS_RATE_LIMIT_PER_USER", "-1")][..], "OPCMS_RATE_LIMIT_PER_USER"),
+            (
+                &[("OPCMS_RATE_LIMIT_PER_USER", "99999999999")][..],
+                "OPCMS_RATE_LIMIT_PER_USER",
+            ),
+            (
+                &[("OPCMS_REQUEST_TIMEOUT_SECS", "1m")][..],
+                "OPCMS_REQUEST_TIMEOUT_SECS",
+            ),
+        ] {
+            let err = Config::from_sources(None, env_of(pairs)).unwrap_err();
+            assert!(err.to_string().contains(named), "{pairs:?}: {err}");
+        }
     }
 
     #[test]

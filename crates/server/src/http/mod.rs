@@ -1,10 +1,11 @@
 //! Assembles the HTTP surface: `/api/v1` (one router per business area), the
 //! OpenAPI document and docs, probes, and the embedded web app, wrapped in the
 //! cross-cutting layers (request id, tracing, security headers, metrics,
-//! limits, panics).
+//! rate limit, timeout, limits, panics).
 
 pub mod download;
 pub mod extract;
+pub mod limits;
 pub mod metrics;
 pub mod pagination;
 pub mod probes;
@@ -100,12 +101,21 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.json_body_limit));
 
-    Router::new()
+    let mut router = Router::new()
         .nest("/api/v1", api)
         .merge(probes::router())
         .merge(docs)
         .fallback(web::serve)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    // Innermost first: the timeout bounds the handler alone, the rate limit
+    // answers before any work, and metrics count both of their answers.
+    if let Some(limit) = state.config.http.request_timeout {
+        router = router.layer(middleware::from_fn_with_state(limit, limits::timeout));
+    }
+    if let Some(rate_limits) = limits::RateLimits::of(&state) {
+        router = router.layer(middleware::from_fn_with_state(rate_limits, limits::rate_limit));
+    }
+    router
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(
             ServiceBuilder::new()
