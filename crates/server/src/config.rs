@@ -72,7 +72,7 @@ pub struct Config {
     pub usage_limits: SanityLimits,
     /// Billing settings (`[billing]` in opcms.toml).
     pub billing: BillingSettings,
-    /// Rate limits and the request timeout.
+    /// TLS, rate limits, request timeout, `/metrics` access.
     pub http: HttpSettings,
 }
 
@@ -109,9 +109,13 @@ struct FileConfig {
     usage_limit_l: Option<String>,
     billing: Option<BillingSettings>,
     // HTTP hardening (HttpSettings)
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     rate_limit_per_ip: Option<u32>,
     rate_limit_per_user: Option<u32>,
     request_timeout_secs: Option<u64>,
+    metrics_bind: Option<String>,
+    metrics_token: Option<Secret>,
 }
 
 /// `[billing]` in opcms.toml: who is billed, and what a bill document
@@ -297,9 +301,11 @@ impl Config {
     }
 }
 
-/// How the server limits HTTP requests.
+/// How the server speaks HTTP: TLS, limits, and who may read `/metrics`.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
+    /// Serve HTTPS only, with this certificate chain and key (PEM files).
+    pub tls: Option<TlsFiles>,
     /// Requests per minute per client IP, for requests without a valid
     /// access token; 0: no limit.
     pub rate_limit_per_ip: u32,
@@ -307,6 +313,16 @@ pub struct HttpSettings {
     pub rate_limit_per_user: u32,
     /// A request still unanswered after this long gets 503; None: no limit.
     pub request_timeout: Option<std::time::Duration>,
+    /// Serve `/metrics` on this address only (not on the main listener).
+    pub metrics_bind: Option<SocketAddr>,
+    /// `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl HttpSettings {
@@ -324,11 +340,48 @@ impl HttpSettings {
             u32::try_from(whole(name, from_file.map(u64::from), u64::from(default))?)
                 .map_err(|_| ConfigError(format!("{name}: at most {} requests per minute", u32::MAX)))
         };
+        let cert = env("OPCMS_TLS_CERT")
+            .map(PathBuf::from)
+            .or_else(|| file.tls_cert.clone());
+        let key = env("OPCMS_TLS_KEY").map(PathBuf::from).or_else(|| file.tls_key.clone());
+        let tls = match (cert, key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError(
+                    "OPCMS_TLS_KEY: OPCMS_TLS_CERT is set, so the private key file must be set too".into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError(
+                    "OPCMS_TLS_CERT: OPCMS_TLS_KEY is set, so the certificate file must be set too".into(),
+                ));
+            }
+        };
         let timeout_secs = whole("OPCMS_REQUEST_TIMEOUT_SECS", file.request_timeout_secs, 120)?;
+        let metrics_bind = match env("OPCMS_METRICS_BIND").or_else(|| file.metrics_bind.clone()) {
+            None => None,
+            Some(text) => Some(text.trim().parse().map_err(|_| {
+                ConfigError(format!(
+                    "OPCMS_METRICS_BIND: \"{text}\" is not an address like 127.0.0.1:9090"
+                ))
+            })?),
+        };
+        let metrics_token = env("OPCMS_METRICS_TOKEN")
+            .map(Secret::new)
+            .or_else(|| file.metrics_token.clone());
+        if metrics_token.as_ref().is_some_and(|t| t.expose().trim().len() < 16) {
+            return Err(ConfigError(
+                "OPCMS_METRICS_TOKEN: use at least 16 characters (e.g. `openssl rand -hex 32`)".into(),
+            ));
+        }
         Ok(HttpSettings {
+            tls,
             rate_limit_per_ip: per_minute("OPCMS_RATE_LIMIT_PER_IP", file.rate_limit_per_ip, 600)?,
             rate_limit_per_user: per_minute("OPCMS_RATE_LIMIT_PER_USER", file.rate_limit_per_user, 1200)?,
             request_timeout: (timeout_secs > 0).then(|| std::time::Duration::from_secs(timeout_secs)),
+            metrics_bind,
+            metrics_token,
         })
     }
 }
@@ -417,19 +470,28 @@ quantity = "qty"
     #[test]
     fn http_hardening_has_sane_defaults_and_zero_turns_a_limit_off() {
         let http = Config::from_sources(None, env_of(&[])).unwrap().http;
+        assert_eq!(http.tls, None);
         assert_eq!((http.rate_limit_per_ip, http.rate_limit_per_user), (600, 1200));
         assert_eq!(http.request_timeout, Some(std::time::Duration::from_secs(120)));
-        let file = "rate_limit_per_ip = 0\nrequest_timeout_secs = 0\n";
+        assert!(http.metrics_bind.is_none() && http.metrics_token.is_none());
+        let file = "rate_limit_per_ip = 0\nrequest_timeout_secs = 0\nmetrics_bind = \"127.0.0.1:9100\"\n\
+                    tls_cert = \"/etc/opcms/cert.pem\"\ntls_key = \"/etc/opcms/key.pem\"\n";
         let http = Config::from_sources(Some(file), env_of(&[("OPCMS_RATE_LIMIT_PER_USER", "0")]))
             .unwrap()
             .http;
         assert_eq!((http.rate_limit_per_ip, http.rate_limit_per_user), (0, 0));
         assert_eq!(http.request_timeout, None);
+        assert_eq!(http.metrics_bind, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(http.tls.unwrap().key, PathBuf::from("/etc/opcms/key.pem"));
+        let config = Config::from_sources(None, env_of(&[("OPCMS_METRICS_TOKEN", "s3cret-scrape-token-42")])).unwrap();
+        assert!(!format!("{config:?}").contains("s3cret-scrape"));
     }
 
     #[test]
     fn a_bad_http_setting_names_itself() {
         for (pairs, named) in [
+            (&[("OPCMS_TLS_CERT", "/c.pem")][..], "OPCMS_TLS_KEY"),
+            (&[("OPCMS_TLS_KEY", "/k.pem")][..], "OPCMS_TLS_CERT"),
             (&[("OPCMS_RATE_LIMIT_PER_IP", "lots")][..], "OPCMS_RATE_LIMIT_PER_IP"),
             (&[("OPCMS_RATE_LIMIT_PER_USER", "-1")][..], "OPCMS_RATE_LIMIT_PER_USER"),
             (
@@ -440,6 +502,8 @@ quantity = "qty"
                 &[("OPCMS_REQUEST_TIMEOUT_SECS", "1m")][..],
                 "OPCMS_REQUEST_TIMEOUT_SECS",
             ),
+            (&[("OPCMS_METRICS_BIND", "9100")][..], "OPCMS_METRICS_BIND"),
+            (&[("OPCMS_METRICS_TOKEN", "short")][..], "OPCMS_METRICS_TOKEN"),
         ] {
             let err = Config::from_sources(None, env_of(pairs)).unwrap_err();
             assert!(err.to_string().contains(named), "{pairs:?}: {err}");

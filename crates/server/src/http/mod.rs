@@ -1,7 +1,7 @@
 //! Assembles the HTTP surface: `/api/v1` (one router per business area), the
-//! OpenAPI document and docs, probes, and the embedded web app, wrapped in the
-//! cross-cutting layers (request id, tracing, security headers, metrics,
-//! rate limit, timeout, limits, panics).
+//! OpenAPI document and docs, probes, metrics and the embedded web app,
+//! wrapped in the cross-cutting layers (request id, tracing, security
+//! headers, metrics, rate limit, timeout, limits, panics).
 
 pub mod download;
 pub mod extract;
@@ -17,6 +17,7 @@ use std::any::Any;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -89,6 +90,10 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
      object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
 
+/// Sent only over TLS (a browser ignores it over plain HTTP anyway). No
+/// `includeSubDomains`: sibling internal hosts may still speak plain HTTP.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
@@ -101,10 +106,13 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.json_body_limit));
 
-    let mut router = Router::new()
-        .nest("/api/v1", api)
-        .merge(probes::router())
-        .merge(docs)
+    let mut router = Router::new().nest("/api/v1", api).merge(probes::router()).merge(docs);
+    router = match state.config.http.metrics_bind {
+        None => router.merge(metrics::router()),
+        // Served elsewhere: here it is no page of the web app either.
+        Some(_) => router.route("/metrics", any(api_not_found)),
+    };
+    router = router
         .fallback(web::serve)
         .method_not_allowed_fallback(method_not_allowed);
     // Innermost first: the timeout bounds the handler alone, the rate limit
@@ -115,35 +123,51 @@ pub fn router(state: AppState) -> Router {
     if let Some(rate_limits) = limits::RateLimits::of(&state) {
         router = router.layer(middleware::from_fn_with_state(rate_limits, limits::rate_limit));
     }
-    router
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(
-            ServiceBuilder::new()
-                .map_request(take_client_request_id)
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                    let request_id = request
-                        .headers()
-                        .get(REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
-                    let client_request_id = request.extensions().get::<ClientRequestId>().map(|id| id.0.as_str());
-                    tracing::info_span!(
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                        request_id,
-                        client_request_id
-                    )
-                }))
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(CatchPanicLayer::custom(panic_response))
-                .layer(security_header("x-content-type-options", "nosniff"))
-                .layer(security_header("x-frame-options", "DENY"))
-                .layer(security_header("referrer-policy", "same-origin"))
-                .layer(security_header("content-security-policy", CONTENT_SECURITY_POLICY)),
-        )
-        .with_state(state)
+    let router = router.layer(middleware::from_fn_with_state(state.clone(), metrics::track));
+    with_common_layers(router, state.config.http.tls.is_some()).with_state(state)
+}
+
+/// The listener of its own for `/metrics` (`OPCMS_METRICS_BIND`).
+pub fn metrics_router(state: AppState) -> Router {
+    let router = metrics::router()
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    with_common_layers(router, state.config.http.tls.is_some()).with_state(state)
+}
+
+/// Request id, tracing, panics and the security headers, outermost.
+fn with_common_layers(router: Router<AppState>, tls: bool) -> Router<AppState> {
+    let router = router.layer(
+        ServiceBuilder::new()
+            .map_request(take_client_request_id)
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let client_request_id = request.extensions().get::<ClientRequestId>().map(|id| id.0.as_str());
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id,
+                    client_request_id
+                )
+            }))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(security_header("x-content-type-options", "nosniff"))
+            .layer(security_header("x-frame-options", "DENY"))
+            .layer(security_header("referrer-policy", "same-origin"))
+            .layer(security_header("content-security-policy", CONTENT_SECURITY_POLICY)),
+    );
+    if tls {
+        router.layer(security_header("strict-transport-security", STRICT_TRANSPORT_SECURITY))
+    } else {
+        router
+    }
 }
 
 fn security_header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

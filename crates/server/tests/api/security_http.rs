@@ -1,10 +1,11 @@
 //! HTTP hardening: security headers, server-made request ids, the rate
-//! limit, the request timeout.
+//! limit, the request timeout, `/metrics` access, native TLS.
 
 use std::time::{Duration, Instant};
 
-use opcms::http::CONTENT_SECURITY_POLICY;
+use opcms::http::{CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY};
 use opcms::usage::mock_vendor::{Behaviour, MockVendor};
+use opcms::{Application, Config};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -16,6 +17,7 @@ backend_tests!(
     a_client_request_id_is_replaced_by_the_servers_own,
     over_the_rate_limit_requests_get_429_per_user_and_per_ip,
     a_request_past_the_timeout_gets_the_envelope,
+    metrics_can_require_a_token,
 );
 
 async fn csp_is_on_the_web_app_the_api_docs_and_the_api(app: TestApp) {
@@ -217,4 +219,157 @@ async fn a_request_past_the_timeout_gets_the_envelope(app: TestApp) {
     assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     // A quick request is untouched.
     expect_json(app.get("/api/v1/auth/me", &token).await, StatusCode::OK).await;
+}
+
+const METRICS_TOKEN: &str = "scrape-me-0123456789abcdef";
+
+async fn metrics_can_require_a_token(app: TestApp) {
+    let app = TestApp::spawn_with(app.backend, |c| {
+        c.http.metrics_token = Some(opcms::config::Secret::new(METRICS_TOKEN));
+    })
+    .await;
+    let bare = app.client.get(app.url("/metrics")).send().await.expect("request");
+    assert_eq!(bare.headers()["www-authenticate"], "Bearer");
+    expect_error(bare, StatusCode::UNAUTHORIZED, "METRICS_TOKEN_REQUIRED").await;
+    for wrong in ["scrape-me", "scrape-me-0123456789abcdeF", "scrape-me-0123456789abcdef0"] {
+        let response = app
+            .request(Method::GET, "/metrics", Some(wrong))
+            .send()
+            .await
+            .expect("request");
+        expect_error(response, StatusCode::UNAUTHORIZED, "METRICS_TOKEN_REQUIRED").await;
+    }
+    let scraped = app
+        .request(Method::GET, "/metrics", Some(METRICS_TOKEN))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(scraped.status(), StatusCode::OK);
+    assert!(
+        scraped
+            .text()
+            .await
+            .expect("body")
+            .contains("opcms_http_requests_total")
+    );
+}
+
+/// The application over a fresh SQLite database, for what happens at the
+/// listener (TLS, a second listener), where the backend plays no part.
+async fn start_sqlite(data_dir: &std::path::Path, configure: impl FnOnce(&mut Config)) -> Application {
+    let database_url = format!("sqlite://{}/opcms.db?mode=rwc", data_dir.display());
+    let mut config = Config::from_sources(None, |name| match name {
+        "OPCMS_BIND" => Some("127.0.0.1:0".into()),
+        "OPCMS_DATABASE_URL" => Some(database_url.clone()),
+        "OPCMS_ADMIN_PASSWORD" => Some(ADMIN_INITIAL_PASSWORD.into()),
+        "OPCMS_LOG" => Some("warn".into()),
+        _ => None,
+    })
+    .expect("config");
+    config.data_dir = data_dir.to_path_buf();
+    configure(&mut config);
+    Application::build(config).await.expect("application starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_have_a_listener_of_its_own() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = start_sqlite(dir.path(), |c| {
+        c.http.metrics_bind = Some("127.0.0.1:0".parse().expect("addr"));
+    })
+    .await;
+    let main = format!("http://127.0.0.1:{}", app.port());
+    let metrics = format!("http://127.0.0.1:{}", app.metrics_port().expect("a metrics listener"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+
+    let on_main = client.get(format!("{main}/metrics")).send().await.expect("request");
+    expect_error(on_main, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+    let health = client.get(format!("{main}/healthz")).send().await.expect("request");
+    assert_eq!(health.status(), StatusCode::OK);
+    let scraped = client.get(format!("{metrics}/metrics")).send().await.expect("request");
+    assert_eq!(scraped.status(), StatusCode::OK);
+    assert!(scraped.text().await.expect("body").contains("route=\"/healthz\""));
+    // The metrics listener serves nothing else.
+    let api = client
+        .get(format!("{metrics}/api/v1/auth/me"))
+        .send()
+        .await
+        .expect("request");
+    expect_error(api, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+
+    let _ = stop.send(());
+    server.await.expect("join").expect("clean shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_certificate_the_server_speaks_https_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).expect("cert");
+    let cert_pem = certified.cert.pem();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, &cert_pem).expect("write cert");
+    std::fs::write(&key_path, certified.signing_key.serialize_pem()).expect("write key");
+    let app = start_sqlite(dir.path(), |c| {
+        c.http.tls = Some(opcms::config::TlsFiles {
+            cert: cert_path,
+            key: key_path,
+        });
+    })
+    .await;
+    let port = app.port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+
+    let trusting = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).expect("pem"))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let response = trusting
+        .get(format!("https://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .expect("HTTPS request");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        STRICT_TRANSPORT_SECURITY
+    );
+    assert_eq!(response.headers()["content-security-policy"], CONTENT_SECURITY_POLICY);
+    let login = trusting
+        .post(format!("https://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": ADMIN_INITIAL_PASSWORD}))
+        .send()
+        .await
+        .expect("HTTPS login");
+    expect_json(login, StatusCode::OK).await;
+
+    // Plain HTTP on the same port gets no answer.
+    let plain = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await;
+    assert!(
+        plain.as_ref().map_or(true, |r| !r.status().is_success()),
+        "plain HTTP was served: {plain:?}"
+    );
+    // A client that does not trust the certificate is refused.
+    let untrusting = reqwest::Client::new()
+        .get(format!("https://127.0.0.1:{port}/healthz"))
+        .send()
+        .await;
+    assert!(untrusting.is_err(), "{untrusting:?}");
+
+    let _ = stop.send(());
+    server.await.expect("join").expect("clean shutdown");
 }
