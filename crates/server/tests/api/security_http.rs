@@ -254,19 +254,16 @@ async fn metrics_can_require_a_token(app: TestApp) {
     );
 }
 
-/// The application over a fresh SQLite database, for what happens at the
-/// listener (TLS, a second listener), where the backend plays no part.
-async fn start_sqlite(data_dir: &std::path::Path, configure: impl FnOnce(&mut Config)) -> Application {
-    let database_url = format!("sqlite://{}/opcms.db?mode=rwc", data_dir.display());
+/// The application over a fresh SQLite database in `dir`, for what happens
+/// at the listener (TLS, a second listener), where the backend plays no part.
+async fn start_sqlite(dir: &std::path::Path, configure: impl FnOnce(&mut Config)) -> Application {
+    let dir_text = dir.display().to_string();
     let mut config = Config::from_sources(None, |name| match name {
         "OPCMS_BIND" => Some("127.0.0.1:0".into()),
-        "OPCMS_DATABASE_URL" => Some(database_url.clone()),
-        "OPCMS_ADMIN_PASSWORD" => Some(ADMIN_INITIAL_PASSWORD.into()),
-        "OPCMS_LOG" => Some("warn".into()),
+        "OPCMS_DATA_DIR" => Some(dir_text.clone()),
         _ => None,
     })
     .expect("config");
-    config.data_dir = data_dir.to_path_buf();
     configure(&mut config);
     Application::build(config).await.expect("application starts")
 }
@@ -343,13 +340,12 @@ async fn with_a_certificate_the_server_speaks_https_only() {
         STRICT_TRANSPORT_SECURITY
     );
     assert_eq!(response.headers()["content-security-policy"], CONTENT_SECURITY_POLICY);
-    let login = trusting
-        .post(format!("https://127.0.0.1:{port}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": ADMIN_INITIAL_PASSWORD}))
+    let api = trusting
+        .get(format!("https://127.0.0.1:{port}/api/v1/auth/me"))
         .send()
         .await
-        .expect("HTTPS login");
-    expect_json(login, StatusCode::OK).await;
+        .expect("HTTPS API request");
+    expect_error(api, StatusCode::UNAUTHORIZED, "UNAUTHENTICATED").await;
 
     // Plain HTTP on the same port gets no answer.
     let plain = reqwest::Client::builder()
