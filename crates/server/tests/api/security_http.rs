@@ -1,7 +1,12 @@
 //! HTTP hardening: security headers, server-made request ids, the rate
-//! limit, the request timeout, `/metrics` access, native TLS.
+//! limit, the request timeout, `/metrics` access, native TLS, and the usage
+//! sources' redirect policy.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect};
 
 use opcms::http::{CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY};
 use opcms::usage::mock_vendor::{Behaviour, MockVendor};
@@ -18,6 +23,7 @@ backend_tests!(
     over_the_rate_limit_requests_get_429_per_user_and_per_ip,
     a_request_past_the_timeout_gets_the_envelope,
     metrics_can_require_a_token,
+    usage_sources_follow_redirects_only_within_their_origin,
 );
 
 async fn csp_is_on_the_web_app_the_api_docs_and_the_api(app: TestApp) {
@@ -368,4 +374,119 @@ async fn with_a_certificate_the_server_speaks_https_only() {
 
     let _ = stop.send(());
     server.await.expect("join").expect("clean shutdown");
+}
+
+/// A tiny HTTP server on a free port: `redirect` paths answer 302 to their
+/// target; every other path answers one usage record for the asked day and
+/// records the headers it was sent.
+async fn upstream(redirects: Vec<(&'static str, String)>) -> (String, Arc<Mutex<Vec<HeaderMap>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let recorder = seen.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap| {
+        let seen = recorder.clone();
+        let target = redirects
+            .iter()
+            .find(|(path, _)| *path == uri.path())
+            .map(|(_, to)| to.clone());
+        async move {
+            if let Some(to) = target {
+                return Redirect::to(&format!("{to}?{}", uri.query().unwrap_or_default())).into_response();
+            }
+            seen.lock().expect("lock").push(headers);
+            let day = uri
+                .query()
+                .and_then(|q| q.strip_prefix("date="))
+                .unwrap_or_default()
+                .to_string();
+            axum::Json(json!({"data": {"items": [
+                {"id": "r1", "account": "acct_1", "series": "X", "date": day, "qty": "1.00"}
+            ]}}))
+            .into_response()
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, seen)
+}
+
+fn keyed_source(name: &str, base_url: &str, path: &str) -> opcms::usage::source::http::HttpSourceConfig {
+    serde_json::from_value(json!({
+        "name": name,
+        "base_url": base_url,
+        "path": path,
+        "auth_header": "X-Api-Key",
+        "auth_token": "vendor-secret-key",
+        "retries": 0,
+        "records_path": "data.items",
+        "fields": {"account_id": "account", "series": "series", "day": "date", "quantity": "qty", "source_id": "id"}
+    }))
+    .expect("source")
+}
+
+async fn usage_sources_follow_redirects_only_within_their_origin(app: TestApp) {
+    let (elsewhere, seen_elsewhere) = upstream(Vec::new()).await;
+    let (vendor, seen_by_vendor) = upstream(vec![
+        ("/v1/usage", format!("{elsewhere}/v1/usage")),
+        ("/v1/moved", "/v1/usage-here".into()),
+    ])
+    .await;
+    let app = TestApp::spawn_with(app.backend, |c| {
+        c.usage_sources = vec![
+            keyed_source("hop", &vendor, "/v1/usage"),
+            keyed_source("moved", &vendor, "/v1/moved"),
+        ];
+    })
+    .await;
+    let token = app.admin_token().await;
+    let day = chrono::Utc::now().date_naive() - chrono::Duration::days(2);
+    let collect = |source: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let response = app
+                .post(
+                    "/api/v1/usage/collect",
+                    Some(&token),
+                    &json!({"date": day, "source": source}),
+                )
+                .await;
+            expect_json(response, StatusCode::OK).await["runs"][0].clone()
+        }
+    };
+
+    // To another origin: not followed, so the credential never leaves.
+    let run = collect("hop").await;
+    assert_eq!(run["status"], "failed", "{run}");
+    assert_eq!(run["attempts"], 1, "not retried: {run}");
+    let error = run["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("重定向到其他站点") && error.contains(&elsewhere),
+        "{run}"
+    );
+    let leaked = seen_elsewhere
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|h| h.contains_key("x-api-key"));
+    assert!(!leaked, "the credential reached the other origin");
+    assert!(
+        seen_elsewhere.lock().expect("lock").is_empty(),
+        "the other origin was called"
+    );
+
+    // Within the origin: followed, with the credential.
+    let run = collect("moved").await;
+    assert_eq!(
+        (run["status"].as_str(), run["fetched"].as_i64()),
+        (Some("succeeded"), Some(1)),
+        "{run}"
+    );
+    let keys: Vec<String> = seen_by_vendor
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter_map(|h| h.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_string))
+        .collect();
+    assert_eq!(keys, ["vendor-secret-key"]);
 }
