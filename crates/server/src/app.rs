@@ -1,13 +1,17 @@
 //! The application as a library: `Application::build` prepares everything
-//! (database, schema, first admin, signing key, listener) and
+//! (database, schema, first admin, signing key, listeners, TLS) and
 //! `run_until_stopped` serves. `main` and the tests both drive it.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::Router;
+use axum_server::tls_rustls::RustlsConfig;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::auth::throttle;
 use crate::auth::tokens::TokenKeys;
@@ -20,6 +24,11 @@ use crate::{db, http, secrets};
 
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics` on an address of its own (`OPCMS_METRICS_BIND`).
+    metrics_listener: Option<TcpListener>,
+    /// Set when `OPCMS_TLS_CERT`/`OPCMS_TLS_KEY` are: every listener speaks
+    /// HTTPS only.
+    tls: Option<RustlsConfig>,
     state: AppState,
     /// Set when this start created `admin` with a random password, which the
     /// CLI prints once.
@@ -46,9 +55,21 @@ impl Application {
         throttle::prune(&db, chrono::Duration::seconds(config.login_failure_window_secs))
             .await
             .map_err(|e| anyhow::anyhow!("cannot prune login throttling counters: {e:?}"))?;
+        let tls = match &config.http.tls {
+            Some(files) => Some(tls_config(&files.cert, &files.key)?),
+            None => None,
+        };
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {} (OPCMS_BIND)", config.bind))?;
+        let metrics_listener = match config.http.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (OPCMS_METRICS_BIND)"))?,
+            ),
+            None => None,
+        };
         let usage_sources = crate::usage::configured_sources(&config)?;
         // Another instance may be collecting right now: only runs older than any
         // run can last (retries and timeouts included) are surely dead.
@@ -65,6 +86,8 @@ impl Application {
         };
         Ok(Application {
             listener,
+            metrics_listener,
+            tls,
             state,
             generated_admin_password,
         })
@@ -78,6 +101,14 @@ impl Application {
         self.local_addr().port()
     }
 
+    /// The port of the `/metrics` listener, when it has one of its own.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -88,17 +119,87 @@ impl Application {
     }
 
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let router = http::router(self.state.clone());
-        axum::serve(
+        // One signal stops every listener.
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let main = serve(
             self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server error")?;
+            http::router(self.state.clone()),
+            self.tls.clone(),
+            stopped.clone(),
+        );
+        match self.metrics_listener {
+            Some(listener) => {
+                let metrics = serve(listener, http::metrics_router(self.state.clone()), self.tls, stopped);
+                tokio::try_join!(main, metrics)?;
+            }
+            None => main.await?,
+        }
         self.state.db.close_by_ref().await.ok();
         Ok(())
     }
+}
+
+/// Serves one listener until `stopped` turns true, finishing in-flight
+/// requests; over TLS when configured.
+async fn serve(
+    listener: TcpListener,
+    router: Router,
+    tls: Option<RustlsConfig>,
+    mut stopped: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let shutdown = async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let Some(tls) = tls else {
+        return axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("server error");
+    };
+    let handle = axum_server::Handle::new();
+    let trigger = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        trigger.graceful_shutdown(None);
+    });
+    axum_server::from_tcp_rustls(listener.into_std()?, tls)?
+        .handle(handle)
+        .serve(service)
+        .await
+        .context("server error")
+}
+
+/// The certificate chain and key for HTTPS, on the ring provider (the one
+/// crypto provider in the tree: no OpenSSL, no aws-lc).
+fn tls_config(cert: &Path, key: &Path) -> anyhow::Result<RustlsConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .with_context(|| {
+            format!(
+                "OPCMS_TLS_CERT: cannot read a PEM certificate chain from {}",
+                cert.display()
+            )
+        })?;
+    let private_key = PrivateKeyDer::from_pem_file(key)
+        .with_context(|| format!("OPCMS_TLS_KEY: cannot read a PEM private key from {}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("TLS: no protocol version available")?
+        .with_no_client_auth()
+        .with_single_cert(certs, private_key)
+        .context(
+            "OPCMS_TLS_CERT / OPCMS_TLS_KEY: the key does not belong to the certificate, or is of an unsupported kind",
+        )?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(RustlsConfig::from_config(Arc::new(config)))
 }
 
 async fn shutdown_signal() {

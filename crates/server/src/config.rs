@@ -77,6 +77,8 @@ pub struct Config {
     pub usage_limits: SanityLimits,
     /// Billing settings (`[billing]` in opcms.toml).
     pub billing: BillingSettings,
+    /// TLS, rate limits, request timeout, `/metrics` access.
+    pub http: HttpSettings,
 }
 
 /// A configuration problem; the CLI exits with code 2 and this message.
@@ -113,6 +115,14 @@ struct FileConfig {
     usage_limit_n: Option<String>,
     usage_limit_l: Option<String>,
     billing: Option<BillingSettings>,
+    // HTTP hardening (HttpSettings)
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    rate_limit_per_ip: Option<u32>,
+    rate_limit_per_user: Option<u32>,
+    request_timeout_secs: Option<u64>,
+    metrics_bind: Option<String>,
+    metrics_token: Option<Secret>,
 }
 
 /// `[billing]` in opcms.toml: who is billed, and what a bill document
@@ -158,6 +168,7 @@ impl Config {
             None => FileConfig::default(),
         };
         let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let http = HttpSettings::from_sources(&file, &env)?;
 
         let bind_text = env("OPCMS_BIND")
             .or(file.bind)
@@ -240,6 +251,7 @@ impl Config {
             }
         }
         Ok(Config {
+            http,
             billing,
             usage_sources,
             usage_limits,
@@ -307,6 +319,91 @@ impl Config {
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose().starts_with("sqlite:")
+    }
+}
+
+/// How the server speaks HTTP: TLS, limits, and who may read `/metrics`.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Serve HTTPS only, with this certificate chain and key (PEM files).
+    pub tls: Option<TlsFiles>,
+    /// Requests per minute per client IP, for requests without a valid
+    /// access token; 0: no limit.
+    pub rate_limit_per_ip: u32,
+    /// Requests per minute per signed-in user; 0: no limit.
+    pub rate_limit_per_user: u32,
+    /// A request still unanswered after this long gets 503; None: no limit.
+    pub request_timeout: Option<std::time::Duration>,
+    /// Serve `/metrics` on this address only (not on the main listener).
+    pub metrics_bind: Option<SocketAddr>,
+    /// `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl HttpSettings {
+    fn from_sources(file: &FileConfig, env: &impl Fn(&str) -> Option<String>) -> Result<HttpSettings, ConfigError> {
+        let whole = |name: &str, from_file: Option<u64>, default: u64| -> Result<u64, ConfigError> {
+            match env(name) {
+                Some(text) => text
+                    .trim()
+                    .parse()
+                    .map_err(|_| ConfigError(format!("{name}: \"{text}\" is not a whole number"))),
+                None => Ok(from_file.unwrap_or(default)),
+            }
+        };
+        let per_minute = |name: &str, from_file: Option<u32>, default: u32| -> Result<u32, ConfigError> {
+            u32::try_from(whole(name, from_file.map(u64::from), u64::from(default))?)
+                .map_err(|_| ConfigError(format!("{name}: at most {} requests per minute", u32::MAX)))
+        };
+        let cert = env("OPCMS_TLS_CERT")
+            .map(PathBuf::from)
+            .or_else(|| file.tls_cert.clone());
+        let key = env("OPCMS_TLS_KEY").map(PathBuf::from).or_else(|| file.tls_key.clone());
+        let tls = match (cert, key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError(
+                    "OPCMS_TLS_KEY: OPCMS_TLS_CERT is set, so the private key file must be set too".into(),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError(
+                    "OPCMS_TLS_CERT: OPCMS_TLS_KEY is set, so the certificate file must be set too".into(),
+                ));
+            }
+        };
+        let timeout_secs = whole("OPCMS_REQUEST_TIMEOUT_SECS", file.request_timeout_secs, 120)?;
+        let metrics_bind = match env("OPCMS_METRICS_BIND").or_else(|| file.metrics_bind.clone()) {
+            None => None,
+            Some(text) => Some(text.trim().parse().map_err(|_| {
+                ConfigError(format!(
+                    "OPCMS_METRICS_BIND: \"{text}\" is not an address like 127.0.0.1:9090"
+                ))
+            })?),
+        };
+        let metrics_token = env("OPCMS_METRICS_TOKEN")
+            .map(Secret::new)
+            .or_else(|| file.metrics_token.clone());
+        if metrics_token.as_ref().is_some_and(|t| t.expose().trim().len() < 16) {
+            return Err(ConfigError(
+                "OPCMS_METRICS_TOKEN: use at least 16 characters (e.g. `openssl rand -hex 32`)".into(),
+            ));
+        }
+        Ok(HttpSettings {
+            tls,
+            rate_limit_per_ip: per_minute("OPCMS_RATE_LIMIT_PER_IP", file.rate_limit_per_ip, 600)?,
+            rate_limit_per_user: per_minute("OPCMS_RATE_LIMIT_PER_USER", file.rate_limit_per_user, 1200)?,
+            request_timeout: (timeout_secs > 0).then(|| std::time::Duration::from_secs(timeout_secs)),
+            metrics_bind,
+            metrics_token,
+        })
     }
 }
 
@@ -389,6 +486,49 @@ quantity = "qty"
         assert!(err.to_string().contains("OPCMS_USAGE_SOURCES"), "{err}");
         let err = Config::from_sources(None, env_of(&[("OPCMS_USAGE_LIMIT_N", "-1")])).unwrap_err();
         assert!(err.to_string().contains("OPCMS_USAGE_LIMIT_N"), "{err}");
+    }
+
+    #[test]
+    fn http_hardening_has_sane_defaults_and_zero_turns_a_limit_off() {
+        let http = Config::from_sources(None, env_of(&[])).unwrap().http;
+        assert_eq!(http.tls, None);
+        assert_eq!((http.rate_limit_per_ip, http.rate_limit_per_user), (600, 1200));
+        assert_eq!(http.request_timeout, Some(std::time::Duration::from_secs(120)));
+        assert!(http.metrics_bind.is_none() && http.metrics_token.is_none());
+        let file = "rate_limit_per_ip = 0\nrequest_timeout_secs = 0\nmetrics_bind = \"127.0.0.1:9100\"\n\
+                    tls_cert = \"/etc/opcms/cert.pem\"\ntls_key = \"/etc/opcms/key.pem\"\n";
+        let http = Config::from_sources(Some(file), env_of(&[("OPCMS_RATE_LIMIT_PER_USER", "0")]))
+            .unwrap()
+            .http;
+        assert_eq!((http.rate_limit_per_ip, http.rate_limit_per_user), (0, 0));
+        assert_eq!(http.request_timeout, None);
+        assert_eq!(http.metrics_bind, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(http.tls.unwrap().key, PathBuf::from("/etc/opcms/key.pem"));
+        let config = Config::from_sources(None, env_of(&[("OPCMS_METRICS_TOKEN", "s3cret-scrape-token-42")])).unwrap();
+        assert!(!format!("{config:?}").contains("s3cret-scrape"));
+    }
+
+    #[test]
+    fn a_bad_http_setting_names_itself() {
+        for (pairs, named) in [
+            (&[("OPCMS_TLS_CERT", "/c.pem")][..], "OPCMS_TLS_KEY"),
+            (&[("OPCMS_TLS_KEY", "/k.pem")][..], "OPCMS_TLS_CERT"),
+            (&[("OPCMS_RATE_LIMIT_PER_IP", "lots")][..], "OPCMS_RATE_LIMIT_PER_IP"),
+            (&[("OPCMS_RATE_LIMIT_PER_USER", "-1")][..], "OPCMS_RATE_LIMIT_PER_USER"),
+            (
+                &[("OPCMS_RATE_LIMIT_PER_USER", "99999999999")][..],
+                "OPCMS_RATE_LIMIT_PER_USER",
+            ),
+            (
+                &[("OPCMS_REQUEST_TIMEOUT_SECS", "1m")][..],
+                "OPCMS_REQUEST_TIMEOUT_SECS",
+            ),
+            (&[("OPCMS_METRICS_BIND", "9100")][..], "OPCMS_METRICS_BIND"),
+            (&[("OPCMS_METRICS_TOKEN", "short")][..], "OPCMS_METRICS_TOKEN"),
+        ] {
+            let err = Config::from_sources(None, env_of(pairs)).unwrap_err();
+            assert!(err.to_string().contains(named), "{pairs:?}: {err}");
+        }
     }
 
     #[test]

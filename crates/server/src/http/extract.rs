@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use bytes::Bytes;
 use opcms_domain::FieldError;
 use serde::de::DeserializeOwned;
@@ -162,6 +162,16 @@ pub fn client_meta(parts: &Parts, trust_forwarded_for: bool) -> ClientMeta {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
     }
+}
+
+/// The token of an `Authorization: Bearer …` header, if any.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 /// Path parameters; a malformed one (e.g. a non-numeric id) is a 404, since

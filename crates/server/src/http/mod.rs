@@ -1,9 +1,11 @@
 //! Assembles the HTTP surface: `/api/v1` (one router per business area), the
-//! OpenAPI document and docs, probes, and the embedded web app, wrapped in the
-//! cross-cutting layers (request id, tracing, metrics, limits, panics).
+//! OpenAPI document and docs, probes, metrics and the embedded web app,
+//! wrapped in the cross-cutting layers (request id, tracing, security
+//! headers, metrics, rate limit, timeout, limits, panics).
 
 pub mod download;
 pub mod extract;
+pub mod limits;
 pub mod metrics;
 pub mod pagination;
 pub mod probes;
@@ -15,6 +17,7 @@ use std::any::Any;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -79,6 +82,20 @@ pub fn openapi_document() -> OpenApiDoc {
     api_routes().into_openapi()
 }
 
+/// What the browser may load for the web app and the API docs: only this
+/// origin's files, no inline or eval'd script, no plugins, no framing.
+/// Inline styles stay allowed for Swagger UI's injected `<style>` and
+/// vue-echarts' fallback for older browsers (docs/decisions.md).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+     object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
+
+/// Sent only over TLS (a browser ignores it over plain HTTP anyway). No
+/// `includeSubDomains`: sibling internal hosts may still speak plain HTTP.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api_routes().split_for_parts();
     let docs = SwaggerUi::new("/api/docs")
@@ -89,36 +106,99 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.json_body_limit));
 
-    let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
-        .nest("/api/v1", api)
-        .merge(probes::router())
-        .merge(docs)
+    let mut router = Router::new().nest("/api/v1", api).merge(probes::router()).merge(docs);
+    router = match state.config.http.metrics_bind {
+        None => router.merge(metrics::router()),
+        // Served elsewhere: here it is no page of the web app either.
+        Some(_) => router.route("/metrics", any(api_not_found)),
+    };
+    router = router
         .fallback(web::serve)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                    let request_id = request
-                        .headers()
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-                }))
-                .layer(PropagateRequestIdLayer::new(request_id))
-                .layer(CatchPanicLayer::custom(panic_response))
-                .layer(security_header("x-content-type-options", "nosniff"))
-                .layer(security_header("x-frame-options", "DENY"))
-                .layer(security_header("referrer-policy", "same-origin")),
-        )
-        .with_state(state)
+        .method_not_allowed_fallback(method_not_allowed);
+    // Innermost first: the timeout bounds the handler alone, the rate limit
+    // answers before any work, and metrics count both of their answers.
+    if let Some(limit) = state.config.http.request_timeout {
+        router = router.layer(middleware::from_fn_with_state(limit, limits::timeout));
+    }
+    if let Some(rate_limits) = limits::RateLimits::of(&state) {
+        router = router.layer(middleware::from_fn_with_state(rate_limits, limits::rate_limit));
+    }
+    let router = router.layer(middleware::from_fn_with_state(state.clone(), metrics::track));
+    with_common_layers(router, state.config.http.tls.is_some()).with_state(state)
+}
+
+/// The listener of its own for `/metrics` (`OPCMS_METRICS_BIND`).
+pub fn metrics_router(state: AppState) -> Router {
+    let router = metrics::router()
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    with_common_layers(router, state.config.http.tls.is_some()).with_state(state)
+}
+
+/// Request id, tracing, panics and the security headers, outermost.
+fn with_common_layers(router: Router<AppState>, tls: bool) -> Router<AppState> {
+    let router = router.layer(
+        ServiceBuilder::new()
+            .map_request(take_client_request_id)
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let request_id = request
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                let client_request_id = request.extensions().get::<ClientRequestId>().map(|id| id.0.as_str());
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id,
+                    client_request_id
+                )
+            }))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(security_header("x-content-type-options", "nosniff"))
+            .layer(security_header("x-frame-options", "DENY"))
+            .layer(security_header("referrer-policy", "same-origin"))
+            .layer(security_header("content-security-policy", CONTENT_SECURITY_POLICY)),
+    );
+    if tls {
+        router.layer(security_header("strict-transport-security", STRICT_TRANSPORT_SECURITY))
+    } else {
+        router
+    }
 }
 
 fn security_header(name: &'static str, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(HeaderName::from_static(name), HeaderValue::from_static(value))
+}
+
+/// The id a client sent, kept for the log only.
+#[derive(Clone)]
+struct ClientRequestId(String);
+
+/// The server names every request itself: a client's `x-request-id` is taken
+/// off (so it reaches neither the audit log nor the response) and kept for
+/// the log line only when short and plain.
+fn take_client_request_id<B>(mut request: Request<B>) -> Request<B> {
+    let given = request.headers_mut().remove(REQUEST_ID);
+    if let Some(id) = given
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| is_plain_id(id))
+    {
+        let id = ClientRequestId(id.to_string());
+        request.extensions_mut().insert(id);
+    }
+    request
+}
+
+fn is_plain_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 async fn api_not_found() -> Response {
@@ -146,4 +226,21 @@ fn panic_response(cause: Box<dyn Any + Send + 'static>) -> Response {
         .unwrap_or("unknown panic");
     tracing::error!(panic = message, "handler panicked");
     AppError::Internal(anyhow::anyhow!("panic: {message}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_short_plain_client_ids_are_kept_for_the_log() {
+        assert!(is_plain_id("trace-me-123"));
+        assert!(is_plain_id("a.b_c-D9"));
+        assert!(is_plain_id(&"x".repeat(64)));
+        assert!(!is_plain_id(&"x".repeat(65)));
+        assert!(!is_plain_id(""));
+        for odd in ["a b", "a\"b", "<script>", "id=1;drop", "ünïcode", "a/b"] {
+            assert!(!is_plain_id(odd), "{odd}");
+        }
+    }
 }

@@ -1,9 +1,8 @@
-//! Liveness, readiness and metrics, outside `/api/v1` for load balancers and
-//! Prometheus.
+//! Liveness and readiness, outside `/api/v1` for load balancers.
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::json;
@@ -14,7 +13,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
 }
 
 /// The process is up.
@@ -34,14 +32,4 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             )
         }
     }
-}
-
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics.render(),
-    )
 }

@@ -15,6 +15,7 @@ mod payments;
 mod platform;
 mod pricing;
 mod security;
+mod security_http;
 mod storage;
 mod usage;
 mod users;

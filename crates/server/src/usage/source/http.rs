@@ -1,7 +1,8 @@
 //! The configurable HTTP JSON source: base URL, auth header, pagination by
 //! page number or cursor, timeouts, a response size cap, retries with
-//! exponential backoff on 5xx/timeouts/connection errors (none on 4xx), and
-//! a field mapping from the vendor's JSON to ours.
+//! exponential backoff on 5xx/timeouts/connection errors (none on 4xx),
+//! redirects within the vendor's origin only, and a field mapping from the
+//! vendor's JSON to ours.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -183,7 +184,7 @@ impl HttpSource {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.timeout_ms))
             .connect_timeout(Duration::from_millis(config.timeout_ms))
-            .redirect(reqwest::redirect::Policy::limited(3))
+            .redirect(reqwest::redirect::Policy::custom(same_origin_only))
             .build()
             .map_err(|e| format!("usage source {}: {e}", config.name))?;
         Ok(HttpSource { config, client })
@@ -322,13 +323,21 @@ impl HttpSource {
         if let (Some(header), Some(token)) = (&self.config.auth_header, &self.config.auth_token) {
             request = request.header(header.as_str(), token.expose());
         }
-        let mut response = request.send().await.map_err(|e| PageError {
-            message: if e.is_timeout() {
-                format!("供应商接口超时（{} 毫秒）", self.config.timeout_ms)
-            } else {
-                "无法连接供应商接口".to_string()
-            },
-            retryable: true,
+        let mut response = request.send().await.map_err(|e| {
+            if e.is_redirect() {
+                return PageError {
+                    message: refused_redirect(&e),
+                    retryable: false,
+                };
+            }
+            PageError {
+                message: if e.is_timeout() {
+                    format!("供应商接口超时（{} 毫秒）", self.config.timeout_ms)
+                } else {
+                    "无法连接供应商接口".to_string()
+                },
+                retryable: true,
+            }
         })?;
         let status = response.status();
         if status.is_server_error() {
@@ -417,6 +426,53 @@ impl UsageSource for HttpSource {
     fn fetch_usage(&self, day: NaiveDate) -> BoxFuture<'_, Result<Fetched, FetchError>> {
         Box::pin(self.fetch(day))
     }
+}
+
+/// Most redirects followed for one request.
+const MAX_REDIRECTS: usize = 3;
+
+/// Redirects are followed only within the vendor's origin (scheme, host and
+/// port): the request carries the vendor credential, and reqwest strips only
+/// the standard `Authorization` header on a cross-host hop, not a custom one
+/// such as `X-Api-Key` from `auth_header`.
+fn same_origin_only(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    let same_origin = attempt
+        .previous()
+        .first()
+        .is_some_and(|first| first.origin() == attempt.url().origin());
+    if !same_origin {
+        let to = attempt.url().origin().ascii_serialization();
+        attempt.error(RefusedRedirect::CrossOrigin(to))
+    } else if attempt.previous().len() > MAX_REDIRECTS {
+        attempt.error(RefusedRedirect::TooMany)
+    } else {
+        attempt.follow()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RefusedRedirect {
+    #[error("redirect to another origin: {0}")]
+    CrossOrigin(String),
+    #[error("too many redirects")]
+    TooMany,
+}
+
+/// What to record about a redirect the policy refused.
+fn refused_redirect(error: &reqwest::Error) -> String {
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        if let Some(refused) = inner.downcast_ref::<RefusedRedirect>() {
+            return match refused {
+                RefusedRedirect::CrossOrigin(to) => {
+                    format!("供应商接口重定向到其他站点（{to}），为保护凭证未跟随；请把 base_url 改为实际地址")
+                }
+                RefusedRedirect::TooMany => format!("供应商接口重定向超过 {MAX_REDIRECTS} 次，已停止"),
+            };
+        }
+        cause = inner.source();
+    }
+    "供应商接口的重定向无法跟随".into()
 }
 
 /// The value at a dotted path (`data.items`); the value itself for "".
