@@ -4,14 +4,13 @@
 //! which customers' records they may see.
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
 use opcms_domain::{DataScope, Permission, Role};
 use sea_orm::EntityTrait;
 
 use crate::auth::service::session_is_live;
 use crate::error::AppError;
-use crate::http::extract::{ClientMeta, client_meta};
+use crate::http::extract::{ClientMeta, bearer_token, client_meta};
 use crate::state::AppState;
 use crate::users::entity as user;
 
@@ -50,14 +49,7 @@ fn unauthorized(code: &'static str, message: &str) -> AppError {
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, AppError> {
-    let token = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| unauthorized("UNAUTHENTICATED", "请先登录"))?;
+    let token = bearer_token(&parts.headers).ok_or_else(|| unauthorized("UNAUTHENTICATED", "请先登录"))?;
     let claims = state
         .keys
         .verify_access(token)
