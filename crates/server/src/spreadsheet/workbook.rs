@@ -1,7 +1,8 @@
-//! `.xlsx` through calamine, read cell by cell so that a sheet claiming a
-//! million rows or columns never makes us allocate its bounding box, after a
-//! pass over the zip that bounds what it decompresses to (zip bombs) and how
-//! many merged blocks a worksheet lists.
+//! `.xlsx` through calamine, read cell by cell (counted in a first pass,
+//! stored in a second) so that neither a sheet claiming a million rows or
+//! columns nor values scattered far apart make us allocate their bounding
+//! box, after a pass over the zip that bounds what it decompresses to (zip
+//! bombs) and how many merged blocks a worksheet lists.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
@@ -9,7 +10,7 @@ use std::io::{Cursor, Read, Write};
 use calamine::{DataRef, Dimensions, Reader, Xlsx};
 use chrono::NaiveDate;
 
-use super::{Cell, Limits, Row, Sheet, SheetError, push_row};
+use super::{Budget, Cell, Limits, Row, Sheet, SheetError, Spent, Tally, blank_text, push_row};
 
 const NOT_A_WORKBOOK: &str = "不是 Excel 表格文件，请上传 .xlsx 或 .csv 文件";
 const WORD: &str = "这是 Word 文档，不是 Excel 表格，请上传 .xlsx 或 .csv 文件";
@@ -213,7 +214,7 @@ fn spread_merges(
     let Some(last_column) = data_width.checked_sub(1) else {
         return Ok(());
     };
-    let mut budget = MERGE_BUDGET_BYTES;
+    let mut budget = Budget::bytes(MERGE_BUDGET_BYTES);
     for block in &blocks {
         let (top, left, bottom, right) = *block;
         let (first_row, last_row) = (top.saturating_add(1), bottom.saturating_add(1));
@@ -224,17 +225,16 @@ fn spread_merges(
         if value.is_blank() || left > right {
             continue;
         }
-        let copy = std::mem::size_of::<Cell>()
-            + match &value {
-                Cell::Text(t) | Cell::Number(t) => t.len(),
-                _ => 0,
-            };
+        let text = match &value {
+            Cell::Text(t) | Cell::Number(t) => t.len(),
+            _ => 0,
+        };
         for (_, cells) in rows.range_mut(first_row..=last_row) {
             let grown = (right + 1).saturating_sub(cells.len());
-            let cost = grown * std::mem::size_of::<Cell>() + (right - left + 1) * copy;
-            budget = budget
-                .checked_sub(cost)
-                .ok_or_else(|| SheetError::MergeTooLarge { range: name(block) })?;
+            budget
+                .spend(grown, 0)
+                .and_then(|()| budget.spend(right - left + 1, text))
+                .map_err(|Spent| SheetError::MergeTooLarge { range: name(block) })?;
             if grown > 0 {
                 cells.resize(right + 1, Cell::Empty);
             }
@@ -246,38 +246,59 @@ fn spread_merges(
     Ok(())
 }
 
+/// Whether the value reads as a blank cell, without making the cell.
+fn blank(value: &DataRef<'_>) -> bool {
+    match value {
+        DataRef::Empty => true,
+        DataRef::String(text) | DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => blank_text(text),
+        DataRef::SharedString(text) => blank_text(text),
+        _ => false,
+    }
+}
+
+/// Calls `each` with the 0-based position and value of every non-blank
+/// cell of the sheet, in the order the file lists them.
+fn each_value(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    mut each: impl FnMut(u32, usize, &DataRef<'_>) -> Result<(), SheetError>,
+) -> Result<(), SheetError> {
+    let mut reader = book.worksheet_cells_reader(name).map_err(|_| SheetError::Corrupt)?;
+    while let Some(cell) = reader.next_cell().map_err(|_| SheetError::Corrupt)? {
+        let value = cell.get_value();
+        if !blank(value) {
+            let (row, column) = cell.get_position();
+            each(row, column as usize, value)?;
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
     check_archive(bytes, limits)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| SheetError::Corrupt)?;
     let name = book.sheet_names().first().cloned().ok_or(SheetError::NoRows)?;
-    let merges = book.merge_cells_by_sheet_name(&name).map_err(|_| SheetError::Corrupt)?;
-    let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
-    {
-        let mut reader = book.worksheet_cells_reader(&name).map_err(|_| SheetError::Corrupt)?;
-        while let Some(cell) = reader.next_cell().map_err(|_| SheetError::Corrupt)? {
-            let (row, column) = cell.get_position();
-            let value = convert(cell.get_value());
-            if value.is_blank() {
-                continue;
-            }
-            let column = column as usize;
-            if column >= limits.max_columns {
-                return Err(SheetError::TooManyColumns {
-                    limit: limits.max_columns,
-                });
-            }
-            let cells = rows.entry(row + 1).or_default();
-            if cells.len() <= column {
-                cells.resize(column + 1, Cell::Empty);
-            }
-            cells[column] = value;
-            if rows.len() > limits.max_rows {
-                return Err(SheetError::TooManyRows {
-                    limit: limits.max_rows.saturating_sub(20),
-                });
-            }
+    // Count the sheet before storing any of it, then make exactly the
+    // cells counted (rows as wide as their rightmost value) and fill them.
+    let mut tally = Tally::new(limits);
+    each_value(&mut book, &name, |row, column, _| tally.value(row, column))?;
+    let mut rows: BTreeMap<u32, Vec<Cell>> = tally
+        .widths()
+        .into_iter()
+        .map(|(row, width)| (row.saturating_add(1), vec![Cell::Empty; width]))
+        .collect();
+    each_value(&mut book, &name, |row, column, value| {
+        // The same reader over the same bytes: every value lands in a cell
+        // the count made.
+        if let Some(cell) = rows
+            .get_mut(&row.saturating_add(1))
+            .and_then(|cells| cells.get_mut(column))
+        {
+            *cell = convert(value);
         }
-    }
+        Ok(())
+    })?;
+    let merges = book.merge_cells_by_sheet_name(&name).map_err(|_| SheetError::Corrupt)?;
     spread_merges(&mut rows, merges, limits)?;
     let mut sheet = Sheet::default();
     for (number, cells) in rows {
@@ -287,7 +308,7 @@ pub(super) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetErr
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::tests::LIMITS;
     use super::super::write::tests::small_workbook;
     use super::*;
@@ -506,15 +527,60 @@ mod tests {
     /// again and again; the copies run out of budget, not memory.
     #[test]
     fn overlapping_blocks_are_refused_when_their_copies_outgrow_the_budget() {
-        let cells: Vec<(u32, u32, String)> = (0..1000)
-            .map(|row| (row, 49, "x".to_string()))
-            .chain([(0, 0, "上海".to_string())])
+        // 1,000 rows, one of them 50 wide: the merges widen the rest.
+        let cells: Vec<(u32, u32, String)> = (1..1000)
+            .map(|row| (row, 0, "x".to_string()))
+            .chain([(0, 0, "上海".to_string()), (0, 49, "x".to_string())])
             .collect();
         let merges: Vec<String> = (0..1000).map(|k| format!("A1:AX{}", 1000 - k)).collect();
         assert!(matches!(
             read_xlsx(&raw_workbook(&cells, &merges), &LIMITS),
             Err(SheetError::MergeTooLarge { .. })
         ));
+    }
+
+    /// The review's sibling hole: a row is as wide as its rightmost value,
+    /// so one value in the first column and one in the last allowed, on
+    /// enough rows, made rows x limit cells (40,000,000 with the default
+    /// limits, over a gigabyte) before anything was refused.
+    #[test]
+    fn values_far_apart_are_refused_once_their_rows_hold_too_many_cells() {
+        let limit = LIMITS.max_cells();
+        let last = LIMITS.max_columns as u32 - 1;
+        let rows = (limit / LIMITS.max_columns + 1) as u32;
+        let cells: Vec<(u32, u32, String)> = (0..rows)
+            .flat_map(|row| [(row, 0, "x".to_string()), (row, last, "y".to_string())])
+            .collect();
+        let error = read_xlsx(&raw_workbook(&cells, &[]), &LIMITS).unwrap_err();
+        assert_eq!(error, SheetError::TooManyCells { limit });
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "表格内容过于分散或过多：按每行最右一个有内容的单元格计，超过 {limit} 个单元格，请删除无关的行列（或远处零星的内容）后再上传"
+            )
+        );
+    }
+
+    /// Up to the limit a sheet reads, into exactly the cells counted; one
+    /// cell more and it is refused, dense or not.
+    #[test]
+    fn a_sheet_is_read_into_exactly_the_cells_counted_up_to_the_limit() {
+        let limit = LIMITS.max_cells();
+        let width = LIMITS.max_columns;
+        let full: Vec<(u32, u32, String)> = (0..limit)
+            .map(|n| ((n / width) as u32, (n % width) as u32, format!("v{n}")))
+            .collect();
+        assert_eq!(limit % width, 0, "the test fills whole rows");
+        let sheet = read_xlsx(&raw_workbook(&full, &[]), &LIMITS).unwrap();
+        assert_eq!(sheet.rows.iter().map(|r| r.cells.len()).sum::<usize>(), limit);
+        assert_eq!(sheet.rows[3].cells[7], text(&format!("v{}", 3 * width + 7)));
+
+        let mut over = full;
+        over.push(((limit / width) as u32, 0, "one more".into()));
+        assert_eq!(
+            read_xlsx(&raw_workbook(&over, &[]), &LIMITS).unwrap_err(),
+            SheetError::TooManyCells { limit }
+        );
     }
 
     #[test]
@@ -549,6 +615,38 @@ mod tests {
                 let produced: usize = sheet.rows.iter().map(|r| r.cells.len()).sum();
                 proptest::prop_assert!(produced <= data_rows * data_width, "{produced} > {data_rows} x {data_width}");
                 proptest::prop_assert!(sheet.rows.len() <= LIMITS.max_rows);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Wherever a sheet's values are, it is read into each row's width
+        /// (its rightmost value) and no more, or refused exactly when those
+        /// widths add up past the cell limit.
+        #[test]
+        fn fuzz_a_sheet_is_its_rows_widths_or_refused(
+            cells in proptest::collection::vec((0u32..40, 0u32..50, "[a-z ]{0,2}"), 0..120),
+        ) {
+            // 20 data rows: 400 cells.
+            let limits = Limits { max_rows: 40, ..LIMITS };
+            let mut widths = std::collections::BTreeMap::new();
+            for (row, column, value) in &cells {
+                if !value.trim().is_empty() {
+                    let width = widths.entry(*row).or_insert(0usize);
+                    *width = (*width).max(*column as usize + 1);
+                }
+            }
+            let total: usize = widths.values().sum();
+            match read_xlsx(&raw_workbook(&cells, &[]), &limits) {
+                Ok(sheet) => {
+                    proptest::prop_assert!(total <= limits.max_cells());
+                    let read: Vec<(u32, usize)> = sheet.rows.iter().map(|r| (r.number - 1, r.cells.len())).collect();
+                    proptest::prop_assert_eq!(read, widths.into_iter().collect::<Vec<_>>());
+                }
+                Err(error) => {
+                    proptest::prop_assert!(total > limits.max_cells(), "{error:?} with {total} cells");
+                    proptest::prop_assert_eq!(error, SheetError::TooManyCells { limit: limits.max_cells() });
+                }
             }
         }
     }
