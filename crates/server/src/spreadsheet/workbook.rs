@@ -60,26 +60,131 @@ fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
     let mut budget = limits.max_unpacked_bytes;
     for index in 0..archive.len() {
         let entry = archive.by_index(index).map_err(|_| SheetError::Corrupt)?;
-        let worksheet = entry.name().map_or(true, |name| name.starts_with("xl/worksheets/"));
-        let mut tags = MergeTags::default();
-        let read = std::io::copy(&mut entry.take(budget + 1), &mut tags).map_err(|_| SheetError::Corrupt)?;
-        if read > budget {
+        // calamine finds parts by their names lowercased, `\` read as `/`.
+        let shared_strings = entry.name().map_or(true, |name| {
+            name.replace('\\', "/")
+                .to_ascii_lowercase()
+                .ends_with("sharedstrings.xml")
+        });
+        let mut part = Part {
+            inner: entry.take(budget + 1),
+            read: 0,
+            tags: MergeTags::default(),
+        };
+        if shared_strings {
+            check_shared_strings(&mut part, limits)?;
+        }
+        std::io::copy(&mut part, &mut std::io::sink()).map_err(|_| SheetError::Corrupt)?;
+        if part.read > budget {
             return Err(SheetError::TooLargeUnpacked {
                 limit_mb: limits.max_unpacked_bytes / (1024 * 1024),
             });
         }
-        budget -= read;
+        budget -= part.read;
         // calamine collects every block of a sheet before we see one: a
         // sheet listing millions would cost memory and time first. A block
         // is `<mergeCell …/>` or `<mergeCell …></mergeCell>`, inside one
-        // `<mergeCells>`, so at most twice the blocks plus two.
-        if worksheet && tags.count > max_merges(limits).saturating_mul(2).saturating_add(2) {
+        // `<mergeCells>`, so at most twice the blocks plus two. Every part
+        // is counted: the workbook may name any part as its sheet.
+        if part.tags.count > max_merges(limits).saturating_mul(2).saturating_add(2) {
             return Err(SheetError::TooManyMerges {
                 limit: max_merges(limits),
             });
         }
     }
     Ok(())
+}
+
+/// A zip part as it decompresses: its bytes counted and searched for
+/// `mergeCell`, whoever reads it.
+struct Part<R> {
+    inner: R,
+    read: u64,
+    tags: MergeTags,
+}
+
+impl<R: Read> Read for Part<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.read += read as u64;
+        self.tags.write_all(&buf[..read])?;
+        Ok(read)
+    }
+}
+
+/// calamine reserves room for as many shared strings as the table's
+/// `uniqueCount` says before it reads one (a number in the file: a 2 KB
+/// file saying 10^17 made the process abort), then keeps every `<si>` (an
+/// empty one costs 24 bytes for 5 in the file). Both are checked against
+/// the cell limit before calamine opens the table, with calamine's reader
+/// and settings, so both stop where it would.
+fn check_shared_strings(part: impl Read, limits: &Limits) -> Result<(), SheetError> {
+    use quick_xml::events::Event;
+    let too_many = || SheetError::TooManyCells {
+        limit: limits.max_cells(),
+    };
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    let mut buf = Vec::new();
+    let mut strings = 0usize;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "sst" => {
+                if claimed_count(e.attributes_raw()) > limits.max_cells() as u64 {
+                    return Err(too_many());
+                }
+            }
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "si" => {
+                strings += 1;
+                if strings > limits.max_cells() {
+                    return Err(too_many());
+                }
+            }
+            // calamine stops reading the table where this reader does.
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// The largest number any `uniqueCount="…"` in the attributes says
+/// (leading zeros allowed, as calamine reads it; too long to count is
+/// `u64::MAX`); text that is not a number is not one.
+fn claimed_count(attributes: &str) -> u64 {
+    let bytes = attributes.as_bytes();
+    let skip_space = |mut at: usize| {
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        at
+    };
+    let mut most = 0;
+    for (start, _) in attributes.match_indices("uniqueCount") {
+        let at = skip_space(start + "uniqueCount".len());
+        if bytes.get(at) != Some(&b'=') {
+            continue;
+        }
+        let at = skip_space(at + 1);
+        let Some(&quote) = bytes.get(at).filter(|q| matches!(q, b'"' | b'\'')) else {
+            continue;
+        };
+        let value = bytes[at + 1..].split(|&b| b == quote).next().unwrap_or_default();
+        if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+            continue;
+        }
+        let digits = std::str::from_utf8(value).unwrap_or_default().trim_start_matches('0');
+        most = most.max(
+            digits
+                .parse::<u64>()
+                .unwrap_or(if digits.is_empty() { 0 } else { u64::MAX }),
+        );
+    }
+    most
 }
 
 /// A sink counting the `mergeCell` names in what passes through it,
@@ -369,6 +474,12 @@ pub(super) mod tests {
     /// repeated, overlapping or countless merged blocks. `cells` are
     /// (row, column, text), 0-based; `merges` are `ref`s like `A1:B2`.
     pub(crate) fn raw_workbook(cells: &[(u32, u32, String)], merges: &[String]) -> Vec<u8> {
+        raw_package("xl/worksheets/sheet1.xml", cells, merges, &[])
+    }
+
+    /// [`raw_workbook`] with its sheet stored at `sheet` and `extra` parts
+    /// (name, content) added.
+    fn raw_package(sheet: &str, cells: &[(u32, u32, String)], merges: &[String], extra: &[(&str, String)]) -> Vec<u8> {
         use std::fmt::Write as _;
         let mut sorted: Vec<&(u32, u32, String)> = cells.iter().collect();
         sorted.sort_by_key(|(row, column, _)| (*row, *column));
@@ -414,10 +525,10 @@ pub(super) mod tests {
             ),
             (
                 "xl/_rels/workbook.xml.rels",
-                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string(),
+                format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/{sheet}"/></Relationships>"#),
             ),
             (
-                "xl/worksheets/sheet1.xml",
+                sheet,
                 format!(
                     r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{data}</sheetData>{merged}</worksheet>"#
                 ),
@@ -427,8 +538,8 @@ pub(super) mod tests {
         {
             let mut zip = zip::ZipWriter::new(Cursor::new(&mut bytes));
             let options = zip::write::SimpleFileOptions::default();
-            for (name, text) in parts {
-                zip.start_file(name, options).unwrap();
+            for (name, text) in parts.iter().chain(extra) {
+                zip.start_file(*name, options).unwrap();
                 zip.write_all(text.as_bytes()).unwrap();
             }
             zip.finish().unwrap();
@@ -580,6 +691,107 @@ pub(super) mod tests {
         assert_eq!(
             read_xlsx(&raw_workbook(&over, &[]), &LIMITS).unwrap_err(),
             SheetError::TooManyCells { limit }
+        );
+    }
+
+    /// A shared string table as Excel writes it, saying `unique_count` and
+    /// listing `strings`.
+    fn shared_strings(unique_count: &str, strings: &[&str]) -> (&'static str, String) {
+        let listed: String = strings.iter().map(|s| format!("<si><t>{s}</t></si>")).collect();
+        (
+            "xl/sharedStrings.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{}" uniqueCount="{unique_count}">{listed}</sst>"#,
+                strings.len()
+            ),
+        )
+    }
+
+    /// calamine reserves room for as many shared strings as `uniqueCount`
+    /// says before reading one: a 1.8 KB file saying 10^17 made the server
+    /// process abort ("memory allocation of 2400000000000000000 bytes
+    /// failed"), whichever import it was sent to.
+    #[test]
+    fn a_shared_string_table_claiming_more_strings_than_cells_is_refused_before_it_is_read() {
+        let limit = LIMITS.max_cells();
+        let cells = [(0, 0, "客户编号".to_string())];
+        let read = |unique_count: &str| {
+            let sst = shared_strings(unique_count, &["客户编号"]);
+            read_xlsx(&raw_package("xl/worksheets/sheet1.xml", &cells, &[], &[sst]), &LIMITS)
+        };
+        for claim in [
+            "100000000000000000",
+            "99999999999999999999999",
+            &(limit + 1).to_string(),
+            "00019601",
+        ] {
+            assert_eq!(read(claim).unwrap_err(), SheetError::TooManyCells { limit }, "{claim}");
+        }
+        assert!(read(&limit.to_string()).is_ok());
+        assert!(read("many").is_ok(), "calamine ignores a count that is no number");
+        // A prefixed table, another spelling, the part's name in capitals.
+        let prefixed = (
+            "XL/SharedStrings.xml",
+            r#"<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount = '100000000000000000'><x:si><x:t>a</x:t></x:si></x:sst>"#.to_string(),
+        );
+        assert_eq!(
+            read_xlsx(
+                &raw_package("xl/worksheets/sheet1.xml", &cells, &[], &[prefixed]),
+                &LIMITS
+            )
+            .unwrap_err(),
+            SheetError::TooManyCells { limit }
+        );
+    }
+
+    /// calamine keeps every string of the table, and an empty `<si/>` is
+    /// 24 bytes for 5 in the file: no more strings than cells.
+    #[test]
+    fn a_shared_string_table_longer_than_the_cell_limit_is_refused() {
+        let limit = LIMITS.max_cells();
+        let cells = [(0, 0, "客户编号".to_string())];
+        let table = |strings: usize| {
+            let (name, xml) = shared_strings("1", &["客户编号"]);
+            (
+                name,
+                xml.replace("</sst>", &format!("{}</sst>", "<si/>".repeat(strings - 1))),
+            )
+        };
+        let read = |strings| {
+            read_xlsx(
+                &raw_package("xl/worksheets/sheet1.xml", &cells, &[], &[table(strings)]),
+                &LIMITS,
+            )
+        };
+        assert!(read(limit).is_ok());
+        assert_eq!(read(limit + 1).unwrap_err(), SheetError::TooManyCells { limit });
+    }
+
+    /// The workbook names its sheet's part, which need not be under
+    /// `xl/worksheets/`: merged blocks are counted in every part, before
+    /// calamine lists them.
+    #[test]
+    fn merged_blocks_are_counted_wherever_the_sheet_is_stored() {
+        let limit = max_merges(&LIMITS);
+        let cells = [(0, 0, "地区".to_string())];
+        let merges = vec!["A1:A2".to_string(); 3 * limit];
+        for sheet in ["data/sheet.xml", "XL/Worksheets/Sheet1.xml"] {
+            let bytes = raw_package(sheet, &cells, &merges, &[]);
+            assert_eq!(
+                check_archive(&bytes, &LIMITS).unwrap_err(),
+                SheetError::TooManyMerges { limit },
+                "{sheet}"
+            );
+            assert_eq!(
+                read_xlsx(&bytes, &LIMITS).unwrap_err(),
+                SheetError::TooManyMerges { limit },
+                "{sheet}"
+            );
+        }
+        let elsewhere = raw_package("data/sheet.xml", &cells, &["A1:A2".to_string()], &[]);
+        assert_eq!(
+            read_xlsx(&elsewhere, &LIMITS).unwrap().rows[0].cells,
+            vec![text("地区")]
         );
     }
 

@@ -19,6 +19,7 @@ backend_tests!(
     exports_keep_the_filters_and_the_sales_scope,
     a_block_merged_down_to_the_last_row_is_refused_by_every_import,
     values_far_apart_are_refused_by_every_import,
+    a_shared_string_table_claiming_billions_of_strings_is_refused_by_every_import,
 );
 
 const FIXTURE: &[u8] = include_bytes!("../fixtures/customers_1320.xlsx");
@@ -510,17 +511,50 @@ async fn values_far_apart_are_refused_by_every_import(app: TestApp) {
     .into_bytes();
     assert!(xlsx.len() < 1024 * 1024, "{}", xlsx.len());
 
-    let message = format!(
-        "表格内容过于分散或过多：按每行最右一个有内容的单元格计，超过 {} 个单元格，请删除无关的行列（或远处零星的内容）后再上传",
-        limits.max_cells()
-    );
+    let message = too_many_cells(&limits);
     for file in [("scattered.xlsx", &xlsx[..]), ("scattered.csv", &csv[..])] {
         refused_by_every_import(&app, &token, file, "TOO_MANY_CELLS", &message).await;
     }
 }
 
+/// calamine reserves room for as many shared strings as the table's
+/// `uniqueCount` says before reading one: a 2 KB workbook saying 10^17 made
+/// the whole server process abort on any import. Now it is a 400 at once.
+async fn a_shared_string_table_claiming_billions_of_strings_is_refused_by_every_import(app: TestApp) {
+    let token = app.admin_token().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "客户编号").unwrap();
+    sheet.write(0, 1, "公司名称").unwrap();
+    let claim = edited(&book.save_to_buffer().unwrap(), "xl/sharedStrings.xml", |xml| {
+        assert!(xml.contains(r#"uniqueCount="2""#), "{xml}");
+        xml.replace(r#"uniqueCount="2""#, r#"uniqueCount="100000000000000000""#)
+    });
+    assert!(claim.len() < 8 * 1024, "{}", claim.len());
+    let message = too_many_cells(&Limits::from_config(&app.config));
+    refused_by_every_import(&app, &token, ("strings.xlsx", &claim), "TOO_MANY_CELLS", &message).await;
+}
+
+/// The answer to a file holding more cells than `limits` allow.
+fn too_many_cells(limits: &Limits) -> String {
+    format!(
+        "表格内容过于分散或过多：按每行最右一个有内容的单元格计，超过 {} 个单元格，请删除无关的行列（或远处零星的内容）后再上传",
+        limits.max_cells()
+    )
+}
+
 /// The workbook with `<mergeCell ref="{range}"/>` added to its first sheet.
 fn with_merge(bytes: &[u8], range: &str) -> Vec<u8> {
+    edited(bytes, "xl/worksheets/sheet1.xml", |xml| {
+        xml.replace(
+            "</sheetData>",
+            &format!(r#"</sheetData><mergeCells count="1"><mergeCell ref="{range}"/></mergeCells>"#),
+        )
+    })
+}
+
+/// The workbook with the text of its part `part` changed by `edit`.
+fn edited(bytes: &[u8], part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
     use std::io::{Read, Write};
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = Vec::new();
@@ -531,12 +565,8 @@ fn with_merge(bytes: &[u8], range: &str) -> Vec<u8> {
             let name = entry.name().unwrap().into_owned();
             let mut text = Vec::new();
             entry.read_to_end(&mut text).unwrap();
-            if name == "xl/worksheets/sheet1.xml" {
-                let xml = String::from_utf8(text).unwrap().replace(
-                    "</sheetData>",
-                    &format!(r#"</sheetData><mergeCells count="1"><mergeCell ref="{range}"/></mergeCells>"#),
-                );
-                text = xml.into_bytes();
+            if name == part {
+                text = edit(String::from_utf8(text).unwrap()).into_bytes();
             }
             zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
             zip.write_all(&text).unwrap();
