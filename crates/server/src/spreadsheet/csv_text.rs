@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
 
-use super::{Cell, Limits, Row, Sheet, SheetError, push_row};
+use super::{Cell, Limits, Row, Sheet, SheetError, Tally, blank_text, push_row};
 
 const UNSUPPORTED: &str = "不支持的文件格式，请上传 .xlsx、.xls 或 .csv 文件";
 
@@ -44,29 +44,55 @@ fn delimiter(text: &str) -> u8 {
     if tabs > commas { b'\t' } else { b',' }
 }
 
-pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
-    let text = decode(bytes)?;
+/// Calls `each` with every record of the text, in order.
+fn each_record(
+    text: &str,
+    mut each: impl FnMut(&csv::StringRecord) -> Result<(), SheetError>,
+) -> Result<(), SheetError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(delimiter(&text))
+        .delimiter(delimiter(text))
         .from_reader(text.as_bytes());
-    let mut sheet = Sheet::default();
     let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => each(&record)?,
+            Err(_) => return Err(SheetError::Corrupt),
+        }
+    }
+}
+
+/// How many fields of the record a row keeps: up to its rightmost
+/// non-blank one (Excel pads every line to the widest with commas).
+fn width(record: &csv::StringRecord) -> usize {
+    (0..record.len())
+        .rev()
+        .find(|&i| !blank_text(&record[i]))
+        .map_or(0, |last| last + 1)
+}
+
+pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
+    let text = decode(bytes)?;
+    // Count first, store nothing: a few MB of commas would otherwise be
+    // millions of cells (each costs more than the byte that made it)
+    // before a limit is seen.
+    let mut tally = Tally::new(limits);
+    let mut index = 0u32;
+    each_record(&text, |record| {
+        if let Some(last) = width(record).checked_sub(1) {
+            tally.value(index, last)?;
+        }
+        index = index.saturating_add(1);
+        Ok(())
+    })?;
+    drop(tally);
+    let mut sheet = Sheet::default();
     // The csv crate's own line count misses skipped blank lines; count the
     // newlines before each record instead, so numbers match a text editor's.
     let (mut counted_to, mut line) = (0usize, 1u32);
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(_) => return Err(SheetError::Corrupt),
-        }
-        if record.len() > limits.max_columns && record.iter().skip(limits.max_columns).any(|f| !f.trim().is_empty()) {
-            return Err(SheetError::TooManyColumns {
-                limit: limits.max_columns,
-            });
-        }
+    each_record(&text, |record| {
         // A record's position is where the reader stood before it, ahead of
         // any blank lines it skipped; step over those to the record itself.
         let mut start = record
@@ -81,10 +107,9 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
             .filter(|b| **b == b'\n')
             .count() as u32;
         counted_to = start;
-        let number = line;
         let cells = record
             .iter()
-            .take(limits.max_columns)
+            .take(width(record))
             .map(|field| {
                 if field.is_empty() {
                     Cell::Empty
@@ -93,8 +118,8 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
                 }
             })
             .collect();
-        push_row(&mut sheet, Row { number, cells }, limits)?;
-    }
+        push_row(&mut sheet, Row { number: line, cells }, limits)
+    })?;
     Ok(sheet)
 }
 
@@ -159,6 +184,74 @@ mod tests {
                 limit: LIMITS.max_columns
             }
         );
+    }
+
+    /// Excel pads every line to the widest with commas; a row keeps only
+    /// its fields up to the rightmost non-blank one.
+    #[test]
+    fn a_row_ends_at_its_rightmost_value() {
+        let sheet = read("a,b,,,\n,c, ,\u{3000}\n".as_bytes(), &LIMITS).unwrap();
+        assert_eq!(texts(&sheet), vec![vec!["a", "b"], vec!["", "c"]]);
+    }
+
+    /// Commas cost a byte each but made a cell each (32 bytes and more):
+    /// 20 MB of them, within the upload limit, were 20,000,000 cells. The
+    /// file is counted first and refused before any row is stored.
+    #[test]
+    fn commas_spreading_values_apart_are_refused_once_the_rows_hold_too_many_cells() {
+        let limit = LIMITS.max_cells();
+        let line = format!("x{}y\n", ",".repeat(LIMITS.max_columns - 1));
+        let text = line.repeat(limit / LIMITS.max_columns + 1);
+        assert_eq!(
+            read(text.as_bytes(), &LIMITS).unwrap_err(),
+            SheetError::TooManyCells { limit }
+        );
+        let dense = format!("{}\n", vec!["1"; LIMITS.max_columns].join(",")).repeat(limit / LIMITS.max_columns + 1);
+        assert_eq!(
+            read(dense.as_bytes(), &LIMITS).unwrap_err(),
+            SheetError::TooManyCells { limit }
+        );
+        let sheet = read(line.repeat(limit / LIMITS.max_columns).as_bytes(), &LIMITS).unwrap();
+        assert_eq!(sheet.rows.iter().map(|r| r.cells.len()).sum::<usize>(), limit);
+    }
+
+    proptest::proptest! {
+        /// Wherever a file's values are, its rows keep their fields up to
+        /// the rightmost value and no more, or the file is refused exactly
+        /// when those add up past the cell limit.
+        #[test]
+        fn fuzz_a_file_is_its_rows_widths_or_refused(
+            cells in proptest::collection::vec((0usize..40, 0usize..50, "[a-z ]{0,2}"), 0..120),
+        ) {
+            // 20 data rows: 400 cells.
+            let limits = Limits { max_rows: 40, ..LIMITS };
+            let mut grid = vec![Vec::<String>::new(); 40];
+            for (row, column, value) in &cells {
+                let line = &mut grid[*row];
+                if line.len() <= *column {
+                    line.resize(column + 1, String::new());
+                }
+                line[*column] = value.clone();
+            }
+            let widths: Vec<usize> = grid
+                .iter()
+                .map(|line| line.iter().rposition(|v| !v.trim().is_empty()).map_or(0, |last| last + 1))
+                .filter(|width| *width > 0)
+                .collect();
+            let total: usize = widths.iter().sum();
+            let text: String = grid.iter().map(|line| format!("{}\n", line.join(","))).collect();
+            match read(text.as_bytes(), &limits) {
+                Ok(sheet) => {
+                    proptest::prop_assert!(total <= limits.max_cells());
+                    let read: Vec<usize> = sheet.rows.iter().map(|r| r.cells.len()).collect();
+                    proptest::prop_assert_eq!(read, widths);
+                }
+                Err(error) => {
+                    proptest::prop_assert!(total > limits.max_cells(), "{error:?} with {total} cells");
+                    proptest::prop_assert_eq!(error, SheetError::TooManyCells { limit: limits.max_cells() });
+                }
+            }
+        }
     }
 
     #[test]

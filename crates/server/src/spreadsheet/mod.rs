@@ -28,13 +28,18 @@ pub enum Cell {
     Bool(bool),
 }
 
+/// Text a person would call empty: nothing, or only spaces (the
+/// full-width one too).
+fn blank_text(text: &str) -> bool {
+    text.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
+        .is_empty()
+}
+
 impl Cell {
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(t) => t
-                .trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
-                .is_empty(),
+            Cell::Text(t) => blank_text(t),
             _ => false,
         }
     }
@@ -87,6 +92,16 @@ pub struct Sheet {
     pub rows: Vec<Row>,
 }
 
+/// Rows a sheet may have above its data (titles, the header) on top of
+/// the import's row limit.
+const ROWS_ABOVE_DATA: usize = 20;
+
+/// Cells a sheet may hold per data row the import allows, on average: real
+/// lists have 6 to 20 columns (a 100,000-row customer list of 20 columns
+/// is 2,000,000 cells), so only values scattered far apart, or a sheet as
+/// wide as the column limit all the way down, reach it.
+const CELLS_PER_ROW: usize = 20;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Most non-blank rows, header and title rows included.
@@ -99,11 +114,22 @@ pub struct Limits {
 impl Limits {
     pub fn from_config(config: &crate::Config) -> Self {
         Limits {
-            // Room for a title and a header row above the data.
-            max_rows: config.import_max_rows.saturating_add(20),
+            max_rows: config.import_max_rows.saturating_add(ROWS_ABOVE_DATA),
             max_columns: config.import_max_columns,
             max_unpacked_bytes: config.import_max_unpacked_bytes,
         }
+    }
+
+    /// The import's own row limit, without the room above the data.
+    fn data_rows(&self) -> usize {
+        self.max_rows.saturating_sub(ROWS_ABOVE_DATA)
+    }
+
+    /// Most cells a sheet may be read into, each row counted as wide as
+    /// its rightmost value (the empty cells left of it are made too):
+    /// [`CELLS_PER_ROW`] per data row, 4,000,000 with the default limits.
+    pub fn max_cells(&self) -> usize {
+        self.data_rows().saturating_mul(CELLS_PER_ROW)
     }
 }
 
@@ -130,6 +156,12 @@ pub enum SheetError {
     MergeTooLarge { range: String },
     #[error("表格中的合并单元格超过 {limit} 处，请取消合并后再上传")]
     TooManyMerges { limit: usize },
+    /// More cells than [`Limits::max_cells`]: values scattered far apart
+    /// (each row is as wide as its rightmost value) or a huge dense sheet.
+    #[error(
+        "表格内容过于分散或过多：按每行最右一个有内容的单元格计，超过 {limit} 个单元格，请删除无关的行列（或远处零星的内容）后再上传"
+    )]
+    TooManyCells { limit: usize },
 }
 
 impl From<SheetError> for AppError {
@@ -145,13 +177,15 @@ impl From<SheetError> for AppError {
             SheetError::NoRows => "NO_DATA_ROWS",
             SheetError::MergeTooLarge { .. } => "MERGED_CELLS_TOO_LARGE",
             SheetError::TooManyMerges { .. } => "TOO_MANY_MERGED_CELLS",
+            SheetError::TooManyCells { .. } => "TOO_MANY_CELLS",
         };
         match error {
             SheetError::Empty
             | SheetError::Unsupported(_)
             | SheetError::Corrupt
             | SheetError::MergeTooLarge { .. }
-            | SheetError::TooManyMerges { .. } => AppError::BadRequest { code, message },
+            | SheetError::TooManyMerges { .. }
+            | SheetError::TooManyCells { .. } => AppError::BadRequest { code, message },
             _ => AppError::Unprocessable { code, message },
         }
     }
@@ -222,11 +256,112 @@ fn push_row(sheet: &mut Sheet, row: Row, limits: &Limits) -> Result<(), SheetErr
     }
     if sheet.rows.len() >= limits.max_rows {
         return Err(SheetError::TooManyRows {
-            limit: limits.max_rows.saturating_sub(20),
+            limit: limits.data_rows(),
         });
     }
     sheet.rows.push(row);
     Ok(())
+}
+
+/// Memory a sheet's cells may still take, spent as they are counted,
+/// before they are made: a cell costs `size_of::<Cell>()` whether it holds
+/// anything or not, a copied text its bytes on top. Counting a sheet's
+/// cells ([`Tally`]) and spreading its merged blocks each draw on one.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    left: usize,
+}
+
+/// A [`Budget`] that could not pay; the caller says which limit it was.
+#[derive(Debug)]
+struct Spent;
+
+impl Budget {
+    const fn bytes(bytes: usize) -> Self {
+        Budget { left: bytes }
+    }
+
+    fn cells(cells: usize) -> Self {
+        Budget::bytes(cells.saturating_mul(std::mem::size_of::<Cell>()))
+    }
+
+    /// Spends `cells` cells that each hold `text` bytes of their own text;
+    /// when that is more than is left, nothing is spent.
+    fn spend(&mut self, cells: usize, text: usize) -> Result<(), Spent> {
+        let cost = cells.saturating_mul(std::mem::size_of::<Cell>().saturating_add(text));
+        self.left = self.left.checked_sub(cost).ok_or(Spent)?;
+        Ok(())
+    }
+}
+
+/// The first of two passes over a sheet, made before any of it is stored:
+/// counts its non-blank rows and its cells, each row as wide as its
+/// rightmost value (the empty cells left of that are made too), and stops
+/// at the first value past the row, column or cell limit. So a hostile
+/// sheet costs the row widths counted so far, never its cells: a few
+/// hundred KB listing one value in column 1 and one in column 200 on each
+/// of 200,000 rows would be 40,000,000 cells (over a gigabyte).
+struct Tally<'a> {
+    limits: &'a Limits,
+    cells: Budget,
+    /// The width of each row counted, but the current one.
+    widths: std::collections::BTreeMap<u32, usize>,
+    /// The row being counted and its width so far: a row's values come
+    /// together, so most values touch only this.
+    current: Option<(u32, usize)>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Tally {
+            limits,
+            cells: Budget::cells(limits.max_cells()),
+            widths: Default::default(),
+            current: None,
+        }
+    }
+
+    /// Counts a non-blank value in `column` (0-based) of row `row` (any
+    /// numbering, the same for every value of a row).
+    fn value(&mut self, row: u32, column: usize) -> Result<(), SheetError> {
+        if column >= self.limits.max_columns {
+            return Err(SheetError::TooManyColumns {
+                limit: self.limits.max_columns,
+            });
+        }
+        let width = match &mut self.current {
+            Some((counting, width)) if *counting == row => width,
+            current => {
+                if let Some((done, width)) = current.take() {
+                    self.widths.insert(done, width);
+                }
+                let width = self.widths.remove(&row).unwrap_or(0);
+                if self.widths.len() >= self.limits.max_rows {
+                    return Err(SheetError::TooManyRows {
+                        limit: self.limits.data_rows(),
+                    });
+                }
+                &mut current.insert((row, width)).1
+            }
+        };
+        if column >= *width {
+            self.cells
+                .spend(column + 1 - *width, 0)
+                .map_err(|Spent| SheetError::TooManyCells {
+                    limit: self.limits.max_cells(),
+                })?;
+            *width = column + 1;
+        }
+        Ok(())
+    }
+
+    /// Each row's width, by row.
+    fn widths(mut self) -> std::collections::BTreeMap<u32, usize> {
+        if let Some((row, width)) = self.current.take() {
+            self.widths.insert(row, width);
+        }
+        self.widths
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-//! `.xlsx` through calamine, read cell by cell so that a sheet claiming a
-//! million rows or columns never makes us allocate its bounding box, after a
-//! pass over the zip that bounds what it decompresses to (zip bombs) and how
-//! many merged blocks a worksheet lists.
+//! `.xlsx` through calamine, read cell by cell (counted in a first pass,
+//! stored in a second) so that neither a sheet claiming a million rows or
+//! columns nor values scattered far apart make us allocate their bounding
+//! box, after a pass over the zip that bounds what it decompresses to (zip
+//! bombs) and how many merged blocks a worksheet lists.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
@@ -9,7 +10,7 @@ use std::io::{Cursor, Read, Write};
 use calamine::{DataRef, Dimensions, Reader, Xlsx};
 use chrono::NaiveDate;
 
-use super::{Cell, Limits, Row, Sheet, SheetError, push_row};
+use super::{Budget, Cell, Limits, Row, Sheet, SheetError, Spent, Tally, blank_text, push_row};
 
 const NOT_A_WORKBOOK: &str = "不是 Excel 表格文件，请上传 .xlsx 或 .csv 文件";
 const WORD: &str = "这是 Word 文档，不是 Excel 表格，请上传 .xlsx 或 .csv 文件";
@@ -59,26 +60,131 @@ fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
     let mut budget = limits.max_unpacked_bytes;
     for index in 0..archive.len() {
         let entry = archive.by_index(index).map_err(|_| SheetError::Corrupt)?;
-        let worksheet = entry.name().map_or(true, |name| name.starts_with("xl/worksheets/"));
-        let mut tags = MergeTags::default();
-        let read = std::io::copy(&mut entry.take(budget + 1), &mut tags).map_err(|_| SheetError::Corrupt)?;
-        if read > budget {
+        // calamine finds parts by their names lowercased, `\` read as `/`.
+        let shared_strings = entry.name().map_or(true, |name| {
+            name.replace('\\', "/")
+                .to_ascii_lowercase()
+                .ends_with("sharedstrings.xml")
+        });
+        let mut part = Part {
+            inner: entry.take(budget + 1),
+            read: 0,
+            tags: MergeTags::default(),
+        };
+        if shared_strings {
+            check_shared_strings(&mut part, limits)?;
+        }
+        std::io::copy(&mut part, &mut std::io::sink()).map_err(|_| SheetError::Corrupt)?;
+        if part.read > budget {
             return Err(SheetError::TooLargeUnpacked {
                 limit_mb: limits.max_unpacked_bytes / (1024 * 1024),
             });
         }
-        budget -= read;
+        budget -= part.read;
         // calamine collects every block of a sheet before we see one: a
         // sheet listing millions would cost memory and time first. A block
         // is `<mergeCell …/>` or `<mergeCell …></mergeCell>`, inside one
-        // `<mergeCells>`, so at most twice the blocks plus two.
-        if worksheet && tags.count > max_merges(limits).saturating_mul(2).saturating_add(2) {
+        // `<mergeCells>`, so at most twice the blocks plus two. Every part
+        // is counted: the workbook may name any part as its sheet.
+        if part.tags.count > max_merges(limits).saturating_mul(2).saturating_add(2) {
             return Err(SheetError::TooManyMerges {
                 limit: max_merges(limits),
             });
         }
     }
     Ok(())
+}
+
+/// A zip part as it decompresses: its bytes counted and searched for
+/// `mergeCell`, whoever reads it.
+struct Part<R> {
+    inner: R,
+    read: u64,
+    tags: MergeTags,
+}
+
+impl<R: Read> Read for Part<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.read += read as u64;
+        self.tags.write_all(&buf[..read])?;
+        Ok(read)
+    }
+}
+
+/// calamine reserves room for as many shared strings as the table's
+/// `uniqueCount` says before it reads one (a number in the file: a 2 KB
+/// file saying 10^17 made the process abort), then keeps every `<si>` (an
+/// empty one costs 24 bytes for 5 in the file). Both are checked against
+/// the cell limit before calamine opens the table, with calamine's reader
+/// and settings, so both stop where it would.
+fn check_shared_strings(part: impl Read, limits: &Limits) -> Result<(), SheetError> {
+    use quick_xml::events::Event;
+    let too_many = || SheetError::TooManyCells {
+        limit: limits.max_cells(),
+    };
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(part));
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    let mut buf = Vec::new();
+    let mut strings = 0usize;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "sst" => {
+                if claimed_count(e.attributes_raw()) > limits.max_cells() as u64 {
+                    return Err(too_many());
+                }
+            }
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "si" => {
+                strings += 1;
+                if strings > limits.max_cells() {
+                    return Err(too_many());
+                }
+            }
+            // calamine stops reading the table where this reader does.
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// The largest number any `uniqueCount="…"` in the attributes says
+/// (leading zeros allowed, as calamine reads it; too long to count is
+/// `u64::MAX`); text that is not a number is not one.
+fn claimed_count(attributes: &str) -> u64 {
+    let bytes = attributes.as_bytes();
+    let skip_space = |mut at: usize| {
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        at
+    };
+    let mut most = 0;
+    for (start, _) in attributes.match_indices("uniqueCount") {
+        let at = skip_space(start + "uniqueCount".len());
+        if bytes.get(at) != Some(&b'=') {
+            continue;
+        }
+        let at = skip_space(at + 1);
+        let Some(&quote) = bytes.get(at).filter(|q| matches!(q, b'"' | b'\'')) else {
+            continue;
+        };
+        let value = bytes[at + 1..].split(|&b| b == quote).next().unwrap_or_default();
+        if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+            continue;
+        }
+        let digits = std::str::from_utf8(value).unwrap_or_default().trim_start_matches('0');
+        most = most.max(
+            digits
+                .parse::<u64>()
+                .unwrap_or(if digits.is_empty() { 0 } else { u64::MAX }),
+        );
+    }
+    most
 }
 
 /// A sink counting the `mergeCell` names in what passes through it,
@@ -213,7 +319,7 @@ fn spread_merges(
     let Some(last_column) = data_width.checked_sub(1) else {
         return Ok(());
     };
-    let mut budget = MERGE_BUDGET_BYTES;
+    let mut budget = Budget::bytes(MERGE_BUDGET_BYTES);
     for block in &blocks {
         let (top, left, bottom, right) = *block;
         let (first_row, last_row) = (top.saturating_add(1), bottom.saturating_add(1));
@@ -224,17 +330,16 @@ fn spread_merges(
         if value.is_blank() || left > right {
             continue;
         }
-        let copy = std::mem::size_of::<Cell>()
-            + match &value {
-                Cell::Text(t) | Cell::Number(t) => t.len(),
-                _ => 0,
-            };
+        let text = match &value {
+            Cell::Text(t) | Cell::Number(t) => t.len(),
+            _ => 0,
+        };
         for (_, cells) in rows.range_mut(first_row..=last_row) {
             let grown = (right + 1).saturating_sub(cells.len());
-            let cost = grown * std::mem::size_of::<Cell>() + (right - left + 1) * copy;
-            budget = budget
-                .checked_sub(cost)
-                .ok_or_else(|| SheetError::MergeTooLarge { range: name(block) })?;
+            budget
+                .spend(grown, 0)
+                .and_then(|()| budget.spend(right - left + 1, text))
+                .map_err(|Spent| SheetError::MergeTooLarge { range: name(block) })?;
             if grown > 0 {
                 cells.resize(right + 1, Cell::Empty);
             }
@@ -246,38 +351,59 @@ fn spread_merges(
     Ok(())
 }
 
+/// Whether the value reads as a blank cell, without making the cell.
+fn blank(value: &DataRef<'_>) -> bool {
+    match value {
+        DataRef::Empty => true,
+        DataRef::String(text) | DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => blank_text(text),
+        DataRef::SharedString(text) => blank_text(text),
+        _ => false,
+    }
+}
+
+/// Calls `each` with the 0-based position and value of every non-blank
+/// cell of the sheet, in the order the file lists them.
+fn each_value(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    mut each: impl FnMut(u32, usize, &DataRef<'_>) -> Result<(), SheetError>,
+) -> Result<(), SheetError> {
+    let mut reader = book.worksheet_cells_reader(name).map_err(|_| SheetError::Corrupt)?;
+    while let Some(cell) = reader.next_cell().map_err(|_| SheetError::Corrupt)? {
+        let value = cell.get_value();
+        if !blank(value) {
+            let (row, column) = cell.get_position();
+            each(row, column as usize, value)?;
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
     check_archive(bytes, limits)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| SheetError::Corrupt)?;
     let name = book.sheet_names().first().cloned().ok_or(SheetError::NoRows)?;
-    let merges = book.merge_cells_by_sheet_name(&name).map_err(|_| SheetError::Corrupt)?;
-    let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
-    {
-        let mut reader = book.worksheet_cells_reader(&name).map_err(|_| SheetError::Corrupt)?;
-        while let Some(cell) = reader.next_cell().map_err(|_| SheetError::Corrupt)? {
-            let (row, column) = cell.get_position();
-            let value = convert(cell.get_value());
-            if value.is_blank() {
-                continue;
-            }
-            let column = column as usize;
-            if column >= limits.max_columns {
-                return Err(SheetError::TooManyColumns {
-                    limit: limits.max_columns,
-                });
-            }
-            let cells = rows.entry(row + 1).or_default();
-            if cells.len() <= column {
-                cells.resize(column + 1, Cell::Empty);
-            }
-            cells[column] = value;
-            if rows.len() > limits.max_rows {
-                return Err(SheetError::TooManyRows {
-                    limit: limits.max_rows.saturating_sub(20),
-                });
-            }
+    // Count the sheet before storing any of it, then make exactly the
+    // cells counted (rows as wide as their rightmost value) and fill them.
+    let mut tally = Tally::new(limits);
+    each_value(&mut book, &name, |row, column, _| tally.value(row, column))?;
+    let mut rows: BTreeMap<u32, Vec<Cell>> = tally
+        .widths()
+        .into_iter()
+        .map(|(row, width)| (row.saturating_add(1), vec![Cell::Empty; width]))
+        .collect();
+    each_value(&mut book, &name, |row, column, value| {
+        // The same reader over the same bytes: every value lands in a cell
+        // the count made.
+        if let Some(cell) = rows
+            .get_mut(&row.saturating_add(1))
+            .and_then(|cells| cells.get_mut(column))
+        {
+            *cell = convert(value);
         }
-    }
+        Ok(())
+    })?;
+    let merges = book.merge_cells_by_sheet_name(&name).map_err(|_| SheetError::Corrupt)?;
     spread_merges(&mut rows, merges, limits)?;
     let mut sheet = Sheet::default();
     for (number, cells) in rows {
@@ -287,7 +413,7 @@ pub(super) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetErr
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::tests::LIMITS;
     use super::super::write::tests::small_workbook;
     use super::*;
@@ -348,6 +474,12 @@ mod tests {
     /// repeated, overlapping or countless merged blocks. `cells` are
     /// (row, column, text), 0-based; `merges` are `ref`s like `A1:B2`.
     pub(crate) fn raw_workbook(cells: &[(u32, u32, String)], merges: &[String]) -> Vec<u8> {
+        raw_package("xl/worksheets/sheet1.xml", cells, merges, &[])
+    }
+
+    /// [`raw_workbook`] with its sheet stored at `sheet` and `extra` parts
+    /// (name, content) added.
+    fn raw_package(sheet: &str, cells: &[(u32, u32, String)], merges: &[String], extra: &[(&str, String)]) -> Vec<u8> {
         use std::fmt::Write as _;
         let mut sorted: Vec<&(u32, u32, String)> = cells.iter().collect();
         sorted.sort_by_key(|(row, column, _)| (*row, *column));
@@ -393,10 +525,10 @@ mod tests {
             ),
             (
                 "xl/_rels/workbook.xml.rels",
-                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string(),
+                format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/{sheet}"/></Relationships>"#),
             ),
             (
-                "xl/worksheets/sheet1.xml",
+                sheet,
                 format!(
                     r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{data}</sheetData>{merged}</worksheet>"#
                 ),
@@ -406,8 +538,8 @@ mod tests {
         {
             let mut zip = zip::ZipWriter::new(Cursor::new(&mut bytes));
             let options = zip::write::SimpleFileOptions::default();
-            for (name, text) in parts {
-                zip.start_file(name, options).unwrap();
+            for (name, text) in parts.iter().chain(extra) {
+                zip.start_file(*name, options).unwrap();
                 zip.write_all(text.as_bytes()).unwrap();
             }
             zip.finish().unwrap();
@@ -506,15 +638,161 @@ mod tests {
     /// again and again; the copies run out of budget, not memory.
     #[test]
     fn overlapping_blocks_are_refused_when_their_copies_outgrow_the_budget() {
-        let cells: Vec<(u32, u32, String)> = (0..1000)
-            .map(|row| (row, 49, "x".to_string()))
-            .chain([(0, 0, "上海".to_string())])
+        // 1,000 rows, one of them 50 wide: the merges widen the rest.
+        let cells: Vec<(u32, u32, String)> = (1..1000)
+            .map(|row| (row, 0, "x".to_string()))
+            .chain([(0, 0, "上海".to_string()), (0, 49, "x".to_string())])
             .collect();
         let merges: Vec<String> = (0..1000).map(|k| format!("A1:AX{}", 1000 - k)).collect();
         assert!(matches!(
             read_xlsx(&raw_workbook(&cells, &merges), &LIMITS),
             Err(SheetError::MergeTooLarge { .. })
         ));
+    }
+
+    /// The review's sibling hole: a row is as wide as its rightmost value,
+    /// so one value in the first column and one in the last allowed, on
+    /// enough rows, made rows x limit cells (40,000,000 with the default
+    /// limits, over a gigabyte) before anything was refused.
+    #[test]
+    fn values_far_apart_are_refused_once_their_rows_hold_too_many_cells() {
+        let limit = LIMITS.max_cells();
+        let last = LIMITS.max_columns as u32 - 1;
+        let rows = (limit / LIMITS.max_columns + 1) as u32;
+        let cells: Vec<(u32, u32, String)> = (0..rows)
+            .flat_map(|row| [(row, 0, "x".to_string()), (row, last, "y".to_string())])
+            .collect();
+        let error = read_xlsx(&raw_workbook(&cells, &[]), &LIMITS).unwrap_err();
+        assert_eq!(error, SheetError::TooManyCells { limit });
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "表格内容过于分散或过多：按每行最右一个有内容的单元格计，超过 {limit} 个单元格，请删除无关的行列（或远处零星的内容）后再上传"
+            )
+        );
+    }
+
+    /// Up to the limit a sheet reads, into exactly the cells counted; one
+    /// cell more and it is refused, dense or not.
+    #[test]
+    fn a_sheet_is_read_into_exactly_the_cells_counted_up_to_the_limit() {
+        let limit = LIMITS.max_cells();
+        let width = LIMITS.max_columns;
+        let full: Vec<(u32, u32, String)> = (0..limit)
+            .map(|n| ((n / width) as u32, (n % width) as u32, format!("v{n}")))
+            .collect();
+        assert_eq!(limit % width, 0, "the test fills whole rows");
+        let sheet = read_xlsx(&raw_workbook(&full, &[]), &LIMITS).unwrap();
+        assert_eq!(sheet.rows.iter().map(|r| r.cells.len()).sum::<usize>(), limit);
+        assert_eq!(sheet.rows[3].cells[7], text(&format!("v{}", 3 * width + 7)));
+
+        let mut over = full;
+        over.push(((limit / width) as u32, 0, "one more".into()));
+        assert_eq!(
+            read_xlsx(&raw_workbook(&over, &[]), &LIMITS).unwrap_err(),
+            SheetError::TooManyCells { limit }
+        );
+    }
+
+    /// A shared string table as Excel writes it, saying `unique_count` and
+    /// listing `strings`.
+    fn shared_strings(unique_count: &str, strings: &[&str]) -> (&'static str, String) {
+        let listed: String = strings.iter().map(|s| format!("<si><t>{s}</t></si>")).collect();
+        (
+            "xl/sharedStrings.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{}" uniqueCount="{unique_count}">{listed}</sst>"#,
+                strings.len()
+            ),
+        )
+    }
+
+    /// calamine reserves room for as many shared strings as `uniqueCount`
+    /// says before reading one: a 1.8 KB file saying 10^17 made the server
+    /// process abort ("memory allocation of 2400000000000000000 bytes
+    /// failed"), whichever import it was sent to.
+    #[test]
+    fn a_shared_string_table_claiming_more_strings_than_cells_is_refused_before_it_is_read() {
+        let limit = LIMITS.max_cells();
+        let cells = [(0, 0, "客户编号".to_string())];
+        let read = |unique_count: &str| {
+            let sst = shared_strings(unique_count, &["客户编号"]);
+            read_xlsx(&raw_package("xl/worksheets/sheet1.xml", &cells, &[], &[sst]), &LIMITS)
+        };
+        for claim in [
+            "100000000000000000",
+            "99999999999999999999999",
+            &(limit + 1).to_string(),
+            "00019601",
+        ] {
+            assert_eq!(read(claim).unwrap_err(), SheetError::TooManyCells { limit }, "{claim}");
+        }
+        assert!(read(&limit.to_string()).is_ok());
+        assert!(read("many").is_ok(), "calamine ignores a count that is no number");
+        // A prefixed table, another spelling, the part's name in capitals.
+        let prefixed = (
+            "XL/SharedStrings.xml",
+            r#"<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount = '100000000000000000'><x:si><x:t>a</x:t></x:si></x:sst>"#.to_string(),
+        );
+        assert_eq!(
+            read_xlsx(
+                &raw_package("xl/worksheets/sheet1.xml", &cells, &[], &[prefixed]),
+                &LIMITS
+            )
+            .unwrap_err(),
+            SheetError::TooManyCells { limit }
+        );
+    }
+
+    /// calamine keeps every string of the table, and an empty `<si/>` is
+    /// 24 bytes for 5 in the file: no more strings than cells.
+    #[test]
+    fn a_shared_string_table_longer_than_the_cell_limit_is_refused() {
+        let limit = LIMITS.max_cells();
+        let cells = [(0, 0, "客户编号".to_string())];
+        let table = |strings: usize| {
+            let (name, xml) = shared_strings("1", &["客户编号"]);
+            (
+                name,
+                xml.replace("</sst>", &format!("{}</sst>", "<si/>".repeat(strings - 1))),
+            )
+        };
+        let read = |strings| {
+            read_xlsx(
+                &raw_package("xl/worksheets/sheet1.xml", &cells, &[], &[table(strings)]),
+                &LIMITS,
+            )
+        };
+        assert!(read(limit).is_ok());
+        assert_eq!(read(limit + 1).unwrap_err(), SheetError::TooManyCells { limit });
+    }
+
+    /// The workbook names its sheet's part, which need not be under
+    /// `xl/worksheets/`: merged blocks are counted in every part, before
+    /// calamine lists them.
+    #[test]
+    fn merged_blocks_are_counted_wherever_the_sheet_is_stored() {
+        let limit = max_merges(&LIMITS);
+        let cells = [(0, 0, "地区".to_string())];
+        let merges = vec!["A1:A2".to_string(); 3 * limit];
+        for sheet in ["data/sheet.xml", "XL/Worksheets/Sheet1.xml"] {
+            let bytes = raw_package(sheet, &cells, &merges, &[]);
+            assert_eq!(
+                check_archive(&bytes, &LIMITS).unwrap_err(),
+                SheetError::TooManyMerges { limit },
+                "{sheet}"
+            );
+            assert_eq!(
+                read_xlsx(&bytes, &LIMITS).unwrap_err(),
+                SheetError::TooManyMerges { limit },
+                "{sheet}"
+            );
+        }
+        let elsewhere = raw_package("data/sheet.xml", &cells, &["A1:A2".to_string()], &[]);
+        assert_eq!(
+            read_xlsx(&elsewhere, &LIMITS).unwrap().rows[0].cells,
+            vec![text("地区")]
+        );
     }
 
     #[test]
@@ -549,6 +827,38 @@ mod tests {
                 let produced: usize = sheet.rows.iter().map(|r| r.cells.len()).sum();
                 proptest::prop_assert!(produced <= data_rows * data_width, "{produced} > {data_rows} x {data_width}");
                 proptest::prop_assert!(sheet.rows.len() <= LIMITS.max_rows);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Wherever a sheet's values are, it is read into each row's width
+        /// (its rightmost value) and no more, or refused exactly when those
+        /// widths add up past the cell limit.
+        #[test]
+        fn fuzz_a_sheet_is_its_rows_widths_or_refused(
+            cells in proptest::collection::vec((0u32..40, 0u32..50, "[a-z ]{0,2}"), 0..120),
+        ) {
+            // 20 data rows: 400 cells.
+            let limits = Limits { max_rows: 40, ..LIMITS };
+            let mut widths = std::collections::BTreeMap::new();
+            for (row, column, value) in &cells {
+                if !value.trim().is_empty() {
+                    let width = widths.entry(*row).or_insert(0usize);
+                    *width = (*width).max(*column as usize + 1);
+                }
+            }
+            let total: usize = widths.values().sum();
+            match read_xlsx(&raw_workbook(&cells, &[]), &limits) {
+                Ok(sheet) => {
+                    proptest::prop_assert!(total <= limits.max_cells());
+                    let read: Vec<(u32, usize)> = sheet.rows.iter().map(|r| (r.number - 1, r.cells.len())).collect();
+                    proptest::prop_assert_eq!(read, widths.into_iter().collect::<Vec<_>>());
+                }
+                Err(error) => {
+                    proptest::prop_assert!(total > limits.max_cells(), "{error:?} with {total} cells");
+                    proptest::prop_assert_eq!(error, SheetError::TooManyCells { limit: limits.max_cells() });
+                }
             }
         }
     }

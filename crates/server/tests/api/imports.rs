@@ -18,6 +18,8 @@ backend_tests!(
     a_gb18030_csv_with_a_title_row_and_odd_cells_imports,
     exports_keep_the_filters_and_the_sales_scope,
     a_block_merged_down_to_the_last_row_is_refused_by_every_import,
+    values_far_apart_are_refused_by_every_import,
+    a_shared_string_table_claiming_billions_of_strings_is_refused_by_every_import,
 );
 
 const FIXTURE: &[u8] = include_bytes!("../fixtures/customers_1320.xlsx");
@@ -446,32 +448,113 @@ async fn a_block_merged_down_to_the_last_row_is_refused_by_every_import(app: Tes
     // lists only the block.
     let bomb = with_merge(&book.save_to_buffer().unwrap(), "A1:T1048576");
     assert!(bomb.len() < 8 * 1024, "{}", bomb.len());
+    refused_by_every_import(
+        &app,
+        &token,
+        ("bomb.xlsx", &bomb),
+        "MERGED_CELLS_TOO_LARGE",
+        "合并单元格范围过大（A1:T1048576），超过导入上限，请取消合并后再上传",
+    )
+    .await;
+}
+
+/// Posts the file to the customer, usage and bank statement imports (dry
+/// runs) and expects each to answer the 400 `code` with `message` within
+/// seconds, the server to keep answering, and no import to be recorded.
+async fn refused_by_every_import(app: &TestApp, token: &str, (name, bytes): (&str, &[u8]), code: &str, message: &str) {
     for path in [
         "/api/v1/customers/import?dry_run=true",
         "/api/v1/usage/import?dry_run=true",
         "/api/v1/payments/import?dry_run=true",
     ] {
         let started = std::time::Instant::now();
-        let response = app.upload(path, &token, "bomb.xlsx", bomb.clone()).await;
-        let body = expect_error(response, StatusCode::BAD_REQUEST, "MERGED_CELLS_TOO_LARGE").await;
-        assert_eq!(
-            body["error"]["message"], "合并单元格范围过大（A1:T1048576），超过导入上限，请取消合并后再上传",
-            "{path}"
-        );
+        let response = app.upload(path, token, name, bytes.to_vec()).await;
+        let body = expect_error(response, StatusCode::BAD_REQUEST, code).await;
+        assert_eq!(body["error"]["message"], message, "{name} {path}");
         assert!(
             started.elapsed() < std::time::Duration::from_secs(5),
-            "{path}: {:?}",
+            "{name} {path}: {:?}",
             started.elapsed()
         );
         let health = app.client.get(app.url("/healthz")).send().await.unwrap();
-        assert_eq!(health.status(), StatusCode::OK, "{path}");
+        assert_eq!(health.status(), StatusCode::OK, "{name} {path}");
     }
-    let history = expect_json(app.get("/api/v1/customers/imports", &token).await, StatusCode::OK).await;
+    let history = expect_json(app.get("/api/v1/customers/imports", token).await, StatusCode::OK).await;
     assert_eq!(history["total"], 0, "a refused file leaves no record");
+}
+
+/// The security review's sibling hole: each row is as wide as its rightmost
+/// value, so one value in column 1 and one in the last allowed column on
+/// every row made rows x 200 cells before anything was counted (200,000
+/// such rows: a few hundred KB of .xlsx, over a gigabyte of cells; in CSV
+/// it is commas). One row more than the cell limit allows is refused with a
+/// 400 by each import, quickly, and the server keeps answering.
+async fn values_far_apart_are_refused_by_every_import(app: TestApp) {
+    let token = app.admin_token().await;
+    let limits = Limits::from_config(&app.config);
+    let last = limits.max_columns - 1;
+    let rows = limits.max_cells() / limits.max_columns + 1;
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet_with_constant_memory().unwrap();
+    sheet.write(0, 0, "客户编号").unwrap();
+    sheet.write(0, 1, "公司名称").unwrap();
+    for row in 1..=rows as u32 {
+        sheet.write(row, 0, "x").unwrap();
+        sheet.write(row, last as u16, "y").unwrap();
+    }
+    let xlsx = book.save_to_buffer().unwrap();
+    let csv = format!(
+        "客户编号,公司名称\n{}",
+        format!("x{}y\n", ",".repeat(last)).repeat(rows)
+    )
+    .into_bytes();
+    assert!(xlsx.len() < 1024 * 1024, "{}", xlsx.len());
+
+    let message = too_many_cells(&limits);
+    for file in [("scattered.xlsx", &xlsx[..]), ("scattered.csv", &csv[..])] {
+        refused_by_every_import(&app, &token, file, "TOO_MANY_CELLS", &message).await;
+    }
+}
+
+/// calamine reserves room for as many shared strings as the table's
+/// `uniqueCount` says before reading one: a 2 KB workbook saying 10^17 made
+/// the whole server process abort on any import. Now it is a 400 at once.
+async fn a_shared_string_table_claiming_billions_of_strings_is_refused_by_every_import(app: TestApp) {
+    let token = app.admin_token().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "客户编号").unwrap();
+    sheet.write(0, 1, "公司名称").unwrap();
+    let claim = edited(&book.save_to_buffer().unwrap(), "xl/sharedStrings.xml", |xml| {
+        assert!(xml.contains(r#"uniqueCount="2""#), "{xml}");
+        xml.replace(r#"uniqueCount="2""#, r#"uniqueCount="100000000000000000""#)
+    });
+    assert!(claim.len() < 8 * 1024, "{}", claim.len());
+    let message = too_many_cells(&Limits::from_config(&app.config));
+    refused_by_every_import(&app, &token, ("strings.xlsx", &claim), "TOO_MANY_CELLS", &message).await;
+}
+
+/// The answer to a file holding more cells than `limits` allow.
+fn too_many_cells(limits: &Limits) -> String {
+    format!(
+        "表格内容过于分散或过多：按每行最右一个有内容的单元格计，超过 {} 个单元格，请删除无关的行列（或远处零星的内容）后再上传",
+        limits.max_cells()
+    )
 }
 
 /// The workbook with `<mergeCell ref="{range}"/>` added to its first sheet.
 fn with_merge(bytes: &[u8], range: &str) -> Vec<u8> {
+    edited(bytes, "xl/worksheets/sheet1.xml", |xml| {
+        xml.replace(
+            "</sheetData>",
+            &format!(r#"</sheetData><mergeCells count="1"><mergeCell ref="{range}"/></mergeCells>"#),
+        )
+    })
+}
+
+/// The workbook with the text of its part `part` changed by `edit`.
+fn edited(bytes: &[u8], part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
     use std::io::{Read, Write};
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut out = Vec::new();
@@ -482,12 +565,8 @@ fn with_merge(bytes: &[u8], range: &str) -> Vec<u8> {
             let name = entry.name().unwrap().into_owned();
             let mut text = Vec::new();
             entry.read_to_end(&mut text).unwrap();
-            if name == "xl/worksheets/sheet1.xml" {
-                let xml = String::from_utf8(text).unwrap().replace(
-                    "</sheetData>",
-                    &format!(r#"</sheetData><mergeCells count="1"><mergeCell ref="{range}"/></mergeCells>"#),
-                );
-                text = xml.into_bytes();
+            if name == part {
+                text = edit(String::from_utf8(text).unwrap()).into_bytes();
             }
             zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
             zip.write_all(&text).unwrap();
