@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
 
-use super::{Cell, Limits, Row, Sheet, SheetError, Tally, blank_text, push_row};
+use super::{Cell, Limits, MAX_TEXT_CHARS, Row, Sheet, SheetError, Tally, blank_text, push_row};
 
 const UNSUPPORTED: &str = "不支持的文件格式，请上传 .xlsx、.xls 或 .csv 文件";
 
@@ -77,10 +77,18 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
     let text = decode(bytes)?;
     // Count first, store nothing: a few MB of commas would otherwise be
     // millions of cells (each costs more than the byte that made it)
-    // before a limit is seen.
+    // before a limit is seen. A field longer than Excel allows would be
+    // copied into the row, its issues and audit (one 19 MB field cost
+    // 210 MB), so it is refused here too.
     let mut tally = Tally::new(limits);
     let mut index = 0u32;
     each_record(&text, |record| {
+        if record
+            .iter()
+            .any(|field| field.len() > MAX_TEXT_CHARS && field.chars().count() > MAX_TEXT_CHARS)
+        {
+            return Err(SheetError::TextTooLong { limit: MAX_TEXT_CHARS });
+        }
         if let Some(last) = width(record).checked_sub(1) {
             tally.value(index, last)?;
         }
@@ -252,6 +260,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_field_longer_than_excel_allows_is_refused() {
+        let file = |field: String| format!("客户编号,公司名称\nC1,\"{field}\"\n").into_bytes();
+        let sheet = read(&file("客,".repeat(MAX_TEXT_CHARS / 2) + "客"), &LIMITS).unwrap();
+        assert_eq!(texts(&sheet)[1][1].chars().count(), MAX_TEXT_CHARS);
+        assert_eq!(
+            read(&file("客".repeat(MAX_TEXT_CHARS + 1)), &LIMITS).unwrap_err(),
+            SheetError::TextTooLong { limit: MAX_TEXT_CHARS }
+        );
     }
 
     #[test]

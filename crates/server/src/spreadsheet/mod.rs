@@ -102,6 +102,9 @@ const ROWS_ABOVE_DATA: usize = 20;
 /// wide as the column limit all the way down, reach it.
 const CELLS_PER_ROW: usize = 20;
 
+/// Most characters one cell may hold: Excel's own limit.
+const MAX_TEXT_CHARS: usize = 32_767;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Most non-blank rows, header and title rows included.
@@ -162,6 +165,10 @@ pub enum SheetError {
         "表格内容过于分散或过多：按每行最右一个有内容的单元格计，超过 {limit} 个单元格，请删除无关的行列（或远处零星的内容）后再上传"
     )]
     TooManyCells { limit: usize },
+    /// A cell's text (or any one XML token of a workbook) longer than Excel
+    /// allows: read whole, one such cell cost a gigabyte.
+    #[error("单元格内容过长（超过 {limit} 个字符），超出 Excel 的上限，请检查文件")]
+    TextTooLong { limit: usize },
 }
 
 impl From<SheetError> for AppError {
@@ -178,6 +185,7 @@ impl From<SheetError> for AppError {
             SheetError::MergeTooLarge { .. } => "MERGED_CELLS_TOO_LARGE",
             SheetError::TooManyMerges { .. } => "TOO_MANY_MERGED_CELLS",
             SheetError::TooManyCells { .. } => "TOO_MANY_CELLS",
+            SheetError::TextTooLong { .. } => "CELL_TEXT_TOO_LONG",
         };
         match error {
             SheetError::Empty
@@ -185,7 +193,8 @@ impl From<SheetError> for AppError {
             | SheetError::Corrupt
             | SheetError::MergeTooLarge { .. }
             | SheetError::TooManyMerges { .. }
-            | SheetError::TooManyCells { .. } => AppError::BadRequest { code, message },
+            | SheetError::TooManyCells { .. }
+            | SheetError::TextTooLong { .. } => AppError::BadRequest { code, message },
             _ => AppError::Unprocessable { code, message },
         }
     }

@@ -10,7 +10,7 @@ use std::io::{Cursor, Read, Write};
 use calamine::{DataRef, Dimensions, Reader, Xlsx};
 use chrono::NaiveDate;
 
-use super::{Budget, Cell, Limits, Row, Sheet, SheetError, Spent, Tally, blank_text, push_row};
+use super::{Budget, Cell, Limits, MAX_TEXT_CHARS, Row, Sheet, SheetError, Spent, Tally, blank_text, push_row};
 
 const NOT_A_WORKBOOK: &str = "不是 Excel 表格文件，请上传 .xlsx 或 .csv 文件";
 const WORD: &str = "这是 Word 文档，不是 Excel 表格，请上传 .xlsx 或 .csv 文件";
@@ -70,15 +70,23 @@ fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), SheetError> {
             inner: entry.take(budget + 1),
             read: 0,
             tags: MergeTags::default(),
+            tokens: Tokens::default(),
         };
         if shared_strings {
             check_shared_strings(&mut part, limits)?;
         }
-        std::io::copy(&mut part, &mut std::io::sink()).map_err(|_| SheetError::Corrupt)?;
+        let copied = std::io::copy(&mut part, &mut std::io::sink());
+        if part.tokens.too_long && part.tokens.xml {
+            return Err(SheetError::TextTooLong { limit: MAX_TEXT_CHARS });
+        }
+        copied.map_err(|_| SheetError::Corrupt)?;
         if part.read > budget {
             return Err(SheetError::TooLargeUnpacked {
                 limit_mb: limits.max_unpacked_bytes / (1024 * 1024),
             });
+        }
+        if part.tokens.too_long {
+            return Err(SheetError::TextTooLong { limit: MAX_TEXT_CHARS });
         }
         budget -= part.read;
         // calamine collects every block of a sheet before we see one: a
@@ -101,6 +109,7 @@ struct Part<R> {
     inner: R,
     read: u64,
     tags: MergeTags,
+    tokens: Tokens,
 }
 
 impl<R: Read> Read for Part<R> {
@@ -108,7 +117,169 @@ impl<R: Read> Read for Part<R> {
         let read = self.inner.read(buf)?;
         self.read += read as u64;
         self.tags.write_all(&buf[..read])?;
+        self.tokens.feed(&buf[..read]);
+        // A token too long in XML ends the read here, before whoever reads
+        // the part holds it; elsewhere only once the part is counted.
+        if self.tokens.too_long && self.tokens.xml {
+            return Err(std::io::Error::other("token too long"));
+        }
         Ok(read)
+    }
+}
+
+/// Most bytes one XML token (a tag, a text run, a comment) may take: far
+/// more than a legal cell's text, and all calamine ever holds of one.
+const MAX_TOKEN_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Where [`Tokens`] stands in the XML.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+enum Lexing {
+    /// Before the first byte that is not a BOM or blank.
+    #[default]
+    Start,
+    Text,
+    /// Inside `&…;`.
+    Reference,
+    /// After `<`, reading what kind of markup it opens.
+    Open,
+    Tag,
+    /// Inside a quoted attribute value.
+    Quoted(u8),
+    Comment,
+    CData,
+    Instruction,
+    /// `<!DOCTYPE …>`, read to its balancing `>` (at this depth).
+    Declaration(u32),
+}
+
+/// calamine reads a part one XML token at a time into memory and joins the
+/// runs of a string into one text, so a 293 KB upload holding one 300 MB
+/// cell cost every import 4 to 5.5 s and over a gigabyte. This follows the
+/// XML byte by byte as the part decompresses, holding nothing: no token may
+/// pass [`MAX_TOKEN_BYTES`], and in a part that begins as XML no text (the
+/// text of one element, or of a shared or inline string `<si>`/`<is>` with
+/// all its runs) may pass Excel's [`MAX_TEXT_CHARS`]. A part that does not
+/// begin as XML (an image) may hold long runs with no `<`; only the token
+/// bound applies to it, once its size is checked (a zip bomb of zeros is
+/// answered as one).
+#[derive(Default)]
+struct Tokens {
+    lexing: Lexing,
+    xml: bool,
+    /// Bytes of the token being read.
+    bytes: u64,
+    /// Characters of the text being read.
+    chars: usize,
+    in_string: bool,
+    /// The start of the markup being read: its kind, then a tag's name.
+    head: Vec<u8>,
+    /// The last two bytes, to find the end of a comment or CDATA.
+    last: [u8; 2],
+    too_long: bool,
+}
+
+impl Tokens {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.bytes += 1;
+            match self.lexing {
+                Lexing::Start if byte.is_ascii_whitespace() || matches!(byte, 0xEF | 0xBB | 0xBF) => {}
+                Lexing::Start => {
+                    self.xml = byte == b'<';
+                    self.lexing = Lexing::Text;
+                    self.text(byte);
+                }
+                Lexing::Text => self.text(byte),
+                Lexing::Reference if byte == b';' => self.lexing = Lexing::Text,
+                Lexing::Reference if byte == b'<' => self.text(byte),
+                Lexing::Reference => {}
+                Lexing::Open => self.open(byte),
+                Lexing::Tag => match byte {
+                    b'"' | b'\'' => self.lexing = Lexing::Quoted(byte),
+                    b'>' => self.close_tag(),
+                    _ if self.head.len() < 16 => self.head.push(byte),
+                    _ => {}
+                },
+                Lexing::Quoted(quote) if byte == quote => self.lexing = Lexing::Tag,
+                Lexing::Quoted(_) => {}
+                Lexing::Comment if byte == b'>' && self.last == *b"--" => self.end_token(),
+                Lexing::CData if byte == b'>' && self.last == *b"]]" => self.end_token(),
+                Lexing::CData => self.chars += usize::from(byte & 0xC0 != 0x80),
+                Lexing::Instruction if byte == b'>' && self.last[1] == b'?' => self.end_token(),
+                Lexing::Declaration(depth) => match byte {
+                    b'<' => self.lexing = Lexing::Declaration(depth + 1),
+                    b'>' if depth == 0 => self.end_token(),
+                    b'>' => self.lexing = Lexing::Declaration(depth - 1),
+                    _ => {}
+                },
+                Lexing::Comment | Lexing::Instruction => {}
+            }
+            self.last = [self.last[1], byte];
+            if self.bytes > MAX_TOKEN_BYTES || (self.xml && self.chars > MAX_TEXT_CHARS) {
+                self.too_long = true;
+            }
+        }
+    }
+
+    /// A byte of text: a character unless it continues one.
+    fn text(&mut self, byte: u8) {
+        match byte {
+            b'<' => {
+                self.lexing = Lexing::Open;
+                self.bytes = 1;
+                self.head.clear();
+            }
+            b'&' => {
+                self.lexing = Lexing::Reference;
+                self.chars += 1;
+            }
+            _ => self.chars += usize::from(byte & 0xC0 != 0x80),
+        }
+    }
+
+    fn open(&mut self, byte: u8) {
+        self.head.push(byte);
+        self.lexing = match &self.head[..] {
+            b"!--" => Lexing::Comment,
+            b"![CDATA[" => Lexing::CData,
+            b"?" => Lexing::Instruction,
+            b"!" | b"!-" | b"![" | b"![C" | b"![CD" | b"![CDA" | b"![CDAT" | b"![CDATA" => Lexing::Open,
+            [b'!', ..] => Lexing::Declaration(0),
+            _ => {
+                // Not a comment or CDATA after all: read on as a tag.
+                self.lexing = Lexing::Tag;
+                if byte == b'>' {
+                    self.head.pop();
+                    self.close_tag();
+                }
+                return;
+            }
+        };
+    }
+
+    /// The end of a tag: a string starts or ends, or the text between tags
+    /// does.
+    fn close_tag(&mut self) {
+        let closing = self.head.first() == Some(&b'/');
+        let name = self.head[usize::from(closing)..]
+            .split(|b| b.is_ascii_whitespace() || *b == b'/')
+            .next()
+            .unwrap_or_default();
+        let local = name.rsplit(|b| *b == b':').next().unwrap_or_default();
+        let string = matches!(local, b"si" | b"is");
+        let empty = self.last[1] == b'/';
+        if string {
+            self.in_string = !closing && !empty;
+        }
+        if !self.in_string {
+            self.chars = 0;
+        }
+        self.end_token();
+    }
+
+    fn end_token(&mut self) {
+        self.lexing = Lexing::Text;
+        self.bytes = 0;
     }
 }
 
@@ -742,6 +913,61 @@ pub(super) mod tests {
             .unwrap_err(),
             SheetError::TooManyCells { limit }
         );
+    }
+
+    /// calamine read a cell's text whole, joining its runs: a 293 KB file
+    /// holding one 300 MB text cost 5 s and 1.1 GB. No text may pass
+    /// Excel's 32,767 characters, counted as Excel counts them (a Chinese
+    /// character or `&amp;` is one), wherever it is stored.
+    #[test]
+    fn a_cell_longer_than_excel_allows_is_refused_inline_or_shared() {
+        let too_long = SheetError::TextTooLong { limit: MAX_TEXT_CHARS };
+        let inline = |text: String| {
+            read_xlsx(
+                &raw_package("xl/worksheets/sheet1.xml", &[(0, 0, text)], &[], &[]),
+                &LIMITS,
+            )
+        };
+        for unit in ["a", "客", "&amp;"] {
+            let sheet = inline(unit.repeat(MAX_TEXT_CHARS)).unwrap();
+            let Cell::Text(text) = &sheet.rows[0].cells[0] else {
+                panic!("{unit}")
+            };
+            assert_eq!(text.chars().count(), MAX_TEXT_CHARS, "{unit}");
+            assert_eq!(inline(unit.repeat(MAX_TEXT_CHARS + 1)).unwrap_err(), too_long, "{unit}");
+        }
+        // Far beyond: refused before the text is read whole.
+        let huge = inline("a".repeat(3 * MAX_TOKEN_BYTES as usize)).err();
+        assert_eq!(huge, Some(too_long.clone()));
+
+        let cells = [(0, 0, "客户编号".to_string())];
+        let shared = |strings: &[&str]| {
+            let sst = shared_strings("2", strings);
+            read_xlsx(&raw_package("xl/worksheets/sheet1.xml", &cells, &[], &[sst]), &LIMITS)
+        };
+        let long = "客".repeat(MAX_TEXT_CHARS + 1);
+        assert_eq!(shared(&["x", &long]).unwrap_err(), too_long);
+        let half = "a".repeat(MAX_TEXT_CHARS / 2 + 1);
+        let runs = format!("<r><t>{half}</t></r><r><t>{half}</t></r>");
+        assert_eq!(shared(&["x", &runs]).unwrap_err(), too_long, "runs are joined");
+        assert!(shared(&[&half, &half]).is_ok(), "strings are not");
+
+        // Nor may any other token calamine would hold whole, in any part.
+        for token in [
+            format!("<!-- {} -->", "<a> ".repeat(MAX_TOKEN_BYTES as usize / 4 + 1)),
+            format!(r#"<a b="{}"/>"#, "<a>".repeat(MAX_TOKEN_BYTES as usize / 3 + 1)),
+            format!(
+                "<!DOCTYPE a [{}]>",
+                "<!ENTITY b 'c'>".repeat(MAX_TOKEN_BYTES as usize / 15 + 1)
+            ),
+        ] {
+            let part = ("xl/other.xml", format!("<?xml version=\"1.0\"?><a>{token}</a>"));
+            let bytes = raw_package("xl/worksheets/sheet1.xml", &cells, &[], &[part]);
+            assert_eq!(read_xlsx(&bytes, &LIMITS).unwrap_err(), too_long, "{}", &token[..12]);
+        }
+        // A part that is not XML (an image) holds long runs of bytes.
+        let image = ("xl/media/image1.png", format!("PNG{}", "ÿ".repeat(100_000)));
+        assert!(read_xlsx(&raw_package("xl/worksheets/sheet1.xml", &cells, &[], &[image]), &LIMITS).is_ok());
     }
 
     /// calamine keeps every string of the table, and an empty `<si/>` is

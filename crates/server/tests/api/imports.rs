@@ -20,6 +20,7 @@ backend_tests!(
     a_block_merged_down_to_the_last_row_is_refused_by_every_import,
     values_far_apart_are_refused_by_every_import,
     a_shared_string_table_claiming_billions_of_strings_is_refused_by_every_import,
+    a_cell_longer_than_excel_allows_is_refused_by_every_import,
 );
 
 const FIXTURE: &[u8] = include_bytes!("../fixtures/customers_1320.xlsx");
@@ -533,6 +534,43 @@ async fn a_shared_string_table_claiming_billions_of_strings_is_refused_by_every_
     assert!(claim.len() < 8 * 1024, "{}", claim.len());
     let message = too_many_cells(&Limits::from_config(&app.config));
     refused_by_every_import(&app, &token, ("strings.xlsx", &claim), "TOO_MANY_CELLS", &message).await;
+}
+
+/// A 293 KB workbook holding one 300 MB text cell cost every import 4 to
+/// 5.5 s and over a gigabyte before a 422. Any text longer than Excel's
+/// 32,767 characters (a shared string, an inline one far longer, a CSV
+/// field) is now a 400 at once.
+async fn a_cell_longer_than_excel_allows_is_refused_by_every_import(app: TestApp) {
+    let token = app.admin_token().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "客户编号").unwrap();
+    sheet.write(0, 1, "公司名称").unwrap();
+    sheet.write(1, 0, "C1").unwrap();
+    sheet.write(1, 1, "甲公司").unwrap();
+    let plain = book.save_to_buffer().unwrap();
+    let shared = edited(&plain, "xl/sharedStrings.xml", |xml| {
+        xml.replace("甲公司", &"甲".repeat(32_768))
+    });
+    let inline = edited(&plain, "xl/worksheets/sheet1.xml", |xml| {
+        xml.replace(
+            "</row></sheetData>",
+            &format!(
+                r#"<c r="C2" t="inlineStr"><is><t>{}</t></is></c></row></sheetData>"#,
+                "a".repeat(16 << 20)
+            ),
+        )
+    });
+    assert!(inline.len() < 512 * 1024, "{}", inline.len());
+    let csv = format!("客户编号,公司名称\nC1,{}\n", "甲".repeat(32_768)).into_bytes();
+    let message = "单元格内容过长（超过 32767 个字符），超出 Excel 的上限，请检查文件";
+    for file in [
+        ("shared.xlsx", &shared[..]),
+        ("inline.xlsx", &inline[..]),
+        ("long.csv", &csv[..]),
+    ] {
+        refused_by_every_import(&app, &token, file, "CELL_TEXT_TOO_LONG", message).await;
+    }
 }
 
 /// The answer to a file holding more cells than `limits` allow.
