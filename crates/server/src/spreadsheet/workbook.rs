@@ -26,6 +26,11 @@ const MERGES_PER_ROW: usize = 4;
 const MERGE_BUDGET_BYTES: usize = 32 * 1024 * 1024;
 
 /// Most merged blocks one sheet may list.
+/// Values kept from the counting pass (about 50 bytes each, so a few MB)
+/// rather than reading the sheet a second time: the 1,320-row customer list
+/// holds ~24,000; a sheet with more is read twice.
+const KEEP_AT_MOST: usize = 200_000;
+
 fn max_merges(limits: &Limits) -> usize {
     limits.max_rows.saturating_mul(MERGES_PER_ROW)
 }
@@ -551,29 +556,53 @@ fn each_value(
 }
 
 pub(super) fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Sheet, SheetError> {
+    read_xlsx_keeping(bytes, limits, KEEP_AT_MOST)
+}
+
+fn read_xlsx_keeping(bytes: &[u8], limits: &Limits, keep_at_most: usize) -> Result<Sheet, SheetError> {
     check_archive(bytes, limits)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| SheetError::Corrupt)?;
     let name = book.sheet_names().first().cloned().ok_or(SheetError::NoRows)?;
     // Count the sheet before storing any of it, then make exactly the
     // cells counted (rows as wide as their rightmost value) and fill them.
+    // The values of a sheet of ordinary size are kept, in a list that costs
+    // only what they are, while counting; a bigger sheet is read again
+    // instead, so a hostile one never costs more than that list.
     let mut tally = Tally::new(limits);
-    each_value(&mut book, &name, |row, column, _| tally.value(row, column))?;
+    let mut kept: Option<Vec<(u32, usize, Cell)>> = Some(Vec::new());
+    each_value(&mut book, &name, |row, column, value| {
+        tally.value(row, column)?;
+        if kept.as_ref().is_some_and(|list| list.len() >= keep_at_most) {
+            kept = None;
+        } else if let Some(list) = kept.as_mut() {
+            list.push((row, column, convert(value)));
+        }
+        Ok(())
+    })?;
     let mut rows: BTreeMap<u32, Vec<Cell>> = tally
         .widths()
         .into_iter()
         .map(|(row, width)| (row.saturating_add(1), vec![Cell::Empty; width]))
         .collect();
-    each_value(&mut book, &name, |row, column, value| {
-        // The same reader over the same bytes: every value lands in a cell
-        // the count made.
+    // Every value lands in a cell the count made.
+    let mut place = |row: u32, column: usize, value: Cell| {
         if let Some(cell) = rows
             .get_mut(&row.saturating_add(1))
             .and_then(|cells| cells.get_mut(column))
         {
-            *cell = convert(value);
+            *cell = value;
         }
-        Ok(())
-    })?;
+    };
+    match kept {
+        Some(list) => list
+            .into_iter()
+            .for_each(|(row, column, value)| place(row, column, value)),
+        // The same reader over the same bytes.
+        None => each_value(&mut book, &name, |row, column, value| {
+            place(row, column, convert(value));
+            Ok(())
+        })?,
+    }
     let merges = book.merge_cells_by_sheet_name(&name).map_err(|_| SheetError::Corrupt)?;
     spread_merges(&mut rows, merges, limits)?;
     let mut sheet = Sheet::default();
@@ -589,6 +618,21 @@ pub(super) mod tests {
     use super::super::write::tests::small_workbook;
     use super::*;
     use rust_xlsxwriter::{Format, Workbook};
+
+    #[test]
+    fn a_sheet_reads_the_same_whether_its_values_are_kept_or_read_twice() {
+        let cells: Vec<(u32, u32, String)> = (0..40u32)
+            .flat_map(|r| [(r, 0, format!("甲{r}")), (r, (r % 5) + 1, r.to_string())])
+            .collect();
+        for bytes in [small_workbook(), raw_workbook(&cells, &["A3:A6".to_string()])] {
+            let kept = read_xlsx_keeping(&bytes, &LIMITS, usize::MAX).unwrap();
+            let twice = read_xlsx_keeping(&bytes, &LIMITS, 0).unwrap();
+            let partly = read_xlsx_keeping(&bytes, &LIMITS, 7).unwrap();
+            assert_eq!(kept.rows, twice.rows);
+            assert_eq!(kept.rows, partly.rows);
+            assert!(!kept.rows.is_empty());
+        }
+    }
 
     #[test]
     fn whole_numbers_lose_the_fraction_and_exponent() {
