@@ -43,14 +43,8 @@ impl Application {
         let generated_admin_password = bootstrap_admin(&db, config.admin_password.as_ref().map(|s| s.expose()))
             .await
             .map_err(|e| anyhow::anyhow!("cannot create the first admin account: {e:?}"))?;
-        let previous_keys: Vec<&str> = config.previous_keys.iter().map(|k| k.expose()).collect();
-        let mut keyring = Keyring::load(
-            config.master_key.as_ref().map(|k| k.expose()),
-            &previous_keys,
-            &config.data_dir,
-        )?;
-        secrets::ensure_same_master_key(&db, &keyring).await?;
-        let secrets = secrets::load(&db, &mut keyring).await?;
+        let mut keyring = Keyring::from_config(&config)?;
+        let secrets = secrets::unlock(&db, &mut keyring).await?;
         let keys = TokenKeys::from_secret(&secrets.token_signing_key);
         throttle::prune(&db, chrono::Duration::seconds(config.login_failure_window_secs))
             .await

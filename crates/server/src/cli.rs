@@ -207,14 +207,8 @@ async fn mock_vendor(config: &Config, bind: std::net::SocketAddr, accounts: Vec<
 async fn rotate_key(config: &Config) -> Result<(), Failure> {
     let db = db::connect(config).await?;
     db::migrate(&db).await?;
-    let mut keyring = crate::crypto::Keyring::load(
-        config.master_key.as_ref().map(|k| k.expose()),
-        &config.previous_keys.iter().map(|k| k.expose()).collect::<Vec<_>>(),
-        &config.data_dir,
-    )
-    .map_err(|e| Failure::Usage(format!("{e:#}")))?;
-    crate::secrets::ensure_same_master_key(&db, &keyring).await?;
-    crate::secrets::load(&db, &mut keyring).await?;
+    let mut keyring = crate::crypto::Keyring::from_config(config).map_err(|e| Failure::Usage(format!("{e:#}")))?;
+    crate::secrets::unlock(&db, &mut keyring).await?;
     let report = crate::rotation::rotate(&db, &keyring).await?;
     print!("{report}");
     match report.unreadable() {

@@ -130,6 +130,17 @@ impl Keyring {
         }
     }
 
+    /// [`Keyring::load`] with the configured keys (`OPCMS_MASTER_KEY`,
+    /// `OPCMS_PREVIOUS_KEYS`, the data directory's key file).
+    pub fn from_config(config: &crate::config::Config) -> anyhow::Result<Keyring> {
+        let previous: Vec<&str> = config.previous_keys.iter().map(|k| k.expose()).collect();
+        Keyring::load(
+            config.master_key.as_ref().map(|k| k.expose()),
+            &previous,
+            &config.data_dir,
+        )
+    }
+
     pub fn current_key_id(&self) -> &str {
         &self.current.id
     }

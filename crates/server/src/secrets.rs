@@ -52,6 +52,14 @@ pub struct AppSecrets {
     pub token_signing_key: [u8; 32],
 }
 
+/// Checks the keyring is the database's ([`ensure_same_master_key`]), then
+/// [`load`]s the secrets: what every process that reads encrypted values
+/// does first.
+pub async fn unlock(db: &DatabaseConnection, keyring: &mut Keyring) -> anyhow::Result<AppSecrets> {
+    ensure_same_master_key(db, keyring).await?;
+    load(db, keyring).await
+}
+
 /// Loads the shared secrets, creating them on first start, and gives the
 /// keyring its blind index key. The index key starts as the one earlier
 /// releases derived from the master key, so existing indexes stay valid.
