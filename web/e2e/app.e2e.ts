@@ -87,9 +87,10 @@ describe('OP_CMS web app', () => {
   it('shows a real overview on the workplace', async () => {
     const welcome = page.locator('[data-testid="welcome"]');
     await expect(welcome.textContent()).resolves.toContain('管理');
-    // Capabilities are the role's permissions, in Chinese.
-    await page.locator('[data-testid="capabilities"]').getByText('管理系统用户').waitFor();
-    await page.locator('[data-testid="capabilities"]').getByText('查看审计日志').waitFor();
+    // Management's home: the month close (last month, nothing to do yet) and the figures.
+    await page.locator('[data-testid="close-next"][data-step="done"]').waitFor();
+    expect(await page.locator('[data-testid="close-step"]').count()).toBe(7);
+    await page.locator('[data-testid="home-summary"] [data-testid="summary-outstanding"]').getByText('0.00').waitFor();
     // Server status comes from /readyz.
     await page.locator('[data-testid="server-status-text"]').getByText('运行正常').waitFor();
     // Management sees the system menu.
@@ -178,6 +179,9 @@ describe('OP_CMS web app', () => {
     expect(await menuItem(page, 'Users').count()).toBe(0);
     expect(await menuItem(page, 'Audit').count()).toBe(0);
     expect(await page.getByText('管理系统用户').count()).toBe(0);
+    // Sales' home: their own customers' figures, no month close.
+    await page.locator('[data-testid="home-summary"]').getByText('我的客户').waitFor();
+    expect(await page.locator('[data-testid="month-close"]').count()).toBe(0);
     await screenshot(page, 'home-sales');
 
     await page.goto('/users');
@@ -222,13 +226,16 @@ describe('OP_CMS web app', () => {
 
   it('lets a user change the own password on the account page', async () => {
     await page.goto('/account');
+    // The role's permissions, in Chinese: sales may not manage users.
+    await page.locator('[data-testid="capabilities"]').getByText('查看账单').waitFor();
+    expect(await page.locator('[data-testid="capabilities"]').getByText('管理系统用户').count()).toBe(0);
     await submitPasswordChange(page, SALES.changed, 'Sales-again-03');
     await page.locator('.arco-message').getByText('密码已修改').waitFor();
     SALES.changed = 'Sales-again-03';
   });
 
   it('switches the interface to English and back', async () => {
-    await page.goto('/workplace');
+    await page.goto('/account');
     await page.locator('[data-testid="locale-switch"]').click();
     await page.locator('.arco-dropdown-option', { hasText: 'English' }).click();
     await page.locator('[data-testid="capabilities"]').getByText('My permissions').waitFor();

@@ -8,6 +8,7 @@ pub mod access;
 pub mod account;
 pub mod billing;
 pub mod capitals;
+pub mod close;
 pub mod customer;
 pub mod money;
 pub mod payments;

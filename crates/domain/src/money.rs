@@ -157,6 +157,19 @@ impl Total {
     pub fn to_decimal(self) -> Option<Decimal> {
         Decimal::try_from_i128_with_scale(self.0, SCALE).ok()
     }
+
+    /// `self` as a percentage of `whole`, half-up to one decimal (a
+    /// collection rate: 87.5); `None` when `whole` is not positive.
+    pub fn percent_of(self, whole: Total) -> Option<Decimal> {
+        if whole.0 <= 0 {
+            return None;
+        }
+        // Both in units: the ratio is exact in i128 up to this factor.
+        let scaled = self.0.checked_mul(1000)?;
+        let (quotient, remainder) = (scaled.div_euclid(whole.0), scaled.rem_euclid(whole.0));
+        let rounded = quotient + i128::from(remainder.checked_mul(2).is_none_or(|twice| twice >= whole.0));
+        Decimal::try_from_i128_with_scale(rounded, 1).ok()
+    }
 }
 
 impl From<Fixed4> for Total {
@@ -284,6 +297,19 @@ impl<'de> Deserialize<'de> for Fixed4 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_percentage_is_rounded_half_up_to_one_decimal() {
+        let cny = |text: &str| Total::from(text.parse::<Fixed4>().unwrap());
+        let pct = |a: &str, b: &str| cny(a).percent_of(cny(b)).map(|d| d.to_string());
+        assert_eq!(pct("87.5", "100"), Some("87.5".into()));
+        assert_eq!(pct("1", "3"), Some("33.3".into()));
+        assert_eq!(pct("2", "3"), Some("66.7".into()));
+        assert_eq!(pct("0.0005", "1"), Some("0.1".into()));
+        assert_eq!(pct("0.0004", "1"), Some("0.0".into()));
+        assert_eq!(pct("100", "100"), Some("100.0".into()));
+        assert_eq!(pct("5", "0"), None);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

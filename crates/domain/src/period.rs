@@ -96,6 +96,19 @@ impl Period {
         Period::new(key / 100, u32::try_from(key % 100).ok()?).ok()
     }
 
+    /// The first day of the month.
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("a valid period has a first day")
+    }
+
+    /// The last day of the month.
+    pub fn last_day(self) -> NaiveDate {
+        match self.next() {
+            Some(next) => next.first_day().pred_opt().expect("a day before the first of a month"),
+            None => NaiveDate::from_ymd_opt(self.year, 12, 31).expect("31 December"),
+        }
+    }
+
     /// The month after, `None` past [`LAST_YEAR`].
     pub fn next(self) -> Option<Period> {
         match self.month {
@@ -180,6 +193,16 @@ mod tests {
         assert_eq!(Period::parse("2026-13"), Err(PeriodError::Month));
         assert_eq!(Period::parse("2026-00"), Err(PeriodError::Month));
         assert_eq!(Period::parse("1999-12"), Err(PeriodError::Year));
+    }
+
+    #[test]
+    fn a_period_knows_its_first_and_last_day() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(p("2026-02").first_day(), day(2026, 2, 1));
+        assert_eq!(p("2026-02").last_day(), day(2026, 2, 28));
+        assert_eq!(p("2028-02").last_day(), day(2028, 2, 29));
+        assert_eq!(p("2026-12").last_day(), day(2026, 12, 31));
+        assert_eq!(p("2100-12").last_day(), day(2100, 12, 31));
     }
 
     #[test]

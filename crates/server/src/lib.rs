@@ -8,6 +8,7 @@ pub mod auth;
 pub mod bills;
 pub mod calendar;
 pub mod cli;
+pub mod close;
 pub mod config;
 pub mod crypto;
 pub mod customers;

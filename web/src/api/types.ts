@@ -1466,3 +1466,65 @@ export interface ReadyzResponse {
   database?: string;
   [key: string]: unknown;
 }
+
+// ---- month close and home pages (docs/api/close.md) ------------------------------------
+
+/** The steps of a month close, in the order they are worked. */
+export type CloseStep =
+  | 'collect'
+  | 'quarantine'
+  | 'generate'
+  | 'review_warnings'
+  | 'issue'
+  | 'allocate'
+  | 'chase_overdue'
+  | 'done';
+
+export interface CloseSourceProgress {
+  source: string;
+  collected_days: number;
+  /** Due days without a successful collection, oldest first (YYYY-MM-DD). */
+  missing_days: string[];
+  /** The missing days whose last collection failed. */
+  failed_days: string[];
+}
+
+/** `GET /close/overview?period=`. */
+export interface CloseOverview {
+  period: string;
+  as_of: string;
+  usage: {
+    days_due: number;
+    sources: CloseSourceProgress[];
+    days_without_usage: string[];
+    customers_with_usage: number;
+  };
+  quarantine: { pending_in_period: number; pending_total: number };
+  bills: {
+    customers_not_billed: number;
+    drafts: number;
+    drafts_total: string;
+    drafts_with_warnings: number;
+    clean_drafts: number;
+    clean_drafts_total: string;
+    issued: number;
+    issued_total: string;
+    issued_outstanding: string;
+    last_generated_at: string | null;
+  };
+  receipts: { unallocated: number; unapplied_total: string };
+  overdue: { bills: number; outstanding: string };
+  steps: { step: Exclude<CloseStep, 'done'>; open: number }[];
+  next_step: CloseStep;
+}
+
+/** `GET /home/summary`: figures within the user's data scope. */
+export interface HomeSummary {
+  scope: 'all' | 'own';
+  as_of: string;
+  customers: { total: number; trial: number; active: number; arrears: number; suspended: number; closed: number };
+  receivables: AgingTotals;
+  last_period: { period: string; bills: number; billed: string; collected: string; collection_rate: string | null };
+  receipts_this_month: { period: string; count: number; amount: string };
+  top_overdue: AgingRow[];
+}

@@ -32,7 +32,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
-use crate::{audit, auth, bills, customers, payments, pricing, usage, users};
+use crate::{audit, auth, bills, close, customers, payments, pricing, usage, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -75,6 +75,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(usage::routes::router())
         .merge(bills::routes::router())
         .merge(payments::routes::router())
+        .merge(close::routes::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

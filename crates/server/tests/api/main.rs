@@ -8,6 +8,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod bills;
+mod close;
 mod customers;
 mod exports;
 mod imports;

@@ -552,7 +552,7 @@ async fn quarantine_resolutions_flow_into_usage_and_are_audited(app: TestApp) {
     assert_monthly_totals_match_records(&app).await;
 }
 
-fn source(name: &str, vendor: &MockVendor, pagination: Pagination, path: &str) -> HttpSourceConfig {
+pub fn source(name: &str, vendor: &MockVendor, pagination: Pagination, path: &str) -> HttpSourceConfig {
     HttpSourceConfig {
         name: name.into(),
         base_url: vendor.base_url(),
@@ -578,7 +578,7 @@ fn source(name: &str, vendor: &MockVendor, pagination: Pagination, path: &str) -
     }
 }
 
-fn pages(size: u32) -> Pagination {
+pub fn pages(size: u32) -> Pagination {
     Pagination::Page {
         page_param: "page".into(),
         size_param: "page_size".into(),

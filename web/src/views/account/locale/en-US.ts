@@ -10,6 +10,11 @@ export default {
   status: 'Status',
   lastLogin: 'Last sign-in',
   createdAt: 'Created',
+  capabilities: {
+    title: 'My permissions',
+    description: 'The {role} role grants these {count} capabilities',
+    empty: 'Your role has no capabilities yet. Ask an administrator.',
+  },
   forced: {
     title: 'Set a new password',
     description:
