@@ -192,7 +192,7 @@ pub(super) async fn apply(
         changes["customer_id"] = json!({"before": before_customer, "after": customer_id});
     }
     if let Some(via) = via {
-        changes["via"] = json!(via);
+        changes["via"] = json!({"before": null, "after": via});
     }
     audit_lines.push(Entry {
         action: "payment.allocate",
