@@ -175,6 +175,43 @@ describe('payments', () => {
     await screenshot(page, 'payment-duplicate');
   });
 
+  it('keeps a half-filled form when Enter is pressed in the date picker, and saves all of it on 保存', async () => {
+    // A customer of its own: the receipt must not change the other steps' balances.
+    const other = '回车测试物业有限公司';
+    await must('POST', '/customers', { company_name: other, account_status: 'active', device_series: ['X'] }, await adminToken());
+    await page.goto('/payments/new');
+    await page.locator('[data-testid="payment-form"]').waitFor();
+    const posts: string[] = [];
+    const count = (r: { method(): string; url(): string }) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/payments') posts.push(r.url());
+    };
+    page.on('request', count);
+    await pickCustomer(page, 'customer_id', other);
+    await page.locator('[data-field="amount"] input').fill('12.34');
+    await page.locator('[data-field="payer_name"] input').fill(PAYER);
+    await page.locator('[data-field="reference"] input').fill('E2E-ENTER-0001');
+    await page.locator('textarea[data-field="remarks"], [data-field="remarks"] textarea').first().fill('回车不提交');
+    const day = page.locator('[data-field="received_at"] input');
+    await day.click();
+    await day.fill(`${NEWER}-15`);
+    await day.press('Enter');
+    await page.waitForTimeout(800);
+    expect(posts).toEqual([]);
+    expect(new URL(page.url()).pathname).toBe('/payments/new');
+    await expect(page.locator('[data-field="payer_name"] input').inputValue()).resolves.toBe(PAYER);
+    await expect(page.locator('textarea[data-field="remarks"], [data-field="remarks"] textarea').first().inputValue()).resolves.toBe('回车不提交');
+    await expect(day.inputValue()).resolves.toBe(`${NEWER}-15`);
+    await screenshot(page, 'payment-enter-in-date-picker');
+    page.off('request', count);
+    const [response] = await Promise.all([
+      page.waitForResponse(isCall('POST', /^\/api\/v1\/payments$/)),
+      page.locator('[data-testid="save-payment"]').click(),
+    ]);
+    expect(response.status()).toBe(201);
+    const saved = (await response.json()) as { payer_name: string; reference: string; remarks: string; received_at: string };
+    expect(saved).toMatchObject({ payer_name: PAYER, reference: 'E2E-ENTER-0001', remarks: '回车不提交', received_at: `${NEWER}-15` });
+  });
+
   it('opens the workbench with both open bills and the suggestion that settles them', async () => {
     await page.goto(`/payments/${paymentId}`);
     await page.locator('[data-testid="allocate-payment"]').click();
