@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { apiClient } from './api';
 import { ADMIN_NEW_PASSWORD } from './config';
-import { adminSession, screenshot } from './browser';
+import { adminSession, loginAndSettle, openPage, PHONE, screenshot } from './browser';
 
 const baseURL = inject('baseURL');
 const apiURL = inject('apiURL');
@@ -332,6 +332,65 @@ describe('payments', () => {
     await expect(amountIn(row, 'unapplied')).resolves.toBe('3000.00');
     await expect(amountIn(row, 'net')).resolves.toBe('0.00');
     await screenshot(page, 'receivables-aging');
+  });
+
+  it('prints the 对账单 of the period and saves it as PDF and Excel', async () => {
+    await page.goto(`/customers/${customerId}?tab=statement`);
+    const ledger = page.locator('[data-testid="statement-ledger"]');
+    await ledger.waitFor();
+    await expect(ledger.locator('[data-amount="closing"]').getAttribute('data-value')).resolves.toMatch(/^-?\d+\.\d{2}$/);
+    const [pdf] = await Promise.all([
+      page.waitForResponse((r) => /\/customers\/\d+\/statement\/pdf$/.test(new URL(r.url()).pathname)),
+      ledger.locator('[data-testid="statement-print"]').click(),
+    ]);
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()['content-type']).toBe('application/pdf');
+    await page.locator('[data-testid="statement-pdf-frame"]').waitFor();
+    await screenshot(page, 'statement-print');
+    await page.keyboard.press('Escape');
+    const [xlsx] = await Promise.all([
+      page.waitForResponse((r) => /\/statement\/export$/.test(new URL(r.url()).pathname)),
+      ledger.locator('[data-testid="statement-xlsx"]').click(),
+    ]);
+    expect(xlsx.status()).toBe(200);
+    expect(decodeURIComponent(xlsx.headers()['content-disposition'] ?? '')).toContain(`对账单-${customerCode}-`);
+  });
+
+  it('keeps 未核销, 未结金额 and 逾期 in view at 1440 px, and shows cards on a phone', async () => {
+    const inView = async (header: Locator) => {
+      const box = await header.boundingBox();
+      expect(box, 'the header is rendered').not.toBeNull();
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(1440);
+    };
+    await page.goto('/payments');
+    const payments = page.locator('[data-testid="payments-table"]');
+    await payments.locator('tbody .arco-table-tr').first().waitFor();
+    await inView(payments.locator('.arco-table-th', { hasText: '未核销' }).first());
+    await screenshot(page, 'payments-1440');
+    await page.goto('/receivables/aging');
+    const aging = page.locator('[data-testid="aging-table"]');
+    await aging.locator('tbody .arco-table-tr').first().waitFor();
+    await inView(aging.locator('.arco-table-th', { hasText: '未结金额' }).first());
+    await inView(aging.locator('.arco-table-th', { hasText: '逾期金额' }).first());
+    await screenshot(page, 'aging-1440');
+
+    const phone = await openPage(browser, baseURL, PHONE);
+    try {
+      await loginAndSettle(phone.page, 'admin', ADMIN_NEW_PASSWORD);
+      const width = () => phone.page.evaluate(() => document.documentElement.scrollWidth);
+      await phone.page.goto('/payments');
+      await phone.page.locator('[data-testid="payments-cards"] [data-payment-no]').first().waitFor();
+      expect(await phone.page.locator('[data-testid="payments-table"]').count()).toBe(0);
+      expect(await width()).toBeLessThanOrEqual(PHONE.width);
+      await screenshot(phone.page, 'payments-mobile');
+      await phone.page.goto('/receivables/aging');
+      await phone.page.locator(`[data-testid="aging-cards"] [data-customer="${customerCode}"]`).waitFor();
+      expect(await width()).toBeLessThanOrEqual(PHONE.width);
+      await screenshot(phone.page, 'aging-mobile');
+    } finally {
+      await phone.context.close();
+    }
   });
 
   it('had no uncaught errors in the page', () => {
