@@ -130,7 +130,9 @@ export default async function setup(project: TestProject) {
     // to insist on the embedded app) Vite serves the built app and proxies the API to it.
     let baseURL = apiURL;
     let uiSource: 'backend' | 'preview' = 'backend';
-    if (!(await servesThisApp(apiURL))) {
+    // OPCMS_E2E_UI=preview: always this worktree's web/dist (a debug opcms serves the
+    // web/dist of the checkout it was built from, which may be another worktree's).
+    if (process.env.OPCMS_E2E_UI === 'preview' || !(await servesThisApp(apiURL))) {
       if (process.env.OPCMS_E2E_UI === 'backend') {
         throw new Error('E2E: opcms does not serve the web app (OPCMS_E2E_UI=backend). Run `npm run build`, then rebuild opcms.');
       }

@@ -357,22 +357,31 @@ describe('payments', () => {
   });
 
   it('keeps 未核销, 未结金额 and 逾期 in view at 1440 px, and shows cards on a phone', async () => {
-    const inView = async (header: Locator) => {
-      const box = await header.boundingBox();
-      expect(box, 'the header is rendered').not.toBeNull();
-      expect(box!.x).toBeGreaterThanOrEqual(0);
-      expect(box!.x + box!.width).toBeLessThanOrEqual(1440);
+    /** The header cell is on screen at 1440 px and not covered: what is at its centre is itself. */
+    const inView = async (table: string, title: string) => {
+      const seen = await page.evaluate(
+        ([table, title]) => {
+          const th = [...document.querySelectorAll(`[data-testid="${table}"] th`)].find((h) => h.textContent?.trim() === title);
+          if (!th) return 'missing';
+          const r = th.getBoundingClientRect();
+          if (r.left < 0 || r.right > window.innerWidth) return `outside: ${r.left}–${r.right}`;
+          const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          return hit && th.contains(hit) ? 'visible' : 'covered';
+        },
+        [table, title],
+      );
+      expect(seen, `${title} in ${table}`).toBe('visible');
     };
     await page.goto('/payments');
     const payments = page.locator('[data-testid="payments-table"]');
     await payments.locator('tbody .arco-table-tr').first().waitFor();
-    await inView(payments.locator('.arco-table-th', { hasText: '未核销' }).first());
+    await inView('payments-table', '未核销');
     await screenshot(page, 'payments-1440');
     await page.goto('/receivables/aging');
     const aging = page.locator('[data-testid="aging-table"]');
     await aging.locator('tbody .arco-table-tr').first().waitFor();
-    await inView(aging.locator('.arco-table-th', { hasText: '未结金额' }).first());
-    await inView(aging.locator('.arco-table-th', { hasText: '逾期金额' }).first());
+    await inView('aging-table', '未结金额');
+    await inView('aging-table', '逾期金额');
     await screenshot(page, 'aging-1440');
 
     const phone = await openPage(browser, baseURL, PHONE);

@@ -31,6 +31,22 @@ describe('Enter in a date picker', () => {
     expect(press('outside').defaultPrevented).toBe(false);
   });
 
+  it('stops a submit set off by that Enter before the form sees it, but not a later one', async () => {
+    const form = document.getElementById('f') as HTMLFormElement;
+    let submitted = 0;
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      submitted += 1;
+    });
+    press('day');
+    form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    expect(submitted).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    press('payer');
+    form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    expect(submitted).toBe(1);
+  });
+
   it('lets the picker itself still see the key', () => {
     let seen = false;
     document.getElementById('day')!.addEventListener('keydown', () => (seen = true));

@@ -1499,3 +1499,89 @@ async fn statement_of_a_period_as_json_pdf_and_excel(app: TestApp) {
     )
     .await;
 }
+
+/// Timing, not a check run with the suite (`cargo test -p opcms --test api --
+/// --ignored measure_`): a statement of 1,320 rows, each the one open bill of
+/// its own customer, imported with automatic allocation; and the statement PDF.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing"]
+async fn measure_auto_allocating_import_of_1320_lines() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.http.rate_limit_per_user = 0).await;
+    let token = app.admin_token().await;
+    const N: usize = 1320;
+    let mut csv = String::from("客户编号,公司名称,设备系列,账号状态\n");
+    for i in 0..N {
+        csv.push_str(&format!("T{i:05},计时客户{i:05}有限公司,X,active\n"));
+    }
+    let imported = expect_json(
+        app.upload("/api/v1/customers/import", &token, "c.csv", csv.into_bytes())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(imported["created"], N, "{imported}");
+    let mut ids: Vec<(String, i64)> = Vec::new();
+    for page in 1..=14 {
+        let list = get(
+            &app,
+            &token,
+            &format!("/api/v1/customers?page_size=100&page={page}&q=T0"),
+        )
+        .await;
+        ids.extend(list["items"].as_array().unwrap().iter().map(|c| {
+            (
+                c["customer_code"].as_str().unwrap().to_string(),
+                c["id"].as_i64().unwrap(),
+            )
+        }));
+    }
+    assert_eq!(ids.len(), N);
+    let started = std::time::Instant::now();
+    for chunk in ids.chunks(16) {
+        futures::future::join_all(chunk.iter().enumerate().map(|(k, (_, id))| {
+            let (app, token) = (&app, &token);
+            async move { bill(app, token, *id, &months_ago(1), &format!("{}.{:02}", 100 + k, k), false).await }
+        }))
+        .await;
+    }
+    eprintln!("{N} bills created and issued over HTTP: {:?}", started.elapsed());
+    let mut file = String::from("交易日期,收入金额,对方户名,交易流水号,客户编号\n");
+    let day = (today() - Duration::days(1)).to_string();
+    for (i, (code, _)) in ids.iter().enumerate() {
+        let k = i % 16;
+        file.push_str(&format!("{day},{}.{k:02},别名,TIME-{i:05},{code}\n", 100 + k));
+    }
+    let started = std::time::Instant::now();
+    let dry = expect_json(
+        app.upload(
+            "/api/v1/payments/import?dry_run=true&auto_allocate=true",
+            &token,
+            "t.csv",
+            file.clone().into_bytes(),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    eprintln!("dry run of {N} rows with auto-allocation: {:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    let done = expect_json(
+        app.upload(
+            "/api/v1/payments/import?auto_allocate=true",
+            &token,
+            "t.csv",
+            file.into_bytes(),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    eprintln!("import of {N} rows with auto-allocation: {:?}", started.elapsed());
+    assert_eq!(dry["auto_allocated"], N);
+    assert_eq!(done["auto_allocated"], N);
+    let c = ids[0].1;
+    let started = std::time::Instant::now();
+    let pdf = app.get(&format!("/api/v1/customers/{c}/statement/pdf"), &token).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    eprintln!("statement pdf (debug build): {:?}", started.elapsed());
+}
