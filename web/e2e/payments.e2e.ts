@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { apiClient } from './api';
 import { ADMIN_NEW_PASSWORD } from './config';
-import { adminSession, screenshot } from './browser';
+import { adminSession, loginAndSettle, openPage, PHONE, screenshot } from './browser';
 
 const baseURL = inject('baseURL');
 const apiURL = inject('apiURL');
@@ -175,6 +175,43 @@ describe('payments', () => {
     await screenshot(page, 'payment-duplicate');
   });
 
+  it('keeps a half-filled form when Enter is pressed in the date picker, and saves all of it on 保存', async () => {
+    // A customer of its own: the receipt must not change the other steps' balances.
+    const other = '回车测试物业有限公司';
+    await must('POST', '/customers', { company_name: other, account_status: 'active', device_series: ['X'] }, await adminToken());
+    await page.goto('/payments/new');
+    await page.locator('[data-testid="payment-form"]').waitFor();
+    const posts: string[] = [];
+    const count = (r: { method(): string; url(): string }) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/payments') posts.push(r.url());
+    };
+    page.on('request', count);
+    await pickCustomer(page, 'customer_id', other);
+    await page.locator('[data-field="amount"] input').fill('12.34');
+    await page.locator('[data-field="payer_name"] input').fill(PAYER);
+    await page.locator('[data-field="reference"] input').fill('E2E-ENTER-0001');
+    await page.locator('textarea[data-field="remarks"], [data-field="remarks"] textarea').first().fill('回车不提交');
+    const day = page.locator('[data-field="received_at"] input');
+    await day.click();
+    await day.fill(`${NEWER}-15`);
+    await day.press('Enter');
+    await page.waitForTimeout(800);
+    expect(posts).toEqual([]);
+    expect(new URL(page.url()).pathname).toBe('/payments/new');
+    await expect(page.locator('[data-field="payer_name"] input').inputValue()).resolves.toBe(PAYER);
+    await expect(page.locator('textarea[data-field="remarks"], [data-field="remarks"] textarea').first().inputValue()).resolves.toBe('回车不提交');
+    await expect(day.inputValue()).resolves.toBe(`${NEWER}-15`);
+    await screenshot(page, 'payment-enter-in-date-picker');
+    page.off('request', count);
+    const [response] = await Promise.all([
+      page.waitForResponse(isCall('POST', /^\/api\/v1\/payments$/)),
+      page.locator('[data-testid="save-payment"]').click(),
+    ]);
+    expect(response.status()).toBe(201);
+    const saved = (await response.json()) as { payer_name: string; reference: string; remarks: string; received_at: string };
+    expect(saved).toMatchObject({ payer_name: PAYER, reference: 'E2E-ENTER-0001', remarks: '回车不提交', received_at: `${NEWER}-15` });
+  });
+
   it('opens the workbench with both open bills and the suggestion that settles them', async () => {
     await page.goto(`/payments/${paymentId}`);
     await page.locator('[data-testid="allocate-payment"]').click();
@@ -295,6 +332,74 @@ describe('payments', () => {
     await expect(amountIn(row, 'unapplied')).resolves.toBe('3000.00');
     await expect(amountIn(row, 'net')).resolves.toBe('0.00');
     await screenshot(page, 'receivables-aging');
+  });
+
+  it('prints the 对账单 of the period and saves it as PDF and Excel', async () => {
+    await page.goto(`/customers/${customerId}?tab=statement`);
+    const ledger = page.locator('[data-testid="statement-ledger"]');
+    await ledger.waitFor();
+    await expect(ledger.locator('[data-amount="closing"]').getAttribute('data-value')).resolves.toMatch(/^-?\d+\.\d{2}$/);
+    const [pdf] = await Promise.all([
+      page.waitForResponse((r) => /\/customers\/\d+\/statement\/pdf$/.test(new URL(r.url()).pathname)),
+      ledger.locator('[data-testid="statement-print"]').click(),
+    ]);
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()['content-type']).toBe('application/pdf');
+    await page.locator('[data-testid="statement-pdf-frame"]').waitFor();
+    await screenshot(page, 'statement-print');
+    await page.keyboard.press('Escape');
+    const [xlsx] = await Promise.all([
+      page.waitForResponse((r) => /\/statement\/export$/.test(new URL(r.url()).pathname)),
+      ledger.locator('[data-testid="statement-xlsx"]').click(),
+    ]);
+    expect(xlsx.status()).toBe(200);
+    expect(decodeURIComponent(xlsx.headers()['content-disposition'] ?? '')).toContain(`对账单-${customerCode}-`);
+  });
+
+  it('keeps 未核销, 未结金额 and 逾期 in view at 1440 px, and shows cards on a phone', async () => {
+    /** The header cell is on screen at 1440 px and not covered: what is at its centre is itself. */
+    const inView = async (table: string, title: string) => {
+      const seen = await page.evaluate(
+        ([table, title]) => {
+          const th = [...document.querySelectorAll(`[data-testid="${table}"] th`)].find((h) => h.textContent?.trim() === title);
+          if (!th) return 'missing';
+          const r = th.getBoundingClientRect();
+          if (r.left < 0 || r.right > window.innerWidth) return `outside: ${r.left}–${r.right}`;
+          const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          return hit && th.contains(hit) ? 'visible' : 'covered';
+        },
+        [table, title],
+      );
+      expect(seen, `${title} in ${table}`).toBe('visible');
+    };
+    await page.goto('/payments');
+    const payments = page.locator('[data-testid="payments-table"]');
+    await payments.locator('tbody .arco-table-tr').first().waitFor();
+    await inView('payments-table', '未核销');
+    await screenshot(page, 'payments-1440');
+    await page.goto('/receivables/aging');
+    const aging = page.locator('[data-testid="aging-table"]');
+    await aging.locator('tbody .arco-table-tr').first().waitFor();
+    await inView('aging-table', '未结金额');
+    await inView('aging-table', '逾期金额');
+    await screenshot(page, 'aging-1440');
+
+    const phone = await openPage(browser, baseURL, PHONE);
+    try {
+      await loginAndSettle(phone.page, 'admin', ADMIN_NEW_PASSWORD);
+      const width = () => phone.page.evaluate(() => document.documentElement.scrollWidth);
+      await phone.page.goto('/payments');
+      await phone.page.locator('[data-testid="payments-cards"] [data-payment-no]').first().waitFor();
+      expect(await phone.page.locator('[data-testid="payments-table"]').count()).toBe(0);
+      expect(await width()).toBeLessThanOrEqual(PHONE.width);
+      await screenshot(phone.page, 'payments-mobile');
+      await phone.page.goto('/receivables/aging');
+      await phone.page.locator(`[data-testid="aging-cards"] [data-customer="${customerCode}"]`).waitFor();
+      expect(await width()).toBeLessThanOrEqual(PHONE.width);
+      await screenshot(phone.page, 'aging-mobile');
+    } finally {
+      await phone.context.close();
+    }
   });
 
   it('had no uncaught errors in the page', () => {

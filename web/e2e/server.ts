@@ -139,7 +139,9 @@ export async function startOpcms(env: Record<string, string> = {}): Promise<Runn
     await waitForUrl(`${apiURL}/readyz`, server.child, logFile);
     // A debug opcms built before web/dist existed serves only the API. Then (unless told
     // to insist on the embedded app) Vite serves the built app and proxies the API to it.
-    if (await servesThisApp(apiURL)) {
+    // OPCMS_E2E_UI=preview: always this checkout's web/dist (a debug opcms serves the
+    // web/dist of the checkout it was built from, which may be another worktree's).
+    if (process.env.OPCMS_E2E_UI !== 'preview' && (await servesThisApp(apiURL))) {
       return { baseURL: apiURL, apiURL, uiSource: 'backend', dataDir, stop };
     }
     if (process.env.OPCMS_E2E_UI === 'backend') {

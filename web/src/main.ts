@@ -7,6 +7,7 @@ import pinia from './store';
 import i18n from './locale';
 import permission from './directives/permission';
 import { setupSession } from './utils/session';
+import { installPickerEnterGuard } from './utils/picker-enter';
 import './styles/global.css';
 
 const app = createApp(App);
@@ -16,4 +17,5 @@ app.use(i18n);
 setupSession(router);
 app.use(router);
 app.directive('permission', permission);
+installPickerEnterGuard();
 app.mount('#app');

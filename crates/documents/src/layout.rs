@@ -6,28 +6,28 @@ use crate::{BillPdf, PdfLine};
 
 pub(crate) const PAGE_WIDTH: f32 = 595.28;
 pub(crate) const PAGE_HEIGHT: f32 = 841.89;
-const LEFT: f32 = 48.0;
-const RIGHT: f32 = PAGE_WIDTH - 48.0;
-const WIDTH: f32 = RIGHT - LEFT;
-const TOP: f32 = 44.0;
+pub(crate) const LEFT: f32 = 48.0;
+pub(crate) const RIGHT: f32 = PAGE_WIDTH - 48.0;
+pub(crate) const WIDTH: f32 = RIGHT - LEFT;
+pub(crate) const TOP: f32 = 44.0;
 /// Content never goes below this; the footer lives underneath.
-const BOTTOM: f32 = PAGE_HEIGHT - 58.0;
-const FOOTER_BASELINE: f32 = PAGE_HEIGHT - 30.0;
+pub(crate) const BOTTOM: f32 = PAGE_HEIGHT - 58.0;
+pub(crate) const FOOTER_BASELINE: f32 = PAGE_HEIGHT - 30.0;
 /// Cell padding, left and right.
-const PAD: f32 = 5.0;
+pub(crate) const PAD: f32 = 5.0;
 /// Baseline below the top of a line box, as a fraction of the font size
 /// (Noto Sans CJK: ascender 0.88 em).
-const ASCENT: f32 = 0.88;
+pub(crate) const ASCENT: f32 = 0.88;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Color(pub u8, pub u8, pub u8);
 
-const INK: Color = Color(0x1F, 0x23, 0x29);
-const MUTED: Color = Color(0x5F, 0x66, 0x70);
-const RULE: Color = Color(0x9A, 0xA0, 0xA8);
-const HAIRLINE: Color = Color(0xD5, 0xD9, 0xDE);
-const HEADER_FILL: Color = Color(0xEC, 0xEF, 0xF3);
-const WORDS_FILL: Color = Color(0xF6, 0xF7, 0xF9);
+pub(crate) const INK: Color = Color(0x1F, 0x23, 0x29);
+pub(crate) const MUTED: Color = Color(0x5F, 0x66, 0x70);
+pub(crate) const RULE: Color = Color(0x9A, 0xA0, 0xA8);
+pub(crate) const HAIRLINE: Color = Color(0xD5, 0xD9, 0xDE);
+pub(crate) const HEADER_FILL: Color = Color(0xEC, 0xEF, 0xF3);
+pub(crate) const WORDS_FILL: Color = Color(0xF6, 0xF7, 0xF9);
 const RED: Color = Color(0xC0, 0x2B, 0x2B);
 const GREEN: Color = Color(0x1E, 0x7B, 0x34);
 const AMBER: Color = Color(0xB2, 0x6A, 0x00);
@@ -72,7 +72,7 @@ pub(crate) struct Layout {
 }
 
 #[derive(Clone, Copy)]
-enum Align {
+pub(crate) enum Align {
     Left,
     Center,
     Right,
@@ -619,16 +619,16 @@ struct Row {
 }
 
 #[derive(Clone, Copy)]
-struct Style {
-    align: Align,
-    color: Color,
-    bold: bool,
+pub(crate) struct Style {
+    pub(crate) align: Align,
+    pub(crate) color: Color,
+    pub(crate) bold: bool,
     /// Shrink to the width instead of overflowing (numbers).
-    fit: bool,
+    pub(crate) fit: bool,
 }
 
 impl Style {
-    fn new(align: Align) -> Self {
+    pub(crate) fn new(align: Align) -> Self {
         Style {
             align,
             color: INK,
@@ -636,28 +636,28 @@ impl Style {
             fit: false,
         }
     }
-    fn left() -> Self {
+    pub(crate) fn left() -> Self {
         Self::new(Align::Left)
     }
-    fn right() -> Self {
+    pub(crate) fn right() -> Self {
         Self::new(Align::Right)
     }
-    fn muted() -> Self {
+    pub(crate) fn muted() -> Self {
         Self::left().color(MUTED)
     }
-    fn center(self) -> Self {
+    pub(crate) fn center(self) -> Self {
         Style {
             align: Align::Center,
             ..self
         }
     }
-    fn color(self, color: Color) -> Self {
+    pub(crate) fn color(self, color: Color) -> Self {
         Style { color, ..self }
     }
-    fn bold(self) -> Self {
+    pub(crate) fn bold(self) -> Self {
         Style { bold: true, ..self }
     }
-    fn fit(self) -> Self {
+    pub(crate) fn fit(self) -> Self {
         Style { fit: true, ..self }
     }
 }

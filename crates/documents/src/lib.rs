@@ -1,5 +1,6 @@
 //! OP_CMS printable documents. A bill ([`BillPdf`]) becomes an A4 PDF with
-//! [`render_bill`]; every string arrives formatted by the caller (amounts,
+//! [`render_bill`], a statement of account ([`StatementPdf`]) with
+//! [`render_statement`]; every string arrives formatted by the caller (amounts,
 //! dates, labels), this crate only lays them out.
 //!
 //! Chinese renders on any machine: the one font, Noto Sans CJK SC subset to
@@ -17,6 +18,7 @@
 
 mod layout;
 mod pdf;
+mod statement;
 mod text;
 
 /// The issuing company, printed at the top of the first page and in the
@@ -99,5 +101,52 @@ pub enum RenderError {
 pub fn render_bill(bill: &BillPdf) -> Result<Vec<u8>, RenderError> {
     let fonts = text::fonts().ok_or(RenderError::Font)?;
     let layout = layout::compose(fonts, bill);
-    pdf::write(fonts, bill, &layout)
+    pdf::write(fonts, format!("账单 {}", bill.bill_no), &layout)
+}
+
+/// A customer's statement of account (对账单) for a period, ready to print.
+/// All strings are preformatted by the caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatementPdf {
+    pub company: CompanyHeader,
+    pub customer_name: String,
+    pub customer_code: String,
+    /// "2026-11-01 至 2026-11-30".
+    pub period: String,
+    /// The day it was printed, "2026-12-05".
+    pub printed_on: String,
+    pub opening_balance: String,
+    /// Σ of the period's debits (bills), credits (receipts, credit notes).
+    pub debits: String,
+    pub credits: String,
+    pub closing_balance: String,
+    /// What the closing balance means: "应收余额" or "预收余额".
+    pub closing_label: String,
+    pub closing_in_words: String,
+    pub lines: Vec<StatementPdfLine>,
+}
+
+/// One movement of the period, in date order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatementPdfLine {
+    pub date: String,
+    /// "B202611-000012" / "P202611-000003".
+    pub document_no: String,
+    /// "2026年11月账单" / "收款（银行转账）" / "红冲：…".
+    pub description: String,
+    pub debit: String,
+    pub credit: String,
+    pub balance: String,
+}
+
+/// Renders a statement of account as an A4 PDF (pages numbered), with the
+/// company header as on a bill.
+pub fn render_statement(statement: &StatementPdf) -> Result<Vec<u8>, RenderError> {
+    let fonts = text::fonts().ok_or(RenderError::Font)?;
+    let layout = statement::compose(fonts, statement);
+    pdf::write(
+        fonts,
+        format!("对账单 {} {}", statement.customer_code, statement.period),
+        &layout,
+    )
 }

@@ -10,16 +10,16 @@ use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::Font;
 
+use crate::RenderError;
 use crate::layout::{Color, Layout, Op, PAGE_HEIGHT, PAGE_WIDTH, Watermark};
 use crate::text::Fonts;
-use crate::{BillPdf, RenderError};
 
-pub(crate) fn write(fonts: &Fonts, bill: &BillPdf, layout: &Layout) -> Result<Vec<u8>, RenderError> {
+pub(crate) fn write(fonts: &Fonts, title: String, layout: &Layout) -> Result<Vec<u8>, RenderError> {
     let font = fonts.pdf_font();
     let mut document = Document::new();
     document.set_metadata(
         Metadata::new()
-            .title(format!("账单 {}", bill.bill_no))
+            .title(title)
             .creator("OP_CMS".to_owned())
             .language("zh-CN".to_owned()),
     );

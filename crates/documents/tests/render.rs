@@ -267,3 +267,93 @@ fn threads_render_side_by_side_with_the_shared_font() {
         assert!(handle.join().unwrap() == expected);
     }
 }
+
+mod statements {
+    use std::time::Instant;
+
+    use opcms_documents::{StatementPdf, StatementPdfLine, render_statement};
+
+    fn statement(lines: usize) -> StatementPdf {
+        StatementPdf {
+            company: super::company(),
+            customer_name: "上海星河物业管理有限公司".to_owned(),
+            customer_code: "C000123".to_owned(),
+            period: "2026-11-01 至 2026-11-30".to_owned(),
+            printed_on: "2026-12-05".to_owned(),
+            opening_balance: "1,000.00".to_owned(),
+            debits: "12,345.67".to_owned(),
+            credits: "3,000.00".to_owned(),
+            closing_balance: "10,345.67".to_owned(),
+            closing_label: "应收余额".to_owned(),
+            closing_in_words: "壹万零叁佰肆拾伍元陆角柒分".to_owned(),
+            lines: (0..lines)
+                .map(|i| StatementPdfLine {
+                    date: "2026-11-03".to_owned(),
+                    document_no: format!("B202610-{i:06}"),
+                    description: "2026年10月账单".to_owned(),
+                    debit: "12,345.67".to_owned(),
+                    credit: String::new(),
+                    balance: "13,345.67".to_owned(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_statement_reads_back_with_its_header_balances_and_lines() {
+        let start = Instant::now();
+        let bytes = render_statement(&statement(3)).unwrap();
+        eprintln!("statement of 3 lines: {:?}", start.elapsed());
+        let text = pdf_extract::extract_text_from_mem(&bytes).unwrap();
+        let flat: String = text.split_whitespace().collect();
+        for needle in [
+            "上海喆堃信息科技有限公司",
+            "对账单",
+            "上海星河物业管理有限公司（C000123）",
+            "期初余额",
+            "1,000.00",
+            "期末余额",
+            "10,345.67",
+            "B202610-000002",
+            "2026年10月账单",
+            "壹万零叁佰肆拾伍元陆角柒分",
+            "第1页/共1页",
+        ] {
+            assert!(flat.contains(needle), "{needle} missing from: {flat}");
+        }
+    }
+
+    #[test]
+    fn an_empty_period_prints_its_balances_and_says_so() {
+        let mut s = statement(0);
+        s.debits = "0.00".into();
+        s.credits = "0.00".into();
+        let bytes = render_statement(&s).unwrap();
+        let flat: String = pdf_extract::extract_text_from_mem(&bytes)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(flat.contains("本期无往来"), "{flat}");
+    }
+
+    #[test]
+    fn a_long_statement_runs_over_pages_numbered() {
+        let start = Instant::now();
+        let bytes = render_statement(&statement(200)).unwrap();
+        eprintln!("statement of 200 lines: {:?}", start.elapsed());
+        let flat: String = pdf_extract::extract_text_from_mem(&bytes)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(flat.contains("B202610-000199"), "last line");
+        assert!(flat.contains("（续）"), "continuation header");
+        let total: String = flat
+            .split("/共")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        assert!(total.parse::<u32>().unwrap() >= 3, "pages: {total}");
+    }
+}

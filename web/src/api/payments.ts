@@ -1,7 +1,8 @@
 import type { AxiosRequestConfig } from 'axios';
 import { downloadFile } from './download';
-import { request } from './http';
-import { postImportFile, type ImportOptions } from './upload';
+import { http, request } from './http';
+import { DOWNLOAD_TIMEOUT } from './download';
+import type { ImportOptions } from './upload';
 import type {
   AgingExportQuery,
   PaymentExportQuery,
@@ -22,6 +23,7 @@ import type {
   PaymentPatch,
   PaymentSuggestions,
   ReasonRequest,
+  StatementQuery,
 } from './types';
 
 /** docs/api/payments.md: payments, allocations (核销), the bank statement import, aging and statements. */
@@ -89,9 +91,20 @@ export function listBillAllocations(billId: number, config?: AxiosRequestConfig)
 /** `.xlsx`, `.xls`, `.csv` (UTF-8 or GB18030); the header row is found by content. */
 export const PAYMENT_IMPORT_EXTENSIONS = ['.xlsx', '.xls', '.csv'] as const;
 
-/** `POST /payments/import?dry_run=…`: see `postImportFile`. */
-export function importPayments(file: File, dryRun: boolean, options: ImportOptions = {}) {
-  return postImportFile<PaymentImportResult>('/payments/import', file, dryRun, options);
+/**
+ * `POST /payments/import?dry_run=…&auto_allocate=…` (multipart `file`, as `postImportFile`); with
+ * `autoAllocate` the exact one-to-one matches are allocated in the same transaction and listed.
+ */
+export function importPayments(file: File, dryRun: boolean, options: ImportOptions = {}, autoAllocate = false) {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  return request.post<PaymentImportResult>('/payments/import', form, {
+    params: { dry_run: dryRun ? 'true' : 'false', auto_allocate: autoAllocate ? 'true' : 'false' },
+    timeout: DOWNLOAD_TIMEOUT,
+    silent: true,
+    onUploadProgress: options.onUploadProgress,
+    signal: options.signal,
+  });
 }
 
 export function downloadPaymentTemplate() {
@@ -115,7 +128,35 @@ export function exportAging(query: AgingExportQuery) {
   return downloadFile('/receivables/aging/export', { params: query, fallbackName: `aging.${query.format}` });
 }
 
-/** 对账单: the customer's summary with aging, bills, payments and allocations. */
-export function getCustomerStatement(customerId: number, config?: AxiosRequestConfig) {
-  return request.get<CustomerStatement>(`/customers/${customerId}/statement`, config);
+/** 对账单: the customer's summary with aging, bills, payments and allocations, and the ledger of a period. */
+export function getCustomerStatement(customerId: number, query: StatementQuery = {}, config?: AxiosRequestConfig) {
+  return request.get<CustomerStatement>(`/customers/${customerId}/statement`, { ...config, params: query });
+}
+
+/** The statement of a period as PDF (`download` saves it; otherwise for printing). */
+export function downloadStatementPdf(customerId: number, query: StatementQuery) {
+  return downloadFile(`/customers/${customerId}/statement/pdf`, {
+    params: { ...query, download: '1' },
+    fallbackName: `statement-${customerId}.pdf`,
+  });
+}
+
+/** The statement of a period as `.xlsx`. */
+export function exportStatement(customerId: number, query: StatementQuery) {
+  return downloadFile(`/customers/${customerId}/statement/export`, {
+    params: { ...query, format: 'xlsx' },
+    fallbackName: `statement-${customerId}.xlsx`,
+  });
+}
+
+/** The PDF as a Blob through the client (token, refresh, the envelope's message), to print from an object URL. */
+export async function fetchStatementPdf(customerId: number, query: StatementQuery, config?: AxiosRequestConfig): Promise<Blob> {
+  const response = await http.get<Blob>(`/customers/${customerId}/statement/pdf`, {
+    ...config,
+    params: query,
+    responseType: 'blob',
+    timeout: DOWNLOAD_TIMEOUT,
+  });
+  const blob = response.data;
+  return blob.type === 'application/pdf' ? blob : new Blob([blob], { type: 'application/pdf' });
 }

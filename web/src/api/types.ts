@@ -148,6 +148,10 @@ export interface AuditLog {
   changes: Record<string, unknown> | null;
   ip: string | null;
   request_id: string | null;
+  /** What people call the record (customer name and code, bill/payment number, user); null when none. */
+  entity_label: string | null;
+  /** Labels of records the changes name by id, keyed `customer:12`, `bill:3`, `payment:7`, `user:2`, `price_plan:4`. */
+  refs: Record<string, string>;
 }
 
 // ---- customers (docs/api/customers.md) ---------------------------------------
@@ -1376,6 +1380,29 @@ export interface PaymentImportResult {
   /** Only the rows not created, at most 1000. */
   rows: PaymentImportRow[];
   file_warnings: FileWarning[];
+  /** Whether exact one-to-one matches were allocated (`?auto_allocate=true`). */
+  auto_allocate: boolean;
+  /** How many were (a dry run: would be) allocated. */
+  auto_allocated: number;
+  /** Σ of those allocations. */
+  auto_allocated_amount: string;
+  /** The allocations made, by row (at most 1000). */
+  allocations: AutoAllocation[];
+}
+
+/** One allocation an import made: the receipt paid the bill in full. */
+export interface AutoAllocation {
+  row: number;
+  payment_no: string;
+  /** Null on a dry run. */
+  payment_id: number | null;
+  /** What `POST /allocations/{id}/reverse` takes; null on a dry run. */
+  allocation_id: number | null;
+  customer: CustomerRef;
+  bill_id: number;
+  bill_no: string;
+  period: string;
+  amount: string;
 }
 
 /** The aging buckets: days past the due date on `as_of`. */
@@ -1456,6 +1483,37 @@ export interface CustomerStatement {
   bills: BillSummary[];
   payments: Payment[];
   allocations: Allocation[];
+  /** The period's movements and balances. */
+  ledger: StatementLedger;
+}
+
+/** `GET /customers/{id}/statement?from=&to=`: `YYYY-MM` (a whole month) or `YYYY-MM-DD`. */
+export interface StatementQuery {
+  from?: string;
+  to?: string;
+}
+
+/** One movement of the account on a business day; `balance` after it (positive: owed). */
+export interface StatementLine {
+  date: string;
+  kind: 'bill' | 'credit_note' | 'void' | 'payment';
+  document_no: string;
+  bill_id: number | null;
+  payment_id: number | null;
+  description: string;
+  debit: string | null;
+  credit: string | null;
+  balance: string;
+}
+
+export interface StatementLedger {
+  from: string;
+  to: string;
+  opening_balance: string;
+  debits: string;
+  credits: string;
+  closing_balance: string;
+  lines: StatementLine[];
 }
 
 // ---- probes -------------------------------------------------------------------

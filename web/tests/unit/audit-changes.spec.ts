@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toChangeRows } from '@/views/audit/data';
+import { fieldName, showValue, toChangeRows, type ValueContext } from '@/views/audit/data';
 
 describe('audit changes', () => {
   it('reads {before: {...}, after: {...}}', () => {
@@ -23,9 +23,57 @@ describe('audit changes', () => {
     expect(toChangeRows({ display_name: ['A', 'B'] })).toEqual([{ field: 'display_name', before: 'A', after: 'B' }]);
   });
 
-  it('gives up on anything else so the page shows the raw JSON', () => {
-    expect(toChangeRows({ note: 'imported 12 rows' })).toBeNull();
+  it('reads facts (not changes) as their value, and gives up only on what is no object', () => {
+    expect(toChangeRows({ file_name: '流水.csv', created: 12 })).toEqual([
+      { field: 'file_name', before: undefined, after: '流水.csv' },
+      { field: 'created', before: undefined, after: 12 },
+    ]);
     expect(toChangeRows(null)).toBeNull();
     expect(toChangeRows({})).toEqual([]);
+  });
+});
+
+describe('audit values as people read them', () => {
+  const ctx: ValueContext = {
+    t: (key, values) => {
+      const messages: Record<string, string> = {
+        'audit.fields.amount': '金额',
+        'audit.fields.payment_id': '收款',
+        'audit.fields.bill_id': '账单',
+        'audit.changes.empty': '（空）',
+        'audit.changes.encrypted': '（加密存储，不显示）',
+        'audit.changes.record': `记录 #${String(values?.id)}（已不存在）`,
+        'payments.method.bank_transfer': '银行转账',
+        'bills.status.paid': '已结算',
+        'customers.fields.sales_owner_id': '销售负责人',
+        'common.yes': '是',
+      };
+      return messages[key] ?? key;
+    },
+    te: (key) =>
+      ['audit.fields.amount', 'audit.fields.payment_id', 'audit.fields.bill_id', 'payments.method.bank_transfer', 'bills.status.paid', 'customers.fields.sales_owner_id'].includes(key),
+    refs: { 'user:3': '张三（zhang.san）', 'payment:12': 'P202611-000012', 'bill:7': 'B202610-000007' },
+  };
+
+  it('names records by their number or name, never an id', () => {
+    expect(showValue('sales_owner_id', 3, ctx)).toBe('张三（zhang.san）');
+    expect(showValue('payment_id', 12, ctx)).toBe('P202611-000012');
+    expect(showValue('bill_id', 99, ctx)).toBe('记录 #99（已不存在）');
+    expect(fieldName('sales_owner_id', ctx)).toBe('销售负责人');
+  });
+
+  it('groups amounts, names codes, hides hashes and reads nested objects as pairs', () => {
+    expect(showValue('amount', '1234567.89', ctx)).toBe('1,234,567.89');
+    expect(showValue('allocated', '-1000.00', ctx)).toBe('-1,000.00');
+    expect(showValue('method', 'bank_transfer', ctx)).toBe('银行转账');
+    expect(showValue('status', 'paid', ctx)).toBe('已结算');
+    expect(showValue('contact_phone', 'a1b2c3', ctx)).toBe('（加密存储，不显示）');
+    expect(showValue('allocation', { id: 9, payment_id: 12, amount: '1200.00' }, ctx)).toBe('收款：P202611-000012，金额：1,200.00');
+    expect(showValue('allocations', [{ id: 1, bill_id: 7, amount: '5.00' }, { id: 2, bill_id: 7, amount: '6.00' }], ctx)).toBe(
+      '账单：B202610-000007，金额：5.00；账单：B202610-000007，金额：6.00',
+    );
+    expect(showValue('device_series', ['X', 'N'], ctx)).toBe('X、N');
+    expect(showValue('remarks', null, ctx)).toBe('（空）');
+    expect(showValue('must_change_password', true, ctx)).toBe('是');
   });
 });

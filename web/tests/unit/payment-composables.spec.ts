@@ -260,7 +260,7 @@ describe('银行流水导入 (row helpers)', () => {
   });
 
   it('confirms only when some row would be created', () => {
-    const result = { dry_run: true, file_name: 'a.xlsx', total_rows: 3, created: 0, duplicates: 1, skipped: 1, rejected: 1, amount: '0.00', assigned: 0, rows, file_warnings: [] };
+    const result = { dry_run: true, file_name: 'a.xlsx', total_rows: 3, created: 0, duplicates: 1, skipped: 1, rejected: 1, amount: '0.00', assigned: 0, rows, file_warnings: [], auto_allocate: false, auto_allocated: 0, auto_allocated_amount: '0.00', allocations: [] };
     expect(importable(result)).toBe(0);
     expect(importable({ ...result, created: 2 })).toBe(2);
     expect(importable(null)).toBe(0);

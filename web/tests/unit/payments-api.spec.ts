@@ -53,8 +53,9 @@ describe('payment requests', () => {
   it('posts a statement as multipart `file` with dry_run, waiting as long as a download', async () => {
     mock.onPost('/payments/import').reply((config) => [200, { params: config.params, timeout: config.timeout, isForm: config.data instanceof FormData, name: (config.data as FormData).get('file') instanceof File }]);
     const file = new File(['到账日期,金额\n'], '流水.xls');
-    await expect(api.importPayments(file, true)).resolves.toEqual({ params: { dry_run: 'true' }, timeout: DOWNLOAD_TIMEOUT, isForm: true, name: true });
+    await expect(api.importPayments(file, true)).resolves.toEqual({ params: { dry_run: 'true', auto_allocate: 'false' }, timeout: DOWNLOAD_TIMEOUT, isForm: true, name: true });
     await expect(api.importPayments(file, false)).resolves.toMatchObject({ params: { dry_run: 'false' } });
+    await expect(api.importPayments(file, false, {}, true)).resolves.toMatchObject({ params: { dry_run: 'false', auto_allocate: 'true' } });
     expect(api.PAYMENT_IMPORT_EXTENSIONS).toEqual(['.xlsx', '.xls', '.csv']);
   });
 
@@ -67,7 +68,8 @@ describe('payment requests', () => {
     await expect(api.exportAging({ as_of: '2026-11-30', overdue_only: 'true', format: 'csv' })).resolves.toBe('aging.csv');
     expect(mock.history.get?.find((r) => r.url === '/receivables/aging/export')?.params).toEqual({ as_of: '2026-11-30', overdue_only: 'true', format: 'csv' });
     await expect(api.listAging({ q: '星河', page: 1, page_size: 20 })).resolves.toEqual({ q: '星河', page: 1, page_size: 20 });
-    await expect(api.getCustomerStatement(7)).resolves.toEqual({ customer: { id: 7 } });
+    await expect(api.getCustomerStatement(7, { from: '2026-10', to: '2026-11' })).resolves.toEqual({ customer: { id: 7 } });
+    expect(mock.history.get?.find((r) => r.url === '/customers/7/statement')?.params).toEqual({ from: '2026-10', to: '2026-11' });
   });
 
   it('exports the payment list with the filters applied', async () => {

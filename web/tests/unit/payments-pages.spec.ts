@@ -453,6 +453,10 @@ describe('银行流水导入', () => {
       { row: 6, status: 'skipped', message: '支出', values: { debit: '100' } },
     ],
     file_warnings: [{ code: 'UNKNOWN_COLUMNS', message: '未识别的列：对方行号' }],
+    auto_allocate: false,
+    auto_allocated: 0,
+    auto_allocated_amount: '0.00',
+    allocations: [],
   };
 
   it('dry-runs a dropped statement, shows what would happen, then imports it for real', async () => {
@@ -472,7 +476,7 @@ describe('银行流水导入', () => {
     Object.defineProperty(input, 'files', { value: [file], configurable: true });
     input?.dispatchEvent(new Event('change'));
     await flush();
-    expect(mock.history.post?.[0]?.params).toEqual({ dry_run: 'true' });
+    expect(mock.history.post?.[0]?.params).toEqual({ dry_run: 'true', auto_allocate: 'false' });
     const review = el.querySelector('[data-testid="payment-import-review"]');
     expect(review?.querySelector('[data-count="created"]')?.getAttribute('data-value')).toBe('2');
     expect(review?.querySelector('[data-count="duplicates"]')?.getAttribute('data-value')).toBe('1');
@@ -484,10 +488,49 @@ describe('银行流水导入', () => {
     expect(rows?.textContent).toContain('与已登记的收款 P202611-000003 重复');
 
     await click(el.querySelector('[data-testid="payment-import-confirm"]'));
-    expect(mock.history.post?.[1]?.params).toEqual({ dry_run: 'false' });
+    expect(mock.history.post?.[1]?.params).toEqual({ dry_run: 'false', auto_allocate: 'false' });
     const done = el.querySelector('[data-testid="payment-import-done"]');
-    expect(done?.textContent).toContain('已登记 2 笔收款（合计 8000.00 元），其中 1 笔已匹配客户');
+    expect(done?.textContent).toContain('已登记 2 笔收款（合计 8,000.00 元），其中 1 笔已匹配客户');
     expect(done?.querySelector('[data-testid="payment-import-view-unassigned"]')).not.toBeNull();
+    expect(done?.querySelector('[data-testid="auto-allocations"]')).toBeNull();
+    unmount();
+  });
+
+  it('allocates exact matches when asked, lists them for review and reverses one', async () => {
+    const pair = { row: 2, payment_no: 'P202611-000010', payment_id: null, allocation_id: null, customer: { id: 7, customer_code: 'C000007', company_name: '星河物业' }, bill_id: 12, bill_no: 'B202610-000012', period: '2026-10', amount: '1234567.89' };
+    mock.onPost('/payments/import').reply((config) => {
+      const params = config.params as { dry_run: string; auto_allocate: string };
+      const dry = params.dry_run === 'true';
+      const made = dry ? pair : { ...pair, payment_id: 10, allocation_id: 55 };
+      return [200, { ...preview, dry_run: dry, auto_allocate: params.auto_allocate === 'true', auto_allocated: 1, auto_allocated_amount: '1234567.89', allocations: [made] }];
+    });
+    mock.onPost('/allocations/55/reverse').reply(200, payment());
+    const { el, unmount } = await mount(page(PaymentImport, '/payments/import'), '/payments/import', MANAGE);
+    const auto = el.querySelector<HTMLInputElement>('[data-testid="payment-import-auto"] input');
+    expect(auto?.checked).toBe(false);
+    await click(auto);
+    const input = el.querySelector<HTMLInputElement>('input[type="file"]');
+    Object.defineProperty(input, 'files', { value: [new File(['到账日期,金额\n'], '流水.csv')], configurable: true });
+    input?.dispatchEvent(new Event('change'));
+    await flush();
+    expect(mock.history.post?.[0]?.params).toEqual({ dry_run: 'true', auto_allocate: 'true' });
+    const review = el.querySelector('[data-testid="payment-import-review"] [data-testid="auto-allocations"]');
+    expect(review?.textContent).toContain('确认后将自动核销 1 笔');
+    expect(review?.querySelector('[data-amount="auto-amount"]')?.textContent).toBe('1,234,567.89');
+    expect(review?.textContent).toContain('B202610-000012');
+    expect(review?.querySelector('[data-testid="auto-allocation-reverse-2"]')).toBeNull();
+
+    await click(el.querySelector('[data-testid="payment-import-confirm"]'));
+    expect(mock.history.post?.[1]?.params).toEqual({ dry_run: 'false', auto_allocate: 'true' });
+    const done = el.querySelector('[data-testid="payment-import-done"] [data-testid="auto-allocations"]');
+    expect(done?.textContent).toContain('已自动核销 1 笔');
+    await click(done?.querySelector('[data-testid="auto-allocation-reverse-2"]'));
+    const dialog = modal('reverse-modal');
+    type(field(dialog, 'reason'), '不是这张账单');
+    await flush();
+    await ok(dialog);
+    expect(mock.history.post?.find((r) => r.url === '/allocations/55/reverse')).toBeDefined();
+    expect(done?.querySelector('[data-testid="auto-allocation-reversed"]')).not.toBeNull();
     unmount();
   });
 });
@@ -539,8 +582,25 @@ describe('对账单 and a bill’s 核销记录', () => {
       bills: [bill],
       payments: [payment({ amount: '1500.00', allocated: '1000.00', unapplied: '500.00', status: 'partially_applied' })],
       allocations: [allocation({ amount: '1000.00' })],
+      ledger: {
+        from: '2026-10-01',
+        to: '2026-10-31',
+        opening_balance: '1234567.50',
+        debits: '3000.00',
+        credits: '1500.00',
+        closing_balance: '1236067.50',
+        lines: [
+          { date: '2026-10-03', kind: 'bill', document_no: 'B202609-000001', bill_id: 11, payment_id: null, description: '2026年9月账单', debit: '3000.00', credit: null, balance: '1237567.50' },
+          { date: '2026-10-20', kind: 'payment', document_no: 'P202610-000002', bill_id: null, payment_id: 3, description: '收款（银行转账）', debit: null, credit: '1500.00', balance: '1236067.50' },
+        ],
+      },
     });
     const { el, unmount } = await mount([{ path: '/customers/:id', component: { render: () => h(StatementTab, { customerId: 7 }) } }], '/customers/7', MANAGE);
+    const ledger = el.querySelector('[data-testid="statement-ledger"]');
+    expect(ledger?.querySelector('[data-amount="opening"]')?.textContent).toBe('1,234,567.50');
+    expect(ledger?.querySelector('[data-amount="closing"]')?.textContent).toBe('1,236,067.50');
+    expect(ledger?.textContent).toContain('P202610-000002');
+    expect(mock.history.get?.find((r) => r.url === '/customers/7/statement')?.params).toMatchObject({ from: expect.stringMatching(/^\d{4}-\d{2}$/) });
     const summary = el.querySelector('[data-testid="statement-summary"]');
     expect(summary?.querySelector('[data-amount="unapplied"]')?.getAttribute('data-value')).toBe('500.00');
     expect(summary?.querySelector('[data-amount="net"]')?.textContent).toBe('1,500.00');

@@ -23,4 +23,7 @@ pub use input::{
     statement_amount, validate_amount, validate_method, validate_receipt, validate_received_at,
 };
 pub use payer::{CustomerMatch, core_name, match_payer};
-pub use suggest::{OpenBill, SUBSET_SEARCH_BUDGET, Suggestion, SuggestionKind, SuggestionLine, suggest};
+pub use suggest::{
+    ExactMatch, OpenBill, ReceiptToMatch, SUBSET_SEARCH_BUDGET, Suggestion, SuggestionKind, SuggestionLine,
+    exact_one_to_one, suggest,
+};

@@ -1,7 +1,7 @@
 //! What to allocate a payment to (DESIGN.md §8): a bill of exactly the
 //! amount, then a set of open bills summing to it, then the oldest first.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -139,6 +139,79 @@ pub fn suggest(unapplied: Decimal, bills: &[OpenBill]) -> Vec<Suggestion> {
             lines,
             total,
         });
+    }
+    result
+}
+
+/// A receipt considered for automatic allocation after a statement import.
+#[derive(Debug, Clone)]
+pub struct ReceiptToMatch {
+    pub customer_id: Option<i64>,
+    pub amount: Decimal,
+}
+
+/// An exact one-to-one match: the receipt (index into those given) pays
+/// the bill (index into its customer's open bills) in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExactMatch {
+    pub receipt: usize,
+    pub bill: usize,
+}
+
+/// The exact one-to-one matches of a statement import, the only ones
+/// allocated without a person (issue 21). Conservative: a receipt and a
+/// bill are paired only when
+/// - the receipt has a customer and an amount > 0;
+/// - [`suggest`] gives it exactly one suggestion of kind `Exact`: one and
+///   only one of the customer's open bills has an outstanding amount equal
+///   to the receipt's, to the cent;
+/// - no other receipt of the same customer and amount is in the import, and
+///   none is among the customer's earlier unapplied money (`earlier`: the
+///   unapplied amount of each of the customer's other live payments) — two
+///   receipts that could each pay the bill are left for a person to choose.
+///
+/// Anything else (no customer, several bills of the amount, a partial or
+/// combined payment) stays unallocated for the workbench.
+pub fn exact_one_to_one(
+    receipts: &[ReceiptToMatch],
+    open: &HashMap<i64, Vec<OpenBill>>,
+    earlier: &HashMap<i64, Vec<Decimal>>,
+) -> Vec<ExactMatch> {
+    let mut same: HashMap<(i64, i128), usize> = HashMap::new();
+    for receipt in receipts {
+        if let Some(customer) = receipt.customer_id {
+            *same.entry((customer, cents(receipt.amount))).or_default() += 1;
+        }
+    }
+    let mut result = Vec::new();
+    for (index, receipt) in receipts.iter().enumerate() {
+        let Some(customer) = receipt.customer_id else {
+            continue;
+        };
+        let amount = cents(receipt.amount);
+        if amount <= 0 || same.get(&(customer, amount)).copied().unwrap_or(0) != 1 {
+            continue;
+        }
+        if earlier
+            .get(&customer)
+            .is_some_and(|list| list.iter().any(|e| cents(*e) == amount))
+        {
+            continue;
+        }
+        let Some(bills) = open.get(&customer) else {
+            continue;
+        };
+        let mut exact = suggest(receipt.amount, bills)
+            .into_iter()
+            .filter(|s| s.kind == SuggestionKind::Exact);
+        if let (Some(only), None) = (exact.next(), exact.next())
+            && let [line] = only.lines.as_slice()
+        {
+            result.push(ExactMatch {
+                receipt: index,
+                bill: line.bill,
+            });
+        }
     }
     result
 }
@@ -308,6 +381,39 @@ mod tests {
         assert_eq!(
             picked(&s[0]),
             [(0, "79228162514264337593543950.33".into()), (2, "1.00".into())]
+        );
+    }
+
+    #[test]
+    fn only_unambiguous_exact_matches_are_paired() {
+        let mut open = HashMap::new();
+        open.insert(1, bills(&["300.00", "500.00"]));
+        open.insert(2, bills(&["500.00", "500.00"]));
+        open.insert(3, bills(&["800.00"]));
+        open.insert(4, bills(&["120.00"]));
+        open.insert(5, bills(&["70.00"]));
+        let receipt = |customer: Option<i64>, amount: &str| ReceiptToMatch {
+            customer_id: customer,
+            amount: d(amount),
+        };
+        let receipts = [
+            receipt(Some(1), "500"),    // 0: the one bill of 500.00 → paired
+            receipt(Some(2), "500.00"), // 1: two bills of 500.00 → left
+            receipt(Some(3), "800.00"), // 2: two receipts of 800.00 → left
+            receipt(Some(3), "800.00"), // 3
+            receipt(None, "300.00"),    // 4: no customer → left
+            receipt(Some(1), "800.00"), // 5: 300 + 500 is a subset, not exact → left
+            receipt(Some(4), "120.00"), // 6: an earlier unapplied 120.00 → left
+            receipt(Some(5), "70.01"),  // 7: a cent off → left
+            receipt(Some(1), "300.00"), // 8: paired
+        ];
+        let mut earlier = HashMap::new();
+        earlier.insert(4, vec![d("120.00")]);
+        earlier.insert(1, vec![d("50.00")]);
+        let matches = exact_one_to_one(&receipts, &open, &earlier);
+        assert_eq!(
+            matches,
+            [ExactMatch { receipt: 0, bill: 1 }, ExactMatch { receipt: 8, bill: 0 }]
         );
     }
 

@@ -3,6 +3,7 @@
 //! itself, so a write and its audit entry commit or vanish together.
 
 pub mod entity;
+pub mod labels;
 pub mod routes;
 
 use chrono::Utc;
@@ -133,11 +134,7 @@ pub async fn trail(
         .limit(page.page_size)
         .all(db)
         .await?;
-    Ok(Page::new(
-        rows.into_iter().map(routes::AuditLogView::from).collect(),
-        total,
-        page,
-    ))
+    Ok(Page::new(routes::AuditLogView::page(db, rows).await?, total, page))
 }
 
 /// The changed top-level fields between two JSON objects, masked where secret.

@@ -49,6 +49,46 @@ pub struct AuditLogView {
     pub changes: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub request_id: Option<String>,
+    /// What people call the record: a customer's name and code, a bill's
+    /// or payment's number, a user's name (null when it has none or is gone).
+    pub entity_label: Option<String>,
+    /// Labels of the records the changes name by id (`customer_id`,
+    /// `bill_id`, `payment_id`, `plan_id`, `*_owner_id`), keyed
+    /// `"{customer|bill|payment|price_plan|user}:{id}"`.
+    pub refs: std::collections::BTreeMap<String, String>,
+}
+
+impl AuditLogView {
+    /// Views of a page of rows with their labels (a few queries in all).
+    pub async fn page(db: &impl sea_orm::ConnectionTrait, rows: Vec<entity::Model>) -> AppResult<Vec<AuditLogView>> {
+        let labels = super::labels::resolve(db, &rows).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let mut view = AuditLogView::from(row);
+                view.entity_label = super::labels::kind_of(&view.entity_type)
+                    .zip(view.entity_id.as_deref())
+                    .and_then(|(kind, id)| labels.get(&format!("{kind}:{id}")).cloned());
+                let mut wanted = std::collections::BTreeSet::new();
+                if let Some(changes) = &view.changes {
+                    collect_keys(changes, None, &mut wanted);
+                }
+                view.refs = labels
+                    .iter()
+                    .filter(|(key, _)| wanted.contains(key.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                view
+            })
+            .collect())
+    }
+}
+
+/// The `"{kind}:{id}"` keys a value of `changes` names.
+fn collect_keys(value: &serde_json::Value, field: Option<&str>, keys: &mut std::collections::BTreeSet<String>) {
+    let mut found = std::collections::BTreeSet::new();
+    super::labels::collect_public(value, field, &mut found);
+    keys.extend(found.into_iter().map(|(kind, id)| format!("{kind}:{id}")));
 }
 
 fn parse_bound(field: &str, text: &str, end_of_day: bool) -> AppResult<DateTime<Utc>> {
@@ -102,7 +142,7 @@ async fn list_audit_logs(
         .limit(page.page_size)
         .all(&state.db)
         .await?;
-    let items = rows.into_iter().map(AuditLogView::from).collect();
+    let items = AuditLogView::page(&state.db, rows).await?;
     Ok(Json(Page::new(items, total, page)))
 }
 
@@ -119,6 +159,8 @@ impl From<entity::Model> for AuditLogView {
             changes: row.changes.and_then(|c| serde_json::from_str(&c).ok()),
             ip: row.ip,
             request_id: row.request_id,
+            entity_label: None,
+            refs: Default::default(),
         }
     }
 }

@@ -1,7 +1,6 @@
 //! `GET /bills` (with the totals of the whole filter) and
 //! `GET /bills/export`: one filter for both, in the caller's data scope.
 
-use chrono::Local;
 use opcms_domain::billing::BillStatus;
 use opcms_domain::{DataScope, Period};
 use sea_orm::sea_query::Query;
@@ -192,9 +191,7 @@ fn cells(view: &BillView) -> Vec<Value> {
                 .collect::<Vec<_>>()
                 .join("；"),
         ),
-        view.issued_at
-            .map(|t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string())
-            .into(),
+        view.issued_at.map(crate::calendar::local_minute).into(),
     ]
 }
 

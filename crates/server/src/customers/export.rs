@@ -9,7 +9,6 @@ use std::io;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::response::Response;
-use chrono::Local;
 use opcms_domain::Permission;
 use opcms_domain::customer::{AccountStatus, Field};
 use rust_xlsxwriter::Workbook;
@@ -142,7 +141,7 @@ async fn export_customers(
         after: 0,
         done: false,
     };
-    let stamp = Local::now().format("%Y%m%d-%H%M");
+    let stamp = crate::calendar::file_stamp();
     if csv {
         let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, io::Error>>(4);
         tokio::spawn(async move {

@@ -10,8 +10,10 @@ use chrono::Utc;
 use opcms_domain::DataScope;
 use opcms_domain::billing::{BillStatus, paid_status, validate_reason};
 use opcms_domain::payments::{BillSide, PaymentSide, check_allocations, check_reverse, validate_allocation_lines};
+use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::json;
 
@@ -86,12 +88,36 @@ pub async fn allocate(
         &lines,
     )?;
 
+    let (payment_row, created, bills_after) =
+        apply(&txn, &actor, payment_row, &bills, &lines, customer_id, None).await?;
+    txn.commit().await?;
+    Ok(AllocateResult {
+        payment: view(&state.db, payment_row).await?,
+        allocations: created,
+        bills: bills_after,
+    })
+}
+
+/// Writes checked allocation lines (from [`check_allocations`]) of a payment
+/// and bills locked in this transaction: the allocation rows, both running
+/// sums, the bills' status, and an audit entry for each bill and for the
+/// payment (`via` is added to the payment's entry, e.g. `"import_auto"`).
+pub(super) async fn apply(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    payment_row: payment::Model,
+    bills: &[bill::Model],
+    lines: &[(i64, Decimal)],
+    customer_id: i64,
+    via: Option<&str>,
+) -> AppResult<(payment::Model, Vec<CreatedAllocation>, Vec<BillAfter>)> {
+    let payment_id = payment_row.id;
     let now = Utc::now();
     let mut created = Vec::with_capacity(lines.len());
     let mut bills_after = Vec::with_capacity(lines.len());
     let mut applied = 0i64;
     let mut audit_lines = Vec::new();
-    for (bill_id, amount) in &lines {
+    for (bill_id, amount) in lines {
         let amount_units = units(*amount)?;
         let row = bills
             .iter()
@@ -111,7 +137,7 @@ pub async fn allocate(
             reversed_by: Set(None),
             reverse_reason: Set(None),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         let allocated = row.allocated + amount_units;
         let before_status = bill_status(&row);
@@ -123,7 +149,7 @@ pub async fn allocate(
         active.updated_at = Set(now);
         active.updated_by = Set(actor.user_id);
         active.version = Set(version + 1);
-        active.update(&txn).await?;
+        active.update(txn).await?;
         applied += amount_units;
         audit_lines.push(Entry {
             action: "bill.allocate",
@@ -157,7 +183,7 @@ pub async fn allocate(
     active.updated_at = Set(now);
     active.updated_by = Set(actor.user_id);
     active.version = Set(version + 1);
-    let payment_row = active.update(&txn).await?;
+    let payment_row = active.update(txn).await?;
     let mut changes = json!({
         "allocated": {"before": money(before_allocated), "after": money(payment_row.allocated)},
         "allocations": {"before": null, "after": created.iter().map(|c| json!({"id": c.id, "bill_id": c.bill_id, "amount": c.amount})).collect::<Vec<_>>()},
@@ -165,19 +191,17 @@ pub async fn allocate(
     if before_customer != Some(customer_id) {
         changes["customer_id"] = json!({"before": before_customer, "after": customer_id});
     }
+    if let Some(via) = via {
+        changes["via"] = json!({"before": null, "after": via});
+    }
     audit_lines.push(Entry {
         action: "payment.allocate",
         entity_type: "payment",
         entity_id: Some(payment_id.to_string()),
         changes: Some(changes),
     });
-    audit::record_many(&txn, &actor, audit_lines).await?;
-    txn.commit().await?;
-    Ok(AllocateResult {
-        payment: view(&state.db, payment_row).await?,
-        allocations: created,
-        bills: bills_after,
-    })
+    audit::record_many(txn, actor, audit_lines).await?;
+    Ok((payment_row, created, bills_after))
 }
 
 pub async fn reverse(

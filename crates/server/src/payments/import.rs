@@ -4,21 +4,35 @@
 //! against the database by (method, reference), and the valid rows written
 //! in one transaction. A dry run is the same write rolled back, so the
 //! preview is exactly what confirming will do.
+//!
+//! With `auto_allocate`, the same transaction then allocates the exact
+//! one-to-one matches (`opcms_domain::payments::exact_one_to_one`: a
+//! receipt with a customer, and exactly one open bill of that customer
+//! whose outstanding amount equals it) through the allocation write the
+//! workbench uses, each audited, and lists them for review.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use opcms_domain::Period;
+use opcms_domain::billing::BillStatus;
 use opcms_domain::customer::normalize::name_key;
-use opcms_domain::payments::{RawReceipt, Receipt, reference_key, statement_amount, validate_receipt};
+use opcms_domain::payments::{
+    BillSide, OpenBill, PaymentSide, RawReceipt, Receipt, ReceiptToMatch, check_allocations, exact_one_to_one,
+    reference_key, statement_amount, validate_receipt,
+};
 use opcms_domain::pricing::RawValue;
 use opcms_domain::usage::RawValue as CellRaw;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use opcms_domain::{DataScope, Fixed4};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::entity::payment;
-use super::service::{audit_json, ensure_counter, money, new_row, take_numbers, units};
+use super::model::CustomerRef;
+use super::service::{audit_json, decimal, ensure_counter, money, new_row, take_numbers, units};
 use crate::audit::{self, Actor, Entry};
+use crate::bills::entity::bill;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
 use crate::db::begin_write;
@@ -145,6 +159,33 @@ pub struct PaymentImportResult {
     pub assigned: u32,
     pub rows: Vec<ImportRow>,
     pub file_warnings: Vec<FileWarning>,
+    /// Whether exact one-to-one matches were allocated (asked for).
+    pub auto_allocate: bool,
+    /// How many were (would be, on a dry run) allocated.
+    pub auto_allocated: u32,
+    /// Σ of those allocations.
+    #[schema(value_type = String)]
+    pub auto_allocated_amount: opcms_domain::money::Total,
+    /// The allocations made, by row (at most 1,000 listed).
+    pub allocations: Vec<AutoAllocation>,
+}
+
+/// One allocation made by the import: the receipt paid the bill in full.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AutoAllocation {
+    pub row: u32,
+    pub payment_no: String,
+    /// Null on a dry run (nothing was kept).
+    pub payment_id: Option<i64>,
+    /// What `POST /allocations/{id}/reverse` takes; null on a dry run.
+    pub allocation_id: Option<i64>,
+    pub customer: CustomerRef,
+    pub bill_id: i64,
+    pub bill_no: String,
+    #[schema(value_type = String)]
+    pub period: Period,
+    #[schema(value_type = String)]
+    pub amount: Fixed4,
 }
 
 /// One row that will become a payment.
@@ -161,13 +202,23 @@ fn text_of(row: &Row, column: Option<usize>) -> Option<String> {
         .map(|c| c.text().trim().to_string())
 }
 
+/// What an import is asked to do besides reading the file.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    pub auto_allocate: bool,
+    /// Whose customers' bills the auto-allocation may touch.
+    pub scope: DataScope,
+}
+
 pub async fn run(
     state: &AppState,
     actor: &Actor,
     file_name: String,
     bytes: Vec<u8>,
-    dry_run: bool,
+    options: ImportOptions,
 ) -> AppResult<PaymentImportResult> {
+    let dry_run = options.dry_run;
     let limits = Limits::from_config(&state.config);
     let sheet = tokio::task::spawn_blocking(move || spreadsheet::read(&bytes, &limits))
         .await
@@ -355,9 +406,17 @@ pub async fn run(
         .into_iter()
         .sum();
     let assigned = fresh.iter().filter(|a| a.customer_id.is_some()).count() as u32;
-    write(state, actor, &file_name, &fresh, dry_run).await?;
+    let mut allocations = write(state, actor, &file_name, &fresh, options).await?;
     listed.sort_by_key(|r| r.row);
+    let auto_allocated = allocations.len() as u32;
+    let auto_allocated_amount = allocations.iter().map(|a| a.amount).sum();
+    allocations.sort_by_key(|a| a.row);
+    allocations.truncate(MAX_LISTED_ROWS);
     Ok(PaymentImportResult {
+        auto_allocate: options.auto_allocate,
+        auto_allocated,
+        auto_allocated_amount,
+        allocations,
         dry_run,
         file_name,
         total_rows: data.len() as u32,
@@ -421,8 +480,16 @@ impl CodeKey for String {
 }
 
 /// One transaction: numbers per month of receipt, the rows, an audit entry
-/// for each payment and one for the file; rolled back on a dry run.
-async fn write(state: &AppState, actor: &Actor, file_name: &str, rows: &[Accepted], dry_run: bool) -> AppResult<()> {
+/// for each payment and one for the file, the automatic allocations if
+/// asked; rolled back on a dry run.
+async fn write(
+    state: &AppState,
+    actor: &Actor,
+    file_name: &str,
+    rows: &[Accepted],
+    options: ImportOptions,
+) -> AppResult<Vec<AutoAllocation>> {
+    let dry_run = options.dry_run;
     let mut per_month: BTreeMap<Period, usize> = BTreeMap::new();
     for item in rows {
         *per_month.entry(Period::of_date(item.receipt.received_at)).or_default() += 1;
@@ -436,6 +503,7 @@ async fn write(state: &AppState, actor: &Actor, file_name: &str, rows: &[Accepte
         numbers.insert(*month, take_numbers(&txn, *month, *count).await?.into_iter());
     }
     let source_file: String = file_name.chars().take(200).collect();
+    let mut created: Vec<(u32, payment::Model)> = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(INSERT_CHUNK) {
         let mut models = Vec::with_capacity(chunk.len());
         let mut chunk_numbers = Vec::with_capacity(chunk.len());
@@ -444,7 +512,7 @@ async fn write(state: &AppState, actor: &Actor, file_name: &str, rows: &[Accepte
                 .get_mut(&Period::of_date(item.receipt.received_at))
                 .and_then(Iterator::next)
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("payment numbers short")))?;
-            chunk_numbers.push(no.clone());
+            chunk_numbers.push((no.clone(), item.row));
             models.push(new_row(
                 &item.receipt,
                 item.customer_id,
@@ -464,8 +532,9 @@ async fn write(state: &AppState, actor: &Actor, file_name: &str, rows: &[Accepte
             return Err(e.into());
         }
         // Multi-row inserts return no ids: read the rows back by number.
+        let row_of: HashMap<String, u32> = chunk_numbers.into_iter().collect();
         let inserted = payment::Entity::find()
-            .filter(payment::Column::PaymentNo.is_in(chunk_numbers))
+            .filter(payment::Column::PaymentNo.is_in(row_of.keys().cloned()))
             .all(&txn)
             .await?;
         let entries = inserted
@@ -478,7 +547,17 @@ async fn write(state: &AppState, actor: &Actor, file_name: &str, rows: &[Accepte
             })
             .collect();
         audit::record_many(&txn, actor, entries).await?;
+        created.extend(
+            inserted
+                .into_iter()
+                .map(|p| (row_of.get(&p.payment_no).copied().unwrap_or_default(), p)),
+        );
     }
+    let allocations = if options.auto_allocate {
+        allocate_exact(&txn, actor, options.scope, created, dry_run).await?
+    } else {
+        Vec::new()
+    };
     audit::record(
         &txn,
         actor,
@@ -486,7 +565,8 @@ async fn write(state: &AppState, actor: &Actor, file_name: &str, rows: &[Accepte
             action: "payment.import",
             entity_type: "payment",
             entity_id: None,
-            changes: Some(json!({"file_name": file_name, "created": rows.len()})),
+            changes: Some(json!({"file_name": file_name, "created": rows.len(),
+                                 "auto_allocate": options.auto_allocate, "auto_allocated": allocations.len()})),
         },
     )
     .await?;
@@ -495,7 +575,191 @@ async fn write(state: &AppState, actor: &Actor, file_name: &str, rows: &[Accepte
     } else {
         txn.commit().await?;
     }
-    Ok(())
+    Ok(allocations)
+}
+
+/// Ids per `IN (…)` while reading and locking bills.
+const ID_CHUNK: usize = 500;
+
+/// Allocates the exact one-to-one matches among the payments just written
+/// (same transaction). The open bills of their customers are locked in id
+/// order (the order every allocation write locks bills in), the rule is the
+/// domain's, every pair is checked again by `check_allocations` on the
+/// locked rows and written by the workbench's own allocation write.
+async fn allocate_exact(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    scope: DataScope,
+    created: Vec<(u32, payment::Model)>,
+    dry_run: bool,
+) -> AppResult<Vec<AutoAllocation>> {
+    let mut customers: Vec<i64> = created.iter().filter_map(|(_, p)| p.customer_id).collect();
+    customers.sort_unstable();
+    customers.dedup();
+    if let DataScope::OwnedBy(user_id) = scope {
+        let mut owned = Vec::new();
+        for chunk in customers.chunks(ID_CHUNK) {
+            owned.extend(
+                customer::Entity::find()
+                    .select_only()
+                    .column(customer::Column::Id)
+                    .filter(customer::Column::Id.is_in(chunk.iter().copied()))
+                    .filter(customer::Column::SalesOwnerId.eq(user_id))
+                    .into_tuple::<i64>()
+                    .all(txn)
+                    .await?,
+            );
+        }
+        customers = owned;
+    }
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let open_codes = [BillStatus::Issued.code(), BillStatus::PartiallyPaid.code()];
+    // Which bills to lock, then locked in ascending id order, chunk by chunk.
+    let mut bill_ids = Vec::new();
+    for chunk in customers.chunks(ID_CHUNK) {
+        bill_ids.extend(
+            bill::Entity::find()
+                .select_only()
+                .column(bill::Column::Id)
+                .filter(bill::Column::CustomerId.is_in(chunk.iter().copied()))
+                .filter(bill::Column::Status.is_in(open_codes))
+                .into_tuple::<i64>()
+                .all(txn)
+                .await?,
+        );
+    }
+    bill_ids.sort_unstable();
+    let mut locked: Vec<bill::Model> = Vec::with_capacity(bill_ids.len());
+    for chunk in bill_ids.chunks(ID_CHUNK) {
+        locked.extend(
+            bill::Entity::find()
+                .filter(bill::Column::Id.is_in(chunk.iter().copied()))
+                .order_by_asc(bill::Column::Id)
+                .lock_exclusive()
+                .all(txn)
+                .await?
+                .into_iter()
+                .filter(|b| open_codes.contains(&b.status.as_str())),
+        );
+    }
+    // Oldest first, as the suggestions order them.
+    locked.sort_by_key(|b| (b.period, b.due_date, b.id));
+    let today = business_today();
+    let mut models: HashMap<i64, Vec<bill::Model>> = HashMap::new();
+    for row in locked {
+        models.entry(row.customer_id).or_default().push(row);
+    }
+    let open: HashMap<i64, Vec<OpenBill>> = models
+        .iter()
+        .map(|(customer, rows)| {
+            let bills = rows
+                .iter()
+                .map(|b| OpenBill {
+                    bill_id: b.id,
+                    bill_no: b.bill_no.clone(),
+                    period: Period::from_key(b.period).unwrap_or_else(|| Period::of_date(today)),
+                    due_date: b.due_date,
+                    outstanding: decimal(b.total - b.allocated),
+                })
+                .collect();
+            (*customer, bills)
+        })
+        .collect();
+    // The customers' other unapplied money: a receipt that could pay the
+    // same bill makes the match ambiguous.
+    let fresh: HashSet<i64> = created.iter().map(|(_, p)| p.id).collect();
+    let mut earlier: HashMap<i64, Vec<rust_decimal::Decimal>> = HashMap::new();
+    for chunk in customers.chunks(ID_CHUNK) {
+        let rows = payment::Entity::find()
+            .select_only()
+            .column(payment::Column::Id)
+            .column(payment::Column::CustomerId)
+            .column_as(
+                Expr::col(payment::Column::Amount).sub(Expr::col(payment::Column::Allocated)),
+                "open",
+            )
+            .filter(payment::Column::CustomerId.is_in(chunk.iter().copied()))
+            .filter(payment::Column::IsDeleted.eq(false))
+            .filter(Expr::col(payment::Column::Allocated).lt(Expr::col(payment::Column::Amount)))
+            .into_tuple::<(i64, Option<i64>, i64)>()
+            .all(txn)
+            .await?;
+        for (id, customer, open) in rows {
+            if let (Some(customer), false) = (customer, fresh.contains(&id)) {
+                earlier.entry(customer).or_default().push(decimal(open));
+            }
+        }
+    }
+    let allowed: HashSet<i64> = customers.iter().copied().collect();
+    let receipts: Vec<ReceiptToMatch> = created
+        .iter()
+        .map(|(_, p)| ReceiptToMatch {
+            customer_id: p.customer_id.filter(|c| allowed.contains(c)),
+            amount: decimal(p.amount - p.allocated),
+        })
+        .collect();
+    let matches = exact_one_to_one(&receipts, &open, &earlier);
+    let refs =
+        crate::customers::service::refs(txn, matches.iter().filter_map(|m| created[m.receipt].1.customer_id)).await?;
+    let mut slots: Vec<Option<(u32, payment::Model)>> = created.into_iter().map(Some).collect();
+    let mut result = Vec::with_capacity(matches.len());
+    for found in matches {
+        let Some((row, payment_row)) = slots[found.receipt].take() else {
+            continue;
+        };
+        let Some(customer_id) = payment_row.customer_id else {
+            continue;
+        };
+        let bill_row = &models[&customer_id][found.bill];
+        let amount = decimal(bill_row.total - bill_row.allocated);
+        let lines = [(bill_row.id, amount)];
+        let side = BillSide {
+            id: bill_row.id,
+            bill_no: bill_row.bill_no.clone(),
+            customer_id: bill_row.customer_id,
+            status: BillStatus::parse(&bill_row.status).unwrap_or(BillStatus::Draft),
+            total: decimal(bill_row.total),
+            allocated: decimal(bill_row.allocated),
+        };
+        check_allocations(
+            &PaymentSide {
+                customer_id: payment_row.customer_id,
+                amount: decimal(payment_row.amount),
+                allocated: decimal(payment_row.allocated),
+                deleted: payment_row.is_deleted,
+            },
+            &[side],
+            &lines,
+        )?;
+        let (payment_no, payment_id) = (payment_row.payment_no.clone(), payment_row.id);
+        let (_, made, _) = super::allocate::apply(
+            txn,
+            actor,
+            payment_row,
+            std::slice::from_ref(bill_row),
+            &lines,
+            customer_id,
+            Some("import_auto"),
+        )
+        .await?;
+        result.push(AutoAllocation {
+            row,
+            payment_no,
+            payment_id: (!dry_run).then_some(payment_id),
+            allocation_id: made.first().filter(|_| !dry_run).map(|a| a.id),
+            customer: refs
+                .get(&customer_id)
+                .cloned()
+                .unwrap_or_else(|| CustomerRef::missing(customer_id)),
+            bill_id: bill_row.id,
+            bill_no: bill_row.bill_no.clone(),
+            period: Period::from_key(bill_row.period).unwrap_or_else(|| Period::of_date(today)),
+            amount: money(bill_row.total - bill_row.allocated),
+        });
+    }
+    Ok(result)
 }
 
 /// The statement template: the columns, two example rows.

@@ -13,4 +13,5 @@ pub mod model;
 pub mod receivables;
 pub mod routes;
 pub mod service;
+pub mod statement;
 pub mod suggest;

@@ -350,11 +350,18 @@ pub struct Statement {
     pub bills: Vec<BillView>,
     pub payments: Vec<PaymentView>,
     pub allocations: Vec<AllocationView>,
+    /// The period's movements and balances (`?from=&to=`; default the
+    /// current month so far).
+    pub ledger: super::statement::Ledger,
 }
 
 /// One customer's statement of account: issued bills (oldest first), live
 /// payments, allocations (newest first) and the sums that tie them.
-pub async fn statement(db: &impl ConnectionTrait, customer: &customer::Model) -> AppResult<Statement> {
+pub async fn statement(
+    db: &impl ConnectionTrait,
+    customer: &customer::Model,
+    ledger: super::statement::Ledger,
+) -> AppResult<Statement> {
     let as_of = business_today();
     let bill_rows = bill::Entity::find()
         .filter(bill::Column::CustomerId.eq(customer.id))
@@ -410,5 +417,6 @@ pub async fn statement(db: &impl ConnectionTrait, customer: &customer::Model) ->
         bills: crate::bills::service::views(db, bill_rows, false).await?,
         payments: super::service::views(db, payment_rows, false).await?,
         allocations: allocation_views(db, allocation_rows).await?,
+        ledger,
     })
 }

@@ -15,17 +15,18 @@ use super::entity::allocation;
 use super::import::{self, PaymentImportResult};
 use super::model::*;
 use super::receivables::{self, AgingPage, AgingQuery, Statement};
+use super::statement::{self, StatementQuery};
 use super::suggest::{self, Suggestions};
 use super::{allocate, list, service};
 use crate::access::Principal;
 use crate::audit::routes::AuditLogView;
 use crate::audit::{self, Actor};
 use crate::error::{AppResult, ErrorBody};
-use crate::http::download::{CSV, XLSX, attachment};
+use crate::http::download::{CSV, XLSX, attachment, disposition};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::upload::read_file;
-use crate::spreadsheet::write::xlsx_error;
+use crate::spreadsheet::write::{ExportFormat, xlsx_error};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -44,6 +45,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(aging))
         .routes(routes!(export_aging))
         .routes(routes!(customer_statement))
+        .routes(routes!(customer_statement_pdf))
+        .routes(routes!(customer_statement_export))
 }
 
 /// Payments, with the totals of the whole filter.
@@ -212,6 +215,8 @@ async fn bill_allocations(
 pub struct ImportQuery {
     /// `true`: report what would happen, write nothing.
     pub dry_run: Option<bool>,
+    /// `true`: allocate exact one-to-one matches (default off).
+    pub auto_allocate: Option<bool>,
 }
 
 /// A bank statement (`.xlsx`/`.csv`, multipart field `file`).
@@ -233,7 +238,11 @@ async fn import_statement(
             &Actor::from(&principal),
             file_name,
             bytes,
-            query.dry_run.unwrap_or(false),
+            import::ImportOptions {
+                dry_run: query.dry_run.unwrap_or(false),
+                auto_allocate: query.auto_allocate.unwrap_or(false),
+                scope: principal.scope(),
+            },
         )
         .await?,
     ))
@@ -288,15 +297,90 @@ async fn export_aging(
     Ok(attachment(bytes, if csv { CSV } else { XLSX }, &name))
 }
 
-/// The customer's statement of account.
-#[utoipa::path(get, path = "/customers/{id}/statement", tag = "payments",
-    responses((status = 200, body = Statement), (status = 404, body = ErrorBody)))]
+/// The customer's statement of account, with the ledger of a period.
+#[utoipa::path(get, path = "/customers/{id}/statement", tag = "payments", params(StatementQuery),
+    responses((status = 200, body = Statement), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn customer_statement(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> AppResult<Json<Statement>> {
     principal.require(Permission::PaymentsView)?;
+    let (from, to) = statement::period(&query)?;
     let customer = crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
-    Ok(Json(receivables::statement(&state.db, &customer).await?))
+    let ledger = statement::ledger(&state.db, id, from, to).await?;
+    Ok(Json(receivables::statement(&state.db, &customer, ledger).await?))
+}
+
+/// The statement of a period as PDF (inline; `?download=1` to save).
+#[utoipa::path(get, path = "/customers/{id}/statement/pdf", tag = "payments", params(StatementQuery),
+    responses((status = 200, content_type = "application/pdf"), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn customer_statement_pdf(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
+) -> AppResult<Response> {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    principal.require(Permission::PaymentsView)?;
+    let (from, to) = statement::period(&query)?;
+    let customer = crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
+    let ledger = statement::ledger(&state.db, id, from, to).await?;
+    let bytes = statement::pdf(&customer, &ledger, &state.config.billing).await?;
+    let file_name = format!(
+        "对账单-{}-{}-{}.pdf",
+        customer.customer_code,
+        from.format("%Y%m%d"),
+        to.format("%Y%m%d")
+    );
+    let mut content_disposition = disposition(&file_name);
+    if !matches!(query.download.as_deref(), Some("1" | "true")) {
+        let inline = content_disposition
+            .to_str()
+            .unwrap_or("attachment")
+            .replacen("attachment", "inline", 1);
+        content_disposition = HeaderValue::from_str(&inline).unwrap_or_else(|_| HeaderValue::from_static("inline"));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+            (header::CONTENT_DISPOSITION, content_disposition),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The statement of a period as `.xlsx` (default) or `.csv`.
+#[utoipa::path(get, path = "/customers/{id}/statement/export", tag = "payments", params(StatementQuery),
+    responses((status = 200, description = "the file"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn customer_statement_export(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
+) -> AppResult<Response> {
+    principal.require(Permission::PaymentsView)?;
+    let format = ExportFormat::parse(query.format.as_deref())?;
+    let (from, to) = statement::period(&query)?;
+    let customer = crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
+    let ledger = statement::ledger(&state.db, id, from, to).await?;
+    let (bytes, name) = statement::export(&customer, &ledger, format).await?;
+    audit::record_export(
+        &state.db,
+        &Actor::from(&principal),
+        "customer.statement_export",
+        "customer",
+        format == ExportFormat::Csv,
+    )
+    .await?;
+    Ok(attachment(
+        bytes,
+        if format == ExportFormat::Csv { CSV } else { XLSX },
+        &name,
+    ))
 }

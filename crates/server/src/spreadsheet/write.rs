@@ -1,5 +1,6 @@
 //! Writing `.xlsx` files people open in Excel: a bold frozen header, widths
-//! that fit Chinese text, dates as real dates. Large sheets use
+//! that fit Chinese text, dates as real dates, amounts as real numbers
+//! shown `#,##0.00` (see [`exact_number`]). Large sheets use
 //! rust_xlsxwriter's constant-memory mode (rows go to a temporary file as
 //! they are written), so an export of 100,000 customers stays small in RAM.
 //!
@@ -21,7 +22,10 @@ pub enum Value {
     /// Text as people and files gave it: names, references, remarks.
     Text(String),
     /// A number's exact decimal text (an amount, a count), made with
-    /// [`Value::number`]: written as it is, a leading minus and all.
+    /// [`Value::number`]: in `.xlsx` a numeric cell when the number reads
+    /// back exactly ([`exact_number`]) — with a decimal point it is an
+    /// amount, shown `#,##0.00` (`#,##0.00##` for a unit price's 3–4
+    /// places); otherwise its exact text. In CSV the text as it is.
     Number(String),
     Date(NaiveDate),
     Blank,
@@ -64,6 +68,36 @@ fn is_decimal(text: &str) -> bool {
         && !fraction.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
         && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Significant digits Excel keeps and shows of a number.
+const EXCEL_DIGITS: u32 = 15;
+
+/// The `f64` to store for a number's exact decimal text, if it reads back as
+/// exactly that decimal. rust_xlsxwriter writes an `f64` as its shortest
+/// round-trip text, and Excel keeps 15 significant digits: a decimal of at
+/// most 15 significant digits (every amount a bill may hold, 999999999999.99
+/// has 14) survives both; a larger sum (a total of totals) does not, and is
+/// written as its exact text instead of a number that would be off.
+pub fn exact_number(text: &str) -> Option<f64> {
+    let decimal: rust_decimal::Decimal = text.parse().ok()?;
+    let normalized = decimal.normalize();
+    let digits = normalized
+        .mantissa()
+        .unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |d| d + 1);
+    if digits > EXCEL_DIGITS {
+        return None;
+    }
+    let value: f64 = text.parse().ok()?;
+    let back: rust_decimal::Decimal = format!("{value}").parse().ok()?;
+    (value.is_finite() && back == decimal).then_some(value)
+}
+
+/// Decimal places a number's text has (`12.50` → 2, `3` → 0).
+fn places(text: &str) -> usize {
+    text.split_once('.').map_or(0, |(_, f)| f.len())
 }
 
 impl From<Option<String>> for Value {
@@ -141,11 +175,7 @@ pub async fn table_file(
     headers: &'static [&'static str],
     rows: Vec<Vec<Value>>,
 ) -> Result<(Vec<u8>, String), AppError> {
-    let name = format!(
-        "{title}-{}.{}",
-        chrono::Local::now().format("%Y%m%d-%H%M"),
-        format.extension()
-    );
+    let name = format!("{title}-{}.{}", crate::calendar::file_stamp(), format.extension());
     if format == ExportFormat::Csv {
         let mut bytes = b"\xEF\xBB\xBF".to_vec();
         bytes.extend(csv_line(
@@ -180,6 +210,10 @@ pub struct SheetWriter<'a> {
     /// Excel's quote prefix (what typing a leading `'` sets): the cell stays
     /// text if someone edits it.
     quoted: Format,
+    /// Amounts: thousands separators, two decimals.
+    money: Format,
+    /// Unit prices with three or four decimals.
+    price: Format,
     next_row: u32,
 }
 
@@ -197,6 +231,8 @@ impl<'a> SheetWriter<'a> {
             sheet,
             date: Format::new().set_num_format("yyyy-mm-dd"),
             quoted: Format::new().set_quote_prefix(),
+            money: Format::new().set_num_format("#,##0.00"),
+            price: Format::new().set_num_format("#,##0.00##"),
             next_row: 1,
         })
     }
@@ -204,8 +240,9 @@ impl<'a> SheetWriter<'a> {
     /// Writes one row. Text is always a string cell, which Excel never
     /// evaluates; text that would start a formula also gets the quote
     /// prefix, so it stays text when edited, and keeps its exact value (an
-    /// import report read back imports what was uploaded). Numbers keep
-    /// their exact decimal text.
+    /// import report read back imports what was uploaded). A number is a
+    /// numeric cell when it reads back exactly ([`exact_number`]), else its
+    /// exact decimal text.
     pub fn row(&mut self, values: &[Value]) -> Result<(), XlsxError> {
         let row = self.next_row;
         for (column, value) in values.iter().enumerate() {
@@ -214,7 +251,23 @@ impl<'a> SheetWriter<'a> {
                 Value::Text(text) | Value::Number(text) if value.formula_like() => {
                     self.sheet.write_string_with_format(row, column, text, &self.quoted)?;
                 }
-                Value::Text(text) | Value::Number(text) => {
+                Value::Number(text) => match exact_number(text) {
+                    Some(number) => match places(text) {
+                        0 => {
+                            self.sheet.write_number(row, column, number)?;
+                        }
+                        1 | 2 => {
+                            self.sheet.write_number_with_format(row, column, number, &self.money)?;
+                        }
+                        _ => {
+                            self.sheet.write_number_with_format(row, column, number, &self.price)?;
+                        }
+                    },
+                    None => {
+                        self.sheet.write_string(row, column, text)?;
+                    }
+                },
+                Value::Text(text) => {
                     self.sheet.write_string(row, column, text)?;
                 }
                 Value::Date(day) => {
@@ -324,21 +377,81 @@ pub(crate) mod tests {
         .unwrap();
         let sheet = super::super::read(&bytes, &super::super::tests::LIMITS).unwrap();
         assert_eq!(sheet.rows[1].cells[0], super::super::Cell::Text("=1+2".into()));
-        assert_eq!(sheet.rows[1].cells[1], super::super::Cell::Text("-100.00".into()));
+        assert_eq!(sheet.rows[1].cells[1], super::super::Cell::Number("-100".into()));
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
         let mut styles = String::new();
         std::io::Read::read_to_string(&mut archive.by_name("xl/styles.xml").unwrap(), &mut styles).unwrap();
         assert_eq!(styles.matches("quotePrefix=\"1\"").count(), 1, "{styles}");
         let mut xml = String::new();
         std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut xml).unwrap();
-        // A2 (the formula-like text) has a style of its own; B2, A3 and B3 none.
+        // A2 (the formula-like text) has a style of its own, the amounts B2
+        // and B3 the money format; A3 none.
         let styled: Vec<&str> = xml
             .split("<c ")
             .skip(1)
             .filter(|c| c.split('>').next().unwrap_or_default().contains(" s=\""))
             .map(|c| c.split('"').nth(1).unwrap_or_default())
             .collect();
-        assert_eq!(styled, ["A1", "B1", "A2"]);
+        assert_eq!(styled, ["A1", "B1", "A2", "B2", "B3"]);
+    }
+
+    #[test]
+    fn amounts_are_numbers_that_read_back_exactly() {
+        let amounts = [
+            "0.01",
+            "0.10",
+            "1234567.89",
+            "-100.00",
+            "999999999999.99",
+            "0.07",
+            "4836.31",
+            "2.675",
+        ];
+        let mut rows: Vec<Vec<Value>> = amounts.iter().map(|a| vec![Value::number(a)]).collect();
+        // 16 significant digits: no f64 holds it, so the exact text.
+        rows.push(vec![Value::number("99999999999999.99")]);
+        rows.push(vec![Value::number(42)]);
+        let bytes = simple_workbook("金额", &["金额"], &rows).unwrap();
+        let sheet = super::super::read(&bytes, &super::super::tests::LIMITS).unwrap();
+        for (i, amount) in amounts.iter().enumerate() {
+            let super::super::Cell::Number(text) = &sheet.rows[i + 1].cells[0] else {
+                panic!("{amount} is not a number: {:?}", sheet.rows[i + 1].cells[0]);
+            };
+            let back: rust_decimal::Decimal = text.parse().unwrap();
+            assert_eq!(back, amount.parse::<rust_decimal::Decimal>().unwrap(), "{amount}");
+        }
+        assert_eq!(
+            sheet.rows[amounts.len() + 1].cells[0],
+            super::super::Cell::Text("99999999999999.99".into())
+        );
+        assert_eq!(
+            sheet.rows[amounts.len() + 2].cells[0],
+            super::super::Cell::Number("42".into())
+        );
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+        let mut styles = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/styles.xml").unwrap(), &mut styles).unwrap();
+        assert!(styles.contains(r##"formatCode="#,##0.00""##), "{styles}");
+        assert!(styles.contains(r##"formatCode="#,##0.00##""##), "{styles}");
+    }
+
+    #[test]
+    fn every_stored_amount_reads_back_exactly() {
+        // Whole cents up to the largest bill, sampled densely at both ends.
+        let mut cents: Vec<i64> = (0..20_000).collect();
+        cents.extend((0..20_000).map(|i| 99_999_999_999_999 - i));
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..100_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            cents.push((seed % 100_000_000_000_000) as i64);
+        }
+        for c in cents {
+            let text = format!("{}.{:02}", c / 100, c % 100);
+            let value = exact_number(&text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(format!("{value:.2}"), text);
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@ use crate::helpers::*;
 
 backend_tests!(
     every_write_is_audited_with_masked_secrets,
-    audit_logs_filter_by_actor_entity_and_time
+    audit_logs_filter_by_actor_entity_and_time,
+    audit_entries_name_records_by_their_number
 );
 
 async fn every_write_is_audited_with_masked_secrets(app: TestApp) {
@@ -99,4 +100,102 @@ async fn audit_logs_filter_by_actor_entity_and_time(app: TestApp) {
     )
     .await;
     assert_eq!(error["error"]["details"][0]["field"], "from");
+}
+
+/// Issue 21 item 8: an audit entry names its record (customer by name and
+/// code, bill and payment by number, user by name) and the records its
+/// changes mention by id, so no page has to show an internal id.
+async fn audit_entries_name_records_by_their_number(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (owner, _) = app.user_with_role(&admin, "zhao.liu", "sales").await;
+    let body = json!({"company_name": "审计标签有限公司", "customer_code": "L0001", "device_series": ["X"],
+                      "account_status": "active", "sales_owner_id": owner});
+    let customer = expect_json(
+        app.post("/api/v1/customers", Some(&admin), &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let c = customer["id"].as_i64().unwrap();
+    let period = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y-%m")
+        .to_string();
+    let body = json!({"customer_id": c, "period": period, "lines": [{"description": "服务费", "amount": "1200.00"}]});
+    let bill = expect_json(app.post("/api/v1/bills", Some(&admin), &body).await, StatusCode::OK).await;
+    let b = bill["id"].as_i64().unwrap();
+    expect_json(
+        app.post(&format!("/api/v1/bills/{b}/issue"), Some(&admin), &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .date_naive()
+        .to_string();
+    let body = json!({"customer_id": c, "amount": "1200.00", "received_at": today, "method": "bank_transfer"});
+    let payment = expect_json(
+        app.post("/api/v1/payments", Some(&admin), &body).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let p = payment["id"].as_i64().unwrap();
+    expect_json(
+        app.post(
+            &format!("/api/v1/payments/{p}/allocations"),
+            Some(&admin),
+            &json!({"allocations": [{"bill_id": b, "amount": "1200.00"}]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let logs = expect_json(
+        app.get("/api/v1/audit-logs?page_size=100", &admin).await,
+        StatusCode::OK,
+    )
+    .await;
+    let items = logs["items"].as_array().unwrap();
+    let find = |action: &str| {
+        items
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("no {action}: {logs}"))
+            .clone()
+    };
+    let created = find("customer.create");
+    assert_eq!(created["entity_label"], "审计标签有限公司（L0001）");
+    assert_eq!(
+        created["refs"][format!("user:{owner}")],
+        "zhao.liu（zhao.liu）",
+        "{created}"
+    );
+    let issued = find("bill.issue");
+    assert_eq!(issued["entity_label"], bill["bill_no"]);
+    let allocated = find("payment.allocate");
+    assert_eq!(allocated["entity_label"], payment["payment_no"]);
+    assert_eq!(allocated["refs"][format!("bill:{b}")], bill["bill_no"], "{allocated}");
+    let bill_side = find("bill.allocate");
+    assert_eq!(
+        bill_side["refs"][format!("payment:{p}")],
+        payment["payment_no"],
+        "{bill_side}"
+    );
+    // The record's own trail carries them too.
+    let trail = expect_json(
+        app.get(&format!("/api/v1/customers/{c}/audit-trail"), &admin).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        trail["items"][0]["entity_label"], "审计标签有限公司（L0001）",
+        "{trail}"
+    );
+    // An export names no record: no label, nothing invented.
+    app.get("/api/v1/payments/export", &admin).await;
+    let logs = expect_json(
+        app.get("/api/v1/audit-logs?action=payment.export", &admin).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(logs["items"][0]["entity_label"].is_null());
 }

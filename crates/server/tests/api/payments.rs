@@ -22,6 +22,9 @@ backend_tests!(
     bank_statements_import_with_dry_run_and_duplicates,
     aging_and_statement_show_what_is_owed,
     sums_beyond_the_stored_range_are_exact_in_lists_aging_and_statements,
+    statement_import_allocates_exact_one_to_one_matches_when_asked,
+    auto_allocation_and_manual_allocation_race_without_overpaying,
+    statement_of_a_period_as_json_pdf_and_excel,
 );
 
 /// Today in China (the business day).
@@ -1101,4 +1104,484 @@ async fn sums_beyond_the_stored_range_are_exact_in_lists_aging_and_statements(ap
     assert_eq!(body["error"]["details"][0]["field"], "amount");
     assert_eq!(body["error"]["details"][0]["code"], "OUT_OF_RANGE");
     assert_eq!(body["error"]["details"][0]["message"], "收款金额超出允许范围");
+}
+
+/// Sets a column of a row to a UTC time (`2025-10-15 02:00:00`).
+async fn set_time(app: &TestApp, table: &str, column: &str, id: i64, utc: &str) {
+    let backend = app.db.get_database_backend();
+    let value = match backend {
+        sea_orm::DbBackend::Postgres => format!("'{utc}+00'::timestamptz"),
+        _ => format!("'{utc}'"),
+    };
+    let sql = format!("UPDATE {table} SET {column} = {value} WHERE id = {id}");
+    app.db
+        .execute_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("update");
+}
+
+fn statement_csv(rows: &[(&str, &str, &str, &str)]) -> Vec<u8> {
+    let day = (today() - Duration::days(1)).to_string();
+    let mut csv = String::from("交易日期,收入金额,对方户名,交易流水号,客户编号\n");
+    for (amount, payer, reference, code) in rows {
+        csv.push_str(&format!("{day},{amount},{payer},{reference},{code}\n"));
+    }
+    csv.into_bytes()
+}
+
+/// Issue 21 item 5: `auto_allocate=true` pairs a receipt with a bill only
+/// when the match is exact and unambiguous; a dry run shows the pairs and
+/// keeps nothing; each allocation is audited and can be reversed.
+async fn statement_import_allocates_exact_one_to_one_matches_when_asked(app: TestApp) {
+    let token = app.admin_token().await;
+    let a = customer(&app, &token, "M0001", "自动核销甲有限公司").await;
+    let b = customer(&app, &token, "M0002", "自动核销乙有限公司").await;
+    let c = customer(&app, &token, "M0003", "自动核销丙有限公司").await;
+    let d = customer(&app, &token, "M0004", "自动核销丁有限公司").await;
+    let a1 = bill(&app, &token, a, &months_ago(2), "1234567.89", false).await;
+    let a2 = bill(&app, &token, a, &months_ago(1), "300.00", false).await;
+    let a_draft = bill(&app, &token, a, &months_ago(3), "55.00", true).await;
+    let b1 = bill(&app, &token, b, &months_ago(1), "500.00", false).await;
+    let c1 = bill(&app, &token, c, &months_ago(1), "700.00", false).await;
+    let c2 = bill(&app, &token, c, &months_ago(2), "700.00", false).await;
+    let d1 = bill(&app, &token, d, &months_ago(1), "999.99", false).await;
+    // D already has 999.99 unapplied: which receipt pays the bill is a person's call.
+    payment(&app, &token, receipt(Some(d), "999.99", Some("EARLIER-1"))).await;
+    let file = statement_csv(&[
+        ("\"1,234,567.89\"", "自动核销甲有限公司", "AUTO-01", ""), // paired (by payer name)
+        ("300.00", "别名", "AUTO-02", "M0001"),                    // paired (by code)
+        ("55.00", "别名", "AUTO-03", "M0001"),                     // only a draft of 55.00
+        ("500.00", "别名", "AUTO-04", "M0002"),                    // two receipts of 500.00
+        ("500.00", "别名", "AUTO-05", "M0002"),
+        ("700.00", "别名", "AUTO-06", "M0003"),   // two bills of 700.00
+        ("999.99", "别名", "AUTO-07", "M0004"),   // earlier unapplied 999.99
+        ("42.00", "不认识的公司", "AUTO-08", ""), // no customer
+        ("299.99", "别名", "AUTO-09", "M0001"),   // a cent short
+    ]);
+
+    // Off by default.
+    let plain = expect_json(
+        app.upload("/api/v1/payments/import?dry_run=true", &token, "s.csv", file.clone())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(plain["auto_allocate"], false);
+    assert_eq!(plain["auto_allocated"], 0);
+    assert_eq!(plain["allocations"], json!([]));
+
+    let dry = expect_json(
+        app.upload(
+            "/api/v1/payments/import?dry_run=true&auto_allocate=true",
+            &token,
+            "s.csv",
+            file.clone(),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(dry["created"], 9, "{dry}");
+    assert_eq!(dry["auto_allocated"], 2, "{dry}");
+    assert_eq!(dry["auto_allocated_amount"], "1234867.89");
+    let listed = dry["allocations"].as_array().expect("allocations");
+    assert_eq!(listed[0]["bill_id"], a1);
+    assert_eq!(listed[0]["row"], 2);
+    assert_eq!(listed[0]["customer"]["customer_code"], "M0001");
+    assert_eq!(listed[0]["amount"], "1234567.89");
+    assert_eq!(listed[1]["bill_id"], a2);
+    assert!(listed[0]["allocation_id"].is_null() && listed[0]["payment_id"].is_null());
+    assert_eq!(
+        bill_state(&app, &token, a1).await.0,
+        "issued",
+        "a dry run keeps nothing"
+    );
+
+    let done = expect_json(
+        app.upload("/api/v1/payments/import?auto_allocate=true", &token, "s.csv", file)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(done["auto_allocated"], 2, "{done}");
+    let made = done["allocations"].as_array().expect("allocations").clone();
+    for (bill_id, expected) in [
+        (a1, "paid"),
+        (a2, "paid"),
+        (b1, "issued"),
+        (c1, "issued"),
+        (c2, "issued"),
+        (d1, "issued"),
+    ] {
+        assert_eq!(bill_state(&app, &token, bill_id).await.0, expected, "bill {bill_id}");
+    }
+    assert_eq!(bill_state(&app, &token, a_draft).await.0, "draft");
+    let pid = made[0]["payment_id"].as_i64().expect("payment id");
+    let p = get(&app, &token, &format!("/api/v1/payments/{pid}")).await;
+    assert_eq!(p["status"], "applied");
+    assert_eq!(p["unapplied"], "0.00");
+    // Audited as an allocation, marked as made by the import.
+    let history = get(&app, &token, &format!("/api/v1/payments/{pid}/history")).await;
+    let entry = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "payment.allocate")
+        .unwrap_or_else(|| panic!("no allocate entry: {history}"))
+        .clone();
+    assert_eq!(entry["changes"]["via"]["after"], "import_auto", "{entry}");
+    let bill_history = get(&app, &token, &format!("/api/v1/bills/{a1}/allocations")).await;
+    assert_eq!(bill_history.as_array().map(Vec::len), Some(1));
+    // Reviewed and undone with the ordinary reversal.
+    let allocation_id = made[1]["allocation_id"].as_i64().expect("allocation id");
+    expect_json(
+        reverse(&app, &token, allocation_id, "核对后不是这张账单").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        bill_state(&app, &token, a2).await,
+        ("issued".into(), "0.00".into(), "300.00".into())
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM audit_logs WHERE action = 'bill.allocate'").await,
+        2,
+        "one audit entry per bill allocated"
+    );
+}
+
+/// An import allocating automatically and a person allocating by hand race
+/// for the same bills: each bill is paid once, never beyond its total.
+async fn auto_allocation_and_manual_allocation_race_without_overpaying(app: TestApp) {
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "R0001", "并发核销有限公司").await;
+    // Unapplied money of another amount: no ambiguity for the import.
+    let by_hand = payment(&app, &token, receipt(Some(c), "10000.00", Some("HAND-1"))).await;
+    let mut bills = Vec::new();
+    for i in 0..6 {
+        bills.push(bill(&app, &token, c, &months_ago(i + 1), &format!("{}.25", 100 + i), false).await);
+    }
+    let rows: Vec<(String, String)> = (0..6)
+        .map(|i| (format!("{}.25", 100 + i), format!("RACE-{i}")))
+        .collect();
+    let borrowed: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|(amount, reference)| (amount.as_str(), "别名", reference.as_str(), "R0001"))
+        .collect();
+    let file = statement_csv(&borrowed);
+    let manual = async {
+        let mut ok = 0;
+        for (i, bill_id) in bills.iter().enumerate() {
+            let response = allocate(&app, &token, id(&by_hand), &[(*bill_id, &format!("{}.25", 100 + i))]).await;
+            if response.status() == StatusCode::OK {
+                ok += 1;
+            }
+        }
+        ok
+    };
+    let import = async {
+        expect_json(
+            app.upload("/api/v1/payments/import?auto_allocate=true", &token, "race.csv", file)
+                .await,
+            StatusCode::OK,
+        )
+        .await["auto_allocated"]
+            .as_i64()
+            .unwrap_or(-1)
+    };
+    let (manual_ok, auto) = tokio::join!(manual, import);
+    assert_eq!(
+        manual_ok + auto,
+        6,
+        "every bill paid exactly once: {manual_ok} by hand, {auto} by the import"
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM bills WHERE allocated > total").await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT CAST(COALESCE(SUM(total - allocated), 0) AS {int}) FROM bills WHERE status <> 'draft'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM payments WHERE allocated > amount").await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM bills b WHERE b.allocated <> (SELECT COALESCE(SUM(a.amount), 0) FROM payment_allocations a WHERE a.bill_id = b.id AND a.status = 'active')"
+        )
+        .await,
+        0,
+        "running sums match the allocations"
+    );
+}
+
+/// Issue 21 item 6: the statement of a period — balance brought forward,
+/// the movements on business days, the balance carried — as JSON, PDF and
+/// Excel; an empty period is an honest empty statement; bad periods 400.
+async fn statement_of_a_period_as_json_pdf_and_excel(app: TestApp) {
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "S0001", "对账单测试有限公司").await;
+    let october = bill(&app, &token, c, "2025-10", "1234.50", false).await;
+    let november = bill(&app, &token, c, "2025-11", "800.00", false).await;
+    let midnight = bill(&app, &token, c, "2025-10", "10.00", false).await;
+    set_time(&app, "bills", "issued_at", october, "2025-10-15 02:00:00").await;
+    set_time(&app, "bills", "issued_at", november, "2025-11-10 02:00:00").await;
+    // 17:00 UTC on 31 October is 01:00 on 1 November in China.
+    set_time(&app, "bills", "issued_at", midnight, "2025-10-31 17:00:00").await;
+    let body = json!({"customer_id": c, "amount": "500.00", "received_at": "2025-11-20",
+                      "method": "bank_transfer", "payer_name": "对账单测试有限公司", "reference": "ST-1"});
+    payment(&app, &token, body).await;
+
+    let statement = get(
+        &app,
+        &token,
+        &format!("/api/v1/customers/{c}/statement?from=2025-11&to=2025-11"),
+    )
+    .await;
+    let ledger = &statement["ledger"];
+    assert_eq!(ledger["from"], "2025-11-01");
+    assert_eq!(ledger["to"], "2025-11-30");
+    assert_eq!(ledger["opening_balance"], "1234.50");
+    assert_eq!(ledger["debits"], "810.00");
+    assert_eq!(ledger["credits"], "500.00");
+    assert_eq!(ledger["closing_balance"], "1544.50");
+    let lines = ledger["lines"].as_array().expect("lines");
+    let summary: Vec<(String, String, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["date"].as_str().unwrap().to_string(),
+                l["kind"].as_str().unwrap().to_string(),
+                l["balance"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("2025-11-01".into(), "bill".into(), "1244.50".into()),
+            ("2025-11-10".into(), "bill".into(), "2044.50".into()),
+            ("2025-11-20".into(), "payment".into(), "1544.50".into()),
+        ]
+    );
+    assert_eq!(lines[2]["credit"], "500.00");
+    assert!(lines[2]["debit"].is_null());
+    // A day range inside the month.
+    let days = get(
+        &app,
+        &token,
+        &format!("/api/v1/customers/{c}/statement?from=2025-11-05&to=2025-11-15"),
+    )
+    .await;
+    assert_eq!(days["ledger"]["opening_balance"], "1244.50");
+    assert_eq!(days["ledger"]["lines"].as_array().map(Vec::len), Some(1));
+
+    // Periods without movements: honest, not errors.
+    for (query, balance) in [
+        ("from=2024-01&to=2024-03", "0.00"),
+        ("from=2025-12-01&to=2025-12-31", "1544.50"),
+    ] {
+        let empty = get(&app, &token, &format!("/api/v1/customers/{c}/statement?{query}")).await;
+        assert_eq!(empty["ledger"]["lines"], json!([]), "{query}");
+        assert_eq!(empty["ledger"]["opening_balance"], balance, "{query}");
+        assert_eq!(empty["ledger"]["closing_balance"], balance, "{query}");
+    }
+    for bad in [
+        "from=2025-13",
+        "from=2025-12&to=2025-11",
+        "to=11%2F2025",
+        "from=2000-01&to=2025-01",
+    ] {
+        expect_error(
+            app.get(&format!("/api/v1/customers/{c}/statement?{bad}"), &token).await,
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_FAILED",
+        )
+        .await;
+        expect_error(
+            app.get(&format!("/api/v1/customers/{c}/statement/pdf?{bad}"), &token)
+                .await,
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_FAILED",
+        )
+        .await;
+    }
+
+    // PDF: Chinese, the company header, the balances with separators.
+    let started = std::time::Instant::now();
+    let response = app
+        .get(
+            &format!("/api/v1/customers/{c}/statement/pdf?from=2025-11&to=2025-11&download=1"),
+            &token,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    eprintln!("statement pdf over HTTP: {:?}", started.elapsed());
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let bytes = response.bytes().await.unwrap();
+    let text: String = pdf_extract::extract_text_from_mem(&bytes)
+        .expect("text")
+        .split_whitespace()
+        .collect();
+    for needle in [
+        "对账单",
+        "对账单测试有限公司（S0001）",
+        "2025-11-01至2025-11-30",
+        "期初余额",
+        "1,234.50",
+        "1,544.50",
+        "2,044.50",
+        "B2025",
+    ] {
+        assert!(text.contains(needle), "{needle} missing: {text}");
+    }
+    let empty_pdf = app
+        .get(&format!("/api/v1/customers/{c}/statement/pdf?from=2024-01"), &token)
+        .await;
+    assert_eq!(empty_pdf.status(), StatusCode::OK);
+    let text: String = pdf_extract::extract_text_from_mem(&empty_pdf.bytes().await.unwrap())
+        .expect("text")
+        .split_whitespace()
+        .collect();
+    assert!(text.contains("本期无往来"), "{text}");
+
+    // Excel: amounts are numbers that read back exactly.
+    let response = app
+        .get(
+            &format!("/api/v1/customers/{c}/statement/export?from=2025-11&to=2025-11"),
+            &token,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(disposition.contains("S0001-20251101-20251130.xlsx"), "{disposition}");
+    let limits = opcms::spreadsheet::Limits {
+        max_rows: 100,
+        max_columns: 20,
+        max_unpacked_bytes: 10 * 1024 * 1024,
+    };
+    let sheet = opcms::spreadsheet::read(&response.bytes().await.unwrap(), &limits).unwrap();
+    use opcms::spreadsheet::Cell;
+    let number = |cell: &Cell| match cell {
+        Cell::Number(n) => n.parse::<rust_decimal::Decimal>().expect("decimal"),
+        other => panic!("not a number: {other:?}"),
+    };
+    assert_eq!(sheet.rows.len(), 1 + 1 + 3 + 1, "header, opening, three lines, closing");
+    assert_eq!(number(&sheet.rows[1].cells[5]), "1234.50".parse().unwrap());
+    assert_eq!(number(&sheet.rows[3].cells[3]), "800.00".parse().unwrap());
+    assert_eq!(number(&sheet.rows[5].cells[5]), "1544.50".parse().unwrap());
+    let csv = app
+        .get(
+            &format!("/api/v1/customers/{c}/statement/export?from=2025-11&to=2025-11&format=csv"),
+            &token,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("2025-11-20") && csv.contains("1544.50"), "{csv}");
+
+    // Sales sees its own customers only.
+    let (_, sales) = app.user_with_role(&token, "sales9", "sales").await;
+    expect_error(
+        app.get(&format!("/api/v1/customers/{c}/statement/pdf"), &sales).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+}
+
+/// Timing, not a check run with the suite (`cargo test -p opcms --test api --
+/// --ignored measure_`): a statement of 1,320 rows, each the one open bill of
+/// its own customer, imported with automatic allocation; and the statement PDF.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing"]
+async fn measure_auto_allocating_import_of_1320_lines() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| config.http.rate_limit_per_user = 0).await;
+    let token = app.admin_token().await;
+    const N: usize = 1320;
+    let mut csv = String::from("客户编号,公司名称,设备系列,账号状态\n");
+    for i in 0..N {
+        csv.push_str(&format!("T{i:05},计时客户{i:05}有限公司,X,active\n"));
+    }
+    let imported = expect_json(
+        app.upload("/api/v1/customers/import", &token, "c.csv", csv.into_bytes())
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(imported["created"], N, "{imported}");
+    let mut ids: Vec<(String, i64)> = Vec::new();
+    for page in 1..=14 {
+        let list = get(
+            &app,
+            &token,
+            &format!("/api/v1/customers?page_size=100&page={page}&q=T0"),
+        )
+        .await;
+        ids.extend(list["items"].as_array().unwrap().iter().map(|c| {
+            (
+                c["customer_code"].as_str().unwrap().to_string(),
+                c["id"].as_i64().unwrap(),
+            )
+        }));
+    }
+    assert_eq!(ids.len(), N);
+    let started = std::time::Instant::now();
+    for chunk in ids.chunks(16) {
+        futures::future::join_all(chunk.iter().enumerate().map(|(k, (_, id))| {
+            let (app, token) = (&app, &token);
+            async move { bill(app, token, *id, &months_ago(1), &format!("{}.{:02}", 100 + k, k), false).await }
+        }))
+        .await;
+    }
+    eprintln!("{N} bills created and issued over HTTP: {:?}", started.elapsed());
+    let mut file = String::from("交易日期,收入金额,对方户名,交易流水号,客户编号\n");
+    let day = (today() - Duration::days(1)).to_string();
+    for (i, (code, _)) in ids.iter().enumerate() {
+        let k = i % 16;
+        file.push_str(&format!("{day},{}.{k:02},别名,TIME-{i:05},{code}\n", 100 + k));
+    }
+    let started = std::time::Instant::now();
+    let dry = expect_json(
+        app.upload(
+            "/api/v1/payments/import?dry_run=true&auto_allocate=true",
+            &token,
+            "t.csv",
+            file.clone().into_bytes(),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    eprintln!("dry run of {N} rows with auto-allocation: {:?}", started.elapsed());
+    let started = std::time::Instant::now();
+    let done = expect_json(
+        app.upload(
+            "/api/v1/payments/import?auto_allocate=true",
+            &token,
+            "t.csv",
+            file.into_bytes(),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    eprintln!("import of {N} rows with auto-allocation: {:?}", started.elapsed());
+    assert_eq!(dry["auto_allocated"], N);
+    assert_eq!(done["auto_allocated"], N);
+    let c = ids[0].1;
+    let started = std::time::Instant::now();
+    let pdf = app.get(&format!("/api/v1/customers/{c}/statement/pdf"), &token).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    eprintln!("statement pdf (debug build): {:?}", started.elapsed());
 }

@@ -92,15 +92,19 @@ export function usePaymentColumns(options: ColumnOptions = {}, sort?: Ref<string
           : undefined,
       ...extra,
     });
+    // At 1440 px the key column — 未核销, what is left to allocate — stays in view: it is
+    // fixed on the right beside the actions, the number on the left; the rest scrolls between.
     return [
-      column('payment_no', { width: 170, fixed: 'left' }),
-      column('received_at', { width: 120 }),
-      ...(options.customer === false ? [] : [column('customer', { minWidth: 220, ellipsis: true, tooltip: true })]),
-      column('payer_name', { minWidth: 180, ellipsis: true, tooltip: true }),
-      column('method', { width: 100 }),
-      ...PAYMENT_AMOUNTS.map((key) => column(key, { width: 140, align: 'right' as const })),
-      column('status', { width: 100 }),
-      ...(options.actions === false ? [] : [column('actions', { width: 120, fixed: 'right', align: 'center' })]),
+      column('payment_no', { width: 160, fixed: 'left' }),
+      column('received_at', { width: 110 }),
+      ...(options.customer === false ? [] : [column('customer', { minWidth: 200, ellipsis: true, tooltip: true })]),
+      column('payer_name', { minWidth: 160, ellipsis: true, tooltip: true }),
+      column('method', { width: 96 }),
+      column('amount', { width: 136, align: 'right' }),
+      column('allocated', { width: 136, align: 'right' }),
+      column('status', { width: 96 }),
+      column('unapplied', { width: 140, align: 'right', fixed: 'right' }),
+      ...(options.actions === false ? [] : [column('actions', { width: 110, fixed: 'right', align: 'center' })]),
     ];
   });
 }

@@ -63,16 +63,18 @@ export function useAgingColumns() {
       ...extra,
     });
     const money = (key: string) => column(key, { width: key === 'outstanding' || key === 'net' ? 140 : 125, align: 'right' });
+    // At 1440 px the key columns — 未结金额 and 逾期 — stay in view: fixed on the right
+    // (the customer on the left); the buckets and balances scroll between them.
     return [
-      column('customer', { minWidth: 240, fixed: 'left', ellipsis: true, tooltip: true }),
+      column('customer', { width: 240, fixed: 'left', ellipsis: true, tooltip: true }),
       column('sales_owner', { width: 110 }),
       column('open_bills', { width: 90, align: 'right' }),
-      money('outstanding'),
       ...BUCKETS.map(money),
-      money('overdue'),
       column('max_overdue_days', { width: 100, align: 'right' }),
       money('unapplied'),
       money('net'),
+      { ...money('outstanding'), fixed: 'right' as const },
+      { ...money('overdue'), fixed: 'right' as const },
     ];
   });
 }

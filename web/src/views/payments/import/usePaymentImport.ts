@@ -30,14 +30,17 @@ export function valueKeys(rows: readonly PaymentImportRow[]): string[] {
  */
 export function usePaymentImport() {
   const templateLoading = ref(false);
+  /** Allocate exact one-to-one matches (off by default); the dry run shows them too. */
+  const autoAllocate = ref(false);
   const flow = useFileImport<PaymentImportResult>({
-    send: importPayments,
+    send: (file, dryRun, options) => importPayments(file, dryRun, options, autoAllocate.value),
     confirmable: (preview) => importable(preview) > 0,
     extensions: PAYMENT_IMPORT_EXTENSIONS,
   });
   return {
     ...flow,
     importable: computed(() => importable(flow.preview.value)),
+    autoAllocate,
     templateLoading,
     downloadTemplate: () => withLoading(templateLoading, downloadPaymentTemplate),
   };
