@@ -473,6 +473,21 @@ mod tests {
     }
 
     #[test]
+    fn discarding_closed_customers_usage_is_off_unless_set() {
+        assert!(!Config::from_sources(None, env_of(&[])).unwrap().usage_discard_closed);
+        let file = "usage_discard_closed = true\n";
+        assert!(
+            Config::from_sources(Some(file), env_of(&[]))
+                .unwrap()
+                .usage_discard_closed
+        );
+        let off = Config::from_sources(Some(file), env_of(&[("OPCMS_USAGE_DISCARD_CLOSED", "false")])).unwrap();
+        assert!(!off.usage_discard_closed);
+        let err = Config::from_sources(None, env_of(&[("OPCMS_USAGE_DISCARD_CLOSED", "yes")])).unwrap_err();
+        assert!(err.to_string().contains("OPCMS_USAGE_DISCARD_CLOSED"), "{err}");
+    }
+
+    #[test]
     fn usage_sources_come_from_the_file_or_the_environment() {
         let file = r#"
 usage_limit_x = "5000"
