@@ -841,7 +841,9 @@ export type QuarantineReason =
   | 'INVALID_DAY'
   | 'DAY_OUT_OF_RANGE'
   | 'OVER_LIMIT'
-  | 'CUSTOMER_CLOSED';
+  | 'CUSTOMER_CLOSED'
+  /** A collection's record for a day that already has one from another source. */
+  | 'USAGE_EXISTS';
 
 export type QuarantineStatus = 'pending' | 'resolved' | 'discarded';
 export type QuarantineResolution = 'mapped' | 'corrected' | 'accepted' | 'discarded';

@@ -93,6 +93,9 @@ describe('resolve actions', () => {
     expect(api.resolveQuarantineBulk).toHaveBeenLastCalledWith({ action: 'discard', note: '无此账号', filter }, { silent: true });
     resolve.open([], { filter: { reason: 'OVER_LIMIT' }, count: 2 });
     expect(resolve.actions.value).toContain('accept');
+    // A collected record for a day already entered by hand may be accepted as a second record.
+    resolve.open([], { filter: { reason: 'USAGE_EXISTS' }, count: 2 });
+    expect(resolve.actions.value).toContain('accept');
   });
 
   it('turns 409 ALREADY_RESOLVED into its own outcome, and field errors onto fields', async () => {

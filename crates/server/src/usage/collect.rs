@@ -260,7 +260,8 @@ async fn write_day(
     run_id: i64,
     records: &[store::Incoming],
 ) -> AppResult<Tally> {
-    let txn = store::begin(&state.db, &[source]).await?;
+    // The key lock too: a hand entry or a file racing for the same day waits.
+    let txn = store::begin(&state.db, &[source, store::KEY_LOCK]).await?;
     let delivery = Delivery {
         source,
         window: DayWindow::Exactly(day),
@@ -270,7 +271,7 @@ async fn write_day(
         run_id: Some(run_id),
         actor,
         context: json!({"day": day, "run_id": run_id}),
-        on_existing: OnExisting::Add,
+        on_existing: OnExisting::Quarantine,
         discard_closed: state.config.usage_discard_closed,
     };
     let outcomes = store::write(&txn, &delivery, records).await?;

@@ -380,7 +380,7 @@ pub async fn run(
 fn conflict_message(existing: &[ExistingRecord], on_conflict: Option<OnConflict>) -> String {
     let there: Vec<String> = existing
         .iter()
-        .map(|e| format!("#{}（{}，{}）", e.id, source_label(&e.source), e.quantity))
+        .map(|e| format!("#{}（{}，{}）", e.id, store::source_label(&e.source), e.quantity))
         .collect();
     let what = match on_conflict {
         Some(OnConflict::Correct) => "已有多条记录，无法确定修正哪一条，本行未写入",
@@ -388,17 +388,6 @@ fn conflict_message(existing: &[ExistingRecord], on_conflict: Option<OnConflict>
         _ => "确认导入时可选择修正已有记录、另行追加或跳过",
     };
     format!("该客户、系列、日期已有记录 {}：{what}", there.join("、"))
-}
-
-fn source_label(source: &str) -> String {
-    match source {
-        "manual" => "手工录入".into(),
-        "import" => "文件导入".into(),
-        other => match other.strip_prefix("api:") {
-            Some(name) => format!("接口采集 {name}"),
-            None => other.into(),
-        },
-    }
 }
 
 /// The import template: the columns, two example rows, a help sheet.

@@ -413,11 +413,17 @@ pub async fn resolve(state: &AppState, actor: &Actor, target: Target, input: Res
             recheck(state, &txn, actor, &rows, &input, note).await?
         }
         Action::Accept => {
-            if let Some(other) = rows.iter().find(|r| r.reason != QuarantineReason::OverLimit.code()) {
+            if let Some(other) = rows
+                .iter()
+                .find(|r| !QuarantineReason::parse(&r.reason).is_some_and(QuarantineReason::acceptable))
+            {
                 return Err(AppError::field(
                     "action",
                     "NOT_OVER_LIMIT",
-                    format!("异常数据 #{} 不是「超出合理上限」，只能更正或丢弃", other.id),
+                    format!(
+                        "异常数据 #{} 不是「超出合理上限」或「已有其他来源的记录」，只能更正或丢弃",
+                        other.id
+                    ),
                 ));
             }
             recheck(state, &txn, actor, &rows, &input, note).await?

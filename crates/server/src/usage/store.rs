@@ -100,6 +100,11 @@ pub enum OnExisting {
     /// Correct the one record there instead (a revision kept); when there
     /// are several, nothing is written ([`Outcome::Conflict`]).
     Correct,
+    /// Keep it in quarantine (`USAGE_EXISTS`) until a person accepts it as
+    /// a second record or discards it, when a record there came from a person
+    /// (`manual`, `import`); other collections' records do not count
+    /// (collections: a vendor cannot be asked).
+    Quarantine,
 }
 
 /// A stored record a new one would double (the `USAGE_EXISTS` details).
@@ -287,7 +292,7 @@ pub async fn write(
     let existing = existing_records(db, delivery.source, accepted.keys()).await?;
     let others = match delivery.on_existing {
         OnExisting::Add => HashMap::new(),
-        OnExisting::Report | OnExisting::Correct => {
+        OnExisting::Report | OnExisting::Correct | OnExisting::Quarantine => {
             same_day_records(
                 db,
                 accepted
@@ -311,6 +316,13 @@ pub async fn write(
             }
             None => match (delivery.on_existing, others.get(&day_key(usage))) {
                 (OnExisting::Add, _) | (_, None) => {
+                    totals.add(usage);
+                    new_rows.push(new_record(delivery, key, usage, now));
+                    Outcome::Created { record_id: 0 }
+                }
+                // Another collection's record is another stream (two vendors
+                // both count, docs/decisions.md); a person's is not.
+                (OnExisting::Quarantine, Some(there)) if there.iter().all(|r| r.source.starts_with("api:")) => {
                     totals.add(usage);
                     new_rows.push(new_record(delivery, key, usage, now));
                     Outcome::Created { record_id: 0 }
@@ -340,6 +352,36 @@ pub async fn write(
                         totals.add(&corrected);
                         Outcome::Updated { record_id: stored.id }
                     }
+                }
+                (OnExisting::Quarantine, Some(there)) => {
+                    let Some(&last) = indexes.last() else {
+                        continue;
+                    };
+                    let named: Vec<String> = there
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "#{}（{} {}）",
+                                r.id,
+                                source_label(&r.source),
+                                ExistingRecord::of(r).quantity
+                            )
+                        })
+                        .collect();
+                    rejected.insert(
+                        quarantine_key(&incoming[last]),
+                        Rejected {
+                            last,
+                            indexes: indexes.clone(),
+                            reason: QuarantineReason::UsageExists,
+                            message: format!(
+                                "该客户、系列、日期已有记录 {}，为免重复计费未写入：确认接受则另存一条，或丢弃",
+                                named.join("、")
+                            ),
+                            discard: false,
+                        },
+                    );
+                    continue;
                 }
                 (_, Some(there)) => Outcome::Conflict {
                     existing: there.iter().map(ExistingRecord::of).collect(),
@@ -617,6 +659,18 @@ async fn existing_records<'a>(
         found.extend(rows.into_iter().map(|r| (r.source_id.clone(), r)));
     }
     Ok(found)
+}
+
+/// A source as people read it (in messages).
+pub fn source_label(source: &str) -> String {
+    match source {
+        "manual" => "手工录入".into(),
+        "import" => "文件导入".into(),
+        other => match other.strip_prefix("api:") {
+            Some(name) => format!("接口采集 {name}"),
+            None => other.into(),
+        },
+    }
 }
 
 /// A record's customer, series and day: the key no usage may be billed

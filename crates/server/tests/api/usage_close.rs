@@ -21,6 +21,7 @@ backend_tests!(
     hand_entry_over_collected_usage_needs_a_choice,
     a_file_with_collected_days_lists_conflicts_and_applies_the_choice,
     racing_writers_of_one_key_store_one_record,
+    a_collection_racing_a_hand_entry_never_doubles_a_day,
     a_date_range_is_collected_day_by_day,
     closed_customers_usage_is_discarded_by_rule_when_configured,
     quarantine_is_resolved_by_filter_within_a_bound,
@@ -138,9 +139,61 @@ async fn hand_entry_over_collected_usage_needs_a_choice(app: TestApp) {
     )
     .await;
     assert_eq!(fresh["created"], 1, "{fresh}");
-    // A vendor delivery is not refused (it cannot answer a question).
+    // The vendor delivers that day afterwards: it cannot be asked, so its
+    // record for the hand-entered key waits in quarantine, naming the record.
     let run = collect(&app, &token, other_day, "vendor").await;
-    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(
+        (run["created"].as_i64(), run["quarantined"].as_i64()),
+        (Some(8), Some(1)),
+        "{run}"
+    );
+    let waiting = expect_json(
+        app.get("/api/v1/usage/quarantine?reason=USAGE_EXISTS", &token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(waiting["total"], 1, "{waiting}");
+    let entry = &waiting["items"][0];
+    assert_eq!(
+        (entry["customer_id"].as_i64(), entry["series"].as_str()),
+        (Some(ids[1]), Some("L"))
+    );
+    assert!(entry["message"].as_str().unwrap_or("").contains("手工录入"), "{entry}");
+    let other_month = month_of(other_day);
+    let before = monthly_row(&app, &token, &other_month, ids[1]).await;
+    // Delivered again: still waiting, once.
+    let again = collect(&app, &token, other_day, "vendor").await;
+    assert_eq!(
+        (again["unchanged"].as_i64(), again["quarantined"].as_i64()),
+        (Some(8), Some(1))
+    );
+    assert_eq!(count(&app, "usage_quarantine").await, 1);
+    // Accepted by a person: a second record, on purpose.
+    let accepted = expect_json(
+        app.post(
+            &format!("/api/v1/usage/quarantine/{}/resolve", entry["id"]),
+            Some(&token),
+            &json!({"action": "accept", "note": "两条都是真实用量"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(accepted["resolved"], 1, "{accepted}");
+    let after = monthly_row(&app, &token, &other_month, ids[1]).await;
+    assert_ne!(before["L"], after["L"]);
+    assert_eq!(
+        records_of(&app, &token, ids[1], "L", &other_day.to_string())
+            .await
+            .len(),
+        2
+    );
+    // And re-delivered after that: the vendor's record updates itself, no new entry.
+    let settled = collect(&app, &token, other_day, "vendor").await;
+    assert_eq!(
+        (settled["unchanged"].as_i64(), settled["quarantined"].as_i64()),
+        (Some(9), Some(0))
+    );
     assert_monthly_totals_match_records(&app).await;
 }
 
@@ -294,6 +347,34 @@ async fn racing_writers_of_one_key_store_one_record(app: TestApp) {
         assert!(imported.iter().all(|s| *s == StatusCode::OK), "{imported:?}");
         let stored = records_of(&app, &token, id, series, &day.to_string()).await;
         assert_eq!(stored.len(), 1, "round {round}: {stored:?}");
+    }
+    assert_monthly_totals_match_records(&app).await;
+}
+
+async fn a_collection_racing_a_hand_entry_never_doubles_a_day(app: TestApp) {
+    let (app, vendor, token, ids) = vendor_app(app.backend).await;
+    vendor.set(opcms::usage::mock_vendor::Behaviour {
+        delay_ms: 15,
+        ..Default::default()
+    });
+    for back in 2..5 {
+        let day = day_ago(back);
+        let entry = json!({"records": [{"customer_id": ids[0], "series": "X", "day": day, "quantity": "1"}]});
+        // The entry first, last, or in the middle of the vendor's pages.
+        let wait = std::time::Duration::from_millis([0, 400, 60][back as usize - 2]);
+        let (run, entered) = futures::future::join(collect(&app, &token, day, "vendor"), async {
+            tokio::time::sleep(wait).await;
+            app.post("/api/v1/usage", Some(&token), &entry).await
+        })
+        .await;
+        let status = entered.status();
+        assert!(status == StatusCode::OK || status == StatusCode::CONFLICT, "{status}");
+        // Whoever came first holds the day; the other waits for a person.
+        let stored = records_of(&app, &token, ids[0], "X", &day.to_string()).await;
+        assert_eq!(stored.len(), 1, "day {day}: {stored:?} {run}");
+        let held_by_hand = stored[0]["source"] == "manual";
+        assert_eq!(held_by_hand, status == StatusCode::OK, "{stored:?}");
+        assert_eq!(run["quarantined"].as_i64(), Some(i64::from(held_by_hand)), "{run}");
     }
     assert_monthly_totals_match_records(&app).await;
 }

@@ -13,6 +13,7 @@ export default {
     DAY_OUT_OF_RANGE: 'Date out of range',
     OVER_LIMIT: 'Over the sanity limit',
     CUSTOMER_CLOSED: 'Customer closed',
+    USAGE_EXISTS: 'Already recorded from another source',
   },
   rules: {
     customerMissing: 'No customer or platform account given',
@@ -213,7 +214,7 @@ export default {
     customerRequired: 'Choose the customer to link',
     noteRequired: 'Say why the record is discarded',
     noteTooLong: 'The note may have at most {max} characters',
-    acceptOnlyOverLimit: 'Only over-limit records can be accepted',
+    acceptOnlyOverLimit: 'Only over-limit records and second records of a day can be accepted',
     result: '{resolved} resolved, {pending} still pending',
     stillPending: '{count} records failed the check again and stay pending:',
     alreadyResolved: 'Someone else already resolved this record. The list was refreshed.',
@@ -246,7 +247,7 @@ export default {
     actionHints: {
       map_account: 'Links the account to the customer for every later delivery; other pending records of the same account are checked again too.',
       correct: 'The values you fill in replace the record’s and it is checked again; if it passes it is written. Empty fields keep their value.',
-      accept: 'Confirms the value is real: it is written even though it is over the limit.',
+      accept: 'Confirms the record as it is: an over-limit value is written; a day already recorded from another source gets a second record (both are billed).',
       discard: 'Marks the record discarded; nothing is written.',
     },
     fields: {

@@ -14,6 +14,7 @@ export default {
     DAY_OUT_OF_RANGE: '日期超出范围',
     OVER_LIMIT: '超出合理上限',
     CUSTOMER_CLOSED: '客户已注销',
+    USAGE_EXISTS: '已有其他来源的记录',
   },
   /** Shown only in other languages: zh-CN shows the server's words (utils/usage-rules.ts). */
   rules: {
@@ -213,7 +214,7 @@ export default {
     customerRequired: '请选择要关联的客户',
     noteRequired: '丢弃时请填写原因',
     noteTooLong: '备注不能超过 {max} 个字符',
-    acceptOnlyOverLimit: '只有「超出合理上限」的记录可以确认接受',
+    acceptOnlyOverLimit: '只有「超出合理上限」或「已有其他来源的记录」可以确认接受',
     result: '已处理 {resolved} 条，{pending} 条仍待处理',
     stillPending: '{count} 条记录重新校验后仍未通过，仍为待处理：',
     alreadyResolved: '该异常数据已被其他人处理，列表已刷新，请查看最新状态',
@@ -246,7 +247,7 @@ export default {
     actionHints: {
       map_account: '把该账号关联到所选客户，以后该账号的数据都计入此客户；同一账号的其他待处理记录会一并重新校验。',
       correct: '填写的值替换原值后重新校验，通过即写入用量；未填写的保持原值。',
-      accept: '确认该值真实有效，超出合理上限也按原值写入用量。',
+      accept: '确认该值真实有效：超出合理上限的按原值写入用量；已有其他来源记录的另存一条（两条都会计费）。',
       discard: '标记为丢弃，不写入用量。',
     },
     fields: {

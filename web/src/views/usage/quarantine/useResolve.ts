@@ -4,7 +4,7 @@ import { resolveQuarantine, resolveQuarantineBulk } from '@/api/usage';
 import type { QuarantineFilter, QuarantineItem, ResolveAction, ResolveRequest, ResolveResponse } from '@/api/types';
 import i18n from '@/locale';
 import type { RuleError } from '@/utils/customer-rules';
-import { checkDay, checkQuantity, checkSeries } from '@/utils/usage-rules';
+import { ACCEPTABLE_REASONS, checkDay, checkQuantity, checkSeries } from '@/utils/usage-rules';
 import { usageRuleMessage } from '../messages';
 
 const t = (key: string, values?: Record<string, unknown>) => (values ? i18n.global.t(key, values) : i18n.global.t(key));
@@ -27,9 +27,10 @@ export interface ResolveDraft {
   note: string;
 }
 
-/** `accept` is only for OVER_LIMIT records: offered when every chosen record is one. */
+/** `accept` is only for OVER_LIMIT and USAGE_EXISTS records: offered when every chosen record is one. */
+const acceptableReason = (reason: string | undefined) => !!reason && (ACCEPTABLE_REASONS as readonly string[]).includes(reason);
 export function actionsFor(items: readonly QuarantineItem[]): ResolveAction[] {
-  const acceptable = items.length > 0 && items.every((i) => i.reason === 'OVER_LIMIT');
+  const acceptable = items.length > 0 && items.every((i) => acceptableReason(i.reason));
   return acceptable ? ['map_account', 'correct', 'accept', 'discard'] : ['map_account', 'correct', 'discard'];
 }
 
@@ -78,7 +79,7 @@ export function buildResolve(draft: ResolveDraft, items: readonly QuarantineItem
       body.quantity = draft.quantity.trim();
     }
   } else if (draft.action === 'accept') {
-    if (!items.every((i) => i.reason === 'OVER_LIMIT')) errors.action = t('usage.quarantine.acceptOnlyOverLimit');
+    if (!items.every((i) => acceptableReason(i.reason))) errors.action = t('usage.quarantine.acceptOnlyOverLimit');
   } else if (!note) {
     errors.note = t('usage.quarantine.noteRequired');
   }
@@ -97,7 +98,7 @@ export function useResolve() {
   const actions = computed<ResolveAction[]>(() => {
     const byFilter = target.value;
     if (!byFilter) return actionsFor(items.value);
-    return byFilter.filter.reason === 'OVER_LIMIT' ? ['map_account', 'correct', 'accept', 'discard'] : ['map_account', 'correct', 'discard'];
+    return acceptableReason(byFilter.filter.reason) ? ['map_account', 'correct', 'accept', 'discard'] : ['map_account', 'correct', 'discard'];
   });
 
   /** For the chosen records, or (`filter`) for every pending record the list's filter matches. */
