@@ -77,6 +77,8 @@ async fn main() -> anyhow::Result<()> {
         run_id: None,
         actor: &actor,
         context: Value::Null,
+        on_existing: store::OnExisting::Add,
+        discard_closed: false,
     };
     let started = Instant::now();
     let txn = store::begin(db, &["api:bench"]).await?;

@@ -75,6 +75,10 @@ pub struct Config {
     pub usage_sources: Vec<HttpSourceConfig>,
     /// Per-series quantity above which a daily record is quarantined.
     pub usage_limits: SanityLimits,
+    /// Usage of a closed customer (账号状态 已关闭) found by a collection or
+    /// an import is discarded at once (counted as discarded) instead of
+    /// waiting in quarantine. Off by default.
+    pub usage_discard_closed: bool,
     /// Billing settings (`[billing]` in opcms.toml).
     pub billing: BillingSettings,
     /// TLS, rate limits, request timeout, `/metrics` access.
@@ -114,6 +118,7 @@ struct FileConfig {
     usage_limit_x: Option<String>,
     usage_limit_n: Option<String>,
     usage_limit_l: Option<String>,
+    usage_discard_closed: Option<bool>,
     billing: Option<BillingSettings>,
     // HTTP hardening (HttpSettings)
     tls_cert: Option<PathBuf>,
@@ -239,6 +244,16 @@ impl Config {
             n: limit("OPCMS_USAGE_LIMIT_N", file.usage_limit_n)?,
             l: limit("OPCMS_USAGE_LIMIT_L", file.usage_limit_l)?,
         };
+        let usage_discard_closed = match env("OPCMS_USAGE_DISCARD_CLOSED").as_deref() {
+            None => file.usage_discard_closed.unwrap_or(false),
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "OPCMS_USAGE_DISCARD_CLOSED: \"{other}\" is neither true nor false"
+                )));
+            }
+        };
         let mut billing = file.billing.unwrap_or_default();
         match env("OPCMS_BILL_TRIAL_CUSTOMERS").as_deref() {
             None => {}
@@ -255,6 +270,7 @@ impl Config {
             billing,
             usage_sources,
             usage_limits,
+            usage_discard_closed,
             trust_forwarded_for,
             bind,
             data_dir,
@@ -454,6 +470,21 @@ mod tests {
         assert!(err.to_string().contains("OPCMS_DATABASE_URL"), "{err}");
         let err = Config::from_sources(Some("bogus = 1"), env_of(&[])).unwrap_err();
         assert!(err.to_string().contains("opcms.toml"), "{err}");
+    }
+
+    #[test]
+    fn discarding_closed_customers_usage_is_off_unless_set() {
+        assert!(!Config::from_sources(None, env_of(&[])).unwrap().usage_discard_closed);
+        let file = "usage_discard_closed = true\n";
+        assert!(
+            Config::from_sources(Some(file), env_of(&[]))
+                .unwrap()
+                .usage_discard_closed
+        );
+        let off = Config::from_sources(Some(file), env_of(&[("OPCMS_USAGE_DISCARD_CLOSED", "false")])).unwrap();
+        assert!(!off.usage_discard_closed);
+        let err = Config::from_sources(None, env_of(&[("OPCMS_USAGE_DISCARD_CLOSED", "yes")])).unwrap_err();
+        assert!(err.to_string().contains("OPCMS_USAGE_DISCARD_CLOSED"), "{err}");
     }
 
     #[test]

@@ -36,6 +36,13 @@ pub enum AppError {
         message: String,
         detail: serde_json::Value,
     },
+    /// 409 naming several records already there (usage entered twice).
+    #[error("conflict: {code}")]
+    ConflictDetails {
+        code: &'static str,
+        message: String,
+        details: Vec<serde_json::Value>,
+    },
     #[error("payload too large")]
     PayloadTooLarge { message: String },
     #[error("unprocessable: {code}")]
@@ -103,6 +110,7 @@ impl AppError {
             AppError::Conflict { code, message } => (StatusCode::CONFLICT, code, message.clone()),
             AppError::FieldConflict(field) => (StatusCode::CONFLICT, field.code, field.message.clone()),
             AppError::ConflictWith { code, message, .. } => (StatusCode::CONFLICT, code, message.clone()),
+            AppError::ConflictDetails { code, message, .. } => (StatusCode::CONFLICT, code, message.clone()),
             AppError::PayloadTooLarge { message } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", message.clone())
             }
@@ -153,6 +161,7 @@ impl IntoResponse for AppError {
             AppError::Validation(fields) => fields.iter().map(field_json).collect(),
             AppError::FieldConflict(field) => vec![field_json(field)],
             AppError::ConflictWith { detail, .. } => vec![detail.clone()],
+            AppError::ConflictDetails { details, .. } => details.clone(),
             _ => Vec::new(),
         };
         let mut response = envelope(status, code, &message, details);

@@ -654,6 +654,8 @@ export interface UsageRecord {
   source_id: string;
   /** How many times it was changed after it was first written. */
   revisions: number;
+  /** The same number, sent back as `version` with a correction. */
+  version: number;
   updated_at: string;
   updated_by: UserRef | null;
 }
@@ -725,9 +727,31 @@ export interface UsageBatchRequest {
   reason?: string;
   /** The entry form: 400 VALIDATION_FAILED (`records[0].quantity`…) instead of quarantine. */
   strict?: boolean;
+  /**
+   * A customer, series and day that already has a record (collected, imported, or under
+   * another source_id) is stored as one more record. Without it: 409 USAGE_EXISTS.
+   */
+  add?: boolean;
 }
 
-export type UsageWriteStatus = 'created' | 'updated' | 'unchanged' | 'quarantined';
+/** A stored record a new one would double (409 USAGE_EXISTS details, import conflicts). */
+export interface ExistingUsageRecord {
+  id: number;
+  source: UsageSource;
+  source_id: string;
+  quantity: string;
+  /** Send as `version` with PATCH /usage/{id}. */
+  version: number;
+}
+
+/** One entry of the 409 USAGE_EXISTS details of `POST /usage`. */
+export interface UsageExistsDetail {
+  field: string;
+  index: number;
+  existing: ExistingUsageRecord[];
+}
+
+export type UsageWriteStatus = 'created' | 'updated' | 'unchanged' | 'quarantined' | 'discarded';
 
 export interface UsageWriteResult {
   index: number;
@@ -744,6 +768,8 @@ export interface UsageBatchResponse {
   updated: number;
   unchanged: number;
   quarantined: number;
+  discarded: number;
+  conflicts: number;
   results: UsageWriteResult[];
 }
 
@@ -752,6 +778,8 @@ export interface UsageCorrection {
   quantity: string;
   /** Required, 1–200 characters. */
   reason: string;
+  /** The record's version as shown: changed meanwhile → 409 VERSION_CONFLICT. */
+  version?: number;
 }
 
 /** `GET /usage/{id}/revisions`, newest first. */
@@ -764,16 +792,25 @@ export interface UsageRevision {
   changed_by: UserRef | null;
 }
 
-/** One file row that was not accepted. */
+export type UsageImportRowStatus = 'created' | 'updated' | 'unchanged' | 'conflict' | 'quarantined' | 'discarded' | 'duplicate';
+
+/** One file row and what it does (or would do). */
 export interface UsageImportRow {
   /** The row number as Excel shows it. */
   row: number;
-  status: 'quarantined' | 'duplicate';
+  status: UsageImportRowStatus;
   reason: QuarantineReason | null;
   message: string | null;
   /** The cells as read, for the customer (code or account), series, day and quantity. */
-  values: { account?: string | null; series?: string | null; day?: string | null; quantity?: string | null };
+  values: { customer?: string | null; series?: string | null; day?: string | null; quantity?: string | null };
+  /** The customer the row was matched to. */
+  customer: { id: number; customer_code: string; company_name: string } | null;
+  /** `conflict`: the records already there. */
+  existing: ExistingUsageRecord[];
 }
+
+/** `?on_conflict=`: what a confirmed import does with rows whose day already has a record. */
+export type UsageImportConflictChoice = 'correct' | 'add' | 'skip';
 
 export interface FileWarning {
   code: string;
@@ -790,9 +827,13 @@ export interface UsageImportResult {
   updated: number;
   unchanged: number;
   quarantined: number;
+  discarded: number;
+  conflicts: number;
   duplicates: number;
-  /** Only the rows not accepted, at most 1000. */
+  /** Every row up to 1000 (the problem rows first when there are more), by row number. */
   rows: UsageImportRow[];
+  /** False when the file had more rows than `rows` lists. */
+  rows_complete: boolean;
   file_warnings: FileWarning[];
 }
 
@@ -804,7 +845,9 @@ export type QuarantineReason =
   | 'INVALID_DAY'
   | 'DAY_OUT_OF_RANGE'
   | 'OVER_LIMIT'
-  | 'CUSTOMER_CLOSED';
+  | 'CUSTOMER_CLOSED'
+  /** A collection's record for a day that already has one from another source. */
+  | 'USAGE_EXISTS';
 
 export type QuarantineStatus = 'pending' | 'resolved' | 'discarded';
 export type QuarantineResolution = 'mapped' | 'corrected' | 'accepted' | 'discarded';
@@ -860,15 +903,31 @@ export interface ResolveRequest {
   note?: string;
 }
 
-/** `POST /usage/quarantine/resolve`: the same for many. */
-export interface BulkResolveRequest extends ResolveRequest {
-  ids: number[];
+/** The list's filter, for `POST /usage/quarantine/resolve` with `filter` (pending only). */
+export interface QuarantineFilter {
+  status?: string;
+  reason?: string;
+  source?: string;
+  q?: string;
+}
+
+/** `POST /usage/quarantine/resolve`: the same for many, by `ids` (≤ 500) or `filter` (≤ 10,000). */
+export type BulkResolveRequest = ResolveRequest & ({ ids: number[]; filter?: never } | { filter: QuarantineFilter; ids?: never });
+
+export interface ResolveItemResult {
+  id: number;
+  status: 'resolved' | 'discarded' | 'pending';
+  usage_record_id: number | null;
+  reason: QuarantineReason | null;
 }
 
 export interface ResolveResponse {
+  matched: number;
   resolved: number;
   still_pending: number;
+  /** The entries as they are now (empty for a filter: see `results`). */
   items: QuarantineItem[];
+  results: ResolveItemResult[];
 }
 
 /** `GET /usage/sources` (never the token). */
@@ -880,7 +939,10 @@ export interface UsageSourceInfo {
 
 export interface CollectRequest {
   /** YYYY-MM-DD, not in the future. */
-  date: string;
+  date?: string;
+  /** A range instead of `date` (both included, at most 92 days): one run per day and source. */
+  from?: string;
+  to?: string;
   /** Absent: every configured HTTP source. */
   source?: string;
 }
@@ -902,6 +964,8 @@ export interface CollectionRun {
   updated: number;
   unchanged: number;
   quarantined: number;
+  /** Discarded by rule: usage of closed customers (`usage_discard_closed`). */
+  discarded: number;
   error: string | null;
   started_at: string;
   finished_at: string | null;
@@ -913,6 +977,8 @@ export interface CollectionQuery extends PageQuery {
   source?: string;
   status?: string;
   day?: string;
+  from?: string;
+  to?: string;
 }
 
 // ---- bills (docs/api/bills.md, DESIGN.md §7) -------------------------------------

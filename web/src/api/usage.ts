@@ -16,6 +16,7 @@ import type {
   UsageCorrection,
   UsageDaily,
   UsageDailyQuery,
+  UsageImportConflictChoice,
   UsageImportResult,
   UsageListQuery,
   UsageMonthly,
@@ -52,12 +53,17 @@ export function getUsageTrend(customerId: number, months?: number, config?: Axio
 /**
  * Manual entry and batches. With `strict` (the entry form) a record that would be
  * quarantined is a 400 VALIDATION_FAILED naming `records[i].field`, and nothing is written.
+ * A record for a customer, series and day that already has one (collected, imported) is
+ * 409 USAGE_EXISTS (details: `UsageExistsDetail[]`) unless `add: true`.
  */
 export function writeUsage(body: UsageBatchRequest, config?: AxiosRequestConfig) {
   return request.post<UsageBatchResponse>('/usage', body, config);
 }
 
-/** Correct one record's quantity; the reason is required and kept on the revision. */
+/**
+ * Correct one record's quantity; the reason is required and kept on the revision. With
+ * `version`, a record changed meanwhile is 409 VERSION_CONFLICT.
+ */
 export function correctUsage(id: number, body: UsageCorrection, config?: AxiosRequestConfig) {
   return request.patch<UsageRecord>(`/usage/${id}`, body, config);
 }
@@ -69,9 +75,14 @@ export function listUsageRevisions(id: number) {
 
 // ---- file upload -------------------------------------------------------------------
 
-/** `POST /usage/import?dry_run=…` (the customer import's parser and limits): see `postImportFile`. */
-export function importUsage(file: File, dryRun: boolean, options: ImportOptions = {}) {
-  return postImportFile<UsageImportResult>('/usage/import', file, dryRun, options);
+/**
+ * `POST /usage/import?dry_run=…` (the customer import's parser and limits): see `postImportFile`.
+ * A confirmed file with conflicts (rows whose day already has a record) needs `onConflict`,
+ * else 409 USAGE_EXISTS and nothing is written.
+ */
+export function importUsage(file: File, dryRun: boolean, options: ImportOptions = {}, onConflict?: UsageImportConflictChoice) {
+  const url = onConflict ? `/usage/import?on_conflict=${onConflict}` : '/usage/import';
+  return postImportFile<UsageImportResult>(url, file, dryRun, options);
 }
 
 export function downloadUsageTemplate() {
@@ -101,16 +112,22 @@ export function listUsageSources() {
 }
 
 /**
- * Collect one day now and wait for it (a collection fetches every page first). 404
- * SOURCE_NOT_FOUND, 409 NO_USAGE_SOURCE, 400 for a future date.
+ * Collect one day (`date`) or a range (`from`, `to`, ≤ 92 days, one run per day) now and
+ * wait for it. 404 for an unknown source, 409 NO_USAGE_SOURCE, 400 for a future date or a
+ * range too long. A range keeps running on the server if the page stops waiting; the
+ * collection log shows each day as it finishes.
  */
 export function collectUsage(body: CollectRequest, config?: AxiosRequestConfig) {
-  return request.post<{ runs: CollectionRun[] }>('/usage/collect', body, { timeout: DOWNLOAD_TIMEOUT, ...config });
+  const timeout = body.from ? RANGE_TIMEOUT : DOWNLOAD_TIMEOUT;
+  return request.post<{ runs: CollectionRun[] }>('/usage/collect', body, { timeout, ...config });
 }
 
+/** A quarter of days against a slow vendor. */
+export const RANGE_TIMEOUT = 30 * 60 * 1000;
+
 /** Runs, newest first. */
-export function listCollections(query: CollectionQuery) {
-  return request.get<Paginated<CollectionRun>>('/usage/collections', { params: query });
+export function listCollections(query: CollectionQuery, config?: AxiosRequestConfig) {
+  return request.get<Paginated<CollectionRun>>('/usage/collections', { ...config, params: query });
 }
 
 /** The same source and day again → the new run. */

@@ -22,7 +22,11 @@ export const QUARANTINE_REASONS: readonly QuarantineReason[] = [
   'DAY_OUT_OF_RANGE',
   'OVER_LIMIT',
   'CUSTOMER_CLOSED',
+  'USAGE_EXISTS',
 ];
+
+/** Reasons a person may accept as they are (`accept`): a real over-limit value, a wanted second record. */
+export const ACCEPTABLE_REASONS: readonly QuarantineReason[] = ['OVER_LIMIT', 'USAGE_EXISTS'];
 
 /** PATCH /usage/{id}: the reason is 1–200 characters. */
 export const CORRECTION_REASON_MAX = 200;

@@ -76,14 +76,48 @@ describe('the entry form’s submit', () => {
 
   it('answers with the write’s result and keeps customer and day for the next entry', async () => {
     vi.spyOn(api, 'writeUsage').mockResolvedValueOnce({
-      accepted: 1, created: 0, updated: 1, unchanged: 0, quarantined: 0,
+      accepted: 1, created: 0, updated: 1, unchanged: 0, quarantined: 0, discarded: 0, conflicts: 0,
       results: [{ index: 0, status: 'updated', record_id: 12, quarantine_id: null, reason: null, message: null }],
     });
     const entry = useUsageEntry();
     entry.open(7);
     Object.assign(entry.model.records[0]!, { series: 'N', day: '2026-11-05', quantity: '3' });
-    await expect(entry.submit()).resolves.toMatchObject({ status: 'updated', record_id: 12 });
+    await expect(entry.submit()).resolves.toEqual({ status: 'updated', day: '2026-11-05' });
     entry.open();
     expect(entry.model.records[0]).toMatchObject({ customer_id: 7, day: '2026-11-05', series: '', quantity: '' });
+  });
+
+  it('on USAGE_EXISTS writes nothing, lists the records there, then corrects one or adds another', async () => {
+    const existing = [{ id: 31, source: 'api:vendor', source_id: 'v-1', quantity: '4836.31', version: 2 }];
+    const write = vi
+      .spyOn(api, 'writeUsage')
+      .mockRejectedValueOnce(
+        new ApiError(409, 'USAGE_EXISTS', '已有记录', [{ field: 'records[0]', index: 0, existing } as unknown as { field: string; code: string; message: string }]),
+      );
+    const entry = useUsageEntry();
+    entry.open(7);
+    Object.assign(entry.model.records[0]!, { series: 'N', day: '2026-11-01', quantity: '1234.5' });
+    await expect(entry.submit()).resolves.toBeNull();
+    expect(entry.existing.value).toEqual(existing);
+    expect(entry.message.value).toBeNull();
+
+    // 修正已有记录: PATCH that record with its version; the form's quantity.
+    const patch = vi.spyOn(api, 'correctUsage').mockResolvedValueOnce({} as never);
+    await expect(entry.correct(existing[0]!, '手工录入时修正已有记录')).resolves.toEqual({ status: 'corrected', day: '2026-11-01' });
+    expect(patch).toHaveBeenCalledWith(31, { quantity: '1234.5', reason: '手工录入时修正已有记录', version: 2 }, { silent: true });
+    expect(entry.existing.value).toBeNull();
+
+    // A stale version: the server's message, nothing else.
+    patch.mockRejectedValueOnce(new ApiError(409, 'VERSION_CONFLICT', '该用量记录已被修改（现为 5000），请刷新后再修正'));
+    await expect(entry.correct(existing[0]!, 'x')).resolves.toBeNull();
+    expect(entry.message.value).toContain('已被修改');
+
+    // 另行追加: the same request with add: true.
+    write.mockResolvedValueOnce({
+      accepted: 1, created: 1, updated: 0, unchanged: 0, quarantined: 0, discarded: 0, conflicts: 0,
+      results: [{ index: 0, status: 'created', record_id: 40, quarantine_id: null, reason: null, message: null }],
+    });
+    await expect(entry.add()).resolves.toEqual({ status: 'added', day: '2026-11-01' });
+    expect(write).toHaveBeenLastCalledWith(expect.objectContaining({ add: true, strict: true }), { silent: true });
   });
 });

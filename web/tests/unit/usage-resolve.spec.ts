@@ -66,7 +66,7 @@ describe('resolve actions', () => {
   });
 
   it('posts one id to the single endpoint and many to the bulk one', async () => {
-    const answer = { resolved: 1, still_pending: 0, items: [] };
+    const answer = { matched: 1, resolved: 1, still_pending: 0, items: [], results: [] };
     vi.mocked(api.resolveQuarantine).mockResolvedValueOnce(answer);
     const resolve = useResolve();
     resolve.open([item()]);
@@ -79,6 +79,23 @@ describe('resolve actions', () => {
     Object.assign(resolve.draft, { action: 'discard', note: '重复' });
     await resolve.submit();
     expect(api.resolveQuarantineBulk).toHaveBeenCalledWith({ action: 'discard', note: '重复', ids: [3, 4] }, { silent: true });
+  });
+
+  it('resolves every record matching the filter in one request', async () => {
+    const answer = { matched: 3000, resolved: 3000, still_pending: 0, items: [], results: [] };
+    vi.mocked(api.resolveQuarantineBulk).mockResolvedValueOnce(answer);
+    const resolve = useResolve();
+    const filter = { status: 'pending', reason: 'UNKNOWN_ACCOUNT' };
+    resolve.open([], { filter, count: 3000 });
+    expect(resolve.actions.value).toEqual(['map_account', 'correct', 'discard']);
+    Object.assign(resolve.draft, { action: 'discard', note: '无此账号' });
+    await expect(resolve.submit()).resolves.toEqual({ kind: 'done', answer });
+    expect(api.resolveQuarantineBulk).toHaveBeenLastCalledWith({ action: 'discard', note: '无此账号', filter }, { silent: true });
+    resolve.open([], { filter: { reason: 'OVER_LIMIT' }, count: 2 });
+    expect(resolve.actions.value).toContain('accept');
+    // A collected record for a day already entered by hand may be accepted as a second record.
+    resolve.open([], { filter: { reason: 'USAGE_EXISTS' }, count: 2 });
+    expect(resolve.actions.value).toContain('accept');
   });
 
   it('turns 409 ALREADY_RESOLVED into its own outcome, and field errors onto fields', async () => {

@@ -28,10 +28,15 @@ pub enum QuarantineReason {
     DayOutOfRange,
     OverLimit,
     CustomerClosed,
+    /// A collection delivered a record for a customer, series and day that
+    /// already has one from another source (a hand entry, a file): kept
+    /// apart until a person accepts it as a second record or discards it,
+    /// so that the day is not billed twice (issue 21).
+    UsageExists,
 }
 
 impl QuarantineReason {
-    pub const ALL: [QuarantineReason; 7] = [
+    pub const ALL: [QuarantineReason; 8] = [
         QuarantineReason::UnknownAccount,
         QuarantineReason::UnknownSeries,
         QuarantineReason::InvalidQuantity,
@@ -39,6 +44,7 @@ impl QuarantineReason {
         QuarantineReason::DayOutOfRange,
         QuarantineReason::OverLimit,
         QuarantineReason::CustomerClosed,
+        QuarantineReason::UsageExists,
     ];
 
     pub fn code(self) -> &'static str {
@@ -50,6 +56,7 @@ impl QuarantineReason {
             QuarantineReason::DayOutOfRange => "DAY_OUT_OF_RANGE",
             QuarantineReason::OverLimit => "OVER_LIMIT",
             QuarantineReason::CustomerClosed => "CUSTOMER_CLOSED",
+            QuarantineReason::UsageExists => "USAGE_EXISTS",
         }
     }
 
@@ -66,6 +73,7 @@ impl QuarantineReason {
             QuarantineReason::DayOutOfRange => "日期超出范围",
             QuarantineReason::OverLimit => "超出合理上限",
             QuarantineReason::CustomerClosed => "客户已注销",
+            QuarantineReason::UsageExists => "已有其他来源的记录",
         }
     }
 
@@ -75,8 +83,14 @@ impl QuarantineReason {
             QuarantineReason::UnknownAccount | QuarantineReason::CustomerClosed => "customer_id",
             QuarantineReason::UnknownSeries => "series",
             QuarantineReason::InvalidQuantity | QuarantineReason::OverLimit => "quantity",
-            QuarantineReason::InvalidDay | QuarantineReason::DayOutOfRange => "day",
+            QuarantineReason::InvalidDay | QuarantineReason::DayOutOfRange | QuarantineReason::UsageExists => "day",
         }
+    }
+
+    /// A person may confirm the record as it is (`accept`): an over-limit
+    /// value is real, a second record for the day is wanted.
+    pub fn acceptable(self) -> bool {
+        matches!(self, QuarantineReason::OverLimit | QuarantineReason::UsageExists)
     }
 }
 

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::entity::run;
 use super::source::{FetchError, UsageSource};
-use super::store::{self, Delivery, Tally};
+use super::store::{self, Delivery, OnExisting, Tally};
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
@@ -63,6 +63,8 @@ pub struct RunView {
     pub updated: i32,
     pub unchanged: i32,
     pub quarantined: i32,
+    /// Discarded by rule: usage of closed customers (`usage_discard_closed`).
+    pub discarded: i32,
     pub error: Option<String>,
     pub started_at: chrono::DateTime<Utc>,
     pub finished_at: Option<chrono::DateTime<Utc>>,
@@ -97,6 +99,58 @@ pub async fn collect(
         runs.push(find(&state.db, id).await?);
     }
     Ok(runs)
+}
+
+/// Most days one range collection may cover (a quarter).
+pub const MAX_RANGE_DAYS: i64 = 92;
+
+/// Collects every day of `from..=to` in turn (a backfill): one run per day
+/// and source, each its own transaction, a failed day not stopping the
+/// next. The work runs in its own task, so a client that stops waiting
+/// does not cut a day short; the collection log shows the progress.
+pub async fn collect_range(
+    state: &AppState,
+    actor: &Actor,
+    from: NaiveDate,
+    to: NaiveDate,
+    source: Option<String>,
+) -> AppResult<Vec<RunView>> {
+    if from > to {
+        return Err(AppError::field("to", "OUT_OF_RANGE", "结束日期不能早于开始日期"));
+    }
+    if (to - from).num_days() + 1 > MAX_RANGE_DAYS {
+        return Err(AppError::field(
+            "to",
+            "OUT_OF_RANGE",
+            format!("一次最多采集 {MAX_RANGE_DAYS} 天，请缩小日期范围"),
+        ));
+    }
+    if to > crate::calendar::business_today() {
+        return Err(AppError::field("to", "OUT_OF_RANGE", "不能采集未来日期的用量"));
+    }
+    // Refuse an unknown source or none configured before starting.
+    match source.as_deref() {
+        Some(name) => {
+            find_source(state, name)?;
+        }
+        None if state.usage_sources.is_empty() => {
+            return Err(AppError::conflict(
+                "NO_USAGE_SOURCE",
+                "尚未配置用量数据源（opcms.toml 的 [[usage_sources]] 或 OPCMS_USAGE_SOURCES）",
+            ));
+        }
+        None => {}
+    }
+    let (state, actor) = (state.clone(), actor.clone());
+    let task = tokio::spawn(async move {
+        let mut runs = Vec::new();
+        for day in from.iter_days().take_while(|d| *d <= to) {
+            runs.extend(collect(&state, &actor, day, source.as_deref(), Trigger::Manual).await?);
+        }
+        Ok::<_, AppError>(runs)
+    });
+    task.await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("range collection task: {e}")))?
 }
 
 pub fn find_source(state: &AppState, name: &str) -> AppResult<Arc<dyn UsageSource>> {
@@ -134,6 +188,7 @@ async fn run_one(
         updated: Set(0),
         unchanged: Set(0),
         quarantined: Set(0),
+        discarded: Set(0),
         error: Set(None),
         started_at: Set(started_at),
         finished_at: Set(None),
@@ -178,7 +233,8 @@ async fn run_one(
                 .col_expr(run::Column::Created, Expr::value(tally.created as i32))
                 .col_expr(run::Column::Updated, Expr::value(tally.updated as i32))
                 .col_expr(run::Column::Unchanged, Expr::value(tally.unchanged as i32))
-                .col_expr(run::Column::Quarantined, Expr::value(tally.quarantined as i32));
+                .col_expr(run::Column::Quarantined, Expr::value(tally.quarantined as i32))
+                .col_expr(run::Column::Discarded, Expr::value(tally.discarded as i32));
         }
         Err(error) => {
             tracing::warn!(source = source.name(), %day, error = %error.message, "usage collection failed");
@@ -204,7 +260,8 @@ async fn write_day(
     run_id: i64,
     records: &[store::Incoming],
 ) -> AppResult<Tally> {
-    let txn = store::begin(&state.db, &[source]).await?;
+    // The key lock too: a hand entry or a file racing for the same day waits.
+    let txn = store::begin(&state.db, &[source, store::KEY_LOCK]).await?;
     let delivery = Delivery {
         source,
         window: DayWindow::Exactly(day),
@@ -214,6 +271,8 @@ async fn write_day(
         run_id: Some(run_id),
         actor,
         context: json!({"day": day, "run_id": run_id}),
+        on_existing: OnExisting::Quarantine,
+        discard_closed: state.config.usage_discard_closed,
     };
     let outcomes = store::write(&txn, &delivery, records).await?;
     txn.commit().await?;
@@ -256,6 +315,9 @@ pub struct RunFilter {
     pub source: Option<String>,
     pub status: Option<String>,
     pub day: Option<NaiveDate>,
+    /// Runs of days from…to (inclusive).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
 }
 
 pub async fn list(db: &DatabaseConnection, filter: &RunFilter, page: PageRequest) -> AppResult<(Vec<RunView>, u64)> {
@@ -268,6 +330,12 @@ pub async fn list(db: &DatabaseConnection, filter: &RunFilter, page: PageRequest
     }
     if let Some(day) = filter.day {
         query = query.filter(run::Column::Day.eq(day));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(run::Column::Day.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(run::Column::Day.lte(to));
     }
     let total = query.clone().count(db).await?;
     let rows = query
@@ -297,6 +365,7 @@ async fn views(db: &DatabaseConnection, rows: Vec<run::Model>) -> AppResult<Vec<
             updated: r.updated,
             unchanged: r.unchanged,
             quarantined: r.quarantined,
+            discarded: r.discarded,
             error: r.error,
             started_at: r.started_at,
             finished_at: r.finished_at,

@@ -158,6 +158,8 @@ pub mod run {
         pub updated: i32,
         pub unchanged: i32,
         pub quarantined: i32,
+        /// Discarded by rule (usage of closed customers, `usage_discard_closed`).
+        pub discarded: i32,
         pub error: Option<String>,
         pub started_at: DateTimeUtc,
         pub finished_at: Option<DateTimeUtc>,

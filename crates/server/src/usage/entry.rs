@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::query::{RecordView, find_record, record_views};
-use super::store::{self, CustomerRef, Delivery, Incoming, Outcome, Tally};
+use super::store::{self, CustomerRef, Delivery, Incoming, OnExisting, Outcome, Tally};
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -24,6 +24,11 @@ pub struct EntryInput {
     /// whole request a 400 naming its fields.
     #[serde(default)]
     pub strict: bool,
+    /// `true`: a record for a customer, series and day that already has a
+    /// record (another source's, or under another `source_id`) is stored as
+    /// one more record. Without it such a request is 409 `USAGE_EXISTS`.
+    #[serde(default)]
+    pub add: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -36,7 +41,7 @@ pub struct EntryResult {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EntryItem {
     pub index: usize,
-    /// `created` | `updated` | `unchanged` | `quarantined`
+    /// `created` | `updated` | `unchanged` | `quarantined` | `discarded`
     pub status: &'static str,
     pub record_id: Option<i64>,
     pub quarantine_id: Option<i64>,
@@ -147,7 +152,7 @@ pub async fn enter(state: &AppState, actor: &Actor, input: EntryInput) -> AppRes
         return Err(AppError::Validation(errors));
     }
 
-    let txn = store::begin(&state.db, &["manual"]).await?;
+    let txn = store::begin(&state.db, &["manual", store::KEY_LOCK]).await?;
     let delivery = Delivery {
         source: "manual",
         window: DayWindow::NotAfter(crate::calendar::business_today()),
@@ -156,7 +161,9 @@ pub async fn enter(state: &AppState, actor: &Actor, input: EntryInput) -> AppRes
         reason,
         run_id: None,
         actor,
-        context: json!({"reason": reason}),
+        context: json!({"reason": reason, "add": input.add}),
+        on_existing: if input.add { OnExisting::Add } else { OnExisting::Report },
+        discard_closed: false,
     };
     let outcomes = store::write(&txn, &delivery, &incoming).await?;
     if input.strict {
@@ -176,6 +183,30 @@ pub async fn enter(state: &AppState, actor: &Actor, input: EntryInput) -> AppRes
             txn.rollback().await?;
             return Err(AppError::Validation(errors));
         }
+    }
+    let conflicts: Vec<Value> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(index, outcome)| match outcome {
+            Outcome::Conflict { existing } => Some(json!({
+                "field": format!("records[{index}]"),
+                "index": index,
+                "existing": existing,
+            })),
+            _ => None,
+        })
+        .collect();
+    if !conflicts.is_empty() {
+        txn.rollback().await?;
+        return Err(AppError::ConflictDetails {
+            code: "USAGE_EXISTS",
+            message: format!(
+                "{} 条用量的客户、系列、日期已有记录（采集、导入或其他录入），为免重复计费未写入：\
+                 请修正已有记录，或确认另行追加（add: true）",
+                conflicts.len()
+            ),
+            details: conflicts,
+        });
     }
     txn.commit().await?;
     Ok(EntryResult {
@@ -199,6 +230,20 @@ pub async fn enter(state: &AppState, actor: &Actor, input: EntryInput) -> AppRes
                     reason: Some(reason.code().to_string()),
                     message: Some(message),
                 },
+                Outcome::Discarded {
+                    quarantine_id,
+                    reason,
+                    message,
+                } => EntryItem {
+                    index,
+                    status: "discarded",
+                    record_id: None,
+                    quarantine_id: Some(quarantine_id),
+                    reason: Some(reason.code().to_string()),
+                    message: Some(message),
+                },
+                // Answered as 409 above.
+                Outcome::Conflict { .. } => item(index, "conflict", None),
             })
             .collect(),
     })
@@ -220,6 +265,9 @@ fn item(index: usize, status: &'static str, record_id: Option<i64>) -> EntryItem
 pub struct CorrectionInput {
     pub quantity: Option<String>,
     pub reason: Option<String>,
+    /// The record's `version` as the person saw it: a record changed since
+    /// (a collection, another person) is 409 `VERSION_CONFLICT`.
+    pub version: Option<i32>,
 }
 
 /// A person sets one stored record's quantity, with a reason; the monthly
@@ -255,6 +303,17 @@ pub async fn correct(state: &AppState, actor: &Actor, id: i64, input: Correction
     let txn = store::begin(&state.db, &[&source]).await?;
     // Read under the lock: a collection may have just changed it.
     let stored = find_record(&txn, id).await?;
+    if let Some(expected) = input.version
+        && expected != stored.revisions
+    {
+        return Err(AppError::conflict(
+            "VERSION_CONFLICT",
+            format!(
+                "该用量记录已被修改（现为 {}），请刷新后再修正",
+                quantity_text(Fixed4::from_units(stored.quantity))
+            ),
+        ));
+    }
     if stored.quantity != quantity.units() {
         store::set_quantity(&txn, actor, &stored, quantity, "correction", Some(reason)).await?;
         audit::record(

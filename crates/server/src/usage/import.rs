@@ -5,11 +5,12 @@
 
 use std::collections::HashSet;
 
-use opcms_domain::usage::{DayWindow, RawUsage, RawValue, parse_day, parse_series};
-use serde::Serialize;
+use opcms_domain::usage::{CustomerMatch, DayWindow, RawUsage, RawValue, parse_day, parse_series};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::store::{self, CustomerRef, Delivery, Incoming, Outcome, Tally};
+use super::query::customer_labels;
+use super::store::{self, CustomerRef, Delivery, ExistingRecord, Incoming, OnExisting, Outcome, Tally};
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult};
 use crate::spreadsheet::header::{self, HeaderSpec};
@@ -61,12 +62,37 @@ const HEADERS: [HeaderSpec<Field>; 6] = [
 pub struct ImportRow {
     /// Row number as the spreadsheet shows it.
     pub row: u32,
-    /// `quarantined` | `duplicate`
+    /// `created` | `updated` | `unchanged` | `conflict` | `quarantined` |
+    /// `discarded` | `duplicate`
     pub status: &'static str,
     pub reason: Option<String>,
     pub message: String,
     #[schema(value_type = Object)]
     pub values: Value,
+    /// The customer the row was matched to (none when unknown).
+    pub customer: Option<MatchedCustomer>,
+    /// `conflict`: the stored records of that customer, series and day.
+    pub existing: Vec<ExistingRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MatchedCustomer {
+    pub id: i64,
+    pub customer_code: String,
+    pub company_name: String,
+}
+
+/// What a confirmed import does with a row whose customer, series and day
+/// already has a record from another source (`?on_conflict=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// Correct that record to the file's value (a revision kept).
+    Correct,
+    /// Store the row as one more record.
+    Add,
+    /// Leave the row out.
+    Skip,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -83,7 +109,11 @@ pub struct UsageImportResult {
     #[serde(flatten)]
     pub tally: Tally,
     pub duplicates: u32,
+    /// Rows by row number: every row up to 1000, the problem rows
+    /// (conflicts, quarantined, duplicates) first when there are more.
     pub rows: Vec<ImportRow>,
+    /// `false` when the file had more rows than `rows` lists.
+    pub rows_complete: bool,
     pub file_warnings: Vec<FileWarning>,
 }
 
@@ -93,6 +123,7 @@ pub async fn run(
     file_name: String,
     bytes: Vec<u8>,
     dry_run: bool,
+    on_conflict: Option<OnConflict>,
 ) -> AppResult<UsageImportResult> {
     let limits = Limits::from_config(&state.config);
     let sheet = tokio::task::spawn_blocking(move || spreadsheet::read(&bytes, &limits))
@@ -131,7 +162,7 @@ pub async fn run(
     let mut seen = HashSet::new();
     let mut incoming = Vec::with_capacity(data.len());
     let mut row_numbers = Vec::with_capacity(data.len());
-    let mut listed = Vec::new();
+    let mut duplicate_rows: Vec<(u32, CustomerRef, Value)> = Vec::new();
     let mut duplicates = 0;
     for row in data {
         let code = cell(row, Field::CustomerCode)
@@ -163,14 +194,8 @@ pub async fn run(
         );
         if !seen.insert(identity) {
             duplicates += 1;
-            if listed.len() < MAX_LISTED_ROWS {
-                listed.push(ImportRow {
-                    row: row.number,
-                    status: "duplicate",
-                    reason: None,
-                    message: "与前面的行是同一客户、同一系列、同一天，已跳过".into(),
-                    values,
-                });
+            if duplicate_rows.len() < MAX_LISTED_ROWS {
+                duplicate_rows.push((row.number, customer, values));
             }
             continue;
         }
@@ -195,7 +220,13 @@ pub async fn run(
         row_numbers.push(row.number);
     }
 
-    let txn = store::begin(&state.db, &["import"]).await?;
+    // Correcting another source's record takes that source's lock too.
+    let mut sources: Vec<String> = vec!["import".into(), store::KEY_LOCK.into()];
+    if on_conflict == Some(OnConflict::Correct) {
+        sources.extend(store::known_sources(&state.db).await?);
+    }
+    let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let txn = store::begin(&state.db, &sources).await?;
     let delivery = Delivery {
         source: "import",
         window: DayWindow::NotAfter(crate::calendar::business_today()),
@@ -204,33 +235,127 @@ pub async fn run(
         reason: Some(&file_name),
         run_id: None,
         actor,
-        context: json!({"file_name": file_name, "dry_run": dry_run}),
+        context: json!({"file_name": file_name, "dry_run": dry_run, "on_conflict": on_conflict}),
+        on_existing: match on_conflict {
+            None | Some(OnConflict::Skip) => OnExisting::Report,
+            Some(OnConflict::Add) => OnExisting::Add,
+            Some(OnConflict::Correct) => OnExisting::Correct,
+        },
+        discard_closed: state.config.usage_discard_closed,
     };
     let outcomes = store::write(&txn, &delivery, &incoming).await?;
+    let conflicts: Vec<Value> = outcomes
+        .iter()
+        .zip(&row_numbers)
+        .filter_map(|(outcome, number)| match outcome {
+            Outcome::Conflict { existing } => Some(json!({"row": number, "existing": existing})),
+            _ => None,
+        })
+        .collect();
+    // A confirmed import with conflicts must say what to do with them.
+    if !dry_run && on_conflict.is_none() && !conflicts.is_empty() {
+        txn.rollback().await?;
+        return Err(AppError::ConflictDetails {
+            code: "USAGE_EXISTS",
+            message: format!(
+                "文件中有 {} 行的客户、系列、日期已有记录，请选择修正已有记录、另行追加或跳过这些行",
+                conflicts.len()
+            ),
+            details: conflicts.into_iter().take(MAX_LISTED_ROWS).collect(),
+        });
+    }
+    // Who each row was matched to, for the preview.
+    let refs: Vec<&CustomerRef> = incoming
+        .iter()
+        .map(|i| &i.customer)
+        .chain(duplicate_rows.iter().map(|(_, c, _)| c))
+        .collect();
+    let matches = store::match_customers(&txn, refs.iter().copied()).await?;
+    let labels = customer_labels(
+        &txn,
+        matches.iter().filter_map(|m| match m {
+            CustomerMatch::Found { id, .. } => Some(*id),
+            _ => None,
+        }),
+    )
+    .await?;
     if dry_run {
         txn.rollback().await?;
     } else {
         txn.commit().await?;
     }
-    for ((outcome, item), number) in outcomes.iter().zip(&incoming).zip(&row_numbers) {
-        if let Outcome::Quarantined { reason, message, .. } = outcome
-            && listed.len() < MAX_LISTED_ROWS
-        {
-            let mut values = item.original.clone();
-            if let Some(map) = values.as_object_mut() {
-                map.remove("file");
-                map.remove("row");
-            }
-            listed.push(ImportRow {
-                row: *number,
-                status: "quarantined",
-                reason: Some(reason.code().to_string()),
-                message: message.clone(),
-                values,
-            });
+    let matched = |m: &CustomerMatch| match m {
+        CustomerMatch::Found { id, .. } => labels.get(id).map(|l| MatchedCustomer {
+            id: *id,
+            customer_code: l.code.clone(),
+            company_name: l.name.clone(),
+        }),
+        _ => None,
+    };
+    let mut problems = Vec::new();
+    let mut fine = Vec::new();
+    for (((outcome, item), number), found) in outcomes.iter().zip(&incoming).zip(&row_numbers).zip(&matches) {
+        let mut values = item.original.clone();
+        if let Some(map) = values.as_object_mut() {
+            map.remove("file");
+            map.remove("row");
+        }
+        let (status, reason, message, existing) = match outcome {
+            Outcome::Created { .. } => ("created", None, String::new(), Vec::new()),
+            Outcome::Updated { .. } => ("updated", None, String::new(), Vec::new()),
+            Outcome::Unchanged { .. } => ("unchanged", None, String::new(), Vec::new()),
+            Outcome::Quarantined { reason, message, .. } => (
+                "quarantined",
+                Some(reason.code().to_string()),
+                message.clone(),
+                Vec::new(),
+            ),
+            Outcome::Discarded { reason, message, .. } => (
+                "discarded",
+                Some(reason.code().to_string()),
+                message.clone(),
+                Vec::new(),
+            ),
+            Outcome::Conflict { existing } => (
+                "conflict",
+                None,
+                conflict_message(existing, on_conflict),
+                existing.clone(),
+            ),
+        };
+        let row = ImportRow {
+            row: *number,
+            status,
+            reason,
+            message,
+            values,
+            customer: matched(found),
+            existing,
+        };
+        if matches!(status, "created" | "updated" | "unchanged") {
+            fine.push(row);
+        } else {
+            problems.push(row);
         }
     }
+    for ((number, _, values), found) in duplicate_rows.into_iter().zip(&matches[incoming.len()..]) {
+        problems.push(ImportRow {
+            row: number,
+            status: "duplicate",
+            reason: None,
+            message: "与前面的行是同一客户、同一系列、同一天，已跳过".into(),
+            values,
+            customer: matched(found),
+            existing: Vec::new(),
+        });
+    }
+    let listed_total = problems.len() + fine.len();
+    problems.sort_by_key(|r| r.row);
+    let mut listed: Vec<ImportRow> = problems.into_iter().take(MAX_LISTED_ROWS).collect();
+    let room = MAX_LISTED_ROWS - listed.len();
+    listed.extend(fine.into_iter().take(room));
     listed.sort_by_key(|r| r.row);
+    let rows_complete = listed.len() == listed_total && (duplicates as usize) <= MAX_LISTED_ROWS;
     let file_warnings = columns
         .warnings
         .iter()
@@ -246,8 +371,23 @@ pub async fn run(
         tally: Tally::of(&outcomes),
         duplicates,
         rows: listed,
+        rows_complete,
         file_warnings,
     })
+}
+
+/// Why a row was not written, naming the records there.
+fn conflict_message(existing: &[ExistingRecord], on_conflict: Option<OnConflict>) -> String {
+    let there: Vec<String> = existing
+        .iter()
+        .map(|e| format!("#{}（{}，{}）", e.id, store::source_label(&e.source), e.quantity))
+        .collect();
+    let what = match on_conflict {
+        Some(OnConflict::Correct) => "已有多条记录，无法确定修正哪一条，本行未写入",
+        Some(OnConflict::Skip) => "已跳过",
+        _ => "确认导入时可选择修正已有记录、另行追加或跳过",
+    };
+    format!("该客户、系列、日期已有记录 {}：{what}", there.join("、"))
 }
 
 /// The import template: the columns, two example rows, a help sheet.

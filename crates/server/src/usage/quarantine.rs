@@ -29,6 +29,9 @@ use crate::users::{UserRef, display_names};
 /// Most entries one bulk resolution may name.
 pub const MAX_BULK: usize = 500;
 
+/// Most entries one resolution by filter may cover.
+pub const MAX_FILTER_BULK: u64 = 10_000;
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct QuarantineView {
     pub id: i64,
@@ -84,7 +87,8 @@ pub struct QuarantinePage {
     pub pending_by_reason: BTreeMap<String, u64>,
 }
 
-pub async fn list(db: &DatabaseConnection, query: &QuarantineQuery, page: PageRequest) -> AppResult<QuarantinePage> {
+/// The list's filter as a condition (status, reason, source, text).
+fn filtered(query: &QuarantineQuery) -> AppResult<sea_orm::Select<quarantine::Entity>> {
     let mut find = quarantine::Entity::find();
     match query.status.as_deref().unwrap_or("all") {
         "all" | "" => {}
@@ -114,6 +118,11 @@ pub async fn list(db: &DatabaseConnection, query: &QuarantineQuery, page: PageRe
                 .add(quarantine::Column::Message.like(like_contains(q))),
         );
     }
+    Ok(find)
+}
+
+pub async fn list(db: &DatabaseConnection, query: &QuarantineQuery, page: PageRequest) -> AppResult<QuarantinePage> {
+    let find = filtered(query)?;
     let total = find.clone().count(db).await?;
     let rows = find
         .order_by_desc(quarantine::Column::Id)
@@ -202,6 +211,10 @@ impl Action {
 pub struct ResolveInput {
     #[serde(default)]
     pub ids: Option<Vec<i64>>,
+    /// Instead of `ids`: every pending entry matching the list's filter
+    /// (at most 10,000).
+    #[serde(default)]
+    pub filter: Option<ResolveFilter>,
     pub action: Action,
     pub customer_id: Option<i64>,
     pub series: Option<String>,
@@ -210,21 +223,83 @@ pub struct ResolveInput {
     pub note: Option<String>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ResolveResult {
-    pub resolved: u32,
-    pub still_pending: u32,
-    pub items: Vec<QuarantineView>,
+/// The quarantine list's filter, for a resolution of all it matches.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveFilter {
+    /// Only `pending` (or absent): resolved entries cannot be resolved again.
+    pub status: Option<String>,
+    pub reason: Option<String>,
+    pub source: Option<String>,
+    pub q: Option<String>,
 }
 
-pub async fn resolve(state: &AppState, actor: &Actor, ids: Vec<i64>, input: ResolveInput) -> AppResult<ResolveResult> {
-    let ids: BTreeSet<i64> = ids.into_iter().collect();
-    if ids.is_empty() || ids.len() > MAX_BULK {
-        return Err(AppError::field(
-            "ids",
-            "OUT_OF_RANGE",
-            format!("一次须处理 1 到 {MAX_BULK} 条异常数据"),
-        ));
+/// Which entries a resolution is for.
+pub enum Target {
+    Ids(Vec<i64>),
+    Filter(ResolveFilter),
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResolveResult {
+    /// Entries the request covered (for a filter: how many matched).
+    pub matched: u32,
+    pub resolved: u32,
+    pub still_pending: u32,
+    /// The entries, as they are now (empty for a filter: see `results`).
+    pub items: Vec<QuarantineView>,
+    /// Each entry's outcome, by id.
+    pub results: Vec<ResolveItem>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ResolveItem {
+    pub id: i64,
+    /// `resolved` | `discarded` | `pending` (checked again, still failing)
+    pub status: &'static str,
+    pub usage_record_id: Option<i64>,
+    /// Why it is still pending.
+    pub reason: Option<String>,
+}
+
+pub async fn resolve(state: &AppState, actor: &Actor, target: Target, input: ResolveInput) -> AppResult<ResolveResult> {
+    let by_filter = match &target {
+        Target::Ids(ids) => {
+            let distinct: BTreeSet<i64> = ids.iter().copied().collect();
+            if distinct.is_empty() || distinct.len() > MAX_BULK {
+                return Err(AppError::field(
+                    "ids",
+                    "OUT_OF_RANGE",
+                    format!("一次须处理 1 到 {MAX_BULK} 条异常数据"),
+                ));
+            }
+            None
+        }
+        Target::Filter(filter) => {
+            if filter
+                .status
+                .as_deref()
+                .is_some_and(|s| !s.is_empty() && s != "pending")
+            {
+                return Err(AppError::field(
+                    "filter.status",
+                    "INVALID_CHOICE",
+                    "只能批量处理待处理（pending）的异常数据",
+                ));
+            }
+            Some(QuarantineQuery {
+                status: Some("pending".into()),
+                reason: filter.reason.clone(),
+                source: filter.source.clone(),
+                q: filter.q.clone(),
+                page: None,
+                page_size: None,
+            })
+        }
+    };
+    // A bad filter is a 400 before anything is locked.
+    if let Some(query) = &by_filter {
+        filtered(query)?;
     }
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 200) {
@@ -244,19 +319,49 @@ pub async fn resolve(state: &AppState, actor: &Actor, ids: Vec<i64>, input: Reso
         .await?;
     let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
     let txn = store::begin(&state.db, &sources).await?;
-    let mut rows = quarantine::Entity::find()
-        .filter(quarantine::Column::Id.is_in(ids.iter().copied()))
-        .all(&txn)
-        .await?;
-    if rows.len() != ids.len() {
-        return Err(AppError::not_found("异常数据"));
-    }
-    if let Some(done) = rows.iter().find(|r| r.status != "pending") {
-        return Err(AppError::conflict(
-            "ALREADY_RESOLVED",
-            format!("异常数据 #{} 已处理，不能重复处理", done.id),
-        ));
-    }
+    let mut rows = match (&target, &by_filter) {
+        (_, Some(query)) => {
+            let find = filtered(query)?;
+            let matched = find.clone().count(&txn).await?;
+            if matched > MAX_FILTER_BULK {
+                return Err(AppError::field(
+                    "filter",
+                    "TOO_MANY",
+                    format!("筛选条件匹配 {matched} 条，一次最多处理 {MAX_FILTER_BULK} 条，请缩小筛选范围"),
+                ));
+            }
+            if matched == 0 {
+                txn.rollback().await?;
+                return Ok(ResolveResult {
+                    matched: 0,
+                    resolved: 0,
+                    still_pending: 0,
+                    items: Vec::new(),
+                    results: Vec::new(),
+                });
+            }
+            find.order_by_asc(quarantine::Column::Id).all(&txn).await?
+        }
+        (Target::Ids(ids), None) => {
+            let ids: BTreeSet<i64> = ids.iter().copied().collect();
+            let rows = quarantine::Entity::find()
+                .filter(quarantine::Column::Id.is_in(ids.iter().copied()))
+                .all(&txn)
+                .await?;
+            if rows.len() != ids.len() {
+                return Err(AppError::not_found("异常数据"));
+            }
+            if let Some(done) = rows.iter().find(|r| r.status != "pending") {
+                return Err(AppError::conflict(
+                    "ALREADY_RESOLVED",
+                    format!("异常数据 #{} 已处理，不能重复处理", done.id),
+                ));
+            }
+            rows
+        }
+        (Target::Filter(_), None) => return Err(anyhow::anyhow!("a filter target without its query").into()),
+    };
+    let matched = rows.len() as u32;
     let now = Utc::now();
     let mut audit_entries = Vec::new();
     let outcomes: HashMap<i64, Outcome> = match input.action {
@@ -308,11 +413,17 @@ pub async fn resolve(state: &AppState, actor: &Actor, ids: Vec<i64>, input: Reso
             recheck(state, &txn, actor, &rows, &input, note).await?
         }
         Action::Accept => {
-            if let Some(other) = rows.iter().find(|r| r.reason != QuarantineReason::OverLimit.code()) {
+            if let Some(other) = rows
+                .iter()
+                .find(|r| !QuarantineReason::parse(&r.reason).is_some_and(QuarantineReason::acceptable))
+            {
                 return Err(AppError::field(
                     "action",
                     "NOT_OVER_LIMIT",
-                    format!("异常数据 #{} 不是「超出合理上限」，只能更正或丢弃", other.id),
+                    format!(
+                        "异常数据 #{} 不是「超出合理上限」或「已有其他来源的记录」，只能更正或丢弃",
+                        other.id
+                    ),
                 ));
             }
             recheck(state, &txn, actor, &rows, &input, note).await?
@@ -321,17 +432,71 @@ pub async fn resolve(state: &AppState, actor: &Actor, ids: Vec<i64>, input: Reso
 
     let mut resolved = 0;
     let mut still_pending = 0;
+    let mut results = Vec::with_capacity(rows.len());
+    if input.action == Action::Discard {
+        // One statement per chunk: every entry gets the same values.
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        for chunk in ids.chunks(500) {
+            quarantine::Entity::update_many()
+                .col_expr(quarantine::Column::Status, Expr::value("discarded"))
+                .col_expr(
+                    quarantine::Column::Resolution,
+                    Expr::value(Action::Discard.resolution()),
+                )
+                .col_expr(
+                    quarantine::Column::ResolutionNote,
+                    Expr::value(note.map(str::to_string)),
+                )
+                .col_expr(quarantine::Column::ResolvedAt, Expr::value(now))
+                .col_expr(quarantine::Column::ResolvedBy, Expr::value(actor.user_id))
+                .col_expr(quarantine::Column::UpdatedAt, Expr::value(now))
+                .filter(quarantine::Column::Id.is_in(chunk.to_vec()))
+                .filter(quarantine::Column::Status.eq("pending"))
+                .exec(&txn)
+                .await?;
+        }
+    }
     for row in &rows {
-        let record_id = outcomes.get(&row.id).and_then(Outcome::record_id);
+        let outcome = outcomes.get(&row.id);
+        let record_id = outcome.and_then(Outcome::record_id);
         let status = match (input.action, record_id) {
             (Action::Discard, _) => "discarded",
             (_, Some(_)) => "resolved",
             (_, None) => {
                 still_pending += 1;
+                results.push(ResolveItem {
+                    id: row.id,
+                    status: "pending",
+                    usage_record_id: None,
+                    reason: match outcome {
+                        Some(Outcome::Quarantined { reason, .. }) => Some(reason.code().to_string()),
+                        _ => Some(row.reason.clone()),
+                    },
+                });
                 continue;
             }
         };
         resolved += 1;
+        results.push(ResolveItem {
+            id: row.id,
+            status,
+            usage_record_id: record_id,
+            reason: None,
+        });
+        audit_entries.push(audit::Entry {
+            action: "usage.quarantine.resolve",
+            entity_type: "usage_quarantine",
+            entity_id: Some(row.id.to_string()),
+            changes: Some(json!({
+                "status": {"before": "pending", "after": status},
+                "resolution": {"before": null, "after": input.action.resolution()},
+                "note": {"before": null, "after": note},
+                "usage_record_id": {"before": null, "after": record_id},
+            })),
+        });
+        if input.action == Action::Discard {
+            continue;
+        }
         quarantine::Entity::update_many()
             .col_expr(quarantine::Column::Status, Expr::value(status))
             .col_expr(quarantine::Column::Resolution, Expr::value(input.action.resolution()))
@@ -346,31 +511,27 @@ pub async fn resolve(state: &AppState, actor: &Actor, ids: Vec<i64>, input: Reso
             .filter(quarantine::Column::Id.eq(row.id))
             .exec(&txn)
             .await?;
-        audit_entries.push(audit::Entry {
-            action: "usage.quarantine.resolve",
-            entity_type: "usage_quarantine",
-            entity_id: Some(row.id.to_string()),
-            changes: Some(json!({
-                "status": {"before": "pending", "after": status},
-                "resolution": {"before": null, "after": input.action.resolution()},
-                "note": {"before": null, "after": note},
-                "usage_record_id": {"before": null, "after": record_id},
-            })),
-        });
     }
     audit::record_many(&txn, actor, audit_entries).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let fresh = quarantine::Entity::find()
-        .filter(quarantine::Column::Id.is_in(ids))
-        .order_by_asc(quarantine::Column::Id)
-        .all(&txn)
-        .await?;
-    let items = views(&txn, fresh).await?;
+    let items = if by_filter.is_some() {
+        Vec::new()
+    } else {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let fresh = quarantine::Entity::find()
+            .filter(quarantine::Column::Id.is_in(ids))
+            .order_by_asc(quarantine::Column::Id)
+            .all(&txn)
+            .await?;
+        views(&txn, fresh).await?
+    };
     txn.commit().await?;
+    results.sort_by_key(|r| r.id);
     Ok(ResolveResult {
+        matched,
         resolved,
         still_pending,
         items,
+        results,
     })
 }
 
@@ -436,6 +597,8 @@ async fn recheck(
             run_id: None,
             actor,
             context: json!({"quarantine_action": input.action.resolution()}),
+            on_existing: store::OnExisting::Add,
+            discard_closed: false,
         };
         let results = store::write(db, &delivery, &incoming).await?;
         outcomes.extend(rows.iter().map(|r| r.id).zip(results));

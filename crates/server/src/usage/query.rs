@@ -101,6 +101,8 @@ pub struct RecordView {
     pub source: String,
     pub source_id: String,
     pub revisions: i32,
+    /// The record's version (its `revisions`), for `PATCH /usage/{id}`.
+    pub version: i32,
     pub updated_at: chrono::DateTime<Utc>,
     pub updated_by: Option<UserRef>,
 }
@@ -190,6 +192,7 @@ pub async fn record_views(db: &impl ConnectionTrait, rows: Vec<record::Model>) -
                 source: r.source,
                 source_id: r.source_id,
                 revisions: r.revisions,
+                version: r.revisions,
                 updated_at: r.updated_at,
                 updated_by: r.updated_by.map(|id| UserRef::named(id, &names)),
             }

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::collect::{self, RunFilter, RunView, Trigger};
 use super::entry::{self, CorrectionInput, EntryInput, EntryResult};
 use super::import::{self, UsageImportResult};
-use super::quarantine::{self, QuarantinePage, QuarantineQuery, ResolveInput, ResolveResult};
+use super::quarantine::{self, QuarantinePage, QuarantineQuery, ResolveInput, ResolveResult, Target};
 use super::query::{
     self, DailyQuery, DailySeries, MonthlyPage, MonthlyQuery, RecordQuery, RecordView, RevisionView, Trend, TrendQuery,
 };
@@ -144,6 +144,10 @@ async fn customer_trend(
 pub struct ImportQuery {
     /// `true`: report what would happen, write nothing.
     pub dry_run: Option<bool>,
+    /// `correct` | `add` | `skip`: what to do with rows whose customer,
+    /// series and day already has a record. Required (409 `USAGE_EXISTS`)
+    /// when a confirmed import has such rows.
+    pub on_conflict: Option<import::OnConflict>,
 }
 
 /// Usage from `.xlsx`/`.csv` (multipart field `file`).
@@ -161,7 +165,15 @@ async fn import_usage(
     let (file_name, bytes) = read_file(multipart, state.config.upload_limit).await?;
     let actor = Actor::from(&principal);
     Ok(Json(
-        import::run(&state, &actor, file_name, bytes, query.dry_run.unwrap_or(false)).await?,
+        import::run(
+            &state,
+            &actor,
+            file_name,
+            bytes,
+            query.dry_run.unwrap_or(false),
+            query.on_conflict,
+        )
+        .await?,
     ))
 }
 
@@ -201,12 +213,20 @@ async fn resolve_one(
     if input.ids.is_some() {
         return Err(AppError::field("ids", "UNKNOWN_FIELD", "处理单条记录时不要提交 ids"));
     }
+    if input.filter.is_some() {
+        return Err(AppError::field(
+            "filter",
+            "UNKNOWN_FIELD",
+            "处理单条记录时不要提交 filter",
+        ));
+    }
     Ok(Json(
-        quarantine::resolve(&state, &Actor::from(&principal), vec![id], input).await?,
+        quarantine::resolve(&state, &Actor::from(&principal), Target::Ids(vec![id]), input).await?,
     ))
 }
 
-/// Resolve many quarantined records at once (`ids`).
+/// Resolve many quarantined records at once: `ids`, or every pending one
+/// matching `filter`.
 #[utoipa::path(post, path = "/usage/quarantine/resolve", tag = "usage", request_body = ResolveInput,
     responses((status = 200, body = ResolveResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
@@ -216,12 +236,20 @@ async fn resolve_many(
     ApiJson(mut input): ApiJson<ResolveInput>,
 ) -> AppResult<Json<ResolveResult>> {
     principal.require(Permission::UsageManage)?;
-    let ids = input
-        .ids
-        .take()
-        .ok_or_else(|| AppError::field("ids", "REQUIRED", "请选择要处理的异常数据"))?;
+    let target = match (input.ids.take(), input.filter.take()) {
+        (Some(ids), None) => Target::Ids(ids),
+        (None, Some(filter)) => Target::Filter(filter),
+        (Some(_), Some(_)) => {
+            return Err(AppError::field(
+                "filter",
+                "INVALID_COMBINATION",
+                "ids 与 filter 只能提交一个",
+            ));
+        }
+        (None, None) => return Err(AppError::field("ids", "REQUIRED", "请选择要处理的异常数据")),
+    };
     Ok(Json(
-        quarantine::resolve(&state, &Actor::from(&principal), ids, input).await?,
+        quarantine::resolve(&state, &Actor::from(&principal), target, input).await?,
     ))
 }
 
@@ -257,6 +285,10 @@ async fn list_sources(State(state): State<AppState>, principal: Principal) -> Ap
 pub struct CollectInput {
     /// The day to collect, `YYYY-MM-DD`.
     pub date: Option<String>,
+    /// A range instead (`from`…`to`, both included, at most 92 days): one
+    /// run per day and source, in day order.
+    pub from: Option<String>,
+    pub to: Option<String>,
     /// One source's name; all when absent.
     pub source: Option<String>,
 }
@@ -266,7 +298,7 @@ pub struct CollectResult {
     pub runs: Vec<RunView>,
 }
 
-/// Collect one day now, from one source or all.
+/// Collect one day (or a range of days) now, from one source or all.
 #[utoipa::path(post, path = "/usage/collect", tag = "usage", request_body = CollectInput,
     responses((status = 200, body = CollectResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
@@ -276,12 +308,35 @@ async fn collect_now(
     ApiJson(input): ApiJson<CollectInput>,
 ) -> AppResult<Json<CollectResult>> {
     principal.require(Permission::UsageManage)?;
-    let day = match input.date.as_deref() {
-        Some(text) => query::parse_day(text, "date")?,
-        None => return Err(AppError::field("date", "REQUIRED", "请选择采集日期")),
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
     };
-    let source = input.source.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let runs = collect::collect(&state, &Actor::from(&principal), day, source, Trigger::Manual).await?;
+    let source = text(&input.source);
+    let actor = Actor::from(&principal);
+    let runs = match (text(&input.date), text(&input.from), text(&input.to)) {
+        (Some(date), None, None) => {
+            let day = query::parse_day(&date, "date")?;
+            collect::collect(&state, &actor, day, source.as_deref(), Trigger::Manual).await?
+        }
+        (None, Some(from), Some(to)) => {
+            let from = query::parse_day(&from, "from")?;
+            let to = query::parse_day(&to, "to")?;
+            collect::collect_range(&state, &actor, from, to, source).await?
+        }
+        (None, None, None) => return Err(AppError::field("date", "REQUIRED", "请选择采集日期")),
+        (Some(_), _, _) => {
+            return Err(AppError::field(
+                "from",
+                "INVALID_COMBINATION",
+                "采集单日用 date，采集日期范围用 from 和 to，不能同时提交",
+            ));
+        }
+        (None, None, Some(_)) => return Err(AppError::field("from", "REQUIRED", "请选择开始日期")),
+        (None, Some(_), None) => return Err(AppError::field("to", "REQUIRED", "请选择结束日期")),
+    };
     Ok(Json(CollectResult { runs }))
 }
 
@@ -292,6 +347,9 @@ pub struct RunQuery {
     /// `running` | `succeeded` | `failed`
     pub status: Option<String>,
     pub day: Option<String>,
+    /// Runs of days from…to (inclusive).
+    pub from: Option<String>,
+    pub to: Option<String>,
     pub page: Option<u64>,
     pub page_size: Option<u64>,
 }
@@ -321,6 +379,14 @@ async fn list_runs(
         status,
         day: match query.day.as_deref().filter(|d| !d.is_empty()) {
             Some(d) => Some(query::parse_day(d, "day")?),
+            None => None,
+        },
+        from: match query.from.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) => Some(query::parse_day(d, "from")?),
+            None => None,
+        },
+        to: match query.to.as_deref().filter(|d| !d.is_empty()) {
+            Some(d) => Some(query::parse_day(d, "to")?),
             None => None,
         },
     };

@@ -24,7 +24,7 @@ use opcms_domain::usage::{
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait,
-    NotSet, QueryFilter, QuerySelect,
+    NotSet, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -79,6 +79,58 @@ pub struct Incoming {
     pub quarantine_key: Option<String>,
 }
 
+/// The lock a write takes when it looks for other records of the same
+/// customer, series and day ([`OnExisting::Report`] / [`OnExisting::Correct`]):
+/// entry and import take it besides their own source's lock, so two of them
+/// racing for one key take turns and the second sees the first's record.
+pub const KEY_LOCK: &str = "usage:keys";
+
+/// What a write does with a record that would be new while the same
+/// customer, series and day already has a stored record (from another source,
+/// or under another source id). A record whose own `(source, source_id)` is
+/// stored is always updated in place, whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExisting {
+    /// Store it as one more record (collections, quarantine; entry with
+    /// `add: true`; an import's `add`).
+    Add,
+    /// Write nothing for it: [`Outcome::Conflict`] names the records there
+    /// (entry without `add`; an import's `skip` and its dry run).
+    Report,
+    /// Correct the one record there instead (a revision kept); when there
+    /// are several, nothing is written ([`Outcome::Conflict`]).
+    Correct,
+    /// Keep it in quarantine (`USAGE_EXISTS`) until a person accepts it as
+    /// a second record or discards it, when a record there came from a person
+    /// (`manual`, `import`); other collections' records do not count
+    /// (collections: a vendor cannot be asked).
+    Quarantine,
+}
+
+/// A stored record a new one would double (the `USAGE_EXISTS` details).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ExistingRecord {
+    pub id: i64,
+    pub source: String,
+    pub source_id: String,
+    pub quantity: String,
+    /// The record's `revisions`: `PATCH /usage/{id}` with this `version`
+    /// corrects it only if nobody changed it meanwhile.
+    pub version: i32,
+}
+
+impl ExistingRecord {
+    fn of(stored: &record::Model) -> ExistingRecord {
+        ExistingRecord {
+            id: stored.id,
+            source: stored.source.clone(),
+            source_id: stored.source_id.clone(),
+            quantity: opcms_domain::usage::quantity_text(opcms_domain::Fixed4::from_units(stored.quantity)),
+            version: stored.revisions,
+        }
+    }
+}
+
 /// Where a batch comes from and why.
 pub struct Delivery<'a> {
     /// `api:<name>`, `import` or `manual`.
@@ -92,6 +144,11 @@ pub struct Delivery<'a> {
     pub actor: &'a Actor,
     /// What the audit entry adds about the batch (file name, run id).
     pub context: serde_json::Value,
+    /// A new record for a customer, series and day that already has one.
+    pub on_existing: OnExisting,
+    /// Usage of a closed customer is discarded at once (config
+    /// `usage_discard_closed`), not left pending in quarantine.
+    pub discard_closed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,6 +168,16 @@ pub enum Outcome {
         reason: QuarantineReason,
         message: String,
     },
+    /// Kept in quarantine as already discarded, by rule (a closed customer).
+    Discarded {
+        quarantine_id: i64,
+        reason: QuarantineReason,
+        message: String,
+    },
+    /// Not written: the customer, series and day already has these records.
+    Conflict {
+        existing: Vec<ExistingRecord>,
+    },
 }
 
 impl Outcome {
@@ -119,7 +186,7 @@ impl Outcome {
             Outcome::Created { record_id } | Outcome::Updated { record_id } | Outcome::Unchanged { record_id } => {
                 Some(*record_id)
             }
-            Outcome::Quarantined { .. } => None,
+            Outcome::Quarantined { .. } | Outcome::Discarded { .. } | Outcome::Conflict { .. } => None,
         }
     }
 }
@@ -132,6 +199,10 @@ pub struct Tally {
     pub updated: u32,
     pub unchanged: u32,
     pub quarantined: u32,
+    /// Discarded by rule (usage of closed customers, `usage_discard_closed`).
+    pub discarded: u32,
+    /// Not written: the customer, series and day already had a record.
+    pub conflicts: u32,
 }
 
 impl Tally {
@@ -142,8 +213,11 @@ impl Tally {
         let mut seen = std::collections::HashSet::new();
         for outcome in outcomes {
             let key = match outcome {
-                Outcome::Quarantined { quarantine_id, .. } => (true, *quarantine_id),
-                other => (false, other.record_id().unwrap_or_default()),
+                Outcome::Quarantined { quarantine_id, .. } | Outcome::Discarded { quarantine_id, .. } => {
+                    (1, *quarantine_id)
+                }
+                Outcome::Conflict { existing } => (2, existing.first().map_or(0, |e| e.id)),
+                other => (0, other.record_id().unwrap_or_default()),
             };
             if !seen.insert(key) {
                 continue;
@@ -153,6 +227,8 @@ impl Tally {
                 Outcome::Updated { .. } => tally.updated += 1,
                 Outcome::Unchanged { .. } => tally.unchanged += 1,
                 Outcome::Quarantined { .. } => tally.quarantined += 1,
+                Outcome::Discarded { .. } => tally.discarded += 1,
+                Outcome::Conflict { .. } => tally.conflicts += 1,
             }
         }
         tally.accepted = tally.created + tally.updated + tally.unchanged;
@@ -169,6 +245,9 @@ pub async fn write(
     incoming: &[Incoming],
 ) -> AppResult<Vec<Outcome>> {
     lock_source(db, delivery.source).await?;
+    if delivery.on_existing != OnExisting::Add {
+        lock_source(db, KEY_LOCK).await?;
+    }
     let matches = match_customers(db, incoming.iter().map(|i| &i.customer)).await?;
     let mut outcomes: Vec<Option<Outcome>> = vec![None; incoming.len()];
 
@@ -198,7 +277,9 @@ pub async fn write(
                     indexes: Vec::new(),
                     reason: rejection.reason,
                     message: String::new(),
+                    discard: false,
                 });
+                entry.discard = delivery.discard_closed && rejection.reason == QuarantineReason::CustomerClosed;
                 entry.last = index;
                 entry.indexes.push(index);
                 entry.reason = rejection.reason;
@@ -209,6 +290,19 @@ pub async fn write(
 
     let now = Utc::now();
     let existing = existing_records(db, delivery.source, accepted.keys()).await?;
+    let others = match delivery.on_existing {
+        OnExisting::Add => HashMap::new(),
+        OnExisting::Report | OnExisting::Correct | OnExisting::Quarantine => {
+            same_day_records(
+                db,
+                accepted
+                    .iter()
+                    .filter(|(key, _)| !existing.contains_key(*key))
+                    .map(|(_, (usage, _))| usage),
+            )
+            .await?
+        }
+    };
     let mut totals = MonthlyDeltas::default();
     let mut new_rows = Vec::new();
     for (key, (usage, indexes)) in &accepted {
@@ -220,11 +314,79 @@ pub async fn write(
                 totals.add(usage);
                 Outcome::Updated { record_id: stored.id }
             }
-            None => {
-                totals.add(usage);
-                new_rows.push(new_record(delivery, key, usage, now));
-                Outcome::Created { record_id: 0 }
-            }
+            None => match (delivery.on_existing, others.get(&day_key(usage))) {
+                (OnExisting::Add, _) | (_, None) => {
+                    totals.add(usage);
+                    new_rows.push(new_record(delivery, key, usage, now));
+                    Outcome::Created { record_id: 0 }
+                }
+                // Another collection's record is another stream (two vendors
+                // both count, docs/decisions.md); a person's is not.
+                (OnExisting::Quarantine, Some(there)) if there.iter().all(|r| r.source.starts_with("api:")) => {
+                    totals.add(usage);
+                    new_rows.push(new_record(delivery, key, usage, now));
+                    Outcome::Created { record_id: 0 }
+                }
+                (OnExisting::Correct, Some(there)) if there.len() == 1 => {
+                    let stored = &there[0];
+                    if stored.quantity == usage.quantity.units() {
+                        Outcome::Unchanged { record_id: stored.id }
+                    } else {
+                        let corrected = CheckedUsage {
+                            customer_id: stored.customer_id,
+                            day: stored.day,
+                            series: usage.series,
+                            quantity: usage.quantity,
+                        };
+                        update_record(
+                            db,
+                            delivery.actor,
+                            delivery.cause,
+                            delivery.reason,
+                            stored,
+                            &corrected,
+                            now,
+                        )
+                        .await?;
+                        totals.remove(stored);
+                        totals.add(&corrected);
+                        Outcome::Updated { record_id: stored.id }
+                    }
+                }
+                (OnExisting::Quarantine, Some(there)) => {
+                    let Some(&last) = indexes.last() else {
+                        continue;
+                    };
+                    let named: Vec<String> = there
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "#{}（{} {}）",
+                                r.id,
+                                source_label(&r.source),
+                                ExistingRecord::of(r).quantity
+                            )
+                        })
+                        .collect();
+                    rejected.insert(
+                        quarantine_key(&incoming[last]),
+                        Rejected {
+                            last,
+                            indexes: indexes.clone(),
+                            reason: QuarantineReason::UsageExists,
+                            message: format!(
+                                "该客户、系列、日期已有记录 {}，为免重复计费未写入：确认接受则另存一条，或丢弃",
+                                named.join("、")
+                            ),
+                            discard: false,
+                        },
+                    );
+                    continue;
+                }
+                (_, Some(there)) => Outcome::Conflict {
+                    existing: there.iter().map(ExistingRecord::of).collect(),
+                },
+            },
         };
         for index in indexes {
             outcomes[*index] = Some(outcome.clone());
@@ -243,10 +405,19 @@ pub async fn write(
     let quarantined = write_quarantine(db, delivery, incoming, &matches, &rejected, now).await?;
     for (key, entry) in &rejected {
         for index in &entry.indexes {
-            outcomes[*index] = Some(Outcome::Quarantined {
-                quarantine_id: quarantined[key],
-                reason: entry.reason,
-                message: entry.message.clone(),
+            let (quarantine_id, reason, message) = (quarantined[key], entry.reason, entry.message.clone());
+            outcomes[*index] = Some(if entry.discard {
+                Outcome::Discarded {
+                    quarantine_id,
+                    reason,
+                    message,
+                }
+            } else {
+                Outcome::Quarantined {
+                    quarantine_id,
+                    reason,
+                    message,
+                }
             });
         }
     }
@@ -256,7 +427,7 @@ pub async fn write(
         .collect::<Result<_, _>>()?;
 
     let tally = Tally::of(&outcomes);
-    if tally.created + tally.updated + tally.quarantined > 0 {
+    if tally.created + tally.updated + tally.quarantined + tally.discarded > 0 {
         let mut changes = json!({
             "source": delivery.source,
             "records": incoming.len(),
@@ -264,6 +435,7 @@ pub async fn write(
             "updated": tally.updated,
             "unchanged": tally.unchanged,
             "quarantined": tally.quarantined,
+            "discarded": tally.discarded,
         });
         if let (Some(target), Some(extra)) = (changes.as_object_mut(), delivery.context.as_object()) {
             target.extend(extra.clone());
@@ -290,6 +462,8 @@ struct Rejected {
     indexes: Vec<usize>,
     reason: QuarantineReason,
     message: String,
+    /// Discarded at once by rule ([`Delivery::discard_closed`]).
+    discard: bool,
 }
 
 /// Opens the transaction of a usage write and takes the write locks of
@@ -314,6 +488,17 @@ pub async fn begin(db: &DatabaseConnection, sources: &[&str]) -> AppResult<Datab
         lock_source(&txn, source).await?;
     }
     Ok(txn)
+}
+
+/// Every source that ever wrote (the rows of `usage_write_locks`): what a
+/// writer correcting other sources' records must lock.
+pub async fn known_sources(db: &DatabaseConnection) -> AppResult<Vec<String>> {
+    Ok(write_lock::Entity::find()
+        .select_only()
+        .column(write_lock::Column::Source)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// Takes the source's write lock for the rest of the transaction (a row
@@ -472,6 +657,68 @@ async fn existing_records<'a>(
             .all(db)
             .await?;
         found.extend(rows.into_iter().map(|r| (r.source_id.clone(), r)));
+    }
+    Ok(found)
+}
+
+/// A source as people read it (in messages).
+pub fn source_label(source: &str) -> String {
+    match source {
+        "manual" => "手工录入".into(),
+        "import" => "文件导入".into(),
+        other => match other.strip_prefix("api:") {
+            Some(name) => format!("接口采集 {name}"),
+            None => other.into(),
+        },
+    }
+}
+
+/// A record's customer, series and day: the key no usage may be billed
+/// twice for without someone saying so.
+type DayKey = (i64, &'static str, NaiveDate);
+
+fn day_key(usage: &CheckedUsage) -> DayKey {
+    (usage.customer_id, usage.series.code(), usage.day)
+}
+
+/// The stored records (every source) of the given records' customers,
+/// series and days, by that key, oldest first.
+async fn same_day_records<'a>(
+    db: &impl ConnectionTrait,
+    wanted: impl Iterator<Item = &'a CheckedUsage>,
+) -> AppResult<HashMap<DayKey, Vec<record::Model>>> {
+    let wanted: std::collections::HashSet<DayKey> = wanted.map(day_key).collect();
+    let mut by_customer: BTreeMap<i64, (NaiveDate, NaiveDate)> = BTreeMap::new();
+    for (customer_id, _, day) in &wanted {
+        let range = by_customer.entry(*customer_id).or_insert((*day, *day));
+        range.0 = Ord::min(range.0, *day);
+        range.1 = Ord::max(range.1, *day);
+    }
+    let (Some(first), Some(last)) = (
+        by_customer.values().map(|r| r.0).min(),
+        by_customer.values().map(|r| r.1).max(),
+    ) else {
+        return Ok(HashMap::new());
+    };
+    let customers: Vec<i64> = by_customer.keys().copied().collect();
+    let mut found: HashMap<DayKey, Vec<record::Model>> = HashMap::new();
+    for chunk in customers.chunks(CHUNK) {
+        let rows = record::Entity::find()
+            .filter(record::Column::CustomerId.is_in(chunk.to_vec()))
+            .filter(record::Column::Month.between(month_key(first), month_key(last)))
+            .filter(record::Column::Day.between(first, last))
+            .order_by_asc(record::Column::Id)
+            .all(db)
+            .await?;
+        for row in rows {
+            let Some(series) = Series::parse(&row.series) else {
+                continue;
+            };
+            let key = (row.customer_id, series.code(), row.day);
+            if wanted.contains(&key) {
+                found.entry(key).or_default().push(row);
+            }
+        }
     }
     Ok(found)
 }
@@ -730,6 +977,9 @@ async fn apply_totals<K: Ord>(
     Ok(())
 }
 
+/// The note on a record discarded by rule.
+pub const AUTO_DISCARD_NOTE: &str = "客户已注销，按配置 usage_discard_closed 自动丢弃";
+
 /// Stores rejected records (the same entry when delivered again) and
 /// answers each key's quarantine id.
 async fn write_quarantine(
@@ -757,8 +1007,19 @@ async fn write_quarantine(
                 last: index,
                 reason,
                 message,
+                discard,
                 ..
             } = &rejected[key];
+            let (status, resolution, note, resolved_at) = if *discard {
+                (
+                    "discarded",
+                    Some("discarded".to_string()),
+                    Some(AUTO_DISCARD_NOTE.to_string()),
+                    Some(now),
+                )
+            } else {
+                ("pending", None, None, None)
+            };
             let item = &incoming[*index];
             let raw = item.original.to_string();
             match stored.get(key) {
@@ -773,7 +1034,7 @@ async fn write_quarantine(
                         .col_expr(quarantine::Column::Raw, Expr::value(raw))
                         .col_expr(quarantine::Column::Reason, Expr::value(reason.code()))
                         .col_expr(quarantine::Column::Message, Expr::value(clip(message, 300)))
-                        .col_expr(quarantine::Column::Status, Expr::value("pending"))
+                        .col_expr(quarantine::Column::Status, Expr::value(status))
                         .col_expr(quarantine::Column::AccountId, Expr::value(account_of(item)))
                         .col_expr(
                             quarantine::Column::CustomerId,
@@ -794,13 +1055,10 @@ async fn write_quarantine(
                             Expr::col(quarantine::Column::Occurrences).add(1),
                         )
                         .col_expr(quarantine::Column::UpdatedAt, Expr::value(now))
-                        .col_expr(
-                            quarantine::Column::ResolvedAt,
-                            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-                        )
+                        .col_expr(quarantine::Column::ResolvedAt, Expr::value(resolved_at))
                         .col_expr(quarantine::Column::ResolvedBy, Expr::value(Option::<i64>::None))
-                        .col_expr(quarantine::Column::Resolution, Expr::value(Option::<String>::None))
-                        .col_expr(quarantine::Column::ResolutionNote, Expr::value(Option::<String>::None))
+                        .col_expr(quarantine::Column::Resolution, Expr::value(resolution.clone()))
+                        .col_expr(quarantine::Column::ResolutionNote, Expr::value(note.clone()))
                         .col_expr(quarantine::Column::UsageRecordId, Expr::value(Option::<i64>::None))
                         .filter(quarantine::Column::Id.eq(entry.id))
                         .exec(db)
@@ -820,15 +1078,15 @@ async fn write_quarantine(
                     raw: Set(raw),
                     reason: Set(reason.code().to_string()),
                     message: Set(clip(message, 300)),
-                    status: Set("pending".into()),
+                    status: Set(status.into()),
                     occurrences: Set(1),
                     run_id: Set(delivery.run_id),
                     created_at: Set(now),
                     updated_at: Set(now),
-                    resolved_at: Set(None),
+                    resolved_at: Set(resolved_at),
                     resolved_by: Set(None),
-                    resolution: Set(None),
-                    resolution_note: Set(None),
+                    resolution: Set(resolution),
+                    resolution_note: Set(note),
                     usage_record_id: Set(None),
                 }),
             }

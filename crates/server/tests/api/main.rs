@@ -19,4 +19,5 @@ mod security;
 mod security_http;
 mod storage;
 mod usage;
+mod usage_close;
 mod users;

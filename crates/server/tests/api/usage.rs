@@ -27,20 +27,20 @@ backend_tests!(
     monthly_totals_sum_past_the_stored_range,
 );
 
-fn day_ago(days: i64) -> NaiveDate {
+pub(crate) fn day_ago(days: i64) -> NaiveDate {
     Utc::now().date_naive() - Duration::days(days)
 }
 
 /// A day two days back (always in the past, whatever the time zone).
-fn a_day() -> NaiveDate {
+pub(crate) fn a_day() -> NaiveDate {
     day_ago(2)
 }
 
-fn month_of(day: NaiveDate) -> String {
+pub(crate) fn month_of(day: NaiveDate) -> String {
     day.format("%Y-%m").to_string()
 }
 
-async fn customer(app: &TestApp, token: &str, code: &str, account: &str) -> i64 {
+pub(crate) async fn customer(app: &TestApp, token: &str, code: &str, account: &str) -> i64 {
     let body = json!({"company_name": format!("{code}用量测试公司"), "customer_code": code,
                       "account_id": account, "device_series": ["X", "N", "L"], "account_status": "active"});
     expect_json(
@@ -52,11 +52,11 @@ async fn customer(app: &TestApp, token: &str, code: &str, account: &str) -> i64 
         .expect("id")
 }
 
-async fn enter(app: &TestApp, token: &str, body: Value) -> Value {
+pub(crate) async fn enter(app: &TestApp, token: &str, body: Value) -> Value {
     expect_json(app.post("/api/v1/usage", Some(token), &body).await, StatusCode::OK).await
 }
 
-async fn monthly_row(app: &TestApp, token: &str, month: &str, customer_id: i64) -> Value {
+pub(crate) async fn monthly_row(app: &TestApp, token: &str, month: &str, customer_id: i64) -> Value {
     let page = expect_json(
         app.get(
             &format!("/api/v1/usage/monthly?month={month}&customer_id={customer_id}"),
@@ -71,7 +71,7 @@ async fn monthly_row(app: &TestApp, token: &str, month: &str, customer_id: i64) 
 
 /// Σ of every stored record vs the kept monthly totals: the invariant that
 /// billing relies on.
-async fn assert_monthly_totals_match_records(app: &TestApp) {
+pub(crate) async fn assert_monthly_totals_match_records(app: &TestApp) {
     let backend = app.db.get_database_backend();
     let sql = "SELECT COUNT(*) AS n FROM usage_monthly m WHERE m.quantity <> \
                (SELECT COALESCE(SUM(r.quantity), 0) FROM usage_records r \
@@ -103,7 +103,7 @@ async fn assert_monthly_totals_match_records(app: &TestApp) {
     );
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, table: &str) -> i64 {
     let row = app
         .db
         .query_one_raw(Statement::from_string(
@@ -552,7 +552,7 @@ async fn quarantine_resolutions_flow_into_usage_and_are_audited(app: TestApp) {
     assert_monthly_totals_match_records(&app).await;
 }
 
-pub fn source(name: &str, vendor: &MockVendor, pagination: Pagination, path: &str) -> HttpSourceConfig {
+pub(crate) fn source(name: &str, vendor: &MockVendor, pagination: Pagination, path: &str) -> HttpSourceConfig {
     HttpSourceConfig {
         name: name.into(),
         base_url: vendor.base_url(),
@@ -578,7 +578,7 @@ pub fn source(name: &str, vendor: &MockVendor, pagination: Pagination, path: &st
     }
 }
 
-pub fn pages(size: u32) -> Pagination {
+pub(crate) fn pages(size: u32) -> Pagination {
     Pagination::Page {
         page_param: "page".into(),
         size_param: "page_size".into(),
@@ -587,11 +587,19 @@ pub fn pages(size: u32) -> Pagination {
     }
 }
 
-const ACCOUNTS: [&str; 3] = ["va_1", "va_2", "va_3"];
+pub(crate) const ACCOUNTS: [&str; 3] = ["va_1", "va_2", "va_3"];
 
 /// A vendor serving three accounts and an app with two sources on it (page
 /// numbers, cursor), plus the three customers.
-async fn vendor_app(backend: Backend) -> (TestApp, MockVendor, String, Vec<i64>) {
+pub(crate) async fn vendor_app(backend: Backend) -> (TestApp, MockVendor, String, Vec<i64>) {
+    vendor_app_with(backend, |_| {}).await
+}
+
+/// [`vendor_app`] with more configuration.
+pub(crate) async fn vendor_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut opcms::config::Config),
+) -> (TestApp, MockVendor, String, Vec<i64>) {
     let vendor = MockVendor::start(
         "127.0.0.1:0".parse().expect("addr"),
         ACCOUNTS.map(String::from).to_vec(),
@@ -608,7 +616,11 @@ async fn vendor_app(backend: Backend) -> (TestApp, MockVendor, String, Vec<i64>)
         },
         "/v1/usage-cursor",
     );
-    let app = TestApp::spawn_with(backend, |c| c.usage_sources = vec![by_page, by_cursor]).await;
+    let app = TestApp::spawn_with(backend, |c| {
+        c.usage_sources = vec![by_page, by_cursor];
+        configure(c);
+    })
+    .await;
     let token = app.admin_token().await;
     let mut ids = Vec::new();
     for (i, account) in ACCOUNTS.iter().enumerate() {
@@ -617,7 +629,7 @@ async fn vendor_app(backend: Backend) -> (TestApp, MockVendor, String, Vec<i64>)
     (app, vendor, token, ids)
 }
 
-async fn collect(app: &TestApp, token: &str, day: NaiveDate, source: &str) -> Value {
+pub(crate) async fn collect(app: &TestApp, token: &str, day: NaiveDate, source: &str) -> Value {
     let body = expect_json(
         app.post(
             "/api/v1/usage/collect",
@@ -632,7 +644,7 @@ async fn collect(app: &TestApp, token: &str, day: NaiveDate, source: &str) -> Va
 }
 
 /// What the vendor reports for an account's series on a day, as text.
-fn expected(account: &str, series: &str, day: NaiveDate, scale: u64) -> String {
+pub(crate) fn expected(account: &str, series: &str, day: NaiveDate, scale: u64) -> String {
     let cents = MockVendor::quantity_cents(account, series, &day.to_string()) * scale;
     let text = format!("{}.{:02}", cents / 100, cents % 100);
     let trimmed = text.trim_end_matches('0').trim_end_matches('.');
@@ -950,7 +962,19 @@ async fn a_file_is_previewed_then_written_in_one_go(app: TestApp) {
         .iter()
         .map(|r| (r["row"].as_u64().unwrap_or(0), r["status"].as_str().unwrap_or("")))
         .collect();
-    assert_eq!(rows, [(5, "duplicate"), (6, "quarantined"), (7, "quarantined")]);
+    // Every row is listed (issue 21: the preview shows whom each row is for).
+    assert_eq!(
+        rows,
+        [
+            (3, "created"),
+            (4, "created"),
+            (5, "duplicate"),
+            (6, "quarantined"),
+            (7, "quarantined")
+        ]
+    );
+    assert_eq!(preview["rows"][0]["customer"]["customer_code"], "U0006");
+    assert_eq!(preview["rows"][2]["customer"]["customer_code"], "U0006");
     assert!(
         preview["file_warnings"][0]["message"]
             .as_str()

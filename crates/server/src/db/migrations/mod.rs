@@ -13,6 +13,7 @@ mod m20261203_000008_bills;
 mod m20261203_000009_usage_monthly_billing_index;
 mod m20261203_000010_payments;
 mod m20261204_000011_security;
+mod m20261205_000012_usage_close;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_usage_monthly_billing_index::Migration),
             Box::new(m20261203_000010_payments::Migration),
             Box::new(m20261204_000011_security::Migration),
+            Box::new(m20261205_000012_usage_close::Migration),
         ]
     }
 }

@@ -10,6 +10,14 @@ export type FilterKey = (typeof FILTER_KEYS)[number];
 export const RUN_STATUSES = ['running', 'succeeded', 'failed'] as const;
 export const STATUS_COLORS = { running: 'arcoblue', succeeded: 'green', failed: 'red' } as const;
 
+/** The server's bound on one range collection (docs/api/usage.md). */
+export const MAX_RANGE_DAYS = 92;
+
+/** Days from `from` to `to`, both included (calendar dates, no time zone involved). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
 export function useSearchSchema(sources: Ref<UsageSourceInfo[]>) {
   const { t } = useI18n();
   return computed<FieldSchema[]>(() => [
@@ -43,6 +51,7 @@ export function useColumns() {
     column('fetched', { width: 80, align: 'right' }),
     column('outcome', { width: 170, align: 'right' }),
     column('quarantined', { width: 80, align: 'right' }),
+    column('discarded', { width: 110, align: 'right' }),
     column('started_at', { width: 170 }),
     column('duration', { width: 100, align: 'right' }),
     column('triggered_by', { width: 100 }),

@@ -1,14 +1,22 @@
 import { computed, reactive, ref } from 'vue';
 import { isApiError } from '@/api/http';
 import { resolveQuarantine, resolveQuarantineBulk } from '@/api/usage';
-import type { QuarantineItem, ResolveAction, ResolveRequest, ResolveResponse } from '@/api/types';
+import type { QuarantineFilter, QuarantineItem, ResolveAction, ResolveRequest, ResolveResponse } from '@/api/types';
 import i18n from '@/locale';
 import type { RuleError } from '@/utils/customer-rules';
-import { checkDay, checkQuantity, checkSeries } from '@/utils/usage-rules';
+import { ACCEPTABLE_REASONS, checkDay, checkQuantity, checkSeries } from '@/utils/usage-rules';
 import { usageRuleMessage } from '../messages';
 
 const t = (key: string, values?: Record<string, unknown>) => (values ? i18n.global.t(key, values) : i18n.global.t(key));
 export const NOTE_MAX = 500;
+/** The server's bound on a resolution by filter. */
+export const MAX_FILTER_BULK = 10_000;
+
+/** Every pending record matching the list's filter, and how many the list counted. */
+export interface FilterTarget {
+  filter: QuarantineFilter;
+  count: number;
+}
 
 export interface ResolveDraft {
   action: ResolveAction | '';
@@ -19,9 +27,10 @@ export interface ResolveDraft {
   note: string;
 }
 
-/** `accept` is only for OVER_LIMIT records: offered when every chosen record is one. */
+/** `accept` is only for OVER_LIMIT and USAGE_EXISTS records: offered when every chosen record is one. */
+const acceptableReason = (reason: string | undefined) => !!reason && (ACCEPTABLE_REASONS as readonly string[]).includes(reason);
 export function actionsFor(items: readonly QuarantineItem[]): ResolveAction[] {
-  const acceptable = items.length > 0 && items.every((i) => i.reason === 'OVER_LIMIT');
+  const acceptable = items.length > 0 && items.every((i) => acceptableReason(i.reason));
   return acceptable ? ['map_account', 'correct', 'accept', 'discard'] : ['map_account', 'correct', 'discard'];
 }
 
@@ -70,7 +79,7 @@ export function buildResolve(draft: ResolveDraft, items: readonly QuarantineItem
       body.quantity = draft.quantity.trim();
     }
   } else if (draft.action === 'accept') {
-    if (!items.every((i) => i.reason === 'OVER_LIMIT')) errors.action = t('usage.quarantine.acceptOnlyOverLimit');
+    if (!items.every((i) => acceptableReason(i.reason))) errors.action = t('usage.quarantine.acceptOnlyOverLimit');
   } else if (!note) {
     errors.note = t('usage.quarantine.noteRequired');
   }
@@ -85,9 +94,16 @@ export function useResolve() {
   const draft = reactive<ResolveDraft>(draftFor([]));
   const errors = ref<Record<string, string>>({});
   const saving = ref(false);
-  const actions = computed(() => actionsFor(items.value));
+  const target = ref<FilterTarget | null>(null);
+  const actions = computed<ResolveAction[]>(() => {
+    const byFilter = target.value;
+    if (!byFilter) return actionsFor(items.value);
+    return acceptableReason(byFilter.filter.reason) ? ['map_account', 'correct', 'accept', 'discard'] : ['map_account', 'correct', 'discard'];
+  });
 
-  function open(chosen: QuarantineItem[]) {
+  /** For the chosen records, or (`filter`) for every pending record the list's filter matches. */
+  function open(chosen: QuarantineItem[], filter: FilterTarget | null = null) {
+    target.value = filter;
     items.value = chosen;
     Object.assign(draft, draftFor(chosen));
     errors.value = {};
@@ -103,8 +119,10 @@ export function useResolve() {
     saving.value = true;
     try {
       const [first] = items.value;
-      const answer =
-        items.value.length === 1 && first
+      const byFilter = target.value;
+      const answer = byFilter
+        ? await resolveQuarantineBulk({ ...built.body, filter: byFilter.filter }, { silent: true })
+        : items.value.length === 1 && first
           ? await resolveQuarantine(first.id, built.body, { silent: true })
           : await resolveQuarantineBulk({ ...built.body, ids: items.value.map((i) => i.id) }, { silent: true });
       return { kind: 'done', answer };
@@ -120,5 +138,5 @@ export function useResolve() {
     }
   }
 
-  return { items, draft, errors, saving, actions, open, submit };
+  return { items, target, draft, errors, saving, actions, open, submit };
 }
