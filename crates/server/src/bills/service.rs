@@ -7,8 +7,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, Utc};
 use opcms_domain::billing::{
     self, BillRuleError, BillStatus, BillWarning, Charge, StoredLine, WarningCode, check_credit, check_issue,
-    check_void, due_date, overdue_days, paid_status, validate_credit_amount, validate_manual_lines, validate_reason,
+    check_void, due_date, grouped, overdue_days, paid_status, validate_credit_amount, validate_manual_lines, validate_reason,
 };
+use opcms_domain::money::Total;
 use opcms_domain::{DataScope, FieldError, Fixed4, Period};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet,
@@ -252,26 +253,27 @@ async fn payment_terms(txn: &DatabaseTransaction, customer_id: i64) -> AppResult
         .unwrap_or(15))
 }
 
-/// Issues a locked draft; the rule error, when refused, is returned inside.
-async fn issue_locked(
+/// Issues a locked draft whose customer's payment terms are `terms`: the
+/// row is updated and its audit entry's changes returned; the rule error,
+/// when refused, is returned inside.
+async fn issue_row(
     txn: &DatabaseTransaction,
     actor: &Actor,
     row: bill::Model,
     acknowledge: bool,
     today: NaiveDate,
-) -> AppResult<Result<(), BillRuleError>> {
+    terms: i32,
+) -> AppResult<Result<Value, BillRuleError>> {
     let status = status_of(&row);
     if let Err(e) = check_issue(status, row.warning_count as usize, acknowledge, charge(&row)) {
         return Ok(Err(e));
     }
     let period = Period::from_key(row.period).unwrap_or_else(|| Period::of_date(today));
-    let terms = payment_terms(txn, row.customer_id).await?;
     let due = due_date(period, terms.max(0) as u32, today);
     let new_status = paid_status(decimal(row.total), decimal(row.allocated));
     let now = Utc::now();
     let acknowledged = row.warning_count > 0;
     let warning_codes: Vec<WarningCode> = warnings_of(&row).into_iter().map(|w| w.code).collect();
-    let id = row.id;
     let version = row.version;
     let mut active: bill::ActiveModel = row.into();
     active.status = Set(new_status.code().into());
@@ -286,93 +288,182 @@ async fn issue_locked(
     active.updated_by = Set(actor.user_id);
     active.version = Set(version + 1);
     active.update(txn).await?;
-    audit::record(
-        txn,
-        actor,
-        Entry {
-            action: "bill.issue",
-            entity_type: "bill",
-            entity_id: Some(id.to_string()),
-            changes: Some(json!({
-                "status": {"before": status.code(), "after": new_status.code()},
-                "due_date": {"before": null, "after": due},
-                "acknowledged_warnings": warning_codes,
-            })),
-        },
-    )
-    .await?;
-    Ok(Ok(()))
+    Ok(Ok(json!({
+        "status": {"before": status.code(), "after": new_status.code()},
+        "due_date": {"before": null, "after": due},
+        "acknowledged_warnings": warning_codes,
+    })))
+}
+
+fn issue_entry(id: i64, changes: Value) -> Entry<'static> {
+    Entry {
+        action: "bill.issue",
+        entity_type: "bill",
+        entity_id: Some(id.to_string()),
+        changes: Some(changes),
+    }
 }
 
 pub async fn issue(state: &AppState, principal: &Principal, id: i64, input: IssueInput) -> AppResult<BillView> {
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;
     let row = lock_visible(&txn, principal.scope(), id).await?;
-    issue_locked(
+    let terms = payment_terms(&txn, row.customer_id).await?;
+    let changes = issue_row(
         &txn,
         &actor,
         row,
         input.acknowledge_warnings.unwrap_or(false),
         business_today(),
+        terms,
     )
     .await??;
+    audit::record(&txn, &actor, issue_entry(id, changes)).await?;
     txn.commit().await?;
     view(&state.db, find_visible(&state.db, principal.scope(), id).await?).await
 }
 
-/// Issues many drafts in one transaction; those that may not be issued are
-/// listed with the reason and left as they are.
+/// Bills locked and read per query in a batch issue.
+const ISSUE_CHUNK: usize = 500;
+
+/// Issues many drafts — named by id (at most [`MAX_BATCH`]) or every draft
+/// matching a filter, however many — in one transaction; those that may
+/// not be issued are listed with the reason and left as they are.
 pub async fn batch_issue(
     state: &AppState,
     principal: &Principal,
     input: BatchIssueInput,
 ) -> AppResult<BatchIssueResult> {
-    let mut ids = input.ids.unwrap_or_default();
-    if ids.is_empty() {
-        return Err(AppError::field("ids", "REQUIRED", "请至少选择一张账单"));
-    }
-    if ids.len() > MAX_BATCH {
-        return Err(AppError::field(
-            "ids",
-            "TOO_MANY",
-            format!("一次最多出账 {MAX_BATCH} 张"),
-        ));
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    let actor = Actor::from(principal);
     let acknowledge = input.acknowledge_warnings.unwrap_or(false);
+    let by_filter = input.filter.is_some();
+    let expected_total = match input.expected_total.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(
+            Fixed4::from_decimal(text.parse().map_err(|_| {
+                AppError::field("expected_total", "INVALID_AMOUNT", "确认的合计金额不是有效的数字")
+            })?)
+            .map_err(|_| AppError::field("expected_total", "OUT_OF_RANGE", "确认的合计金额超出允许范围"))?,
+        ),
+    };
+    let ids = match (input.ids, input.filter) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::field(
+                "filter",
+                "IDS_AND_FILTER",
+                "请只选择其一：账单 ids 或筛选条件 filter",
+            ));
+        }
+        (Some(mut ids), None) => {
+            if ids.is_empty() {
+                return Err(AppError::field("ids", "REQUIRED", "请至少选择一张账单"));
+            }
+            if ids.len() > MAX_BATCH {
+                return Err(AppError::field(
+                    "ids",
+                    "TOO_MANY",
+                    format!("一次最多出账 {MAX_BATCH} 张；更多请按筛选条件批量出账"),
+                ));
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        }
+        (None, Some(filter)) => {
+            super::list::build(&filter.drafts(), principal.scope())?
+                .select_only()
+                .column(bill::Column::Id)
+                .order_by_asc(bill::Column::Id)
+                .into_tuple::<i64>()
+                .all(&state.db)
+                .await?
+        }
+        (None, None) => return Err(AppError::field("ids", "REQUIRED", "请至少选择一张账单")),
+    };
+    let actor = Actor::from(principal);
     let today = business_today();
     let txn = begin_write(&state.db).await?;
     let mut result = BatchIssueResult {
+        matched: ids.len() as u32,
         issued: 0,
+        issued_total: Total::ZERO,
         skipped: Vec::new(),
     };
-    for id in ids {
-        let row = match lock_visible(&txn, principal.scope(), id).await {
-            Ok(row) => row,
-            Err(AppError::NotFound { message }) => {
+    let mut matched_total: i128 = 0;
+    let mut issued_units: i128 = 0;
+    for chunk in ids.chunks(ISSUE_CHUNK) {
+        let mut rows: HashMap<i64, bill::Model> = bill::Entity::find()
+            .filter(bill::Column::Id.is_in(chunk.iter().copied()))
+            .lock_exclusive()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+        let customer_ids: HashSet<i64> = rows.values().map(|r| r.customer_id).collect();
+        let customers: HashMap<i64, (i32, Option<i64>)> = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .column(customer::Column::PaymentTermsDays)
+            .column(customer::Column::SalesOwnerId)
+            .filter(customer::Column::Id.is_in(customer_ids))
+            .into_tuple::<(i64, i32, Option<i64>)>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|(id, terms, owner)| (id, (terms, owner)))
+            .collect();
+        let mut entries = Vec::new();
+        for &id in chunk {
+            let row = rows
+                .remove(&id)
+                .filter(|row| principal.scope().admits(customers.get(&row.customer_id).and_then(|c| c.1)));
+            let Some(row) = row else {
                 result.skipped.push(BatchSkip {
                     bill_id: id,
                     bill_no: None,
                     code: "NOT_FOUND".into(),
-                    message,
+                    message: "账单不存在".into(),
                 });
                 continue;
+            };
+            let bill_no = row.bill_no.clone();
+            let total = row.total;
+            matched_total += i128::from(total);
+            let terms = customers.get(&row.customer_id).map_or(15, |c| c.0);
+            match issue_row(&txn, &actor, row, acknowledge, today, terms).await? {
+                Ok(changes) => {
+                    result.issued += 1;
+                    issued_units += i128::from(total);
+                    entries.push(issue_entry(id, changes));
+                }
+                Err(e) => result.skipped.push(BatchSkip {
+                    bill_id: id,
+                    bill_no: Some(bill_no),
+                    code: e.code().into(),
+                    message: e.to_string(),
+                }),
             }
-            Err(e) => return Err(e),
-        };
-        let bill_no = row.bill_no.clone();
-        match issue_locked(&txn, &actor, row, acknowledge, today).await? {
-            Ok(()) => result.issued += 1,
-            Err(e) => result.skipped.push(BatchSkip {
-                bill_id: id,
-                bill_no: Some(bill_no),
-                code: e.code().into(),
-                message: e.to_string(),
-            }),
+        }
+        audit::record_many(&txn, &actor, entries).await?;
+    }
+    if by_filter {
+        let count_changed = input.expected_count.is_some_and(|n| n != u64::from(result.matched));
+        let total_changed = expected_total.is_some_and(|t| i128::from(t.units()) != matched_total);
+        if count_changed || total_changed {
+            // Dropping the transaction rolls every issue back.
+            return Err(AppError::conflict(
+                "BATCH_CHANGED",
+                format!(
+                    "符合条件的草稿已变化（现为 {} 张，合计 {}），请刷新后重新确认",
+                    result.matched,
+                    Total::from_units(matched_total)
+                        .to_decimal()
+                        .map_or_else(|| Total::from_units(matched_total).to_string(), grouped)
+                ),
+            ));
         }
     }
+    result.issued_total = Total::from_units(issued_units);
     txn.commit().await?;
     Ok(result)
 }

@@ -10,7 +10,8 @@ use chrono::Utc;
 use opcms_domain::pricing::{Coverage, PlanPricing, Rule, SeriesMap, validate_series_rules};
 use opcms_domain::{DataScope, FieldError, Period};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use serde_json::{Value, json};
 
@@ -335,4 +336,118 @@ pub async fn unassign(state: &AppState, principal: &Principal, customer_id: i64)
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The live plan `plan_id`, or the 400 that names it.
+pub async fn live_plan(db: &impl ConnectionTrait, plan_id: i64) -> AppResult<plan::Model> {
+    plan::Entity::find_by_id(plan_id)
+        .filter(plan::Column::IsDeleted.eq(false))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::Validation(vec![FieldError::new(
+                "plan_id",
+                "UNKNOWN_PLAN",
+                format!("定价方案 {plan_id} 不存在或已删除"),
+            )])
+        })
+}
+
+/// Puts a customer on a live plan, keeping its own rule overrides (they lay
+/// over whichever plan it is on): the batch action `set_price_plan` and the
+/// customer import's 价格方案 column. One transaction, audited like
+/// `PUT /customers/{id}/pricing`; nothing is written when the customer is
+/// already on the plan. Answers whether anything changed.
+pub async fn set_plan(state: &AppState, principal: &Principal, customer_id: i64, plan_id: i64) -> AppResult<bool> {
+    let actor = Actor::from(principal);
+    let txn = begin_write(&state.db).await?;
+    lock_visible(&txn, principal.scope(), customer_id).await?;
+    live_plan(&txn, plan_id).await?;
+    let changed = put_plan(&txn, &state.keyring, &actor, customer_id, plan_id).await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// [`set_plan`]'s write inside the caller's transaction (the customer row
+/// locked or just written by it, the plan checked live).
+pub async fn put_plan(
+    txn: &DatabaseTransaction,
+    keyring: &Keyring,
+    actor: &Actor,
+    customer_id: i64,
+    plan_id: i64,
+) -> AppResult<bool> {
+    let now = Utc::now();
+    let existing = customer_pricing::Entity::find_by_id(customer_id).one(txn).await?;
+    let (before, after) = match existing {
+        Some(row) if row.plan_id == plan_id => return Ok(false),
+        Some(row) => {
+            let overrides = open_overrides(keyring, &row)?;
+            let before = audit_view(Some(row.plan_id), &overrides);
+            let mut row: customer_pricing::ActiveModel = row.into();
+            row.plan_id = Set(plan_id);
+            row.updated_at = Set(now);
+            row.updated_by = Set(actor.user_id);
+            row.update(txn).await?;
+            (before, audit_view(Some(plan_id), &overrides))
+        }
+        None => {
+            customer_pricing::ActiveModel {
+                customer_id: Set(customer_id),
+                plan_id: Set(plan_id),
+                overrides_enc: Set(None),
+                created_at: Set(now),
+                created_by: Set(actor.user_id),
+                updated_at: Set(now),
+                updated_by: Set(actor.user_id),
+            }
+            .insert(txn)
+            .await?;
+            (Value::Null, audit_view(Some(plan_id), &SeriesMap::new()))
+        }
+    };
+    audit::record(
+        txn,
+        actor,
+        Entry {
+            action: "customer.pricing",
+            entity_type: "customer_pricing",
+            entity_id: Some(customer_id.to_string()),
+            changes: Some(audit::diff(&before, &after)),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Each customer's plan (id and name), for the customer list's 价格方案 column.
+pub async fn plans_of(db: &impl ConnectionTrait, customer_ids: &[i64]) -> AppResult<HashMap<i64, (i64, String)>> {
+    let mut assigned: Vec<(i64, i64)> = Vec::with_capacity(customer_ids.len());
+    for chunk in customer_ids.chunks(CHUNK) {
+        assigned.extend(
+            customer_pricing::Entity::find()
+                .select_only()
+                .column(customer_pricing::Column::CustomerId)
+                .column(customer_pricing::Column::PlanId)
+                .filter(customer_pricing::Column::CustomerId.is_in(chunk.iter().copied()))
+                .into_tuple::<(i64, i64)>()
+                .all(db)
+                .await?,
+        );
+    }
+    let plan_ids: std::collections::BTreeSet<i64> = assigned.iter().map(|(_, p)| *p).collect();
+    let names: HashMap<i64, String> = plan::Entity::find()
+        .select_only()
+        .column(plan::Column::Id)
+        .column(plan::Column::Name)
+        .filter(plan::Column::Id.is_in(plan_ids))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(assigned
+        .into_iter()
+        .map(|(customer, plan)| (customer, (plan, names.get(&plan).cloned().unwrap_or_default())))
+        .collect())
 }

@@ -22,6 +22,7 @@ export default {
     AMOUNT_TOO_LARGE: 'Amount too large',
     QUARANTINE_PENDING: 'Quarantine pending',
     LATE_USAGE: 'Usage changed after issue',
+    SERIES_NOT_SUBSCRIBED: 'Series not subscribed',
   },
   skipReasons: {
     CUSTOMER_TRIAL: 'Trial customer',

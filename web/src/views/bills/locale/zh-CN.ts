@@ -24,6 +24,7 @@ export default {
     AMOUNT_TOO_LARGE: '金额超出范围',
     QUARANTINE_PENDING: '异常数据待处理',
     LATE_USAGE: '出账后用量变动',
+    SERIES_NOT_SUBSCRIBED: '非签约系列用量',
   },
   skipReasons: {
     CUSTOMER_TRIAL: '试用客户',
