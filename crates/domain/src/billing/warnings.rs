@@ -339,10 +339,18 @@ mod tests {
             x.message,
             "客户的设备系列不含 X，但本账期有 X 系列用量 1000，计费 62,870.45 元，请核对用量归属或客户资料"
         );
-        assert!(not_subscribed.iter().any(|w| w.series == Some(Series::L) && w.message.contains("计费 8.20 元")));
+        assert!(
+            not_subscribed
+                .iter()
+                .any(|w| w.series == Some(Series::L) && w.message.contains("计费 8.20 元"))
+        );
         // A zero usage on such a series charges nothing: no warning.
         inputs.usage = usage(&[(Series::X, "0"), (Series::N, "3")]);
-        assert!(!codes(&inputs).iter().any(|(c, _)| *c == WarningCode::SeriesNotSubscribed));
+        assert!(
+            !codes(&inputs)
+                .iter()
+                .any(|(c, _)| *c == WarningCode::SeriesNotSubscribed)
+        );
         // Unpriced (no plan): named without an amount.
         inputs.usage = usage(&[(Series::X, "5"), (Series::N, "3")]);
         inputs.line_amounts = SeriesMap::new();

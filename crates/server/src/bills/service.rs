@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDate, Utc};
 use opcms_domain::billing::{
     self, BillRuleError, BillStatus, BillWarning, Charge, StoredLine, WarningCode, check_credit, check_issue,
-    check_void, due_date, grouped, overdue_days, paid_status, validate_credit_amount, validate_manual_lines, validate_reason,
+    check_void, due_date, grouped, overdue_days, paid_status, validate_credit_amount, validate_manual_lines,
+    validate_reason,
 };
 use opcms_domain::money::Total;
 use opcms_domain::{DataScope, FieldError, Fixed4, Period};
@@ -339,9 +340,10 @@ pub async fn batch_issue(
     let expected_total = match input.expected_total.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) => Some(
-            Fixed4::from_decimal(text.parse().map_err(|_| {
-                AppError::field("expected_total", "INVALID_AMOUNT", "确认的合计金额不是有效的数字")
-            })?)
+            Fixed4::from_decimal(
+                text.parse()
+                    .map_err(|_| AppError::field("expected_total", "INVALID_AMOUNT", "确认的合计金额不是有效的数字"))?,
+            )
             .map_err(|_| AppError::field("expected_total", "OUT_OF_RANGE", "确认的合计金额超出允许范围"))?,
         ),
     };
@@ -414,9 +416,11 @@ pub async fn batch_issue(
             .collect();
         let mut entries = Vec::new();
         for &id in chunk {
-            let row = rows
-                .remove(&id)
-                .filter(|row| principal.scope().admits(customers.get(&row.customer_id).and_then(|c| c.1)));
+            let row = rows.remove(&id).filter(|row| {
+                principal
+                    .scope()
+                    .admits(customers.get(&row.customer_id).and_then(|c| c.1))
+            });
             let Some(row) = row else {
                 result.skipped.push(BatchSkip {
                     bill_id: id,

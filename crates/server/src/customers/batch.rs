@@ -189,7 +189,12 @@ async fn matching(state: &AppState, principal: &Principal, filter: &CustomerQuer
         sort: None,
         ..filter.clone()
     };
-    let (select, _) = list::build(&query, principal.scope(), &state.keyring, state.db.get_database_backend())?;
+    let (select, _) = list::build(
+        &query,
+        principal.scope(),
+        &state.keyring,
+        state.db.get_database_backend(),
+    )?;
     let count = select.clone().count(&state.db).await?;
     if count > MAX_FILTERED {
         return Err(AppError::field(

@@ -14,10 +14,10 @@ use serde::Deserialize;
 use super::entity::{customer, tag};
 use super::model::{email_index, phone_index};
 use crate::crypto::Keyring;
-use crate::pricing::entity::customer_pricing;
 use crate::db::like_contains;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::{PageParams, PageRequest};
+use crate::pricing::entity::customer_pricing;
 
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -169,12 +169,14 @@ pub fn build(
     match query.plan_id.as_deref().and_then(clean) {
         None => {}
         Some(text) if text.eq_ignore_ascii_case("none") => {
-            select = select.filter(customer::Column::Id.not_in_subquery(
-                Query::select()
-                    .column(customer_pricing::Column::CustomerId)
-                    .from(customer_pricing::Entity)
-                    .to_owned(),
-            ));
+            select = select.filter(
+                customer::Column::Id.not_in_subquery(
+                    Query::select()
+                        .column(customer_pricing::Column::CustomerId)
+                        .from(customer_pricing::Entity)
+                        .to_owned(),
+                ),
+            );
         }
         Some(text) => {
             let plan_id: i64 = text

@@ -14,6 +14,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde::Serialize;
 
 use super::columns::{RowInput, overlay, row_input};
+use super::price_plan::{HEADER as PRICE_PLAN_HEADER, Plans};
 use crate::crypto::Keyring;
 use crate::customers::entity::customer;
 use crate::customers::model::{raw_from_row, status_of};
@@ -53,6 +54,10 @@ pub struct PlannedRow {
     pub profile: Profile,
     pub owners: (Option<i64>, Option<i64>),
     pub action: Action,
+    /// The plan the 价格方案 column names (a live one, the importer allowed).
+    pub price_plan: Option<i64>,
+    /// The stored customer an update or unchanged row is.
+    pub customer_id: Option<i64>,
 }
 
 #[derive(Default)]
@@ -181,7 +186,14 @@ struct Checked {
     row: u32,
     profile: Profile,
     owners: (Option<i64>, Option<i64>),
+    price_plan: Option<i64>,
     input: RowInput,
+}
+
+/// The 价格方案 column and the plans it may name.
+pub struct PlanColumn<'a> {
+    pub column: Option<usize>,
+    pub plans: &'a Plans,
 }
 
 /// Plans the import of the data rows.
@@ -192,6 +204,7 @@ pub async fn plan(
     rows: &[Row],
     columns: &Columns<Field>,
     owners: &Owners,
+    plan_column: PlanColumn<'_>,
     sequence: &mut CodeSequence,
 ) -> AppResult<Plan> {
     let mut plan = Plan {
@@ -249,10 +262,23 @@ pub async fn plan(
                 }
             }
         }
+        let (text, outcome) = plan_column.plans.resolve(row, plan_column.column);
+        let price_plan = outcome.unwrap_or_else(|message| {
+            plan.issues.push(Issue {
+                row: row.number,
+                status: IssueStatus::Warning,
+                column: PRICE_PLAN_HEADER.to_string(),
+                value: text,
+                message,
+            });
+            warned_rows.insert(row.number);
+            None
+        });
         checked.push(Checked {
             row: row.number,
             profile,
             owners: (resolved[0], resolved[1]),
+            price_plan,
             input,
         });
     }
@@ -406,6 +432,8 @@ pub async fn plan(
             profile,
             owners,
             action,
+            price_plan: c.price_plan,
+            customer_id: own_id,
         });
     }
     plan.rejected = rejected_rows.len();
