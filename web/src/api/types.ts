@@ -188,6 +188,8 @@ export interface Customer {
   contract_end_at: string | null;
   remarks: string | null;
   tags: string[];
+  /** The price plan; null without one, and always for roles that may not see pricing. */
+  price_plan?: { id: number; name: string } | null;
   payment_terms_days: number;
   /** Sent back on PATCH (optimistic concurrency). */
   version: number;
@@ -216,6 +218,8 @@ export interface CustomerListQuery extends PageQuery {
   signed_from?: string;
   signed_to?: string;
   deleted?: 'true';
+  /** A price plan id, or `none` (pricing.view only). */
+  plan_id?: string;
   /** A sortable field, `-` prefixed for descending; default `-id`. */
   sort?: string;
 }
@@ -271,12 +275,20 @@ export type BatchAction =
   | 'add_tag'
   | 'remove_tag'
   | 'change_status'
-  | 'delete';
+  | 'delete'
+  | 'set_price_plan';
+
+/** The list's filters for "select all matching the filter" (paging and sort ignored). */
+export type BatchFilter = Omit<CustomerListQuery, 'page' | 'page_size' | 'sort' | 'deleted'>;
 
 export interface BatchRequest {
-  /** 1–500 ids. */
-  ids: number[];
+  /** 1–500 ids; or `filter` instead. */
+  ids?: number[];
+  /** Every customer matching (at most 5,000; 400 TOO_MANY beyond). */
+  filter?: BatchFilter;
   action: BatchAction;
+  /** set_price_plan: a live plan (400 UNKNOWN_PLAN naming it otherwise). */
+  plan_id?: number;
   /** assign_*_owner; null clears. */
   owner_id?: number | null;
   level?: CustomerLevel;
@@ -292,6 +304,8 @@ export interface BatchItemResult {
 }
 
 export interface BatchResponse {
+  /** How many customers the ids or the filter named. */
+  matched: number;
   results: BatchItemResult[];
   succeeded: number;
   failed: number;

@@ -124,8 +124,9 @@ pub async fn run(state: &AppState, principal: &Principal, request: BatchRequest)
             ));
         }
         (Some(ids), None) => {
-            let mut ids = ids.clone();
-            ids.dedup();
+            // Each id once, in the order given.
+            let mut seen = std::collections::HashSet::new();
+            let ids: Vec<i64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
             if ids.is_empty() || ids.len() > MAX_BATCH {
                 return Err(AppError::field(
                     "ids",
@@ -139,9 +140,21 @@ pub async fn run(state: &AppState, principal: &Principal, request: BatchRequest)
         (None, None) => return Err(AppError::field("ids", "REQUIRED", "请选择客户或给出筛选条件")),
     };
 
-    let mut results = Vec::with_capacity(ids.len());
+    if let Action::SetPricePlan(plan_id) = action {
+        let outcomes = crate::pricing::customer::set_plan_many(state, principal, &ids, plan_id).await?;
+        return Ok(respond(outcomes));
+    }
+    let mut outcomes = Vec::with_capacity(ids.len());
     for id in ids {
-        let outcome = apply(state, principal, id, &action).await;
+        outcomes.push((id, apply(state, principal, id, &action).await));
+    }
+    Ok(respond(outcomes))
+}
+
+/// Each id's outcome as the answer reports it.
+fn respond(outcomes: Vec<(i64, AppResult<()>)>) -> BatchResponse {
+    let mut results = Vec::with_capacity(outcomes.len());
+    for (id, outcome) in outcomes {
         results.push(match outcome {
             Ok(()) => ItemResult {
                 id,
@@ -162,12 +175,12 @@ pub async fn run(state: &AppState, principal: &Principal, request: BatchRequest)
         });
     }
     let succeeded = results.iter().filter(|r| r.ok).count();
-    Ok(BatchResponse {
+    BatchResponse {
         matched: results.len(),
         failed: results.len() - succeeded,
         succeeded,
         results,
-    })
+    }
 }
 
 /// The ids of the live customers in the caller's scope matching the list
@@ -252,6 +265,7 @@ async fn apply(state: &AppState, principal: &Principal, id: i64, action: &Action
             return Ok(());
         }
         Action::Delete => return service::delete(state, principal, id).await,
+        // Applied by `set_plan_many`, never one by one.
         Action::SetPricePlan(plan_id) => {
             crate::pricing::customer::set_plan(state, principal, id, *plan_id).await?;
             return Ok(());

@@ -451,3 +451,101 @@ pub async fn plans_of(db: &impl ConnectionTrait, customer_ids: &[i64]) -> AppRes
         .map(|(customer, plan)| (customer, (plan, names.get(&plan).cloned().unwrap_or_default())))
         .collect())
 }
+
+/// [`set_plan`] for many customers in one transaction (the batch action
+/// `set_price_plan`): the customers locked and the assignments read and
+/// written a chunk at a time, one audit entry per customer that changed.
+/// Each id's outcome is answered in order: a customer missing, deleted or
+/// outside the caller's scope is `Err` (404's message) and left alone.
+pub async fn set_plan_many(
+    state: &AppState,
+    principal: &Principal,
+    ids: &[i64],
+    plan_id: i64,
+) -> AppResult<Vec<(i64, Result<(), AppError>)>> {
+    use crate::customers::entity::customer;
+    let actor = Actor::from(principal);
+    let scope = principal.scope();
+    let txn = begin_write(&state.db).await?;
+    live_plan(&txn, plan_id).await?;
+    let now = Utc::now();
+    let mut outcomes = Vec::with_capacity(ids.len());
+    let mut entries = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let visible: std::collections::HashSet<i64> = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .column(customer::Column::SalesOwnerId)
+            .filter(customer::Column::Id.is_in(chunk.iter().copied()))
+            .filter(customer::Column::IsDeleted.eq(false))
+            .lock_exclusive()
+            .into_tuple::<(i64, Option<i64>)>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .filter(|(_, owner)| scope.admits(*owner))
+            .map(|(id, _)| id)
+            .collect();
+        let mut existing: HashMap<i64, customer_pricing::Model> = customer_pricing::Entity::find()
+            .filter(customer_pricing::Column::CustomerId.is_in(visible.iter().copied()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|row| (row.customer_id, row))
+            .collect();
+        let mut moved = Vec::new();
+        let mut inserts = Vec::new();
+        for &id in chunk {
+            if !visible.contains(&id) {
+                outcomes.push((id, Err(AppError::not_found("客户"))));
+                continue;
+            }
+            let (before, after) = match existing.remove(&id) {
+                Some(row) if row.plan_id == plan_id => {
+                    outcomes.push((id, Ok(())));
+                    continue;
+                }
+                Some(row) => {
+                    let overrides = open_overrides(&state.keyring, &row)?;
+                    moved.push(id);
+                    (
+                        audit_view(Some(row.plan_id), &overrides),
+                        audit_view(Some(plan_id), &overrides),
+                    )
+                }
+                None => {
+                    inserts.push(customer_pricing::ActiveModel {
+                        customer_id: Set(id),
+                        plan_id: Set(plan_id),
+                        overrides_enc: Set(None),
+                        created_at: Set(now),
+                        created_by: Set(actor.user_id),
+                        updated_at: Set(now),
+                        updated_by: Set(actor.user_id),
+                    });
+                    (Value::Null, audit_view(Some(plan_id), &SeriesMap::new()))
+                }
+            };
+            entries.push(Entry {
+                action: "customer.pricing",
+                entity_type: "customer_pricing",
+                entity_id: Some(id.to_string()),
+                changes: Some(audit::diff(&before, &after)),
+            });
+            outcomes.push((id, Ok(())));
+        }
+        if !moved.is_empty() {
+            customer_pricing::Entity::update_many()
+                .col_expr(customer_pricing::Column::PlanId, plan_id.into())
+                .col_expr(customer_pricing::Column::UpdatedAt, now.into())
+                .col_expr(customer_pricing::Column::UpdatedBy, actor.user_id.into())
+                .filter(customer_pricing::Column::CustomerId.is_in(moved))
+                .exec(&txn)
+                .await?;
+        }
+        crate::db::bulk::insert(&txn, inserts).await?;
+    }
+    audit::record_many(&txn, &actor, entries).await?;
+    txn.commit().await?;
+    Ok(outcomes)
+}
