@@ -954,6 +954,34 @@ export interface BillActor {
 }
 
 /** One bill line: a series' usage with its tier breakdown, the 保底补差, or a manual line. */
+/** `GET /bills/{id}/usage-days`: one daily usage record behind a line. */
+export interface BillUsageDay {
+  record_id: number;
+  /** YYYY-MM-DD */
+  day: string;
+  quantity: string;
+  /** `api:<vendor>`, `import` or `manual`. */
+  source: string;
+  revisions: number;
+}
+
+export interface BillSeriesDays {
+  series: DeviceSeries;
+  /** What the line charges; null without a line for the series. */
+  billed_usage: string | null;
+  /** Σ of the records now. */
+  recorded_usage: string;
+  /** False when usage changed after the bill was computed. */
+  matches_bill: boolean;
+  days: BillUsageDay[];
+}
+
+export interface BillUsageDays {
+  bill_id: number;
+  period: string;
+  series: BillSeriesDays[];
+}
+
 export interface BillLineItem {
   kind: BillLineKind;
   series: DeviceSeries | null;
