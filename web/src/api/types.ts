@@ -1148,8 +1148,22 @@ export interface IssueBillRequest {
 }
 
 /** At most 1000 ids. */
+/** `POST /bills/batch-issue`: at most 1,000 `ids`, or every draft matching `filter`. */
 export interface BatchIssueRequest extends IssueBillRequest {
-  ids: number[];
+  ids?: number[];
+  filter?: BatchIssueFilter;
+  /** With `filter`: what the person confirmed; otherwise 409 BATCH_CHANGED, nothing issued. */
+  expected_count?: number;
+  expected_total?: string;
+}
+
+/** The `GET /bills` filters a batch issue selects drafts by (status is always draft). */
+export interface BatchIssueFilter {
+  period?: string;
+  customer_id?: number;
+  kind?: 'auto' | 'manual';
+  q?: string;
+  has_warnings?: boolean;
 }
 
 export interface BatchIssueSkip {
@@ -1161,8 +1175,12 @@ export interface BatchIssueSkip {
 }
 
 export interface BatchIssueResponse {
+  /** How many drafts the ids or the filter named. */
+  matched: number;
   /** How many were issued. */
   issued: number;
+  /** Σ of the issued bills' totals. */
+  issued_total: string;
   skipped: BatchIssueSkip[];
 }
 

@@ -156,6 +156,13 @@ export default {
     warned: '{count} of them carry warnings; review each one:',
     tooMany: 'At most {max} bills are issued at once; issue the rest next time.',
     result: '{issued} issued, {skipped} skipped',
+    allClean: 'Issue all clean drafts',
+    allCleanTitle: 'Issue all clean drafts of {period}',
+    allCleanLoading: 'Counting…',
+    allCleanConfirm: 'Issues all {count} drafts of {period} without warnings, {total} in total. Issued bills cannot be changed; due dates follow each customer\'s terms.',
+    allCleanNone: '{period} has no clean drafts to issue.',
+    allCleanSubmit: 'Issue {count}',
+    allCleanResult: 'Issued {issued} ({total}); skipped {skipped}',
   },
   runs: {
     title: 'Runs for {period}',

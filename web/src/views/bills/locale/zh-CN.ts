@@ -160,6 +160,13 @@ export default {
     warned: '其中 {count} 张有校验警告，请逐一核对：',
     tooMany: '一次最多出账 {max} 张，超出的部分请下次再出账。',
     result: '已出账 {issued} 张，跳过 {skipped} 张',
+    allClean: '出账全部无警告草稿',
+    allCleanTitle: '出账 {period} 全部无警告草稿',
+    allCleanLoading: '正在统计…',
+    allCleanConfirm: '将出账 {period} 全部 {count} 张无警告的草稿，合计 {total} 元。出账后账单不能再修改，到期日按客户账期计算。',
+    allCleanNone: '{period} 没有无警告的草稿可以出账。',
+    allCleanSubmit: '出账 {count} 张',
+    allCleanResult: '已出账 {issued} 张，合计 {total} 元；跳过 {skipped} 张',
   },
   runs: {
     title: '{period} 生成记录',
