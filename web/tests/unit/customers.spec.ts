@@ -112,7 +112,10 @@ describe('customer list helpers', () => {
 
   it('offers sales the tag actions only', () => {
     const can = (granted: string[]) => (p: string) => granted.includes(p);
-    expect(allowedBatchActions(can(['customers.view', 'customers.edit']))).toEqual(BATCH_ACTIONS);
+    // Setting a price plan needs pricing.manage on top of customers.edit.
+    expect(allowedBatchActions(can(['customers.view', 'customers.edit']))).toEqual(BATCH_ACTIONS.filter((a) => a !== 'set_price_plan'));
+    expect(allowedBatchActions(can(['customers.view', 'customers.edit', 'pricing.manage']))).toEqual(BATCH_ACTIONS);
+    expect(BATCH_ACTIONS).toContain('set_price_plan');
     expect(allowedBatchActions(can(['customers.view', 'customers.edit_contact']))).toEqual(['add_tag', 'remove_tag']);
     expect(allowedBatchActions(can(['customers.view']))).toEqual([]);
   });
