@@ -9,6 +9,7 @@ import {
   BATCH_ACTIONS,
   FILTER_KEYS,
   allowedBatchActions,
+  batchFilter,
   describeFilters,
   sortOrderOf,
   toSortParam,
@@ -108,6 +109,10 @@ describe('customer list helpers', () => {
     for (const key of ['q', 'status', 'level', 'industry', 'series', 'owner_id', 'region', 'tags', 'signed_from', 'signed_to', 'sort']) {
       expect(FILTER_KEYS).toContain(key);
     }
+  });
+
+  it('sends the applied filters, not paging or sort, for "select all matching"', () => {
+    expect(batchFilter({ q: '物业', plan_id: 'none', sort: '-id', deleted: '', tags: '' })).toEqual({ q: '物业', plan_id: 'none' });
   });
 
   it('offers sales the tag actions only', () => {
