@@ -106,9 +106,9 @@ pub async fn run(
         principal.role,
         data,
         &columns,
-        &owners,
-        plan::PlanColumn {
-            column: plan_column,
+        plan::Names {
+            owners: &owners,
+            plan_column,
             plans: &plans,
         },
         &mut codes,

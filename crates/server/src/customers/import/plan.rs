@@ -190,9 +190,11 @@ struct Checked {
     input: RowInput,
 }
 
-/// The 价格方案 column and the plans it may name.
-pub struct PlanColumn<'a> {
-    pub column: Option<usize>,
+/// What the rows' names are resolved against: owners by name, and the
+/// 价格方案 column with the plans it may name.
+pub struct Names<'a> {
+    pub owners: &'a Owners,
+    pub plan_column: Option<usize>,
     pub plans: &'a Plans,
 }
 
@@ -203,8 +205,7 @@ pub async fn plan(
     role: Role,
     rows: &[Row],
     columns: &Columns<Field>,
-    owners: &Owners,
-    plan_column: PlanColumn<'_>,
+    names: Names<'_>,
     sequence: &mut CodeSequence,
 ) -> AppResult<Plan> {
     let mut plan = Plan {
@@ -253,7 +254,7 @@ pub async fn plan(
         .enumerate()
         {
             if let Some(name) = name {
-                match owners.resolve(name, field.header()) {
+                match names.owners.resolve(name, field.header()) {
                     Ok(id) => resolved[slot] = Some(id),
                     Err(message) => {
                         issue(&mut plan, row, field, IssueStatus::Warning, message);
@@ -262,7 +263,7 @@ pub async fn plan(
                 }
             }
         }
-        let (text, outcome) = plan_column.plans.resolve(row, plan_column.column);
+        let (text, outcome) = names.plans.resolve(row, names.plan_column);
         let price_plan = outcome.unwrap_or_else(|message| {
             plan.issues.push(Issue {
                 row: row.number,
