@@ -254,9 +254,38 @@ async fn payment_terms(txn: &DatabaseTransaction, customer_id: i64) -> AppResult
         .unwrap_or(15))
 }
 
-/// Issues a locked draft whose customer's payment terms are `terms`: the
-/// row is updated and its audit entry's changes returned; the rule error,
-/// when refused, is returned inside.
+/// What issuing one draft sets, decided by the rules before anything is
+/// written; `changes` is its audit entry's.
+struct Issuing {
+    new_status: BillStatus,
+    due: NaiveDate,
+    acknowledged: bool,
+    changes: Value,
+}
+
+/// The issue of a locked draft whose customer's payment terms are `terms`,
+/// or the rule error that refuses it.
+fn prepare_issue(row: &bill::Model, acknowledge: bool, today: NaiveDate, terms: i32) -> Result<Issuing, BillRuleError> {
+    let status = status_of(row);
+    check_issue(status, row.warning_count as usize, acknowledge, charge(row))?;
+    let period = Period::from_key(row.period).unwrap_or_else(|| Period::of_date(today));
+    let due = due_date(period, terms.max(0) as u32, today);
+    let new_status = paid_status(decimal(row.total), decimal(row.allocated));
+    let warning_codes: Vec<WarningCode> = warnings_of(row).into_iter().map(|w| w.code).collect();
+    Ok(Issuing {
+        new_status,
+        due,
+        acknowledged: row.warning_count > 0,
+        changes: json!({
+            "status": {"before": status.code(), "after": new_status.code()},
+            "due_date": {"before": null, "after": due},
+            "acknowledged_warnings": warning_codes,
+        }),
+    })
+}
+
+/// Issues one locked draft: the row is updated and its audit entry's
+/// changes returned; the rule error, when refused, is returned inside.
 async fn issue_row(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -265,23 +294,18 @@ async fn issue_row(
     today: NaiveDate,
     terms: i32,
 ) -> AppResult<Result<Value, BillRuleError>> {
-    let status = status_of(&row);
-    if let Err(e) = check_issue(status, row.warning_count as usize, acknowledge, charge(&row)) {
-        return Ok(Err(e));
-    }
-    let period = Period::from_key(row.period).unwrap_or_else(|| Period::of_date(today));
-    let due = due_date(period, terms.max(0) as u32, today);
-    let new_status = paid_status(decimal(row.total), decimal(row.allocated));
+    let issuing = match prepare_issue(&row, acknowledge, today, terms) {
+        Ok(issuing) => issuing,
+        Err(e) => return Ok(Err(e)),
+    };
     let now = Utc::now();
-    let acknowledged = row.warning_count > 0;
-    let warning_codes: Vec<WarningCode> = warnings_of(&row).into_iter().map(|w| w.code).collect();
     let version = row.version;
     let mut active: bill::ActiveModel = row.into();
-    active.status = Set(new_status.code().into());
-    active.due_date = Set(Some(due));
+    active.status = Set(issuing.new_status.code().into());
+    active.due_date = Set(Some(issuing.due));
     active.issued_at = Set(Some(now));
     active.issued_by = Set(actor.user_id);
-    if acknowledged {
+    if issuing.acknowledged {
         active.warnings_ack_at = Set(Some(now));
         active.warnings_ack_by = Set(actor.user_id);
     }
@@ -289,11 +313,43 @@ async fn issue_row(
     active.updated_by = Set(actor.user_id);
     active.version = Set(version + 1);
     active.update(txn).await?;
-    Ok(Ok(json!({
-        "status": {"before": status.code(), "after": new_status.code()},
-        "due_date": {"before": null, "after": due},
-        "acknowledged_warnings": warning_codes,
-    })))
+    Ok(Ok(issuing.changes))
+}
+
+/// Writes the issues of a chunk of locked drafts: one UPDATE per group of
+/// bills that get the same values (status, due date, acknowledgement),
+/// which in practice is a handful per chunk.
+async fn write_issues(txn: &DatabaseTransaction, actor: &Actor, issued: Vec<(i64, Issuing)>) -> AppResult<()> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let now = Utc::now();
+    let mut groups: HashMap<(&'static str, NaiveDate, bool), Vec<i64>> = HashMap::new();
+    for (id, issuing) in &issued {
+        groups
+            .entry((issuing.new_status.code(), issuing.due, issuing.acknowledged))
+            .or_default()
+            .push(*id);
+    }
+    for ((status, due, acknowledged), ids) in groups {
+        let mut update = bill::Entity::update_many()
+            .col_expr(bill::Column::Status, Expr::value(status))
+            .col_expr(bill::Column::DueDate, Expr::value(due))
+            .col_expr(bill::Column::IssuedAt, Expr::value(now))
+            .col_expr(bill::Column::IssuedBy, Expr::value(actor.user_id))
+            .col_expr(bill::Column::UpdatedAt, Expr::value(now))
+            .col_expr(bill::Column::UpdatedBy, Expr::value(actor.user_id))
+            .col_expr(bill::Column::Version, Expr::col(bill::Column::Version).add(1));
+        if acknowledged {
+            update = update
+                .col_expr(bill::Column::WarningsAckAt, Expr::value(now))
+                .col_expr(bill::Column::WarningsAckBy, Expr::value(actor.user_id));
+        }
+        update
+            .filter(bill::Column::Id.is_in(ids))
+            .filter(bill::Column::Status.eq(BillStatus::Draft.code()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 fn issue_entry(id: i64, changes: Value) -> Entry<'static> {
@@ -414,7 +470,7 @@ pub async fn batch_issue(
             .into_iter()
             .map(|(id, terms, owner)| (id, (terms, owner)))
             .collect();
-        let mut entries = Vec::new();
+        let mut issued = Vec::new();
         for &id in chunk {
             let row = rows.remove(&id).filter(|row| {
                 principal
@@ -434,11 +490,11 @@ pub async fn batch_issue(
             let total = row.total;
             matched_total += i128::from(total);
             let terms = customers.get(&row.customer_id).map_or(15, |c| c.0);
-            match issue_row(&txn, &actor, row, acknowledge, today, terms).await? {
-                Ok(changes) => {
+            match prepare_issue(&row, acknowledge, today, terms) {
+                Ok(issuing) => {
                     result.issued += 1;
                     issued_units += i128::from(total);
-                    entries.push(issue_entry(id, changes));
+                    issued.push((id, issuing));
                 }
                 Err(e) => result.skipped.push(BatchSkip {
                     bill_id: id,
@@ -448,6 +504,11 @@ pub async fn batch_issue(
                 }),
             }
         }
+        let entries = issued
+            .iter()
+            .map(|(id, issuing)| issue_entry(*id, issuing.changes.clone()))
+            .collect();
+        write_issues(&txn, &actor, issued).await?;
         audit::record_many(&txn, &actor, entries).await?;
     }
     if by_filter {
