@@ -11,6 +11,7 @@ import type {
   BillListQuery,
   BillRun,
   BillRunQuery,
+  BillUsageDays,
   CreditNoteRequest,
   GenerateBillsRequest,
   IssueBillRequest,
@@ -50,6 +51,11 @@ export function listCustomerBills(customerId: number, query: PageQuery, config?:
 /** Outside the caller's scope or unknown: 404 (callers show the 404 page, so pass `silent`). */
 export function getBill(id: number, config?: AxiosRequestConfig) {
   return request.get<Bill>(`/bills/${id}`, config);
+}
+
+/** The daily usage records behind each series line, with their sources. */
+export function getBillUsageDays(id: number, config?: AxiosRequestConfig) {
+  return request.get<BillUsageDays>(`/bills/${id}/usage-days`, config);
 }
 
 /** The bill's audit trail, newest first. */

@@ -192,6 +192,8 @@ export interface Customer {
   contract_end_at: string | null;
   remarks: string | null;
   tags: string[];
+  /** The price plan; null without one, and always for roles that may not see pricing. */
+  price_plan?: { id: number; name: string } | null;
   payment_terms_days: number;
   /** Sent back on PATCH (optimistic concurrency). */
   version: number;
@@ -220,6 +222,8 @@ export interface CustomerListQuery extends PageQuery {
   signed_from?: string;
   signed_to?: string;
   deleted?: 'true';
+  /** A price plan id, or `none` (pricing.view only). */
+  plan_id?: string;
   /** A sortable field, `-` prefixed for descending; default `-id`. */
   sort?: string;
 }
@@ -275,12 +279,20 @@ export type BatchAction =
   | 'add_tag'
   | 'remove_tag'
   | 'change_status'
-  | 'delete';
+  | 'delete'
+  | 'set_price_plan';
+
+/** The list's filters for "select all matching the filter" (paging and sort ignored). */
+export type BatchFilter = Omit<CustomerListQuery, 'page' | 'page_size' | 'sort' | 'deleted'>;
 
 export interface BatchRequest {
-  /** 1–500 ids. */
-  ids: number[];
+  /** 1–500 ids; or `filter` instead. */
+  ids?: number[];
+  /** Every customer matching (at most 5,000; 400 TOO_MANY beyond). */
+  filter?: BatchFilter;
   action: BatchAction;
+  /** set_price_plan: a live plan (400 UNKNOWN_PLAN naming it otherwise). */
+  plan_id?: number;
   /** assign_*_owner; null clears. */
   owner_id?: number | null;
   level?: CustomerLevel;
@@ -296,6 +308,8 @@ export interface BatchItemResult {
 }
 
 export interface BatchResponse {
+  /** How many customers the ids or the filter named. */
+  matched: number;
   results: BatchItemResult[];
   succeeded: number;
   failed: number;
@@ -1010,6 +1024,34 @@ export interface BillActor {
 }
 
 /** One bill line: a series' usage with its tier breakdown, the 保底补差, or a manual line. */
+/** `GET /bills/{id}/usage-days`: one daily usage record behind a line. */
+export interface BillUsageDay {
+  record_id: number;
+  /** YYYY-MM-DD */
+  day: string;
+  quantity: string;
+  /** `api:<vendor>`, `import` or `manual`. */
+  source: string;
+  revisions: number;
+}
+
+export interface BillSeriesDays {
+  series: DeviceSeries;
+  /** What the line charges; null without a line for the series. */
+  billed_usage: string | null;
+  /** Σ of the records now. */
+  recorded_usage: string;
+  /** False when usage changed after the bill was computed. */
+  matches_bill: boolean;
+  days: BillUsageDay[];
+}
+
+export interface BillUsageDays {
+  bill_id: number;
+  period: string;
+  series: BillSeriesDays[];
+}
+
 export interface BillLineItem {
   kind: BillLineKind;
   series: DeviceSeries | null;
@@ -1025,7 +1067,7 @@ export interface BillLineItem {
   tiers: TierLine[];
 }
 
-/** NO_PRICE_PLAN, PRICING_FAILED, AMOUNT_TOO_LARGE, USAGE_MISSING, USAGE_SPIKE, USAGE_DROPPED, AMOUNT_ZERO, QUARANTINE_PENDING, LATE_USAGE */
+/** NO_PRICE_PLAN, PRICING_FAILED, AMOUNT_TOO_LARGE, USAGE_MISSING, USAGE_SPIKE, USAGE_DROPPED, AMOUNT_ZERO, QUARANTINE_PENDING, LATE_USAGE, SERIES_NOT_SUBSCRIBED */
 export interface BillWarning {
   code: string;
   /** zh-CN, shown as it is. */
@@ -1176,8 +1218,22 @@ export interface IssueBillRequest {
 }
 
 /** At most 1000 ids. */
+/** `POST /bills/batch-issue`: at most 1,000 `ids`, or every draft matching `filter`. */
 export interface BatchIssueRequest extends IssueBillRequest {
-  ids: number[];
+  ids?: number[];
+  filter?: BatchIssueFilter;
+  /** With `filter`: what the person confirmed; otherwise 409 BATCH_CHANGED, nothing issued. */
+  expected_count?: number;
+  expected_total?: string;
+}
+
+/** The `GET /bills` filters a batch issue selects drafts by (status is always draft). */
+export interface BatchIssueFilter {
+  period?: string;
+  customer_id?: number;
+  kind?: 'auto' | 'manual';
+  q?: string;
+  has_warnings?: boolean;
 }
 
 export interface BatchIssueSkip {
@@ -1189,8 +1245,12 @@ export interface BatchIssueSkip {
 }
 
 export interface BatchIssueResponse {
+  /** How many drafts the ids or the filter named. */
+  matched: number;
   /** How many were issued. */
   issued: number;
+  /** Σ of the issued bills' totals. */
+  issued_total: string;
   skipped: BatchIssueSkip[];
 }
 

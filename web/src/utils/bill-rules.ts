@@ -32,6 +32,7 @@ export const WARNING_CODES = [
   'AMOUNT_TOO_LARGE',
   'QUARANTINE_PENDING',
   'LATE_USAGE',
+  'SERIES_NOT_SUBSCRIBED',
 ] as const;
 /** Why a generation run left a customer out. */
 export const SKIP_REASONS = ['CUSTOMER_TRIAL', 'CUSTOMER_CLOSED', 'NO_USAGE'] as const;

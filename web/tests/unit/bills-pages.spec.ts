@@ -255,6 +255,32 @@ describe('账单生成', () => {
   });
 });
 
+describe('出账全部无警告草稿', () => {
+  it('shows the server\'s count and total, then issues by filter with them', async () => {
+    mock.onGet('/bills').reply((config) =>
+      config.params?.page_size === 1
+        ? [200, list([summary()], { count: 1320, total: '1234567.50' })]
+        : [200, list([summary({ id: 21 })], { count: 1 })],
+    );
+    mock.onGet('/bills/runs').reply(200, { items: [], total: 0, page: 1, page_size: 10 });
+    mock.onPost('/bills/batch-issue').reply(200, { matched: 1320, issued: 1320, issued_total: '1234567.50', skipped: [] });
+    const { el, unmount } = await mount(page(BillGenerate, '/bills/generate'), '/bills/generate?period=2026-10', MANAGE);
+    await click(el.querySelector('[data-testid="issue-all-clean"]'));
+    const dialog = modal('issue-all-clean-modal');
+    const confirm = dialog?.querySelector('[data-testid="issue-all-clean-confirm"]');
+    expect(confirm?.textContent).toContain('全部 1,320 张无警告的草稿，合计 1,234,567.50 元');
+    expect(mock.history.get?.at(-1)?.params).toMatchObject({ period: '2026-10', status: 'draft', has_warnings: 'false', page_size: 1 });
+    await ok(dialog);
+    expect(body(mock.history.post?.[0] ?? {})).toEqual({
+      filter: { period: '2026-10', has_warnings: false },
+      expected_count: 1320,
+      expected_total: '1234567.50',
+    });
+    expect(el.querySelector('[data-testid="batch-issue-result"]')?.getAttribute('data-issued')).toBe('1320');
+    unmount();
+  });
+});
+
 describe('账单详情', () => {
   const detailRoutes = page(BillDetail, '/bills/:id(\\d+)');
   beforeEach(() => {
@@ -263,6 +289,19 @@ describe('账单详情', () => {
 
   it('shows the header, warnings, lines with their tiers and the amounts', async () => {
     mock.onGet('/bills/12').reply(200, fullBill());
+    mock.onGet('/bills/12/usage-days').reply(200, {
+      bill_id: 12,
+      period: '2026-10',
+      series: [
+        {
+          series: 'X', billed_usage: '6000', recorded_usage: '6000.00', matches_bill: true,
+          days: [
+            { record_id: 1, day: '2026-10-01', quantity: '4000.00', source: 'api:vendor', revisions: 0 },
+            { record_id: 2, day: '2026-10-02', quantity: '2000.00', source: 'manual', revisions: 1 },
+          ],
+        },
+      ],
+    });
     const { el, unmount } = await mount(detailRoutes, '/bills/12', MANAGE);
     expect(el.querySelector('[data-testid="bill-no"]')?.textContent).toBe('B202610-000012');
     expect(el.querySelector('[data-testid="bill-status"]')?.textContent).toBe('草稿');
@@ -279,6 +318,15 @@ describe('账单详情', () => {
     const tiers = el.querySelector('[data-testid="line-tiers"]');
     expect(tiers?.textContent).toContain('(1000, 5000]');
     expect(tiers?.textContent).toContain('1600.0000');
+    // 分档 instead of "—"; the exact amounts at one scale with thousands separators.
+    expect(el.querySelector('[data-testid="line-tiered"]')?.textContent).toBe('分档');
+    const raw = [...el.querySelectorAll('[data-testid="bill-lines"] .mono.muted[data-value]')].map((e) => e.textContent);
+    expect(raw).toEqual(['2,400.0000', '1,684.0000']);
+    // Each day behind the line, with its source.
+    const days = el.querySelectorAll('[data-testid="line-days"] [data-day]');
+    expect([...days].map((d) => d.getAttribute('data-source'))).toEqual(['api:vendor', 'manual']);
+    expect(days[0]?.textContent).toContain('接口采集（vendor）');
+    expect(days[1]?.textContent).toContain('手工录入');
     expect(el.querySelector('[data-testid="void-bill"]')).not.toBeNull();
     expect(el.querySelector('[data-testid="credit-bill"]')).toBeNull();
     unmount();

@@ -9,6 +9,7 @@ import {
   BATCH_ACTIONS,
   FILTER_KEYS,
   allowedBatchActions,
+  batchFilter,
   describeFilters,
   sortOrderOf,
   toSortParam,
@@ -110,9 +111,16 @@ describe('customer list helpers', () => {
     }
   });
 
+  it('sends the applied filters, not paging or sort, for "select all matching"', () => {
+    expect(batchFilter({ q: '物业', plan_id: 'none', sort: '-id', deleted: '', tags: '' })).toEqual({ q: '物业', plan_id: 'none' });
+  });
+
   it('offers sales the tag actions only', () => {
     const can = (granted: string[]) => (p: string) => granted.includes(p);
-    expect(allowedBatchActions(can(['customers.view', 'customers.edit']))).toEqual(BATCH_ACTIONS);
+    // Setting a price plan needs pricing.manage on top of customers.edit.
+    expect(allowedBatchActions(can(['customers.view', 'customers.edit']))).toEqual(BATCH_ACTIONS.filter((a) => a !== 'set_price_plan'));
+    expect(allowedBatchActions(can(['customers.view', 'customers.edit', 'pricing.manage']))).toEqual(BATCH_ACTIONS);
+    expect(BATCH_ACTIONS).toContain('set_price_plan');
     expect(allowedBatchActions(can(['customers.view', 'customers.edit_contact']))).toEqual(['add_tag', 'remove_tag']);
     expect(allowedBatchActions(can(['customers.view']))).toEqual([]);
   });

@@ -21,4 +21,4 @@ pub use lines::{
 };
 pub use number::{BILL_NO_DIGITS, bill_no};
 pub use status::{BillRuleError, BillStatus, Charge, check_credit, check_issue, check_void, paid_status};
-pub use warnings::{BillWarning, TRAILING_MONTHS, Trailing, WarningCode, WarningInputs, verify};
+pub use warnings::{BillWarning, TRAILING_MONTHS, Trailing, WarningCode, WarningInputs, grouped, verify};

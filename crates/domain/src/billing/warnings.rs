@@ -25,6 +25,8 @@ pub enum WarningCode {
     AmountZero,
     QuarantinePending,
     LateUsage,
+    /// Usage billed on a series the customer's 设备系列 does not list.
+    SeriesNotSubscribed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +63,9 @@ pub struct WarningInputs {
     pub customer_series: Vec<Series>,
     /// The period's usage per series (absent: no record at all).
     pub usage: SeriesMap<Usage>,
+    /// The amount each series' usage line charges (rounded, as billed);
+    /// absent when the series is not priced.
+    pub line_amounts: SeriesMap<Decimal>,
     /// The trailing months' usage per series.
     pub trailing: SeriesMap<Trailing>,
     pub total: Decimal,
@@ -127,6 +132,22 @@ pub fn verify(inputs: &WarningInputs) -> Vec<BillWarning> {
             }
             _ => {}
         }
+        if let Some(quantity) = usage.filter(|q| *q > Decimal::ZERO)
+            && !inputs.customer_series.contains(&series)
+        {
+            let billed = match inputs.line_amounts.get(series) {
+                Some(amount) => format!("，计费 {} 元", grouped(*amount)),
+                None => String::new(),
+            };
+            warnings.push(warning(
+                WarningCode::SeriesNotSubscribed,
+                Some(series),
+                format!(
+                    "客户的设备系列不含 {code}，但本账期有 {code} 系列用量 {}{billed}，请核对用量归属或客户资料",
+                    quantity.normalize()
+                ),
+            ));
+        }
     }
     if inputs.has_plan && inputs.pricing_error.is_none() && !inputs.amount_too_large && inputs.total.is_zero() {
         warnings.push(warning(WarningCode::AmountZero, None, "账单金额为 0".into()));
@@ -142,6 +163,28 @@ pub fn verify(inputs: &WarningInputs) -> Vec<BillWarning> {
         ));
     }
     warnings
+}
+
+/// `62870.45` as `62,870.45`: an amount as a person reads it, with the
+/// two decimals a bill line carries.
+pub fn grouped(amount: Decimal) -> String {
+    let text = format!(
+        "{:.2}",
+        amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    );
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "00"));
+    let mut out = String::with_capacity(text.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}.{fraction}")
 }
 
 #[cfg(test)]
@@ -178,6 +221,7 @@ mod tests {
             amount_too_large: false,
             customer_series: vec![Series::X],
             usage: usage(&[(Series::X, "100")]),
+            line_amounts: SeriesMap::new(),
             trailing: trailing(&[(Series::X, "300", 3)]),
             total: "12.00".parse().unwrap(),
             pending_quarantine: 0,
@@ -223,7 +267,8 @@ mod tests {
                 (WarningCode::AmountZero, None)
             ]
         );
-        // A series the customer does not list, gone quiet: dropped.
+        // A series the customer does not list, gone quiet: dropped (no
+        // usage billed on it, so not SERIES_NOT_SUBSCRIBED).
         inputs.customer_series = vec![];
         assert_eq!(
             codes(&inputs),
@@ -269,5 +314,64 @@ mod tests {
         inputs.trailing = SeriesMap::new();
         inputs.usage = usage(&[(Series::X, "100000")]);
         assert!(verify(&inputs).is_empty());
+    }
+
+    #[test]
+    fn usage_on_a_series_the_customer_does_not_have_is_named_with_its_amount() {
+        let mut inputs = base();
+        inputs.customer_series = vec![Series::N];
+        inputs.usage = usage(&[(Series::X, "1000"), (Series::L, "20.5"), (Series::N, "3")]);
+        inputs.trailing = SeriesMap::new();
+        inputs.line_amounts = [
+            (Series::X, "62870.45".parse().unwrap()),
+            (Series::L, "8.2".parse().unwrap()),
+        ]
+        .into_iter()
+        .collect();
+        let warnings = verify(&inputs);
+        let not_subscribed: Vec<_> = warnings
+            .iter()
+            .filter(|w| w.code == WarningCode::SeriesNotSubscribed)
+            .collect();
+        assert_eq!(not_subscribed.len(), 2);
+        let x = not_subscribed.iter().find(|w| w.series == Some(Series::X)).unwrap();
+        assert_eq!(
+            x.message,
+            "客户的设备系列不含 X，但本账期有 X 系列用量 1000，计费 62,870.45 元，请核对用量归属或客户资料"
+        );
+        assert!(
+            not_subscribed
+                .iter()
+                .any(|w| w.series == Some(Series::L) && w.message.contains("计费 8.20 元"))
+        );
+        // A zero usage on such a series charges nothing: no warning.
+        inputs.usage = usage(&[(Series::X, "0"), (Series::N, "3")]);
+        assert!(
+            !codes(&inputs)
+                .iter()
+                .any(|(c, _)| *c == WarningCode::SeriesNotSubscribed)
+        );
+        // Unpriced (no plan): named without an amount.
+        inputs.usage = usage(&[(Series::X, "5"), (Series::N, "3")]);
+        inputs.line_amounts = SeriesMap::new();
+        let message = verify(&inputs)
+            .into_iter()
+            .find(|w| w.code == WarningCode::SeriesNotSubscribed)
+            .unwrap()
+            .message;
+        assert!(message.contains("X 系列用量 5，请核对"), "{message}");
+        assert_eq!(
+            serde_json::to_string(&WarningCode::SeriesNotSubscribed).unwrap(),
+            "\"SERIES_NOT_SUBSCRIBED\""
+        );
+    }
+
+    #[test]
+    fn grouped_amounts() {
+        assert_eq!(grouped("62870.45".parse().unwrap()), "62,870.45");
+        assert_eq!(grouped("1234567.5".parse().unwrap()), "1,234,567.50");
+        assert_eq!(grouped("999".parse().unwrap()), "999.00");
+        assert_eq!(grouped("-1000.005".parse().unwrap()), "-1,000.01");
+        assert_eq!(grouped(Decimal::ZERO), "0.00");
     }
 }

@@ -21,7 +21,8 @@ use std::time::Instant;
 
 use chrono::Utc;
 use opcms_domain::billing::{
-    self, BillStatus, PricedLines, SkipReason, Trailing, WarningInputs, billability, priced_lines, verify,
+    self, BillStatus, PricedLines, SkipReason, StoredLineKind, Trailing, WarningInputs, billability, priced_lines,
+    verify,
 };
 use opcms_domain::customer::{AccountStatus, Series};
 use opcms_domain::money::Total;
@@ -851,7 +852,7 @@ fn decide(inputs: &Inputs, customer: &CustomerFacts, bill_trial: bool, named: Op
 
 /// Bumped whenever what a draft says for the same inputs changes (pricing,
 /// warnings, the stored line shape), so every draft is recomputed once.
-const DRAFT_RULES_VERSION: &str = "bills-2";
+const DRAFT_RULES_VERSION: &str = "bills-3";
 
 /// SHA-256 of everything a draft is computed from: the plan version in
 /// force (versions never change in place), the customer's overrides, its
@@ -946,7 +947,13 @@ fn compute(
         None => PricedLines::default(),
     };
     let empty = SeriesMap::new();
+    let line_amounts = lines
+        .iter()
+        .filter(|l| l.kind == StoredLineKind::Usage)
+        .filter_map(|l| l.series.map(|s| (s, l.amount)))
+        .collect();
     let warnings = verify(&WarningInputs {
+        line_amounts,
         has_plan: pricing.is_some(),
         pricing_error,
         amount_too_large,

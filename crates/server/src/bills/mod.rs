@@ -11,3 +11,4 @@ pub mod model;
 pub mod numbers;
 pub mod routes;
 pub mod service;
+pub mod usage_days;

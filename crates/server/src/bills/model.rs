@@ -86,8 +86,46 @@ pub struct IssueInput {
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct BatchIssueInput {
+    /// At most 1,000 named drafts; or `filter` instead.
     pub ids: Option<Vec<i64>>,
+    /// Every draft matching these list filters (the status is always
+    /// `draft`), however many: `{"period": "2026-11", "has_warnings": false}`
+    /// issues all clean drafts of November.
+    pub filter: Option<BillFilter>,
     pub acknowledge_warnings: Option<bool>,
+    /// With `filter`: the count the person confirmed (from `GET /bills` with
+    /// the same filter); a different count now answers 409 `BATCH_CHANGED`.
+    pub expected_count: Option<u64>,
+    /// With `filter`: the total the person confirmed, likewise.
+    pub expected_total: Option<String>,
+}
+
+/// The `GET /bills` filters a batch issue may select drafts by.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BillFilter {
+    /// `YYYY-MM`.
+    pub period: Option<String>,
+    pub customer_id: Option<i64>,
+    /// auto | manual.
+    pub kind: Option<String>,
+    pub q: Option<String>,
+    pub has_warnings: Option<bool>,
+}
+
+impl BillFilter {
+    /// The list query of the drafts this filter selects.
+    pub fn drafts(&self) -> BillQuery {
+        BillQuery {
+            period: self.period.clone(),
+            status: Some("draft".into()),
+            customer_id: self.customer_id,
+            kind: self.kind.clone(),
+            q: self.q.clone(),
+            has_warnings: self.has_warnings,
+            ..BillQuery::default()
+        }
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -100,7 +138,12 @@ pub struct BatchSkip {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchIssueResult {
+    /// The drafts the ids or the filter named.
+    pub matched: u32,
     pub issued: u32,
+    /// Σ of the issued bills' totals.
+    #[schema(value_type = String)]
+    pub issued_total: Total,
     pub skipped: Vec<BatchSkip>,
 }
 

@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(batch_issue))
         .routes(routes!(get_bill))
         .routes(routes!(bill_history))
+        .routes(routes!(bill_usage_days))
         .routes(routes!(issue_bill))
         .routes(routes!(void_bill))
         .routes(routes!(credit_bill))
@@ -181,6 +182,19 @@ async fn get_bill(
     principal.require(Permission::BillingView)?;
     let row = service::find_visible(&state.db, principal.scope(), id).await?;
     Ok(Json(service::view(&state.db, row).await?))
+}
+
+/// The daily usage records behind each series line, with their sources.
+#[utoipa::path(get, path = "/bills/{id}/usage-days", tag = "bills",
+    responses((status = 200, body = super::usage_days::BillUsageDays), (status = 404, body = ErrorBody)))]
+async fn bill_usage_days(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<super::usage_days::BillUsageDays>> {
+    principal.require(Permission::BillingView)?;
+    let row = service::find_visible(&state.db, principal.scope(), id).await?;
+    Ok(Json(super::usage_days::of_bill(&state.db, &row).await?))
 }
 
 /// The bill's audit trail, newest first.

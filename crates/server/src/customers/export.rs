@@ -126,6 +126,9 @@ async fn export_customers(
     if filters.deleted == Some(true) {
         principal.require(Permission::CustomersRestore)?;
     }
+    if filters.plan_id.is_some() {
+        principal.require(Permission::PricingView)?;
+    }
     let (select, _) = list::build(
         &filters,
         principal.scope(),

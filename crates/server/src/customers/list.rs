@@ -17,8 +17,9 @@ use crate::crypto::Keyring;
 use crate::db::like_contains;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::{PageParams, PageRequest};
+use crate::pricing::entity::customer_pricing;
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerQuery {
     pub page: Option<u64>,
@@ -43,6 +44,9 @@ pub struct CustomerQuery {
     pub tags: Option<String>,
     pub signed_from: Option<String>,
     pub signed_to: Option<String>,
+    /// A price plan's id, or `none` for customers on no plan (needs the
+    /// pricing view permission).
+    pub plan_id: Option<String>,
     /// Management only: list deleted customers instead.
     pub deleted: Option<bool>,
     /// `customer_code`, `company_name`, `level`, `account_status`, `signed_at`,
@@ -161,6 +165,33 @@ pub fn build(
             .and_where(tag::Column::Tag.is_in(tags))
             .to_owned();
         select = select.filter(customer::Column::Id.in_subquery(tagged));
+    }
+    match query.plan_id.as_deref().and_then(clean) {
+        None => {}
+        Some(text) if text.eq_ignore_ascii_case("none") => {
+            select = select.filter(
+                customer::Column::Id.not_in_subquery(
+                    Query::select()
+                        .column(customer_pricing::Column::CustomerId)
+                        .from(customer_pricing::Entity)
+                        .to_owned(),
+                ),
+            );
+        }
+        Some(text) => {
+            let plan_id: i64 = text
+                .parse()
+                .map_err(|_| AppError::field("plan_id", "INVALID_FILTER", "价格方案筛选值无效（方案 id 或 none）"))?;
+            select = select.filter(
+                customer::Column::Id.in_subquery(
+                    Query::select()
+                        .column(customer_pricing::Column::CustomerId)
+                        .from(customer_pricing::Entity)
+                        .and_where(customer_pricing::Column::PlanId.eq(plan_id))
+                        .to_owned(),
+                ),
+            );
+        }
     }
     // On SQLite the unary `+` keeps the planner off the signed_at sort index
     // for the range: visiting every row in range costs more than reading the

@@ -171,6 +171,9 @@ pub struct CustomerView {
     pub contract_end_at: Option<NaiveDate>,
     pub remarks: Option<String>,
     pub tags: Vec<String>,
+    /// The customer's price plan; absent without one, and for roles that
+    /// may not see pricing (sales).
+    pub price_plan: Option<PricePlanRef>,
     pub payment_terms_days: i32,
     pub version: i32,
     /// Statuses the caller may move this customer to by hand.
@@ -181,6 +184,12 @@ pub struct CustomerView {
     pub updated_by: Option<i64>,
     pub is_deleted: bool,
     pub deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PricePlanRef {
+    pub id: i64,
+    pub name: String,
 }
 
 pub fn series_of(row: &customer::Model) -> Vec<String> {

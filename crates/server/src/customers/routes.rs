@@ -49,6 +49,9 @@ async fn list_customers(
     if query.deleted == Some(true) {
         principal.require(Permission::CustomersRestore)?;
     }
+    if query.plan_id.is_some() {
+        principal.require(Permission::PricingView)?;
+    }
     let (rows, total, page) = list::page(&state.db, &query, principal.scope(), &state.keyring).await?;
     let items = service::views(&state.db, &state.keyring, principal.role, rows).await?;
     Ok(Json(Page::new(items, total, page)))

@@ -140,6 +140,11 @@ pub async fn views(
         .flatten()
         .collect();
     let owners = display_names(db, owner_ids).await?;
+    let mut plans = if role.can(Permission::PricingView) {
+        crate::pricing::customer::plans_of(db, &ids).await?
+    } else {
+        HashMap::new()
+    };
     let owner = |id: Option<i64>| {
         id.and_then(|id| {
             owners.get(&id).map(|name| UserRef {
@@ -167,6 +172,7 @@ pub async fn views(
                 sales_owner: owner(row.sales_owner_id),
                 ops_owner: owner(row.ops_owner_id),
                 tags: tags.remove(&row.id).unwrap_or_default(),
+                price_plan: plans.remove(&row.id).map(|(id, name)| PricePlanRef { id, name }),
                 allowed_transitions: transitions,
                 customer_code: row.customer_code,
                 company_name: row.company_name,

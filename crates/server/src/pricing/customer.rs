@@ -10,7 +10,8 @@ use chrono::Utc;
 use opcms_domain::pricing::{Coverage, PlanPricing, Rule, SeriesMap, validate_series_rules};
 use opcms_domain::{DataScope, FieldError, Period};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use serde_json::{Value, json};
 
@@ -335,4 +336,216 @@ pub async fn unassign(state: &AppState, principal: &Principal, customer_id: i64)
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The live plan `plan_id`, or the 400 that names it.
+pub async fn live_plan(db: &impl ConnectionTrait, plan_id: i64) -> AppResult<plan::Model> {
+    plan::Entity::find_by_id(plan_id)
+        .filter(plan::Column::IsDeleted.eq(false))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::Validation(vec![FieldError::new(
+                "plan_id",
+                "UNKNOWN_PLAN",
+                format!("定价方案 {plan_id} 不存在或已删除"),
+            )])
+        })
+}
+
+/// Puts a customer on a live plan, keeping its own rule overrides (they lay
+/// over whichever plan it is on): the batch action `set_price_plan` and the
+/// customer import's 价格方案 column. One transaction, audited like
+/// `PUT /customers/{id}/pricing`; nothing is written when the customer is
+/// already on the plan. Answers whether anything changed.
+pub async fn set_plan(state: &AppState, principal: &Principal, customer_id: i64, plan_id: i64) -> AppResult<bool> {
+    let actor = Actor::from(principal);
+    let txn = begin_write(&state.db).await?;
+    lock_visible(&txn, principal.scope(), customer_id).await?;
+    live_plan(&txn, plan_id).await?;
+    let changed = put_plan(&txn, &state.keyring, &actor, customer_id, plan_id).await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// [`set_plan`]'s write inside the caller's transaction (the customer row
+/// locked or just written by it, the plan checked live).
+pub async fn put_plan(
+    txn: &DatabaseTransaction,
+    keyring: &Keyring,
+    actor: &Actor,
+    customer_id: i64,
+    plan_id: i64,
+) -> AppResult<bool> {
+    let now = Utc::now();
+    let existing = customer_pricing::Entity::find_by_id(customer_id).one(txn).await?;
+    let (before, after) = match existing {
+        Some(row) if row.plan_id == plan_id => return Ok(false),
+        Some(row) => {
+            let overrides = open_overrides(keyring, &row)?;
+            let before = audit_view(Some(row.plan_id), &overrides);
+            let mut row: customer_pricing::ActiveModel = row.into();
+            row.plan_id = Set(plan_id);
+            row.updated_at = Set(now);
+            row.updated_by = Set(actor.user_id);
+            row.update(txn).await?;
+            (before, audit_view(Some(plan_id), &overrides))
+        }
+        None => {
+            customer_pricing::ActiveModel {
+                customer_id: Set(customer_id),
+                plan_id: Set(plan_id),
+                overrides_enc: Set(None),
+                created_at: Set(now),
+                created_by: Set(actor.user_id),
+                updated_at: Set(now),
+                updated_by: Set(actor.user_id),
+            }
+            .insert(txn)
+            .await?;
+            (Value::Null, audit_view(Some(plan_id), &SeriesMap::new()))
+        }
+    };
+    audit::record(
+        txn,
+        actor,
+        Entry {
+            action: "customer.pricing",
+            entity_type: "customer_pricing",
+            entity_id: Some(customer_id.to_string()),
+            changes: Some(audit::diff(&before, &after)),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Each customer's plan (id and name), for the customer list's 价格方案 column.
+pub async fn plans_of(db: &impl ConnectionTrait, customer_ids: &[i64]) -> AppResult<HashMap<i64, (i64, String)>> {
+    let mut assigned: Vec<(i64, i64)> = Vec::with_capacity(customer_ids.len());
+    for chunk in customer_ids.chunks(CHUNK) {
+        assigned.extend(
+            customer_pricing::Entity::find()
+                .select_only()
+                .column(customer_pricing::Column::CustomerId)
+                .column(customer_pricing::Column::PlanId)
+                .filter(customer_pricing::Column::CustomerId.is_in(chunk.iter().copied()))
+                .into_tuple::<(i64, i64)>()
+                .all(db)
+                .await?,
+        );
+    }
+    let plan_ids: std::collections::BTreeSet<i64> = assigned.iter().map(|(_, p)| *p).collect();
+    let names: HashMap<i64, String> = plan::Entity::find()
+        .select_only()
+        .column(plan::Column::Id)
+        .column(plan::Column::Name)
+        .filter(plan::Column::Id.is_in(plan_ids))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(assigned
+        .into_iter()
+        .map(|(customer, plan)| (customer, (plan, names.get(&plan).cloned().unwrap_or_default())))
+        .collect())
+}
+
+/// [`set_plan`] for many customers in one transaction (the batch action
+/// `set_price_plan`): the customers locked and the assignments read and
+/// written a chunk at a time, one audit entry per customer that changed.
+/// Each id's outcome is answered in order: a customer missing, deleted or
+/// outside the caller's scope is `Err` (404's message) and left alone.
+pub async fn set_plan_many(
+    state: &AppState,
+    principal: &Principal,
+    ids: &[i64],
+    plan_id: i64,
+) -> AppResult<Vec<(i64, Result<(), AppError>)>> {
+    use crate::customers::entity::customer;
+    let actor = Actor::from(principal);
+    let scope = principal.scope();
+    let txn = begin_write(&state.db).await?;
+    live_plan(&txn, plan_id).await?;
+    let now = Utc::now();
+    let mut outcomes = Vec::with_capacity(ids.len());
+    let mut entries = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let visible: std::collections::HashSet<i64> = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .column(customer::Column::SalesOwnerId)
+            .filter(customer::Column::Id.is_in(chunk.iter().copied()))
+            .filter(customer::Column::IsDeleted.eq(false))
+            .lock_exclusive()
+            .into_tuple::<(i64, Option<i64>)>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .filter(|(_, owner)| scope.admits(*owner))
+            .map(|(id, _)| id)
+            .collect();
+        let mut existing: HashMap<i64, customer_pricing::Model> = customer_pricing::Entity::find()
+            .filter(customer_pricing::Column::CustomerId.is_in(visible.iter().copied()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|row| (row.customer_id, row))
+            .collect();
+        let mut moved = Vec::new();
+        let mut inserts = Vec::new();
+        for &id in chunk {
+            if !visible.contains(&id) {
+                outcomes.push((id, Err(AppError::not_found("客户"))));
+                continue;
+            }
+            let (before, after) = match existing.remove(&id) {
+                Some(row) if row.plan_id == plan_id => {
+                    outcomes.push((id, Ok(())));
+                    continue;
+                }
+                Some(row) => {
+                    let overrides = open_overrides(&state.keyring, &row)?;
+                    moved.push(id);
+                    (
+                        audit_view(Some(row.plan_id), &overrides),
+                        audit_view(Some(plan_id), &overrides),
+                    )
+                }
+                None => {
+                    inserts.push(customer_pricing::ActiveModel {
+                        customer_id: Set(id),
+                        plan_id: Set(plan_id),
+                        overrides_enc: Set(None),
+                        created_at: Set(now),
+                        created_by: Set(actor.user_id),
+                        updated_at: Set(now),
+                        updated_by: Set(actor.user_id),
+                    });
+                    (Value::Null, audit_view(Some(plan_id), &SeriesMap::new()))
+                }
+            };
+            entries.push(Entry {
+                action: "customer.pricing",
+                entity_type: "customer_pricing",
+                entity_id: Some(id.to_string()),
+                changes: Some(audit::diff(&before, &after)),
+            });
+            outcomes.push((id, Ok(())));
+        }
+        if !moved.is_empty() {
+            customer_pricing::Entity::update_many()
+                .col_expr(customer_pricing::Column::PlanId, plan_id.into())
+                .col_expr(customer_pricing::Column::UpdatedAt, now.into())
+                .col_expr(customer_pricing::Column::UpdatedBy, actor.user_id.into())
+                .filter(customer_pricing::Column::CustomerId.is_in(moved))
+                .exec(&txn)
+                .await?;
+        }
+        crate::db::bulk::insert(&txn, inserts).await?;
+    }
+    audit::record_many(&txn, &actor, entries).await?;
+    txn.commit().await?;
+    Ok(outcomes)
 }

@@ -25,6 +25,8 @@ backend_tests!(
     bad_requests_write_nothing,
     an_amount_the_system_cannot_hold_is_a_warning_never_a_saturated_total,
     manual_amounts_are_capped_and_list_totals_sum_past_the_stored_range,
+    usage_on_a_series_the_customer_lacks_is_a_warning_and_each_day_shows_its_source,
+    all_clean_drafts_issue_by_filter_after_confirming_count_and_total,
 );
 
 const GOLDEN: &str = include_str!("../../../domain/tests/fixtures/pricing_cases.json");
@@ -1051,4 +1053,206 @@ async fn manual_amounts_are_capped_and_list_totals_sum_past_the_stored_range(app
     assert_eq!(page["totals"]["subtotal"], "924999999999990.75");
     assert_eq!(page["totals"]["total"], "924999999999990.75");
     assert_eq!(page["totals"]["outstanding"], "924999999999990.75");
+}
+
+async fn usage_on_a_series_the_customer_lacks_is_a_warning_and_each_day_shows_its_source(app: TestApp) {
+    let token = app.admin_token().await;
+    let (period, first) = last_month();
+    let plan_id = plan(&app, &token, "系列校验", &period, None, &flat_rules("1.2345")).await;
+    let body = json!({"company_name": "只有N系列有限公司", "customer_code": "S0001", "account_id": "acc_S0001",
+                      "device_series": ["N"], "account_status": "active"});
+    let id = expect_json(
+        app.post("/api/v1/customers", Some(&token), &body).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    assign(&app, &token, id, plan_id).await;
+    usage(&app, &token, id, first, "N", "10").await;
+    usage(&app, &token, id, first, "X", "30000").await;
+    usage(&app, &token, id, first + Duration::days(1), "X", "20928.5").await;
+    generate(&app, &token, json!({"period": period})).await;
+    let draft = the_bill_of(&app, &token, id, &period).await;
+    let warnings = draft["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{draft}");
+    assert_eq!(warnings[0]["code"], "SERIES_NOT_SUBSCRIBED");
+    assert_eq!(warnings[0]["series"], "X");
+    // 50,928.5 × 1.2345 = 62,871.23325 → 62,871.23
+    assert_eq!(
+        warnings[0]["message"],
+        "客户的设备系列不含 X，但本账期有 X 系列用量 50928.5，计费 62,871.23 元，请核对用量归属或客户资料"
+    );
+    let bill_id = draft["id"].as_i64().expect("id");
+    expect_error(
+        issue(&app, &token, bill_id, false).await,
+        StatusCode::CONFLICT,
+        "WARNINGS_NOT_ACKNOWLEDGED",
+    )
+    .await;
+    // Each day behind each line, with its source.
+    let days = expect_json(
+        app.get(&format!("/api/v1/bills/{bill_id}/usage-days"), &token).await,
+        StatusCode::OK,
+    )
+    .await;
+    let series: Vec<&str> = days["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["series"].as_str().unwrap())
+        .collect();
+    assert_eq!(series, ["X", "N"], "{days}");
+    let x = &days["series"][0];
+    assert_eq!(x["billed_usage"], "50928.5");
+    assert_eq!(x["recorded_usage"], "50928.50");
+    assert_eq!(x["matches_bill"], true);
+    assert_eq!(x["days"].as_array().unwrap().len(), 2);
+    assert_eq!(x["days"][0]["day"], first.to_string());
+    assert_eq!(x["days"][0]["source"], "manual");
+    assert_eq!(x["days"][1]["quantity"], "20928.50");
+    // A correction after generation: the days no longer add up to the bill.
+    usage(&app, &token, id, first + Duration::days(2), "N", "5").await;
+    let days = expect_json(
+        app.get(&format!("/api/v1/bills/{bill_id}/usage-days"), &token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(days["series"][1]["matches_bill"], false, "{days}");
+    // Acknowledged, it issues.
+    assert_eq!(issue(&app, &token, bill_id, true).await.status(), StatusCode::OK);
+    // Out of scope or unknown: 404.
+    expect_error(
+        app.get("/api/v1/bills/987654/usage-days", &token).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+}
+
+async fn all_clean_drafts_issue_by_filter_after_confirming_count_and_total(app: TestApp) {
+    let token = app.admin_token().await;
+    let (period, first) = last_month();
+    let plan_id = plan(&app, &token, "批量出账", &period, None, &flat_rules("1000.10")).await;
+    let mut clean = Vec::new();
+    for i in 0..4 {
+        let id = customer(&app, &token, &format!("I{i:04}"), "active").await;
+        assign(&app, &token, id, plan_id).await;
+        for series in ["X", "N", "L"] {
+            usage(&app, &token, id, first, series, &format!("{}", i + 1)).await;
+        }
+        clean.push(id);
+    }
+    // One draft with a warning (no plan): never issued by the clean filter.
+    let warned = customer(&app, &token, "I9999", "active").await;
+    usage(&app, &token, warned, first, "X", "1").await;
+    generate(&app, &token, json!({"period": period})).await;
+
+    // What the confirm dialog shows: count and total of the same filter.
+    let preview = bills_of(
+        &app,
+        &token,
+        &format!("period={period}&status=draft&has_warnings=false&page_size=1"),
+    )
+    .await;
+    assert_eq!(preview["totals"]["count"], 4);
+    // (1+2+3+4) × 3 series × 1000.10 = 30,003.00
+    assert_eq!(preview["totals"]["total"], "30003.00");
+    let filter = json!({"period": period, "has_warnings": false});
+
+    // Bad input: ids and a filter; a stale count or total (nothing issued).
+    expect_error(
+        app.post(
+            "/api/v1/bills/batch-issue",
+            Some(&token),
+            &json!({"ids": [1], "filter": filter}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    expect_error(
+        app.post(
+            "/api/v1/bills/batch-issue",
+            Some(&token),
+            &json!({"filter": {"period": period, "status": "paid"}}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    for stale in [json!({"expected_count": 3}), json!({"expected_total": "30003.01"})] {
+        let mut body = json!({"filter": filter});
+        body.as_object_mut().unwrap().extend(stale.as_object().unwrap().clone());
+        let refused = expect_error(
+            app.post("/api/v1/bills/batch-issue", Some(&token), &body).await,
+            StatusCode::CONFLICT,
+            "BATCH_CHANGED",
+        )
+        .await;
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("现为 4 张，合计 30,003.00"),
+            "{refused}"
+        );
+    }
+    assert_eq!(
+        bills_of(&app, &token, &format!("period={period}&status=draft")).await["total"],
+        5
+    );
+
+    let result = expect_json(
+        app.post(
+            "/api/v1/bills/batch-issue",
+            Some(&token),
+            &json!({"filter": filter, "expected_count": 4, "expected_total": "30003.00"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(result["matched"], 4);
+    assert_eq!(result["issued"], 4);
+    assert_eq!(result["issued_total"], "30003.00");
+    assert_eq!(result["skipped"], json!([]));
+    let left = bills_of(&app, &token, &format!("period={period}&status=draft")).await;
+    assert_eq!(left["total"], 1);
+    assert_eq!(left["items"][0]["customer_id"], warned);
+    for id in clean {
+        let issued = the_bill_of(&app, &token, id, &period).await;
+        assert_eq!(issued["status"], "issued");
+        assert!(issued["due_date"].is_string());
+    }
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM audit_logs WHERE action = 'bill.issue'").await,
+        4
+    );
+    // Again: nothing matches now — an honest empty result.
+    let again = expect_json(
+        app.post("/api/v1/bills/batch-issue", Some(&token), &json!({"filter": filter}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (again["matched"].as_u64(), again["issued"].as_u64()),
+        (Some(0), Some(0))
+    );
+    // Without the clean filter: the unpriced draft is reported, not issued.
+    let rest = expect_json(
+        app.post(
+            "/api/v1/bills/batch-issue",
+            Some(&token),
+            &json!({"filter": {"period": period}}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(rest["issued"], 0);
+    assert_eq!(rest["skipped"][0]["code"], "BILL_NOT_PRICED");
 }

@@ -19,6 +19,8 @@ backend_tests!(
     sales_see_and_touch_only_their_own_customers,
     batches_apply_good_ids_and_report_bad_ones,
     customer_writes_are_audited_with_contacts_masked,
+    price_plans_are_set_in_bulk_by_ids_or_by_the_list_filter,
+    a_filter_batch_stays_in_the_data_scope_and_reports_nothing_honestly,
 );
 
 const PHONE: &str = "13812345678";
@@ -775,4 +777,288 @@ async fn customer_writes_are_audited_with_contacts_masked(app: TestApp) {
     );
     let text = trail.to_string();
     assert!(!text.contains(PHONE) && !text.contains("13900000000"), "{text}");
+}
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql.to_string()))
+        .await
+        .expect("query")
+        .expect("row");
+    row.try_get_by_index(0).expect("value")
+}
+
+async fn batch(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
+    app.post("/api/v1/customers/batch", Some(token), &body).await
+}
+
+async fn plan_of(app: &TestApp, token: &str, id: &Value) -> Value {
+    expect_json(
+        app.get(&format!("/api/v1/customers/{id}/pricing"), token).await,
+        StatusCode::OK,
+    )
+    .await["plan"]
+        .clone()
+}
+
+async fn price_plans_are_set_in_bulk_by_ids_or_by_the_list_filter(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (_, ops) = app.user_with_role(&admin, "ops.plans", "operations").await;
+    let plan = crate::pricing::create_plan(&app, &admin, "批量方案", "2026-01").await;
+    let other = crate::pricing::create_plan(&app, &admin, "另一方案", "2026-01").await;
+    let a = create(
+        &app,
+        &admin,
+        json!({"company_name": "方案甲", "device_series": ["X"], "tags": ["华东"]}),
+    )
+    .await;
+    let b = create(
+        &app,
+        &admin,
+        json!({"company_name": "方案乙", "device_series": ["X"], "tags": ["华东"]}),
+    )
+    .await;
+    let c = create(&app, &admin, json!({"company_name": "方案丙", "device_series": ["N"]})).await;
+    // c has its own rule for N: a batch plan change keeps it.
+    let own = json!({"plan_id": other["id"], "overrides": {"N": {"mode": "flat", "unit_price": "0.7"}}});
+    let response = crate::pricing::put(&app, &format!("/api/v1/customers/{}/pricing", c["id"]), &admin, &own).await;
+    assert!(response.status().is_success());
+    let audits = scalar(
+        &app,
+        "SELECT COUNT(*) FROM audit_logs WHERE action = 'customer.pricing'",
+    )
+    .await;
+
+    // Bad input writes nothing: an unknown plan named, a missing plan, both
+    // ids and a filter, operations (no pricing management).
+    let unknown = expect_error(
+        batch(
+            &app,
+            &admin,
+            json!({"action": "set_price_plan", "plan_id": 987654, "ids": [a["id"]]}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(unknown["error"]["details"][0]["field"], "plan_id");
+    assert!(
+        unknown["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("987654"),
+        "{unknown}"
+    );
+    expect_error(
+        batch(&app, &admin, json!({"action": "set_price_plan", "ids": [a["id"]]})).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    expect_error(
+        batch(
+            &app,
+            &admin,
+            json!({"action": "set_price_plan", "plan_id": plan["id"], "ids": [a["id"]], "filter": {}}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    expect_error(
+        batch(
+            &app,
+            &ops,
+            json!({"action": "set_price_plan", "plan_id": plan["id"], "ids": [a["id"]]}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+    )
+    .await;
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_logs WHERE action = 'customer.pricing'"
+        )
+        .await,
+        audits
+    );
+    assert_eq!(plan_of(&app, &admin, &a["id"]).await, Value::Null);
+
+    // By ids: each reported, a missing id among them.
+    let result = expect_json(
+        batch(
+            &app,
+            &admin,
+            json!({"action": "set_price_plan", "plan_id": plan["id"], "ids": [a["id"], 999999]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (
+            result["matched"].as_u64(),
+            result["succeeded"].as_u64(),
+            result["failed"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(result["results"][1]["error"]["code"], "NOT_FOUND");
+    assert_eq!(plan_of(&app, &admin, &a["id"]).await["id"], plan["id"]);
+
+    // By the list's filter: every customer tagged 华东 (a again: unchanged, still ok).
+    let result = expect_json(
+        batch(
+            &app,
+            &admin,
+            json!({"action": "set_price_plan", "plan_id": plan["id"], "filter": {"tags": "华东"}}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (result["matched"].as_u64(), result["succeeded"].as_u64()),
+        (Some(2), Some(2)),
+        "{result}"
+    );
+    assert_eq!(plan_of(&app, &admin, &b["id"]).await["id"], plan["id"]);
+    // Audited per customer that changed: a once (by ids), b once.
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_logs WHERE action = 'customer.pricing'"
+        )
+        .await,
+        audits + 2
+    );
+    // The plan filter (id and none) and the 价格方案 column.
+    let result = expect_json(
+        batch(
+            &app,
+            &admin,
+            json!({"action": "set_price_plan", "plan_id": plan["id"], "filter": {"plan_id": other["id"].to_string()}}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(result["succeeded"], 1);
+    let overrides = expect_json(
+        app.get(&format!("/api/v1/customers/{}/pricing", c["id"]), &admin).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(overrides["plan"]["id"], plan["id"]);
+    assert_eq!(overrides["overrides"]["N"]["unit_price"], "0.7", "{overrides}");
+    let on_plan = expect_json(
+        app.get(&format!("/api/v1/customers?plan_id={}", plan["id"]), &admin)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(on_plan["total"], 3);
+    assert_eq!(on_plan["items"][0]["price_plan"]["name"], "批量方案");
+    let d = create(&app, &admin, customer("方案丁")).await;
+    let none = expect_json(app.get("/api/v1/customers?plan_id=none", &admin).await, StatusCode::OK).await;
+    assert_eq!(none["total"], 1);
+    assert_eq!(none["items"][0]["id"], d["id"]);
+    assert_eq!(none["items"][0]["price_plan"], Value::Null);
+    expect_error(
+        app.get("/api/v1/customers?plan_id=abc", &admin).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+}
+
+async fn a_filter_batch_stays_in_the_data_scope_and_reports_nothing_honestly(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (mine_id, sales) = app.user_with_role(&admin, "sales.batch", "sales").await;
+    let (other_id, _) = app.user_with_role(&admin, "sales.batch2", "sales").await;
+    let mut mine = Vec::new();
+    for i in 0..3 {
+        let body = json!({"company_name": format!("范围内{i}"), "device_series": ["X"], "sales_owner_id": mine_id});
+        mine.push(create(&app, &admin, body).await["id"].clone());
+    }
+    let theirs = create(
+        &app,
+        &admin,
+        json!({"company_name": "范围外", "device_series": ["X"], "sales_owner_id": other_id}),
+    )
+    .await;
+    // Sales tags "all matching" with an empty filter: only its own three.
+    let result = expect_json(
+        batch(&app, &sales, json!({"action": "add_tag", "tag": "重点", "filter": {}})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (result["matched"].as_u64(), result["succeeded"].as_u64()),
+        (Some(3), Some(3)),
+        "{result}"
+    );
+    let ids: Vec<Value> = result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    assert_eq!(ids, mine);
+    let tagged = expect_json(app.get("/api/v1/customers?tags=重点", &admin).await, StatusCode::OK).await;
+    assert_eq!(tagged["total"], 3);
+    let theirs_now = expect_json(
+        app.get(&format!("/api/v1/customers/{}", theirs["id"]), &admin).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(theirs_now["tags"], json!([]));
+    // Sales may neither filter by plan nor see the 价格方案 column.
+    expect_error(
+        app.get("/api/v1/customers?plan_id=none", &sales).await,
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+    )
+    .await;
+    let listed = expect_json(app.get("/api/v1/customers", &sales).await, StatusCode::OK).await;
+    assert_eq!(listed["items"][0]["price_plan"], Value::Null);
+    // A filter matching nothing: an honest empty result.
+    let result = expect_json(
+        batch(
+            &app,
+            &admin,
+            json!({"action": "set_level", "level": "A", "filter": {"q": "没有这样的客户"}}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        result,
+        json!({"matched": 0, "results": [], "succeeded": 0, "failed": 0})
+    );
+    // A bad filter value is a 400 naming it; deleted customers are not batched.
+    let bad = expect_error(
+        batch(
+            &app,
+            &admin,
+            json!({"action": "set_level", "level": "A", "filter": {"status": "nonsense"}}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
+    assert_eq!(bad["error"]["details"][0]["field"], "status");
+    expect_error(
+        batch(&app, &admin, json!({"action": "delete", "filter": {"deleted": true}})).await,
+        StatusCode::BAD_REQUEST,
+        "VALIDATION_FAILED",
+    )
+    .await;
 }

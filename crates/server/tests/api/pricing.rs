@@ -40,7 +40,7 @@ fn rules(x_price: &str) -> Value {
     })
 }
 
-async fn create_plan(app: &TestApp, token: &str, name: &str, effective_from: &str) -> Value {
+pub async fn create_plan(app: &TestApp, token: &str, name: &str, effective_from: &str) -> Value {
     let body = json!({"name": name, "effective_from": effective_from, "minimum_charge": "500", "rules": rules("0.1234"), "reason": "首次定价"});
     expect_json(
         app.post("/api/v1/price-plans", Some(token), &body).await,

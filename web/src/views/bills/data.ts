@@ -94,16 +94,19 @@ export function useBillColumns(options: ColumnOptions = {}, sort?: Ref<string>) 
           : undefined,
       ...extra,
     });
+    // The key columns (status with 逾期, 未结金额, 到期日) are fixed on the right so a
+    // 1440 px screen shows them without scrolling sideways; the rest scroll between.
     return [
       column('bill_no', { width: 170, fixed: 'left' }),
       ...(options.customer === false ? [] : [column('customer', { minWidth: 220, ellipsis: true, tooltip: true })]),
       column('period', { width: 90 }),
       column('kind', { width: 80 }),
-      column('status', { width: 170 }),
-      ...AMOUNTS.map((key) => column(key, { width: 130, align: 'right' as const })),
-      column('due_date', { width: 110 }),
+      ...AMOUNTS.filter((key) => key !== 'outstanding').map((key) => column(key, { width: 130, align: 'right' as const })),
       column('warnings', { minWidth: options.detailedWarnings ? 320 : 200 }),
-      column('actions', { width: 80, fixed: 'right', align: 'center' }),
+      column('status', { width: 150, fixed: 'right' }),
+      column('outstanding', { width: 130, align: 'right', fixed: 'right' }),
+      column('due_date', { width: 110, fixed: 'right' }),
+      column('actions', { width: 64, fixed: 'right', align: 'center' }),
     ];
   });
 }

@@ -2,7 +2,8 @@ import { computed, onMounted, ref, type Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
 import { listOwnerOptions } from '@/api/customers';
-import type { BatchAction, CustomerExportQuery, ExportFormat, OwnerOption } from '@/api/types';
+import { listPricePlans } from '@/api/pricing';
+import type { BatchAction, BatchFilter, CustomerExportQuery, ExportFormat, OwnerOption } from '@/api/types';
 import type { FieldOption, FieldSchema } from '@/components/SchemaForm/types';
 import { ACCOUNT_STATUSES, INDUSTRIES, LEVELS, SERIES, type Industry } from '@/utils/customer-rules';
 
@@ -39,6 +40,7 @@ export const FILTER_KEYS = [
   'tags',
   'signed_from',
   'signed_to',
+  'plan_id',
   'sort',
   'deleted',
 ] as const;
@@ -62,6 +64,7 @@ export const OPTIONAL_COLUMNS = [
   'contact_phone',
   'account_id',
   'tags',
+  'price_plan',
   'signed_at',
   'contract_end_at',
   'payment_terms_days',
@@ -78,8 +81,15 @@ export const DEFAULT_COLUMNS = [
   'sales_owner',
   'ops_owner',
   'tags',
+  'price_plan',
   'contract_end_at',
 ];
+
+/** Columns and filters only roles that see pricing get. */
+export const PRICING_COLUMNS = ['price_plan'];
+
+/** Most customers "select all matching the filter" may take (the server's bound). */
+export const MAX_FILTERED = 5000;
 
 const WIDTHS: Record<string, number> = {
   customer_code: 140,
@@ -94,6 +104,7 @@ const WIDTHS: Record<string, number> = {
   contact_phone: 140,
   account_id: 150,
   tags: 180,
+  price_plan: 150,
   signed_at: 126,
   contract_end_at: 136,
   payment_terms_days: 110,
@@ -151,7 +162,28 @@ export function useOwnerOptions() {
   return owners;
 }
 
-export function useSearchSchema(owners: Ref<OwnerOption[]>) {
+/** A plan for the filter and the batch action. */
+export interface PlanOption {
+  id: number;
+  name: string;
+}
+
+/** Live plans (first 200 by name) when the user sees pricing; `null` otherwise. */
+export function usePlanOptions(canSee: () => boolean) {
+  const plans = ref<PlanOption[] | null>(null);
+  onMounted(async () => {
+    if (!canSee()) return;
+    try {
+      const page = await listPricePlans({ page: 1, page_size: 200 });
+      plans.value = page.items.map((p) => ({ id: p.id, name: p.name }));
+    } catch {
+      plans.value = [];
+    }
+  });
+  return plans;
+}
+
+export function useSearchSchema(owners: Ref<OwnerOption[]>, plans: Ref<PlanOption[] | null> = ref(null)) {
   const { t } = useI18n();
   const labels = useCustomerLabels();
   return computed<FieldSchema[]>(() => {
@@ -197,6 +229,21 @@ export function useSearchSchema(owners: Ref<OwnerOption[]>) {
       },
       { field: 'region', label: t('customers.fields.region'), component: 'input', placeholder: t('customers.search.regionPlaceholder') },
       { field: 'tags', label: t('customers.fields.tags'), component: 'inputTag', placeholder: t('customers.search.tagsPlaceholder') },
+      ...(plans.value
+        ? [
+            {
+              field: 'plan_id',
+              label: t('customers.fields.price_plan'),
+              component: 'select',
+              placeholder: t('customers.search.planPlaceholder'),
+              options: [
+                { value: 'none', label: t('customers.search.noPlan') },
+                ...plans.value.map((p) => ({ value: String(p.id), label: p.name })),
+              ],
+              props: { allowSearch: true },
+            } satisfies FieldSchema,
+          ]
+        : []),
       {
         field: 'signed',
         label: t('customers.fields.signed_at'),
@@ -214,6 +261,7 @@ export const FILTER_LABELS: Record<string, string> = {
   status: 'customers.fields.account_status',
   series: 'customers.fields.device_series',
   owner_id: 'customers.search.owner',
+  plan_id: 'customers.fields.price_plan',
   signed: 'customers.fields.signed_at',
 };
 
@@ -255,13 +303,27 @@ export const BATCH_ACTIONS: BatchAction[] = [
   'add_tag',
   'remove_tag',
   'change_status',
+  'set_price_plan',
   'delete',
 ];
 
-/** Tag actions are open to sales on their own customers; the rest need customers.edit. */
+/**
+ * Tag actions are open to sales on their own customers; setting a price plan needs
+ * pricing.manage; the rest need customers.edit.
+ */
 export function allowedBatchActions(can: (permission: string) => boolean): BatchAction[] {
-  if (can('customers.edit')) return BATCH_ACTIONS;
+  if (can('customers.edit')) return BATCH_ACTIONS.filter((a) => a !== 'set_price_plan' || can('pricing.manage'));
   return can('customers.edit_contact') ? ['add_tag', 'remove_tag'] : [];
+}
+
+/** The applied list filters as `POST /customers/batch`'s `filter` (paging, sort and deleted left out). */
+export function batchFilter(applied: Partial<Record<string, string>>): BatchFilter {
+  const filter: Record<string, string> = {};
+  for (const key of FILTER_KEYS) {
+    const value = applied[key];
+    if (value && key !== 'sort' && key !== 'deleted') filter[key] = value;
+  }
+  return filter as BatchFilter;
 }
 
 /**

@@ -5,6 +5,7 @@
 
 pub mod columns;
 pub mod plan;
+pub mod price_plan;
 pub mod record;
 pub mod report;
 pub mod routes;
@@ -77,7 +78,7 @@ pub async fn run(
     let sheet = tokio::task::spawn_blocking(move || spreadsheet::read(&bytes, &limits))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("import parser task: {e}")))??;
-    let columns =
+    let mut columns =
         header::locate(&sheet, &columns::HEADERS, MIN_HEADER_MATCHES).ok_or_else(|| AppError::Unprocessable {
             code: "NO_HEADER_ROW",
             message: "没有找到表头行：请确认表格中有一行列名，如 客户编号、公司名称（可下载导入模板对照）".into(),
@@ -88,12 +89,14 @@ pub async fn run(
             message: "缺少必需的列「公司名称」".into(),
         });
     }
+    let plan_column = price_plan::locate(&mut columns);
     let data = spreadsheet::data_rows(&sheet, &columns, state.config.import_max_rows)?;
     watch.lap("parse");
 
     // Plan and write in one transaction, so what was checked is what is written.
     let txn = begin_write(&state.db).await?;
     let owners = Owners::load(&txn).await?;
+    let plans = price_plan::Plans::load(&txn, principal.role).await?;
     let mut codes = plan::CodeSequence {
         last: highest_generated_code(&txn).await?,
     };
@@ -103,12 +106,17 @@ pub async fn run(
         principal.role,
         data,
         &columns,
-        &owners,
+        plan::Names {
+            owners: &owners,
+            plan_column,
+            plans: &plans,
+        },
         &mut codes,
     )
     .await?;
     watch.lap("check and plan");
     let (created, updated, unchanged) = tally(&plan);
+    let priced = plan.rows.iter().filter(|r| r.price_plan.is_some()).count();
     let report = report::stored(&columns.headers, data, &plan.issues);
     let import_id = record::insert(
         &txn,
@@ -147,6 +155,7 @@ pub async fn run(
             changes: Some(serde_json::json!({
                 "file_name": file_name, "total": plan.total, "rejected": plan.rejected,
                 "created": created, "updated": updated, "unchanged": unchanged,
+                "price_plans": priced,
             })),
         },
     )
@@ -215,7 +224,19 @@ async fn write(
     let now = Utc::now();
     let mut creations = Vec::new();
     let mut updates = Vec::new();
+    // (customer, plan) for stored customers; by code for new ones.
+    let mut plans: Vec<(i64, i64)> = Vec::new();
+    let mut new_plans: HashMap<String, i64> = HashMap::new();
     for mut planned in rows {
+        if let Some(plan_id) = planned.price_plan {
+            match (&planned.action, planned.customer_id) {
+                (Action::Create { code }, _) => {
+                    new_plans.insert(code.clone(), plan_id);
+                }
+                (_, Some(id)) => plans.push((id, plan_id)),
+                _ => {}
+            }
+        }
         match std::mem::replace(&mut planned.action, Action::Unchanged) {
             Action::Create { code } => creations.push((code, planned)),
             Action::Update { existing } => updates.push((existing, planned)),
@@ -277,9 +298,13 @@ async fn write(
             .await?;
         for (code, id, status) in created {
             // Another writer's committed rows may lie in the range too.
-            let Some(row) = code.and_then(|code| created_rows.get(&code).copied()) else {
+            let Some(row) = code.and_then(|code| created_rows.get(&code).copied().map(|row| (code, row))) else {
                 continue;
             };
+            let (code, row) = row;
+            if let Some(plan_id) = new_plans.get(&code) {
+                plans.push((id, *plan_id));
+            }
             history.push(status_row(actor, id, None, &status, now));
             let changes = serde_json::json!({"source": "import", "import_id": import_id, "row": row});
             entries.push((id.to_string(), changes, "customer.create"));
@@ -299,6 +324,10 @@ async fn write(
     watch.lap("status history");
     audit::record_many(txn, actor, entries).await?;
     watch.lap("audit");
+    for (customer_id, plan_id) in plans {
+        crate::pricing::customer::put_plan(txn, &state.keyring, actor, customer_id, plan_id).await?;
+    }
+    watch.lap("price plans");
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use serde::Serialize;
 
 use super::columns::{RowInput, overlay, row_input};
+use super::price_plan::{HEADER as PRICE_PLAN_HEADER, Plans};
 use crate::crypto::Keyring;
 use crate::customers::entity::customer;
 use crate::customers::model::{raw_from_row, status_of};
@@ -53,6 +54,10 @@ pub struct PlannedRow {
     pub profile: Profile,
     pub owners: (Option<i64>, Option<i64>),
     pub action: Action,
+    /// The plan the 价格方案 column names (a live one, the importer allowed).
+    pub price_plan: Option<i64>,
+    /// The stored customer an update or unchanged row is.
+    pub customer_id: Option<i64>,
 }
 
 #[derive(Default)]
@@ -181,7 +186,16 @@ struct Checked {
     row: u32,
     profile: Profile,
     owners: (Option<i64>, Option<i64>),
+    price_plan: Option<i64>,
     input: RowInput,
+}
+
+/// What the rows' names are resolved against: owners by name, and the
+/// 价格方案 column with the plans it may name.
+pub struct Names<'a> {
+    pub owners: &'a Owners,
+    pub plan_column: Option<usize>,
+    pub plans: &'a Plans,
 }
 
 /// Plans the import of the data rows.
@@ -191,7 +205,7 @@ pub async fn plan(
     role: Role,
     rows: &[Row],
     columns: &Columns<Field>,
-    owners: &Owners,
+    names: Names<'_>,
     sequence: &mut CodeSequence,
 ) -> AppResult<Plan> {
     let mut plan = Plan {
@@ -240,7 +254,7 @@ pub async fn plan(
         .enumerate()
         {
             if let Some(name) = name {
-                match owners.resolve(name, field.header()) {
+                match names.owners.resolve(name, field.header()) {
                     Ok(id) => resolved[slot] = Some(id),
                     Err(message) => {
                         issue(&mut plan, row, field, IssueStatus::Warning, message);
@@ -249,10 +263,23 @@ pub async fn plan(
                 }
             }
         }
+        let (text, outcome) = names.plans.resolve(row, names.plan_column);
+        let price_plan = outcome.unwrap_or_else(|message| {
+            plan.issues.push(Issue {
+                row: row.number,
+                status: IssueStatus::Warning,
+                column: PRICE_PLAN_HEADER.to_string(),
+                value: text,
+                message,
+            });
+            warned_rows.insert(row.number);
+            None
+        });
         checked.push(Checked {
             row: row.number,
             profile,
             owners: (resolved[0], resolved[1]),
+            price_plan,
             input,
         });
     }
@@ -406,6 +433,8 @@ pub async fn plan(
             profile,
             owners,
             action,
+            price_plan: c.price_plan,
+            customer_id: own_id,
         });
     }
     plan.rejected = rejected_rows.len();

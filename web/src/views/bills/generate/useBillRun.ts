@@ -110,6 +110,14 @@ export function useBillRun() {
     }
   }
 
+  /** A batch issue done elsewhere (all clean drafts by filter): show it and reload. */
+  function issued(answer: BatchIssueResponse) {
+    batchResult.value = answer;
+    clearSelection();
+    refreshKey.value += 1;
+    void drafts.reload();
+  }
+
   function setPeriod(next: string) {
     if (!next || next === period.value) return;
     result.value = null;
@@ -139,6 +147,7 @@ export function useBillRun() {
     clearSelection,
     selectAll,
     batchIssue,
+    issued,
   };
 }
 

@@ -35,6 +35,7 @@ export default {
     sales_owner: 'Sales owner',
     ops_owner: 'Operations owner',
     tags: 'Tags',
+    price_plan: 'Price plan',
     payment_terms_days: 'Payment terms',
     created_at: 'Created',
     updated_at: 'Updated',
@@ -60,6 +61,8 @@ export default {
     regionPlaceholder: 'e.g. Shanghai',
     tagsPlaceholder: 'Type a tag and press Enter',
     all: 'All',
+    planPlaceholder: 'All plans',
+    noPlan: 'No price plan',
   },
   chips: {
     item: '{label}: {value}',
@@ -84,6 +87,9 @@ export default {
   selection: {
     selected: '{count} selected',
     clear: 'Clear selection',
+    selectAllMatching: 'Select all {count} matching the filter',
+    allMatching: 'All {count} matching the filter are selected',
+    overBound: 'More than {max} match: narrow the filter to select all',
   },
   batch: {
     actions: {
@@ -94,8 +100,14 @@ export default {
       remove_tag: 'Remove tag',
       change_status: 'Change status',
       delete: 'Delete',
+      set_price_plan: 'Set price plan',
     },
     applyTo: 'Applies to the {count} selected customers; each succeeds or fails on its own.',
+    applyToFilter: 'Applies to all {count} customers matching the current filter (matched again when run); each succeeds or fails on its own.',
+    plan: 'Price plan',
+    planPlaceholder: 'Choose a price plan',
+    planRequired: 'Choose a price plan',
+    planExtra: "The customers' own rules are kept",
     owner: 'Owner',
     ownerPlaceholder: 'Choose an owner',
     ownerExtra: 'Leave empty to clear the owner',

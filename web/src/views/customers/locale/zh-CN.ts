@@ -19,6 +19,7 @@ export default {
     sales_owner: FIELD_HEADERS.sales_owner_id,
     ops_owner: FIELD_HEADERS.ops_owner_id,
     tags: '标签',
+    price_plan: '价格方案',
     payment_terms_days: '账期',
     created_at: '创建时间',
     updated_at: '更新时间',
@@ -44,6 +45,8 @@ export default {
     regionPlaceholder: '如：上海',
     tagsPlaceholder: '输入标签后回车',
     all: '全部',
+    planPlaceholder: '全部方案',
+    noPlan: '无价格方案',
   },
   chips: {
     item: '{label}：{value}',
@@ -68,6 +71,9 @@ export default {
   selection: {
     selected: '已选 {count} 项',
     clear: '取消选择',
+    selectAllMatching: '选择全部 {count} 个筛选结果',
+    allMatching: '已选择全部 {count} 个筛选结果',
+    overBound: '筛选结果超过 {max} 个，请缩小筛选范围后再全选',
   },
   batch: {
     actions: {
@@ -78,8 +84,14 @@ export default {
       remove_tag: '移除标签',
       change_status: '变更状态',
       delete: '删除',
+      set_price_plan: '设置价格方案',
     },
     applyTo: '将对选中的 {count} 个客户执行此操作，每个客户单独成功或失败。',
+    applyToFilter: '将对全部 {count} 个符合当前筛选条件的客户执行此操作（执行时按筛选条件重新匹配），每个客户单独成功或失败。',
+    plan: '价格方案',
+    planPlaceholder: '选择价格方案',
+    planRequired: '请选择价格方案',
+    planExtra: '客户自己的单独规则保留不变',
     owner: '负责人',
     ownerPlaceholder: '选择负责人',
     ownerExtra: '不选择则清空负责人',

@@ -1,11 +1,11 @@
 import { computed, reactive, ref, shallowRef } from 'vue';
 import { isApiError } from '@/api/http';
+import { lastPeriod } from '@/utils/bill-rules';
 import { createPlanVersion, createPricePlan, getPricePlan } from '@/api/pricing';
 import type { DeviceSeries, PricePlan, PricingWarning } from '@/api/types';
 import {
   SERIES_ORDER,
-  currentPeriod,
-  emptyPlanForm,
+    emptyPlanForm,
   minimumOrNull,
   planRules,
   ruleToDraft,
@@ -28,7 +28,9 @@ export type SubmitOutcome =
  */
 export function usePlanEditor(planId: number | null) {
   const mode: PlanFormMode = planId === null ? 'create' : 'version';
-  const form = reactive(emptyPlanForm(currentPeriod()));
+  // The month being billed (last month in business time), not the current one: a plan
+  // set up during month-close is for the bills about to be generated.
+  const form = reactive(emptyPlanForm(lastPeriod()));
   const usages = reactive<Record<DeviceSeries, string>>({ X: '', N: '', L: '' });
   const plan = shallowRef<PricePlan | null>(null);
   const loading = ref(false);
@@ -58,8 +60,8 @@ export function usePlanEditor(planId: number | null) {
       form.minimum_charge = current.minimum_charge ?? '';
       form.reason = '';
       // A plan whose current version starts later: a new version for an earlier month would govern nothing.
-      const now = currentPeriod();
-      form.effective_from = current.effective_from > now ? current.effective_from : now;
+      const billed = lastPeriod();
+      form.effective_from = current.effective_from > billed ? current.effective_from : billed;
       for (const series of SERIES_ORDER) form.rules[series] = ruleToDraft(current.rules[series]);
       errors.reset();
     } catch (error) {
