@@ -712,17 +712,20 @@ async fn measure_a_month_backfill_and_filter_batches_at_1320_customers() {
         .await
         .expect("seed");
     let (from, to) = (day_ago(31), day_ago(2));
+    // The helpers' client gives up after 30 s; a backfill may take longer.
+    let patient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(900))
+        .build()
+        .expect("client");
+    let collect_range = || {
+        patient
+            .post(app.url("/api/v1/usage/collect"))
+            .bearer_auth(&token)
+            .json(&json!({"from": from, "to": to, "source": "vendor"}))
+            .send()
+    };
     let started = Instant::now();
-    let body = expect_json(
-        app.post(
-            "/api/v1/usage/collect",
-            Some(&token),
-            &json!({"from": from, "to": to, "source": "vendor"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let body = expect_json(collect_range().await.expect("request"), StatusCode::OK).await;
     let took = started.elapsed();
     let runs = body["runs"].as_array().expect("runs");
     let created: i64 = runs.iter().map(|r| r["created"].as_i64().unwrap_or(0)).sum();
@@ -734,16 +737,7 @@ async fn measure_a_month_backfill_and_filter_batches_at_1320_customers() {
         took.as_secs_f64() / runs.len() as f64
     );
     let started = Instant::now();
-    let again = expect_json(
-        app.post(
-            "/api/v1/usage/collect",
-            Some(&token),
-            &json!({"from": from, "to": to, "source": "vendor"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let again = expect_json(collect_range().await.expect("request"), StatusCode::OK).await;
     println!(
         "MEASURE the same range again (all unchanged): {} runs in {:.1} s",
         again["runs"].as_array().map_or(0, Vec::len),

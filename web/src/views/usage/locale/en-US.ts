@@ -311,6 +311,7 @@ export default {
       allSources: 'All sources',
       submit: 'Collect',
       running: 'Collecting; the result shows when it is done…',
+      background: 'The server is still collecting (the request timed out, the collection did not); following the collection log…',
       done: 'Collection finished: {count} runs',
       doneWithFailures: 'Collection finished: {count} runs, {failed} failed',
     },

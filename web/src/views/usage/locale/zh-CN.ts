@@ -310,6 +310,7 @@ export default {
       allSources: '全部数据源',
       submit: '开始采集',
       running: '正在采集，完成后显示结果…',
+      background: '服务器仍在继续采集（请求已超时，但采集未中断），正在按采集日志跟踪进度…',
       done: '采集完成，共 {count} 个任务',
       doneWithFailures: '采集结束，共 {count} 个任务，其中 {failed} 个失败',
     },
