@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CloseOverview } from '@/api/types';
-import { dayRanges, stepLink, stepRows } from '@/views/workplace/closeSteps';
+import { dayRanges, missingRange, stepLink, stepRows } from '@/views/workplace/closeSteps';
 
 describe('the month close cockpit', () => {
   it('writes missing days as short ranges', () => {
@@ -37,5 +37,15 @@ describe('the month close cockpit', () => {
     expect(stepLink('review_warnings', '2026-11').query).toEqual({ period: '2026-11', has_warnings: 'true' });
     expect(stepLink('allocate', '2026-11')).toEqual({ path: '/payments', query: { status: 'unapplied,partially_applied' } });
     expect(stepLink('chase_overdue', '2026-11').path).toBe('/receivables/aging');
+  });
+});
+
+describe('the backfill range of the cockpit', () => {
+  it('spans the missing days of every source', () => {
+    const overview = (sources: string[][]) =>
+      ({ usage: { sources: sources.map((missing_days, i) => ({ source: `s${i}`, collected_days: 0, missing_days, failed_days: [] })) } }) as unknown as CloseOverview;
+    expect(missingRange(overview([]))).toBeUndefined();
+    expect(missingRange(overview([[], []]))).toBeUndefined();
+    expect(missingRange(overview([['2026-11-05', '2026-11-09'], ['2026-11-02']]))).toEqual(['2026-11-02', '2026-11-09']);
   });
 });

@@ -68,3 +68,11 @@ export function dayRanges(days: readonly string[]): string[] {
   flush();
   return ranges;
 }
+
+/** The first and last day missing from any source: the range a backfill collects. */
+export function missingRange(overview: CloseOverview): [string, string] | undefined {
+  const days = overview.usage.sources.flatMap((s) => s.missing_days).sort();
+  const [first] = days;
+  const last = days[days.length - 1];
+  return first && last ? [first, last] : undefined;
+}

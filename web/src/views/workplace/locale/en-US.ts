@@ -29,6 +29,7 @@ export default {
     account: 'Your profile and password',
   },
   close: {
+    collectMissing: 'Collect the missing days',
     title: 'Month close',
     refresh: 'Refresh',
     done: 'Done',
@@ -79,7 +80,7 @@ export default {
       more: ' and {n} more',
       failed: '{n} days failed',
       quarantine: '{total} pending in all (any month)',
-      generate: '{withUsage} customers with usage, {drafts} drafts',
+      generate: '{withUsage} customers with usage, {billed} bills ({drafts} drafts)',
       drafts: '{n} drafts, total',
       clean: 'Clean drafts total',
       issued: '{n} issued, total',

@@ -27,6 +27,7 @@ export default {
     account: '查看个人信息、修改登录密码',
   },
   close: {
+    collectMissing: '补采缺失日期',
     title: '月结工作台',
     refresh: '刷新',
     done: '已完成',
@@ -77,7 +78,7 @@ export default {
       more: ' 等另 {n} 段',
       failed: '{n} 天采集失败',
       quarantine: '全部待处理 {total} 条（含其他月份）',
-      generate: '本月有用量的客户 {withUsage} 家，已生成草稿 {drafts} 张',
+      generate: '本月有用量的客户 {withUsage} 家，已出账 {billed} 张（其中草稿 {drafts} 张）',
       drafts: '草稿 {n} 张，合计',
       clean: '无警告草稿合计',
       issued: '已开具 {n} 张，合计',
