@@ -359,18 +359,19 @@ describe('payments', () => {
   it('keeps 未核销, 未结金额 and 逾期 in view at 1440 px, and shows cards on a phone', async () => {
     /** The header cell is on screen at 1440 px and not covered: what is at its centre is itself. */
     const inView = async (table: string, title: string) => {
-      const seen = await page.evaluate(
+      const look = () => page.evaluate(
         ([table, title]) => {
           const th = [...document.querySelectorAll(`[data-testid="${table}"] th`)].find((h) => h.textContent?.trim() === title);
           if (!th) return 'missing';
           const r = th.getBoundingClientRect();
           if (r.left < 0 || r.right > window.innerWidth) return `outside: ${r.left}–${r.right}`;
           const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-          return hit && th.contains(hit) ? 'visible' : 'covered';
+          return hit && th.contains(hit) ? 'visible' : `covered by ${hit?.outerHTML.slice(0, 160) ?? 'nothing'}`;
         },
         [table, title],
       );
-      expect(seen, `${title} in ${table}`).toBe('visible');
+      // Once the list has loaded (its spinner's mask covers it meanwhile).
+      await expect.poll(look, { message: `${title} in ${table}`, timeout: 10_000 }).toBe('visible');
     };
     await page.goto('/payments');
     const payments = page.locator('[data-testid="payments-table"]');

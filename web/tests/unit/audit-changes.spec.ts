@@ -77,3 +77,38 @@ describe('audit values as people read them', () => {
     expect(showValue('must_change_password', true, ctx)).toBe('是');
   });
 });
+
+describe('a customer’s 操作记录 entry', () => {
+  it('reads 字段：前 → 后 in Chinese, people by name, never raw JSON', async () => {
+    const { createApp, h, nextTick } = await import('vue');
+    const ArcoVue = (await import('@arco-design/web-vue')).default;
+    const i18n = (await import('@/locale')).default;
+    const ChangesView = (await import('@/views/audit/components/ChangesView.vue')).default;
+    i18n.global.locale.value = 'zh-CN';
+    const el = document.createElement('div');
+    document.body.appendChild(el);
+    const app = createApp({
+      render: () =>
+        h(ChangesView, {
+          action: 'customer.update',
+          changes: {
+            region: { before: null, after: '上海市' },
+            sales_owner_id: { before: 3, after: 4 },
+            account_status: { before: 'trial', after: 'active' },
+            contact_phone: { before: 'ab12', after: 'cd34' },
+          },
+          refs: { 'user:3': '张三（zhang.san）', 'user:4': '李四（li.si）' },
+        }),
+    });
+    app.use(ArcoVue).use(i18n).mount(el);
+    await nextTick();
+    const lines = [...el.querySelectorAll('[data-testid="audit-change"]')].map((li) => li.textContent?.replace(/\s+/g, ''));
+    expect(lines[0]).toBe('所在地区：（空）→上海市');
+    expect(lines[1]).toMatch(/：张三（zhang\.san）→李四（li\.si）$/);
+    expect(lines[2]).toMatch(/：试用→/);
+    expect(lines[3]).toContain('加密存储');
+    expect(el.querySelector('pre')).toBeNull();
+    app.unmount();
+    el.remove();
+  });
+});

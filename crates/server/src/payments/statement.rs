@@ -287,7 +287,7 @@ pub async fn ledger(db: &impl ConnectionTrait, customer_id: i64, from: NaiveDate
     let (mut debits, mut credits) = (Total::ZERO, Total::ZERO);
     let mut lines = Vec::new();
     for mut line in all.into_iter().filter(|l| l.date >= from && l.date <= to) {
-        balance = balance + signed(&line);
+        balance += signed(&line);
         debits += line.debit.map(Total::from).unwrap_or_default();
         credits += line.credit.map(Total::from).unwrap_or_default();
         line.balance = balance;
