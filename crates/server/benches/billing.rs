@@ -9,6 +9,9 @@
 //! reading, pricing, verification, bill numbers, the insert, the run record
 //! and the audit entry, in one transaction.
 //!
+//! Then the month close over the same month (issue 21): the 月结工作台
+//! overview and the home summary, and issuing every clean draft at once.
+//!
 //! `OPCMS_BENCH_BILLING_CUSTOMERS` sets the customer count (default
 //! 100,000), `OPCMS_BENCH_DATA_DIR` keeps the database. Run with `make bench`.
 
@@ -123,5 +126,58 @@ async fn main() -> anyhow::Result<()> {
         }
         report(label, samples);
     }
+
+    // The month close at this scale: the cockpit and the home page read the
+    // whole month, then every clean draft is issued in one action.
+    let get = |path: String| {
+        let client = client.clone();
+        let (base, token) = (base.clone(), token.clone());
+        async move {
+            let started = Instant::now();
+            let response = client.get(format!("{base}{path}")).bearer_auth(&token).send().await?;
+            anyhow::ensure!(response.status().is_success(), "{path}: {}", response.status());
+            let body: Value = response.json().await?;
+            Ok::<_, anyhow::Error>((started.elapsed(), body))
+        }
+    };
+    for (label, path) in [
+        ("month close overview (月结工作台)", format!("/api/v1/close/overview?period={PERIOD}")),
+        ("home summary (all customers)", "/api/v1/home/summary".to_string()),
+    ] {
+        let mut samples = Vec::new();
+        for _ in 0..10 {
+            samples.push(get(path.clone()).await?.0);
+        }
+        report(label, samples);
+    }
+    let (preview, clean) = get(format!(
+        "/api/v1/bills?period={PERIOD}&status=draft&has_warnings=false&page_size=1"
+    ))
+    .await?;
+    let (count, total) = (clean["totals"]["count"].clone(), clean["totals"]["total"].clone());
+    let started = Instant::now();
+    let response = client
+        .post(format!("{base}/api/v1/bills/batch-issue"))
+        .bearer_auth(&token)
+        .json(&json!({"filter": {"period": PERIOD, "has_warnings": false},
+                      "expected_count": count, "expected_total": total}))
+        .send()
+        .await?;
+    anyhow::ensure!(response.status().is_success(), "batch issue: {}", response.status());
+    let issued: Value = response.json().await?;
+    println!(
+        "issue all clean drafts: count and total in {:.0} ms, {} bills ({} CNY) issued in {:.2} s",
+        preview.as_secs_f64() * 1000.0,
+        issued["issued"],
+        issued["issued_total"],
+        started.elapsed().as_secs_f64()
+    );
+    anyhow::ensure!(issued["issued"] == count, "issued: {issued}");
+    let (after, overview) = get(format!("/api/v1/close/overview?period={PERIOD}")).await?;
+    println!(
+        "month close overview after issue: {:.0} ms, next step {}",
+        after.as_secs_f64() * 1000.0,
+        overview["next_step"]
+    );
     Ok(())
 }
