@@ -130,14 +130,16 @@ fn every_pricing_input_message_appears_in_the_web_rules() {
 }
 
 /// Usage messages about what only the server knows (who the account is,
-/// the customer's status, the configured limit, a collection's day) or what
-/// the entry form cannot send (no customer chosen is a required field).
+/// the customer's status, the configured limit, a collection's day, records
+/// of other sources already there) or what the entry form cannot send (no
+/// customer chosen is a required field).
 const SERVER_ONLY_USAGE: &[&str] = &[
     "未知账号",
     "客户账号已注销",
     "超出合理上限",
     "采集日期为",
     "未提供客户或平台账号",
+    "已有其他来源的记录",
 ];
 
 #[test]
