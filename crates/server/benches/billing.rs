@@ -141,7 +141,10 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     for (label, path) in [
-        ("month close overview (月结工作台)", format!("/api/v1/close/overview?period={PERIOD}")),
+        (
+            "month close overview (月结工作台)",
+            format!("/api/v1/close/overview?period={PERIOD}"),
+        ),
         ("home summary (all customers)", "/api/v1/home/summary".to_string()),
     ] {
         let mut samples = Vec::new();
