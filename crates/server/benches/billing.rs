@@ -182,5 +182,11 @@ async fn main() -> anyhow::Result<()> {
         after.as_secs_f64() * 1000.0,
         overview["next_step"]
     );
+    // Now every customer owes: the summary reads the aging of them all.
+    let mut samples = Vec::new();
+    for _ in 0..10 {
+        samples.push(get("/api/v1/home/summary".to_string()).await?.0);
+    }
+    report("home summary, every customer owing", samples);
     Ok(())
 }
