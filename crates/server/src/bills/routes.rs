@@ -19,7 +19,7 @@ use crate::access::Principal;
 use crate::audit::routes::AuditLogView;
 use crate::audit::{self, Actor};
 use crate::error::{AppResult, ErrorBody};
-use crate::http::download::{CSV, XLSX, attachment, disposition};
+use crate::http::download::{CSV, XLSX, attachment, pdf};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
@@ -268,29 +268,10 @@ async fn bill_pdf(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<PdfQuery>,
 ) -> AppResult<Response> {
-    use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse;
     principal.require(Permission::BillingView)?;
     let row = service::find_visible(&state.db, principal.scope(), id).await?;
     let view = service::view(&state.db, row).await?;
     let bytes = document::render(&view, &state.config.billing).await?;
     let file_name = format!("账单-{}.pdf", view.bill_no);
-    let download = matches!(query.download.as_deref(), Some("1" | "true"));
-    let mut content_disposition = disposition(&file_name);
-    if !download {
-        let inline = content_disposition
-            .to_str()
-            .unwrap_or("attachment")
-            .replacen("attachment", "inline", 1);
-        content_disposition = HeaderValue::from_str(&inline).unwrap_or_else(|_| HeaderValue::from_static("inline"));
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
-            (header::CONTENT_DISPOSITION, content_disposition),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(pdf(bytes, &file_name, query.download.as_deref()))
 }

@@ -60,3 +60,25 @@ mod tests {
         assert!(text.contains("filename*=UTF-8''%E5%AE%A2"), "{text}");
     }
 }
+
+/// A PDF document: shown in the browser (`inline`) unless the client asked to
+/// save it (`?download=1`), never cached.
+pub fn pdf(bytes: impl Into<Body>, file_name: &str, download: Option<&str>) -> Response {
+    let mut content_disposition = disposition(file_name);
+    if !matches!(download, Some("1" | "true")) {
+        let inline = content_disposition
+            .to_str()
+            .unwrap_or("attachment")
+            .replacen("attachment", "inline", 1);
+        content_disposition = HeaderValue::from_str(&inline).unwrap_or_else(|_| HeaderValue::from_static("inline"));
+    }
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+            (header::CONTENT_DISPOSITION, content_disposition),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        bytes.into(),
+    )
+        .into_response()
+}

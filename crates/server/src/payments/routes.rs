@@ -22,7 +22,7 @@ use crate::access::Principal;
 use crate::audit::routes::AuditLogView;
 use crate::audit::{self, Actor};
 use crate::error::{AppResult, ErrorBody};
-use crate::http::download::{CSV, XLSX, attachment, disposition};
+use crate::http::download::{CSV, XLSX, attachment, pdf};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::upload::read_file;
@@ -323,8 +323,6 @@ async fn customer_statement_pdf(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> AppResult<Response> {
-    use axum::http::{HeaderValue, header};
-    use axum::response::IntoResponse;
     principal.require(Permission::PaymentsView)?;
     let (from, to) = statement::period(&query)?;
     let customer = crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
@@ -336,23 +334,7 @@ async fn customer_statement_pdf(
         from.format("%Y%m%d"),
         to.format("%Y%m%d")
     );
-    let mut content_disposition = disposition(&file_name);
-    if !matches!(query.download.as_deref(), Some("1" | "true")) {
-        let inline = content_disposition
-            .to_str()
-            .unwrap_or("attachment")
-            .replacen("attachment", "inline", 1);
-        content_disposition = HeaderValue::from_str(&inline).unwrap_or_else(|_| HeaderValue::from_static("inline"));
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
-            (header::CONTENT_DISPOSITION, content_disposition),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(pdf(bytes, &file_name, query.download.as_deref()))
 }
 
 /// The statement of a period as `.xlsx` (default) or `.csv`.
