@@ -48,19 +48,6 @@ pub fn attachment(body: impl Into<Body>, content_type: &'static str, file_name: 
         .into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_chinese_file_name_is_percent_encoded_with_an_ascii_fallback() {
-        let value = disposition("客户导入模板.xlsx");
-        let text = value.to_str().unwrap();
-        assert!(text.starts_with("attachment; filename=\"______.xlsx\""), "{text}");
-        assert!(text.contains("filename*=UTF-8''%E5%AE%A2"), "{text}");
-    }
-}
-
 /// A PDF document: shown in the browser (`inline`) unless the client asked to
 /// save it (`?download=1`), never cached.
 pub fn pdf(bytes: impl Into<Body>, file_name: &str, download: Option<&str>) -> Response {
@@ -81,4 +68,17 @@ pub fn pdf(bytes: impl Into<Body>, file_name: &str, download: Option<&str>) -> R
         bytes.into(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chinese_file_name_is_percent_encoded_with_an_ascii_fallback() {
+        let value = disposition("客户导入模板.xlsx");
+        let text = value.to_str().unwrap();
+        assert!(text.starts_with("attachment; filename=\"______.xlsx\""), "{text}");
+        assert!(text.contains("filename*=UTF-8''%E5%AE%A2"), "{text}");
+    }
 }
