@@ -8,7 +8,8 @@ use axum::http::request::Parts;
 use opcms_domain::{DataScope, Permission, Role};
 use sea_orm::EntityTrait;
 
-use crate::auth::service::session_is_live;
+use crate::audit::Actor;
+use crate::auth::sessions::session_is_live;
 use crate::error::AppError;
 use crate::http::extract::{ClientMeta, bearer_token, client_meta};
 use crate::state::AppState;
@@ -102,5 +103,16 @@ impl FromRequestParts<AppState> for PasswordChangePending {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         authenticate(parts, state).await.map(PasswordChangePending)
+    }
+}
+
+/// What the audit log records of a signed-in caller.
+impl From<&Principal> for Actor {
+    fn from(p: &Principal) -> Actor {
+        Actor {
+            user_id: Some(p.user_id),
+            name: p.username.clone(),
+            client: p.client.clone(),
+        }
     }
 }

@@ -14,9 +14,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::auth::throttle;
-use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::crypto::Keyring;
+use crate::crypto::tokens::TokenKeys;
 use crate::http::metrics::Metrics;
 use crate::state::AppState;
 use crate::users::service::bootstrap_admin;

@@ -2,10 +2,10 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::crypto::Keyring;
-use crate::http::metrics::Metrics;
+use crate::crypto::tokens::TokenKeys;
+use crate::http::metrics::registry::Metrics;
 
 /// What every handler can reach. Cheap to clone; holds no per-user state, so
 /// any number of instances can serve the same database.

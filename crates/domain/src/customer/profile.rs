@@ -12,99 +12,60 @@ use super::fields::*;
 use super::normalize::{clean, clean_name};
 use crate::validation::{FieldError, FieldErrors};
 
-/// The 18 business fields with their API names and import headers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    CustomerCode,
-    CompanyName,
-    CreditCode,
-    Industry,
-    Level,
-    Region,
-    Address,
-    ContactName,
-    ContactPhone,
-    ContactEmail,
-    AccountId,
-    AccountStatus,
-    DeviceSeries,
-    SalesOwner,
-    OpsOwner,
-    SignedAt,
-    ContractEndAt,
-    Remarks,
+/// The 18 business fields of DESIGN.md §3, written once: each with its JSON
+/// name and its import/export column header. The enum, [`Field::ALL`],
+/// [`Field::name`] and [`Field::header`] are generated from this table; the
+/// server's import columns, export, template and report all iterate it.
+macro_rules! customer_fields {
+    ($($field:ident => $name:literal, $header:literal;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Field {
+            $($field,)*
+        }
+
+        impl Field {
+            pub const ALL: [Field; customer_fields!(@count $($field)*)] = [$(Field::$field,)*];
+
+            /// The JSON field name. Owners are `sales_owner_id`/`ops_owner_id` in the API.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Field::$field => $name,)*
+                }
+            }
+
+            /// The Chinese column header of the import template and the export.
+            pub fn header(self) -> &'static str {
+                match self {
+                    $(Field::$field => $header,)*
+                }
+            }
+        }
+    };
+    (@count $($field:ident)*) => { 0 $(+ { let _ = stringify!($field); 1 })* };
+}
+
+customer_fields! {
+    CustomerCode => "customer_code", "客户编号";
+    CompanyName => "company_name", "公司名称";
+    CreditCode => "credit_code", "统一社会信用代码";
+    Industry => "industry", "行业类型";
+    Level => "level", "客户等级";
+    Region => "region", "所在地区";
+    Address => "address", "详细地址";
+    ContactName => "contact_name", "联系人";
+    ContactPhone => "contact_phone", "联系电话";
+    ContactEmail => "contact_email", "联系邮箱";
+    AccountId => "account_id", "平台账号";
+    AccountStatus => "account_status", "账号状态";
+    DeviceSeries => "device_series", "设备系列";
+    SalesOwner => "sales_owner_id", "销售负责人";
+    OpsOwner => "ops_owner_id", "运营负责人";
+    SignedAt => "signed_at", "签约日期";
+    ContractEndAt => "contract_end_at", "合同到期日";
+    Remarks => "remarks", "备注";
 }
 
 impl Field {
-    pub const ALL: [Field; 18] = [
-        Field::CustomerCode,
-        Field::CompanyName,
-        Field::CreditCode,
-        Field::Industry,
-        Field::Level,
-        Field::Region,
-        Field::Address,
-        Field::ContactName,
-        Field::ContactPhone,
-        Field::ContactEmail,
-        Field::AccountId,
-        Field::AccountStatus,
-        Field::DeviceSeries,
-        Field::SalesOwner,
-        Field::OpsOwner,
-        Field::SignedAt,
-        Field::ContractEndAt,
-        Field::Remarks,
-    ];
-
-    /// The JSON field name. Owners are `sales_owner_id`/`ops_owner_id` in the API.
-    pub fn name(self) -> &'static str {
-        match self {
-            Field::CustomerCode => "customer_code",
-            Field::CompanyName => "company_name",
-            Field::CreditCode => "credit_code",
-            Field::Industry => "industry",
-            Field::Level => "level",
-            Field::Region => "region",
-            Field::Address => "address",
-            Field::ContactName => "contact_name",
-            Field::ContactPhone => "contact_phone",
-            Field::ContactEmail => "contact_email",
-            Field::AccountId => "account_id",
-            Field::AccountStatus => "account_status",
-            Field::DeviceSeries => "device_series",
-            Field::SalesOwner => "sales_owner_id",
-            Field::OpsOwner => "ops_owner_id",
-            Field::SignedAt => "signed_at",
-            Field::ContractEndAt => "contract_end_at",
-            Field::Remarks => "remarks",
-        }
-    }
-
-    /// The Chinese column header of the import template.
-    pub fn header(self) -> &'static str {
-        match self {
-            Field::CustomerCode => "客户编号",
-            Field::CompanyName => "公司名称",
-            Field::CreditCode => "统一社会信用代码",
-            Field::Industry => "行业类型",
-            Field::Level => "客户等级",
-            Field::Region => "所在地区",
-            Field::Address => "详细地址",
-            Field::ContactName => "联系人",
-            Field::ContactPhone => "联系电话",
-            Field::ContactEmail => "联系邮箱",
-            Field::AccountId => "平台账号",
-            Field::AccountStatus => "账号状态",
-            Field::DeviceSeries => "设备系列",
-            Field::SalesOwner => "销售负责人",
-            Field::OpsOwner => "运营负责人",
-            Field::SignedAt => "签约日期",
-            Field::ContractEndAt => "合同到期日",
-            Field::Remarks => "备注",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Field> {
         Field::ALL.into_iter().find(|f| f.name() == name)
     }
@@ -152,6 +113,38 @@ pub struct RawProfile {
     pub signed_at: Option<DateInput>,
     pub contract_end_at: Option<DateInput>,
     pub remarks: Option<String>,
+}
+
+impl RawProfile {
+    /// Lays `newer`'s values over these: a field `newer` has replaces this
+    /// one's, a field it lacks keeps what is here (an import never erases).
+    pub fn overlay(&mut self, newer: &RawProfile) {
+        // The pattern is exhaustive: a new field fails to compile until listed.
+        macro_rules! take {
+            ($($field:ident),*) => {{
+                let RawProfile { $($field),* } = newer;
+                $( if $field.is_some() { self.$field = $field.clone(); } )*
+            }};
+        }
+        take!(
+            customer_code,
+            company_name,
+            credit_code,
+            industry,
+            level,
+            region,
+            address,
+            contact_name,
+            contact_phone,
+            contact_email,
+            account_id,
+            account_status,
+            device_series,
+            signed_at,
+            contract_end_at,
+            remarks
+        );
+    }
 }
 
 /// A valid profile, normalized. `customer_code` None means "generate one".

@@ -5,6 +5,7 @@
 pub mod entity;
 pub mod labels;
 pub mod routes;
+pub mod view;
 
 use chrono::Utc;
 use sea_orm::{
@@ -13,7 +14,6 @@ use sea_orm::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::access::Principal;
 use crate::error::AppResult;
 use crate::http::extract::ClientMeta;
 use crate::http::pagination::{Page, PageRequest};
@@ -32,16 +32,6 @@ impl Actor {
             user_id: None,
             name: "system".into(),
             client: ClientMeta::default(),
-        }
-    }
-}
-
-impl From<&Principal> for Actor {
-    fn from(p: &Principal) -> Actor {
-        Actor {
-            user_id: Some(p.user_id),
-            name: p.username.clone(),
-            client: p.client.clone(),
         }
     }
 }
@@ -122,7 +112,7 @@ pub async fn trail(
     entity_type: &str,
     entity_id: i64,
     page: PageRequest,
-) -> AppResult<Page<routes::AuditLogView>> {
+) -> AppResult<Page<view::AuditLogView>> {
     let select = entity::Entity::find()
         .filter(entity::Column::EntityType.eq(entity_type))
         .filter(entity::Column::EntityId.eq(entity_id.to_string()));
@@ -134,7 +124,7 @@ pub async fn trail(
         .limit(page.page_size)
         .all(db)
         .await?;
-    Ok(Page::new(routes::AuditLogView::page(db, rows).await?, total, page))
+    Ok(Page::new(view::AuditLogView::page(db, rows).await?, total, page))
 }
 
 /// The changed top-level fields between two JSON objects, masked where secret.

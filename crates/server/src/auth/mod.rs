@@ -5,5 +5,5 @@ pub mod entity;
 pub mod password;
 pub mod routes;
 pub mod service;
+pub mod sessions;
 pub mod throttle;
-pub mod tokens;

@@ -2,18 +2,18 @@ use chrono::{DateTime, Duration, Utc};
 use opcms_domain::account::check_new_password;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::entity::refresh_token;
 use super::password;
+use super::sessions::revoke_all_sessions;
 use super::throttle;
-use super::tokens::{ACCESS_TOKEN_SECS, REFRESH_TOKEN_SECS, hash_refresh_token, new_refresh_token};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
+use crate::crypto::tokens::{ACCESS_TOKEN_SECS, REFRESH_TOKEN_SECS, hash_refresh_token, new_refresh_token};
 use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::ClientMeta;
@@ -194,17 +194,6 @@ async fn session_actor(db: &impl ConnectionTrait, user_id: i64, client: ClientMe
     })
 }
 
-/// Ends every session of a user (password change, reset, disable).
-pub async fn revoke_all_sessions(db: &impl ConnectionTrait, user_id: i64) -> AppResult<()> {
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// Trades a refresh token for a new pair. Each token works once: presenting
 /// a rotated one means it was copied, so its whole family is revoked.
 pub async fn refresh(state: &AppState, client: ClientMeta, token: &str) -> AppResult<TokenResponse> {
@@ -336,18 +325,4 @@ pub async fn change_password(
     .await?;
     txn.commit().await?;
     token_response(state, account, &session, refresh, now)
-}
-
-/// Whether a session (refresh-token family) can still be used: not signed
-/// out, not revoked by reuse detection or a password change, not expired.
-/// Checked for every access token, so signing out ends it at once.
-pub async fn session_is_live(db: &impl ConnectionTrait, user_id: i64, session: &str) -> AppResult<bool> {
-    let live = refresh_token::Entity::find()
-        .filter(refresh_token::Column::FamilyId.eq(session))
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .filter(refresh_token::Column::ExpiresAt.gt(Utc::now()))
-        .count(db)
-        .await?;
-    Ok(live > 0)
 }

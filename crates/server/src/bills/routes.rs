@@ -16,7 +16,7 @@ use super::list;
 use super::model::*;
 use super::service;
 use crate::access::Principal;
-use crate::audit::routes::AuditLogView;
+use crate::audit::view::AuditLogView;
 use crate::audit::{self, Actor};
 use crate::error::{AppResult, ErrorBody};
 use crate::http::download::{CSV, XLSX, attachment, pdf};

@@ -27,6 +27,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
 use crate::db::begin_write;
+use crate::db::money::{decimal, money, units};
 use crate::error::{AppError, AppResult};
 use crate::pricing::entity::plan;
 use crate::state::AppState;
@@ -43,20 +44,6 @@ impl From<BillRuleError> for AppError {
 
 fn status_of(row: &bill::Model) -> BillStatus {
     BillStatus::parse(&row.status).unwrap_or(BillStatus::Draft)
-}
-
-fn money(units: i64) -> Fixed4 {
-    Fixed4::from_units(units)
-}
-
-fn decimal(units: i64) -> rust_decimal::Decimal {
-    Fixed4::from_units(units).to_decimal()
-}
-
-fn units(value: rust_decimal::Decimal) -> AppResult<i64> {
-    Fixed4::from_decimal(value)
-        .map(Fixed4::units)
-        .map_err(|_| AppError::field("amount", "OUT_OF_RANGE", "金额超出允许范围"))
 }
 
 fn warnings_of(row: &bill::Model) -> Vec<BillWarning> {

@@ -41,106 +41,56 @@ pub struct CustomerInput {
     pub payment_terms_days: Option<i64>,
 }
 
-/// A partial update: absent fields stay, `null` clears an optional field.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CustomerPatch {
-    /// The `version` the client last saw; a stale one is a 409.
-    pub version: Option<i32>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub customer_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub company_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub credit_code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub industry: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub level: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub region: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub address: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub contact_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub contact_phone: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub contact_email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub account_id: Option<Option<String>>,
-    /// Refused unless unchanged: statuses move through `/status`.
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub account_status: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>)]
-    pub device_series: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
-    pub sales_owner_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
-    pub ops_owner_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub signed_at: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub contract_end_at: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub remarks: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Vec<String>>)]
-    pub tags: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
-    pub payment_terms_days: Option<Option<i64>>,
+/// `CustomerPatch` and the list of the fields it touches, from one list.
+macro_rules! customer_patch {
+    ($($(#[doc = $doc:literal])* $field:ident: $ty:ty,)*) => {
+        /// A partial update: absent fields stay, `null` clears an optional field.
+        #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct CustomerPatch {
+            /// The `version` the client last saw; a stale one is a 409.
+            pub version: Option<i32>,
+            $(
+                $(#[doc = $doc])*
+                #[serde(default, deserialize_with = "present")]
+                #[schema(value_type = Option<$ty>)]
+                pub $field: Option<Option<$ty>>,
+            )*
+        }
+
+        impl CustomerPatch {
+            /// Names of the fields this patch touches (besides `version`).
+            pub fn touched(&self) -> Vec<&'static str> {
+                let mut names = Vec::new();
+                $( if self.$field.is_some() { names.push(stringify!($field)); } )*
+                names
+            }
+        }
+    };
 }
 
-impl CustomerPatch {
-    /// Names of the fields this patch touches (besides `version`).
-    pub fn touched(&self) -> Vec<&'static str> {
-        let mut names = Vec::new();
-        macro_rules! touched {
-            ($($field:ident),*) => { $( if self.$field.is_some() { names.push(stringify!($field)); } )* };
-        }
-        touched!(
-            customer_code,
-            company_name,
-            credit_code,
-            industry,
-            level,
-            region,
-            address,
-            contact_name,
-            contact_phone,
-            contact_email,
-            account_id,
-            account_status,
-            device_series,
-            sales_owner_id,
-            ops_owner_id,
-            signed_at,
-            contract_end_at,
-            remarks,
-            tags,
-            payment_terms_days
-        );
-        names
-    }
+customer_patch! {
+    customer_code: String,
+    company_name: String,
+    credit_code: String,
+    industry: String,
+    level: String,
+    region: String,
+    address: String,
+    contact_name: String,
+    contact_phone: String,
+    contact_email: String,
+    account_id: String,
+    /// Refused unless unchanged: statuses move through `/status`.
+    account_status: String,
+    device_series: Vec<String>,
+    sales_owner_id: i64,
+    ops_owner_id: i64,
+    signed_at: String,
+    contract_end_at: String,
+    remarks: String,
+    tags: Vec<String>,
+    payment_terms_days: i64,
 }
 
 /// Fields a sales user may change on their own customers (DESIGN.md §10:

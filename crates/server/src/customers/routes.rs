@@ -15,7 +15,7 @@ use super::list::{self, CustomerQuery};
 use super::model::{CustomerInput, CustomerPatch, CustomerView};
 use super::service;
 use crate::access::Principal;
-use crate::audit::routes::AuditLogView;
+use crate::audit::view::AuditLogView;
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};

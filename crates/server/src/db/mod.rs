@@ -4,6 +4,7 @@
 pub mod bulk;
 pub mod columns;
 pub mod migrations;
+pub mod money;
 pub mod packed;
 pub mod raw;
 

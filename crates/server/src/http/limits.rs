@@ -22,7 +22,7 @@ use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 use super::extract::{bearer_token, client_meta};
-use crate::auth::tokens::TokenKeys;
+use crate::crypto::tokens::TokenKeys;
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
 

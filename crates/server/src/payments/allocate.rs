@@ -19,11 +19,12 @@ use serde_json::json;
 
 use super::entity::{allocation, payment};
 use super::model::*;
-use super::service::{decimal, find_visible, lock_visible, money, units, view};
+use super::service::{find_visible, lock_visible, view};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
 use crate::bills::entity::bill;
 use crate::db::begin_write;
+use crate::db::money::{decimal, money, units};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 

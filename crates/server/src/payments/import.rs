@@ -30,12 +30,13 @@ use serde_json::{Value, json};
 
 use super::entity::payment;
 use super::model::CustomerRef;
-use super::service::{audit_json, decimal, ensure_counter, money, new_row, take_numbers, units};
+use super::service::{audit_json, ensure_counter, new_row, take_numbers};
 use crate::audit::{self, Actor, Entry};
 use crate::bills::entity::bill;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
 use crate::db::begin_write;
+use crate::db::money::{decimal, money, units};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::spreadsheet::header::{self, HeaderSpec};
 use crate::spreadsheet::write::{Value as SheetValue, simple_workbook};

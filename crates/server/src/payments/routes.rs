@@ -19,7 +19,7 @@ use super::statement::{self, StatementQuery};
 use super::suggest::{self, Suggestions};
 use super::{allocate, list, service};
 use crate::access::Principal;
-use crate::audit::routes::AuditLogView;
+use crate::audit::view::AuditLogView;
 use crate::audit::{self, Actor};
 use crate::error::{AppResult, ErrorBody};
 use crate::http::download::{CSV, XLSX, attachment, pdf};

@@ -9,7 +9,7 @@ use opcms_domain::payments::{
     AllocationError, PaymentMethod, PaymentStatus, RawReceipt, Receipt, check_editable, reference_key, validate_receipt,
 };
 use opcms_domain::usage::RawValue as CellValue;
-use opcms_domain::{DataScope, Fixed4, Period};
+use opcms_domain::{DataScope, Period};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, SqlErr,
@@ -24,6 +24,7 @@ use crate::bills::entity::bill;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
 use crate::db::begin_write;
+use crate::db::money::{decimal, money, units};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::state::AppState;
 use crate::users::service::{UserRef, display_names};
@@ -32,20 +33,6 @@ impl From<AllocationError> for AppError {
     fn from(e: AllocationError) -> Self {
         AppError::conflict(e.code(), e.to_string())
     }
-}
-
-pub fn money(units: i64) -> Fixed4 {
-    Fixed4::from_units(units)
-}
-
-pub fn decimal(units: i64) -> rust_decimal::Decimal {
-    Fixed4::from_units(units).to_decimal()
-}
-
-pub fn units(value: rust_decimal::Decimal) -> AppResult<i64> {
-    Fixed4::from_decimal(value)
-        .map(Fixed4::units)
-        .map_err(|_| AppError::field("amount", "OUT_OF_RANGE", "金额超出允许范围"))
 }
 
 fn method_of(row: &payment::Model) -> PaymentMethod {

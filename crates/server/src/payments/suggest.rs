@@ -9,10 +9,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Serialize;
 
 use super::entity::payment;
-use super::service::{decimal, money};
 use crate::bills::entity::bill;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
+use crate::db::money::{decimal, money};
 use crate::error::AppResult;
 
 /// Open bills listed (oldest first) and searched.

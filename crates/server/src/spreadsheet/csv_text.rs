@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
 
-use super::{Cell, Limits, MAX_TEXT_CHARS, Row, Sheet, SheetError, Tally, blank_text, push_row};
+use super::sheet::{Cell, Limits, MAX_TEXT_CHARS, Row, Sheet, SheetError, Tally, blank_text, push_row};
 
 const UNSUPPORTED: &str = "不支持的文件格式，请上传 .xlsx、.xls 或 .csv 文件";
 

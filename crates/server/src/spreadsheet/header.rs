@@ -2,7 +2,7 @@
 //! Staff sheets put a title ("2024年客户清单") or notes above the header,
 //! order columns as they like and add columns of their own.
 
-use super::Sheet;
+use super::sheet::Sheet;
 
 /// How far down the header may be.
 const SEARCH_ROWS: usize = 20;

@@ -10,7 +10,7 @@ use std::io::{Cursor, Read, Write};
 use calamine::{DataRef, Dimensions, Reader, Xlsx};
 use chrono::NaiveDate;
 
-use super::{Budget, Cell, Limits, MAX_TEXT_CHARS, Row, Sheet, SheetError, Spent, Tally, blank_text, push_row};
+use super::sheet::{Budget, Cell, Limits, MAX_TEXT_CHARS, Row, Sheet, SheetError, Spent, Tally, blank_text, push_row};
 
 const NOT_A_WORKBOOK: &str = "不是 Excel 表格文件，请上传 .xlsx 或 .csv 文件";
 const WORD: &str = "这是 Word 文档，不是 Excel 表格，请上传 .xlsx 或 .csv 文件";

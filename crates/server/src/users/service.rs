@@ -12,7 +12,7 @@ use serde_json::json;
 use super::entity as user;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::password;
-use crate::auth::service::revoke_all_sessions;
+use crate::auth::sessions::revoke_all_sessions;
 use crate::db::{begin_write, like_contains};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::http::pagination::{Page, PageRequest};

@@ -159,7 +159,7 @@ async fn over_the_rate_limit_requests_get_429_per_user_and_per_ip(app: TestApp) 
 
     // Tokens forged with the admin's id are keyed by IP, so they spend the
     // IP's budget, not the admin's.
-    let forged = opcms::auth::tokens::TokenKeys::from_secret(b"not the server's key")
+    let forged = opcms::crypto::tokens::TokenKeys::from_secret(b"not the server's key")
         .issue_access(admin_id, 0, "forged-session", chrono::Utc::now())
         .expect("token");
     let passed = until_limited(&app, Some(&forged), 20).await;
@@ -410,7 +410,7 @@ async fn upstream(redirects: Vec<(&'static str, String)>) -> (String, Arc<Mutex<
     (base, seen)
 }
 
-fn keyed_source(name: &str, base_url: &str, path: &str) -> opcms::usage::source::http::HttpSourceConfig {
+fn keyed_source(name: &str, base_url: &str, path: &str) -> opcms::config::HttpSourceConfig {
     serde_json::from_value(json!({
         "name": name,
         "base_url": base_url,

@@ -4,8 +4,8 @@
 use std::str::FromStr;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
+use opcms::config::usage_sources::{FieldMap, HttpSourceConfig, Pagination};
 use opcms::usage::mock_vendor::{Behaviour, MockVendor};
-use opcms::usage::source::http::{FieldMap, HttpSourceConfig, Pagination};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Statement};

@@ -129,33 +129,6 @@ pub fn row_input(row: &Row, columns: &Columns<Field>) -> RowInput {
     input
 }
 
-/// Lays the file's values over a stored customer's: a column the file
-/// lacks, or a blank cell, keeps what is stored (an import never erases).
-pub fn overlay(mut stored: RawProfile, file: &RawProfile) -> RawProfile {
-    macro_rules! take {
-        ($($field:ident),*) => { $( if file.$field.is_some() { stored.$field = file.$field.clone(); } )* };
-    }
-    take!(
-        customer_code,
-        company_name,
-        credit_code,
-        industry,
-        level,
-        region,
-        address,
-        contact_name,
-        contact_phone,
-        contact_email,
-        account_id,
-        account_status,
-        device_series,
-        signed_at,
-        contract_end_at,
-        remarks
-    );
-    stored
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use self::plan::{Action, Issue, IssueStatus, Owners, Plan, PlannedRow};
+pub use self::record::ImportCounts;
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
 use crate::customers::entity::{customer, status_history};
@@ -35,14 +36,6 @@ use crate::spreadsheet::{self, Limits, header};
 use crate::state::AppState;
 use crate::telemetry::Stopwatch;
 use opcms_domain::customer::profile::DEFAULT_PAYMENT_TERMS_DAYS;
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ImportCounts {
-    pub total: usize,
-    pub imported: usize,
-    pub imported_with_warnings: usize,
-    pub rejected: usize,
-}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportResult {

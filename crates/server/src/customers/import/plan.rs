@@ -13,7 +13,7 @@ use opcms_domain::{FieldError, Role};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 
-use super::columns::{RowInput, overlay, row_input};
+use super::columns::{RowInput, row_input};
 use super::price_plan::{HEADER as PRICE_PLAN_HEADER, Plans};
 use crate::crypto::Keyring;
 use crate::customers::entity::customer;
@@ -348,7 +348,8 @@ pub async fn plan(
         let (profile, action) = match target {
             Some(stored) => {
                 let stored_raw = raw_from_row(stored, keyring);
-                let merged = overlay(stored_raw.clone(), &c.input.raw);
+                let mut merged = stored_raw.clone();
+                merged.overlay(&c.input.raw);
                 let profile = match validate(&merged) {
                     Ok(p) => p,
                     Err(errors) => {

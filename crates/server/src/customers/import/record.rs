@@ -12,7 +12,6 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::Value;
 
-use super::ImportCounts;
 use super::plan::Plan;
 use crate::audit::Actor;
 use crate::crypto::{Binding, Keyring};
@@ -110,6 +109,15 @@ pub fn open_report(keyring: &Keyring, run: &entity::Model) -> AppResult<Value> {
             .with_context(|| format!("cannot decrypt the report of import {}", run.id))?
     };
     serde_json::from_str(&json).map_err(|e| AppError::Internal(anyhow::anyhow!("import report {}: {e}", run.id)))
+}
+
+/// How the rows of one import ended.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportCounts {
+    pub total: usize,
+    pub imported: usize,
+    pub imported_with_warnings: usize,
+    pub rejected: usize,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -7,7 +7,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::index;
+use super::schema::index;
 use crate::db::columns::{audit_columns, id, string, timestamp};
 
 #[derive(DeriveMigrationName)]

@@ -12,7 +12,7 @@
 use sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::prelude::*;
 
-use super::index;
+use super::schema::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

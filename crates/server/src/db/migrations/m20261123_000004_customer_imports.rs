@@ -4,7 +4,7 @@
 use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
-use super::index;
+use super::schema::index;
 use crate::db::columns::{id, string, timestamp};
 
 #[derive(DeriveMigrationName)]

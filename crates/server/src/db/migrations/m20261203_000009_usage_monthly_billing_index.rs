@@ -8,7 +8,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::index;
+use super::schema::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;

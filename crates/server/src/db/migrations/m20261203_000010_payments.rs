@@ -14,7 +14,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use super::index;
+use super::schema::index;
 use crate::db::columns::{fixed4, id, string, timestamp};
 
 #[derive(DeriveMigrationName)]

@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+mod schema;
+
 mod m20261122_000001_foundation;
 mod m20261122_000002_customers;
 mod m20261123_000003_customer_search;
@@ -34,23 +36,4 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_usage_close::Migration),
         ]
     }
-}
-
-/// Creates a (unique) index; shared by every migration.
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: &str,
-    columns: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut statement = Index::create();
-    statement.name(name).table(Alias::new(table));
-    for column in columns {
-        statement.col(Alias::new(*column));
-    }
-    if unique {
-        statement.unique();
-    }
-    manager.create_index(statement).await
 }

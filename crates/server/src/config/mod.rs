@@ -1,35 +1,18 @@
 //! Layered configuration (DESIGN.md §14): built-in defaults, then
 //! `opcms.toml` when present, then `OPCMS_*` environment variables, which win.
 
-use std::fmt;
+pub mod secret;
+pub mod usage_sources;
+
+pub use secret::Secret;
+pub use usage_sources::HttpSourceConfig;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use opcms_domain::Fixed4;
 use opcms_domain::usage::{SanityLimits, parse_quantity};
 use serde::Deserialize;
-
-use crate::usage::source::http::HttpSourceConfig;
-
-/// A value that must never reach a log line or a `Debug` dump.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -9,6 +9,8 @@
 //! decrypt. `v1:` values (no associated data, written before bindings
 //! existed) are still read; `opcms rotate-key` rewrites them as `v2:`.
 
+pub mod tokens;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
