@@ -90,6 +90,7 @@ pub struct RunResult {
     pub duration_ms: u64,
     pub started_at: chrono::DateTime<Utc>,
     pub actor_name: String,
+    #[schema(required = true)]
     pub customer_ids: Option<Vec<i64>>,
 }
 

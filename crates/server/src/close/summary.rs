@@ -60,6 +60,7 @@ pub struct PeriodBilling {
     #[schema(value_type = String)]
     pub collected: Total,
     /// collected / billed as a percentage with one decimal, `null` without bills.
+    #[schema(required = true)]
     pub collection_rate: Option<String>,
 }
 

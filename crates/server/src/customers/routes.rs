@@ -153,9 +153,11 @@ async fn change_status(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatusHistoryView {
     pub id: i64,
+    #[schema(required = true)]
     pub from_status: Option<String>,
     pub to_status: String,
     pub reason: String,
+    #[schema(required = true)]
     pub actor_id: Option<i64>,
     pub actor_name: String,
     pub at: DateTime<Utc>,

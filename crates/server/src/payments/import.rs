@@ -127,6 +127,7 @@ const HEADERS: [HeaderSpec<Field>; 8] = [
 ];
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PaymentImportRow)]
 pub struct ImportRow {
     /// Row number as the spreadsheet shows it.
     pub row: u32,
@@ -176,8 +177,10 @@ pub struct AutoAllocation {
     pub row: u32,
     pub payment_no: String,
     /// Null on a dry run (nothing was kept).
+    #[schema(required = true)]
     pub payment_id: Option<i64>,
     /// What `POST /allocations/{id}/reverse` takes; null on a dry run.
+    #[schema(required = true)]
     pub allocation_id: Option<i64>,
     pub customer: CustomerRef,
     pub bill_id: i64,

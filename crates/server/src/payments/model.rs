@@ -19,7 +19,7 @@ pub struct AllocationView {
     pub payment_no: String,
     pub bill_id: i64,
     pub bill_no: String,
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = Option<String>)]
     pub period: Option<Period>,
     pub customer_id: i64,
     #[schema(value_type = String)]
@@ -27,9 +27,13 @@ pub struct AllocationView {
     /// `active` | `reversed`
     pub status: String,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub created_by: Option<UserRef>,
+    #[schema(required = true)]
     pub reversed_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub reversed_by: Option<UserRef>,
+    #[schema(required = true)]
     pub reverse_reason: Option<String>,
 }
 
@@ -38,7 +42,9 @@ pub struct AllocationView {
 pub struct PaymentView {
     pub id: i64,
     pub payment_no: String,
+    #[schema(required = true)]
     pub customer: Option<CustomerRef>,
+    #[schema(required = true)]
     pub customer_id: Option<i64>,
     #[schema(value_type = String)]
     pub amount: Fixed4,
@@ -46,17 +52,19 @@ pub struct PaymentView {
     pub allocated: Fixed4,
     #[schema(value_type = String)]
     pub unapplied: Fixed4,
-    #[schema(value_type = String)]
     pub status: PaymentStatus,
     pub received_at: NaiveDate,
-    #[schema(value_type = String)]
     pub method: PaymentMethod,
+    #[schema(required = true)]
     pub payer_name: Option<String>,
+    #[schema(required = true)]
     pub reference: Option<String>,
+    #[schema(required = true)]
     pub remarks: Option<String>,
     pub source: String,
     pub allocations: Vec<AllocationView>,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub created_by: Option<UserRef>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
@@ -101,7 +109,6 @@ pub struct CreatedAllocation {
 pub struct BillAfter {
     pub id: i64,
     pub bill_no: String,
-    #[schema(value_type = String)]
     pub status: BillStatus,
     #[schema(value_type = String)]
     pub allocated: Fixed4,

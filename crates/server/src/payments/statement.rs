@@ -112,12 +112,14 @@ pub struct LedgerLine {
     pub kind: &'static str,
     /// The bill's or the payment's number.
     pub document_no: String,
+    #[schema(required = true)]
     pub bill_id: Option<i64>,
+    #[schema(required = true)]
     pub payment_id: Option<i64>,
     pub description: String,
-    #[schema(value_type = Option<String>)]
+    #[schema(required = true, value_type = Option<String>)]
     pub debit: Option<Fixed4>,
-    #[schema(value_type = Option<String>)]
+    #[schema(required = true, value_type = Option<String>)]
     pub credit: Option<Fixed4>,
     /// The balance after this line.
     #[schema(value_type = String)]

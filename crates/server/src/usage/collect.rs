@@ -65,10 +65,14 @@ pub struct RunView {
     pub quarantined: i32,
     /// Discarded by rule: usage of closed customers (`usage_discard_closed`).
     pub discarded: i32,
+    #[schema(required = true)]
     pub error: Option<String>,
     pub started_at: chrono::DateTime<Utc>,
+    #[schema(required = true)]
     pub finished_at: Option<chrono::DateTime<Utc>>,
+    #[schema(required = true)]
     pub duration_ms: Option<i64>,
+    #[schema(required = true)]
     pub triggered_by: Option<UserRef>,
 }
 

@@ -43,9 +43,13 @@ pub struct EntryItem {
     pub index: usize,
     /// `created` | `updated` | `unchanged` | `quarantined` | `discarded`
     pub status: &'static str,
+    #[schema(required = true)]
     pub record_id: Option<i64>,
+    #[schema(required = true)]
     pub quarantine_id: Option<i64>,
+    #[schema(required = true)]
     pub reason: Option<String>,
+    #[schema(required = true)]
     pub message: Option<String>,
 }
 

@@ -59,17 +59,20 @@ const HEADERS: [HeaderSpec<Field>; 6] = [
 ];
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = UsageImportRow)]
 pub struct ImportRow {
     /// Row number as the spreadsheet shows it.
     pub row: u32,
     /// `created` | `updated` | `unchanged` | `conflict` | `quarantined` |
     /// `discarded` | `duplicate`
     pub status: &'static str,
+    #[schema(required = true)]
     pub reason: Option<String>,
     pub message: String,
     #[schema(value_type = Object)]
     pub values: Value,
     /// The customer the row was matched to (none when unknown).
+    #[schema(required = true)]
     pub customer: Option<MatchedCustomer>,
     /// `conflict`: the stored records of that customer, series and day.
     pub existing: Vec<ExistingRecord>,

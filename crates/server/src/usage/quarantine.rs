@@ -36,15 +36,23 @@ pub const MAX_FILTER_BULK: u64 = 10_000;
 pub struct QuarantineView {
     pub id: i64,
     pub source: String,
+    #[schema(required = true)]
     pub source_id: Option<String>,
     pub reason: String,
     pub message: String,
+    #[schema(required = true)]
     pub account_id: Option<String>,
+    #[schema(required = true)]
     pub customer_id: Option<i64>,
+    #[schema(required = true)]
     pub customer_code: Option<String>,
+    #[schema(required = true)]
     pub company_name: Option<String>,
+    #[schema(required = true)]
     pub series: Option<String>,
+    #[schema(required = true)]
     pub day: Option<String>,
+    #[schema(required = true)]
     pub quantity: Option<String>,
     /// The record as received.
     #[schema(value_type = Object)]
@@ -52,14 +60,20 @@ pub struct QuarantineView {
     /// `pending` | `resolved` | `discarded`
     pub status: String,
     pub occurrences: i32,
+    #[schema(required = true)]
     pub run_id: Option<i64>,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
+    #[schema(required = true)]
     pub resolved_at: Option<chrono::DateTime<Utc>>,
+    #[schema(required = true)]
     pub resolved_by: Option<UserRef>,
     /// `mapped` | `corrected` | `accepted` | `discarded`
+    #[schema(required = true)]
     pub resolution: Option<String>,
+    #[schema(required = true)]
     pub resolution_note: Option<String>,
+    #[schema(required = true)]
     pub usage_record_id: Option<i64>,
 }
 
@@ -257,8 +271,10 @@ pub struct ResolveItem {
     pub id: i64,
     /// `resolved` | `discarded` | `pending` (checked again, still failing)
     pub status: &'static str,
+    #[schema(required = true)]
     pub usage_record_id: Option<i64>,
     /// Why it is still pending.
+    #[schema(required = true)]
     pub reason: Option<String>,
 }
 

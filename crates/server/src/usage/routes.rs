@@ -147,6 +147,7 @@ pub struct ImportQuery {
     /// `correct` | `add` | `skip`: what to do with rows whose customer,
     /// series and day already has a record. Required (409 `USAGE_EXISTS`)
     /// when a confirmed import has such rows.
+    #[param(inline)]
     pub on_conflict: Option<import::OnConflict>,
 }
 

@@ -64,6 +64,7 @@ pub struct UserView {
     /// `active` | `disabled`
     pub status: String,
     pub must_change_password: bool,
+    #[schema(required = true)]
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
