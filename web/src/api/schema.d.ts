@@ -756,7 +756,7 @@ export interface paths {
             cookie?: never;
         };
         /** The bank statement template. */
-        get: operations["import_template"];
+        get: operations["payment_import_template"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1045,7 +1045,7 @@ export interface paths {
             cookie?: never;
         };
         /** The collection log, newest first. */
-        get: operations["list_runs"];
+        get: operations["list_collection_runs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1113,7 +1113,7 @@ export interface paths {
             cookie?: never;
         };
         /** The usage import template. */
-        get: operations["import_template"];
+        get: operations["usage_import_template"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1300,6 +1300,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description 账号状态
+         * @enum {string}
+         */
+        AccountStatus: "trial" | "active" | "arrears" | "suspended" | "closed";
         Acknowledgement: {
             /** Format: date-time */
             at: string;
@@ -1343,13 +1348,27 @@ export interface components {
             sales_owner: components["schemas"]["UserRef"] | null;
         };
         AllocateInput: {
-            allocations?: Record<string, unknown>[];
+            allocations?: components["schemas"]["AllocationLineInput"][];
         };
         AllocateResult: {
             allocations: components["schemas"]["CreatedAllocation"][];
             bills: components["schemas"]["BillAfter"][];
             payment: components["schemas"]["PaymentView"];
         };
+        /** @description One line of an allocation request as sent. */
+        AllocationLineInput: {
+            /** @description A decimal string, > 0, at most two decimals. */
+            amount?: string | null;
+            /** Format: int64 */
+            bill_id?: number | null;
+        };
+        /**
+         * @description A reversed allocation is kept, marked.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        AllocationStatus: "active" | "reversed";
         AllocationView: {
             amount: string;
             /** Format: int64 */
@@ -1371,7 +1390,7 @@ export interface components {
             reversed_at: string | null;
             reversed_by: components["schemas"]["UserRef"] | null;
             /** @description `active` | `reversed` */
-            status: string;
+            status: components["schemas"]["AllocationStatus"];
         };
         AuditLogView: {
             action: string;
@@ -1512,6 +1531,13 @@ export interface components {
             period?: string | null;
             q?: string | null;
         };
+        /**
+         * @description `auto`: made by a generation run; `manual`: 手工账单.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        BillKind: "auto" | "manual";
         /** @description One line of a bill, in the JSON shape the API answers and storage keeps. */
         BillLineItem: {
             /** @description Rounded half-up to 0.01: what the bill charges. */
@@ -1630,7 +1656,7 @@ export interface components {
             /** Format: date-time */
             issued_at: string | null;
             issued_by: components["schemas"]["UserRef"] | null;
-            kind: string;
+            kind: components["schemas"]["BillKind"];
             late_usage: components["schemas"]["LateUsage"] | null;
             lines: components["schemas"]["BillLineItem"][];
             outstanding: string;
@@ -1694,6 +1720,20 @@ export interface components {
         CollectResult: {
             runs: components["schemas"]["RunView"][];
         };
+        /**
+         * @description A collection run's state.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        CollectionStatus: "running" | "succeeded" | "failed";
+        /**
+         * @description What started a collection run.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        CollectionTrigger: "manual" | "schedule" | "rerun";
         CorrectionInput: {
             quantity?: string | null;
             reason?: string | null;
@@ -1766,6 +1806,11 @@ export interface components {
             signed_at?: string | null;
             tags?: string[] | null;
         };
+        /**
+         * @description 客户等级
+         * @enum {string}
+         */
+        CustomerLevel: "A" | "B" | "C";
         /** @description A partial update: absent fields stay, `null` clears an optional field. */
         CustomerPatch: {
             account_id?: string | null;
@@ -1844,10 +1889,10 @@ export interface components {
         };
         CustomerView: {
             account_id: string | null;
-            account_status: string;
+            account_status: components["schemas"]["AccountStatus"];
             address: string | null;
             /** @description Statuses the caller may move this customer to by hand. */
-            allowed_transitions: string[];
+            allowed_transitions: components["schemas"]["AccountStatus"][];
             company_name: string;
             contact_email: string | null;
             contact_name: string | null;
@@ -1862,12 +1907,13 @@ export interface components {
             customer_code: string;
             /** Format: date-time */
             deleted_at: string | null;
-            device_series: string[];
+            /** @description Sorted, never empty. */
+            device_series: components["schemas"]["DeviceSeries"][];
             /** Format: int64 */
             id: number;
             industry: string | null;
             is_deleted: boolean;
-            level: string | null;
+            level: components["schemas"]["CustomerLevel"] | null;
             ops_owner: components["schemas"]["UserRef"] | null;
             /** Format: int64 */
             ops_owner_id: number | null;
@@ -1910,7 +1956,7 @@ export interface components {
         EffectiveRule: {
             rule: components["schemas"]["PriceRule"];
             /** @description `plan` or `override`. */
-            source: string;
+            source: components["schemas"]["RuleSource"];
         };
         EntryInput: {
             /**
@@ -1932,15 +1978,22 @@ export interface components {
             message: string | null;
             /** Format: int64 */
             quarantine_id: number | null;
-            reason: string | null;
+            reason: components["schemas"]["QuarantineReason"] | null;
             /** Format: int64 */
             record_id: number | null;
             /** @description `created` | `updated` | `unchanged` | `quarantined` | `discarded` */
-            status: string;
+            status: components["schemas"]["EntryStatus"];
         };
         EntryResult: components["schemas"]["Tally"] & {
             results: components["schemas"]["EntryItem"][];
         };
+        /**
+         * @description What became of one entered record.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        EntryStatus: "created" | "updated" | "unchanged" | "quarantined" | "discarded";
         /** @description The body of every error response, as the OpenAPI document describes it. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1994,7 +2047,7 @@ export interface components {
             /** @description What is owed today, by bucket, with unapplied money (预收). */
             receivables: components["schemas"]["AgingMoney"];
             /** @description `all`, or `own` when the figures cover only the user's customers. */
-            scope: string;
+            scope: components["schemas"]["SummaryScope"];
             /** @description The customers with the most overdue money, largest first. */
             top_overdue: components["schemas"]["AgingRow"][];
         };
@@ -2094,6 +2147,13 @@ export interface components {
             /** Format: date */
             to: string;
         };
+        /**
+         * @description What moved a customer's account.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        LedgerKind: "bill" | "credit_note" | "void" | "payment";
         /** @description One movement of the account. */
         LedgerLine: {
             /** @description The balance after this line. */
@@ -2108,7 +2168,7 @@ export interface components {
             /** @description The bill's or the payment's number. */
             document_no: string;
             /** @description `bill` | `credit_note` | `void` | `payment` */
-            kind: string;
+            kind: components["schemas"]["LedgerKind"];
             /** Format: int64 */
             payment_id: number | null;
         };
@@ -2119,9 +2179,17 @@ export interface components {
         ManualBillInput: {
             /** Format: int64 */
             customer_id?: number | null;
-            lines: Record<string, unknown>[];
+            lines?: components["schemas"]["ManualLineInput"][] | null;
             period?: string | null;
             remarks?: string | null;
+        };
+        /** @description A manual bill line as received. */
+        ManualLineInput: {
+            amount?: string | null;
+            description?: string | null;
+            /** @description Decimal strings: quantity × unit price, or an amount. */
+            quantity?: string | null;
+            unit_price?: string | null;
         };
         MatchedCustomer: {
             company_name: string;
@@ -2196,7 +2264,7 @@ export interface components {
             display_name: string;
             /** Format: int64 */
             id: number;
-            role: string;
+            role: components["schemas"]["Role"];
         };
         Page_AuditLogView: {
             items: {
@@ -2238,10 +2306,10 @@ export interface components {
         Page_CustomerView: {
             items: {
                 account_id: string | null;
-                account_status: string;
+                account_status: components["schemas"]["AccountStatus"];
                 address: string | null;
                 /** @description Statuses the caller may move this customer to by hand. */
-                allowed_transitions: string[];
+                allowed_transitions: components["schemas"]["AccountStatus"][];
                 company_name: string;
                 contact_email: string | null;
                 contact_name: string | null;
@@ -2256,12 +2324,13 @@ export interface components {
                 customer_code: string;
                 /** Format: date-time */
                 deleted_at: string | null;
-                device_series: string[];
+                /** @description Sorted, never empty. */
+                device_series: components["schemas"]["DeviceSeries"][];
                 /** Format: int64 */
                 id: number;
                 industry: string | null;
                 is_deleted: boolean;
-                level: string | null;
+                level: components["schemas"]["CustomerLevel"] | null;
                 ops_owner: components["schemas"]["UserRef"] | null;
                 /** Format: int64 */
                 ops_owner_id: number | null;
@@ -2358,7 +2427,7 @@ export interface components {
                 quantity: string;
                 /** Format: int32 */
                 revisions: number;
-                series: string;
+                series: components["schemas"]["DeviceSeries"];
                 source: string;
                 source_id: string;
                 /** Format: date-time */
@@ -2448,9 +2517,9 @@ export interface components {
                 /** Format: date-time */
                 started_at: string;
                 /** @description `running` | `succeeded` | `failed` */
-                status: string;
+                status: components["schemas"]["CollectionStatus"];
                 /** @description `manual` | `schedule` | `rerun` */
-                trigger: string;
+                trigger: components["schemas"]["CollectionTrigger"];
                 triggered_by: components["schemas"]["UserRef"] | null;
                 /** Format: int32 */
                 unchanged: number;
@@ -2474,10 +2543,9 @@ export interface components {
                 /** Format: date-time */
                 last_login_at: string | null;
                 must_change_password: boolean;
-                /** @description `operations` | `sales` | `management` */
-                role: string;
+                role: components["schemas"]["Role"];
                 /** @description `active` | `disabled` */
-                status: string;
+                status: components["schemas"]["UserStatus"];
                 /** Format: date-time */
                 updated_at: string;
                 username: string;
@@ -2535,9 +2603,16 @@ export interface components {
              */
             row: number;
             /** @description `duplicate` | `skipped` | `rejected` */
-            status: string;
+            status: components["schemas"]["PaymentImportStatus"];
             values: Record<string, unknown>;
         };
+        /**
+         * @description Why a bank statement's row was not created.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        PaymentImportStatus: "duplicate" | "skipped" | "rejected";
         /**
          * @description `POST /payments` and `PATCH /payments/{id}` (where every field is
          *     optional and `version` guards against a lost update).
@@ -2569,6 +2644,13 @@ export interface components {
             total: number;
             totals: components["schemas"]["PaymentTotals"];
         };
+        /**
+         * @description Entered by hand or read from a bank statement.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        PaymentSource: "manual" | "import";
         /**
          * @description How much of a payment is allocated to bills.
          * @enum {string}
@@ -2602,7 +2684,7 @@ export interface components {
             received_at: string;
             reference: string | null;
             remarks: string | null;
-            source: string;
+            source: components["schemas"]["PaymentSource"];
             status: components["schemas"]["PaymentStatus"];
             unapplied: string;
             /** Format: date-time */
@@ -2790,6 +2872,25 @@ export interface components {
              */
             pending_total: number;
         };
+        /**
+         * @description Why a record was quarantined. The codes are the API's (`reason`).
+         * @enum {string}
+         */
+        QuarantineReason: "UNKNOWN_ACCOUNT" | "UNKNOWN_SERIES" | "INVALID_QUANTITY" | "INVALID_DAY" | "DAY_OUT_OF_RANGE" | "OVER_LIMIT" | "CUSTOMER_CLOSED" | "USAGE_EXISTS";
+        /**
+         * @description How a quarantined record was resolved.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        QuarantineResolution: "mapped" | "corrected" | "accepted" | "discarded";
+        /**
+         * @description Where a quarantined record stands.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        QuarantineStatus: "pending" | "resolved" | "discarded";
         QuarantineView: {
             account_id: string | null;
             company_name: string | null;
@@ -2807,9 +2908,8 @@ export interface components {
             quantity: string | null;
             /** @description The record as received. */
             raw: Record<string, unknown>;
-            reason: string;
-            /** @description `mapped` | `corrected` | `accepted` | `discarded` */
-            resolution: string | null;
+            reason: components["schemas"]["QuarantineReason"];
+            resolution: components["schemas"]["QuarantineResolution"] | null;
             resolution_note: string | null;
             /** Format: date-time */
             resolved_at: string | null;
@@ -2820,7 +2920,7 @@ export interface components {
             source: string;
             source_id: string | null;
             /** @description `pending` | `resolved` | `discarded` */
-            status: string;
+            status: components["schemas"]["QuarantineStatus"];
             /** Format: date-time */
             updated_at: string;
             /** Format: int64 */
@@ -2890,7 +2990,7 @@ export interface components {
             quantity: string;
             /** Format: int32 */
             revisions: number;
-            series: string;
+            series: components["schemas"]["DeviceSeries"];
             source: string;
             source_id: string;
             /** Format: date-time */
@@ -2931,10 +3031,9 @@ export interface components {
         ResolveItem: {
             /** Format: int64 */
             id: number;
-            /** @description Why it is still pending. */
-            reason: string | null;
+            reason: components["schemas"]["QuarantineReason"] | null;
             /** @description `resolved` | `discarded` | `pending` (checked again, still failing) */
-            status: string;
+            status: components["schemas"]["QuarantineStatus"];
             /** Format: int64 */
             usage_record_id: number | null;
         };
@@ -2966,6 +3065,8 @@ export interface components {
             quantity_before: string;
             reason: string | null;
         };
+        /** @enum {string} */
+        Role: "operations" | "sales" | "management";
         /** @description `POST /price-plans/{id}/rollback`. */
         RollbackInput: {
             /** @description Default: the current month. */
@@ -2989,6 +3090,13 @@ export interface components {
             /** @example 2400.0000 */
             raw_amount: string;
         };
+        /**
+         * @description Where a customer's rule for a series comes from.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        RuleSource: "plan" | "override";
         RunResult: {
             actor_name: string;
             /** Format: int32 */
@@ -3052,9 +3160,9 @@ export interface components {
             /** Format: date-time */
             started_at: string;
             /** @description `running` | `succeeded` | `failed` */
-            status: string;
+            status: components["schemas"]["CollectionStatus"];
             /** @description `manual` | `schedule` | `rerun` */
-            trigger: string;
+            trigger: components["schemas"]["CollectionTrigger"];
             triggered_by: components["schemas"]["UserRef"] | null;
             /** Format: int32 */
             unchanged: number;
@@ -3077,13 +3185,18 @@ export interface components {
             recorded_usage: string;
             series: components["schemas"]["DeviceSeries"];
         };
+        /**
+         * @description Why a customer that was looked at gets no bill.
+         * @enum {string}
+         */
+        SkipReason: "CUSTOMER_TRIAL" | "CUSTOMER_CLOSED" | "NO_USAGE";
         Skipped: {
             company_name: string;
             customer_code: string;
             /** Format: int64 */
             customer_id: number;
             message: string;
-            reason: string;
+            reason: components["schemas"]["SkipReason"];
         };
         SourceProgress: {
             /** Format: int32 */
@@ -3138,11 +3251,11 @@ export interface components {
             actor_name: string;
             /** Format: date-time */
             at: string;
-            from_status: string | null;
+            from_status: components["schemas"]["AccountStatus"] | null;
             /** Format: int64 */
             id: number;
             reason: string;
-            to_status: string;
+            to_status: components["schemas"]["AccountStatus"];
         };
         StepState: {
             /**
@@ -3176,6 +3289,13 @@ export interface components {
             suggestions: components["schemas"]["SuggestionView"][];
             unapplied: string;
         };
+        /**
+         * @description Whose figures a summary counts.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        SummaryScope: "all" | "own";
         /** @description Counts of a write, in the API's names. */
         Tally: {
             /** Format: int32 */
@@ -3260,7 +3380,7 @@ export interface components {
             /** @description `conflict`: the stored records of that customer, series and day. */
             existing: components["schemas"]["ExistingRecord"][];
             message: string;
-            reason: string | null;
+            reason: components["schemas"]["QuarantineReason"] | null;
             /**
              * Format: int32
              * @description Row number as the spreadsheet shows it.
@@ -3270,9 +3390,16 @@ export interface components {
              * @description `created` | `updated` | `unchanged` | `conflict` | `quarantined` |
              *     `discarded` | `duplicate`
              */
-            status: string;
+            status: components["schemas"]["UsageImportStatus"];
             values: Record<string, unknown>;
         };
+        /**
+         * @description What a usage file's row does (or would do).
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        UsageImportStatus: "created" | "updated" | "unchanged" | "conflict" | "quarantined" | "discarded" | "duplicate";
         UsageProgress: {
             /**
              * Format: int64
@@ -3303,6 +3430,13 @@ export interface components {
             /** Format: int64 */
             id: number;
         };
+        /**
+         * @description Whether a user may sign in.
+         *     The field holds the code as a string; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        UserStatus: "active" | "disabled";
         /** @description A user as the API shows it; never the password hash. */
         UserView: {
             /** Format: date-time */
@@ -3313,10 +3447,9 @@ export interface components {
             /** Format: date-time */
             last_login_at: string | null;
             must_change_password: boolean;
-            /** @description `operations` | `sales` | `management` */
-            role: string;
+            role: components["schemas"]["Role"];
             /** @description `active` | `disabled` */
-            status: string;
+            status: components["schemas"]["UserStatus"];
             /** Format: date-time */
             updated_at: string;
             username: string;
@@ -5313,7 +5446,7 @@ export interface operations {
             };
         };
     };
-    import_template: {
+    payment_import_template: {
         parameters: {
             query?: never;
             header?: never;
@@ -6209,7 +6342,7 @@ export interface operations {
             };
         };
     };
-    list_runs: {
+    list_collection_runs: {
         parameters: {
             query?: {
                 source?: string;
@@ -6362,7 +6495,7 @@ export interface operations {
             };
         };
     };
-    import_template: {
+    usage_import_template: {
         parameters: {
             query?: never;
             header?: never;

@@ -144,11 +144,16 @@ const MAX_DESCRIPTION: usize = 100;
 const MAX_REASON: usize = 500;
 
 /// A manual bill line as received.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ManualLineInput)]
 pub struct RawManualLine {
     pub description: Option<String>,
+    /// Decimal strings: quantity × unit price, or an amount.
+    #[schema(value_type = Option<String>)]
     pub quantity: Option<RawValue>,
+    #[schema(value_type = Option<String>)]
     pub unit_price: Option<RawValue>,
+    #[schema(value_type = Option<String>)]
     pub amount: Option<RawValue>,
 }
 

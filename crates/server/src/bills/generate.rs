@@ -68,6 +68,7 @@ pub struct Skipped {
     pub customer_id: i64,
     pub customer_code: String,
     pub company_name: String,
+    #[schema(value_type = opcms_domain::billing::SkipReason)]
     pub reason: String,
     pub message: String,
 }

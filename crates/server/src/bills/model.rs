@@ -63,6 +63,7 @@ pub struct BillView {
     pub customer_id: i64,
     #[schema(value_type = String)]
     pub period: Period,
+    #[schema(value_type = BillKind)]
     pub kind: String,
     pub status: BillStatus,
     #[schema(required = true)]
@@ -103,6 +104,16 @@ pub struct BillView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+}
+
+/// `auto`: made by a generation run; `manual`: 手工账单.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum BillKind {
+    Auto,
+    Manual,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -190,7 +201,6 @@ pub struct CreditInput {
 pub struct ManualBillInput {
     pub customer_id: Option<i64>,
     pub period: Option<String>,
-    #[schema(value_type = Vec<Object>)]
     pub lines: Option<Vec<opcms_domain::billing::RawManualLine>>,
     pub remarks: Option<String>,
 }

@@ -156,7 +156,7 @@ pub struct CustomerView {
     pub credit_code: Option<String>,
     #[schema(required = true)]
     pub industry: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, value_type = Option<opcms_domain::customer::Level>)]
     pub level: Option<String>,
     #[schema(required = true)]
     pub region: Option<String>,
@@ -170,7 +170,10 @@ pub struct CustomerView {
     pub contact_email: Option<String>,
     #[schema(required = true)]
     pub account_id: Option<String>,
+    #[schema(value_type = opcms_domain::customer::AccountStatus)]
     pub account_status: String,
+    /// Sorted, never empty.
+    #[schema(value_type = Vec<opcms_domain::customer::Series>)]
     pub device_series: Vec<String>,
     #[schema(required = true)]
     pub sales_owner_id: Option<i64>,
@@ -194,6 +197,7 @@ pub struct CustomerView {
     pub payment_terms_days: i32,
     pub version: i32,
     /// Statuses the caller may move this customer to by hand.
+    #[schema(value_type = Vec<opcms_domain::customer::AccountStatus>)]
     pub allowed_transitions: Vec<String>,
     pub created_at: DateTime<Utc>,
     #[schema(required = true)]

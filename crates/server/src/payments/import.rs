@@ -132,10 +132,22 @@ pub struct ImportRow {
     /// Row number as the spreadsheet shows it.
     pub row: u32,
     /// `duplicate` | `skipped` | `rejected`
+    #[schema(value_type = PaymentImportStatus)]
     pub status: &'static str,
     pub message: String,
     #[schema(value_type = Object)]
     pub values: Value,
+}
+
+/// Why a bank statement's row was not created.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum PaymentImportStatus {
+    Duplicate,
+    Skipped,
+    Rejected,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

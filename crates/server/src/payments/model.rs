@@ -25,6 +25,7 @@ pub struct AllocationView {
     #[schema(value_type = String)]
     pub amount: Fixed4,
     /// `active` | `reversed`
+    #[schema(value_type = AllocationStatus)]
     pub status: String,
     pub created_at: DateTime<Utc>,
     #[schema(required = true)]
@@ -35,6 +36,16 @@ pub struct AllocationView {
     pub reversed_by: Option<UserRef>,
     #[schema(required = true)]
     pub reverse_reason: Option<String>,
+}
+
+/// A reversed allocation is kept, marked.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum AllocationStatus {
+    Active,
+    Reversed,
 }
 
 /// A payment. Lists leave `allocations` empty.
@@ -61,6 +72,7 @@ pub struct PaymentView {
     pub reference: Option<String>,
     #[schema(required = true)]
     pub remarks: Option<String>,
+    #[schema(value_type = PaymentSource)]
     pub source: String,
     pub allocations: Vec<AllocationView>,
     pub created_at: DateTime<Utc>,
@@ -68,6 +80,16 @@ pub struct PaymentView {
     pub created_by: Option<UserRef>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+}
+
+/// Entered by hand or read from a bank statement.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum PaymentSource {
+    Manual,
+    Import,
 }
 
 /// `POST /payments` and `PATCH /payments/{id}` (where every field is
@@ -92,7 +114,6 @@ pub struct ReasonInput {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AllocateInput {
-    #[schema(value_type = Vec<Object>)]
     #[serde(default)]
     pub allocations: Vec<RawAllocation>,
 }

@@ -109,6 +109,7 @@ pub fn period(query: &StatementQuery) -> AppResult<(NaiveDate, NaiveDate)> {
 pub struct LedgerLine {
     pub date: NaiveDate,
     /// `bill` | `credit_note` | `void` | `payment`
+    #[schema(value_type = LedgerKind)]
     pub kind: &'static str,
     /// The bill's or the payment's number.
     pub document_no: String,
@@ -124,6 +125,18 @@ pub struct LedgerLine {
     /// The balance after this line.
     #[schema(value_type = String)]
     pub balance: Total,
+}
+
+/// What moved a customer's account.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum LedgerKind {
+    Bill,
+    CreditNote,
+    Void,
+    Payment,
 }
 
 /// The period's movements and balances.

@@ -244,8 +244,19 @@ pub struct DiffView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EffectiveRule {
     /// `plan` or `override`.
+    #[schema(value_type = RuleSource)]
     pub source: &'static str,
     pub rule: Rule,
+}
+
+/// Where a customer's rule for a series comes from.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum RuleSource {
+    Plan,
+    Override,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

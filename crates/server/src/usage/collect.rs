@@ -52,8 +52,10 @@ pub struct RunView {
     #[schema(value_type = String, format = Date)]
     pub day: NaiveDate,
     /// `running` | `succeeded` | `failed`
+    #[schema(value_type = CollectionStatus)]
     pub status: String,
     /// `manual` | `schedule` | `rerun`
+    #[schema(value_type = CollectionTrigger)]
     pub trigger: String,
     pub pages: i32,
     pub attempts: i32,
@@ -74,6 +76,28 @@ pub struct RunView {
     pub duration_ms: Option<i64>,
     #[schema(required = true)]
     pub triggered_by: Option<UserRef>,
+}
+
+/// What started a collection run.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CollectionTrigger {
+    Manual,
+    Schedule,
+    Rerun,
+}
+
+/// A collection run's state.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CollectionStatus {
+    Running,
+    Succeeded,
+    Failed,
 }
 
 /// Collects `day` from the named source, or from every configured source.

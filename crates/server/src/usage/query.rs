@@ -96,6 +96,7 @@ pub struct RecordView {
     pub customer_code: Option<String>,
     #[schema(required = true)]
     pub company_name: Option<String>,
+    #[schema(value_type = opcms_domain::customer::Series)]
     pub series: String,
     #[schema(value_type = String, format = Date)]
     pub day: NaiveDate,
