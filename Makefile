@@ -5,7 +5,7 @@
 CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TARGET_DIR
 
-.PHONY: run build web web-deps test lint fmt bench clean
+.PHONY: run build web web-deps api-types test lint fmt bench clean
 
 ## Build everything (web app embedded, release binary) and serve on SQLite under ./data.
 run: build
@@ -27,9 +27,17 @@ web: web-deps
 test: web
 	bash scripts/test.sh
 
-lint:
+## The web's API types (web/src/api/schema.d.ts) from the server's OpenAPI
+## document; run after changing a request or response type.
+api-types: web-deps
+	bash scripts/api-types.sh
+
+## Formatting, clippy, the API types as the server generates them now, the
+## web's eslint and typecheck. Runs $$OPCMS_BIN when set, else builds it.
+lint: web-deps
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
+	bash scripts/api-types.sh --check
 	cd web && npm run lint && npm run typecheck
 
 fmt:

@@ -14,6 +14,7 @@ count_tests() { # count_tests FILTER
   cargo test -q -p opcms --test api -- --list "$1" 2>/dev/null | grep -c ': test$' || true
 }
 
+# .ci/run makes this same build before `make lint`: keep the two alike.
 cargo build -q -p opcms --tests --bin opcms
 
 for backend in "mysql:OPCMS_TEST_MYSQL_URL:MariaDB/MySQL" "postgres:OPCMS_TEST_PG_URL:PostgreSQL"; do

@@ -98,7 +98,9 @@ export function toApiError(error: unknown): ApiError {
     if (response) {
       if (isErrorBody(response.data)) {
         const body = response.data.error;
-        return new ApiError(response.status, body.code, body.message, body.details ?? []);
+        // The document leaves `details` free-form; they are field errors, or a
+        // code's own entries that its caller narrows (see ApiErrorDetail).
+        return new ApiError(response.status, body.code, body.message, (body.details ?? []) as ApiErrorDetail[]);
       }
       return new ApiError(response.status, 'HTTP_ERROR', t('http.status', { status: response.status }));
     }

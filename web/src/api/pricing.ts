@@ -4,10 +4,8 @@ import type {
   BillQuote,
   CustomerPricing,
   CustomerPricingInput,
-  CustomerQuoteRequest,
   Paginated,
   PlanDiff,
-  PlanQuoteRequest,
   PlanVersion,
   PlanVersionCreated,
   PlanVersionInput,
@@ -16,10 +14,9 @@ import type {
   PricePlanInput,
   PricePlanListQuery,
   PricePlanSummary,
+  QuoteRequest,
   RollbackInput,
   RuleQuote,
-  RuleQuoteRequest,
-  StoredPlanQuoteRequest,
 } from './types';
 
 /** Live plans by name (`pricing.view`). */
@@ -81,11 +78,11 @@ export function removeCustomerPricing(customerId: number) {
 }
 
 /** `POST /pricing/quote`: one rule and one quantity. */
-export function quoteRule(body: RuleQuoteRequest, config?: AxiosRequestConfig) {
+export function quoteRule(body: QuoteRequest, config?: AxiosRequestConfig) {
   return request.post<RuleQuote>('/pricing/quote', body, config);
 }
 
 /** `POST /pricing/quote`: a plan (unsaved or stored) or a customer, usage per series. */
-export function quoteBill(body: PlanQuoteRequest | StoredPlanQuoteRequest | CustomerQuoteRequest, config?: AxiosRequestConfig) {
+export function quoteBill(body: QuoteRequest, config?: AxiosRequestConfig) {
   return request.post<BillQuote>('/pricing/quote', body, config);
 }

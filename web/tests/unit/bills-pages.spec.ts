@@ -40,6 +40,7 @@ const summary = (over: Partial<BillSummary> = {}): BillSummary => ({
   due_date: null,
   overdue: false,
   overdue_days: 0,
+  lines: [],
   warnings: [],
   warnings_acknowledged: null,
   late_usage: null,
@@ -52,10 +53,11 @@ const summary = (over: Partial<BillSummary> = {}): BillSummary => ({
   created_at: '2026-11-01T02:00:00Z',
   updated_at: '2026-11-01T02:00:00Z',
   version: 1,
+  credit_notes: [],
   ...over,
 });
 
-const spike = { code: 'USAGE_SPIKE', message: 'X 系列用量 6000 是前 3 个月平均 1000 的 3 倍以上', series: 'X' as const };
+const spike = { code: 'USAGE_SPIKE' as const, message: 'X 系列用量 6000 是前 3 个月平均 1000 的 3 倍以上', series: 'X' as const };
 
 const fullBill = (over: Partial<Bill> = {}): Bill => ({
   ...summary({ warnings: [spike] }),
@@ -68,7 +70,7 @@ const fullBill = (over: Partial<Bill> = {}): Bill => ({
         { from: '5000', to: null, quantity: '1000', unit_price: '0.3000', amount: '300.0000' },
       ],
     },
-    { kind: 'minimum_topup', series: null, usage: null, raw_amount: '1684.0000', amount: '1684.00', tiers: [] },
+    { kind: 'minimum_topup', series: null, usage: null, description: null, quantity: null, unit_price: null, raw_amount: '1684.0000', amount: '1684.00', tiers: [] },
   ],
   credit_notes: [],
   ...over,
@@ -85,7 +87,7 @@ const list = (items: BillSummary[], totals: Partial<BillSummary> & { count: numb
 const run: BillRun = {
   run_id: 5, period: '2026-10', created: 2, updated: 0, unchanged: 0, voided: 0, kept_issued: 1, late_usage: 0,
   skipped: [{ customer_id: 9, customer_code: 'C000009', company_name: '乙公寓', reason: 'CUSTOMER_TRIAL', message: '试用客户不出账' }],
-  skipped_count: 1, warnings: 1, duration_ms: 420,
+  skipped_count: 1, warnings: 1, duration_ms: 420, started_at: '2026-11-01T02:00:00Z', actor_name: '财务', customer_ids: null,
 };
 
 const flush = async (rounds = 6) => {

@@ -39,6 +39,7 @@ const customer = (over: Partial<Customer> = {}): Customer => ({
   contract_end_at: null,
   remarks: null,
   tags: ['VIP'],
+  price_plan: null,
   payment_terms_days: 15,
   version: 3,
   allowed_transitions: ['active'],

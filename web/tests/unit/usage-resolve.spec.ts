@@ -28,11 +28,13 @@ const item = (over: Partial<QuarantineItem> = {}): QuarantineItem => ({
   status: 'pending',
   occurrences: 1,
   created_at: '2026-11-06T00:00:00Z',
+  updated_at: '2026-11-06T00:00:00Z',
   resolved_at: null,
   resolved_by: null,
   resolution: null,
   resolution_note: null,
   usage_record_id: null,
+  run_id: null,
   ...over,
 });
 

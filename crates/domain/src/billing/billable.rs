@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::customer::AccountStatus;
 
 /// Why a customer that was looked at gets no bill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SkipReason {
     CustomerTrial,

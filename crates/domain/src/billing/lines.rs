@@ -10,7 +10,8 @@ use crate::money::{Fixed4, MAX_AMOUNT, Sign, amount_field, round_to_cents, withi
 use crate::pricing::{BillQuote, LineKind, PricingError, RawValue, ValueError, decimal_field};
 use crate::validation::{FieldError, FieldErrors};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = BillLineKind)]
 #[serde(rename_all = "snake_case")]
 pub enum StoredLineKind {
     Usage,
@@ -18,9 +19,11 @@ pub enum StoredLineKind {
     Manual,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = BillTierLine)]
 pub struct StoredTier {
     pub from: Decimal,
+    #[schema(required = true)]
     pub to: Option<Decimal>,
     pub quantity: Decimal,
     pub unit_price: Decimal,
@@ -28,13 +31,19 @@ pub struct StoredTier {
 }
 
 /// One line of a bill, in the JSON shape the API answers and storage keeps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = BillLineItem)]
 pub struct StoredLine {
     pub kind: StoredLineKind,
+    #[schema(required = true)]
     pub series: Option<Series>,
+    #[schema(required = true)]
     pub usage: Option<Decimal>,
+    #[schema(required = true)]
     pub description: Option<String>,
+    #[schema(required = true)]
     pub quantity: Option<Decimal>,
+    #[schema(required = true)]
     pub unit_price: Option<Decimal>,
     /// Exact amount.
     pub raw_amount: Decimal,
@@ -135,11 +144,16 @@ const MAX_DESCRIPTION: usize = 100;
 const MAX_REASON: usize = 500;
 
 /// A manual bill line as received.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ManualLineInput)]
 pub struct RawManualLine {
     pub description: Option<String>,
+    /// Decimal strings: quantity × unit price, or an amount.
+    #[schema(value_type = Option<String>)]
     pub quantity: Option<RawValue>,
+    #[schema(value_type = Option<String>)]
     pub unit_price: Option<RawValue>,
+    #[schema(value_type = Option<String>)]
     pub amount: Option<RawValue>,
 }
 

@@ -8,7 +8,7 @@ use crate::customer::Series;
 use crate::money::MAX_AMOUNT;
 use crate::pricing::{BILL_ORDER, SeriesMap, Usage};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WarningCode {
     NoPricePlan,
@@ -29,7 +29,7 @@ pub enum WarningCode {
     SeriesNotSubscribed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BillWarning {
     pub code: WarningCode,
     pub message: String,

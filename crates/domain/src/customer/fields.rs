@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::normalize::{clean, to_half_width};
 
 /// 行业类型
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Industry {
     #[serde(rename = "房地产开发")]
     RealEstateDevelopment,
@@ -65,7 +65,8 @@ impl Industry {
 }
 
 /// 客户等级
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = CustomerLevel)]
 pub enum Level {
     A,
     B,
@@ -94,7 +95,7 @@ impl Level {
 }
 
 /// 账号状态
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
     Trial,
@@ -155,7 +156,8 @@ impl fmt::Display for AccountStatus {
 }
 
 /// 设备系列
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = DeviceSeries)]
 pub enum Series {
     L,
     N,

@@ -14,9 +14,12 @@ use crate::validation::{FieldError, FieldErrors};
 pub const MAX_ALLOCATION_LINES: usize = 200;
 
 /// One line of an allocation request as sent.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = AllocationLineInput)]
 pub struct RawAllocation {
     pub bill_id: Option<i64>,
+    /// A decimal string, > 0, at most two decimals.
+    #[schema(value_type = Option<String>)]
     pub amount: Option<RawValue>,
 }
 

@@ -16,7 +16,7 @@ pub const MAX_REFERENCE: usize = 64;
 pub const MAX_REMARKS: usize = 500;
 
 /// How the money came (DESIGN.md §8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
     BankTransfer,
@@ -82,7 +82,7 @@ impl PaymentMethod {
 }
 
 /// How much of a payment is allocated to bills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentStatus {
     Unapplied,

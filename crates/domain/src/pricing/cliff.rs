@@ -23,7 +23,8 @@ pub const USAGE_STEP: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
 const STEP_SCALE: u32 = 4;
 
 /// A boundary where more usage costs less.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = PriceCliff)]
 pub struct Cliff {
     /// The tier's `up_to`: usage `boundary` is still in the dearer tier.
     pub boundary: Decimal,
@@ -35,9 +36,11 @@ pub struct Cliff {
     /// than the boundary does: every usage in (boundary, cheaper_through]
     /// costs less. `None`: no end (the prices above never catch up, e.g. a
     /// free last tier).
+    #[schema(required = true)]
     pub cheaper_through: Option<Decimal>,
     /// The first usage above the boundary that costs at least as much as the
     /// boundary again (`cheaper_through` + 0.0001): 1250 in the example.
+    #[schema(required = true)]
     pub break_even: Option<Decimal>,
 }
 

@@ -37,11 +37,12 @@ impl From<Overflow> for PricingError {
 }
 
 /// One row of a breakdown: the part of the usage priced at one tier's price.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TierLine {
     /// Exclusive lower bound of the tier (the previous tier's `up_to`, or 0).
     pub from: Decimal,
     /// Inclusive upper bound; `None` for the unbounded last tier (and flat).
+    #[schema(required = true)]
     pub to: Option<Decimal>,
     pub quantity: Decimal,
     pub unit_price: Decimal,

@@ -13,7 +13,8 @@ use crate::customer::Series;
 use crate::validation::{FieldError, FieldErrors};
 
 /// 保底补差 or a series' usage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = QuoteLineKind)]
 #[serde(rename_all = "snake_case")]
 pub enum LineKind {
     Usage,
@@ -22,10 +23,13 @@ pub enum LineKind {
 
 /// One bill line. A usage line has its series, usage and tier breakdown; the
 /// minimum top-up line has none of them (`null`, `null`, `[]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = QuoteLine)]
 pub struct BillLine {
     pub kind: LineKind,
+    #[schema(required = true)]
     pub series: Option<Series>,
+    #[schema(required = true, value_type = Option<String>)]
     pub usage: Option<Usage>,
     /// Exact amount of the line.
     pub raw_amount: Decimal,

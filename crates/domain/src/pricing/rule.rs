@@ -19,7 +19,8 @@ use crate::validation::{FieldError, FieldErrors};
 pub const MAX_TIERS: usize = 50;
 
 /// 计价模式
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = PricingMode)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// 单层定价: q × unit_price.
@@ -57,8 +58,10 @@ impl Mode {
 
 /// One tier: covers usage in (previous `up_to`, `up_to`]; `None` is the
 /// unbounded last tier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = PriceTier)]
 pub struct Tier {
+    #[schema(required = true)]
     pub up_to: Option<Decimal>,
     pub unit_price: Decimal,
 }
@@ -129,16 +132,36 @@ impl Rule {
     }
 }
 
+/// A rule on the wire. Its own type so that the OpenAPI schema of [`Rule`]
+/// is derived from the very serde attributes that shape the JSON.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PriceRule)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+enum Wire<'a> {
+    Flat { unit_price: &'a Decimal },
+    Graduated { tiers: &'a [Tier] },
+    Volume { tiers: &'a [Tier] },
+}
+
+impl utoipa::PartialSchema for Rule {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <Wire<'static> as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl utoipa::ToSchema for Rule {
+    fn name() -> std::borrow::Cow<'static, str> {
+        <Wire<'static> as utoipa::ToSchema>::name()
+    }
+
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        <Wire<'static> as utoipa::ToSchema>::schemas(schemas);
+    }
+}
+
 /// Serializes to the wire shape, strings for every number, scales as written.
 impl Serialize for Rule {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        #[serde(tag = "mode", rename_all = "lowercase")]
-        enum Wire<'a> {
-            Flat { unit_price: &'a Decimal },
-            Graduated { tiers: &'a [Tier] },
-            Volume { tiers: &'a [Tier] },
-        }
         let wire = match self.mode {
             Mode::Flat => Wire::Flat {
                 unit_price: &self.tiers[0].unit_price,

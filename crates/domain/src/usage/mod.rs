@@ -18,7 +18,7 @@ use crate::money::Fixed4;
 pub use quantity::{QuantityError, parse_quantity};
 
 /// Why a record was quarantined. The codes are the API's (`reason`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum QuarantineReason {
     UnknownAccount,

@@ -11,18 +11,23 @@ use crate::error::AppResult;
 pub struct AuditLogView {
     pub id: i64,
     pub at: DateTime<Utc>,
+    #[schema(required = true)]
     pub actor_id: Option<i64>,
     pub actor_name: String,
     pub action: String,
     pub entity_type: String,
+    #[schema(required = true)]
     pub entity_id: Option<String>,
     /// `{"field": {"before", "after"}}`
-    #[schema(value_type = Option<Object>)]
+    #[schema(required = true, value_type = Option<Object>)]
     pub changes: Option<serde_json::Value>,
+    #[schema(required = true)]
     pub ip: Option<String>,
+    #[schema(required = true)]
     pub request_id: Option<String>,
     /// What people call the record: a customer's name and code, a bill's
     /// or payment's number, a user's name (null when it has none or is gone).
+    #[schema(required = true)]
     pub entity_label: Option<String>,
     /// Labels of the records the changes name by id (`customer_id`,
     /// `bill_id`, `payment_id`, `plan_id`, `*_owner_id`), keyed

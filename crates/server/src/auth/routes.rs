@@ -50,7 +50,6 @@ pub struct MeView {
     #[serde(flatten)]
     pub user: UserView,
     /// What the role may do, e.g. `users.manage`; the UI builds its menu from it.
-    #[schema(value_type = Vec<String>)]
     pub permissions: Vec<Permission>,
 }
 

@@ -68,6 +68,7 @@ pub struct Skipped {
     pub customer_id: i64,
     pub customer_code: String,
     pub company_name: String,
+    #[schema(value_type = opcms_domain::billing::SkipReason)]
     pub reason: String,
     pub message: String,
 }
@@ -90,6 +91,7 @@ pub struct RunResult {
     pub duration_ms: u64,
     pub started_at: chrono::DateTime<Utc>,
     pub actor_name: String,
+    #[schema(required = true)]
     pub customer_ids: Option<Vec<i64>>,
 }
 

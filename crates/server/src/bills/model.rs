@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use opcms_domain::billing::{BillStatus, BillWarning, StoredLine};
+use opcms_domain::customer::Series;
 use opcms_domain::money::Total;
 use opcms_domain::pricing::RawValue;
 use opcms_domain::{Fixed4, Period};
@@ -12,6 +13,7 @@ use crate::users::service::UserRef;
 pub use crate::customers::model::CustomerRef;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = BillPlanRef)]
 pub struct PlanRef {
     pub id: i64,
     pub name: String,
@@ -20,6 +22,7 @@ pub struct PlanRef {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Acknowledgement {
+    #[schema(required = true)]
     pub by: Option<UserRef>,
     pub at: DateTime<Utc>,
 }
@@ -31,7 +34,24 @@ pub struct CreditNoteView {
     pub amount: Fixed4,
     pub reason: String,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub created_by: Option<UserRef>,
+}
+
+/// An issued bill whose usage changed after it was issued: the series
+/// whose month total differs from what the bill charged.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LateUsage {
+    pub detected_at: DateTime<Utc>,
+    pub series: Vec<LateSeries>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LateSeries {
+    pub series: Series,
+    /// The usage the bill charged, and the month's total now.
+    pub billed: String,
+    pub current: String,
 }
 
 /// A bill. Lists leave out `lines` and `credit_notes` (empty there).
@@ -43,11 +63,11 @@ pub struct BillView {
     pub customer_id: i64,
     #[schema(value_type = String)]
     pub period: Period,
+    #[schema(value_type = BillKind)]
     pub kind: String,
-    #[schema(value_type = String)]
     pub status: BillStatus,
+    #[schema(required = true)]
     pub plan: Option<PlanRef>,
-    #[schema(value_type = Vec<Object>)]
     pub lines: Vec<StoredLine>,
     #[schema(value_type = String)]
     pub subtotal: Fixed4,
@@ -59,24 +79,41 @@ pub struct BillView {
     pub allocated: Fixed4,
     #[schema(value_type = String)]
     pub outstanding: Fixed4,
+    #[schema(required = true)]
     pub due_date: Option<NaiveDate>,
     pub overdue: bool,
     pub overdue_days: i64,
-    #[schema(value_type = Vec<Object>)]
     pub warnings: Vec<BillWarning>,
+    #[schema(required = true)]
     pub warnings_acknowledged: Option<Acknowledgement>,
-    #[schema(value_type = Object)]
-    pub late_usage: Option<serde_json::Value>,
+    #[schema(required = true)]
+    pub late_usage: Option<LateUsage>,
     pub credit_notes: Vec<CreditNoteView>,
+    #[schema(required = true)]
     pub remarks: Option<String>,
+    #[schema(required = true)]
     pub issued_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub issued_by: Option<UserRef>,
+    #[schema(required = true)]
     pub voided_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub voided_by: Option<UserRef>,
+    #[schema(required = true)]
     pub void_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+}
+
+/// `auto`: made by a generation run; `manual`: 手工账单.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum BillKind {
+    Auto,
+    Manual,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -131,6 +168,7 @@ impl BillFilter {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchSkip {
     pub bill_id: i64,
+    #[schema(required = true)]
     pub bill_no: Option<String>,
     pub code: String,
     pub message: String,
@@ -163,7 +201,6 @@ pub struct CreditInput {
 pub struct ManualBillInput {
     pub customer_id: Option<i64>,
     pub period: Option<String>,
-    #[schema(value_type = Vec<Object>)]
     pub lines: Option<Vec<opcms_domain::billing::RawManualLine>>,
     pub remarks: Option<String>,
 }

@@ -174,13 +174,9 @@ pub async fn views(db: &impl ConnectionTrait, rows: Vec<bill::Model>, detail: bo
                 late_usage: row
                     .late_usage
                     .as_deref()
-                    .and_then(|t| serde_json::from_str::<Value>(t).ok())
-                    .map(|mut v| {
-                        if let Some(o) = v.as_object_mut() {
-                            o.remove("current_key");
-                        }
-                        v
-                    }),
+                    // The stored flag also keeps the usage key it was raised
+                    // for (`current_key`): not part of the answer.
+                    .and_then(|t| serde_json::from_str::<LateUsage>(t).ok()),
                 credit_notes: credit_notes
                     .remove(&row.id)
                     .unwrap_or_default()

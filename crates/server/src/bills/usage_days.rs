@@ -29,11 +29,10 @@ pub struct UsageDay {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SeriesDays {
-    #[schema(value_type = String)]
     pub series: Series,
     /// The usage the bill line charges (absent: the bill has no line for
     /// the series, e.g. a draft that could not be priced).
-    #[schema(value_type = Option<String>)]
+    #[schema(required = true, value_type = Option<String>)]
     pub billed_usage: Option<Decimal>,
     /// Σ of the records today.
     #[schema(value_type = String)]

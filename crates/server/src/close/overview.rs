@@ -38,13 +38,13 @@ pub struct CloseOverview {
     /// Every step in order with its open count.
     pub steps: Vec<StepState>,
     /// The first step with open work, `done` when none.
-    #[schema(value_type = String, example = "issue")]
+    #[schema(example = "issue")]
     pub next_step: CloseStep,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StepState {
-    #[schema(value_type = String, example = "collect")]
+    #[schema(example = "collect")]
     pub step: CloseStep,
     /// Open items of the step (days, records, customers, bills, receipts).
     pub open: u64,
@@ -98,6 +98,7 @@ pub struct BillProgress {
     pub issued_total: Total,
     #[schema(value_type = String)]
     pub issued_outstanding: Total,
+    #[schema(required = true)]
     pub last_generated_at: Option<DateTime<Utc>>,
 }
 

@@ -28,6 +28,7 @@ const TOP_OVERDUE: u64 = 10;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HomeSummary {
     /// `all`, or `own` when the figures cover only the user's customers.
+    #[schema(value_type = SummaryScope)]
     pub scope: &'static str,
     pub as_of: chrono::NaiveDate,
     pub customers: CustomerCounts,
@@ -37,6 +38,16 @@ pub struct HomeSummary {
     pub receipts_this_month: MonthReceipts,
     /// The customers with the most overdue money, largest first.
     pub top_overdue: Vec<AgingRow>,
+}
+
+/// Whose figures a summary counts.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum SummaryScope {
+    All,
+    Own,
 }
 
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
@@ -60,6 +71,7 @@ pub struct PeriodBilling {
     #[schema(value_type = String)]
     pub collected: Total,
     /// collected / billed as a percentage with one decimal, `null` without bills.
+    #[schema(required = true)]
     pub collection_rate: Option<String>,
 }
 

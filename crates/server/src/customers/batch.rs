@@ -56,6 +56,7 @@ pub struct ItemError {
 pub struct ItemResult {
     pub id: i64,
     pub ok: bool,
+    #[schema(required = true)]
     pub error: Option<ItemError>,
 }
 

@@ -102,37 +102,61 @@ pub struct CustomerView {
     pub id: i64,
     pub customer_code: String,
     pub company_name: String,
+    #[schema(required = true)]
     pub credit_code: Option<String>,
+    #[schema(required = true)]
     pub industry: Option<String>,
+    #[schema(required = true, value_type = Option<opcms_domain::customer::Level>)]
     pub level: Option<String>,
+    #[schema(required = true)]
     pub region: Option<String>,
+    #[schema(required = true)]
     pub address: Option<String>,
+    #[schema(required = true)]
     pub contact_name: Option<String>,
+    #[schema(required = true)]
     pub contact_phone: Option<String>,
+    #[schema(required = true)]
     pub contact_email: Option<String>,
+    #[schema(required = true)]
     pub account_id: Option<String>,
+    #[schema(value_type = opcms_domain::customer::AccountStatus)]
     pub account_status: String,
+    /// Sorted, never empty.
+    #[schema(value_type = Vec<opcms_domain::customer::Series>)]
     pub device_series: Vec<String>,
+    #[schema(required = true)]
     pub sales_owner_id: Option<i64>,
+    #[schema(required = true)]
     pub sales_owner: Option<UserRef>,
+    #[schema(required = true)]
     pub ops_owner_id: Option<i64>,
+    #[schema(required = true)]
     pub ops_owner: Option<UserRef>,
+    #[schema(required = true)]
     pub signed_at: Option<NaiveDate>,
+    #[schema(required = true)]
     pub contract_end_at: Option<NaiveDate>,
+    #[schema(required = true)]
     pub remarks: Option<String>,
     pub tags: Vec<String>,
     /// The customer's price plan; absent without one, and for roles that
     /// may not see pricing (sales).
+    #[schema(required = true)]
     pub price_plan: Option<PricePlanRef>,
     pub payment_terms_days: i32,
     pub version: i32,
     /// Statuses the caller may move this customer to by hand.
+    #[schema(value_type = Vec<opcms_domain::customer::AccountStatus>)]
     pub allowed_transitions: Vec<String>,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub created_by: Option<i64>,
     pub updated_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub updated_by: Option<i64>,
     pub is_deleted: bool,
+    #[schema(required = true)]
     pub deleted_at: Option<DateTime<Utc>>,
 }
 

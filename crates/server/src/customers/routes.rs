@@ -153,9 +153,12 @@ async fn change_status(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatusHistoryView {
     pub id: i64,
+    #[schema(required = true, value_type = Option<opcms_domain::customer::AccountStatus>)]
     pub from_status: Option<String>,
+    #[schema(value_type = opcms_domain::customer::AccountStatus)]
     pub to_status: String,
     pub reason: String,
+    #[schema(required = true)]
     pub actor_id: Option<i64>,
     pub actor_name: String,
     pub at: DateTime<Utc>,
@@ -216,6 +219,7 @@ async fn batch_action(
 pub struct OwnerOption {
     pub id: i64,
     pub display_name: String,
+    #[schema(value_type = opcms_domain::Role)]
     pub role: String,
 }
 

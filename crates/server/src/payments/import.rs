@@ -128,14 +128,27 @@ const HEADERS: [HeaderSpec<Field>; 8] = [
 ];
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PaymentImportRow)]
 pub struct ImportRow {
     /// Row number as the spreadsheet shows it.
     pub row: u32,
     /// `duplicate` | `skipped` | `rejected`
+    #[schema(value_type = PaymentImportStatus)]
     pub status: &'static str,
     pub message: String,
     #[schema(value_type = Object)]
     pub values: Value,
+}
+
+/// Why a bank statement's row was not created.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum PaymentImportStatus {
+    Duplicate,
+    Skipped,
+    Rejected,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -177,8 +190,10 @@ pub struct AutoAllocation {
     pub row: u32,
     pub payment_no: String,
     /// Null on a dry run (nothing was kept).
+    #[schema(required = true)]
     pub payment_id: Option<i64>,
     /// What `POST /allocations/{id}/reverse` takes; null on a dry run.
+    #[schema(required = true)]
     pub allocation_id: Option<i64>,
     pub customer: CustomerRef,
     pub bill_id: i64,

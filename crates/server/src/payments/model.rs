@@ -19,18 +19,33 @@ pub struct AllocationView {
     pub payment_no: String,
     pub bill_id: i64,
     pub bill_no: String,
-    #[schema(value_type = String)]
+    #[schema(required = true, value_type = Option<String>)]
     pub period: Option<Period>,
     pub customer_id: i64,
     #[schema(value_type = String)]
     pub amount: Fixed4,
     /// `active` | `reversed`
+    #[schema(value_type = AllocationStatus)]
     pub status: String,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub created_by: Option<UserRef>,
+    #[schema(required = true)]
     pub reversed_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub reversed_by: Option<UserRef>,
+    #[schema(required = true)]
     pub reverse_reason: Option<String>,
+}
+
+/// A reversed allocation is kept, marked.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum AllocationStatus {
+    Active,
+    Reversed,
 }
 
 /// A payment. Lists leave `allocations` empty.
@@ -38,7 +53,9 @@ pub struct AllocationView {
 pub struct PaymentView {
     pub id: i64,
     pub payment_no: String,
+    #[schema(required = true)]
     pub customer: Option<CustomerRef>,
+    #[schema(required = true)]
     pub customer_id: Option<i64>,
     #[schema(value_type = String)]
     pub amount: Fixed4,
@@ -46,20 +63,33 @@ pub struct PaymentView {
     pub allocated: Fixed4,
     #[schema(value_type = String)]
     pub unapplied: Fixed4,
-    #[schema(value_type = String)]
     pub status: PaymentStatus,
     pub received_at: NaiveDate,
-    #[schema(value_type = String)]
     pub method: PaymentMethod,
+    #[schema(required = true)]
     pub payer_name: Option<String>,
+    #[schema(required = true)]
     pub reference: Option<String>,
+    #[schema(required = true)]
     pub remarks: Option<String>,
+    #[schema(value_type = PaymentSource)]
     pub source: String,
     pub allocations: Vec<AllocationView>,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub created_by: Option<UserRef>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+}
+
+/// Entered by hand or read from a bank statement.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum PaymentSource {
+    Manual,
+    Import,
 }
 
 /// `POST /payments` and `PATCH /payments/{id}` (where every field is
@@ -84,7 +114,6 @@ pub struct ReasonInput {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AllocateInput {
-    #[schema(value_type = Vec<Object>)]
     #[serde(default)]
     pub allocations: Vec<RawAllocation>,
 }
@@ -101,7 +130,6 @@ pub struct CreatedAllocation {
 pub struct BillAfter {
     pub id: i64,
     pub bill_no: String,
-    #[schema(value_type = String)]
     pub status: BillStatus,
     #[schema(value_type = String)]
     pub allocated: Fixed4,

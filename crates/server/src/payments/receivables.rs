@@ -83,6 +83,7 @@ impl AgingMoney {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AgingRow {
     pub customer: CustomerRef,
+    #[schema(required = true)]
     pub sales_owner: Option<UserRef>,
     pub open_bills: u32,
     pub max_overdue_days: i64,

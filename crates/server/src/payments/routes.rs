@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_payments))
         // The handler counts the upload against `upload_limit` itself.
         .routes(routes!(import_statement).layer(DefaultBodyLimit::disable()))
-        .routes(routes!(import_template))
+        .routes(routes!(payment_import_template))
         .routes(routes!(get_payment, update_payment, delete_payment))
         .routes(routes!(payment_history))
         .routes(routes!(payment_suggestions))
@@ -251,7 +251,7 @@ async fn import_statement(
 /// The bank statement template.
 #[utoipa::path(get, path = "/payments/import/template", tag = "payments",
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
-async fn import_template(principal: Principal) -> AppResult<Response> {
+async fn payment_import_template(principal: Principal) -> AppResult<Response> {
     principal.require(Permission::PaymentsManage)?;
     let bytes = import::template().map_err(xlsx_error)?;
     Ok(attachment(bytes, XLSX, "银行流水导入模板.xlsx"))

@@ -109,19 +109,34 @@ pub fn period(query: &StatementQuery) -> AppResult<(NaiveDate, NaiveDate)> {
 pub struct LedgerLine {
     pub date: NaiveDate,
     /// `bill` | `credit_note` | `void` | `payment`
+    #[schema(value_type = LedgerKind)]
     pub kind: &'static str,
     /// The bill's or the payment's number.
     pub document_no: String,
+    #[schema(required = true)]
     pub bill_id: Option<i64>,
+    #[schema(required = true)]
     pub payment_id: Option<i64>,
     pub description: String,
-    #[schema(value_type = Option<String>)]
+    #[schema(required = true, value_type = Option<String>)]
     pub debit: Option<Fixed4>,
-    #[schema(value_type = Option<String>)]
+    #[schema(required = true, value_type = Option<String>)]
     pub credit: Option<Fixed4>,
     /// The balance after this line.
     #[schema(value_type = String)]
     pub balance: Total,
+}
+
+/// What moved a customer's account.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum LedgerKind {
+    Bill,
+    CreditNote,
+    Void,
+    Payment,
 }
 
 /// The period's movements and balances.

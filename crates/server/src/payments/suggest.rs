@@ -26,6 +26,7 @@ pub struct OpenBillView {
     pub bill_no: String,
     #[schema(value_type = String)]
     pub period: Period,
+    #[schema(required = true)]
     pub due_date: Option<chrono::NaiveDate>,
     #[schema(value_type = String)]
     pub total: Fixed4,
@@ -50,7 +51,6 @@ pub struct SuggestedLine {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SuggestionView {
-    #[schema(value_type = String)]
     pub kind: SuggestionKind,
     pub reason: String,
     #[schema(value_type = String)]

@@ -123,6 +123,7 @@ pub struct Warning {
     /// `PERIOD_ALREADY_BILLED`, `SUPERSEDED`, `NOT_IN_FORCE`, `VOLUME_PRICE_CLIFF`.
     pub code: &'static str,
     /// The field concerned, when there is one (`rules.L`).
+    #[schema(required = true)]
     pub field: Option<String>,
     pub message: String,
 }
@@ -133,14 +134,18 @@ pub struct VersionView {
     pub version: i32,
     #[schema(value_type = String, example = "2026-03")]
     pub effective_from: Period,
-    #[schema(value_type = Option<String>, example = "500.00")]
+    #[schema(required = true, value_type = Option<String>, example = "500.00")]
     pub minimum_charge: Option<MinimumCharge>,
-    #[schema(value_type = Object)]
+    /// `{"X": rule, "N": rule, "L": rule}`.
+    #[schema(value_type = BTreeMap<String, Rule>)]
     pub rules: SeriesMap<Rule>,
+    #[schema(required = true)]
     pub reason: Option<String>,
     /// Set when this version was made by rolling back to that version.
+    #[schema(required = true)]
     pub rolled_back_from: Option<i32>,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub created_by: Option<UserRef>,
 }
 
@@ -167,6 +172,7 @@ pub struct PlanSummary {
     #[schema(value_type = String)]
     pub effective_from: Period,
     /// The version billing this month would use; null before the plan starts.
+    #[schema(required = true)]
     pub in_force_version: Option<i32>,
     /// Live customers assigned to the plan.
     pub customers: u64,
@@ -181,17 +187,22 @@ pub struct PlanView {
     /// The current (latest) version's first month, minimum and rules.
     #[schema(value_type = String)]
     pub effective_from: Period,
-    #[schema(value_type = Option<String>)]
+    #[schema(required = true, value_type = Option<String>)]
     pub minimum_charge: Option<MinimumCharge>,
-    #[schema(value_type = Object)]
+    /// `{"X": rule, "N": rule, "L": rule}`.
+    #[schema(value_type = BTreeMap<String, Rule>)]
     pub rules: SeriesMap<Rule>,
+    #[schema(required = true)]
     pub reason: Option<String>,
     /// The version billing this month would use; null before the plan starts.
+    #[schema(required = true)]
     pub in_force_version: Option<i32>,
     pub customers: u64,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub created_by: Option<i64>,
     pub updated_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub updated_by: Option<i64>,
 }
 
@@ -233,9 +244,19 @@ pub struct DiffView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EffectiveRule {
     /// `plan` or `override`.
+    #[schema(value_type = RuleSource)]
     pub source: &'static str,
-    #[schema(value_type = Object)]
     pub rule: Rule,
+}
+
+/// Where a customer's rule for a series comes from.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum RuleSource {
+    Plan,
+    Override,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -251,18 +272,22 @@ pub struct CustomerPricingView {
     #[schema(value_type = String)]
     pub period: Period,
     /// null: no plan assigned.
+    #[schema(required = true)]
     pub plan: Option<PlanRef>,
     /// The plan version in force for `period`; null when none is yet.
+    #[schema(required = true)]
     pub version: Option<VersionRef>,
-    #[schema(value_type = Option<String>)]
+    #[schema(required = true, value_type = Option<String>)]
     pub minimum_charge: Option<MinimumCharge>,
     /// The customer's own rules, `{"X": rule, …}`.
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, Rule>)]
     pub overrides: SeriesMap<Rule>,
     /// Per series: the override if any, else the plan version's rule.
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, EffectiveRule>)]
     pub effective_rules: SeriesMap<EffectiveRule>,
+    #[schema(required = true)]
     pub updated_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub updated_by: Option<i64>,
 }
 
@@ -274,11 +299,9 @@ pub struct RuleQuoteView {
     #[schema(value_type = String, example = "2400.00")]
     pub amount: Decimal,
     /// `[{from, to, quantity, unit_price, amount}]`
-    #[schema(value_type = Vec<Object>)]
     pub breakdown: Vec<TierLine>,
     /// Volume rules only: where more usage costs less.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
     pub cliffs: Option<Vec<Cliff>>,
 }
 
@@ -286,7 +309,6 @@ pub struct RuleQuoteView {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BillQuoteView {
     /// `[{kind, series, usage, raw_amount, amount, tiers}]`
-    #[schema(value_type = Vec<Object>)]
     pub lines: Vec<BillLine>,
     #[schema(value_type = String, example = "4084.00")]
     pub total: Decimal,

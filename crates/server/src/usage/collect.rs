@@ -52,8 +52,10 @@ pub struct RunView {
     #[schema(value_type = String, format = Date)]
     pub day: NaiveDate,
     /// `running` | `succeeded` | `failed`
+    #[schema(value_type = CollectionStatus)]
     pub status: String,
     /// `manual` | `schedule` | `rerun`
+    #[schema(value_type = CollectionTrigger)]
     pub trigger: String,
     pub pages: i32,
     pub attempts: i32,
@@ -65,11 +67,37 @@ pub struct RunView {
     pub quarantined: i32,
     /// Discarded by rule: usage of closed customers (`usage_discard_closed`).
     pub discarded: i32,
+    #[schema(required = true)]
     pub error: Option<String>,
     pub started_at: chrono::DateTime<Utc>,
+    #[schema(required = true)]
     pub finished_at: Option<chrono::DateTime<Utc>>,
+    #[schema(required = true)]
     pub duration_ms: Option<i64>,
+    #[schema(required = true)]
     pub triggered_by: Option<UserRef>,
+}
+
+/// What started a collection run.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CollectionTrigger {
+    Manual,
+    Schedule,
+    Rerun,
+}
+
+/// A collection run's state.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum CollectionStatus {
+    Running,
+    Succeeded,
+    Failed,
 }
 
 /// Collects `day` from the named source, or from every configured source.

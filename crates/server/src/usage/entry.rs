@@ -42,11 +42,29 @@ pub struct EntryResult {
 pub struct EntryItem {
     pub index: usize,
     /// `created` | `updated` | `unchanged` | `quarantined` | `discarded`
+    #[schema(value_type = EntryStatus)]
     pub status: &'static str,
+    #[schema(required = true)]
     pub record_id: Option<i64>,
+    #[schema(required = true)]
     pub quarantine_id: Option<i64>,
+    #[schema(required = true, value_type = Option<opcms_domain::usage::QuarantineReason>)]
     pub reason: Option<String>,
+    #[schema(required = true)]
     pub message: Option<String>,
+}
+
+/// What became of one entered record.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum EntryStatus {
+    Created,
+    Updated,
+    Unchanged,
+    Quarantined,
+    Discarded,
 }
 
 /// One record of the body. Amounts must be strings: a JSON number may

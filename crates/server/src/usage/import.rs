@@ -59,20 +59,39 @@ const HEADERS: [HeaderSpec<Field>; 6] = [
 ];
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = UsageImportRow)]
 pub struct ImportRow {
     /// Row number as the spreadsheet shows it.
     pub row: u32,
     /// `created` | `updated` | `unchanged` | `conflict` | `quarantined` |
     /// `discarded` | `duplicate`
+    #[schema(value_type = UsageImportStatus)]
     pub status: &'static str,
+    #[schema(required = true, value_type = Option<opcms_domain::usage::QuarantineReason>)]
     pub reason: Option<String>,
     pub message: String,
     #[schema(value_type = Object)]
     pub values: Value,
     /// The customer the row was matched to (none when unknown).
+    #[schema(required = true)]
     pub customer: Option<MatchedCustomer>,
     /// `conflict`: the stored records of that customer, series and day.
     pub existing: Vec<ExistingRecord>,
+}
+
+/// What a usage file's row does (or would do).
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum UsageImportStatus {
+    Created,
+    Updated,
+    Unchanged,
+    Conflict,
+    Quarantined,
+    Discarded,
+    Duplicate,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

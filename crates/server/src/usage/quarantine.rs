@@ -36,31 +36,70 @@ pub const MAX_FILTER_BULK: u64 = 10_000;
 pub struct QuarantineView {
     pub id: i64,
     pub source: String,
+    #[schema(required = true)]
     pub source_id: Option<String>,
+    #[schema(value_type = opcms_domain::usage::QuarantineReason)]
     pub reason: String,
     pub message: String,
+    #[schema(required = true)]
     pub account_id: Option<String>,
+    #[schema(required = true)]
     pub customer_id: Option<i64>,
+    #[schema(required = true)]
     pub customer_code: Option<String>,
+    #[schema(required = true)]
     pub company_name: Option<String>,
+    #[schema(required = true)]
     pub series: Option<String>,
+    #[schema(required = true)]
     pub day: Option<String>,
+    #[schema(required = true)]
     pub quantity: Option<String>,
     /// The record as received.
     #[schema(value_type = Object)]
     pub raw: Value,
     /// `pending` | `resolved` | `discarded`
+    #[schema(value_type = QuarantineStatus)]
     pub status: String,
     pub occurrences: i32,
+    #[schema(required = true)]
     pub run_id: Option<i64>,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
+    #[schema(required = true)]
     pub resolved_at: Option<chrono::DateTime<Utc>>,
+    #[schema(required = true)]
     pub resolved_by: Option<UserRef>,
     /// `mapped` | `corrected` | `accepted` | `discarded`
+    #[schema(required = true, value_type = Option<QuarantineResolution>)]
     pub resolution: Option<String>,
+    #[schema(required = true)]
     pub resolution_note: Option<String>,
+    #[schema(required = true)]
     pub usage_record_id: Option<i64>,
+}
+
+/// How a quarantined record was resolved.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum QuarantineResolution {
+    Mapped,
+    Corrected,
+    Accepted,
+    Discarded,
+}
+
+/// Where a quarantined record stands.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum QuarantineStatus {
+    Pending,
+    Resolved,
+    Discarded,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -256,9 +295,12 @@ pub struct ResolveResult {
 pub struct ResolveItem {
     pub id: i64,
     /// `resolved` | `discarded` | `pending` (checked again, still failing)
+    #[schema(value_type = QuarantineStatus)]
     pub status: &'static str,
+    #[schema(required = true)]
     pub usage_record_id: Option<i64>,
     /// Why it is still pending.
+    #[schema(required = true, value_type = Option<opcms_domain::usage::QuarantineReason>)]
     pub reason: Option<String>,
 }
 

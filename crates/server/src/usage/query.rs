@@ -92,8 +92,11 @@ pub struct RecordQuery {
 pub struct RecordView {
     pub id: i64,
     pub customer_id: i64,
+    #[schema(required = true)]
     pub customer_code: Option<String>,
+    #[schema(required = true)]
     pub company_name: Option<String>,
+    #[schema(value_type = opcms_domain::customer::Series)]
     pub series: String,
     #[schema(value_type = String, format = Date)]
     pub day: NaiveDate,
@@ -104,6 +107,7 @@ pub struct RecordView {
     /// The record's version (its `revisions`), for `PATCH /usage/{id}`.
     pub version: i32,
     pub updated_at: chrono::DateTime<Utc>,
+    #[schema(required = true)]
     pub updated_by: Option<UserRef>,
 }
 
@@ -244,7 +248,6 @@ pub struct DailySeries {
     pub month: String,
     #[schema(value_type = Vec<String>)]
     pub days: Vec<NaiveDate>,
-    #[schema(value_type = Object)]
     pub series: PerSeries<Vec<String>>,
 }
 
@@ -377,7 +380,6 @@ pub struct MonthlyPage {
     pub total: u64,
     pub page: u64,
     pub page_size: u64,
-    #[schema(value_type = Object)]
     pub totals: PerSeries<String>,
 }
 
@@ -535,7 +537,6 @@ pub struct TrendQuery {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Trend {
     pub months: Vec<String>,
-    #[schema(value_type = Object)]
     pub series: PerSeries<Vec<String>>,
 }
 
@@ -595,8 +596,10 @@ pub struct RevisionView {
     pub quantity_after: String,
     /// `redelivery` | `import` | `entry` | `correction` | `quarantine`
     pub cause: String,
+    #[schema(required = true)]
     pub reason: Option<String>,
     pub changed_at: chrono::DateTime<Utc>,
+    #[schema(required = true)]
     pub changed_by: Option<UserRef>,
     pub changed_by_name: String,
 }

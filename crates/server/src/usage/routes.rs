@@ -35,13 +35,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(customer_trend))
         // The handler counts the upload against `upload_limit` itself.
         .routes(routes!(import_usage).layer(DefaultBodyLimit::disable()))
-        .routes(routes!(import_template))
+        .routes(routes!(usage_import_template))
         .routes(routes!(list_quarantine))
         .routes(routes!(resolve_one))
         .routes(routes!(resolve_many))
         .routes(routes!(list_sources))
         .routes(routes!(collect_now))
-        .routes(routes!(list_runs))
+        .routes(routes!(list_collection_runs))
         .routes(routes!(rerun))
 }
 
@@ -147,6 +147,7 @@ pub struct ImportQuery {
     /// `correct` | `add` | `skip`: what to do with rows whose customer,
     /// series and day already has a record. Required (409 `USAGE_EXISTS`)
     /// when a confirmed import has such rows.
+    #[param(inline)]
     pub on_conflict: Option<import::OnConflict>,
 }
 
@@ -180,7 +181,7 @@ async fn import_usage(
 /// The usage import template.
 #[utoipa::path(get, path = "/usage/import/template", tag = "usage",
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
-async fn import_template(principal: Principal) -> AppResult<Response> {
+async fn usage_import_template(principal: Principal) -> AppResult<Response> {
     principal.require(Permission::UsageManage)?;
     let bytes = import::template().map_err(xlsx_error)?;
     Ok(attachment(bytes, XLSX, "用量导入模板.xlsx"))
@@ -357,7 +358,7 @@ pub struct RunQuery {
 /// The collection log, newest first.
 #[utoipa::path(get, path = "/usage/collections", tag = "usage", params(RunQuery),
     responses((status = 200, body = Page<RunView>), (status = 400, body = ErrorBody)))]
-async fn list_runs(
+async fn list_collection_runs(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<RunQuery>,

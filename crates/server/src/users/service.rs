@@ -59,14 +59,26 @@ pub struct UserView {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    /// `operations` | `sales` | `management`
+    #[schema(value_type = opcms_domain::Role)]
     pub role: String,
     /// `active` | `disabled`
+    #[schema(value_type = UserStatus)]
     pub status: String,
     pub must_change_password: bool,
+    #[schema(required = true)]
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Whether a user may sign in.
+/// The field holds the code as a string; this names the codes in the
+/// OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum UserStatus {
+    Active,
+    Disabled,
 }
 
 impl From<user::Model> for UserView {

@@ -25,8 +25,7 @@ export function skipReasonLabel(code: string): string {
   return (SKIP_REASONS as readonly string[]).includes(code) ? t(`bills.skipReasons.${code}`) : code;
 }
 
-/** The contract names users `{id, name}`; elsewhere they are `{id, display_name}`. */
 export function actorName(actor: BillActor | null | undefined): string {
   if (!actor) return t('bills.system');
-  return actor.display_name ?? actor.name ?? `#${actor.id}`;
+  return actor.display_name || `#${actor.id}`;
 }

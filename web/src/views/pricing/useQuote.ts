@@ -1,7 +1,7 @@
 import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
 import { isApiError } from '@/api/http';
 import { quoteBill, quoteRule } from '@/api/pricing';
-import type { BillQuote, DeviceSeries, PlanQuoteRequest, RuleQuote, RuleQuoteRequest, SeriesUsage } from '@/api/types';
+import type { BillQuote, DeviceSeries, QuoteRequest, RuleQuote, SeriesUsage } from '@/api/types';
 import {
   SERIES_ORDER,
   checkMinimumCharge,
@@ -89,7 +89,7 @@ export function useRuleQuote(draft: () => RuleDraft, usage: () => string) {
     return problem ? ruleMessage(problem) : null;
   });
   const ruleReady = computed(() => validateRule(draft(), 'rule').length === 0);
-  const request = useDebouncedRequest<RuleQuoteRequest, RuleQuote>(
+  const request = useDebouncedRequest<QuoteRequest, RuleQuote>(
     () => (ruleReady.value && !usageError.value ? { rule: draftToRule(draft()), usage: typed.value || '0' } : null),
     (body) => quoteRule(body, { silent: true }),
   );
@@ -124,7 +124,7 @@ export function usePlanQuote(
     const p = plan();
     return !checkMinimumCharge(p.minimum_charge) && SERIES_ORDER.every((s) => validateRule(p.rules[s], 'rule').length === 0);
   });
-  const request = useDebouncedRequest<PlanQuoteRequest, BillQuote>(
+  const request = useDebouncedRequest<QuoteRequest, BillQuote>(
     () => {
       if (!ready.value) return null;
       const p = plan();

@@ -31,12 +31,10 @@ export interface StepRow {
 }
 
 export function stepRows(overview: CloseOverview): StepRow[] {
-  return overview.steps.map(({ step, open }) => ({
-    step,
-    open,
-    done: open === 0,
-    current: step === overview.next_step,
-  }));
+  // `done` is never one of the steps (it is only ever `next_step`).
+  return overview.steps.flatMap(({ step, open }) =>
+    step === 'done' ? [] : [{ step, open, done: open === 0, current: step === overview.next_step }],
+  );
 }
 
 /**

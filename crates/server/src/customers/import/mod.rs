@@ -50,6 +50,7 @@ pub struct ImportResult {
     pub issues: Vec<Issue>,
     pub file_warnings: Vec<String>,
     /// The `.xlsx` of the rows with problems; null when there are none.
+    #[schema(required = true)]
     pub report_url: Option<String>,
 }
 

@@ -130,7 +130,9 @@ pub struct ImportSummary {
     pub updated: i32,
     pub unchanged: i32,
     pub created_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub created_by: Option<i64>,
+    #[schema(required = true)]
     pub created_by_name: Option<String>,
 }
 

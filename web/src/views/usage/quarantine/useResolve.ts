@@ -98,7 +98,7 @@ export function useResolve() {
   const actions = computed<ResolveAction[]>(() => {
     const byFilter = target.value;
     if (!byFilter) return actionsFor(items.value);
-    return acceptableReason(byFilter.filter.reason) ? ['map_account', 'correct', 'accept', 'discard'] : ['map_account', 'correct', 'discard'];
+    return acceptableReason(byFilter.filter.reason ?? undefined) ? ['map_account', 'correct', 'accept', 'discard'] : ['map_account', 'correct', 'discard'];
   });
 
   /** For the chosen records, or (`filter`) for every pending record the list's filter matches. */
