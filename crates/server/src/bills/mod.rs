@@ -1,7 +1,8 @@
 //! Bills (账单, DESIGN.md §7; contract: docs/api/bills.md): monthly
 //! generation from usage and prices ([`generate`]), manual bills, issue,
-//! void and credit notes ([`service`]), lists and export ([`list`]), the
-//! PDF document ([`document`]). The rules live in `opcms_domain::billing`.
+//! void and credit notes ([`service`]), lists and export ([`list`]), how a
+//! bill reads in the API ([`view`]), the PDF document ([`document`]). The
+//! rules live in `opcms_domain::billing`.
 
 pub mod document;
 pub mod entity;
@@ -12,3 +13,4 @@ pub mod numbers;
 pub mod routes;
 pub mod service;
 pub mod usage_days;
+pub mod view;

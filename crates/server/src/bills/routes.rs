@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::document;
 use super::entity::run;
-use super::generate::{self, GenerateInput, RunResult};
+use super::generate;
 use super::list;
 use super::model::*;
 use super::service;
