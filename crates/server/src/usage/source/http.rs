@@ -13,9 +13,8 @@ use opcms_domain::usage::{RawUsage, RawValue};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{FetchError, Fetched, UsageSource};
+use super::{CustomerRef, FetchError, Fetched, Incoming, UsageSource, clip};
 use crate::config::Secret;
-use crate::usage::store::{CustomerRef, Incoming, clip};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
