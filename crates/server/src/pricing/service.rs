@@ -4,8 +4,7 @@
 
 use chrono::Utc;
 use opcms_domain::customer::normalize::{clean_name, name_key};
-use opcms_domain::money::round_to_cents;
-use opcms_domain::pricing::{Mode, PlanPricing, RawPlanPricing, RawValue, VersionKey, span, volume_cliffs};
+use opcms_domain::pricing::{PlanPricing, RawPlanPricing, RawValue, already_billed, narrower_span, price_cliffs};
 use opcms_domain::{FieldError, Period};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, NotSet, SqlErr};
 use serde_json::{Map, Value, json};
@@ -314,8 +313,11 @@ async fn add_version(
         let billed = billed_periods(&txn, plan_id, new.effective_from).await?;
         txn.commit().await?;
 
-        let mut warnings = billed_warnings(&billed);
-        warnings.extend(span_warnings(&keys, number));
+        let mut warnings: Vec<Warning> = already_billed(&billed)
+            .into_iter()
+            .chain(narrower_span(&keys, number))
+            .map(Warning::from)
+            .collect();
         warnings.extend(cliff_warnings(&new.pricing)?);
         return Ok(VersionCreated {
             version: version_view(&state.db, &state.keyring, row).await?,
@@ -367,69 +369,8 @@ pub async fn delete_plan(state: &AppState, actor: &Actor, plan_id: i64) -> AppRe
 
 // ---- warnings ----------------------------------------------------------
 
-fn billed_warnings(billed: &[Period]) -> Vec<Warning> {
-    if billed.is_empty() {
-        return Vec::new();
-    }
-    let months: Vec<String> = billed.iter().map(Period::to_string).collect();
-    vec![Warning {
-        code: "PERIOD_ALREADY_BILLED",
-        field: Some("effective_from".into()),
-        message: format!(
-            "{} 已出账单；新版本不改变已出的账单，重新生成这些月份的草稿账单将按新价格计算",
-            months.join("、")
-        ),
-    }]
-}
-
-/// When the new version governs fewer months than "from effective_from on".
-fn span_warnings(keys: &[VersionKey], number: i32) -> Vec<Warning> {
-    let field = Some("effective_from".to_string());
-    match span(keys, number) {
-        None => vec![Warning {
-            code: "NOT_IN_FORCE",
-            field,
-            message: "同一生效月份已有更新的版本，该版本不会用于任何月份的计费".into(),
-        }],
-        Some(span) => match (span.until, span.then) {
-            (Some(until), Some(then)) => {
-                let last = until.previous().unwrap_or(until);
-                vec![Warning {
-                    code: "SUPERSEDED",
-                    field,
-                    message: format!(
-                        "该版本仅适用于 {} 至 {last}；自 {until} 起适用生效月份更晚的版本 {then}",
-                        span.from
-                    ),
-                }]
-            }
-            _ => Vec::new(),
-        },
-    }
-}
-
-/// Volume rules whose price drops at a boundary: more usage costs less.
+/// The domain's volume price cliffs of `pricing`, as response warnings.
 fn cliff_warnings(pricing: &PlanPricing) -> AppResult<Vec<Warning>> {
-    let mut warnings = Vec::new();
-    for (series, rule) in pricing.rules.iter().filter(|(_, r)| r.mode() == Mode::Volume) {
-        let cliffs = volume_cliffs(rule).map_err(|e| anyhow::anyhow!("volume cliffs: {e}"))?;
-        for cliff in cliffs {
-            let boundary = cliff.boundary;
-            let range = match cliff.cheaper_through {
-                Some(through) => format!("用量在 {boundary} 至 {through} 之间都比 {boundary} 便宜"),
-                None => format!("超过 {boundary} 的用量都比 {boundary} 便宜"),
-            };
-            warnings.push(Warning {
-                code: "VOLUME_PRICE_CLIFF",
-                field: Some(format!("rules.{}", series.code())),
-                message: format!(
-                    "{} 系列阶梯定价在用量 {boundary} 处有价格断崖：用量 {boundary} 计 {:.2} 元，略超即降为 {:.2} 元；{range}",
-                    series.code(),
-                    round_to_cents(cliff.amount_at_boundary),
-                    round_to_cents(cliff.amount_just_above),
-                ),
-            });
-        }
-    }
-    Ok(warnings)
+    let cliffs = price_cliffs(pricing).map_err(|e| anyhow::anyhow!("volume cliffs: {e}"))?;
+    Ok(cliffs.into_iter().map(Warning::from).collect())
 }
