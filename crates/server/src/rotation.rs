@@ -25,9 +25,8 @@ use crate::crypto::{Binding, Keyring};
 use crate::customers::entity::customer;
 use crate::customers::import::record::{self, entity as import_run};
 use crate::customers::model::{email_binding, phone_binding};
-use crate::pricing::customer::overrides_binding;
 use crate::pricing::entity::{customer_pricing, version};
-use crate::pricing::service::{minimum_binding, rules_binding};
+use crate::pricing::sealing::{minimum_binding, overrides_binding, rules_binding};
 use crate::secrets;
 
 const BATCH: u64 = 500;

@@ -20,6 +20,7 @@ mod rule;
 mod series;
 mod values;
 mod versions;
+mod warnings;
 
 pub use cliff::{Cliff, USAGE_STEP, volume_cliffs};
 pub use engine::{PricingError, RuleQuote, TierLine, price};
@@ -32,3 +33,4 @@ pub use rule::{MAX_TIERS, Mode, RawRule, Rule, Tier};
 pub use series::{BILL_ORDER, SeriesMap};
 pub use values::{MinimumCharge, Usage};
 pub use versions::{Span, VersionKey, in_force, span};
+pub use warnings::{VersionWarning, already_billed, narrower_span, price_cliffs};

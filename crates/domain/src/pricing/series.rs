@@ -30,7 +30,7 @@ pub struct SeriesMap<T> {
 }
 
 impl<T> SeriesMap<T> {
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         SeriesMap {
             slots: [None, None, None],
         }

@@ -308,6 +308,18 @@ pub fn natural_source_id(customer_id: i64, series: Series, day: NaiveDate) -> St
     format!("{customer_id}:{}:{day}", series.code())
 }
 
+/// A source as people read it (in messages).
+pub fn source_label(source: &str) -> String {
+    match source {
+        "manual" => "手工录入".into(),
+        "import" => "文件导入".into(),
+        other => match other.strip_prefix("api:") {
+            Some(name) => format!("接口采集 {name}"),
+            None => other.into(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,5 +455,13 @@ mod tests {
             assert_eq!(QuarantineReason::parse(r.code()), Some(r));
             assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.code()));
         }
+    }
+
+    #[test]
+    fn sources_read_as_people_name_them() {
+        assert_eq!(source_label("manual"), "手工录入");
+        assert_eq!(source_label("import"), "文件导入");
+        assert_eq!(source_label("api:acme"), "接口采集 acme");
+        assert_eq!(source_label("other"), "other");
     }
 }

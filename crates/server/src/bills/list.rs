@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::entity::bill;
 use super::model::{BillPage, BillQuery, BillTotals, BillView};
-use super::service::views;
+use super::view::views;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
 use crate::db::{count_and_sums, like_contains};

@@ -8,6 +8,8 @@ use opcms_domain::pricing::RawValue;
 use opcms_domain::{Fixed4, Period};
 use serde::{Deserialize, Serialize};
 
+use super::entity::run;
+use crate::calendar::current_period;
 use crate::users::service::UserRef;
 
 pub use crate::customers::model::CustomerRef;
@@ -251,4 +253,66 @@ pub struct BillPage {
     pub page: u64,
     pub page_size: u64,
     pub totals: BillTotals,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct GenerateInput {
+    /// `YYYY-MM`, not after the current month.
+    pub period: Option<String>,
+    /// Only these customers (default: every customer).
+    pub customer_ids: Option<Vec<i64>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Skipped {
+    pub customer_id: i64,
+    pub customer_code: String,
+    pub company_name: String,
+    #[schema(value_type = opcms_domain::billing::SkipReason)]
+    pub reason: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RunResult {
+    pub run_id: i64,
+    #[schema(value_type = String)]
+    pub period: Period,
+    pub created: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub voided: u32,
+    pub kept_issued: u32,
+    pub late_usage: u32,
+    pub skipped: Vec<Skipped>,
+    pub skipped_count: u32,
+    /// Drafts of this run carrying at least one warning.
+    pub warnings: u32,
+    pub duration_ms: u64,
+    pub started_at: chrono::DateTime<Utc>,
+    pub actor_name: String,
+    #[schema(required = true)]
+    pub customer_ids: Option<Vec<i64>>,
+}
+
+impl RunResult {
+    pub fn from_row(row: run::Model) -> RunResult {
+        RunResult {
+            run_id: row.id,
+            period: Period::from_key(row.period).unwrap_or_else(current_period),
+            created: row.created as u32,
+            updated: row.updated as u32,
+            unchanged: row.unchanged as u32,
+            voided: row.voided as u32,
+            kept_issued: row.kept_issued as u32,
+            late_usage: row.late_usage as u32,
+            skipped: serde_json::from_str(&row.skipped).unwrap_or_default(),
+            skipped_count: row.skipped_count as u32,
+            warnings: row.warnings as u32,
+            duration_ms: row.duration_ms as u64,
+            started_at: row.started_at,
+            actor_name: row.actor_name,
+            customer_ids: row.customer_filter.and_then(|f| serde_json::from_str(&f).ok()),
+        }
+    }
 }

@@ -11,7 +11,8 @@ use utoipa_axum::routes;
 
 use super::document;
 use super::entity::run;
-use super::generate::{self, GenerateInput, RunResult};
+use super::generate;
+use super::issue;
 use super::list;
 use super::model::*;
 use super::service;
@@ -169,7 +170,7 @@ async fn batch_issue(
     ApiJson(input): ApiJson<BatchIssueInput>,
 ) -> AppResult<Json<BatchIssueResult>> {
     principal.require(Permission::BillingManage)?;
-    Ok(Json(service::batch_issue(&state, &principal, input).await?))
+    Ok(Json(issue::batch_issue(&state, &principal, input).await?))
 }
 
 #[utoipa::path(get, path = "/bills/{id}", tag = "bills",
@@ -221,7 +222,7 @@ async fn issue_bill(
     ApiJson(input): ApiJson<IssueInput>,
 ) -> AppResult<Json<BillView>> {
     principal.require(Permission::BillingManage)?;
-    Ok(Json(service::issue(&state, &principal, id, input).await?))
+    Ok(Json(issue::issue(&state, &principal, id, input).await?))
 }
 
 /// Void a draft or an issued bill with nothing allocated.

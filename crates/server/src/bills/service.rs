@@ -1,40 +1,31 @@
-//! One bill: its view, and the person's actions on it (manual creation,
-//! issue, void, credit notes). Each action is one transaction with the bill
+//! One bill: finding it in the caller's scope, its view, and the person's
+//! actions on it (manual creation, void, credit notes; issuing is in
+//! [`super::issue`]). Each action is one transaction with the bill
 //! row locked and an audit entry; the rules are `opcms_domain::billing`.
 
-use std::collections::{HashMap, HashSet};
-
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use opcms_domain::billing::{
-    self, BillRuleError, BillStatus, BillWarning, Charge, StoredLine, WarningCode, check_credit, check_issue,
-    check_void, due_date, grouped, overdue_days, paid_status, validate_credit_amount, validate_manual_lines,
-    validate_reason,
+    self, BillRuleError, BillStatus, BillWarning, WarningCode, check_credit, check_void, paid_status,
+    validate_credit_amount, validate_manual_lines, validate_reason,
 };
-use opcms_domain::money::Total;
-use opcms_domain::{DataScope, FieldError, Fixed4, Period};
+use opcms_domain::{DataScope, FieldError};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait, NotSet, QuerySelect,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::entity::{bill, credit_note};
 use super::generate::billing_period;
 use super::model::*;
 use super::numbers::{ensure_counter, take_numbers};
+use super::view::{status_of, views};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
-use crate::calendar::business_today;
 use crate::customers::entity::customer;
 use crate::db::begin_write;
 use crate::db::money::{decimal, money, units};
 use crate::error::{AppError, AppResult};
-use crate::pricing::entity::plan;
 use crate::state::AppState;
-use crate::users::service::{UserRef, display_names};
-
-/// Most bills one batch issue takes.
-pub const MAX_BATCH: usize = 1_000;
 
 impl From<BillRuleError> for AppError {
     fn from(e: BillRuleError) -> Self {
@@ -42,13 +33,7 @@ impl From<BillRuleError> for AppError {
     }
 }
 
-fn status_of(row: &bill::Model) -> BillStatus {
-    BillStatus::parse(&row.status).unwrap_or(BillStatus::Draft)
-}
 
-fn warnings_of(row: &bill::Model) -> Vec<BillWarning> {
-    serde_json::from_str(&row.warnings).unwrap_or_default()
-}
 
 /// A bill the caller may see (its customer in scope); 404 otherwise.
 pub async fn find_visible(db: &impl ConnectionTrait, scope: DataScope, id: i64) -> AppResult<bill::Model> {
@@ -77,7 +62,7 @@ async fn check_scope(db: &impl ConnectionTrait, scope: DataScope, customer_id: i
 }
 
 /// [`find_visible`], locked for the rest of the transaction.
-async fn lock_visible(txn: &DatabaseTransaction, scope: DataScope, id: i64) -> AppResult<bill::Model> {
+pub(super) async fn lock_visible(txn: &DatabaseTransaction, scope: DataScope, id: i64) -> AppResult<bill::Model> {
     let row = bill::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
@@ -87,433 +72,11 @@ async fn lock_visible(txn: &DatabaseTransaction, scope: DataScope, id: i64) -> A
     Ok(row)
 }
 
-/// Views of bills, with their customers, plans and people in a few queries.
-/// `detail`: also their credit notes (lines are always there; lists drop them).
-pub async fn views(db: &impl ConnectionTrait, rows: Vec<bill::Model>, detail: bool) -> AppResult<Vec<BillView>> {
-    let today = business_today();
-    let customers = crate::customers::service::refs(db, rows.iter().map(|r| r.customer_id)).await?;
-    let plan_ids: HashSet<i64> = rows.iter().filter_map(|r| r.plan_id).collect();
-    let plans: HashMap<i64, String> = plan::Entity::find()
-        .select_only()
-        .column(plan::Column::Id)
-        .column(plan::Column::Name)
-        .filter(plan::Column::Id.is_in(plan_ids))
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let mut credit_notes: HashMap<i64, Vec<credit_note::Model>> = HashMap::new();
-    if detail {
-        let bill_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let notes = credit_note::Entity::find()
-            .filter(credit_note::Column::BillId.is_in(bill_ids))
-            .order_by_asc(credit_note::Column::Id)
-            .all(db)
-            .await?;
-        for note in notes {
-            credit_notes.entry(note.bill_id).or_default().push(note);
-        }
-    }
-    let mut people: Vec<i64> = Vec::new();
-    for row in &rows {
-        people.extend(
-            [row.issued_by, row.voided_by, row.warnings_ack_by]
-                .into_iter()
-                .flatten(),
-        );
-    }
-    for note in credit_notes.values().flatten() {
-        people.extend(note.created_by);
-    }
-    let names = display_names(db, people).await?;
-    let person = |id: Option<i64>| id.map(|id| UserRef::named(id, &names));
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let status = status_of(&row);
-            let overdue_days = match row.due_date {
-                Some(due) if status.is_open() => overdue_days(due, today),
-                _ => 0,
-            };
-            let lines: Vec<StoredLine> = if detail {
-                serde_json::from_str(&row.lines).unwrap_or_default()
-            } else {
-                Vec::new()
-            };
-            BillView {
-                id: row.id,
-                bill_no: row.bill_no.clone(),
-                customer: customers
-                    .get(&row.customer_id)
-                    .cloned()
-                    .unwrap_or_else(|| CustomerRef::missing(row.customer_id)),
-                customer_id: row.customer_id,
-                period: Period::from_key(row.period).unwrap_or_else(|| Period::of_date(today)),
-                kind: row.kind.clone(),
-                status,
-                plan: row.plan_id.map(|id| PlanRef {
-                    id,
-                    name: plans.get(&id).cloned().unwrap_or_default(),
-                    version: row.plan_version.unwrap_or_default(),
-                }),
-                lines,
-                subtotal: money(row.subtotal),
-                credited: money(row.credited),
-                total: money(row.total),
-                allocated: money(row.allocated),
-                outstanding: money(row.total - row.allocated),
-                due_date: row.due_date,
-                overdue: overdue_days > 0,
-                overdue_days,
-                warnings: warnings_of(&row),
-                warnings_acknowledged: row.warnings_ack_at.map(|at| Acknowledgement {
-                    by: person(row.warnings_ack_by),
-                    at,
-                }),
-                late_usage: row
-                    .late_usage
-                    .as_deref()
-                    // The stored flag also keeps the usage key it was raised
-                    // for (`current_key`): not part of the answer.
-                    .and_then(|t| serde_json::from_str::<LateUsage>(t).ok()),
-                credit_notes: credit_notes
-                    .remove(&row.id)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|n| CreditNoteView {
-                        id: n.id,
-                        amount: money(n.amount),
-                        reason: n.reason,
-                        created_at: n.created_at,
-                        created_by: person(n.created_by),
-                    })
-                    .collect(),
-                remarks: row.remarks.clone(),
-                issued_at: row.issued_at,
-                issued_by: person(row.issued_by),
-                voided_at: row.voided_at,
-                voided_by: person(row.voided_by),
-                void_reason: row.void_reason.clone(),
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-                version: row.version,
-            }
-        })
-        .collect())
-}
-
 pub async fn view(db: &impl ConnectionTrait, row: bill::Model) -> AppResult<BillView> {
     views(db, vec![row], true)
         .await?
         .pop()
         .ok_or_else(|| AppError::not_found("账单"))
-}
-
-/// A bill is priced when it has lines from a plan (auto) or typed lines
-/// (manual); an auto draft without a plan or whose pricing failed is not,
-/// and one whose amount is beyond what a bill may hold has nothing to charge.
-fn charge(row: &bill::Model) -> Charge {
-    if row.kind == "manual" {
-        return Charge::Priced;
-    }
-    let warnings = warnings_of(row);
-    if warnings.iter().any(|w| w.code == WarningCode::AmountTooLarge) {
-        Charge::TooLarge
-    } else if row.plan_id.is_none() || warnings.iter().any(|w| w.code == WarningCode::PricingFailed) {
-        Charge::NotPriced
-    } else {
-        Charge::Priced
-    }
-}
-
-async fn payment_terms(txn: &DatabaseTransaction, customer_id: i64) -> AppResult<i32> {
-    Ok(customer::Entity::find_by_id(customer_id)
-        .select_only()
-        .column(customer::Column::PaymentTermsDays)
-        .into_tuple::<i32>()
-        .one(txn)
-        .await?
-        .unwrap_or(15))
-}
-
-/// What issuing one draft sets, decided by the rules before anything is
-/// written; `changes` is its audit entry's.
-struct Issuing {
-    new_status: BillStatus,
-    due: NaiveDate,
-    acknowledged: bool,
-    changes: Value,
-}
-
-/// The issue of a locked draft whose customer's payment terms are `terms`,
-/// or the rule error that refuses it.
-fn prepare_issue(row: &bill::Model, acknowledge: bool, today: NaiveDate, terms: i32) -> Result<Issuing, BillRuleError> {
-    let status = status_of(row);
-    check_issue(status, row.warning_count as usize, acknowledge, charge(row))?;
-    let period = Period::from_key(row.period).unwrap_or_else(|| Period::of_date(today));
-    let due = due_date(period, terms.max(0) as u32, today);
-    let new_status = paid_status(decimal(row.total), decimal(row.allocated));
-    let warning_codes: Vec<WarningCode> = warnings_of(row).into_iter().map(|w| w.code).collect();
-    Ok(Issuing {
-        new_status,
-        due,
-        acknowledged: row.warning_count > 0,
-        changes: json!({
-            "status": {"before": status.code(), "after": new_status.code()},
-            "due_date": {"before": null, "after": due},
-            "acknowledged_warnings": warning_codes,
-        }),
-    })
-}
-
-/// Issues one locked draft: the row is updated and its audit entry's
-/// changes returned; the rule error, when refused, is returned inside.
-async fn issue_row(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
-    row: bill::Model,
-    acknowledge: bool,
-    today: NaiveDate,
-    terms: i32,
-) -> AppResult<Result<Value, BillRuleError>> {
-    let issuing = match prepare_issue(&row, acknowledge, today, terms) {
-        Ok(issuing) => issuing,
-        Err(e) => return Ok(Err(e)),
-    };
-    let now = Utc::now();
-    let version = row.version;
-    let mut active: bill::ActiveModel = row.into();
-    active.status = Set(issuing.new_status.code().into());
-    active.due_date = Set(Some(issuing.due));
-    active.issued_at = Set(Some(now));
-    active.issued_by = Set(actor.user_id);
-    if issuing.acknowledged {
-        active.warnings_ack_at = Set(Some(now));
-        active.warnings_ack_by = Set(actor.user_id);
-    }
-    active.updated_at = Set(now);
-    active.updated_by = Set(actor.user_id);
-    active.version = Set(version + 1);
-    active.update(txn).await?;
-    Ok(Ok(issuing.changes))
-}
-
-/// Writes the issues of a chunk of locked drafts: one UPDATE per group of
-/// bills that get the same values (status, due date, acknowledgement),
-/// which in practice is a handful per chunk.
-async fn write_issues(txn: &DatabaseTransaction, actor: &Actor, issued: Vec<(i64, Issuing)>) -> AppResult<()> {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    let now = Utc::now();
-    let mut groups: HashMap<(&'static str, NaiveDate, bool), Vec<i64>> = HashMap::new();
-    for (id, issuing) in &issued {
-        groups
-            .entry((issuing.new_status.code(), issuing.due, issuing.acknowledged))
-            .or_default()
-            .push(*id);
-    }
-    for ((status, due, acknowledged), ids) in groups {
-        let mut update = bill::Entity::update_many()
-            .col_expr(bill::Column::Status, Expr::value(status))
-            .col_expr(bill::Column::DueDate, Expr::value(due))
-            .col_expr(bill::Column::IssuedAt, Expr::value(now))
-            .col_expr(bill::Column::IssuedBy, Expr::value(actor.user_id))
-            .col_expr(bill::Column::UpdatedAt, Expr::value(now))
-            .col_expr(bill::Column::UpdatedBy, Expr::value(actor.user_id))
-            .col_expr(bill::Column::Version, Expr::col(bill::Column::Version).add(1));
-        if acknowledged {
-            update = update
-                .col_expr(bill::Column::WarningsAckAt, Expr::value(now))
-                .col_expr(bill::Column::WarningsAckBy, Expr::value(actor.user_id));
-        }
-        update
-            .filter(bill::Column::Id.is_in(ids))
-            .filter(bill::Column::Status.eq(BillStatus::Draft.code()))
-            .exec(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-fn issue_entry(id: i64, changes: Value) -> Entry<'static> {
-    Entry {
-        action: "bill.issue",
-        entity_type: "bill",
-        entity_id: Some(id.to_string()),
-        changes: Some(changes),
-    }
-}
-
-pub async fn issue(state: &AppState, principal: &Principal, id: i64, input: IssueInput) -> AppResult<BillView> {
-    let actor = Actor::from(principal);
-    let txn = begin_write(&state.db).await?;
-    let row = lock_visible(&txn, principal.scope(), id).await?;
-    let terms = payment_terms(&txn, row.customer_id).await?;
-    let changes = issue_row(
-        &txn,
-        &actor,
-        row,
-        input.acknowledge_warnings.unwrap_or(false),
-        business_today(),
-        terms,
-    )
-    .await??;
-    audit::record(&txn, &actor, issue_entry(id, changes)).await?;
-    txn.commit().await?;
-    view(&state.db, find_visible(&state.db, principal.scope(), id).await?).await
-}
-
-/// Bills locked and read per query in a batch issue.
-const ISSUE_CHUNK: usize = 500;
-
-/// Issues many drafts — named by id (at most [`MAX_BATCH`]) or every draft
-/// matching a filter, however many — in one transaction; those that may
-/// not be issued are listed with the reason and left as they are.
-pub async fn batch_issue(
-    state: &AppState,
-    principal: &Principal,
-    input: BatchIssueInput,
-) -> AppResult<BatchIssueResult> {
-    let acknowledge = input.acknowledge_warnings.unwrap_or(false);
-    let by_filter = input.filter.is_some();
-    let expected_total = match input.expected_total.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(
-            Fixed4::from_decimal(
-                text.parse()
-                    .map_err(|_| AppError::field("expected_total", "INVALID_AMOUNT", "确认的合计金额不是有效的数字"))?,
-            )
-            .map_err(|_| AppError::field("expected_total", "OUT_OF_RANGE", "确认的合计金额超出允许范围"))?,
-        ),
-    };
-    let ids = match (input.ids, input.filter) {
-        (Some(_), Some(_)) => {
-            return Err(AppError::field(
-                "filter",
-                "IDS_AND_FILTER",
-                "请只选择其一：账单 ids 或筛选条件 filter",
-            ));
-        }
-        (Some(mut ids), None) => {
-            if ids.is_empty() {
-                return Err(AppError::field("ids", "REQUIRED", "请至少选择一张账单"));
-            }
-            if ids.len() > MAX_BATCH {
-                return Err(AppError::field(
-                    "ids",
-                    "TOO_MANY",
-                    format!("一次最多出账 {MAX_BATCH} 张；更多请按筛选条件批量出账"),
-                ));
-            }
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        }
-        (None, Some(filter)) => {
-            super::list::build(&filter.drafts(), principal.scope())?
-                .select_only()
-                .column(bill::Column::Id)
-                .order_by_asc(bill::Column::Id)
-                .into_tuple::<i64>()
-                .all(&state.db)
-                .await?
-        }
-        (None, None) => return Err(AppError::field("ids", "REQUIRED", "请至少选择一张账单")),
-    };
-    let actor = Actor::from(principal);
-    let today = business_today();
-    let txn = begin_write(&state.db).await?;
-    let mut result = BatchIssueResult {
-        matched: ids.len() as u32,
-        issued: 0,
-        issued_total: Total::ZERO,
-        skipped: Vec::new(),
-    };
-    let mut matched_total: i128 = 0;
-    let mut issued_units: i128 = 0;
-    for chunk in ids.chunks(ISSUE_CHUNK) {
-        let mut rows: HashMap<i64, bill::Model> = bill::Entity::find()
-            .filter(bill::Column::Id.is_in(chunk.iter().copied()))
-            .lock_exclusive()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|row| (row.id, row))
-            .collect();
-        let customer_ids: HashSet<i64> = rows.values().map(|r| r.customer_id).collect();
-        let customers: HashMap<i64, (i32, Option<i64>)> = customer::Entity::find()
-            .select_only()
-            .column(customer::Column::Id)
-            .column(customer::Column::PaymentTermsDays)
-            .column(customer::Column::SalesOwnerId)
-            .filter(customer::Column::Id.is_in(customer_ids))
-            .into_tuple::<(i64, i32, Option<i64>)>()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|(id, terms, owner)| (id, (terms, owner)))
-            .collect();
-        let mut issued = Vec::new();
-        for &id in chunk {
-            let row = rows.remove(&id).filter(|row| {
-                principal
-                    .scope()
-                    .admits(customers.get(&row.customer_id).and_then(|c| c.1))
-            });
-            let Some(row) = row else {
-                result.skipped.push(BatchSkip {
-                    bill_id: id,
-                    bill_no: None,
-                    code: "NOT_FOUND".into(),
-                    message: "账单不存在".into(),
-                });
-                continue;
-            };
-            let bill_no = row.bill_no.clone();
-            let total = row.total;
-            matched_total += i128::from(total);
-            let terms = customers.get(&row.customer_id).map_or(15, |c| c.0);
-            match prepare_issue(&row, acknowledge, today, terms) {
-                Ok(issuing) => {
-                    result.issued += 1;
-                    issued_units += i128::from(total);
-                    issued.push((id, issuing));
-                }
-                Err(e) => result.skipped.push(BatchSkip {
-                    bill_id: id,
-                    bill_no: Some(bill_no),
-                    code: e.code().into(),
-                    message: e.to_string(),
-                }),
-            }
-        }
-        let entries = issued
-            .iter()
-            .map(|(id, issuing)| issue_entry(*id, issuing.changes.clone()))
-            .collect();
-        write_issues(&txn, &actor, issued).await?;
-        audit::record_many(&txn, &actor, entries).await?;
-    }
-    if by_filter {
-        let count_changed = input.expected_count.is_some_and(|n| n != u64::from(result.matched));
-        let total_changed = expected_total.is_some_and(|t| i128::from(t.units()) != matched_total);
-        if count_changed || total_changed {
-            // Dropping the transaction rolls every issue back.
-            return Err(AppError::conflict(
-                "BATCH_CHANGED",
-                format!(
-                    "符合条件的草稿已变化（现为 {} 张，合计 {}），请刷新后重新确认",
-                    result.matched,
-                    Total::from_units(matched_total)
-                        .to_decimal()
-                        .map_or_else(|| Total::from_units(matched_total).to_string(), grouped)
-                ),
-            ));
-        }
-    }
-    result.issued_total = Total::from_units(issued_units);
-    txn.commit().await?;
-    Ok(result)
 }
 
 pub async fn void(state: &AppState, principal: &Principal, id: i64, input: VoidInput) -> AppResult<BillView> {

@@ -114,7 +114,7 @@ pub async fn run(state: &AppState, principal: &Principal, request: BatchRequest)
     };
     principal.require(needed)?;
     if let Action::SetPricePlan(plan_id) = action {
-        crate::pricing::customer::live_plan(&state.db, plan_id).await?;
+        crate::pricing::reads::live_plan(&state.db, plan_id).await?;
     }
     let ids = match (&request.ids, &request.filter) {
         (Some(_), Some(_)) => {

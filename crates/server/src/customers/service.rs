@@ -141,7 +141,7 @@ pub async fn views(
         .collect();
     let owners = display_names(db, owner_ids).await?;
     let mut plans = if role.can(Permission::PricingView) {
-        crate::pricing::customer::plans_of(db, &ids).await?
+        crate::pricing::reads::plans_of(db, &ids).await?
     } else {
         HashMap::new()
     };

@@ -415,7 +415,7 @@ pub async fn statement(
             max_overdue_days: aging.max_overdue_days,
             aging: AgingMoney::of(&aging, unapplied),
         },
-        bills: crate::bills::service::views(db, bill_rows, false).await?,
+        bills: crate::bills::view::views(db, bill_rows, false).await?,
         payments: super::service::views(db, payment_rows, false).await?,
         allocations: allocation_views(db, allocation_rows).await?,
         ledger,

@@ -1,173 +1,29 @@
 //! A customer's price plan and rule overrides (DESIGN.md §5: "a customer is
 //! assigned one plan; a customer-specific override of any series rule is
-//! allowed"), and the effective pricing billing uses.
+//! allowed"): the view of them, and the writes that assign, change and
+//! remove them, each audited.
 
-use std::collections::HashMap;
-use std::collections::hash_map;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use opcms_domain::pricing::{Coverage, PlanPricing, Rule, SeriesMap, validate_series_rules};
+use opcms_domain::pricing::{Coverage, Rule, SeriesMap, validate_series_rules};
 use opcms_domain::{DataScope, FieldError, Period};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
 };
 use serde_json::{Value, json};
 
-use super::entity::{customer_pricing, plan, version};
+use super::entity::{customer_pricing, plan};
 use super::model::*;
-use super::service::{open_rules, period_of, plan_in_force, seal_rules};
+use super::reads::{CHUNK, live_plan, period_of, plan_in_force};
+use super::sealing::{open_overrides, overrides_binding, seal_rules};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
-use crate::crypto::{Binding, Keyring};
+use crate::crypto::Keyring;
 use crate::customers::service::{find_visible, lock_visible};
 use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-
-/// What billing a customer for one period uses.
-#[derive(Debug, Clone)]
-pub struct CustomerPricing {
-    pub customer_id: i64,
-    pub plan_id: i64,
-    /// The plan version in force for the period (its number and month),
-    /// shared by every customer on the plan.
-    pub version: Arc<version::Model>,
-    /// The customer's own rules.
-    pub overrides: SeriesMap<Rule>,
-    /// The version's minimum charge and rules with the overrides laid over
-    /// them: what the bill is priced with (the plan's own, shared, when the
-    /// customer has no overrides).
-    pub pricing: Arc<PlanPricing>,
-}
-
-/// Rows per `IN (…)` query: far below every backend's parameter limit.
-const CHUNK: usize = 500;
-
-/// What a customer's sealed overrides are bound to.
-pub fn overrides_binding(customer_id: i64) -> Binding {
-    Binding::new("customer_pricing", "overrides_enc", customer_id)
-}
-
-fn open_overrides(keyring: &Keyring, row: &customer_pricing::Model) -> AppResult<SeriesMap<Rule>> {
-    open_stored_overrides(keyring, row.customer_id, row.overrides_enc.as_deref())
-}
-
-fn open_stored_overrides(keyring: &Keyring, customer_id: i64, stored: Option<&str>) -> AppResult<SeriesMap<Rule>> {
-    match stored {
-        None => Ok(SeriesMap::new()),
-        Some(stored) => open_rules(
-            keyring,
-            &overrides_binding(customer_id),
-            stored,
-            &format!("customer {customer_id} overrides"),
-        ),
-    }
-}
-
-/// An assignment as billing reads it: customer, plan, sealed overrides.
-pub type Assignment = (i64, i64, Option<String>);
-
-/// A plan's version in force and its pricing, shared by its customers.
-type SharedPlan = (Arc<version::Model>, Arc<PlanPricing>);
-
-/// The effective pricing of one customer for `period`: its plan's version
-/// in force then, with its overrides. `None` when the customer has no plan,
-/// or its plan has no version effective by `period`.
-pub async fn customer_pricing_for(
-    db: &impl ConnectionTrait,
-    keyring: &Keyring,
-    customer_id: i64,
-    period: Period,
-) -> AppResult<Option<CustomerPricing>> {
-    Ok(customer_pricings_for(db, keyring, &[customer_id], period)
-        .await?
-        .remove(&customer_id))
-}
-
-/// [`customer_pricing_for`] for many customers at once, for a billing run:
-/// assignments read in chunks, each plan's version in force read and
-/// decrypted once. Customers without a plan, or whose plan is not yet in
-/// force for `period`, are absent from the map.
-pub async fn customer_pricings_for(
-    db: &impl ConnectionTrait,
-    keyring: &Keyring,
-    customer_ids: &[i64],
-    period: Period,
-) -> AppResult<HashMap<i64, CustomerPricing>> {
-    let mut assignments = Vec::with_capacity(customer_ids.len());
-    for chunk in customer_ids.chunks(CHUNK) {
-        assignments.extend(
-            assignment_columns()
-                .filter(customer_pricing::Column::CustomerId.is_in(chunk.iter().copied()))
-                .into_tuple::<Assignment>()
-                .all(db)
-                .await?,
-        );
-    }
-    resolve(db, keyring, assignments, period).await
-}
-
-/// [`customer_pricings_for`] for every customer with a plan: one query, for
-/// a whole-period billing run.
-pub async fn all_customer_pricings(
-    db: &impl ConnectionTrait,
-    keyring: &Keyring,
-    period: Period,
-) -> AppResult<HashMap<i64, CustomerPricing>> {
-    let assignments = assignment_columns().into_tuple::<Assignment>().all(db).await?;
-    resolve(db, keyring, assignments, period).await
-}
-
-fn assignment_columns() -> sea_orm::Select<customer_pricing::Entity> {
-    customer_pricing::Entity::find()
-        .select_only()
-        .column(customer_pricing::Column::CustomerId)
-        .column(customer_pricing::Column::PlanId)
-        .column(customer_pricing::Column::OverridesEnc)
-}
-
-/// Each plan's version in force is read and decrypted once and shared;
-/// only customers with overrides get pricing of their own.
-pub async fn resolve(
-    db: &impl ConnectionTrait,
-    keyring: &Keyring,
-    assignments: Vec<Assignment>,
-    period: Period,
-) -> AppResult<HashMap<i64, CustomerPricing>> {
-    let mut plans: HashMap<i64, Option<SharedPlan>> = HashMap::new();
-    let mut result = HashMap::with_capacity(assignments.len());
-    for (customer_id, plan_id, sealed) in assignments {
-        if let hash_map::Entry::Vacant(slot) = plans.entry(plan_id) {
-            let in_force = plan_in_force(db, keyring, plan_id, period).await?;
-            slot.insert(in_force.map(|(version, pricing)| (Arc::new(version), Arc::new(pricing))));
-        }
-        let Some(Some((version, plan_pricing))) = plans.get(&plan_id) else {
-            continue;
-        };
-        let overrides = open_stored_overrides(keyring, customer_id, sealed.as_deref())?;
-        let pricing = if overrides.is_empty() {
-            Arc::clone(plan_pricing)
-        } else {
-            Arc::new(PlanPricing {
-                minimum_charge: plan_pricing.minimum_charge,
-                rules: plan_pricing.rules.overlaid(&overrides),
-            })
-        };
-        result.insert(
-            customer_id,
-            CustomerPricing {
-                customer_id,
-                plan_id,
-                version: Arc::clone(version),
-                overrides,
-                pricing,
-            },
-        );
-    }
-    Ok(result)
-}
 
 /// The per-customer effective price view for `period`.
 pub async fn view(
@@ -338,21 +194,6 @@ pub async fn unassign(state: &AppState, principal: &Principal, customer_id: i64)
     Ok(())
 }
 
-/// The live plan `plan_id`, or the 400 that names it.
-pub async fn live_plan(db: &impl ConnectionTrait, plan_id: i64) -> AppResult<plan::Model> {
-    plan::Entity::find_by_id(plan_id)
-        .filter(plan::Column::IsDeleted.eq(false))
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            AppError::Validation(vec![FieldError::new(
-                "plan_id",
-                "UNKNOWN_PLAN",
-                format!("定价方案 {plan_id} 不存在或已删除"),
-            )])
-        })
-}
-
 /// Puts a customer on a live plan, keeping its own rule overrides (they lay
 /// over whichever plan it is on): the batch action `set_price_plan` and the
 /// customer import's 价格方案 column. One transaction, audited like
@@ -420,38 +261,6 @@ pub async fn put_plan(
     Ok(true)
 }
 
-/// Each customer's plan (id and name), for the customer list's 价格方案 column.
-pub async fn plans_of(db: &impl ConnectionTrait, customer_ids: &[i64]) -> AppResult<HashMap<i64, (i64, String)>> {
-    let mut assigned: Vec<(i64, i64)> = Vec::with_capacity(customer_ids.len());
-    for chunk in customer_ids.chunks(CHUNK) {
-        assigned.extend(
-            customer_pricing::Entity::find()
-                .select_only()
-                .column(customer_pricing::Column::CustomerId)
-                .column(customer_pricing::Column::PlanId)
-                .filter(customer_pricing::Column::CustomerId.is_in(chunk.iter().copied()))
-                .into_tuple::<(i64, i64)>()
-                .all(db)
-                .await?,
-        );
-    }
-    let plan_ids: std::collections::BTreeSet<i64> = assigned.iter().map(|(_, p)| *p).collect();
-    let names: HashMap<i64, String> = plan::Entity::find()
-        .select_only()
-        .column(plan::Column::Id)
-        .column(plan::Column::Name)
-        .filter(plan::Column::Id.is_in(plan_ids))
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    Ok(assigned
-        .into_iter()
-        .map(|(customer, plan)| (customer, (plan, names.get(&plan).cloned().unwrap_or_default())))
-        .collect())
-}
-
 /// [`set_plan`] for many customers in one transaction (the batch action
 /// `set_price_plan`): the customers locked and the assignments read and
 /// written a chunk at a time, one audit entry per customer that changed.
@@ -472,7 +281,7 @@ pub async fn set_plan_many(
     let mut outcomes = Vec::with_capacity(ids.len());
     let mut entries = Vec::new();
     for chunk in ids.chunks(CHUNK) {
-        let visible: std::collections::HashSet<i64> = customer::Entity::find()
+        let visible: HashSet<i64> = customer::Entity::find()
             .select_only()
             .column(customer::Column::Id)
             .column(customer::Column::SalesOwnerId)

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use opcms_domain::Period;
-use opcms_domain::pricing::{BillLine, Cliff, MinimumCharge, RawValue, Rule, SeriesMap, TierLine};
+use opcms_domain::pricing::{BillLine, Cliff, MinimumCharge, RawValue, Rule, SeriesMap, TierLine, VersionWarning};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -126,6 +126,16 @@ pub struct Warning {
     #[schema(required = true)]
     pub field: Option<String>,
     pub message: String,
+}
+
+impl From<VersionWarning> for Warning {
+    fn from(warning: VersionWarning) -> Warning {
+        Warning {
+            code: warning.code,
+            field: warning.field,
+            message: warning.message,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

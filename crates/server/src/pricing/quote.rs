@@ -10,11 +10,12 @@ use opcms_domain::pricing::{
 use opcms_domain::{FieldError, Period};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::customer::customer_pricing_for;
 use super::entity::{customer_pricing, plan};
+use super::in_force::customer_pricing_for;
 use super::model::*;
-use super::service::{current_period, period_of, plan_in_force};
+use super::reads::{period_of, plan_in_force};
 use crate::access::Principal;
+use crate::calendar::current_period;
 use crate::customers::service::find_visible;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;

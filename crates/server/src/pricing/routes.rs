@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::model::*;
-use super::{customer, quote, service};
+use super::{customer, quote, reads, service, views};
 use crate::access::Principal;
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -43,7 +43,7 @@ async fn list_plans(
     ApiQuery(query): ApiQuery<PlanQuery>,
 ) -> AppResult<Json<Page<PlanSummary>>> {
     principal.require(Permission::PricingView)?;
-    let (items, total, page) = service::list(&state.db, &query).await?;
+    let (items, total, page) = views::list(&state.db, &query).await?;
     Ok(Json(Page::new(items, total, page)))
 }
 
@@ -70,8 +70,8 @@ async fn get_plan(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<PlanView>> {
     principal.require(Permission::PricingView)?;
-    let plan = service::find_plan(&state.db, id).await?;
-    Ok(Json(service::plan_view(&state.db, &state.keyring, plan).await?))
+    let plan = reads::find_plan(&state.db, id).await?;
+    Ok(Json(views::plan_view(&state.db, &state.keyring, plan).await?))
 }
 
 /// Soft delete (management); 409 `PLAN_IN_USE` while customers are on it.
@@ -97,9 +97,9 @@ async fn list_versions(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Vec<VersionView>>> {
     principal.require(Permission::PricingView)?;
-    service::find_plan(&state.db, id).await?;
-    let rows = service::versions_of(&state.db, id).await?;
-    Ok(Json(service::version_views(&state.db, &state.keyring, rows).await?))
+    reads::find_plan(&state.db, id).await?;
+    let rows = reads::versions_of(&state.db, id).await?;
+    Ok(Json(views::version_views(&state.db, &state.keyring, rows).await?))
 }
 
 /// A new version n+1 (management); the reason is required. Flags periods
@@ -127,11 +127,11 @@ async fn get_version(
     ApiPath((id, number)): ApiPath<(i64, i32)>,
 ) -> AppResult<Json<VersionView>> {
     principal.require(Permission::PricingView)?;
-    service::find_plan(&state.db, id).await?;
-    let row = service::find_version(&state.db, id, number)
+    reads::find_plan(&state.db, id).await?;
+    let row = reads::find_version(&state.db, id, number)
         .await?
         .ok_or_else(|| AppError::not_found("方案版本"))?;
-    Ok(Json(service::version_view(&state.db, &state.keyring, row).await?))
+    Ok(Json(views::version_view(&state.db, &state.keyring, row).await?))
 }
 
 /// Field-level changes between two versions (default: the current one and
@@ -146,7 +146,7 @@ async fn diff_versions(
     ApiQuery(query): ApiQuery<DiffQuery>,
 ) -> AppResult<Json<DiffView>> {
     principal.require(Permission::PricingView)?;
-    Ok(Json(service::diff_versions(&state, id, &query).await?))
+    Ok(Json(views::diff_versions(&state, id, &query).await?))
 }
 
 /// A new version equal to version k (management).

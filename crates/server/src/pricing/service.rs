@@ -1,34 +1,24 @@
-//! Price plans and their versions: validation through the domain rules,
-//! encrypted storage, the version in force for a period, and every write
-//! in one transaction with its audit entry.
+//! Changing price plans: a new plan, a new version, a rollback, a delete;
+//! each validated through the domain rules, written in one transaction with
+//! its audit entry, and answered with the warnings worth a second look.
 
-use std::collections::HashMap;
-
-use anyhow::Context;
 use chrono::Utc;
 use opcms_domain::customer::normalize::{clean_name, name_key};
-use opcms_domain::money::round_to_cents;
-use opcms_domain::pricing::{
-    MinimumCharge, Mode, PlanPricing, RawPlanPricing, RawValue, Rule, SeriesMap, VersionKey, span, volume_cliffs,
-};
+use opcms_domain::pricing::{PlanPricing, RawPlanPricing, RawValue, already_billed, narrower_span, price_cliffs};
 use opcms_domain::{FieldError, Period};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, NotSet,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, NotSet, SqlErr};
 use serde_json::{Map, Value, json};
 
 use super::diff;
-use super::entity::{customer_pricing, plan, version};
+use super::entity::{plan, version};
 use super::model::*;
+use super::reads::{billed_periods, customer_counts, find_plan, find_version, lock_plan, period_of, version_keys};
+use super::sealing::{pricing_of, seal_version};
+use super::views::{plan_view, version_view};
 use crate::audit::{self, Actor, Entry};
-use crate::crypto::{Binding, Keyring};
-use crate::customers::entity::customer;
-use crate::db::{begin_write, like_contains};
+use crate::db::begin_write;
 use crate::error::{AppError, AppResult, is_unique_violation};
-use crate::http::pagination::{PageParams, PageRequest};
 use crate::state::AppState;
-use crate::users::display_names;
 
 const REASON_MAX: usize = 500;
 const NAME_MAX: usize = 100;
@@ -38,94 +28,6 @@ const NAME_MAX: usize = 100;
 const VERSION_ATTEMPTS: usize = 3;
 
 pub use crate::calendar::current_period;
-
-// ---- sealing: rules and minimum charges are encrypted at rest ----------
-
-/// What a version's sealed rules are bound to: the plan and version number.
-pub fn rules_binding(plan_id: i64, version: i32) -> Binding {
-    Binding::new("price_plan_versions", "rules_enc", format!("{plan_id}/{version}"))
-}
-
-pub fn minimum_binding(plan_id: i64, version: i32) -> Binding {
-    Binding::new(
-        "price_plan_versions",
-        "minimum_charge_enc",
-        format!("{plan_id}/{version}"),
-    )
-}
-
-/// The rule JSON with every price exactly as written ("0.5000"), encrypted.
-/// Never Fixed4 units: a re-quote of an old month must give the same
-/// digits, and the breakdown's scales come from the written prices.
-pub fn seal_rules(keyring: &Keyring, binding: &Binding, rules: &SeriesMap<Rule>) -> AppResult<String> {
-    let json = serde_json::to_string(rules).context("serialize rules")?;
-    Ok(keyring.encrypt(binding, &json)?)
-}
-
-/// Decrypts and re-validates stored rules. `what` names the row in the
-/// error (never the ciphertext or the prices).
-pub fn open_rules(keyring: &Keyring, binding: &Binding, stored: &str, what: &str) -> AppResult<SeriesMap<Rule>> {
-    let json = keyring
-        .decrypt(binding, stored)
-        .with_context(|| format!("cannot decrypt the rules of {what}"))?;
-    Ok(serde_json::from_str(&json).with_context(|| format!("stored rules of {what} are not valid rules"))?)
-}
-
-/// Both sealed columns of version `version` of plan `plan_id`.
-fn seal_version(
-    keyring: &Keyring,
-    plan_id: i64,
-    version: i32,
-    pricing: &PlanPricing,
-) -> AppResult<(String, Option<String>)> {
-    let rules = seal_rules(keyring, &rules_binding(plan_id, version), &pricing.rules)?;
-    let minimum = pricing
-        .minimum_charge
-        .map(|m| keyring.encrypt(&minimum_binding(plan_id, version), &m.to_string()))
-        .transpose()?;
-    Ok((rules, minimum))
-}
-
-fn open_minimum(
-    keyring: &Keyring,
-    binding: &Binding,
-    stored: Option<&str>,
-    what: &str,
-) -> AppResult<Option<MinimumCharge>> {
-    let Some(stored) = stored else { return Ok(None) };
-    let text = keyring
-        .decrypt(binding, stored)
-        .with_context(|| format!("cannot decrypt the minimum charge of {what}"))?;
-    let minimum = text
-        .parse()
-        .map_err(|e| anyhow::anyhow!("stored minimum charge of {what} is invalid: {e}"))?;
-    Ok(Some(minimum))
-}
-
-/// The minimum charge and rules a stored version fixes.
-pub fn pricing_of(keyring: &Keyring, row: &version::Model) -> AppResult<PlanPricing> {
-    let what = format!("plan {} version {}", row.plan_id, row.version);
-    Ok(PlanPricing {
-        minimum_charge: open_minimum(
-            keyring,
-            &minimum_binding(row.plan_id, row.version),
-            row.minimum_charge_enc.as_deref(),
-            &what,
-        )?,
-        rules: open_rules(keyring, &rules_binding(row.plan_id, row.version), &row.rules_enc, &what)?,
-    })
-}
-
-pub fn period_of(row: &version::Model) -> AppResult<Period> {
-    Period::from_key(row.effective_from).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "plan {} version {} has an invalid effective_from {}",
-            row.plan_id,
-            row.version,
-            row.effective_from
-        ))
-    })
-}
 
 // ---- validation --------------------------------------------------------
 
@@ -160,297 +62,6 @@ fn validate_pricing(
         .validate()
         .map_err(|e| errors.extend(e))
         .ok()
-}
-
-// ---- reads -------------------------------------------------------------
-
-/// A live plan, or 404.
-pub async fn find_plan(db: &impl ConnectionTrait, id: i64) -> AppResult<plan::Model> {
-    plan::Entity::find_by_id(id)
-        .filter(plan::Column::IsDeleted.eq(false))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("定价方案"))
-}
-
-/// A live plan, locked for the rest of the transaction (`FOR UPDATE`; on
-/// SQLite the `BEGIN IMMEDIATE` of `begin_write` already serializes writers).
-async fn lock_plan(txn: &DatabaseTransaction, id: i64) -> AppResult<plan::Model> {
-    plan::Entity::find_by_id(id)
-        .filter(plan::Column::IsDeleted.eq(false))
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("定价方案"))
-}
-
-/// Every version of a plan, newest first.
-pub async fn versions_of(db: &impl ConnectionTrait, plan_id: i64) -> AppResult<Vec<version::Model>> {
-    Ok(version::Entity::find()
-        .filter(version::Column::PlanId.eq(plan_id))
-        .order_by_desc(version::Column::Version)
-        .all(db)
-        .await?)
-}
-
-pub async fn find_version(db: &impl ConnectionTrait, plan_id: i64, number: i32) -> AppResult<Option<version::Model>> {
-    Ok(version::Entity::find()
-        .filter(version::Column::PlanId.eq(plan_id))
-        .filter(version::Column::Version.eq(number))
-        .one(db)
-        .await?)
-}
-
-/// The (version, effective_from) of every version of these plans, without
-/// decrypting anything.
-async fn version_keys(db: &impl ConnectionTrait, plan_ids: &[i64]) -> AppResult<HashMap<i64, Vec<VersionKey>>> {
-    let rows: Vec<(i64, i32, i32)> = version::Entity::find()
-        .select_only()
-        .column(version::Column::PlanId)
-        .column(version::Column::Version)
-        .column(version::Column::EffectiveFrom)
-        .filter(version::Column::PlanId.is_in(plan_ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut keys: HashMap<i64, Vec<VersionKey>> = HashMap::new();
-    for (plan_id, number, from) in rows {
-        if let Some(effective_from) = Period::from_key(from) {
-            keys.entry(plan_id).or_default().push(VersionKey {
-                version: number,
-                effective_from,
-            });
-        }
-    }
-    Ok(keys)
-}
-
-/// The version of a plan that billing uses for `period`: the greatest
-/// `effective_from` ≤ `period`, and of several for that month the highest
-/// version number (a later correction wins); with its pricing decrypted.
-/// `None` when the plan's first version starts after `period` (or the plan
-/// does not exist).
-///
-/// A soft-deleted plan still answers: its history is what old months were
-/// billed with.
-pub async fn plan_in_force(
-    db: &impl ConnectionTrait,
-    keyring: &Keyring,
-    plan_id: i64,
-    period: Period,
-) -> AppResult<Option<(version::Model, PlanPricing)>> {
-    let row = version::Entity::find()
-        .filter(version::Column::PlanId.eq(plan_id))
-        .filter(version::Column::EffectiveFrom.lte(period.key()))
-        .order_by_desc(version::Column::EffectiveFrom)
-        .order_by_desc(version::Column::Version)
-        .limit(1)
-        .one(db)
-        .await?;
-    match row {
-        Some(row) => {
-            let pricing = pricing_of(keyring, &row)?;
-            Ok(Some((row, pricing)))
-        }
-        None => Ok(None),
-    }
-}
-
-/// Periods from `from` on that already have (non-void) bills priced with
-/// this plan, so that a new version for an already billed month is flagged
-/// (DESIGN.md §5): `already_billed_periods` and a `PERIOD_ALREADY_BILLED`
-/// warning in the version response.
-pub async fn billed_periods(db: &impl ConnectionTrait, plan_id: i64, from: Period) -> AppResult<Vec<Period>> {
-    use crate::bills::entity::bill;
-    let keys: Vec<i32> = bill::Entity::find()
-        .select_only()
-        .column(bill::Column::Period)
-        .distinct()
-        .filter(bill::Column::PlanId.eq(plan_id))
-        .filter(bill::Column::Period.gte(from.key()))
-        .filter(bill::Column::Status.ne("void"))
-        .order_by_asc(bill::Column::Period)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(keys.into_iter().filter_map(Period::from_key).collect())
-}
-
-/// Live customers per plan.
-pub async fn customer_counts(db: &impl ConnectionTrait, plan_ids: &[i64]) -> AppResult<HashMap<i64, u64>> {
-    if plan_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let live_customers = sea_orm::sea_query::Query::select()
-        .column(customer::Column::Id)
-        .from(customer::Entity)
-        .and_where(customer::Column::IsDeleted.eq(false))
-        .to_owned();
-    let rows: Vec<(i64, i64)> = customer_pricing::Entity::find()
-        .select_only()
-        .column(customer_pricing::Column::PlanId)
-        .column_as(customer_pricing::Column::CustomerId.count(), "customers")
-        .filter(customer_pricing::Column::PlanId.is_in(plan_ids.iter().copied()))
-        .filter(customer_pricing::Column::CustomerId.in_subquery(live_customers))
-        .group_by(customer_pricing::Column::PlanId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(plan_id, count)| (plan_id, u64::try_from(count).unwrap_or(0)))
-        .collect())
-}
-
-// ---- views -------------------------------------------------------------
-
-/// Decrypted views of version rows, creators' names in one query.
-pub async fn version_views(
-    db: &impl ConnectionTrait,
-    keyring: &Keyring,
-    rows: Vec<version::Model>,
-) -> AppResult<Vec<VersionView>> {
-    let names = display_names(db, rows.iter().filter_map(|r| r.created_by)).await?;
-    rows.into_iter()
-        .map(|row| {
-            let pricing = pricing_of(keyring, &row)?;
-            Ok(VersionView {
-                plan_id: row.plan_id,
-                version: row.version,
-                effective_from: period_of(&row)?,
-                minimum_charge: pricing.minimum_charge,
-                rules: pricing.rules,
-                reason: row.reason,
-                rolled_back_from: row.rolled_back_from,
-                created_at: row.created_at,
-                created_by: row.created_by.map(|id| UserRef::named(id, &names)),
-            })
-        })
-        .collect()
-}
-
-pub async fn version_view(db: &impl ConnectionTrait, keyring: &Keyring, row: version::Model) -> AppResult<VersionView> {
-    version_views(db, keyring, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("view of one version was empty")))
-}
-
-pub async fn plan_view(db: &impl ConnectionTrait, keyring: &Keyring, plan: plan::Model) -> AppResult<PlanView> {
-    let current = find_version(db, plan.id, plan.current_version)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("plan {} lacks its current version", plan.id)))?;
-    let pricing = pricing_of(keyring, &current)?;
-    let keys = version_keys(db, &[plan.id]).await?.remove(&plan.id).unwrap_or_default();
-    let customers = customer_counts(db, &[plan.id]).await?.remove(&plan.id).unwrap_or(0);
-    Ok(PlanView {
-        id: plan.id,
-        name: plan.name,
-        current_version: plan.current_version,
-        effective_from: period_of(&current)?,
-        minimum_charge: pricing.minimum_charge,
-        rules: pricing.rules,
-        reason: current.reason,
-        in_force_version: opcms_domain::pricing::in_force(&keys, current_period()).map(|v| v.version),
-        customers,
-        created_at: plan.created_at,
-        created_by: plan.created_by,
-        updated_at: plan.updated_at,
-        updated_by: plan.updated_by,
-    })
-}
-
-/// Live plans, by name, paged.
-pub async fn list(db: &impl ConnectionTrait, query: &PlanQuery) -> AppResult<(Vec<PlanSummary>, u64, PageRequest)> {
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
-    let mut select = plan::Entity::find().filter(plan::Column::IsDeleted.eq(false));
-    if let Some(q) = query.q.as_deref().and_then(clean_name) {
-        select = select.filter(plan::Column::NameKey.like(like_contains(&q.to_lowercase())));
-    }
-    let total = select.clone().count(db).await?;
-    let plans = select
-        .order_by_asc(plan::Column::Name)
-        .order_by_asc(plan::Column::Id)
-        .offset(page.offset())
-        .limit(page.page_size)
-        .all(db)
-        .await?;
-    let ids: Vec<i64> = plans.iter().map(|p| p.id).collect();
-    let mut keys = version_keys(db, &ids).await?;
-    let counts = customer_counts(db, &ids).await?;
-    let now = current_period();
-    let items = plans
-        .into_iter()
-        .map(|p| {
-            let keys = keys.remove(&p.id).unwrap_or_default();
-            let current = keys
-                .iter()
-                .find(|k| k.version == p.current_version)
-                .map(|k| k.effective_from)
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("plan {} lacks its current version", p.id)))?;
-            Ok(PlanSummary {
-                id: p.id,
-                name: p.name,
-                current_version: p.current_version,
-                effective_from: current,
-                in_force_version: opcms_domain::pricing::in_force(&keys, now).map(|v| v.version),
-                customers: counts.get(&p.id).copied().unwrap_or(0),
-                updated_at: p.updated_at,
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok((items, total, page))
-}
-
-/// Field-level changes from version `from` to version `to` (defaults: the
-/// current version, and the one before it).
-pub async fn diff_versions(state: &AppState, plan_id: i64, query: &DiffQuery) -> AppResult<DiffView> {
-    let plan = find_plan(&state.db, plan_id).await?;
-    let to_number = query.to.unwrap_or(plan.current_version);
-    let from_number = query.from.unwrap_or(to_number - 1);
-    let unknown = |field: &str, number: i32| {
-        FieldError::new(
-            field,
-            "UNKNOWN_VERSION",
-            format!("版本 {number} 不存在（当前最新为版本 {}）", plan.current_version),
-        )
-    };
-    let from = find_version(&state.db, plan_id, from_number).await?;
-    let to = find_version(&state.db, plan_id, to_number).await?;
-    let (from, to) = match (from, to) {
-        (Some(from), Some(to)) => (from, to),
-        (from, to) => {
-            let mut errors = Vec::new();
-            if from.is_none() {
-                errors.push(unknown("from", from_number));
-            }
-            if to.is_none() {
-                errors.push(unknown("to", to_number));
-            }
-            return Err(AppError::Validation(errors));
-        }
-    };
-    let (from_period, to_period) = (period_of(&from)?, period_of(&to)?);
-    let changes = diff::changes(
-        (from_period, &pricing_of(&state.keyring, &from)?),
-        (to_period, &pricing_of(&state.keyring, &to)?),
-    );
-    Ok(DiffView {
-        plan_id,
-        from: VersionRef {
-            version: from.version,
-            effective_from: from_period,
-        },
-        to: VersionRef {
-            version: to.version,
-            effective_from: to_period,
-        },
-        changes,
-    })
 }
 
 // ---- writes ------------------------------------------------------------
@@ -702,8 +313,11 @@ async fn add_version(
         let billed = billed_periods(&txn, plan_id, new.effective_from).await?;
         txn.commit().await?;
 
-        let mut warnings = billed_warnings(&billed);
-        warnings.extend(span_warnings(&keys, number));
+        let mut warnings: Vec<Warning> = already_billed(&billed)
+            .into_iter()
+            .chain(narrower_span(&keys, number))
+            .map(Warning::from)
+            .collect();
         warnings.extend(cliff_warnings(&new.pricing)?);
         return Ok(VersionCreated {
             version: version_view(&state.db, &state.keyring, row).await?,
@@ -755,69 +369,8 @@ pub async fn delete_plan(state: &AppState, actor: &Actor, plan_id: i64) -> AppRe
 
 // ---- warnings ----------------------------------------------------------
 
-fn billed_warnings(billed: &[Period]) -> Vec<Warning> {
-    if billed.is_empty() {
-        return Vec::new();
-    }
-    let months: Vec<String> = billed.iter().map(Period::to_string).collect();
-    vec![Warning {
-        code: "PERIOD_ALREADY_BILLED",
-        field: Some("effective_from".into()),
-        message: format!(
-            "{} 已出账单；新版本不改变已出的账单，重新生成这些月份的草稿账单将按新价格计算",
-            months.join("、")
-        ),
-    }]
-}
-
-/// When the new version governs fewer months than "from effective_from on".
-fn span_warnings(keys: &[VersionKey], number: i32) -> Vec<Warning> {
-    let field = Some("effective_from".to_string());
-    match span(keys, number) {
-        None => vec![Warning {
-            code: "NOT_IN_FORCE",
-            field,
-            message: "同一生效月份已有更新的版本，该版本不会用于任何月份的计费".into(),
-        }],
-        Some(span) => match (span.until, span.then) {
-            (Some(until), Some(then)) => {
-                let last = until.previous().unwrap_or(until);
-                vec![Warning {
-                    code: "SUPERSEDED",
-                    field,
-                    message: format!(
-                        "该版本仅适用于 {} 至 {last}；自 {until} 起适用生效月份更晚的版本 {then}",
-                        span.from
-                    ),
-                }]
-            }
-            _ => Vec::new(),
-        },
-    }
-}
-
-/// Volume rules whose price drops at a boundary: more usage costs less.
+/// The domain's volume price cliffs of `pricing`, as response warnings.
 fn cliff_warnings(pricing: &PlanPricing) -> AppResult<Vec<Warning>> {
-    let mut warnings = Vec::new();
-    for (series, rule) in pricing.rules.iter().filter(|(_, r)| r.mode() == Mode::Volume) {
-        let cliffs = volume_cliffs(rule).map_err(|e| anyhow::anyhow!("volume cliffs: {e}"))?;
-        for cliff in cliffs {
-            let boundary = cliff.boundary;
-            let range = match cliff.cheaper_through {
-                Some(through) => format!("用量在 {boundary} 至 {through} 之间都比 {boundary} 便宜"),
-                None => format!("超过 {boundary} 的用量都比 {boundary} 便宜"),
-            };
-            warnings.push(Warning {
-                code: "VOLUME_PRICE_CLIFF",
-                field: Some(format!("rules.{}", series.code())),
-                message: format!(
-                    "{} 系列阶梯定价在用量 {boundary} 处有价格断崖：用量 {boundary} 计 {:.2} 元，略超即降为 {:.2} 元；{range}",
-                    series.code(),
-                    round_to_cents(cliff.amount_at_boundary),
-                    round_to_cents(cliff.amount_just_above),
-                ),
-            });
-        }
-    }
-    Ok(warnings)
+    let cliffs = price_cliffs(pricing).map_err(|e| anyhow::anyhow!("volume cliffs: {e}"))?;
+    Ok(cliffs.into_iter().map(Warning::from).collect())
 }

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::entity::run;
 use super::source::{FetchError, UsageSource};
+use super::source::{Incoming, clip};
 use super::store::{self, Delivery, OnExisting, Tally};
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult};
@@ -270,10 +271,7 @@ async fn run_one(
                 .col_expr(run::Column::Status, Expr::value("failed"))
                 .col_expr(run::Column::Pages, Expr::value(error.pages as i32))
                 .col_expr(run::Column::Attempts, Expr::value(error.attempts as i32))
-                .col_expr(
-                    run::Column::Error,
-                    Expr::value(store::clip(&error.message, ERROR_CHARS)),
-                );
+                .col_expr(run::Column::Error, Expr::value(clip(&error.message, ERROR_CHARS)));
         }
     }
     update.filter(run::Column::Id.eq(run_id)).exec(&state.db).await?;
@@ -286,7 +284,7 @@ async fn write_day(
     source: &str,
     day: NaiveDate,
     run_id: i64,
-    records: &[store::Incoming],
+    records: &[Incoming],
 ) -> AppResult<Tally> {
     // The key lock too: a hand entry or a file racing for the same day waits.
     let txn = store::begin(&state.db, &[source, store::KEY_LOCK]).await?;

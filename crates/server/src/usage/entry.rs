@@ -6,8 +6,10 @@ use opcms_domain::{FieldError, Fixed4};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::query::{RecordView, find_record, record_views};
-use super::store::{self, CustomerRef, Delivery, Incoming, OnExisting, Outcome, Tally};
+use super::model::RecordView;
+use super::query::{find_record, record_views};
+use super::source::{CustomerRef, Incoming, clip};
+use super::store::{self, Delivery, OnExisting, Outcome, Tally};
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -108,9 +110,7 @@ fn incoming(index: usize, value: &Value) -> Result<Incoming, Vec<FieldError>> {
     let series = text("series", &mut errors);
     let day = text("day", &mut errors);
     let quantity = text("quantity", &mut errors);
-    let source_id = text("source_id", &mut errors)
-        .display()
-        .map(|s| store::clip(s.trim(), 160));
+    let source_id = text("source_id", &mut errors).display().map(|s| clip(s.trim(), 160));
     let customer = match (object.get("customer_id"), object.get("account_id")) {
         (Some(Value::Number(n)), _) => match n.as_i64() {
             Some(id) => CustomerRef::Id(id),

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::query::customer_labels;
-use super::store::{self, CustomerRef, Delivery, ExistingRecord, Incoming, OnExisting, Outcome, Tally};
+use super::source::{CustomerRef, Incoming, clip};
+use super::store::{self, Delivery, ExistingRecord, OnExisting, Outcome, Tally};
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult};
 use crate::spreadsheet::header::{self, HeaderSpec};
@@ -220,7 +221,7 @@ pub async fn run(
         }
         let source_id = cell(row, Field::SourceId)
             .display()
-            .map(|s| store::clip(s.trim(), 160))
+            .map(|s| clip(s.trim(), 160))
             .filter(|s| !s.is_empty());
         let mut original = Map::new();
         original.insert("file".into(), json!(file_name));
@@ -399,7 +400,14 @@ pub async fn run(
 fn conflict_message(existing: &[ExistingRecord], on_conflict: Option<OnConflict>) -> String {
     let there: Vec<String> = existing
         .iter()
-        .map(|e| format!("#{}（{}，{}）", e.id, store::source_label(&e.source), e.quantity))
+        .map(|e| {
+            format!(
+                "#{}（{}，{}）",
+                e.id,
+                opcms_domain::usage::source_label(&e.source),
+                e.quantity
+            )
+        })
         .collect();
     let what = match on_conflict {
         Some(OnConflict::Correct) => "已有多条记录，无法确定修正哪一条，本行未写入",

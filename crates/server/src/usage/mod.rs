@@ -12,6 +12,7 @@ pub mod entity;
 pub mod entry;
 pub mod import;
 pub mod mock_vendor;
+pub mod model;
 pub mod quarantine;
 pub mod query;
 pub mod routes;

@@ -13,12 +13,15 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::entity::{account_link, quarantine};
+use super::model::{
+    Action, QuarantinePage, QuarantineQuery, QuarantineView, ResolveInput, ResolveItem, ResolveResult, Target,
+};
 use super::query::{CustomerLabel, customer_labels};
-use super::store::{self, CustomerRef, Delivery, Incoming, Outcome};
+use super::source::{CustomerRef, Incoming};
+use super::store::{self, Delivery, Outcome};
 use crate::audit::{self, Actor};
 use crate::db::like_contains;
 use crate::error::{AppError, AppResult};
@@ -31,100 +34,6 @@ pub const MAX_BULK: usize = 500;
 
 /// Most entries one resolution by filter may cover.
 pub const MAX_FILTER_BULK: u64 = 10_000;
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct QuarantineView {
-    pub id: i64,
-    pub source: String,
-    #[schema(required = true)]
-    pub source_id: Option<String>,
-    #[schema(value_type = opcms_domain::usage::QuarantineReason)]
-    pub reason: String,
-    pub message: String,
-    #[schema(required = true)]
-    pub account_id: Option<String>,
-    #[schema(required = true)]
-    pub customer_id: Option<i64>,
-    #[schema(required = true)]
-    pub customer_code: Option<String>,
-    #[schema(required = true)]
-    pub company_name: Option<String>,
-    #[schema(required = true)]
-    pub series: Option<String>,
-    #[schema(required = true)]
-    pub day: Option<String>,
-    #[schema(required = true)]
-    pub quantity: Option<String>,
-    /// The record as received.
-    #[schema(value_type = Object)]
-    pub raw: Value,
-    /// `pending` | `resolved` | `discarded`
-    #[schema(value_type = QuarantineStatus)]
-    pub status: String,
-    pub occurrences: i32,
-    #[schema(required = true)]
-    pub run_id: Option<i64>,
-    pub created_at: chrono::DateTime<Utc>,
-    pub updated_at: chrono::DateTime<Utc>,
-    #[schema(required = true)]
-    pub resolved_at: Option<chrono::DateTime<Utc>>,
-    #[schema(required = true)]
-    pub resolved_by: Option<UserRef>,
-    /// `mapped` | `corrected` | `accepted` | `discarded`
-    #[schema(required = true, value_type = Option<QuarantineResolution>)]
-    pub resolution: Option<String>,
-    #[schema(required = true)]
-    pub resolution_note: Option<String>,
-    #[schema(required = true)]
-    pub usage_record_id: Option<i64>,
-}
-
-/// How a quarantined record was resolved.
-/// The field holds the code as a string; this names the codes in the
-/// OpenAPI document.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum QuarantineResolution {
-    Mapped,
-    Corrected,
-    Accepted,
-    Discarded,
-}
-
-/// Where a quarantined record stands.
-/// The field holds the code as a string; this names the codes in the
-/// OpenAPI document.
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum QuarantineStatus {
-    Pending,
-    Resolved,
-    Discarded,
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct QuarantineQuery {
-    /// `pending` | `resolved` | `discarded`; every status when absent.
-    pub status: Option<String>,
-    /// A reason code, e.g. `UNKNOWN_ACCOUNT`.
-    pub reason: Option<String>,
-    pub source: Option<String>,
-    /// Account id or message text.
-    pub q: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct QuarantinePage {
-    pub items: Vec<QuarantineView>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-    /// Pending entries by reason code, over the whole quarantine.
-    pub pending_by_reason: BTreeMap<String, u64>,
-}
 
 /// The list's filter as a condition (status, reason, source, text).
 fn filtered(query: &QuarantineQuery) -> AppResult<sea_orm::Select<quarantine::Entity>> {
@@ -221,87 +130,6 @@ async fn views(db: &impl ConnectionTrait, rows: Vec<quarantine::Model>) -> AppRe
             }
         })
         .collect())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    MapAccount,
-    Correct,
-    Accept,
-    Discard,
-}
-
-impl Action {
-    fn resolution(self) -> &'static str {
-        match self {
-            Action::MapAccount => "mapped",
-            Action::Correct => "corrected",
-            Action::Accept => "accepted",
-            Action::Discard => "discarded",
-        }
-    }
-}
-
-/// A resolution of one entry (`/quarantine/{id}/resolve`) or of many
-/// (`/quarantine/resolve`, with `ids`).
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ResolveInput {
-    #[serde(default)]
-    pub ids: Option<Vec<i64>>,
-    /// Instead of `ids`: every pending entry matching the list's filter
-    /// (at most 10,000).
-    #[serde(default)]
-    pub filter: Option<ResolveFilter>,
-    pub action: Action,
-    pub customer_id: Option<i64>,
-    pub series: Option<String>,
-    pub day: Option<String>,
-    pub quantity: Option<String>,
-    pub note: Option<String>,
-}
-
-/// The quarantine list's filter, for a resolution of all it matches.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ResolveFilter {
-    /// Only `pending` (or absent): resolved entries cannot be resolved again.
-    pub status: Option<String>,
-    pub reason: Option<String>,
-    pub source: Option<String>,
-    pub q: Option<String>,
-}
-
-/// Which entries a resolution is for.
-pub enum Target {
-    Ids(Vec<i64>),
-    Filter(ResolveFilter),
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ResolveResult {
-    /// Entries the request covered (for a filter: how many matched).
-    pub matched: u32,
-    pub resolved: u32,
-    pub still_pending: u32,
-    /// The entries, as they are now (empty for a filter: see `results`).
-    pub items: Vec<QuarantineView>,
-    /// Each entry's outcome, by id.
-    pub results: Vec<ResolveItem>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ResolveItem {
-    pub id: i64,
-    /// `resolved` | `discarded` | `pending` (checked again, still failing)
-    #[schema(value_type = QuarantineStatus)]
-    pub status: &'static str,
-    #[schema(required = true)]
-    pub usage_record_id: Option<i64>,
-    /// Why it is still pending.
-    #[schema(required = true, value_type = Option<opcms_domain::usage::QuarantineReason>)]
-    pub reason: Option<String>,
 }
 
 pub async fn resolve(state: &AppState, actor: &Actor, target: Target, input: ResolveInput) -> AppResult<ResolveResult> {

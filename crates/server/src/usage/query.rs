@@ -1,9 +1,10 @@
 //! Reading usage: daily records, a month's daily series for a chart, the
-//! monthly table (from `usage_monthly`), one customer's trend.
+//! monthly table (from `usage_monthly`), one customer's trend, a record's
+//! revisions. The shapes they answer are in [`super::model`].
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use opcms_domain::customer::Series;
 use opcms_domain::money::Total;
 use opcms_domain::usage::quantity_text;
@@ -13,9 +14,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
-use serde::{Deserialize, Serialize};
 
 use super::entity::{daily, monthly, record, revision};
+use super::model::*;
 use crate::customers::entity::customer;
 use crate::db::raw::RawSql;
 use crate::db::{contains_pattern, read_wide_sum, wide_sum_sql};
@@ -70,45 +71,6 @@ pub fn parse_series(text: &str, field: &str) -> AppResult<Series> {
 pub fn parse_day(text: &str, field: &str) -> AppResult<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::field(field, "INVALID_DATE", "日期格式应为 YYYY-MM-DD"))
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RecordQuery {
-    pub customer_id: Option<i64>,
-    pub series: Option<String>,
-    /// `YYYY-MM`
-    pub month: Option<String>,
-    /// First day, `YYYY-MM-DD`.
-    pub from: Option<String>,
-    /// Last day, `YYYY-MM-DD`.
-    pub to: Option<String>,
-    pub source: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RecordView {
-    pub id: i64,
-    pub customer_id: i64,
-    #[schema(required = true)]
-    pub customer_code: Option<String>,
-    #[schema(required = true)]
-    pub company_name: Option<String>,
-    #[schema(value_type = opcms_domain::customer::Series)]
-    pub series: String,
-    #[schema(value_type = String, format = Date)]
-    pub day: NaiveDate,
-    pub quantity: String,
-    pub source: String,
-    pub source_id: String,
-    pub revisions: i32,
-    /// The record's version (its `revisions`), for `PATCH /usage/{id}`.
-    pub version: i32,
-    pub updated_at: chrono::DateTime<Utc>,
-    #[schema(required = true)]
-    pub updated_by: Option<UserRef>,
 }
 
 pub async fn list_records(
@@ -204,27 +166,6 @@ pub async fn record_views(db: &impl ConnectionTrait, rows: Vec<record::Model>) -
         .collect())
 }
 
-/// Quantities per series, in bill order, as strings.
-#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
-pub struct PerSeries<T> {
-    #[serde(rename = "X")]
-    pub x: T,
-    #[serde(rename = "N")]
-    pub n: T,
-    #[serde(rename = "L")]
-    pub l: T,
-}
-
-impl<T> PerSeries<T> {
-    fn get_mut(&mut self, series: Series) -> &mut T {
-        match series {
-            Series::X => &mut self.x,
-            Series::N => &mut self.n,
-            Series::L => &mut self.l,
-        }
-    }
-}
-
 fn texts(units: PerSeries<Vec<i64>>) -> PerSeries<Vec<String>> {
     let text = |v: Vec<i64>| v.into_iter().map(|u| quantity_text(Fixed4::from_units(u))).collect();
     PerSeries {
@@ -232,23 +173,6 @@ fn texts(units: PerSeries<Vec<i64>>) -> PerSeries<Vec<String>> {
         n: text(units.n),
         l: text(units.l),
     }
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DailyQuery {
-    /// `YYYY-MM` (required)
-    pub month: Option<String>,
-    pub customer_id: Option<i64>,
-    pub series: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DailySeries {
-    pub month: String,
-    #[schema(value_type = Vec<String>)]
-    pub days: Vec<NaiveDate>,
-    pub series: PerSeries<Vec<String>>,
 }
 
 #[derive(FromQueryResult)]
@@ -345,42 +269,6 @@ fn cast_fix(sql: RawSql) -> sea_orm::Statement {
         statement.sql = statement.sql.replace("AS BIGINT)", "AS SIGNED)");
     }
     statement
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MonthlyQuery {
-    /// `YYYY-MM` (required)
-    pub month: Option<String>,
-    /// Customer code or company name (part of).
-    pub q: Option<String>,
-    pub customer_id: Option<i64>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MonthlyRow {
-    pub customer_id: i64,
-    pub customer_code: String,
-    pub company_name: String,
-    #[serde(rename = "X")]
-    pub x: String,
-    #[serde(rename = "N")]
-    pub n: String,
-    #[serde(rename = "L")]
-    pub l: String,
-    /// Distinct days with a record.
-    pub days: i64,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MonthlyPage {
-    pub items: Vec<MonthlyRow>,
-    pub total: u64,
-    pub page: u64,
-    pub page_size: u64,
-    pub totals: PerSeries<String>,
 }
 
 #[derive(FromQueryResult)]
@@ -526,20 +414,6 @@ pub async fn month_totals(
     Ok(totals)
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TrendQuery {
-    pub customer_id: Option<i64>,
-    /// 1–36, default 12, ending with the current month.
-    pub months: Option<u32>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Trend {
-    pub months: Vec<String>,
-    pub series: PerSeries<Vec<String>>,
-}
-
 pub async fn trend(db: &DatabaseConnection, query: &TrendQuery, today: NaiveDate) -> AppResult<Trend> {
     let customer_id = query
         .customer_id
@@ -587,21 +461,6 @@ pub async fn trend(db: &DatabaseConnection, query: &TrendQuery, today: NaiveDate
         months: periods.iter().map(|p| p.to_string()).collect(),
         series: texts(units),
     })
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RevisionView {
-    pub id: i64,
-    pub quantity_before: String,
-    pub quantity_after: String,
-    /// `redelivery` | `import` | `entry` | `correction` | `quarantine`
-    pub cause: String,
-    #[schema(required = true)]
-    pub reason: Option<String>,
-    pub changed_at: chrono::DateTime<Utc>,
-    #[schema(required = true)]
-    pub changed_by: Option<UserRef>,
-    pub changed_by_name: String,
 }
 
 pub async fn revisions(db: &DatabaseConnection, record_id: i64) -> AppResult<Vec<RevisionView>> {

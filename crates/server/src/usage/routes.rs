@@ -11,10 +11,12 @@ use utoipa_axum::routes;
 use super::collect::{self, RunFilter, RunView, Trigger};
 use super::entry::{self, CorrectionInput, EntryInput, EntryResult};
 use super::import::{self, UsageImportResult};
-use super::quarantine::{self, QuarantinePage, QuarantineQuery, ResolveInput, ResolveResult, Target};
-use super::query::{
-    self, DailyQuery, DailySeries, MonthlyPage, MonthlyQuery, RecordQuery, RecordView, RevisionView, Trend, TrendQuery,
+use super::model::{
+    DailyQuery, DailySeries, MonthlyPage, MonthlyQuery, QuarantinePage, QuarantineQuery, RecordQuery, RecordView,
+    ResolveInput, ResolveResult, RevisionView, Target, Trend, TrendQuery,
 };
+use super::quarantine;
+use super::query;
 use crate::access::Principal;
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
-use opcms::pricing::customer::{customer_pricing_for, customer_pricings_for};
-use opcms::pricing::service::plan_in_force;
+use opcms::pricing::in_force::{customer_pricing_for, customer_pricings_for};
+use opcms::pricing::reads::plan_in_force;
 use opcms_domain::Period;
 use reqwest::{Method, StatusCode};
 use sea_orm::{ConnectionTrait, Statement};

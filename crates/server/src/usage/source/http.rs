@@ -12,9 +12,8 @@ use futures_util::future::BoxFuture;
 use opcms_domain::usage::{RawUsage, RawValue};
 use serde_json::Value;
 
-use super::{FetchError, Fetched, UsageSource};
+use super::{CustomerRef, FetchError, Fetched, Incoming, UsageSource, clip};
 use crate::config::usage_sources::{HttpSourceConfig, Pagination};
-use crate::usage::store::{CustomerRef, Incoming, clip};
 
 pub struct HttpSource {
     config: HttpSourceConfig,
