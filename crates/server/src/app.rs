@@ -64,14 +64,14 @@ impl Application {
             ),
             None => None,
         };
-        let usage_sources = crate::usage::configured_sources(&config)?;
+        // Every usage source must be buildable before the server answers.
+        crate::usage::configured_sources(&config)?;
         // Another instance may be collecting right now: only runs older than any
         // run can last (retries and timeouts included) are surely dead.
         crate::usage::collect::fail_interrupted_runs(&db, chrono::Utc::now() - chrono::Duration::hours(1))
             .await
             .map_err(|e| anyhow::anyhow!("cannot close interrupted usage collections: {e:?}"))?;
         let state = AppState {
-            usage_sources: Arc::new(usage_sources),
             db,
             config: Arc::new(config),
             keys: Arc::new(keys),

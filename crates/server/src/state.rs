@@ -16,6 +16,4 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub keyring: Arc<Keyring>,
     pub metrics: Arc<Metrics>,
-    /// The configured usage sources (DESIGN.md §6).
-    pub usage_sources: Arc<Vec<Arc<dyn crate::usage::source::UsageSource>>>,
 }

@@ -20,13 +20,13 @@ use serde_json::{Value, json};
 use super::entity::bill;
 use super::model::*;
 use super::service::{find_visible, lock_visible, view};
-use crate::db::money::decimal;
 use super::view::{status_of, warnings_of};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
 use crate::db::begin_write;
+use crate::db::money::decimal;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 

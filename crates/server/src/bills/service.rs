@@ -33,8 +33,6 @@ impl From<BillRuleError> for AppError {
     }
 }
 
-
-
 /// A bill the caller may see (its customer in scope); 404 otherwise.
 pub async fn find_visible(db: &impl ConnectionTrait, scope: DataScope, id: i64) -> AppResult<bill::Model> {
     let row = bill::Entity::find_by_id(id)

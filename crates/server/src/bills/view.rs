@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use opcms_domain::billing::{BillStatus, BillWarning, StoredLine, overdue_days};
 use opcms_domain::Period;
+use opcms_domain::billing::{BillStatus, BillWarning, StoredLine, overdue_days};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::entity::{bill, credit_note};
@@ -18,7 +18,6 @@ use crate::users::service::{UserRef, display_names};
 pub(super) fn status_of(row: &bill::Model) -> BillStatus {
     BillStatus::parse(&row.status).unwrap_or(BillStatus::Draft)
 }
-
 
 pub(super) fn warnings_of(row: &bill::Model) -> Vec<BillWarning> {
     serde_json::from_str(&row.warnings).unwrap_or_default()

@@ -112,15 +112,16 @@ pub async fn collect(
     if day > crate::calendar::business_today() {
         return Err(AppError::field("date", "OUT_OF_RANGE", "不能采集未来日期的用量"));
     }
+    let configured = configured(state)?;
     let sources: Vec<Arc<dyn UsageSource>> = match source {
-        Some(name) => vec![find_source(state, name)?],
-        None if state.usage_sources.is_empty() => {
+        Some(name) => vec![find_source(&configured, name)?],
+        None if configured.is_empty() => {
             return Err(AppError::conflict(
                 "NO_USAGE_SOURCE",
                 "尚未配置用量数据源（opcms.toml 的 [[usage_sources]] 或 OPCMS_USAGE_SOURCES）",
             ));
         }
-        None => state.usage_sources.iter().cloned().collect(),
+        None => configured,
     };
     let mut runs = Vec::with_capacity(sources.len());
     for source in sources {
@@ -158,11 +159,12 @@ pub async fn collect_range(
         return Err(AppError::field("to", "OUT_OF_RANGE", "不能采集未来日期的用量"));
     }
     // Refuse an unknown source or none configured before starting.
+    let configured = configured(state)?;
     match source.as_deref() {
         Some(name) => {
-            find_source(state, name)?;
+            find_source(&configured, name)?;
         }
-        None if state.usage_sources.is_empty() => {
+        None if configured.is_empty() => {
             return Err(AppError::conflict(
                 "NO_USAGE_SOURCE",
                 "尚未配置用量数据源（opcms.toml 的 [[usage_sources]] 或 OPCMS_USAGE_SOURCES）",
@@ -182,9 +184,14 @@ pub async fn collect_range(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("range collection task: {e}")))?
 }
 
-pub fn find_source(state: &AppState, name: &str) -> AppResult<Arc<dyn UsageSource>> {
-    state
-        .usage_sources
+/// The configured sources, built for one collection: a client each, cheap
+/// next to the fetches (the configuration itself was checked at start).
+fn configured(state: &AppState) -> AppResult<Vec<Arc<dyn UsageSource>>> {
+    super::configured_sources(&state.config).map_err(AppError::Internal)
+}
+
+fn find_source(sources: &[Arc<dyn UsageSource>], name: &str) -> AppResult<Arc<dyn UsageSource>> {
+    sources
         .iter()
         .find(|s| s.name() == name)
         .cloned()
