@@ -65,7 +65,7 @@ pub struct BillView {
     #[schema(value_type = Vec<Object>)]
     pub warnings: Vec<BillWarning>,
     pub warnings_acknowledged: Option<Acknowledgement>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub late_usage: Option<serde_json::Value>,
     pub credit_notes: Vec<CreditNoteView>,
     pub remarks: Option<String>,
