@@ -33,6 +33,17 @@ fi
 banner "Rust: unit tests and API tests"
 cargo test --workspace -- "${skip_args[@]}"
 
+# The API contract test: schemathesis (a venv that .ci/run makes) against the
+# debug binary built above, from the OpenAPI document it serves.
+contract_python=${OPCMS_CONTRACT_PYTHON:-$HOME/.cache/opcms-schemathesis/bin/python}
+if [ -x "$contract_python" ] && "$contract_python" -c 'import schemathesis' 2>/dev/null; then
+  banner "API contract: schemathesis against the served OpenAPI document"
+  "$contract_python" scripts/api-contract.py --binary "$CARGO_TARGET_DIR/debug/opcms"
+else
+  if [ "${CI:-}" = "true" ]; then banner "CI must run the API contract test: schemathesis is missing at $contract_python"; exit 1; fi
+  skipped+=("API contract test (no schemathesis at $contract_python; python3 -m venv ~/.cache/opcms-schemathesis && ~/.cache/opcms-schemathesis/bin/pip install -r scripts/api-contract-requirements.txt)")
+fi
+
 banner "Web: unit tests"
 (cd web && npm test)
 

@@ -44,7 +44,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Generate (or refresh) the period's auto bills.
 #[utoipa::path(post, path = "/bills/generate", tag = "bills", request_body = GenerateInput,
-    responses((status = 200, body = RunResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RunResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
 async fn generate_bills(
     State(state): State<AppState>,
     principal: Principal,
@@ -73,11 +74,7 @@ async fn list_runs(
     ApiQuery(query): ApiQuery<RunQuery>,
 ) -> AppResult<Json<Page<RunResult>>> {
     principal.require(Permission::BillingManage)?;
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
+    let page = PageParams::of(query.page, query.page_size)?;
     let mut select = run::Entity::find();
     if let Some(text) = query.period.as_deref().filter(|t| !t.is_empty()) {
         let period = opcms_domain::Period::field(Some(text), "period", "账期")
@@ -107,11 +104,7 @@ async fn list_bills(
     ApiQuery(query): ApiQuery<BillQuery>,
 ) -> AppResult<Json<BillPage>> {
     principal.require(Permission::BillingView)?;
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
+    let page = PageParams::of(query.page, query.page_size)?;
     Ok(Json(list::list(&state.db, &query, principal.scope(), page).await?))
 }
 
@@ -126,18 +119,15 @@ async fn customer_bills(
 ) -> AppResult<Json<BillPage>> {
     principal.require(Permission::BillingView)?;
     crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
+    let page = PageParams::of(query.page, query.page_size)?;
     query.customer_id = Some(id);
     Ok(Json(list::list(&state.db, &query, principal.scope(), page).await?))
 }
 
 /// A manual bill (draft).
 #[utoipa::path(post, path = "/bills", tag = "bills", request_body = ManualBillInput,
-    responses((status = 200, body = BillView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = BillView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
 async fn create_manual(
     State(state): State<AppState>,
     principal: Principal,
@@ -149,13 +139,16 @@ async fn create_manual(
 
 /// The bill list as `.xlsx` or `.csv`, with the list's filters.
 #[utoipa::path(get, path = "/bills/export", tag = "bills", params(BillQuery),
-    responses((status = 200, description = "the file"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, description = "the file: `.xlsx` (default) or `.csv` (`format=csv`)",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))), (status = 400, body = ErrorBody)))]
 async fn export_bills(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<BillQuery>,
 ) -> AppResult<Response> {
     principal.require(Permission::BillingView)?;
+    // Every matching row, but the list's query whole: its paging limits hold.
+    PageParams::of(query.page, query.page_size)?;
     let (bytes, csv, name) = list::export(&state.db, &query, principal.scope()).await?;
     audit::record_export(&state.db, &Actor::from(&principal), "bill.export", "bill", csv).await?;
     Ok(attachment(bytes, if csv { CSV } else { XLSX }, &name))
@@ -163,7 +156,7 @@ async fn export_bills(
 
 /// Issue many drafts; those that may not be issued are listed.
 #[utoipa::path(post, path = "/bills/batch-issue", tag = "bills", request_body = BatchIssueInput,
-    responses((status = 200, body = BatchIssueResult), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = BatchIssueResult), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn batch_issue(
     State(state): State<AppState>,
     principal: Principal,

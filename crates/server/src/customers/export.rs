@@ -113,7 +113,8 @@ impl Chunks {
 
 /// Export the (filtered) customer list.
 #[utoipa::path(get, path = "/customers/export", tag = "customers", params(("format" = Option<String>, Query, description = "xlsx | csv"), CustomerQuery),
-    responses((status = 200, description = "the file"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, description = "the file: `.xlsx` (default) or `.csv` (`format=csv`)",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))), (status = 400, body = ErrorBody)))]
 async fn export_customers(
     State(state): State<AppState>,
     principal: Principal,

@@ -11,6 +11,7 @@ use opcms_domain::FieldError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
+use super::strict_json::Strict;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -52,20 +53,25 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
-/// Parses JSON, turning serde's complaint into a field error.
+/// Parses one JSON document (structs only from objects: [`Strict`]),
+/// turning serde's complaint into a field error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+    let malformed = |inner: &serde_json::Error| AppError::BadRequest {
+        code: "MALFORMED_JSON",
+        message: format!("JSON 格式错误（第 {} 行第 {} 列）", inner.line(), inner.column()),
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(Strict(&mut deserializer)).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            return AppError::BadRequest {
-                code: "MALFORMED_JSON",
-                message: format!("JSON 格式错误（第 {} 行第 {} 列）", inner.line(), inner.column()),
-            };
+            return malformed(&inner);
         }
         AppError::Validation(vec![field_error_from_serde(&path, &inner.to_string())])
-    })
+    })?;
+    // Nothing but whitespace may follow the document.
+    deserializer.end().map_err(|inner| malformed(&inner))?;
+    Ok(value)
 }
 
 fn field_error_from_serde(path: &str, message: &str) -> FieldError {

@@ -7,8 +7,10 @@ pub mod download;
 pub mod extract;
 pub mod limits;
 pub mod metrics;
+pub mod openapi;
 pub mod pagination;
 pub mod probes;
+pub mod strict_json;
 pub mod upload;
 pub mod web;
 
@@ -25,7 +27,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -34,39 +35,9 @@ use crate::error::{AppError, envelope};
 use crate::state::AppState;
 use crate::{audit, auth, bills, close, customers, payments, pricing, usage, users};
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "OP_CMS API", description = "客户信息管理与运营系统 HTTP API. Amounts are decimal strings; errors use one envelope."),
-    servers((url = "/api/v1")),
-    modifiers(&BearerAuth),
-    components(schemas(crate::error::ErrorBody))
-)]
-struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut OpenApiDoc) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
-            "bearer",
-            Vec::<String>::new(),
-        )]);
-    }
-}
-
 /// Every business area's routes, relative to `/api/v1`.
 fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(auth::routes::router())
         .merge(users::routes::router())
         .merge(audit::routes::router())
@@ -78,9 +49,16 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(close::routes::router())
 }
 
+/// The API's routes and their complete OpenAPI document.
+fn api_routes_and_document() -> (Router<AppState>, OpenApiDoc) {
+    let (api, mut document) = api_routes().split_for_parts();
+    openapi::SharedContract.modify(&mut document);
+    (api, document)
+}
+
 /// The OpenAPI document, as served at `/api/openapi.json`.
 pub fn openapi_document() -> OpenApiDoc {
-    api_routes().into_openapi()
+    api_routes_and_document().1
 }
 
 /// What the browser may load for the web app and the API docs: only this
@@ -98,7 +76,7 @@ pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api_routes().split_for_parts();
+    let (api, openapi) = api_routes_and_document();
     let docs = SwaggerUi::new("/api/docs")
         .url("/api/openapi.json", openapi)
         .config(utoipa_swagger_ui::Config::from("/api/openapi.json").validator_url("none"));

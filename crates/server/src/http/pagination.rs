@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+pub const MAX_PAGE: u64 = 1_000_000;
 pub const MAX_PAGE_SIZE: u64 = 200;
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
 #[derive(Debug, Clone, Copy, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -28,10 +30,16 @@ impl PageRequest {
 }
 
 impl PageParams {
+    /// The paging of a query struct that has its filters beside `page` and
+    /// `page_size`.
+    pub fn of(page: Option<u64>, page_size: Option<u64>) -> Result<PageRequest, AppError> {
+        PageParams { page, page_size }.validate()
+    }
+
     pub fn validate(self) -> Result<PageRequest, AppError> {
         let page = self.page.unwrap_or(1);
-        let page_size = self.page_size.unwrap_or(20);
-        if page == 0 || page > 1_000_000 {
+        let page_size = self.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if page == 0 || page > MAX_PAGE {
             return Err(AppError::field(
                 "page",
                 "OUT_OF_RANGE",

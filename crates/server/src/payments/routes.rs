@@ -2,7 +2,7 @@
 //! statement (contract: docs/api/payments.md).
 
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use opcms_domain::Permission;
@@ -25,7 +25,7 @@ use crate::error::{AppResult, ErrorBody};
 use crate::http::download::{CSV, XLSX, attachment, pdf};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageParams};
-use crate::http::upload::read_file;
+use crate::http::upload::{DryRun, Upload, UploadForm};
 use crate::spreadsheet::write::{ExportFormat, xlsx_error};
 use crate::state::AppState;
 
@@ -58,23 +58,22 @@ async fn list_payments(
     ApiQuery(query): ApiQuery<PaymentQuery>,
 ) -> AppResult<Json<PaymentPage>> {
     principal.require(Permission::PaymentsView)?;
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
+    let page = PageParams::of(query.page, query.page_size)?;
     Ok(Json(list::list(&state.db, &query, principal.scope(), page).await?))
 }
 
 /// The payment list as `.xlsx` or `.csv`, with the list's filters.
 #[utoipa::path(get, path = "/payments/export", tag = "payments", params(PaymentQuery),
-    responses((status = 200, description = "the file"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, description = "the file: `.xlsx` (default) or `.csv` (`format=csv`)",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))), (status = 400, body = ErrorBody)))]
 async fn export_payments(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PaymentQuery>,
 ) -> AppResult<Response> {
     principal.require(Permission::PaymentsView)?;
+    // Every matching row, but the list's query whole: its paging limits hold.
+    PageParams::of(query.page, query.page_size)?;
     let (bytes, csv, name) = list::export(&state.db, &query, principal.scope()).await?;
     audit::record_export(&state.db, &Actor::from(&principal), "payment.export", "payment", csv).await?;
     Ok(attachment(bytes, if csv { CSV } else { XLSX }, &name))
@@ -212,35 +211,33 @@ async fn bill_allocations(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ImportQuery {
-    /// `true`: report what would happen, write nothing.
-    pub dry_run: Option<bool>,
+pub struct StatementImportOptions {
     /// `true`: allocate exact one-to-one matches (default off).
     pub auto_allocate: Option<bool>,
 }
 
 /// A bank statement (`.xlsx`/`.csv`, multipart field `file`).
-#[utoipa::path(post, path = "/payments/import", tag = "payments", params(ImportQuery),
-    request_body(content_type = "multipart/form-data", description = "field `file`: .xlsx or .csv"),
-    responses((status = 200, body = PaymentImportResult), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/payments/import", tag = "payments", params(DryRun, StatementImportOptions),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = PaymentImportResult), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_statement(
     State(state): State<AppState>,
     principal: Principal,
-    ApiQuery(query): ApiQuery<ImportQuery>,
-    multipart: Multipart,
+    ApiQuery(options): ApiQuery<StatementImportOptions>,
+    upload: Upload,
 ) -> AppResult<Json<PaymentImportResult>> {
     principal.require(Permission::PaymentsManage)?;
-    let (file_name, bytes) = read_file(multipart, state.config.upload_limit).await?;
+    let file = upload.read().await?;
     Ok(Json(
         import::run(
             &state,
             &Actor::from(&principal),
-            file_name,
-            bytes,
+            file.name,
+            file.bytes,
             import::ImportOptions {
-                dry_run: query.dry_run.unwrap_or(false),
-                auto_allocate: query.auto_allocate.unwrap_or(false),
+                dry_run: file.dry_run,
+                auto_allocate: options.auto_allocate.unwrap_or(false),
                 scope: principal.scope(),
             },
         )
@@ -266,11 +263,7 @@ async fn aging(
     ApiQuery(query): ApiQuery<AgingQuery>,
 ) -> AppResult<Json<AgingPage>> {
     principal.require(Permission::PaymentsView)?;
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
+    let page = PageParams::of(query.page, query.page_size)?;
     Ok(Json(
         receivables::aging(&state.db, &query, principal.scope(), page).await?,
     ))
@@ -278,13 +271,16 @@ async fn aging(
 
 /// The aging report as `.xlsx` or `.csv`.
 #[utoipa::path(get, path = "/receivables/aging/export", tag = "payments", params(AgingQuery),
-    responses((status = 200, description = "the file"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, description = "the file: `.xlsx` (default) or `.csv` (`format=csv`)",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))), (status = 400, body = ErrorBody)))]
 async fn export_aging(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<AgingQuery>,
 ) -> AppResult<Response> {
     principal.require(Permission::PaymentsView)?;
+    // Every matching row, but the list's query whole: its paging limits hold.
+    PageParams::of(query.page, query.page_size)?;
     let (bytes, csv, name) = receivables::export(&state.db, &query, principal.scope()).await?;
     audit::record_export(
         &state.db,
@@ -339,7 +335,8 @@ async fn customer_statement_pdf(
 
 /// The statement of a period as `.xlsx` (default) or `.csv`.
 #[utoipa::path(get, path = "/customers/{id}/statement/export", tag = "payments", params(StatementQuery),
-    responses((status = 200, description = "the file"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the file: `.xlsx` (default) or `.csv` (`format=csv`)",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn customer_statement_export(
     State(state): State<AppState>,
     principal: Principal,

@@ -105,8 +105,10 @@ pub struct PlanQuery {
 #[into_params(parameter_in = Query)]
 pub struct DiffQuery {
     /// Default: the version before `to`.
+    #[param(minimum = 1)]
     pub from: Option<i32>,
     /// Default: the current version.
+    #[param(minimum = 1)]
     pub to: Option<i32>,
 }
 

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use opcms_domain::{Period, Permission};
+use opcms_domain::{FieldError, Period, Permission};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -146,6 +146,16 @@ async fn diff_versions(
     ApiQuery(query): ApiQuery<DiffQuery>,
 ) -> AppResult<Json<DiffView>> {
     principal.require(Permission::PricingView)?;
+    // Versions count from 1; anything else names none (and `to - 1`, the
+    // default `from`, must not underflow).
+    let errors: Vec<FieldError> = [("from", query.from), ("to", query.to)]
+        .into_iter()
+        .filter(|(_, number)| number.is_some_and(|n| n < 1))
+        .map(|(field, _)| FieldError::new(field, "OUT_OF_RANGE", "版本号须为正整数"))
+        .collect();
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     Ok(Json(views::diff_versions(&state, id, &query).await?))
 }
 

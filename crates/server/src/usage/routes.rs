@@ -1,7 +1,7 @@
 //! `/api/v1/usage…` (contract: docs/api/usage.md).
 
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::response::Response;
 use opcms_domain::Permission;
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::download::{XLSX, attachment};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageParams};
-use crate::http::upload::read_file;
+use crate::http::upload::{DryRun, Upload, UploadForm};
 use crate::spreadsheet::write::xlsx_error;
 use crate::state::AppState;
 
@@ -47,10 +47,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rerun))
 }
 
-fn page_of(page: Option<u64>, page_size: Option<u64>) -> AppResult<crate::http::pagination::PageRequest> {
-    PageParams { page, page_size }.validate()
-}
-
 /// Daily records, newest day first.
 #[utoipa::path(get, path = "/usage", tag = "usage", params(RecordQuery),
     responses((status = 200, body = Page<RecordView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -60,14 +56,15 @@ async fn list_records(
     ApiQuery(query): ApiQuery<RecordQuery>,
 ) -> AppResult<Json<Page<RecordView>>> {
     principal.require(Permission::UsageView)?;
-    let page = page_of(query.page, query.page_size)?;
+    let page = PageParams::of(query.page, query.page_size)?;
     let (items, total) = query::list_records(&state.db, &query, page).await?;
     Ok(Json(Page::new(items, total, page)))
 }
 
 /// Manual entry and batch delivery (source `manual`).
 #[utoipa::path(post, path = "/usage", tag = "usage", request_body = EntryInput,
-    responses((status = 200, body = EntryResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = EntryResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
 async fn enter_usage(
     State(state): State<AppState>,
     principal: Principal,
@@ -79,7 +76,8 @@ async fn enter_usage(
 
 /// Correct one record's quantity (reason required; a revision is kept).
 #[utoipa::path(patch, path = "/usage/{id}", tag = "usage", request_body = CorrectionInput,
-    responses((status = 200, body = RecordView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RecordView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
 async fn correct_record(
     State(state): State<AppState>,
     principal: Principal,
@@ -123,7 +121,7 @@ async fn monthly_table(
     ApiQuery(query): ApiQuery<MonthlyQuery>,
 ) -> AppResult<Json<MonthlyPage>> {
     principal.require(Permission::UsageView)?;
-    let page = page_of(query.page, query.page_size)?;
+    let page = PageParams::of(query.page, query.page_size)?;
     Ok(Json(query::monthly_table(&state.db, &query, page).await?))
 }
 
@@ -143,9 +141,7 @@ async fn customer_trend(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ImportQuery {
-    /// `true`: report what would happen, write nothing.
-    pub dry_run: Option<bool>,
+pub struct UsageImportOptions {
     /// `correct` | `add` | `skip`: what to do with rows whose customer,
     /// series and day already has a record. Required (409 `USAGE_EXISTS`)
     /// when a confirmed import has such rows.
@@ -154,29 +150,21 @@ pub struct ImportQuery {
 }
 
 /// Usage from `.xlsx`/`.csv` (multipart field `file`).
-#[utoipa::path(post, path = "/usage/import", tag = "usage", params(ImportQuery),
-    request_body(content_type = "multipart/form-data", description = "field `file`: .xlsx or .csv"),
-    responses((status = 200, body = UsageImportResult), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/usage/import", tag = "usage", params(DryRun, UsageImportOptions),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = UsageImportResult), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_usage(
     State(state): State<AppState>,
     principal: Principal,
-    ApiQuery(query): ApiQuery<ImportQuery>,
-    multipart: Multipart,
+    ApiQuery(options): ApiQuery<UsageImportOptions>,
+    upload: Upload,
 ) -> AppResult<Json<UsageImportResult>> {
     principal.require(Permission::UsageManage)?;
-    let (file_name, bytes) = read_file(multipart, state.config.upload_limit).await?;
+    let file = upload.read().await?;
     let actor = Actor::from(&principal);
     Ok(Json(
-        import::run(
-            &state,
-            &actor,
-            file_name,
-            bytes,
-            query.dry_run.unwrap_or(false),
-            query.on_conflict,
-        )
-        .await?,
+        import::run(&state, &actor, file.name, file.bytes, file.dry_run, options.on_conflict).await?,
     ))
 }
 
@@ -198,7 +186,7 @@ async fn list_quarantine(
     ApiQuery(query): ApiQuery<QuarantineQuery>,
 ) -> AppResult<Json<QuarantinePage>> {
     principal.require(Permission::UsageView)?;
-    let page = page_of(query.page, query.page_size)?;
+    let page = PageParams::of(query.page, query.page_size)?;
     Ok(Json(quarantine::list(&state.db, &query, page).await?))
 }
 
@@ -366,7 +354,7 @@ async fn list_collection_runs(
     ApiQuery(query): ApiQuery<RunQuery>,
 ) -> AppResult<Json<Page<RunView>>> {
     principal.require(Permission::UsageView)?;
-    let page = page_of(query.page, query.page_size)?;
+    let page = PageParams::of(query.page, query.page_size)?;
     let status = query.status.filter(|s| !s.is_empty());
     if let Some(s) = &status
         && !matches!(s.as_str(), "running" | "succeeded" | "failed")

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod bills;
 mod close;
+mod contract;
 mod customers;
 mod exports;
 mod imports;

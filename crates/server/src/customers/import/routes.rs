@@ -1,10 +1,9 @@
 //! `/api/v1/customers/import…` (contract: docs/api/customers.md).
 
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::response::Response;
 use opcms_domain::Permission;
-use serde::Deserialize;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -16,7 +15,7 @@ use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::download::{XLSX, attachment};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageParams};
-use crate::http::upload::read_file;
+use crate::http::upload::{DryRun, Upload, UploadForm};
 use crate::spreadsheet::write::xlsx_error;
 use crate::state::AppState;
 
@@ -29,30 +28,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_imports))
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ImportQuery {
-    /// `true`: validate and report without writing anything.
-    pub dry_run: Option<bool>,
-}
-
 /// Import customers from `.xlsx`/`.csv` (multipart field `file`).
-#[utoipa::path(post, path = "/customers/import", tag = "customers", params(ImportQuery),
-    request_body(content_type = "multipart/form-data", description = "field `file`: .xlsx or .csv"),
-    responses((status = 200, body = ImportResult), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/customers/import", tag = "customers", params(DryRun),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = ImportResult), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_customers(
     State(state): State<AppState>,
     principal: Principal,
-    ApiQuery(query): ApiQuery<ImportQuery>,
-    multipart: Multipart,
+    upload: Upload,
 ) -> AppResult<Json<ImportResult>> {
     principal.require(Permission::CustomersImport)?;
-    let (file_name, bytes) = read_file(multipart, state.config.upload_limit).await?;
-    let dry_run = query.dry_run.unwrap_or(false);
+    let file = upload.read().await?;
     let actor = Actor::from(&principal);
     Ok(Json(
-        super::run(&state, &principal, &actor, file_name, bytes, dry_run).await?,
+        super::run(&state, &principal, &actor, file.name, file.bytes, file.dry_run).await?,
     ))
 }
 
