@@ -2051,6 +2051,7 @@ export interface components {
             /** @description The customers with the most overdue money, largest first. */
             top_overdue: components["schemas"]["AgingRow"][];
         };
+        /** @description How the rows of one import ended. */
         ImportCounts: {
             imported: number;
             imported_with_warnings: number;
@@ -2239,6 +2240,12 @@ export interface components {
             role: string;
             username: string;
         };
+        /**
+         * @description What a confirmed import does with a row whose customer, series and day
+         *     already has a record from another source (`?on_conflict=`).
+         * @enum {string}
+         */
+        OnConflict: "correct" | "add" | "skip";
         OpenBillView: {
             allocated: string;
             /** Format: int64 */
@@ -3345,6 +3352,14 @@ export interface components {
             months: string[];
             series: components["schemas"]["PerSeries_Vec_String"];
         };
+        /** @description The form every import takes, as the OpenAPI document describes it. */
+        UploadForm: {
+            /**
+             * Format: binary
+             * @description The file: `.xlsx` or `.csv`.
+             */
+            file: string;
+        };
         UsageDay: {
             /** Format: date */
             day: string;
@@ -3524,7 +3539,73 @@ export interface components {
         /** @enum {string} */
         WarningCode: "NO_PRICE_PLAN" | "PRICING_FAILED" | "AMOUNT_TOO_LARGE" | "USAGE_MISSING" | "USAGE_SPIKE" | "USAGE_DROPPED" | "AMOUNT_ZERO" | "QUARANTINE_PENDING" | "LATE_USAGE" | "SERIES_NOT_SUBSCRIBED";
     };
-    responses: never;
+    responses: {
+        /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description 记录不存在或不在可见范围内 */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description 请求内容或上传文件超过大小上限 */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description 请求过于频繁（`RATE_LIMITED`）；`Retry-After` 给出需等待的秒数 */
+        TooManyRequests: {
+            headers: {
+                /** @description 需等待的秒数 */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description 未登录、登录已过期或凭证无效 */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description 请求处理超时（`REQUEST_TIMEOUT`）或服务暂不可用 */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -3536,7 +3617,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -3545,6 +3629,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3553,6 +3638,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3561,6 +3647,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3569,6 +3658,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3577,6 +3667,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_audit_logs: {
@@ -3599,6 +3692,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3607,6 +3701,9 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuditLogView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3615,6 +3712,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     login: {
@@ -3630,6 +3729,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3638,6 +3738,8 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            /** @description 未登录、登录已过期或凭证无效 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3646,6 +3748,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3654,6 +3757,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description 请求过于频繁（`RATE_LIMITED`）；`Retry-After` 给出需等待的秒数 */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -3662,6 +3767,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     logout: {
@@ -3677,12 +3783,17 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功，无返回内容 */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     me: {
@@ -3694,6 +3805,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3702,6 +3814,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeView"];
                 };
             };
+            /** @description 未登录、登录已过期或凭证无效 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3710,6 +3823,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     change_password: {
@@ -3725,6 +3840,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3733,6 +3849,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3741,6 +3858,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     refresh: {
@@ -3756,6 +3877,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3764,6 +3886,8 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            /** @description 未登录、登录已过期或凭证无效 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3772,6 +3896,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_bills: {
@@ -3802,6 +3929,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3810,6 +3938,7 @@ export interface operations {
                     "application/json": components["schemas"]["BillPage"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3818,6 +3947,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_manual: {
@@ -3833,6 +3966,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3841,6 +3975,7 @@ export interface operations {
                     "application/json": components["schemas"]["BillView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3849,6 +3984,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3857,6 +3995,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     batch_issue: {
@@ -3872,6 +4022,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3880,6 +4031,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchIssueResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3888,6 +4040,20 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     export_bills: {
@@ -3918,13 +4084,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the file */
+            /** @description the file: `.xlsx` (default) or `.csv` (`format=csv`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3933,6 +4103,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     generate_bills: {
@@ -3948,6 +4122,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3956,6 +4131,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3964,6 +4140,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3972,6 +4151,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_runs: {
@@ -3987,6 +4178,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3995,6 +4187,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_RunResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4003,17 +4196,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_bill: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4022,6 +4223,9 @@ export interface operations {
                     "application/json": components["schemas"]["BillView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4030,17 +4234,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     bill_allocations: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4049,6 +4259,9 @@ export interface operations {
                     "application/json": components["schemas"]["AllocationView"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4057,13 +4270,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     credit_bill: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -4072,6 +4290,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4080,6 +4299,7 @@ export interface operations {
                     "application/json": components["schemas"]["BillView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4088,6 +4308,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4096,6 +4319,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4104,6 +4328,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     bill_history: {
@@ -4115,11 +4342,15 @@ export interface operations {
                 page_size?: number;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4128,6 +4359,10 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuditLogView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4136,13 +4371,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     issue_bill: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -4151,6 +4391,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4159,6 +4400,10 @@ export interface operations {
                     "application/json": components["schemas"]["BillView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4167,6 +4412,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4175,6 +4421,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     bill_pdf: {
@@ -4184,19 +4433,27 @@ export interface operations {
                 download?: string;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": unknown;
+                    "application/pdf": string;
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4205,17 +4462,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     bill_usage_days: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4224,6 +4487,9 @@ export interface operations {
                     "application/json": components["schemas"]["BillUsageDays"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4232,13 +4498,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     void_bill: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -4247,6 +4518,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4255,6 +4527,7 @@ export interface operations {
                     "application/json": components["schemas"]["BillView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4263,6 +4536,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4271,6 +4547,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4279,6 +4556,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     close_overview: {
@@ -4293,6 +4573,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4301,6 +4582,7 @@ export interface operations {
                     "application/json": components["schemas"]["CloseOverview"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4309,6 +4591,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 未登录、登录已过期或凭证无效 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4317,6 +4600,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4325,6 +4609,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_customers: {
@@ -4373,6 +4659,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4381,6 +4668,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_CustomerView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4389,6 +4677,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_customer: {
@@ -4404,6 +4696,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 已创建 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4412,6 +4705,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4420,6 +4714,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4428,6 +4725,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     batch_action: {
@@ -4443,6 +4743,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4451,6 +4752,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchResponse"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4459,6 +4761,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4467,6 +4771,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     export_customers: {
@@ -4517,13 +4824,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the file */
+            /** @description the file: `.xlsx` (default) or `.csv` (`format=csv`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4532,25 +4843,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     import_customers: {
         parameters: {
             query?: {
-                /** @description `true`: validate and report without writing anything. */
+                /** @description `true`: check and report what would happen, write nothing. */
                 dry_run?: boolean;
             };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** @description field `file`: .xlsx or .csv */
-        requestBody?: {
+        requestBody: {
             content: {
-                "multipart/form-data": unknown;
+                "multipart/form-data": components["schemas"]["UploadForm"];
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4559,6 +4874,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4567,6 +4883,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容或上传文件超过大小上限 */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4575,6 +4903,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 内容无法处理，如文件无表头或价格规则不适用（`code` 说明原因） */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4583,6 +4912,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     import_template: {
@@ -4594,33 +4925,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     import_report: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4629,6 +4972,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_imports: {
@@ -4645,6 +4990,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4653,6 +4999,11 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ImportSummary"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     owner_options: {
@@ -4664,6 +5015,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4672,17 +5024,25 @@ export interface operations {
                     "application/json": components["schemas"]["OwnerOption"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_customer: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4691,6 +5051,9 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4699,23 +5062,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_customer: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功，无返回内容 */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4724,13 +5096,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     update_customer: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -4739,6 +5116,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4747,6 +5125,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4755,6 +5134,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4763,6 +5145,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4771,6 +5154,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     audit_trail: {
@@ -4782,11 +5168,15 @@ export interface operations {
                 page_size?: number;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4795,6 +5185,10 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuditLogView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4803,6 +5197,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     customer_bills: {
@@ -4828,11 +5224,15 @@ export interface operations {
                 format?: string;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4841,6 +5241,10 @@ export interface operations {
                     "application/json": components["schemas"]["BillPage"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4849,6 +5253,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_customer_pricing: {
@@ -4858,11 +5264,15 @@ export interface operations {
                 period?: string;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4871,6 +5281,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPricingView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4879,6 +5290,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4887,6 +5300,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4895,13 +5309,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     put_customer_pricing: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -4910,6 +5329,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4918,6 +5338,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPricingView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4926,6 +5347,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4934,6 +5357,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4942,23 +5366,32 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_customer_pricing: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功，无返回内容 */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4967,6 +5400,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4975,17 +5409,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     restore_customer: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4994,6 +5434,9 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5002,6 +5445,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5010,6 +5454,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     customer_statement: {
@@ -5032,11 +5478,15 @@ export interface operations {
                 download?: string;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5045,6 +5495,7 @@ export interface operations {
                     "application/json": components["schemas"]["Statement"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5053,6 +5504,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5061,6 +5515,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     customer_statement_export: {
@@ -5083,18 +5539,25 @@ export interface operations {
                 download?: string;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description the file */
+            /** @description the file: `.xlsx` (default) or `.csv` (`format=csv`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5103,6 +5566,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5111,6 +5577,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     customer_statement_pdf: {
@@ -5133,19 +5601,24 @@ export interface operations {
                 download?: string;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/pdf": unknown;
+                    "application/pdf": string;
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5154,6 +5627,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5162,13 +5638,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     change_status: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -5177,6 +5658,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5185,6 +5667,9 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5193,6 +5678,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            404: components["responses"]["NotFound"];
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5201,17 +5688,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     status_history: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5220,6 +5714,9 @@ export interface operations {
                     "application/json": components["schemas"]["StatusHistoryView"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5228,6 +5725,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     home_summary: {
@@ -5239,6 +5738,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5247,6 +5747,7 @@ export interface operations {
                     "application/json": components["schemas"]["HomeSummary"];
                 };
             };
+            /** @description 未登录、登录已过期或凭证无效 */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5255,6 +5756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5263,6 +5765,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_payments: {
@@ -5288,6 +5792,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5296,6 +5801,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentPage"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5304,6 +5810,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_payment: {
@@ -5319,6 +5829,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 已创建 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5327,6 +5838,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5335,6 +5847,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5343,6 +5858,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5351,6 +5867,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     export_payments: {
@@ -5376,13 +5895,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the file */
+            /** @description the file: `.xlsx` (default) or `.csv` (`format=csv`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5391,12 +5914,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     import_statement: {
         parameters: {
             query?: {
-                /** @description `true`: report what would happen, write nothing. */
+                /** @description `true`: check and report what would happen, write nothing. */
                 dry_run?: boolean;
                 /** @description `true`: allocate exact one-to-one matches (default off). */
                 auto_allocate?: boolean;
@@ -5405,13 +5932,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description field `file`: .xlsx or .csv */
-        requestBody?: {
+        requestBody: {
             content: {
-                "multipart/form-data": unknown;
+                "multipart/form-data": components["schemas"]["UploadForm"];
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5420,6 +5947,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentImportResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5428,6 +5956,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容或上传文件超过大小上限 */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5436,6 +5976,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 内容无法处理，如文件无表头或价格规则不适用（`code` 说明原因） */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5444,6 +5985,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     payment_import_template: {
@@ -5455,25 +5998,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_payment: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5482,6 +6034,9 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5490,13 +6045,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_payment: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -5505,12 +6065,14 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功，无返回内容 */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5519,6 +6081,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5527,6 +6092,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5535,13 +6101,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     update_payment: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -5550,6 +6122,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5558,6 +6131,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5566,6 +6140,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5574,6 +6151,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5582,13 +6160,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     allocate_payment: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -5597,6 +6181,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5605,6 +6190,7 @@ export interface operations {
                     "application/json": components["schemas"]["AllocateResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5613,6 +6199,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5621,6 +6210,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5629,6 +6219,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     payment_history: {
@@ -5640,11 +6233,15 @@ export interface operations {
                 page_size?: number;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5653,6 +6250,10 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuditLogView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5661,17 +6262,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     payment_suggestions: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5680,6 +6287,9 @@ export interface operations {
                     "application/json": components["schemas"]["Suggestions"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5688,6 +6298,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_plans: {
@@ -5704,6 +6316,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5712,6 +6325,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_PlanSummary"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5720,6 +6334,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5728,6 +6344,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_plan: {
@@ -5743,6 +6361,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 已创建 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5751,6 +6370,7 @@ export interface operations {
                     "application/json": components["schemas"]["PlanCreated"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5759,6 +6379,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5767,6 +6389,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5775,17 +6398,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_plan: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5794,6 +6424,8 @@ export interface operations {
                     "application/json": components["schemas"]["PlanView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5802,6 +6434,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5810,23 +6443,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_plan: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功，无返回内容 */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5835,6 +6476,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5843,6 +6485,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5851,6 +6494,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     diff_versions: {
@@ -5862,11 +6507,15 @@ export interface operations {
                 to?: number;
             };
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5875,6 +6524,7 @@ export interface operations {
                     "application/json": components["schemas"]["DiffView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5883,6 +6533,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5891,6 +6543,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5899,13 +6552,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     rollback: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -5914,6 +6572,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 已创建 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -5922,6 +6581,7 @@ export interface operations {
                     "application/json": components["schemas"]["VersionCreated"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5930,6 +6590,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5938,6 +6600,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5946,6 +6609,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5954,17 +6618,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_versions: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5973,6 +6644,8 @@ export interface operations {
                     "application/json": components["schemas"]["VersionView"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5981,6 +6654,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5989,13 +6663,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_version: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -6004,6 +6683,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 已创建 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6012,6 +6692,7 @@ export interface operations {
                     "application/json": components["schemas"]["VersionCreated"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6020,6 +6701,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6028,6 +6711,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6036,6 +6720,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6044,17 +6729,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_version: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+                /** @description 版本号 */
+                version: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6063,6 +6757,8 @@ export interface operations {
                     "application/json": components["schemas"]["VersionView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6071,6 +6767,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6079,6 +6776,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     quote_pricing: {
@@ -6094,6 +6793,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6102,6 +6802,7 @@ export interface operations {
                     "application/json": components["schemas"]["QuoteView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6110,6 +6811,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6118,6 +6821,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6126,6 +6830,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description 内容无法处理，如文件无表头或价格规则不适用（`code` 说明原因） */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6134,6 +6840,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     aging: {
@@ -6155,6 +6863,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6163,6 +6872,7 @@ export interface operations {
                     "application/json": components["schemas"]["AgingPage"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6171,6 +6881,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     export_aging: {
@@ -6192,13 +6906,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the file */
+            /** @description the file: `.xlsx` (default) or `.csv` (`format=csv`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6207,6 +6925,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_records: {
@@ -6230,6 +6952,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6238,6 +6961,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_RecordView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6246,6 +6970,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6254,6 +6980,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     enter_usage: {
@@ -6269,6 +6997,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6277,6 +7006,7 @@ export interface operations {
                     "application/json": components["schemas"]["EntryResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6285,6 +7015,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6293,6 +7025,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     collect_now: {
@@ -6308,6 +7052,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6316,6 +7061,7 @@ export interface operations {
                     "application/json": components["schemas"]["CollectResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6324,6 +7070,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6332,6 +7081,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6340,6 +7090,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_collection_runs: {
@@ -6361,6 +7114,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6369,6 +7123,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_RunView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6377,17 +7132,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     rerun: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6396,6 +7159,9 @@ export interface operations {
                     "application/json": components["schemas"]["RunView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6404,6 +7170,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     daily_series: {
@@ -6420,6 +7188,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6428,6 +7197,7 @@ export interface operations {
                     "application/json": components["schemas"]["DailySeries"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6436,12 +7206,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     import_usage: {
         parameters: {
             query?: {
-                /** @description `true`: report what would happen, write nothing. */
+                /** @description `true`: check and report what would happen, write nothing. */
                 dry_run?: boolean;
                 /**
                  * @description `correct` | `add` | `skip`: what to do with rows whose customer,
@@ -6454,13 +7228,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description field `file`: .xlsx or .csv */
-        requestBody?: {
+        requestBody: {
             content: {
-                "multipart/form-data": unknown;
+                "multipart/form-data": components["schemas"]["UploadForm"];
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6469,6 +7243,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageImportResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6477,6 +7252,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求内容或上传文件超过大小上限 */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -6485,6 +7272,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 内容无法处理，如文件无表头或价格规则不适用（`code` 说明原因） */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6493,6 +7281,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     usage_import_template: {
@@ -6504,14 +7294,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     monthly_table: {
@@ -6531,6 +7326,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6539,6 +7335,7 @@ export interface operations {
                     "application/json": components["schemas"]["MonthlyPage"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6547,6 +7344,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_quarantine: {
@@ -6568,6 +7369,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6576,6 +7378,7 @@ export interface operations {
                     "application/json": components["schemas"]["QuarantinePage"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6584,6 +7387,10 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     resolve_many: {
@@ -6599,6 +7406,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6607,6 +7415,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResolveResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6615,6 +7424,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6623,6 +7435,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6631,13 +7444,19 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     resolve_one: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -6646,6 +7465,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6654,6 +7474,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResolveResult"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6662,6 +7483,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6670,6 +7494,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6678,6 +7503,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_sources: {
@@ -6689,6 +7517,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6697,6 +7526,10 @@ export interface operations {
                     "application/json": components["schemas"]["SourceView"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     customer_trend: {
@@ -6712,6 +7545,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6720,6 +7554,7 @@ export interface operations {
                     "application/json": components["schemas"]["Trend"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6728,6 +7563,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6736,13 +7574,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     correct_record: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -6751,6 +7594,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6759,6 +7603,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6767,6 +7612,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6775,17 +7623,33 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     record_revisions: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6794,6 +7658,9 @@ export interface operations {
                     "application/json": components["schemas"]["RevisionView"][];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6802,6 +7669,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_users: {
@@ -6820,6 +7689,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6828,6 +7698,9 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserView"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6836,6 +7709,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     create_user: {
@@ -6851,6 +7726,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 已创建 */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6859,6 +7735,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6867,6 +7744,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6875,17 +7755,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_user: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6894,6 +7781,9 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6902,13 +7792,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     update_user: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
             cookie?: never;
         };
         requestBody: {
@@ -6917,6 +7812,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 成功 */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6925,6 +7821,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6933,6 +7830,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6941,6 +7841,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6949,6 +7850,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

@@ -30,7 +30,8 @@ use super::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE};
     info(title = "OP_CMS API", description = "客户信息管理与运营系统 HTTP API. Amounts are decimal strings; errors use one envelope."),
     servers((url = "/api/v1")),
     modifiers(&BearerAuth),
-    components(schemas(crate::error::ErrorBody))
+    // OnConflict: a query parameter's enum, which utoipa refers to but does not collect.
+    components(schemas(crate::error::ErrorBody, crate::usage::import::OnConflict))
 )]
 pub struct ApiDoc;
 
