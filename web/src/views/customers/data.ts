@@ -5,6 +5,8 @@ import { listOwnerOptions } from '@/api/customers';
 import { listPricePlans } from '@/api/pricing';
 import type { BatchAction, BatchFilter, CustomerExportQuery, ExportFormat, OwnerOption } from '@/api/types';
 import type { FieldOption, FieldSchema } from '@/components/SchemaForm/types';
+import { presentFilters } from '@/hooks/useListQuery';
+import { useColumnFactory } from '@/utils/columns';
 import { ACCOUNT_STATUSES, INDUSTRIES, LEVELS, SERIES, type Industry } from '@/utils/customer-rules';
 
 /** i18n keys (under `customers.industries.`) of the industry dictionary values. */
@@ -112,34 +114,11 @@ const WIDTHS: Record<string, number> = {
   updated_at: 170,
 };
 
-/** `-signed_at` → the column's sort order. */
-export function sortOrderOf(sort: string, column: string): 'ascend' | 'descend' | '' {
-  if (sort === column) return 'ascend';
-  if (sort === `-${column}`) return 'descend';
-  return '';
-}
-
-/** A sorter change of the table → the `sort` parameter (empty: the server default). */
-export function toSortParam(column: string, direction: string): string {
-  if (direction === 'ascend') return column;
-  if (direction === 'descend') return `-${column}`;
-  return '';
-}
-
 export function useColumns(visible: Ref<string[]>, sort: Ref<string>) {
   const { t } = useI18n();
+  const field = useColumnFactory('customers.fields', { sortable: SORTABLE, sort });
   return computed<TableColumnData[]>(() => {
-    const column = (key: string): TableColumnData => ({
-      title: t(`customers.fields.${key}`),
-      dataIndex: key,
-      slotName: key,
-      width: WIDTHS[key],
-      ellipsis: key === 'tags' ? false : true,
-      tooltip: key === 'tags' ? false : true,
-      sortable: SORTABLE.includes(key)
-        ? { sortDirections: ['ascend', 'descend'], sorter: true, sortOrder: sortOrderOf(sort.value, key) }
-        : undefined,
-    });
+    const column = (key: string) => field(key, { width: WIDTHS[key], ellipsis: key !== 'tags', tooltip: key !== 'tags' });
     const columns: TableColumnData[] = [];
     if (visible.value.includes('customer_code')) columns.push(column('customer_code'));
     columns.push({ ...column('company_name'), width: undefined, minWidth: 220, fixed: 'left' });
@@ -318,12 +297,8 @@ export function allowedBatchActions(can: (permission: string) => boolean): Batch
 
 /** The applied list filters as `POST /customers/batch`'s `filter` (paging, sort and deleted left out). */
 export function batchFilter(applied: Partial<Record<string, string>>): BatchFilter {
-  const filter: Record<string, string> = {};
-  for (const key of FILTER_KEYS) {
-    const value = applied[key];
-    if (value && key !== 'sort' && key !== 'deleted') filter[key] = value;
-  }
-  return filter as BatchFilter;
+  const { sort: _sort, deleted: _deleted, ...filter } = presentFilters(applied, FILTER_KEYS);
+  return filter;
 }
 
 /**
@@ -331,10 +306,5 @@ export function batchFilter(applied: Partial<Record<string, string>>): BatchFilt
  * empty ones left out, plus the format. Paging is not a filter and is never sent.
  */
 export function exportQuery(applied: Partial<Record<string, string>>, format: ExportFormat): CustomerExportQuery {
-  const query: Record<string, string> = {};
-  for (const key of FILTER_KEYS) {
-    const value = applied[key];
-    if (value) query[key] = value;
-  }
-  return { ...query, format } as CustomerExportQuery;
+  return { ...presentFilters(applied, FILTER_KEYS), format } as CustomerExportQuery;
 }

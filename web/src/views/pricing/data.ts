@@ -2,6 +2,7 @@ import { computed } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
 import type { FieldSchema } from '@/components/SchemaForm/types';
+import { useColumnFactory } from '@/utils/columns';
 
 /** The plan list keeps its name filter in the URL, like every list. */
 export const FILTER_KEYS = ['q'] as const;
@@ -15,22 +16,14 @@ export function useSearchSchema() {
 }
 
 export function useColumns() {
-  const { t } = useI18n();
-  return computed<TableColumnData[]>(() => {
-    const column = (key: string, extra: Partial<TableColumnData> = {}): TableColumnData => ({
-      title: t(`pricing.list.columns.${key}`),
-      dataIndex: key,
-      slotName: key,
-      ...extra,
-    });
-    return [
-      column('name', { minWidth: 200, fixed: 'left', ellipsis: true, tooltip: true }),
-      column('current_version', { width: 110 }),
-      column('effective_from', { width: 170 }),
-      column('in_force_version', { width: 150 }),
-      column('customers', { width: 120, align: 'right' }),
-      column('updated_at', { width: 180 }),
-      column('actions', { width: 170, fixed: 'right', align: 'center' }),
-    ];
-  });
+  const column = useColumnFactory('pricing.list.columns');
+  return computed<TableColumnData[]>(() => [
+    column('name', { minWidth: 200, fixed: 'left', ellipsis: true, tooltip: true }),
+    column('current_version', { width: 110 }),
+    column('effective_from', { width: 170 }),
+    column('in_force_version', { width: 150 }),
+    column('customers', { width: 120, align: 'right' }),
+    column('updated_at', { width: 180 }),
+    column('actions', { width: 170, fixed: 'right', align: 'center' }),
+  ]);
 }
