@@ -1,4 +1,4 @@
-import { computed, reactive, ref, shallowRef, watch } from 'vue';
+import { computed, reactive, ref, shallowRef, watch, type ShallowRef } from 'vue';
 import {
   isNavigationFailure,
   NavigationFailureType,
@@ -7,6 +7,7 @@ import {
   type LocationQuery,
   type LocationQueryRaw,
 } from 'vue-router';
+import type { ExportFormat } from '@/api/types';
 import { toSortParam } from '@/utils/columns';
 
 export const PAGE_SIZES = [10, 20, 50, 100];
@@ -46,6 +47,11 @@ export function presentFilters<K extends string>(applied: Partial<Record<K, stri
   return query;
 }
 
+/** An export's query: the applied filters that are set, plus the format; no paging. */
+export function exportQuery<K extends string>(applied: Partial<Record<K, string>>, keys: readonly K[], format: ExportFormat) {
+  return { ...presentFilters(applied, keys), format };
+}
+
 /** The pagination of a table paged by the server. */
 export const tablePagination = (page: number, pageSize: number, total: number) => ({
   current: page,
@@ -61,6 +67,11 @@ export interface PageOf<T = unknown> {
   items: readonly T[];
   total: number;
 }
+
+/** The totals a list answers beside its page (bills, payments, aging), if it does. */
+type TotalsOf<P> = P extends { totals: infer X } ? X | null : undefined;
+export const totalsOf = <P>(answer: P | null) =>
+  (answer && typeof answer === 'object' && 'totals' in answer ? (answer.totals ?? null) : undefined) as TotalsOf<P>;
 
 /**
  * A paginated, filtered list whose state lives in the URL query, so a reload, the back
@@ -82,7 +93,7 @@ export function useListQuery<K extends string, P extends PageOf>(options: {
   const page = ref(initial.page);
   const pageSize = ref(initial.pageSize);
   const items = shallowRef<T[]>([]);
-  const answer = shallowRef<P | null>(null);
+  const answer: ShallowRef<P | null> = shallowRef(null);
   const total = ref(0);
   const loading = ref(false);
   let latest = 0;
@@ -144,6 +155,9 @@ export function useListQuery<K extends string, P extends PageOf>(options: {
   /** A table's sorter change, as the list's `sort` filter (lists that have one). */
   const sortBy = (column: string, direction: string) => applyFilters({ sort: toSortParam(column, direction) } as Partial<Record<K, string>>);
   const pagination = computed(() => tablePagination(page.value, pageSize.value, total.value));
+  const appliedFilters = computed(() => parseListQuery(route.query, options.filterKeys).filters);
+  /** The applied sort order (`-total`) for lists that sort; empty: the server's default. */
+  const sort = computed(() => (appliedFilters.value as Partial<Record<string, string>>).sort ?? '');
 
   return {
     filters,
@@ -155,7 +169,10 @@ export function useListQuery<K extends string, P extends PageOf>(options: {
     pageSize,
     reload: load,
     /** The filters the list on screen was loaded with (the URL's). */
-    appliedFilters: computed(() => parseListQuery(route.query, options.filterKeys).filters),
+    appliedFilters,
+    sort,
+    /** `GET …/export`'s query: what the list on screen was loaded with, in `format`. */
+    exportQuery: (format: ExportFormat) => exportQuery(appliedFilters.value, options.filterKeys, format),
     /**
      * Change some filters on top of the applied ones (a removed chip, a sort order) and
      * go to page 1; the search form then shows the applied filters again.
@@ -170,10 +187,15 @@ export function useListQuery<K extends string, P extends PageOf>(options: {
     changePage,
     changePageSize,
     pagination,
-    /** The list's table props and events, to bind at once: `<bill-table v-bind="list.table.value" />`. */
+    /**
+     * The list's table props and events, to bind at once (`<bill-table v-bind="list.table.value" />`),
+     * with the server's totals over the whole filter when the list has them.
+     */
     table: computed(() => ({
       items: items.value,
+      totals: totalsOf(answer.value),
       loading: loading.value,
+      sort: sort.value,
       pagination: pagination.value,
       onPageChange: changePage,
       onPageSizeChange: changePageSize,

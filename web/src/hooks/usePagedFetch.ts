@@ -1,5 +1,5 @@
-import { computed, ref, shallowRef, watch, type WatchSource } from 'vue';
-import { tablePagination, type PageOf } from './useListQuery';
+import { computed, ref, shallowRef, watch, type ShallowRef, type WatchSource } from 'vue';
+import { tablePagination, totalsOf, type PageOf } from './useListQuery';
 
 /**
  * A list paged in the component, not in the URL (a tab, a history under a form): the
@@ -13,7 +13,7 @@ export function usePagedFetch<P extends PageOf>(options: {
   source: WatchSource;
   pageSize?: number;
 }) {
-  const answer = shallowRef<P | null>(null);
+  const answer: ShallowRef<P | null> = shallowRef(null);
   const loading = ref(false);
   const page = ref(1);
   const pageSize = ref(options.pageSize ?? 20);
@@ -40,23 +40,39 @@ export function usePagedFetch<P extends PageOf>(options: {
 
   watch(options.source, restart, { immediate: true });
 
+  function changePage(next: number) {
+    page.value = next;
+    return load();
+  }
+
+  function changePageSize(next: number) {
+    pageSize.value = next;
+    return restart();
+  }
+
+  const items = computed<P['items']>(() => answer.value?.items ?? []);
+  const pagination = computed(() => tablePagination(page.value, pageSize.value, answer.value?.total ?? 0));
+
   return {
     answer,
-    items: computed<P['items']>(() => answer.value?.items ?? []),
+    items,
     total: computed(() => answer.value?.total ?? 0),
     loading,
     page,
     pageSize,
     load,
     restart,
-    changePage: (next: number) => {
-      page.value = next;
-      return load();
-    },
-    changePageSize: (next: number) => {
-      pageSize.value = next;
-      return restart();
-    },
-    pagination: computed(() => tablePagination(page.value, pageSize.value, answer.value?.total ?? 0)),
+    changePage,
+    changePageSize,
+    pagination,
+    /** The table's props and events, to bind at once, as `useListQuery`'s (no sorting). */
+    table: computed(() => ({
+      items: items.value,
+      totals: totalsOf(answer.value),
+      loading: loading.value,
+      pagination: pagination.value,
+      onPageChange: changePage,
+      onPageSizeChange: changePageSize,
+    })),
   };
 }

@@ -1,4 +1,3 @@
-import type { Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
 
@@ -23,10 +22,8 @@ export function toSortParam(column: string, direction: string): string {
 }
 
 export interface ColumnOptions {
-  /** Columns the server sorts by. */
+  /** Columns the server sorts by; a table given the list's `sort` shows their arrows. */
   sortable?: readonly string[];
-  /** The list's `sort` filter; without it no column offers sorting. */
-  sort?: Ref<string>;
 }
 
 export type ColumnOf = (key: string, extra?: Partial<TableColumnData>) => TableColumnData;
@@ -38,10 +35,7 @@ export function columnFactory(translate: (key: string) => string, prefix: string
     title: translate(`${prefix}.${key}`),
     dataIndex: key,
     slotName: key,
-    sortable:
-      options.sort && sortable.includes(key)
-        ? { sortDirections: ['ascend', 'descend'], sorter: true, sortOrder: sortOrderOf(options.sort.value, key) }
-        : undefined,
+    ...(sortable.includes(key) ? { sortable: { sortDirections: ['ascend', 'descend'], sorter: true } } : {}),
     ...extra,
   });
 }
@@ -50,6 +44,18 @@ export function columnFactory(translate: (key: string) => string, prefix: string
 export function useColumnFactory(prefix: string, options: ColumnOptions = {}): ColumnOf {
   const { t } = useI18n();
   return columnFactory(t, prefix, options);
+}
+
+/**
+ * The columns as a table sorted by the server shows them: the sort arrows of `sort` (the
+ * list's `sort` filter, `-total`); without a `sort` the table is not sortable at all.
+ */
+export function withSortOrder(columns: TableColumnData[], sort: string | undefined): TableColumnData[] {
+  return columns.map((column) => {
+    if (!column.sortable) return column;
+    if (sort === undefined) return { ...column, sortable: undefined };
+    return { ...column, sortable: { ...column.sortable, sortOrder: sortOrderOf(sort, String(column.dataIndex)) } };
+  });
 }
 
 /** Right-aligned money columns of one width. */

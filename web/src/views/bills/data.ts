@@ -1,9 +1,9 @@
-import { computed, type Ref } from 'vue';
+import { computed } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { BillExportQuery, BillListQuery, ExportFormat } from '@/api/types';
+import { IconPlus, IconThunderbolt } from '@arco-design/web-vue/es/icon';
+import type { ListAction } from '@/components/list/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
-import { presentFilters } from '@/hooks/useListQuery';
 import { formatDate } from '@/utils/format';
 import { BILL_KINDS, BILL_STATUSES } from '@/utils/bill-rules';
 import { moneyColumns, useColumnFactory } from '@/utils/columns';
@@ -53,13 +53,11 @@ export function useSearchSchema() {
   ]);
 }
 
-/** The list's filters as the API takes them: only what is set. */
-export const listQuery = (applied: Partial<Record<FilterKey, string>>): Omit<BillListQuery, 'page' | 'page_size'> => presentFilters(applied, FILTER_KEYS);
-
-/** `GET /bills/export`'s query: the filters the list on screen was loaded with, plus the format; no paging. */
-export function exportQuery(applied: Partial<Record<FilterKey, string>>, format: ExportFormat): BillExportQuery {
-  return { ...listQuery(applied), format };
-}
+/** 账单列表's buttons, after 导出. */
+export const LIST_ACTIONS: ListAction[] = [
+  { label: 'bills.list.createManual', icon: IconPlus, to: '/bills/new', testId: 'create-manual-bill', permission: 'billing.manage' },
+  { label: 'bills.list.generate', icon: IconThunderbolt, to: '/bills/generate', testId: 'go-generate', permission: 'billing.manage', primary: true },
+];
 
 /** Columns the server sorts by (`sort=total` / `sort=-total`; default `-period`). */
 export const SORTABLE = ['bill_no', 'period', 'total', 'due_date'];
@@ -75,9 +73,9 @@ export interface ColumnOptions {
 export const BILL_AMOUNTS = ['subtotal', 'credited', 'total', 'allocated', 'outstanding'] as const;
 export type AmountKey = (typeof BILL_AMOUNTS)[number];
 
-/** The bill table's columns; with `sort` (the list's `sort` filter) the server sorts some of them. */
-export function useBillColumns(options: ColumnOptions = {}, sort?: Ref<string>) {
-  const column = useColumnFactory('bills.columns', { sortable: SORTABLE, sort });
+/** The bill table's columns; some sort on the server when the table is given the list's order. */
+export function useBillColumns(options: ColumnOptions = {}) {
+  const column = useColumnFactory('bills.columns', { sortable: SORTABLE });
   return computed<TableColumnData[]>(() => {
     // The key columns (status with 逾期, 未结金额, 到期日) are fixed on the right so a
     // 1440 px screen shows them without scrolling sideways; the rest scroll between.

@@ -3,7 +3,9 @@ import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
 import { listOwnerOptions } from '@/api/customers';
 import { listPricePlans } from '@/api/pricing';
-import type { BatchAction, BatchFilter, CustomerExportQuery, ExportFormat, OwnerOption } from '@/api/types';
+import type { BatchAction, BatchFilter, OwnerOption } from '@/api/types';
+import { IconPlus } from '@arco-design/web-vue/es/icon';
+import type { ListAction } from '@/components/list/types';
 import type { FieldOption, FieldSchema } from '@/components/SchemaForm/types';
 import { presentFilters } from '@/hooks/useListQuery';
 import { useColumnFactory } from '@/utils/columns';
@@ -29,6 +31,11 @@ export function useCustomerLabels() {
     field: (field: string) => t(`customers.fields.${field}`),
   };
 }
+
+/** 客户列表's button, after 导出 (none while showing deleted customers). */
+export const LIST_ACTIONS: ListAction[] = [
+  { label: 'customers.create', icon: IconPlus, to: '/customers/new', testId: 'create-customer', permission: 'customers.edit', primary: true },
+];
 
 /** Filters kept in the URL query next to page and page_size (`sort` and `deleted` too). */
 export const FILTER_KEYS = [
@@ -114,9 +121,9 @@ const WIDTHS: Record<string, number> = {
   updated_at: 170,
 };
 
-export function useColumns(visible: Ref<string[]>, sort: Ref<string>) {
+export function useColumns(visible: Ref<string[]>) {
   const { t } = useI18n();
-  const field = useColumnFactory('customers.fields', { sortable: SORTABLE, sort });
+  const field = useColumnFactory('customers.fields', { sortable: SORTABLE });
   return computed<TableColumnData[]>(() => {
     const column = (key: string) => field(key, { width: WIDTHS[key], ellipsis: key !== 'tags', tooltip: key !== 'tags' });
     const columns: TableColumnData[] = [];
@@ -299,12 +306,4 @@ export function allowedBatchActions(can: (permission: string) => boolean): Batch
 export function batchFilter(applied: Partial<Record<string, string>>): BatchFilter {
   const { sort: _sort, deleted: _deleted, ...filter } = presentFilters(applied, FILTER_KEYS);
   return filter;
-}
-
-/**
- * `GET /customers/export`'s query: the filters the list was loaded with (its URL's),
- * empty ones left out, plus the format. Paging is not a filter and is never sent.
- */
-export function exportQuery(applied: Partial<Record<string, string>>, format: ExportFormat): CustomerExportQuery {
-  return { ...presentFilters(applied, FILTER_KEYS), format } as CustomerExportQuery;
 }

@@ -1,9 +1,9 @@
-import { computed, type Ref } from 'vue';
+import { computed } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { ExportFormat, PaymentExportQuery, PaymentListQuery } from '@/api/types';
+import { IconPlus, IconUpload } from '@arco-design/web-vue/es/icon';
+import type { ListAction } from '@/components/list/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
-import { presentFilters } from '@/hooks/useListQuery';
 import { useColumnFactory } from '@/utils/columns';
 import { formatDate } from '@/utils/format';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, todayChina } from '@/utils/payment-rules';
@@ -51,12 +51,11 @@ export function useSearchSchema() {
   ]);
 }
 
-/** The list's filters as the API takes them: only what is set. */
-export const listQuery = (applied: Partial<Record<FilterKey, string>>): Omit<PaymentListQuery, 'page' | 'page_size'> => presentFilters(applied, FILTER_KEYS);
-
-export function exportQuery(applied: Partial<Record<FilterKey, string>>, format: ExportFormat): PaymentExportQuery {
-  return { ...listQuery(applied), format };
-}
+/** 收款列表's buttons, after 导出. */
+export const LIST_ACTIONS: ListAction[] = [
+  { label: 'payments.list.import', icon: IconUpload, to: '/payments/import', testId: 'go-import-payments', permission: 'payments.manage' },
+  { label: 'payments.list.create', icon: IconPlus, to: '/payments/new', testId: 'create-payment', permission: 'payments.manage', primary: true },
+];
 
 /** Columns the server sorts by (`sort=amount` / `sort=-amount`; default `-received_at`). */
 export const SORTABLE = ['payment_no', 'received_at', 'amount'];
@@ -68,13 +67,11 @@ export type PaymentAmountKey = (typeof PAYMENT_AMOUNTS)[number];
 export interface ColumnOptions {
   /** The customer column (not on a customer's own statement). */
   customer?: boolean;
-  /** The 查看 / 核销 links (not in a statement, which is read only). */
-  actions?: boolean;
 }
 
 /** The payment table's columns; with `sort` (the list's `sort` filter) the server sorts some of them. */
-export function usePaymentColumns(options: ColumnOptions = {}, sort?: Ref<string>) {
-  const column = useColumnFactory('payments.columns', { sortable: SORTABLE, sort });
+export function usePaymentColumns(options: ColumnOptions = {}) {
+  const column = useColumnFactory('payments.columns', { sortable: SORTABLE });
   return computed<TableColumnData[]>(() => {
     // At 1440 px the key column — 未核销, what is left to allocate — stays in view: it is
     // fixed on the right beside the actions, the number on the left; the rest scrolls between.
@@ -88,7 +85,7 @@ export function usePaymentColumns(options: ColumnOptions = {}, sort?: Ref<string
       column('allocated', { width: 136, align: 'right' }),
       column('status', { width: 96 }),
       column('unapplied', { width: 140, align: 'right', fixed: 'right' }),
-      ...(options.actions === false ? [] : [column('actions', { width: 110, fixed: 'right', align: 'center' })]),
+      column('actions', { width: 110, fixed: 'right', align: 'center' }),
     ];
   });
 }

@@ -1,12 +1,19 @@
 import { computed } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
+import { IconPlus } from '@arco-design/web-vue/es/icon';
+import type { ListAction } from '@/components/list/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
 import { useColumnFactory } from '@/utils/columns';
 
 /** The plan list keeps its name filter in the URL, like every list. */
 export const FILTER_KEYS = ['q'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
+
+/** 定价方案's button: management creates plans. */
+export const LIST_ACTIONS: ListAction[] = [
+  { label: 'pricing.list.create', icon: IconPlus, to: '/pricing/plans/new', testId: 'create-plan', permission: 'pricing.manage', primary: true },
+];
 
 export function useSearchSchema() {
   const { t } = useI18n();

@@ -1,9 +1,8 @@
 import { computed, type Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { AgingExportQuery, AgingQuery, ExportFormat, OwnerOption } from '@/api/types';
+import type { OwnerOption } from '@/api/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
-import { presentFilters } from '@/hooks/useListQuery';
 import { moneyColumns, useColumnFactory } from '@/utils/columns';
 import { futureDay } from '../data';
 
@@ -38,14 +37,6 @@ export function useSearchSchema(owners: Ref<OwnerOption[]>) {
       placeholder: t('common.all'),
     },
   ]);
-}
-
-/** The report's filters as the API takes them: only what is set. */
-export const agingQuery = (applied: Partial<Record<FilterKey, string>>): Omit<AgingQuery, 'page' | 'page_size'> => presentFilters(applied, FILTER_KEYS);
-
-/** `GET /receivables/aging/export`'s query: the applied filters plus the format; no paging. */
-export function exportQuery(applied: Partial<Record<FilterKey, string>>, format: ExportFormat): AgingExportQuery {
-  return { ...agingQuery(applied), format };
 }
 
 export function useAgingColumns() {
