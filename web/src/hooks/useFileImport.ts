@@ -160,6 +160,8 @@ export function useFileImport<R>(options: FileImportOptions<R>) {
   return { step, stepIndex, phase, progress, file, preview, result, error, busy, canConfirm, pick, confirm, reset, cancel };
 }
 
+export type FileImport<R> = ReturnType<typeof useFileImport<R>>;
+
 /** Run a download with a loading flag; the client has already shown any error. */
 export async function withLoading(flag: { value: boolean }, run: () => Promise<unknown>): Promise<void> {
   flag.value = true;
