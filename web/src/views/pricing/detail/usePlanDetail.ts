@@ -66,6 +66,7 @@ export function usePlanDetail(planId: number) {
   }
 
   return {
+    record: plan,
     plan,
     versions,
     loading: state.loading,
