@@ -113,8 +113,3 @@ export function groupThousands(text: string): string {
 export function toPlotNumber(text: string): number {
   return Number(text);
 }
-
-/** Some money (> 0): overdue amounts turn red once there is some. False for text that is not a decimal. */
-export function isPositive(text: unknown): boolean {
-  return typeof text === 'string' && toScaled(text) !== null && compareDecimal(text, '0') > 0;
-}
