@@ -1,4 +1,4 @@
-import { computed, reactive, ref, shallowRef, watch, type ShallowRef } from 'vue';
+import { computed, reactive, ref, shallowRef, watch, type Ref, type ShallowRef } from 'vue';
 import {
   isNavigationFailure,
   NavigationFailureType,
@@ -72,6 +72,33 @@ export interface PageOf<T = unknown> {
 type TotalsOf<P> = P extends { totals: infer X } ? X | null : undefined;
 export const totalsOf = <P>(answer: P | null) =>
   (answer && typeof answer === 'object' && 'totals' in answer ? (answer.totals ?? null) : undefined) as TotalsOf<P>;
+
+/**
+ * A list's table props and events, to bind at once (`<bill-table v-bind="list.table.value" />`):
+ * the rows, the server's totals over the whole filter when the list has them, the paging,
+ * and the sort order for lists the server sorts.
+ */
+export function tableBinding<P extends PageOf>(state: {
+  answer: Readonly<Ref<P | null>>;
+  items: Readonly<Ref<P['items']>>;
+  loading: Readonly<Ref<boolean>>;
+  pagination: Readonly<Ref<ReturnType<typeof tablePagination>>>;
+  changePage: (page: number) => unknown;
+  changePageSize: (size: number) => unknown;
+  sortBy?: (column: string, direction: string) => unknown;
+  sort?: Readonly<Ref<string>>;
+}) {
+  return computed(() => ({
+    items: state.items.value,
+    totals: totalsOf(state.answer.value),
+    loading: state.loading.value,
+    sort: state.sort?.value,
+    pagination: state.pagination.value,
+    onPageChange: state.changePage,
+    onPageSizeChange: state.changePageSize,
+    onSort: state.sortBy,
+  }));
+}
 
 /**
  * A paginated, filtered list whose state lives in the URL query, so a reload, the back
@@ -187,20 +214,7 @@ export function useListQuery<K extends string, P extends PageOf>(options: {
     changePage,
     changePageSize,
     pagination,
-    /**
-     * The list's table props and events, to bind at once (`<bill-table v-bind="list.table.value" />`),
-     * with the server's totals over the whole filter when the list has them.
-     */
-    table: computed(() => ({
-      items: items.value,
-      totals: totalsOf(answer.value),
-      loading: loading.value,
-      sort: sort.value,
-      pagination: pagination.value,
-      onPageChange: changePage,
-      onPageSizeChange: changePageSize,
-      onSort: sortBy,
-    })),
+    table: tableBinding({ answer, items, loading, pagination, changePage, changePageSize, sortBy, sort }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { computed, ref, shallowRef, watch, type ShallowRef, type WatchSource } from 'vue';
-import { tablePagination, totalsOf, type PageOf } from './useListQuery';
+import { tableBinding, tablePagination, type PageOf } from './useListQuery';
 
 /**
  * A list paged in the component, not in the URL (a tab, a history under a form): the
@@ -66,13 +66,6 @@ export function usePagedFetch<P extends PageOf>(options: {
     changePageSize,
     pagination,
     /** The table's props and events, to bind at once, as `useListQuery`'s (no sorting). */
-    table: computed(() => ({
-      items: items.value,
-      totals: totalsOf(answer.value),
-      loading: loading.value,
-      pagination: pagination.value,
-      onPageChange: changePage,
-      onPageSizeChange: changePageSize,
-    })),
+    table: tableBinding({ answer, items, loading, pagination, changePage, changePageSize }),
   };
 }

@@ -35,7 +35,8 @@ export interface TableBinding<T, X = undefined> {
   pagination: Record<string, unknown>;
   onPageChange: (page: number) => unknown;
   onPageSizeChange: (size: number) => unknown;
-  onSort: (column: string, direction: string) => unknown;
+  /** Lists the server sorts. */
+  onSort?: (column: string, direction: string) => unknown;
 }
 
 /** A button of a list's toolbar: a page to open (`to`) or something to do (`onClick`). */
