@@ -16,6 +16,11 @@ const limitMiB = IMPORT_MAX_BYTES / MIB;
 /** The kinds of file an import takes by default (customers, usage). */
 export const DEFAULT_EXTENSIONS: readonly string[] = IMPORT_EXTENSIONS;
 
+/** An import's rows a status filter shows: `all`, or those of one status. */
+export function rowsOfStatus<R extends { status: string }>(rows: readonly R[], filter: string): R[] {
+  return filter === 'all' ? [...rows] : rows.filter((row) => row.status === filter);
+}
+
 /** Why the browser refuses the file before sending it (the user's words), or null. */
 export function checkFile(file: { name: string; size: number }, extensions: readonly string[] = DEFAULT_EXTENSIONS): string | null {
   const name = file.name.toLowerCase();
@@ -159,6 +164,8 @@ export function useFileImport<R>(options: FileImportOptions<R>) {
 
   return { step, stepIndex, phase, progress, file, preview, result, error, busy, canConfirm, pick, confirm, reset, cancel };
 }
+
+export type FileImport<R> = ReturnType<typeof useFileImport<R>>;
 
 /** Run a download with a loading flag; the client has already shown any error. */
 export async function withLoading(flag: { value: boolean }, run: () => Promise<unknown>): Promise<void> {

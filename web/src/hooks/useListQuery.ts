@@ -1,4 +1,4 @@
-import { computed, reactive, ref, shallowRef, watch } from 'vue';
+import { computed, reactive, ref, shallowRef, watch, type Ref, type ShallowRef } from 'vue';
 import {
   isNavigationFailure,
   NavigationFailureType,
@@ -7,7 +7,8 @@ import {
   type LocationQuery,
   type LocationQueryRaw,
 } from 'vue-router';
-import type { Paginated } from '@/api/types';
+import type { ExportFormat } from '@/api/types';
+import { toSortParam } from '@/utils/columns';
 
 export const PAGE_SIZES = [10, 20, 50, 100];
 const DEFAULT_PAGE_SIZE = 20;
@@ -36,15 +37,80 @@ export function parseListQuery<K extends string>(query: LocationQuery, keys: rea
   };
 }
 
+/** The filters that are set, as a request's query takes them (empty ones left out). */
+export function presentFilters<K extends string>(applied: Partial<Record<K, string>>, keys: readonly K[]): Partial<Record<K, string>> {
+  const query: Partial<Record<K, string>> = {};
+  for (const key of keys) {
+    const value = applied[key];
+    if (value) query[key] = value;
+  }
+  return query;
+}
+
+/** An export's query: the applied filters that are set, plus the format; no paging. */
+export function exportQuery<K extends string>(applied: Partial<Record<K, string>>, keys: readonly K[], format: ExportFormat) {
+  return { ...presentFilters(applied, keys), format };
+}
+
+/** The pagination of a table paged by the server. */
+export const tablePagination = (page: number, pageSize: number, total: number) => ({
+  current: page,
+  pageSize,
+  total,
+  showTotal: true,
+  showPageSize: true,
+  pageSizeOptions: PAGE_SIZES,
+});
+
+/** What a list endpoint answers: a page of items and how many there are in all. */
+export interface PageOf<T = unknown> {
+  items: readonly T[];
+  total: number;
+}
+
+/** The totals a list answers beside its page (bills, payments, aging), if it does. */
+type TotalsOf<P> = P extends { totals: infer X } ? X | null : undefined;
+export const totalsOf = <P>(answer: P | null) =>
+  (answer && typeof answer === 'object' && 'totals' in answer ? (answer.totals ?? null) : undefined) as TotalsOf<P>;
+
+/**
+ * A list's table props and events, to bind at once (`<bill-table v-bind="list.table.value" />`):
+ * the rows, the server's totals over the whole filter when the list has them, the paging,
+ * and the sort order for lists the server sorts.
+ */
+export function tableBinding<P extends PageOf>(state: {
+  answer: Readonly<Ref<P | null>>;
+  items: Readonly<Ref<P['items']>>;
+  loading: Readonly<Ref<boolean>>;
+  pagination: Readonly<Ref<ReturnType<typeof tablePagination>>>;
+  changePage: (page: number) => unknown;
+  changePageSize: (size: number) => unknown;
+  sortBy?: (column: string, direction: string) => unknown;
+  sort?: Readonly<Ref<string>>;
+}) {
+  return computed(() => ({
+    items: state.items.value,
+    totals: totalsOf(state.answer.value),
+    loading: state.loading.value,
+    sort: state.sort?.value,
+    pagination: state.pagination.value,
+    onPageChange: state.changePage,
+    onPageSizeChange: state.changePageSize,
+    onSort: state.sortBy,
+  }));
+}
+
 /**
  * A paginated, filtered list whose state lives in the URL query, so a reload, the back
  * button or a shared link shows the same page. `filters` is the search form's model;
- * it takes effect on `search()`.
+ * it takes effect on `search()`. `answer` is the whole last page the server sent, for
+ * what it says beside the items (totals, counts by reason…).
  */
-export function useListQuery<T, K extends string>(options: {
+export function useListQuery<K extends string, P extends PageOf>(options: {
   filterKeys: readonly K[];
-  fetch: (params: ListParams<K>) => Promise<Paginated<T>>;
+  fetch: (params: ListParams<K>) => Promise<P>;
 }) {
+  type T = P['items'][number];
   const route = useRoute();
   const router = useRouter();
   const routeName = route.name;
@@ -54,6 +120,7 @@ export function useListQuery<T, K extends string>(options: {
   const page = ref(initial.page);
   const pageSize = ref(initial.pageSize);
   const items = shallowRef<T[]>([]);
+  const answer: ShallowRef<P | null> = shallowRef(null);
   const total = ref(0);
   const loading = ref(false);
   let latest = 0;
@@ -70,10 +137,11 @@ export function useListQuery<T, K extends string>(options: {
     const ticket = ++latest;
     loading.value = true;
     try {
-      const answer = await options.fetch(params);
+      const page = await options.fetch(params);
       if (ticket !== latest) return;
-      items.value = answer.items;
-      total.value = answer.total;
+      answer.value = page;
+      items.value = page.items as T[];
+      total.value = page.total;
     } catch {
       // The http client has shown the message; keep what was on screen.
     } finally {
@@ -104,39 +172,50 @@ export function useListQuery<T, K extends string>(options: {
     { immediate: true },
   );
 
+  const applyFilters = (patch: Partial<Record<K, string>>) => {
+    const next = { ...applied(), ...patch } as Record<K, string>;
+    Object.assign(filters, next);
+    return push({ page: 1, pageSize: pageSize.value, filters: next });
+  };
+  const changePage = (next: number) => push({ page: next, pageSize: pageSize.value, filters: applied() });
+  const changePageSize = (next: number) => push({ page: 1, pageSize: next, filters: applied() });
+  /** A table's sorter change, as the list's `sort` filter (lists that have one). */
+  const sortBy = (column: string, direction: string) => applyFilters({ sort: toSortParam(column, direction) } as Partial<Record<K, string>>);
+  const pagination = computed(() => tablePagination(page.value, pageSize.value, total.value));
+  const appliedFilters = computed(() => parseListQuery(route.query, options.filterKeys).filters);
+  /** The applied sort order (`-total`) for lists that sort; empty: the server's default. */
+  const sort = computed(() => (appliedFilters.value as Partial<Record<string, string>>).sort ?? '');
+
   return {
     filters,
     items,
+    answer,
     total,
     loading,
     page,
     pageSize,
     reload: load,
     /** The filters the list on screen was loaded with (the URL's). */
-    appliedFilters: computed(() => parseListQuery(route.query, options.filterKeys).filters),
+    appliedFilters,
+    sort,
+    /** `GET …/export`'s query: what the list on screen was loaded with, in `format`. */
+    exportQuery: (format: ExportFormat) => exportQuery(appliedFilters.value, options.filterKeys, format),
     /**
      * Change some filters on top of the applied ones (a removed chip, a sort order) and
      * go to page 1; the search form then shows the applied filters again.
      */
-    applyFilters: (patch: Partial<Record<K, string>>) => {
-      const next = { ...applied(), ...patch } as Record<K, string>;
-      Object.assign(filters, next);
-      return push({ page: 1, pageSize: pageSize.value, filters: next });
-    },
+    applyFilters,
+    sortBy,
     search: () => push({ page: 1, pageSize: pageSize.value, filters: { ...filters } }),
     reset: () => {
       for (const key of options.filterKeys) filters[key] = '';
       return push({ page: 1, pageSize: pageSize.value, filters: { ...filters } });
     },
-    changePage: (next: number) => push({ page: next, pageSize: pageSize.value, filters: applied() }),
-    changePageSize: (next: number) => push({ page: 1, pageSize: next, filters: applied() }),
-    pagination: computed(() => ({
-      current: page.value,
-      pageSize: pageSize.value,
-      total: total.value,
-      showTotal: true,
-      showPageSize: true,
-      pageSizeOptions: PAGE_SIZES,
-    })),
+    changePage,
+    changePageSize,
+    pagination,
+    table: tableBinding({ answer, items, loading, pagination, changePage, changePageSize, sortBy, sort }),
   };
 }
+
+export type ListQuery<K extends string = string, P extends PageOf = PageOf> = ReturnType<typeof useListQuery<K, P>>;

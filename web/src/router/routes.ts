@@ -1,5 +1,5 @@
 import type { Component } from 'vue';
-import type { RouteRecordRaw } from 'vue-router';
+import type { RouteRecordRaw, RouteRecordSingleView } from 'vue-router';
 import {
   IconBarChart,
   IconBook,
@@ -23,199 +23,91 @@ import {
 
 const DefaultLayout = () => import('@/layout/DefaultLayout.vue');
 
+type View = RouteRecordSingleView['component'];
+
+/**
+ * One page of a menu group, as a row: its path and name, its title (under `menu.`), the
+ * view, the permission that opens it (the group's when none is given), and its menu icon.
+ * A page without an icon is not in the menu: it is reached from another page, and the
+ * group's first page stays highlighted meanwhile.
+ */
+type Row = [path: string, name: string, title: string, view: View, permission?: string | string[] | null, icon?: Component];
+
+export const menuGroups: Record<string, { title: string; icon?: Component; order: number }> = {};
+
+/** A menu group's pages in menu order; registers the group itself for the side menu. */
+function group(key: string, order: number, icon: Component, permission: string, rows: Row[]): RouteRecordRaw[] {
+  menuGroups[key] = { title: `menu.${key}`, icon, order };
+  const home = rows[0]?.[1];
+  let position = 0;
+  return rows.map(([path, name, title, component, own, menuIcon]) => ({
+    path,
+    name,
+    component,
+    meta: {
+      title: `menu.${title}`,
+      permission: own ?? permission,
+      group: key,
+      ...(menuIcon ? { icon: menuIcon, order: (position += 1) } : { hideInMenu: true, activeMenu: home }),
+    },
+  }));
+}
+
+/** A page outside the groups; `hideInMenu` unless it has an icon. */
+function single(path: string, name: string, title: string, component: View, icon?: Component): RouteRecordRaw {
+  return { path, name, component, meta: { title: `menu.${title}`, ...(icon ? { icon, order: 1 } : { hideInMenu: true }) } };
+}
+
+const customerForm = () => import('@/views/customers/form/index.vue');
+const planEditor = () => import('@/views/pricing/editor/index.vue');
+const paymentForm = () => import('@/views/payments/form/index.vue');
+const ID = ':id(\\d+)';
+
 /** Pages inside the main layout; the side menu is built from these. */
 export const appRoutes: RouteRecordRaw[] = [
-  {
-    path: 'workplace',
-    name: 'Workplace',
-    component: () => import('@/views/workplace/index.vue'),
-    meta: { title: 'menu.workplace', icon: IconDashboard, order: 1 },
-  },
-  {
-    path: 'customers',
-    name: 'Customers',
-    component: () => import('@/views/customers/index.vue'),
-    meta: { title: 'menu.customerList', icon: IconList, permission: 'customers.view', group: 'customers', order: 1 },
-  },
-  {
-    path: 'customers/import',
-    name: 'CustomerImport',
-    component: () => import('@/views/customers/import/index.vue'),
-    meta: { title: 'menu.customerImport', icon: IconUpload, permission: 'customers.import', group: 'customers', order: 2 },
-  },
-  {
-    path: 'customers/new',
-    name: 'CustomerCreate',
-    component: () => import('@/views/customers/form/index.vue'),
-    meta: { title: 'menu.customerCreate', permission: 'customers.edit', group: 'customers', hideInMenu: true, activeMenu: 'Customers' },
-  },
-  {
-    path: 'customers/:id(\\d+)',
-    name: 'CustomerDetail',
-    component: () => import('@/views/customers/detail/index.vue'),
-    meta: { title: 'menu.customerDetail', permission: 'customers.view', group: 'customers', hideInMenu: true, activeMenu: 'Customers' },
-  },
-  {
-    path: 'customers/:id(\\d+)/edit',
-    name: 'CustomerEdit',
-    component: () => import('@/views/customers/form/index.vue'),
-    meta: {
-      title: 'menu.customerEdit',
-      permission: ['customers.edit', 'customers.edit_contact'],
-      group: 'customers',
-      hideInMenu: true,
-      activeMenu: 'Customers',
-    },
-  },
-  {
-    path: 'pricing/plans',
-    name: 'PricePlans',
-    component: () => import('@/views/pricing/index.vue'),
-    meta: { title: 'menu.pricePlans', icon: IconTag, permission: 'pricing.view', group: 'pricing', order: 1 },
-  },
-  {
-    path: 'pricing/plans/new',
-    name: 'PricePlanCreate',
-    component: () => import('@/views/pricing/editor/index.vue'),
-    meta: { title: 'menu.pricePlanCreate', permission: 'pricing.manage', group: 'pricing', hideInMenu: true, activeMenu: 'PricePlans' },
-  },
-  {
-    path: 'pricing/plans/:id(\\d+)',
-    name: 'PricePlanDetail',
-    component: () => import('@/views/pricing/detail/index.vue'),
-    meta: { title: 'menu.pricePlanDetail', permission: 'pricing.view', group: 'pricing', hideInMenu: true, activeMenu: 'PricePlans' },
-  },
-  {
-    path: 'pricing/plans/:id(\\d+)/versions/new',
-    name: 'PricePlanVersion',
-    component: () => import('@/views/pricing/editor/index.vue'),
-    meta: { title: 'menu.pricePlanVersion', permission: 'pricing.manage', group: 'pricing', hideInMenu: true, activeMenu: 'PricePlans' },
-  },
-  {
-    path: 'usage/records',
-    name: 'UsageRecords',
-    component: () => import('@/views/usage/index.vue'),
-    meta: { title: 'menu.usageRecords', icon: IconBarChart, permission: 'usage.view', group: 'usage', order: 1 },
-  },
-  {
-    path: 'usage/quarantine',
-    name: 'UsageQuarantine',
-    component: () => import('@/views/usage/quarantine/index.vue'),
-    meta: { title: 'menu.usageQuarantine', icon: IconExclamationCircle, permission: 'usage.view', group: 'usage', order: 2 },
-  },
-  {
-    path: 'usage/collections',
-    name: 'UsageCollections',
-    component: () => import('@/views/usage/collections/index.vue'),
-    meta: { title: 'menu.usageCollections', icon: IconHistory, permission: 'usage.view', group: 'usage', order: 3 },
-  },
-  {
-    path: 'bills',
-    name: 'Bills',
-    component: () => import('@/views/bills/index.vue'),
-    meta: { title: 'menu.bills', icon: IconBook, permission: 'billing.view', group: 'billing', order: 1 },
-  },
-  {
+  single('workplace', 'Workplace', 'workplace', () => import('@/views/workplace/index.vue'), IconDashboard),
+  ...group('customers', 10, IconIdcard, 'customers.view', [
+    ['customers', 'Customers', 'customerList', () => import('@/views/customers/index.vue'), null, IconList],
+    ['customers/import', 'CustomerImport', 'customerImport', () => import('@/views/customers/import/index.vue'), 'customers.import', IconUpload],
+    ['customers/new', 'CustomerCreate', 'customerCreate', customerForm, 'customers.edit'],
+    [`customers/${ID}`, 'CustomerDetail', 'customerDetail', () => import('@/views/customers/detail/index.vue')],
+    [`customers/${ID}/edit`, 'CustomerEdit', 'customerEdit', customerForm, ['customers.edit', 'customers.edit_contact']],
+  ]),
+  ...group('pricing', 20, IconTags, 'pricing.view', [
+    ['pricing/plans', 'PricePlans', 'pricePlans', () => import('@/views/pricing/index.vue'), null, IconTag],
+    ['pricing/plans/new', 'PricePlanCreate', 'pricePlanCreate', planEditor, 'pricing.manage'],
+    [`pricing/plans/${ID}`, 'PricePlanDetail', 'pricePlanDetail', () => import('@/views/pricing/detail/index.vue')],
+    [`pricing/plans/${ID}/versions/new`, 'PricePlanVersion', 'pricePlanVersion', planEditor, 'pricing.manage'],
+  ]),
+  ...group('usage', 30, IconStorage, 'usage.view', [
+    ['usage/records', 'UsageRecords', 'usageRecords', () => import('@/views/usage/index.vue'), null, IconBarChart],
+    ['usage/quarantine', 'UsageQuarantine', 'usageQuarantine', () => import('@/views/usage/quarantine/index.vue'), null, IconExclamationCircle],
+    ['usage/collections', 'UsageCollections', 'usageCollections', () => import('@/views/usage/collections/index.vue'), null, IconHistory],
+  ]),
+  ...group('billing', 40, IconStamp, 'billing.view', [
+    ['bills', 'Bills', 'bills', () => import('@/views/bills/index.vue'), null, IconBook],
     // Runs are listed to billing.manage only (GET /bills/runs), so the page is theirs.
-    path: 'bills/generate',
-    name: 'BillGenerate',
-    component: () => import('@/views/bills/generate/index.vue'),
-    meta: { title: 'menu.billGenerate', icon: IconThunderbolt, permission: 'billing.manage', group: 'billing', order: 2 },
-  },
-  {
-    path: 'bills/new',
-    name: 'BillCreate',
-    component: () => import('@/views/bills/form/index.vue'),
-    meta: { title: 'menu.billCreate', permission: 'billing.manage', group: 'billing', hideInMenu: true, activeMenu: 'Bills' },
-  },
-  {
-    path: 'bills/:id(\\d+)',
-    name: 'BillDetail',
-    component: () => import('@/views/bills/detail/index.vue'),
-    meta: { title: 'menu.billDetail', permission: 'billing.view', group: 'billing', hideInMenu: true, activeMenu: 'Bills' },
-  },
-  {
-    path: 'payments',
-    name: 'Payments',
-    component: () => import('@/views/payments/index.vue'),
-    meta: { title: 'menu.paymentList', icon: IconList, permission: 'payments.view', group: 'payments', order: 1 },
-  },
-  {
-    path: 'payments/import',
-    name: 'PaymentImport',
-    component: () => import('@/views/payments/import/index.vue'),
-    meta: { title: 'menu.paymentImport', icon: IconUpload, permission: 'payments.manage', group: 'payments', order: 2 },
-  },
-  {
-    path: 'receivables/aging',
-    name: 'ReceivablesAging',
-    component: () => import('@/views/payments/aging/index.vue'),
-    meta: { title: 'menu.receivablesAging', icon: IconCalendarClock, permission: 'payments.view', group: 'payments', order: 3 },
-  },
-  {
-    path: 'payments/new',
-    name: 'PaymentCreate',
-    component: () => import('@/views/payments/form/index.vue'),
-    meta: { title: 'menu.paymentCreate', permission: 'payments.manage', group: 'payments', hideInMenu: true, activeMenu: 'Payments' },
-  },
-  {
-    path: 'payments/:id(\\d+)',
-    name: 'PaymentDetail',
-    component: () => import('@/views/payments/detail/index.vue'),
-    meta: { title: 'menu.paymentDetail', permission: 'payments.view', group: 'payments', hideInMenu: true, activeMenu: 'Payments' },
-  },
-  {
-    path: 'payments/:id(\\d+)/edit',
-    name: 'PaymentEdit',
-    component: () => import('@/views/payments/form/index.vue'),
-    meta: { title: 'menu.paymentEdit', permission: 'payments.manage', group: 'payments', hideInMenu: true, activeMenu: 'Payments' },
-  },
-  {
-    path: 'payments/:id(\\d+)/allocate',
-    name: 'PaymentAllocate',
-    component: () => import('@/views/payments/allocate/index.vue'),
-    meta: { title: 'menu.paymentAllocate', permission: 'payments.manage', group: 'payments', hideInMenu: true, activeMenu: 'Payments' },
-  },
-  {
-    path: 'users',
-    name: 'Users',
-    component: () => import('@/views/users/index.vue'),
-    meta: { title: 'menu.users', icon: IconUserGroup, permission: 'users.manage', group: 'system', order: 1 },
-  },
-  {
-    path: 'audit',
-    name: 'Audit',
-    component: () => import('@/views/audit/index.vue'),
-    meta: { title: 'menu.audit', icon: IconFile, permission: 'audit.view', group: 'system', order: 2 },
-  },
-  {
-    path: 'account',
-    name: 'Account',
-    component: () => import('@/views/account/index.vue'),
-    meta: { title: 'menu.account', hideInMenu: true },
-  },
-  {
-    path: '403',
-    name: 'Forbidden',
-    component: () => import('@/views/exception/403.vue'),
-    meta: { title: 'menu.forbidden', hideInMenu: true },
-  },
-  {
-    path: ':pathMatch(.*)*',
-    name: 'NotFound',
-    component: () => import('@/views/exception/404.vue'),
-    meta: { title: 'menu.notFound', hideInMenu: true },
-  },
+    ['bills/generate', 'BillGenerate', 'billGenerate', () => import('@/views/bills/generate/index.vue'), 'billing.manage', IconThunderbolt],
+    ['bills/new', 'BillCreate', 'billCreate', () => import('@/views/bills/form/index.vue'), 'billing.manage'],
+    [`bills/${ID}`, 'BillDetail', 'billDetail', () => import('@/views/bills/detail/index.vue')],
+  ]),
+  ...group('payments', 50, IconSwap, 'payments.view', [
+    ['payments', 'Payments', 'paymentList', () => import('@/views/payments/index.vue'), null, IconList],
+    ['payments/import', 'PaymentImport', 'paymentImport', () => import('@/views/payments/import/index.vue'), 'payments.manage', IconUpload],
+    ['receivables/aging', 'ReceivablesAging', 'receivablesAging', () => import('@/views/payments/aging/index.vue'), null, IconCalendarClock],
+    ['payments/new', 'PaymentCreate', 'paymentCreate', paymentForm, 'payments.manage'],
+    [`payments/${ID}`, 'PaymentDetail', 'paymentDetail', () => import('@/views/payments/detail/index.vue')],
+    [`payments/${ID}/edit`, 'PaymentEdit', 'paymentEdit', paymentForm, 'payments.manage'],
+    [`payments/${ID}/allocate`, 'PaymentAllocate', 'paymentAllocate', () => import('@/views/payments/allocate/index.vue'), 'payments.manage'],
+  ]),
+  ...group('system', 90, IconSettings, 'users.manage', [
+    ['users', 'Users', 'users', () => import('@/views/users/index.vue'), null, IconUserGroup],
+    ['audit', 'Audit', 'audit', () => import('@/views/audit/index.vue'), 'audit.view', IconFile],
+  ]),
+  single('account', 'Account', 'account', () => import('@/views/account/index.vue')),
+  single('403', 'Forbidden', 'forbidden', () => import('@/views/exception/403.vue')),
+  single(':pathMatch(.*)*', 'NotFound', 'notFound', () => import('@/views/exception/404.vue')),
 ];
-
-export const menuGroups: Record<string, { title: string; icon?: Component; order: number }> = {
-  customers: { title: 'menu.customers', icon: IconIdcard, order: 10 },
-  pricing: { title: 'menu.pricing', icon: IconTags, order: 20 },
-  usage: { title: 'menu.usage', icon: IconStorage, order: 30 },
-  billing: { title: 'menu.billing', icon: IconStamp, order: 40 },
-  payments: { title: 'menu.payments', icon: IconSwap, order: 50 },
-  system: { title: 'menu.system', icon: IconSettings, order: 90 },
-};
 
 export const routes: RouteRecordRaw[] = [
   {

@@ -13,11 +13,13 @@
  * Pure TypeScript, no Vue: the pages and the tests share it.
  */
 import type { BillStatus, BillSummary, ManualBillInput } from '@/api/types';
-import { fill, type RuleError } from './customer-rules';
 import { addDecimal, compareDecimal, multiplyDecimal, roundHalfUp, toScaled } from './decimal';
-import { AMOUNT_MAX, currentPeriod, SCALE } from './pricing-rules';
+import { AMOUNT_MAX, AMOUNT_SCALE, toCents } from './money';
+import { currentPeriod } from './pricing-rules';
+import { checkCents, checkReasonText, problemMaker, readDecimalField, type RuleError } from './rules';
 
 export type { RuleError };
+export { AMOUNT_SCALE, toCents };
 
 export const BILL_STATUSES: readonly BillStatus[] = ['draft', 'issued', 'partially_paid', 'paid', 'void'];
 export const BILL_KINDS = ['auto', 'manual'] as const;
@@ -43,9 +45,6 @@ export const DESCRIPTION_MAX = 100;
 export const REASON_MAX = 500;
 /** `POST /bills/batch-issue` takes at most this many ids. */
 export const BATCH_ISSUE_MAX = 1000;
-/** Amounts (manual amounts, credit notes) are whole cents. */
-export const AMOUNT_SCALE = 2;
-const I64_MAX = 9223372036854775807n;
 /** rust_decimal's largest mantissa: a product beyond it is out of range. */
 const DECIMAL_MAX = 79228162514264337593543950335n;
 
@@ -106,9 +105,7 @@ export const STATUS_LABELS: Record<BillStatus, string> = {
 };
 
 /** i18n keys live under `bills.rules.`; `params.label` under `bills.labels.`. */
-function problem(field: string, code: string, key: BillMessageKey, params: Record<string, string | number> = {}, values: (string | number)[] = []): RuleError {
-  return { field, code, key, params, message: fill(BILL_MESSAGES[key], ...values) };
-}
+const problem = problemMaker(BILL_MESSAGES);
 
 // ---- periods --------------------------------------------------------------------------
 
@@ -157,36 +154,18 @@ export interface ValueCheck {
  * decimals within the stored range (raw.rs `decimal_field`), then the sign, then cents.
  */
 export function checkValue(text: string, field: string, label: BillLabel, check: ValueCheck): RuleError | null {
-  const name = BILL_LABELS[label];
-  const params = { label };
-  const trimmed = text.trim();
-  if (trimmed === '') return problem(field, 'REQUIRED', 'required', params, [name]);
-  const scaled = toScaled(trimmed);
-  if (!scaled) return problem(field, 'NOT_A_NUMBER', 'notANumber', params, [name]);
-  const significant = (trimmed.split('.')[1] ?? '').replace(/0+$/, '').length;
-  if (significant > SCALE) return problem(field, 'TOO_MANY_DECIMALS', 'tooManyDecimals', { ...params, max: SCALE }, [name, SCALE]);
-  const units = (scaled.value * 10n ** BigInt(SCALE)) / 10n ** BigInt(scaled.scale);
-  if (units > I64_MAX || -units > I64_MAX + 1n) return problem(field, 'OUT_OF_RANGE', 'outOfRange', params, [name]);
-  if (check.sign === 'positive' && scaled.value <= 0n) return problem(field, 'NOT_POSITIVE', 'notPositive', params, [name]);
-  if (check.sign === 'nonNegative' && scaled.value < 0n) return problem(field, 'NEGATIVE', 'negative', params, [name]);
-  if (check.cents && significant > AMOUNT_SCALE) {
-    return problem(field, 'TOO_MANY_DECIMALS', 'tooManyDecimals', { ...params, max: AMOUNT_SCALE }, [name, AMOUNT_SCALE]);
-  }
-  if (check.cents && compareDecimal(trimmed, AMOUNT_MAX) > 0) return problem(field, 'OUT_OF_RANGE', 'outOfRange', params, [name]);
-  return null;
+  const at = { field, label, name: BILL_LABELS[label] };
+  const { error, read } = readDecimalField(text, at, problem);
+  if (error) return error;
+  if (check.sign === 'positive' && read.value <= 0n) return problem(field, 'NOT_POSITIVE', 'notPositive', { label }, [at.name]);
+  if (check.sign === 'nonNegative' && read.value < 0n) return problem(field, 'NEGATIVE', 'negative', { label }, [at.name]);
+  return check.cents ? checkCents(read, at, problem) : null;
 }
 
 /** A void's or credit note's reason: 1–500 characters (lines.rs `validate_reason`). */
 export function checkReason(text: string, label: 'voidReason' | 'creditReason', field = 'reason'): RuleError | null {
-  const name = BILL_LABELS[label];
-  const trimmed = text.trim();
-  if (trimmed === '') return problem(field, 'REQUIRED', 'required', { label }, [name]);
-  if (Array.from(trimmed).length > REASON_MAX) return problem(field, 'TOO_LONG', 'reasonTooLong', { label, max: REASON_MAX }, [name, REASON_MAX]);
-  return null;
+  return checkReasonText(text, { field, label, name: BILL_LABELS[label] }, REASON_MAX, problem);
 }
-
-/** "10.5" → "10.50": an amount as the server writes it back (two decimals). */
-export const toCents = (text: string) => roundHalfUp(text.trim(), AMOUNT_SCALE);
 
 /** A credit note's amount: > 0, whole cents, at most the outstanding amount. */
 export function checkCreditAmount(text: string, outstanding: string, field = 'amount'): RuleError | null {

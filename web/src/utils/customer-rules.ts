@@ -9,6 +9,11 @@
  * `{}` and `{limit}` are filled in order, as Rust's `format!` does.
  */
 
+import { fill, type RuleError } from './rules';
+
+export { fill };
+export type { RuleError };
+
 // ---- messages (verbatim from the domain crate) --------------------------------
 
 export const MESSAGES = {
@@ -33,12 +38,6 @@ export const MESSAGES = {
   illegalTransition: '账号状态不能从「{}」变更为「{}」',
   closeManagementOnly: '只有管理角色可以注销账号',
 } as const;
-
-/** Fills `{}` / `{name}` placeholders in order, like Rust's `format!`. */
-export function fill(template: string, ...values: (string | number)[]): string {
-  let index = 0;
-  return template.replace(/\{\w*\}/g, (slot) => (index < values.length ? String(values[index++]) : slot));
-}
 
 // ---- fields -------------------------------------------------------------------
 
@@ -99,18 +98,6 @@ export const TAGS_MAX = 20;
 export const PAYMENT_TERMS_MAX = 365;
 export const DEFAULT_PAYMENT_TERMS_DAYS = 15;
 export const STATUS_REASON_MAX = 500;
-
-/**
- * One problem: the field, the server's stable code and Chinese message, and an i18n
- * key (under `customerRules.`) with its values for other languages.
- */
-export interface RuleError {
-  field: string;
-  code: string;
-  message: string;
-  key: string;
-  params?: Record<string, string | number>;
-}
 
 function error(field: string, code: string, message: string, key: string, params?: RuleError['params']): RuleError {
   return params ? { field, code, message, key, params } : { field, code, message, key };

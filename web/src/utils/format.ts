@@ -1,5 +1,3 @@
-import { groupThousands } from './decimal';
-
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** `2026-11-03 14:05:09` in the browser's time zone; `—` for missing values. */
@@ -36,13 +34,4 @@ export function formatRelative(value: string | null | undefined, locale: string,
     if (Math.abs(seconds) >= size) return rtf.format(Math.trunc(seconds / size), unit);
   }
   return rtf.format(0, 'second');
-}
-
-/**
- * An amount as people read it in toasts, hints and totals: thousands grouped, the decimals
- * as the server wrote them (`1234567.5` stays exact: `1,234,567.5`); `—` when missing.
- */
-export function formatMoney(value: string | null | undefined): string {
-  if (value == null || value === '') return '—';
-  return groupThousands(value);
 }

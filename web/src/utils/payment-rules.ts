@@ -27,13 +27,14 @@ import type {
   PaymentStatus,
   SuggestionKind,
 } from '@/api/types';
-import { clean, cleanName, fill, type RuleError } from './customer-rules';
-import { addDecimal, compareDecimal, fromScaled, roundHalfUp, subtractDecimal, toScaled } from './decimal';
-import { AMOUNT_MAX, SCALE } from './pricing-rules';
+import { clean, cleanName } from './customer-rules';
+import { addDecimal, compareDecimal, subtractDecimal, toScaled } from './decimal';
+import { AMOUNT_MAX, AMOUNT_SCALE, atLeastCents, toCents } from './money';
+import { checkCents, checkReasonText, problemMaker, readDecimalField, type RuleError } from './rules';
 import { isDay, todayChina } from './usage-rules';
 
 export type { RuleError };
-export { todayChina };
+export { AMOUNT_SCALE, atLeastCents, toCents, todayChina };
 
 // ---- codes and labels (input.rs) -----------------------------------------------------
 
@@ -73,13 +74,10 @@ export const MAX_REMARKS = 500;
 export const MAX_ALLOCATION_LINES = 200;
 /** A reversal's or a deletion's reason: 1–500 characters (docs/api/payments.md). */
 export const REASON_MAX = 500;
-/** money.rs MAX_AMOUNT: 999,999,999,999.99 (defined with the other number rules). */
+/** money.rs MAX_AMOUNT: 999,999,999,999.99. */
 export { AMOUNT_MAX };
-/** Amounts are whole cents. */
-export const AMOUNT_SCALE = 2;
 /** The earliest received date the server takes. */
 export const EARLIEST_DAY = '2000-01-01';
-const I64_MAX = 9223372036854775807n;
 
 // ---- messages (verbatim from the server) ---------------------------------------------
 
@@ -141,13 +139,9 @@ export const PAYMENT_LABELS = {
 export type PaymentLabel = keyof typeof PAYMENT_LABELS;
 
 /** i18n keys live under `payments.rules.`; `params.label` under `payments.labels.`. */
-function problem(field: string, code: string, key: PaymentMessageKey, params: Record<string, string | number> = {}, values: (string | number)[] = []): RuleError {
-  return { field, code, key, params, message: fill(PAYMENT_MESSAGES[key], ...values) };
-}
+const problem = problemMaker(PAYMENT_MESSAGES);
 
 // ---- amounts ---------------------------------------------------------------------------
-
-const significantDecimals = (text: string) => (text.split('.')[1] ?? '').replace(/0+$/, '').length;
 
 /**
  * An amount of a receipt or an allocation (input.rs `validate_amount`), in the server's
@@ -155,32 +149,11 @@ const significantDecimals = (text: string) => (text.split('.')[1] ?? '').replace
  * (raw.rs); > 0; whole cents; at most 999,999,999,999.99.
  */
 export function checkAmount(text: string, field: string, label: 'amount' | 'allocationAmount'): RuleError | null {
-  const name = PAYMENT_LABELS[label];
-  const params = { label };
-  const trimmed = text.trim();
-  if (trimmed === '') return problem(field, 'REQUIRED', 'required', params, [name]);
-  const scaled = toScaled(trimmed);
-  if (!scaled) return problem(field, 'NOT_A_NUMBER', 'notANumber', params, [name]);
-  const decimals = significantDecimals(trimmed);
-  if (decimals > SCALE) return problem(field, 'TOO_MANY_DECIMALS', 'tooManyDecimals', { ...params, max: SCALE }, [name, SCALE]);
-  const units = (scaled.value * 10n ** BigInt(SCALE)) / 10n ** BigInt(scaled.scale);
-  if (units > I64_MAX || -units > I64_MAX + 1n) return problem(field, 'OUT_OF_RANGE', 'outOfRange', params, [name]);
-  if (scaled.value <= 0n) return problem(field, 'NOT_POSITIVE', 'notPositive', params, [name]);
-  if (decimals > AMOUNT_SCALE) {
-    return problem(field, 'TOO_MANY_DECIMALS', 'tooManyDecimals', { ...params, max: AMOUNT_SCALE }, [name, AMOUNT_SCALE]);
-  }
-  if (compareDecimal(trimmed, AMOUNT_MAX) > 0) return problem(field, 'OUT_OF_RANGE', 'outOfRange', params, [name]);
-  return null;
-}
-
-/** "10.5" → "10.50": an amount as the server writes it back. */
-export const toCents = (text: string) => roundHalfUp(text.trim(), AMOUNT_SCALE);
-
-/** A computed amount shown with at least two decimals: "12.3" → "12.30", "1.005" stays. */
-export function atLeastCents(text: string): string {
-  const scaled = toScaled(text);
-  if (!scaled || scaled.scale >= AMOUNT_SCALE) return text;
-  return fromScaled({ value: scaled.value * 10n ** BigInt(AMOUNT_SCALE - scaled.scale), scale: AMOUNT_SCALE });
+  const at = { field, label, name: PAYMENT_LABELS[label] };
+  const { error, read } = readDecimalField(text, at, problem);
+  if (error) return error;
+  if (read.value <= 0n) return problem(field, 'NOT_POSITIVE', 'notPositive', { label }, [at.name]);
+  return checkCents(read, at, problem);
 }
 
 const isZero = (amount: string) => compareDecimal(amount, '0') === 0;
@@ -317,11 +290,7 @@ export function statusOf(amount: string, allocated: string): PaymentStatus {
 
 /** A reversal's or deletion's reason: 1–500 characters. */
 export function checkReason(text: string, label: 'reverseReason' | 'deleteReason', field = 'reason'): RuleError | null {
-  const name = PAYMENT_LABELS[label];
-  const trimmed = text.trim();
-  if (trimmed === '') return problem(field, 'REQUIRED', 'required', { label }, [name]);
-  if (Array.from(trimmed).length > REASON_MAX) return problem(field, 'TOO_LONG', 'reasonTooLong', { label, max: REASON_MAX }, [name, REASON_MAX]);
-  return null;
+  return checkReasonText(text, { field, label, name: PAYMENT_LABELS[label] }, REASON_MAX, problem);
 }
 
 // ---- the workbench (核销工作台) ------------------------------------------------------------

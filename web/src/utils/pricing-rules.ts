@@ -8,10 +8,12 @@
  * Pure TypeScript, no Vue: the editor, the calculator and the tests share it.
  */
 import type { DeviceSeries, PriceRule, PriceTier, PricingMode, SeriesRules } from '@/api/types';
-import { fill, type RuleError } from './customer-rules';
-import { compareDecimal, toScaled } from './decimal';
+import { compareDecimal } from './decimal';
+import { AMOUNT_MAX } from './money';
+import { problemMaker, readDecimalField, SCALE, type RuleError } from './rules';
 
 export type { RuleError };
+export { AMOUNT_MAX, SCALE };
 
 export const SERIES_ORDER: readonly DeviceSeries[] = ['X', 'N', 'L'];
 export const MODES: readonly PricingMode[] = ['flat', 'graduated', 'volume'];
@@ -19,12 +21,8 @@ export const MODES: readonly PricingMode[] = ['flat', 'graduated', 'volume'];
 export const MAX_TIERS = 50;
 export const PLAN_NAME_MAX = 100;
 export const REASON_MAX = 500;
-/** Prices, bounds and usage: four decimals (DESIGN.md §2); the minimum charge: whole cents. */
-export const SCALE = 4;
+/** Prices, bounds and usage: four decimals (SCALE, DESIGN.md §2); the minimum charge: whole cents. */
 export const MINIMUM_SCALE = 2;
-const I64_MAX = 9223372036854775807n;
-/** money.rs MAX_AMOUNT: the largest amount of money one value may hold (a payment, a bill, a minimum charge). */
-export const AMOUNT_MAX = '999999999999.99';
 
 // ---- messages (verbatim from the server) ----------------------------------------
 
@@ -56,9 +54,7 @@ export const VALUE_LABELS = {
 } as const;
 export type ValueLabel = keyof typeof VALUE_LABELS;
 
-function problem(field: string, code: string, key: keyof typeof PRICING_MESSAGES, params: Record<string, string | number> = {}, values: (string | number)[] = []): RuleError {
-  return { field, code, key, params, message: fill(PRICING_MESSAGES[key], ...values) };
-}
+const problem = problemMaker(PRICING_MESSAGES);
 
 // ---- one value ----------------------------------------------------------------
 
@@ -76,20 +72,13 @@ export interface DecimalCheck {
 export function checkDecimal(text: string, field: string, label: ValueLabel, options: DecimalCheck = {}): RuleError | null {
   const name = VALUE_LABELS[label];
   const params = { label };
-  const trimmed = text.trim();
-  if (trimmed === '') return problem(field, 'REQUIRED', 'required', params, [name]);
-  const scaled = toScaled(trimmed);
-  if (!scaled) return problem(field, 'NOT_A_NUMBER', 'notANumber', params, [name]);
-  const frac = trimmed.split('.')[1] ?? '';
-  const significant = frac.replace(/0+$/, '').length;
-  if (significant > SCALE) return problem(field, 'TOO_MANY_DECIMALS', 'tooManyDecimals', { ...params, max: SCALE }, [name, SCALE]);
-  const units = scaled.value * 10n ** BigInt(SCALE) / 10n ** BigInt(scaled.scale);
-  if (units > I64_MAX || -units > I64_MAX + 1n) return problem(field, 'OUT_OF_RANGE', 'outOfRange', params, [name]);
-  if (options.scale !== undefined && significant > options.scale) {
+  const { error, read } = readDecimalField(text, { field, label, name }, problem);
+  if (error) return error;
+  if (options.scale !== undefined && read.decimals > options.scale) {
     return problem(field, 'TOO_MANY_DECIMALS', 'tooManyDecimals', { ...params, max: options.scale }, [name, options.scale]);
   }
-  if (options.positive && units <= 0n) return problem(field, 'NOT_POSITIVE', 'notPositive', params, [name]);
-  if (units < 0n) return problem(field, 'NEGATIVE', 'negative', params, [name]);
+  if (options.positive && read.units <= 0n) return problem(field, 'NOT_POSITIVE', 'notPositive', params, [name]);
+  if (read.units < 0n) return problem(field, 'NEGATIVE', 'negative', params, [name]);
   return null;
 }
 

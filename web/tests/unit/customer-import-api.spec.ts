@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import MockAdapter from 'axios-mock-adapter';
 import { http } from '@/api/http';
+import type { CustomerExportQuery } from '@/api/types';
 import { clientPath, downloadImportReport, exportCustomers, importCustomers, listImports } from '@/api/customer-import';
-import { exportQuery } from '@/views/customers/data';
+import { exportQuery } from '@/hooks/useListQuery';
+import { FILTER_KEYS } from '@/views/customers/data';
 
 describe('customer import and export requests', () => {
   let mock: MockAdapter;
@@ -49,7 +51,8 @@ describe('customer import and export requests', () => {
   });
 
   it('exports with the list filters (no paging, no blanks) and the format', async () => {
-    const query = exportQuery({ q: '锦城', status: 'trial,active', level: '', sort: '-level', page: '3', page_size: '50' }, 'csv');
+    const applied: Record<string, string> = { q: '锦城', status: 'trial,active', level: '', sort: '-level', page: '3', page_size: '50' };
+    const query = exportQuery(applied, FILTER_KEYS, 'csv') as CustomerExportQuery;
     expect(query).toEqual({ q: '锦城', status: 'trial,active', sort: '-level', format: 'csv' });
     mock.onGet('/customers/export').reply((config) => [200, new Blob(['a']), { 'content-disposition': `attachment; filename="c-${config.params.format}.csv"` }]);
     await expect(exportCustomers(query)).resolves.toBe('c-csv.csv');

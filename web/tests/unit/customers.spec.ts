@@ -11,9 +11,8 @@ import {
   allowedBatchActions,
   batchFilter,
   describeFilters,
-  sortOrderOf,
-  toSortParam,
 } from '@/views/customers/data';
+import { sortOrderOf, toSortParam } from '@/utils/columns';
 import { emptyModel, fieldProblem, serverFieldErrors, toInput, toModel, toPatch } from '@/views/customers/form/data';
 
 const customer = (over: Partial<Customer> = {}): Customer => ({

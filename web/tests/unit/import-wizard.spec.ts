@@ -3,7 +3,8 @@ import type { AxiosProgressEvent } from 'axios';
 import { ApiError } from '@/api/http';
 import type { ImportIssue, ImportResult } from '@/api/types';
 import * as api from '@/api/customer-import';
-import { checkFile, filterIssues, importableRows, useImportWizard } from '@/views/customers/import/useImportWizard';
+import { rowsOfStatus } from '@/hooks/useFileImport';
+import { checkFile, importableRows, useImportWizard } from '@/views/customers/import/useImportWizard';
 
 vi.mock(import('@/api/customer-import'), async (original) => ({
   ...(await original()),
@@ -70,9 +71,9 @@ describe('file check before upload', () => {
 
 describe('issue helpers', () => {
   it('filters by outcome and counts importable rows', () => {
-    expect(filterIssues(issues, 'all')).toHaveLength(3);
-    expect(filterIssues(issues, 'rejected').map((i) => i.row)).toEqual([11, 90]);
-    expect(filterIssues(issues, 'warning').map((i) => i.row)).toEqual([57]);
+    expect(rowsOfStatus(issues, 'all')).toHaveLength(3);
+    expect(rowsOfStatus(issues, 'rejected').map((i) => i.row)).toEqual([11, 90]);
+    expect(rowsOfStatus(issues, 'warning').map((i) => i.row)).toEqual([57]);
     expect(importableRows(answer())).toBe(3);
     expect(importableRows(null)).toBe(0);
   });

@@ -11,7 +11,8 @@ import type { OpenBill, Payment, PaymentImportRow, PaymentSuggestions } from '@/
 import i18n from '@/locale';
 import { useWorkbench, workbenchBills } from '@/views/payments/allocate/useWorkbench';
 import { usePaymentForm } from '@/views/payments/form/usePaymentForm';
-import { filterRows, importable, valueKeys } from '@/views/payments/import/usePaymentImport';
+import { rowsOfStatus } from '@/hooks/useFileImport';
+import { importable, valueKeys } from '@/views/payments/import/usePaymentImport';
 
 const payment = (over: Partial<Payment> = {}): Payment => ({
   id: 3,
@@ -254,8 +255,8 @@ describe('银行流水导入 (row helpers)', () => {
   ];
 
   it('filters by outcome and lists the file’s columns in the template’s order', () => {
-    expect(filterRows(rows, 'all').length).toBe(3);
-    expect(filterRows(rows, 'rejected').map((r) => r.row)).toEqual([5]);
+    expect(rowsOfStatus(rows, 'all').length).toBe(3);
+    expect(rowsOfStatus(rows, 'rejected').map((r) => r.row)).toEqual([5]);
     expect(valueKeys(rows)).toEqual(['received_at', 'amount', 'payer_name', 'reference', 'debit', '摘要列']);
   });
 

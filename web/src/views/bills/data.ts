@@ -1,12 +1,13 @@
-import { computed, type Ref } from 'vue';
+import { computed } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { BillExportQuery, BillListQuery, BillTotals, ExportFormat } from '@/api/types';
+import { IconPlus, IconThunderbolt } from '@arco-design/web-vue/es/icon';
+import type { ListAction } from '@/components/list/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
 import { formatDate } from '@/utils/format';
 import { BILL_KINDS, BILL_STATUSES } from '@/utils/bill-rules';
+import { moneyColumns, useColumnFactory } from '@/utils/columns';
 import { currentPeriod } from '@/utils/pricing-rules';
-import { sortOrderOf } from '@/views/customers/data';
 
 /** 账单列表 keeps its filters (docs/api/bills.md's list filters) and its sort order in the URL. */
 export const FILTER_KEYS = ['q', 'status', 'period', 'customer_id', 'kind', 'overdue', 'has_warnings', 'sort'] as const;
@@ -52,20 +53,11 @@ export function useSearchSchema() {
   ]);
 }
 
-/** The list's filters as the API takes them: only what is set. */
-export function listQuery(applied: Partial<Record<FilterKey, string>>): Omit<BillListQuery, 'page' | 'page_size'> {
-  const query: Record<string, string> = {};
-  for (const key of FILTER_KEYS) {
-    const value = applied[key];
-    if (value) query[key] = value;
-  }
-  return query;
-}
-
-/** `GET /bills/export`'s query: the filters the list on screen was loaded with, plus the format; no paging. */
-export function exportQuery(applied: Partial<Record<FilterKey, string>>, format: ExportFormat): BillExportQuery {
-  return { ...listQuery(applied), format };
-}
+/** 账单列表's buttons, after 导出. */
+export const LIST_ACTIONS: ListAction[] = [
+  { label: 'bills.list.createManual', icon: IconPlus, to: '/bills/new', testId: 'create-manual-bill', permission: 'billing.manage' },
+  { label: 'bills.list.generate', icon: IconThunderbolt, to: '/bills/generate', testId: 'go-generate', permission: 'billing.manage', primary: true },
+];
 
 /** Columns the server sorts by (`sort=total` / `sort=-total`; default `-period`). */
 export const SORTABLE = ['bill_no', 'period', 'total', 'due_date'];
@@ -77,23 +69,14 @@ export interface ColumnOptions {
   detailedWarnings?: boolean;
 }
 
-const AMOUNTS = ['subtotal', 'credited', 'total', 'allocated', 'outstanding'] as const;
-export type AmountKey = (typeof AMOUNTS)[number];
+/** A bill's amounts, in the order they read: subtotal − credited = total; total − allocated = outstanding. */
+export const BILL_AMOUNTS = ['subtotal', 'credited', 'total', 'allocated', 'outstanding'] as const;
+export type AmountKey = (typeof BILL_AMOUNTS)[number];
 
-/** The bill table's columns; with `sort` (the list's `sort` filter) the server sorts some of them. */
-export function useBillColumns(options: ColumnOptions = {}, sort?: Ref<string>) {
-  const { t } = useI18n();
+/** The bill table's columns; some sort on the server when the table is given the list's order. */
+export function useBillColumns(options: ColumnOptions = {}) {
+  const column = useColumnFactory('bills.columns', { sortable: SORTABLE });
   return computed<TableColumnData[]>(() => {
-    const column = (key: string, extra: Partial<TableColumnData> = {}): TableColumnData => ({
-      title: t(`bills.columns.${key}`),
-      dataIndex: key,
-      slotName: key,
-      sortable:
-        sort && SORTABLE.includes(key)
-          ? { sortDirections: ['ascend', 'descend'], sorter: true, sortOrder: sortOrderOf(sort.value, key) }
-          : undefined,
-      ...extra,
-    });
     // The key columns (status with 逾期, 未结金额, 到期日) are fixed on the right so a
     // 1440 px screen shows them without scrolling sideways; the rest scroll between.
     return [
@@ -101,7 +84,7 @@ export function useBillColumns(options: ColumnOptions = {}, sort?: Ref<string>) 
       ...(options.customer === false ? [] : [column('customer', { minWidth: 220, ellipsis: true, tooltip: true })]),
       column('period', { width: 90 }),
       column('kind', { width: 80 }),
-      ...AMOUNTS.filter((key) => key !== 'outstanding').map((key) => column(key, { width: 130, align: 'right' as const })),
+      ...moneyColumns(column, ['subtotal', 'credited', 'total', 'allocated'], 130),
       column('warnings', { minWidth: options.detailedWarnings ? 320 : 200 }),
       column('status', { width: 150, fixed: 'right' }),
       column('outstanding', { width: 130, align: 'right', fixed: 'right' }),
@@ -109,9 +92,4 @@ export function useBillColumns(options: ColumnOptions = {}, sort?: Ref<string>) 
       column('actions', { width: 64, fixed: 'right', align: 'center' }),
     ];
   });
-}
-
-/** The totals row's record: the amounts over the whole filter, marked so cells render it apart. */
-export function totalsRow(totals: BillTotals | null | undefined, label: string) {
-  return totals ? [{ summary: true, bill_no: label, ...totals }] : [];
 }

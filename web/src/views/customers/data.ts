@@ -3,8 +3,12 @@ import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
 import { listOwnerOptions } from '@/api/customers';
 import { listPricePlans } from '@/api/pricing';
-import type { BatchAction, BatchFilter, CustomerExportQuery, ExportFormat, OwnerOption } from '@/api/types';
+import type { BatchAction, BatchFilter, OwnerOption } from '@/api/types';
+import { IconPlus } from '@arco-design/web-vue/es/icon';
+import type { ListAction } from '@/components/list/types';
 import type { FieldOption, FieldSchema } from '@/components/SchemaForm/types';
+import { presentFilters } from '@/hooks/useListQuery';
+import { useColumnFactory } from '@/utils/columns';
 import { ACCOUNT_STATUSES, INDUSTRIES, LEVELS, SERIES, type Industry } from '@/utils/customer-rules';
 
 /** i18n keys (under `customers.industries.`) of the industry dictionary values. */
@@ -27,6 +31,11 @@ export function useCustomerLabels() {
     field: (field: string) => t(`customers.fields.${field}`),
   };
 }
+
+/** 客户列表's button, after 导出 (none while showing deleted customers). */
+export const LIST_ACTIONS: ListAction[] = [
+  { label: 'customers.create', icon: IconPlus, to: '/customers/new', testId: 'create-customer', permission: 'customers.edit', primary: true },
+];
 
 /** Filters kept in the URL query next to page and page_size (`sort` and `deleted` too). */
 export const FILTER_KEYS = [
@@ -112,34 +121,11 @@ const WIDTHS: Record<string, number> = {
   updated_at: 170,
 };
 
-/** `-signed_at` → the column's sort order. */
-export function sortOrderOf(sort: string, column: string): 'ascend' | 'descend' | '' {
-  if (sort === column) return 'ascend';
-  if (sort === `-${column}`) return 'descend';
-  return '';
-}
-
-/** A sorter change of the table → the `sort` parameter (empty: the server default). */
-export function toSortParam(column: string, direction: string): string {
-  if (direction === 'ascend') return column;
-  if (direction === 'descend') return `-${column}`;
-  return '';
-}
-
-export function useColumns(visible: Ref<string[]>, sort: Ref<string>) {
+export function useColumns(visible: Ref<string[]>) {
   const { t } = useI18n();
+  const field = useColumnFactory('customers.fields', { sortable: SORTABLE });
   return computed<TableColumnData[]>(() => {
-    const column = (key: string): TableColumnData => ({
-      title: t(`customers.fields.${key}`),
-      dataIndex: key,
-      slotName: key,
-      width: WIDTHS[key],
-      ellipsis: key === 'tags' ? false : true,
-      tooltip: key === 'tags' ? false : true,
-      sortable: SORTABLE.includes(key)
-        ? { sortDirections: ['ascend', 'descend'], sorter: true, sortOrder: sortOrderOf(sort.value, key) }
-        : undefined,
-    });
+    const column = (key: string) => field(key, { width: WIDTHS[key], ellipsis: key !== 'tags', tooltip: key !== 'tags' });
     const columns: TableColumnData[] = [];
     if (visible.value.includes('customer_code')) columns.push(column('customer_code'));
     columns.push({ ...column('company_name'), width: undefined, minWidth: 220, fixed: 'left' });
@@ -318,23 +304,6 @@ export function allowedBatchActions(can: (permission: string) => boolean): Batch
 
 /** The applied list filters as `POST /customers/batch`'s `filter` (paging, sort and deleted left out). */
 export function batchFilter(applied: Partial<Record<string, string>>): BatchFilter {
-  const filter: Record<string, string> = {};
-  for (const key of FILTER_KEYS) {
-    const value = applied[key];
-    if (value && key !== 'sort' && key !== 'deleted') filter[key] = value;
-  }
-  return filter as BatchFilter;
-}
-
-/**
- * `GET /customers/export`'s query: the filters the list was loaded with (its URL's),
- * empty ones left out, plus the format. Paging is not a filter and is never sent.
- */
-export function exportQuery(applied: Partial<Record<string, string>>, format: ExportFormat): CustomerExportQuery {
-  const query: Record<string, string> = {};
-  for (const key of FILTER_KEYS) {
-    const value = applied[key];
-    if (value) query[key] = value;
-  }
-  return { ...query, format } as CustomerExportQuery;
+  const { sort: _sort, deleted: _deleted, ...filter } = presentFilters(applied, FILTER_KEYS);
+  return filter;
 }

@@ -1,11 +1,12 @@
-import { computed, type Ref } from 'vue';
+import { computed } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { ExportFormat, PaymentExportQuery, PaymentListQuery, PaymentTotals } from '@/api/types';
+import { IconPlus, IconUpload } from '@arco-design/web-vue/es/icon';
+import type { ListAction } from '@/components/list/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
+import { useColumnFactory } from '@/utils/columns';
 import { formatDate } from '@/utils/format';
 import { PAYMENT_METHODS, PAYMENT_STATUSES, todayChina } from '@/utils/payment-rules';
-import { sortOrderOf } from '@/views/customers/data';
 
 /** 收款列表 keeps its filters (docs/api/payments.md's list filters) and its sort order in the URL. */
 export const FILTER_KEYS = ['q', 'customer_id', 'method', 'status', 'from', 'to', 'unassigned', 'sort'] as const;
@@ -50,19 +51,11 @@ export function useSearchSchema() {
   ]);
 }
 
-/** The list's filters as the API takes them: only what is set. */
-export function listQuery(applied: Partial<Record<FilterKey, string>>): Omit<PaymentListQuery, 'page' | 'page_size'> {
-  const query: Record<string, string> = {};
-  for (const key of FILTER_KEYS) {
-    const value = applied[key];
-    if (value) query[key] = value;
-  }
-  return query;
-}
-
-export function exportQuery(applied: Partial<Record<FilterKey, string>>, format: ExportFormat): PaymentExportQuery {
-  return { ...listQuery(applied), format };
-}
+/** 收款列表's buttons, after 导出. */
+export const LIST_ACTIONS: ListAction[] = [
+  { label: 'payments.list.import', icon: IconUpload, to: '/payments/import', testId: 'go-import-payments', permission: 'payments.manage' },
+  { label: 'payments.list.create', icon: IconPlus, to: '/payments/new', testId: 'create-payment', permission: 'payments.manage', primary: true },
+];
 
 /** Columns the server sorts by (`sort=amount` / `sort=-amount`; default `-received_at`). */
 export const SORTABLE = ['payment_no', 'received_at', 'amount'];
@@ -74,24 +67,12 @@ export type PaymentAmountKey = (typeof PAYMENT_AMOUNTS)[number];
 export interface ColumnOptions {
   /** The customer column (not on a customer's own statement). */
   customer?: boolean;
-  /** The 查看 / 核销 links (not in a statement, which is read only). */
-  actions?: boolean;
 }
 
 /** The payment table's columns; with `sort` (the list's `sort` filter) the server sorts some of them. */
-export function usePaymentColumns(options: ColumnOptions = {}, sort?: Ref<string>) {
-  const { t } = useI18n();
+export function usePaymentColumns(options: ColumnOptions = {}) {
+  const column = useColumnFactory('payments.columns', { sortable: SORTABLE });
   return computed<TableColumnData[]>(() => {
-    const column = (key: string, extra: Partial<TableColumnData> = {}): TableColumnData => ({
-      title: t(`payments.columns.${key}`),
-      dataIndex: key,
-      slotName: key,
-      sortable:
-        sort && SORTABLE.includes(key)
-          ? { sortDirections: ['ascend', 'descend'], sorter: true, sortOrder: sortOrderOf(sort.value, key) }
-          : undefined,
-      ...extra,
-    });
     // At 1440 px the key column — 未核销, what is left to allocate — stays in view: it is
     // fixed on the right beside the actions, the number on the left; the rest scrolls between.
     return [
@@ -104,12 +85,7 @@ export function usePaymentColumns(options: ColumnOptions = {}, sort?: Ref<string
       column('allocated', { width: 136, align: 'right' }),
       column('status', { width: 96 }),
       column('unapplied', { width: 140, align: 'right', fixed: 'right' }),
-      ...(options.actions === false ? [] : [column('actions', { width: 110, fixed: 'right', align: 'center' })]),
+      column('actions', { width: 110, fixed: 'right', align: 'center' }),
     ];
   });
-}
-
-/** The totals row's record: the amounts over the whole filter, marked so cells render it apart. */
-export function totalsRow(totals: PaymentTotals | null | undefined, label: string) {
-  return totals ? [{ summary: true, id: 'totals', payment_no: label, ...totals }] : [];
 }

@@ -1,19 +1,13 @@
 import { computed, reactive, ref } from 'vue';
 import type { ApiError } from '@/api/http';
-import i18n from '@/locale';
+import { ruleMessenger } from '@/locale/rule-message';
 import { valueAt, type RuleError } from '@/utils/pricing-rules';
 
 /** Codes that only say "fill this in": shown once the user tried to save, not while typing. */
 const EMPTY_CODES = new Set(['REQUIRED', 'UNBOUNDED_TIER_NOT_LAST']);
 
 /** A rule problem in the user's language: the server's Chinese as it is, or the translation. */
-export function ruleMessage(error: RuleError): string {
-  const { t, locale } = i18n.global;
-  if (locale.value === 'zh-CN') return error.message;
-  const params: Record<string, unknown> = { ...error.params };
-  if (typeof params.label === 'string') params.label = t(`pricing.labels.${params.label}`);
-  return t(`pricing.rules.${error.key}`, params);
-}
+export const ruleMessage = ruleMessenger('pricing');
 
 /**
  * The field errors of a form whose fields are request paths (`rules.X.tiers[1].up_to`):

@@ -2,6 +2,7 @@ import { computed } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
 import type { FieldSchema } from '@/components/SchemaForm/types';
+import { useColumnFactory } from '@/utils/columns';
 import { SERIES_ORDER } from '@/utils/usage-rules';
 
 /** 用量数据 keeps its filters in the URL; no month means this month. */
@@ -23,19 +24,8 @@ export function useSearchSchema() {
   ]);
 }
 
-/** Columns of a table whose titles live under `usage.<scope>.columns.`. */
-export function columnFactory(scope: string) {
-  const { t } = useI18n();
-  return (key: string, extra: Partial<TableColumnData> = {}): TableColumnData => ({
-    title: t(`usage.${scope}.columns.${key}`),
-    dataIndex: key,
-    slotName: key,
-    ...extra,
-  });
-}
-
 export function useRecordColumns() {
-  const column = columnFactory('records');
+  const column = useColumnFactory('usage.records.columns');
   return computed<TableColumnData[]>(() => [
     column('day', { width: 110, fixed: 'left' }),
     column('customer', { minWidth: 220, ellipsis: true, tooltip: true }),
@@ -51,7 +41,7 @@ export function useRecordColumns() {
 }
 
 export function useMonthlyColumns() {
-  const column = columnFactory('monthly');
+  const column = useColumnFactory('usage.monthly.columns');
   return computed<TableColumnData[]>(() => [
     column('customer_code', { width: 130, fixed: 'left' }),
     column('company_name', { minWidth: 220, ellipsis: true, tooltip: true }),

@@ -1,13 +1,10 @@
 import type { QuarantineReason } from '@/api/types';
 import i18n from '@/locale';
-import type { RuleError } from '@/utils/customer-rules';
+import { ruleMessenger } from '@/locale/rule-message';
 import { QUARANTINE_REASONS } from '@/utils/usage-rules';
 
 /** A usage check's problem in the user's language: the server's Chinese as it is, or the translation. */
-export function usageRuleMessage(error: RuleError): string {
-  const { t, locale } = i18n.global;
-  return locale.value === 'zh-CN' ? error.message : t(`usage.rules.${error.key}`, error.params ?? {});
-}
+export const usageRuleMessage = ruleMessenger('usage', {});
 
 /** 未知账号, 超出合理上限…; an unknown code as it is. */
 export function reasonLabel(code: string | null | undefined): string {

@@ -1,9 +1,8 @@
 import { computed, ref, shallowRef, watch } from 'vue';
 import { getUsageDaily, listUsage } from '@/api/usage';
-import type { UsageDaily, UsageRecord } from '@/api/types';
+import type { UsageDaily } from '@/api/types';
 import { useListQuery } from '@/hooks/useListQuery';
 import { currentPeriod } from '@/utils/pricing-rules';
-import type { FilterKey } from './data';
 import { FILTER_KEYS } from './data';
 
 /**
@@ -11,7 +10,7 @@ import { FILTER_KEYS } from './data';
  * and a key the monthly table watches. `refresh()` after a write reloads all three.
  */
 export function useUsageData() {
-  const list = useListQuery<UsageRecord, FilterKey>({
+  const list = useListQuery({
     filterKeys: FILTER_KEYS,
     fetch: (params) => listUsage({ ...params, month: params.month || currentPeriod() }),
   });

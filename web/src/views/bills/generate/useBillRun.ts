@@ -18,7 +18,7 @@ const FETCH_PAGE = 200;
  * pages) and the batch issue's answer.
  */
 export function useBillRun() {
-  const drafts = useListQuery<BillSummary, FilterKey>({
+  const drafts = useListQuery({
     filterKeys: FILTER_KEYS,
     fetch: (params) => listBills({ ...params, period: params.period || lastPeriod(), has_warnings: params.has_warnings || undefined, status: 'draft' }),
   });

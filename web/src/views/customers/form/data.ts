@@ -8,6 +8,7 @@ import {
   DEFAULT_PAYMENT_TERMS_DAYS,
   INDUSTRIES,
   LEVELS,
+  PROFILE_FIELDS,
   SERIES,
   validateField,
   validatePaymentTerms,
@@ -42,28 +43,16 @@ export interface CustomerFormModel {
   payment_terms_days: number | undefined;
 }
 
-const TEXT_FIELDS = [
-  'customer_code',
-  'company_name',
-  'credit_code',
-  'industry',
-  'level',
-  'region',
-  'address',
-  'contact_name',
-  'contact_phone',
-  'contact_email',
-  'account_id',
-  'signed_at',
-  'contract_end_at',
-  'remarks',
-] as const;
+/** The profile fields the form holds as text: all but the status, the series and the two owners. */
+const NOT_TEXT = ['account_status', 'device_series', 'sales_owner_id', 'ops_owner_id'] as const;
+type TextField = Exclude<ProfileField, (typeof NOT_TEXT)[number]>;
+const TEXT_FIELDS = PROFILE_FIELDS.filter((f): f is TextField => !(NOT_TEXT as readonly string[]).includes(f));
 
 /** What a sales user may change (on customers they own). */
 export const SALES_EDITABLE: CustomerFormField[] = ['contact_name', 'contact_phone', 'contact_email'];
 
 export function emptyModel(): CustomerFormModel {
-  const model = Object.fromEntries(TEXT_FIELDS.map((f) => [f, ''])) as Record<(typeof TEXT_FIELDS)[number], string>;
+  const model = Object.fromEntries(TEXT_FIELDS.map((f) => [f, ''])) as Record<TextField, string>;
   return {
     ...model,
     account_status: 'trial',
@@ -76,7 +65,7 @@ export function emptyModel(): CustomerFormModel {
 }
 
 export function toModel(c: Customer): CustomerFormModel {
-  const model = Object.fromEntries(TEXT_FIELDS.map((f) => [f, c[f] ?? ''])) as Record<(typeof TEXT_FIELDS)[number], string>;
+  const model = Object.fromEntries(TEXT_FIELDS.map((f) => [f, c[f] ?? ''])) as Record<TextField, string>;
   return {
     ...model,
     account_status: c.account_status,

@@ -1,17 +1,11 @@
 import { computed, ref } from 'vue';
 import { downloadImportReport, downloadImportTemplate, importCustomers } from '@/api/customer-import';
-import type { ImportIssue, ImportIssueStatus, ImportResult } from '@/api/types';
+import type { ImportResult } from '@/api/types';
 import { checkFile, useFileImport, withLoading, type ImportStep, type Phase } from '@/hooks/useFileImport';
 
 export { checkFile };
 export type { Phase };
 export type WizardStep = ImportStep;
-export type IssueFilter = 'all' | ImportIssueStatus;
-
-/** The issues the table shows for a filter. */
-export function filterIssues(issues: readonly ImportIssue[], filter: IssueFilter): ImportIssue[] {
-  return filter === 'all' ? [...issues] : issues.filter((issue) => issue.status === filter);
-}
 
 /** Rows a real run would write (cleanly or with warnings). */
 export function importableRows(result: ImportResult | null): number {

@@ -1,8 +1,9 @@
 import { computed, type Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { AgingExportQuery, AgingQuery, AgingTotals, ExportFormat, OwnerOption } from '@/api/types';
+import type { OwnerOption } from '@/api/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
+import { moneyColumns, useColumnFactory } from '@/utils/columns';
 import { futureDay } from '../data';
 
 /** 账龄分析 keeps its filters in the URL (docs/api/payments.md's aging filters). */
@@ -38,48 +39,19 @@ export function useSearchSchema(owners: Ref<OwnerOption[]>) {
   ]);
 }
 
-/** The report's filters as the API takes them: only what is set. */
-export function agingQuery(applied: Partial<Record<FilterKey, string>>): Omit<AgingQuery, 'page' | 'page_size'> {
-  const query: Record<string, string> = {};
-  for (const key of FILTER_KEYS) {
-    const value = applied[key];
-    if (value) query[key] = value;
-  }
-  return query;
-}
-
-/** `GET /receivables/aging/export`'s query: the applied filters plus the format; no paging. */
-export function exportQuery(applied: Partial<Record<FilterKey, string>>, format: ExportFormat): AgingExportQuery {
-  return { ...agingQuery(applied), format };
-}
-
 export function useAgingColumns() {
-  const { t } = useI18n();
-  return computed<TableColumnData[]>(() => {
-    const column = (key: string, extra: Partial<TableColumnData> = {}): TableColumnData => ({
-      title: t(`payments.aging.columns.${key}`),
-      dataIndex: key,
-      slotName: key,
-      ...extra,
-    });
-    const money = (key: string) => column(key, { width: key === 'outstanding' || key === 'net' ? 140 : 125, align: 'right' });
+  const column = useColumnFactory('payments.aging.columns');
+  return computed<TableColumnData[]>(() => [
     // At 1440 px the key columns — 未结金额 and 逾期 — stay in view: fixed on the right
     // (the customer on the left); the buckets and balances scroll between them.
-    return [
-      column('customer', { width: 240, fixed: 'left', ellipsis: true, tooltip: true }),
-      column('sales_owner', { width: 110 }),
-      column('open_bills', { width: 90, align: 'right' }),
-      ...BUCKETS.map(money),
-      column('max_overdue_days', { width: 100, align: 'right' }),
-      money('unapplied'),
-      money('net'),
-      { ...money('outstanding'), fixed: 'right' as const },
-      { ...money('overdue'), fixed: 'right' as const },
-    ];
-  });
-}
-
-/** The totals row: the money over the whole filter, marked so cells render it apart. */
-export function totalsRow(totals: AgingTotals | null | undefined, label: string) {
-  return totals ? [{ summary: true, key: 'totals', label, ...totals }] : [];
+    column('customer', { width: 240, fixed: 'left', ellipsis: true, tooltip: true }),
+    column('sales_owner', { width: 110 }),
+    column('open_bills', { width: 90, align: 'right' }),
+    ...moneyColumns(column, BUCKETS, 125),
+    column('max_overdue_days', { width: 100, align: 'right' }),
+    column('unapplied', { width: 125, align: 'right' }),
+    column('net', { width: 140, align: 'right' }),
+    column('outstanding', { width: 140, align: 'right', fixed: 'right' }),
+    column('overdue', { width: 125, align: 'right', fixed: 'right' }),
+  ]);
 }

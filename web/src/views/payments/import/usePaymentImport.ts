@@ -6,11 +6,6 @@ import { useFileImport, withLoading } from '@/hooks/useFileImport';
 export type RowFilter = 'all' | Exclude<PaymentImportStatus, 'created'>;
 export const ROW_FILTERS: readonly RowFilter[] = ['all', 'duplicate', 'rejected', 'skipped'];
 
-/** The rows the table shows for a filter. */
-export function filterRows(rows: readonly PaymentImportRow[], filter: RowFilter): PaymentImportRow[] {
-  return filter === 'all' ? [...rows] : rows.filter((row) => row.status === filter);
-}
-
 /** A real run writes the created rows only: worth confirming when there are some. */
 export const importable = (result: PaymentImportResult | null) => (result ? result.created : 0);
 

@@ -1,7 +1,7 @@
 import { computed, ref, shallowRef } from 'vue';
-import { isApiError } from '@/api/http';
 import { deletePricePlan, diffPlanVersions, getPricePlan, listPlanVersions, rollbackPlan } from '@/api/pricing';
-import type { PlanDiff, PlanVersion, PlanVersionCreated, PricePlan, RollbackInput } from '@/api/types';
+import type { PlanDiff, PlanVersion, PlanVersionCreated, RollbackInput } from '@/api/types';
+import { useRecord } from '@/hooks/useRecord';
 import { quoteErrorText } from '../useQuote';
 
 /**
@@ -9,40 +9,28 @@ import { quoteErrorText } from '../useQuote';
  * versions, rollback and delete. Load errors other than 404 are the server's message.
  */
 export function usePlanDetail(planId: number) {
-  const plan = shallowRef<PricePlan | null>(null);
   const versions = shallowRef<PlanVersion[]>([]);
-  const loading = ref(false);
-  const missing = ref(false);
-  const error = ref<string | null>(null);
-
   const diffFrom = ref<number | null>(null);
   const diffTo = ref<number | null>(null);
   const diff = shallowRef<PlanDiff | null>(null);
   const diffLoading = ref(false);
   const diffError = ref<string | null>(null);
 
-  async function load() {
-    loading.value = true;
-    error.value = null;
-    try {
-      const [current, list] = await Promise.all([getPricePlan(planId, { silent: true }), listPlanVersions(planId)]);
-      plan.value = current;
-      versions.value = list;
-      // Default comparison: the latest version against the one before it.
-      if (current.current_version > 1) {
-        diffTo.value = current.current_version;
-        diffFrom.value = current.current_version - 1;
-        await loadDiff();
-      } else {
-        diff.value = null;
-      }
-    } catch (failure) {
-      if (isApiError(failure) && failure.status === 404) missing.value = true;
-      else error.value = quoteErrorText(failure);
-    } finally {
-      loading.value = false;
+  const state = useRecord(async () => {
+    const [current, list] = await Promise.all([getPricePlan(planId, { silent: true }), listPlanVersions(planId)]);
+    versions.value = list;
+    // Default comparison: the latest version against the one before it.
+    if (current.current_version > 1) {
+      diffTo.value = current.current_version;
+      diffFrom.value = current.current_version - 1;
+      await loadDiff();
+    } else {
+      diff.value = null;
     }
-  }
+    return current;
+  }, quoteErrorText);
+  const plan = state.record;
+  const load = state.load;
 
   async function loadDiff() {
     if (diffFrom.value === null || diffTo.value === null) return;
@@ -78,11 +66,12 @@ export function usePlanDetail(planId: number) {
   }
 
   return {
+    record: plan,
     plan,
     versions,
-    loading,
-    missing,
-    error,
+    loading: state.loading,
+    missing: state.missing,
+    error: state.error,
     diffFrom,
     diffTo,
     diff,

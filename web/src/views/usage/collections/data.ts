@@ -3,7 +3,7 @@ import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
 import type { UsageSourceInfo } from '@/api/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
-import { columnFactory } from '../data';
+import { useColumnFactory } from '@/utils/columns';
 
 export const FILTER_KEYS = ['status', 'source', 'day'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
@@ -40,7 +40,7 @@ export function useSearchSchema(sources: Ref<UsageSourceInfo[]>) {
 }
 
 export function useColumns() {
-  const column = columnFactory('collections');
+  const column = useColumnFactory('usage.collections.columns');
   return computed<TableColumnData[]>(() => [
     column('id', { width: 70 }),
     column('source', { width: 120 }),

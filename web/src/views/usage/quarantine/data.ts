@@ -4,7 +4,7 @@ import type { TableColumnData } from '@arco-design/web-vue';
 import type { FieldSchema } from '@/components/SchemaForm/types';
 import { QUARANTINE_REASONS } from '@/utils/usage-rules';
 import { reasonLabel } from '../messages';
-import { columnFactory } from '../data';
+import { useColumnFactory } from '@/utils/columns';
 
 export const FILTER_KEYS = ['status', 'reason', 'source', 'q'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
@@ -45,7 +45,7 @@ export function useSearchSchema() {
 }
 
 export function useColumns() {
-  const column = columnFactory('quarantine');
+  const column = useColumnFactory('usage.quarantine.columns');
   return computed<TableColumnData[]>(() => [
     column('id', { width: 80 }),
     column('reason', { minWidth: 260 }),
