@@ -217,5 +217,3 @@ export function useListQuery<K extends string, P extends PageOf>(options: {
     table: tableBinding({ answer, items, loading, pagination, changePage, changePageSize, sortBy, sort }),
   };
 }
-
-export type ListQuery<K extends string = string, P extends PageOf = PageOf> = ReturnType<typeof useListQuery<K, P>>;
