@@ -69,7 +69,8 @@ export interface PageOf<T = unknown> {
 }
 
 /** The totals a list answers beside its page (bills, payments, aging), if it does. */
-type TotalsOf<P> = P extends { totals: infer X } ? X | null : undefined;
+// Whether `totals` is required or optional in the API's types, the list may not have them yet.
+type TotalsOf<P> = 'totals' extends keyof P ? NonNullable<P['totals' & keyof P]> | null : undefined;
 export const totalsOf = <P>(answer: P | null) =>
   (answer && typeof answer === 'object' && 'totals' in answer ? (answer.totals ?? null) : undefined) as TotalsOf<P>;
 
@@ -217,5 +218,3 @@ export function useListQuery<K extends string, P extends PageOf>(options: {
     table: tableBinding({ answer, items, loading, pagination, changePage, changePageSize, sortBy, sort }),
   };
 }
-
-export type ListQuery<K extends string = string, P extends PageOf = PageOf> = ReturnType<typeof useListQuery<K, P>>;

@@ -61,11 +61,3 @@ export function withSortOrder(columns: TableColumnData[], sort: string | undefin
 /** Right-aligned money columns of one width. */
 export const moneyColumns = (column: ColumnOf, keys: readonly string[], width: number): TableColumnData[] =>
   keys.map((key) => column(key, { width, align: 'right' }));
-
-/**
- * The server's totals over the whole filter as the table's last row (Arco's `summary`):
- * `fields` label it; `summary: true` marks it so cells render it apart. None without rows.
- */
-export function summaryRow(rows: readonly unknown[], totals: object | null | undefined, fields: Record<string, unknown>) {
-  return rows.length && totals ? [{ summary: true, ...fields, ...totals }] : [];
-}
