@@ -107,6 +107,9 @@ fn field_error_from_serde(path: &str, message: &str) -> FieldError {
     let text = if has_chinese {
         let detail = message.split(" at line ").next().unwrap_or(message);
         format!("字段 {field} 的值无效：{detail}")
+    } else if field.is_empty() {
+        // The whole body is of the wrong kind (an array, a string…).
+        "请求内容应为一个 JSON 对象".to_string()
     } else {
         format!("字段 {field} 的值类型或格式不正确")
     };
