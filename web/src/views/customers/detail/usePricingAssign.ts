@@ -24,7 +24,6 @@ export function usePricingAssign(save: (body: CustomerPricingInput) => Promise<C
     overrides: { X: emptyDraft(), N: emptyDraft(), L: emptyDraft() },
   });
   const plans = shallowRef<PricePlanSummary[]>([]);
-  const saving = ref(false);
   const message = ref<string | null>(null);
   const planCache = new Map<number, PricePlan>();
 
@@ -71,7 +70,6 @@ export function usePricingAssign(save: (body: CustomerPricingInput) => Promise<C
     if (!errors.validate() || model.plan_id === null) return false;
     const overrides: SeriesRuleOverrides = {};
     for (const s of SERIES_ORDER) if (model.enabled[s]) overrides[s] = draftToRule(model.overrides[s]);
-    saving.value = true;
     message.value = null;
     try {
       await save({ plan_id: model.plan_id, overrides });
@@ -81,10 +79,8 @@ export function usePricingAssign(save: (body: CustomerPricingInput) => Promise<C
       errors.setServerErrors(error);
       message.value = error.message;
       return false;
-    } finally {
-      saving.value = false;
     }
   }
 
-  return { model, plans, saving, message, errors: errors.errors, unplaced: errors.unplaced, open, toggle, submit };
+  return { model, plans, message, errors: errors.errors, unplaced: errors.unplaced, open, toggle, submit };
 }

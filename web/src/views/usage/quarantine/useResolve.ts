@@ -93,7 +93,6 @@ export function useResolve() {
   const items = ref<QuarantineItem[]>([]);
   const draft = reactive<ResolveDraft>(draftFor([]));
   const errors = ref<Record<string, string>>({});
-  const saving = ref(false);
   const target = ref<FilterTarget | null>(null);
   const actions = computed<ResolveAction[]>(() => {
     const byFilter = target.value;
@@ -116,7 +115,6 @@ export function useResolve() {
       return null;
     }
     errors.value = {};
-    saving.value = true;
     try {
       const [first] = items.value;
       const byFilter = target.value;
@@ -133,10 +131,8 @@ export function useResolve() {
       for (const d of error.details) if (d.field && !placed[d.field]) placed[d.field] = d.message;
       errors.value = Object.keys(placed).length ? placed : { form: error.message };
       return { kind: 'failed' };
-    } finally {
-      saving.value = false;
     }
   }
 
-  return { items, target, draft, errors, saving, actions, open, submit };
+  return { items, target, draft, errors, actions, open, submit };
 }

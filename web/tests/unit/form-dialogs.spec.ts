@@ -1,0 +1,77 @@
+/**
+ * The dialog pattern: FormModal (the OK button, the failure above the form), rendered
+ * with the real Arco modal.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp, h, nextTick, type Component } from 'vue';
+import ArcoVue from '@arco-design/web-vue';
+import FormModalView from '@/components/form/FormModal.vue';
+import i18n from '@/locale';
+
+const FormModal = FormModalView as unknown as Component;
+
+const flush = async (rounds = 4) => {
+  for (let i = 0; i < rounds; i += 1) {
+    await new Promise((r) => setTimeout(r, 0));
+    await nextTick();
+  }
+};
+
+let unmount: (() => void) | null = null;
+afterEach(() => {
+  unmount?.();
+  unmount = null;
+});
+
+/** Mounts `component` with Arco and the locale; a dialog's content is teleported to the body. */
+async function mount(component: Component) {
+  const el = document.createElement('div');
+  document.body.appendChild(el);
+  const app = createApp(component);
+  app.use(ArcoVue).use(i18n).mount(el);
+  await flush();
+  unmount = () => {
+    app.unmount();
+    el.remove();
+  };
+}
+
+const okButton = () => [...document.querySelectorAll<HTMLElement>('.arco-modal-footer button')].at(-1);
+
+describe('FormModal', () => {
+  it('spins OK while `ok` runs (no flag of its own), stays open on false and closes on true', async () => {
+    let answer: (closes: boolean) => void = () => undefined;
+    const state = { visible: true };
+    await mount({
+      setup: () => () =>
+        h(FormModal, {
+          visible: state.visible,
+          'onUpdate:visible': (v: boolean) => (state.visible = v),
+          title: '红冲',
+          ok: () => new Promise<boolean>((resolve) => (answer = resolve)),
+        }, () => h('p', { 'data-testid': 'body' }, '表单')),
+    });
+    expect(document.querySelector('[data-testid="body"]')?.textContent).toBe('表单');
+    expect(okButton()?.classList.contains('arco-btn-loading')).toBe(false);
+    okButton()?.click();
+    await flush();
+    expect(okButton()?.classList.contains('arco-btn-loading')).toBe(true);
+    answer(false);
+    await flush();
+    expect(okButton()?.classList.contains('arco-btn-loading')).toBe(false);
+    expect(state.visible).toBe(true);
+    okButton()?.click();
+    await flush();
+    answer(true);
+    await flush();
+    expect(state.visible).toBe(false);
+  });
+
+  it('shows the failure above the form, with its test id', async () => {
+    await mount({
+      setup: () => () =>
+        h(FormModal, { visible: true, title: '作废', failure: '账单已有核销记录，不能作废；请先撤销核销', failureTestId: 'void-error' }, () => 'x'),
+    });
+    expect(document.querySelector('[data-testid="void-error"]')?.textContent).toContain('账单已有核销记录');
+  });
+});
