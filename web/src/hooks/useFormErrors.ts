@@ -2,8 +2,8 @@ import { reactive, ref, shallowRef } from 'vue';
 import { isApiError, type ApiError } from '@/api/http';
 
 /**
- * A dialog's field errors and its save, the way CorrectionModal and StatusChangeModal
- * do it by hand: the client's problems go on their fields; the request is sent silently;
+ * A form's field errors and its save (a dialog takes them through useFormDialog): the
+ * client's problems go on their fields; the request is sent silently;
  * a failure's `details[].field` land on the fields they name, a 409 whose code concerns
  * one field (`CREDIT_EXCEEDS_OUTSTANDING` → `amount`) lands there, and anything else is
  * the server's message in `failure`, for an alert above the form.

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { nextTick, ref } from 'vue';
 import { ApiError } from '@/api/http';
+import { useFormDialog } from '@/hooks/useFormDialog';
 import { useFormErrors } from '@/hooks/useFormErrors';
 
 describe('a dialog’s field errors and save', () => {
@@ -40,5 +42,52 @@ describe('a dialog’s field errors and save', () => {
     const form = useFormErrors(['reason'] as const);
     await expect(form.save(() => Promise.reject(new TypeError('boom')))).rejects.toThrow('boom');
     expect(form.saving.value).toBe(false);
+  });
+});
+
+describe('a dialog that sends one request', () => {
+  function dialog(options: { isStale?: (error: ApiError) => boolean } = {}) {
+    const visible = ref(false);
+    const model = { reason: 'x' };
+    const done = vi.fn();
+    const stale = vi.fn();
+    const form = useFormDialog(visible, ['reason'] as const, { reset: () => (model.reason = ''), done, stale, ...options });
+    return { visible, model, done, stale, form };
+  }
+
+  it('clears the model and the errors each time it opens', async () => {
+    const { visible, model, form } = dialog();
+    form.check({ reason: '请填写作废原因' });
+    form.failure.value = '账单已作废';
+    visible.value = true;
+    await nextTick();
+    expect(model.reason).toBe('');
+    expect(form.errors.reason).toBe('');
+    expect(form.failure.value).toBeNull();
+  });
+
+  it('runs `done` with the answer and lets the dialog close, even for an empty answer', async () => {
+    const { form, done, stale } = dialog();
+    await expect(form.submit(() => Promise.resolve(undefined))).resolves.toBe(true);
+    expect(done).toHaveBeenCalledWith(undefined);
+    await expect(form.submit(() => Promise.resolve({ id: 3 }))).resolves.toBe(true);
+    expect(done).toHaveBeenLastCalledWith({ id: 3 });
+    expect(stale).not.toHaveBeenCalled();
+  });
+
+  it('stays open on a failure, and tells the page on a 409 (or what `isStale` names)', async () => {
+    const { form, done, stale } = dialog();
+    await expect(form.submit(() => Promise.reject(new ApiError(400, 'VALIDATION_FAILED', '请求参数有误')))).resolves.toBe(false);
+    expect(stale).not.toHaveBeenCalled();
+    await expect(form.submit(() => Promise.reject(new ApiError(409, 'INVALID_BILL_STATUS', '账单当前状态为「作废」，不能作废')))).resolves.toBe(false);
+    expect(stale).toHaveBeenCalledTimes(1);
+    expect(form.failure.value).toBe('账单当前状态为「作废」，不能作废');
+    expect(done).not.toHaveBeenCalled();
+
+    const picky = dialog({ isStale: (error) => error.code === 'CREDIT_EXCEEDS_OUTSTANDING' });
+    await picky.form.submit(() => Promise.reject(new ApiError(409, 'INVALID_BILL_STATUS', '不能红冲')));
+    expect(picky.stale).not.toHaveBeenCalled();
+    await picky.form.submit(() => Promise.reject(new ApiError(409, 'CREDIT_EXCEEDS_OUTSTANDING', '红冲金额超过未结金额')));
+    expect(picky.stale).toHaveBeenCalledTimes(1);
   });
 });
