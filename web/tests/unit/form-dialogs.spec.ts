@@ -1,12 +1,13 @@
 /**
  * The dialog pattern: FormModal (the OK button, the failure above the form), rendered
- * with the real Arco modal.
+ * with the real Arco modal, and the 已核对警告 tick of the issue dialogs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, h, nextTick, type Component } from 'vue';
+import { createApp, h, nextTick, ref, type Component } from 'vue';
 import ArcoVue from '@arco-design/web-vue';
 import FormModalView from '@/components/form/FormModal.vue';
 import i18n from '@/locale';
+import { useAcknowledgement } from '@/views/bills/useAcknowledgement';
 
 const FormModal = FormModalView as unknown as Component;
 
@@ -73,5 +74,30 @@ describe('FormModal', () => {
         h(FormModal, { visible: true, title: '作废', failure: '账单已有核销记录，不能作废；请先撤销核销', failureTestId: 'void-error' }, () => 'x'),
     });
     expect(document.querySelector('[data-testid="void-error"]')?.textContent).toContain('账单已有核销记录');
+  });
+});
+
+describe('useAcknowledgement', () => {
+  it('asks for the tick only when it is needed, drops the complaint once ticked, unticks on open', async () => {
+    const visible = ref(true);
+    let ack!: ReturnType<typeof useAcknowledgement>;
+    await mount({
+      setup: () => {
+        ack = useAcknowledgement(visible);
+        return () => null;
+      },
+    });
+    expect(ack.confirmed(false)).toBe(true);
+    expect(ack.confirmed(true)).toBe(false);
+    expect(ack.error.value).toBe('请先核对警告并勾选「已核对警告」');
+    ack.acknowledged.value = true;
+    await flush();
+    expect(ack.error.value).toBeNull();
+    expect(ack.confirmed(true)).toBe(true);
+    visible.value = false;
+    await flush();
+    visible.value = true;
+    await flush();
+    expect(ack.acknowledged.value).toBe(false);
   });
 });
