@@ -1,10 +1,12 @@
 /**
  * The dialog pattern: FormModal (the OK button, the failure above the form), rendered
- * with the real Arco modal, and the 已核对警告 tick of the issue dialogs.
+ * with the real Arco modal, the facts above a dialog's form, and the 已核对警告 tick of
+ * the issue dialogs.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, h, nextTick, ref, type Component } from 'vue';
+import { createApp, h, nextTick, ref, resolveComponent, type Component } from 'vue';
 import ArcoVue from '@arco-design/web-vue';
+import DialogFacts from '@/components/form/DialogFacts.vue';
 import FormModalView from '@/components/form/FormModal.vue';
 import i18n from '@/locale';
 import { useAcknowledgement } from '@/views/bills/useAcknowledgement';
@@ -74,6 +76,22 @@ describe('FormModal', () => {
         h(FormModal, { visible: true, title: '作废', failure: '账单已有核销记录，不能作废；请先撤销核销', failureTestId: 'void-error' }, () => 'x'),
     });
     expect(document.querySelector('[data-testid="void-error"]')?.textContent).toContain('账单已有核销记录');
+  });
+});
+
+describe('DialogFacts', () => {
+  it('lists the items it is given, one a row', async () => {
+    await mount({
+      setup: () => () =>
+        h('div', { 'data-testid': 'facts' }, [
+          h(DialogFacts, () => [
+            h(resolveComponent('a-descriptions-item'), { label: '账单金额' }, () => '100.00'),
+            h(resolveComponent('a-descriptions-item'), { label: '未结金额' }, () => '80.00'),
+          ]),
+        ]),
+    });
+    const rows = [...document.querySelectorAll('[data-testid="facts"] .dialog-facts tr')].map((r) => r.textContent?.trim());
+    expect(rows).toEqual(['账单金额100.00', '未结金额80.00']);
   });
 });
 
