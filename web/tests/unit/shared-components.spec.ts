@@ -2,7 +2,8 @@
  * The shared building blocks of the pages, rendered with the real Arco components: the
  * list page (its toolbar by permission, table or cards), the record table (sort arrows,
  * the totals row), the detail page (404, header), the amounts, the rows of an import,
- * and the composables behind lists paged in a component and records on a detail page.
+ * and the composables behind lists paged in a component, records on a detail page and
+ * their deletion.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp, h, nextTick, reactive, ref, type Component } from 'vue';
@@ -16,6 +17,7 @@ import DetailPageView from '@/components/detail/DetailPage.vue';
 import StatusRowsTableView from '@/components/import/StatusRowsTable.vue';
 import DataTableView from '@/components/list/DataTable.vue';
 import ListPageView from '@/components/list/ListPage.vue';
+import { useDeleteRecord } from '@/hooks/useDeleteRecord';
 import { useListQuery } from '@/hooks/useListQuery';
 import { usePagedFetch } from '@/hooks/usePagedFetch';
 import { useRecord } from '@/hooks/useRecord';
@@ -277,5 +279,46 @@ describe('useRecord', () => {
     await record.changed();
     expect(record.missing).toBe(true);
     expect(record.refreshKey).toBe(1);
+  });
+});
+
+describe('useDeleteRecord', () => {
+  async function page() {
+    let confirmDelete!: ReturnType<typeof useDeleteRecord>;
+    const { router } = await render({
+      setup: () => {
+        confirmDelete = useDeleteRecord('customers', '/customers');
+        return () => null;
+      },
+    });
+    return { router, confirmDelete };
+  }
+  const question = (name: string) => i18n.global.t('customers.deleteConfirm', { name });
+  const okButton = () => [...document.querySelectorAll<HTMLElement>('.arco-modal-footer button')].at(-1);
+  // The question is mounted on the body, outside the page.
+  afterEach(() => document.querySelectorAll('.arco-modal-container').forEach((node) => node.remove()));
+
+  it('asks naming the record, deletes, and goes to the list', async () => {
+    const { router, confirmDelete } = await page();
+    const remove = vi.fn(async () => undefined);
+    confirmDelete('甲物业', remove);
+    await flush();
+    expect(document.body.textContent).toContain(question('甲物业'));
+    expect(remove).not.toHaveBeenCalled();
+    okButton()?.click();
+    await flush(8);
+    expect(remove).toHaveBeenCalledTimes(1);
+    expect(document.body.textContent).toContain(i18n.global.t('customers.deleted', { name: '甲物业' }));
+    expect(router.currentRoute.value.path).toBe('/customers');
+  });
+
+  it('stays on the page, the question open, when the server refuses', async () => {
+    const { router, confirmDelete } = await page();
+    confirmDelete('标准方案', () => Promise.reject(new ApiError(409, 'PLAN_IN_USE', '方案仍有客户在用')));
+    await flush();
+    okButton()?.click();
+    await flush(8);
+    expect(router.currentRoute.value.path).toBe('/list');
+    expect(document.body.textContent).toContain(question('标准方案'));
   });
 });
