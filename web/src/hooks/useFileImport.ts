@@ -50,6 +50,8 @@ export interface FileImportOptions<R> {
   send: (file: File, dryRun: boolean, options: ImportOptions) => Promise<R>;
   /** Whether a dry run's answer leaves anything to do for real. */
   confirmable: (preview: R) => boolean;
+  /** Downloads the import's template (the first step offers it). */
+  template: () => Promise<unknown>;
   /** After every answered request (e.g. to reload a history). */
   onAnswer?: () => void;
   /** The file kinds taken, when not the default `.xlsx` and `.csv`. */
@@ -58,8 +60,9 @@ export interface FileImportOptions<R> {
 
 /**
  * Every import's flow: pick a file → dry run (upload progress, then the server's check)
- * → review → the same File again for real → done. Errors stay on screen until the next
- * attempt; a new file or a reset cancels whatever is still running.
+ * → review → the same File again for real → done; and the template to fill in. Errors
+ * stay on screen until the next attempt; a new file or a reset cancels whatever is still
+ * running.
  */
 export function useFileImport<R>(options: FileImportOptions<R>) {
   const step = ref<ImportStep>('upload');
@@ -70,6 +73,7 @@ export function useFileImport<R>(options: FileImportOptions<R>) {
   const preview = shallowRef<R | null>(null);
   const result = shallowRef<R | null>(null);
   const error = ref<string | null>(null);
+  const templateLoading = ref(false);
 
   let controller: AbortController | null = null;
   let ticket = 0;
@@ -162,7 +166,9 @@ export function useFileImport<R>(options: FileImportOptions<R>) {
     error.value = null;
   }
 
-  return { step, stepIndex, phase, progress, file, preview, result, error, busy, canConfirm, pick, confirm, reset, cancel };
+  const downloadTemplate = () => withLoading(templateLoading, options.template);
+
+  return { step, stepIndex, phase, progress, file, preview, result, error, busy, canConfirm, templateLoading, pick, confirm, reset, cancel, downloadTemplate };
 }
 
 export type FileImport<R> = ReturnType<typeof useFileImport<R>>;

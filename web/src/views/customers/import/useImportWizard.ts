@@ -19,12 +19,12 @@ export function importableRows(result: ImportResult | null): number {
 export function useImportWizard() {
   /** Bumped after every answered request, so the history reloads. */
   const historyKey = ref(0);
-  const templateLoading = ref(false);
   const reportLoading = ref(false);
   const flow = useFileImport<ImportResult>({
     send: importCustomers,
     confirmable: (preview) => importableRows(preview) > 0,
     onAnswer: () => (historyKey.value += 1),
+    template: downloadImportTemplate,
   });
   const importable = computed(() => importableRows(flow.preview.value));
 
@@ -39,9 +39,7 @@ export function useImportWizard() {
     ...flow,
     importable,
     historyKey,
-    templateLoading,
     reportLoading,
-    downloadTemplate: () => withLoading(templateLoading, downloadImportTemplate),
     downloadReport,
   };
 }

@@ -1,7 +1,7 @@
 import { computed, ref } from 'vue';
 import { downloadPaymentTemplate, importPayments, PAYMENT_IMPORT_EXTENSIONS } from '@/api/payments';
 import type { PaymentImportResult, PaymentImportRow, PaymentImportStatus } from '@/api/types';
-import { useFileImport, withLoading } from '@/hooks/useFileImport';
+import { useFileImport } from '@/hooks/useFileImport';
 
 export type RowFilter = 'all' | Exclude<PaymentImportStatus, 'created'>;
 export const ROW_FILTERS: readonly RowFilter[] = ['all', 'duplicate', 'rejected', 'skipped'];
@@ -24,19 +24,17 @@ export function valueKeys(rows: readonly PaymentImportRow[]): string[] {
  * (`.xlsx`, `.xls`, `.csv`), and its template.
  */
 export function usePaymentImport() {
-  const templateLoading = ref(false);
   /** Allocate exact one-to-one matches (off by default); the dry run shows them too. */
   const autoAllocate = ref(false);
   const flow = useFileImport<PaymentImportResult>({
     send: (file, dryRun, options) => importPayments(file, dryRun, options, autoAllocate.value),
     confirmable: (preview) => importable(preview) > 0,
     extensions: PAYMENT_IMPORT_EXTENSIONS,
+    template: downloadPaymentTemplate,
   });
   return {
     ...flow,
     importable: computed(() => importable(flow.preview.value)),
     autoAllocate,
-    templateLoading,
-    downloadTemplate: () => withLoading(templateLoading, downloadPaymentTemplate),
   };
 }
