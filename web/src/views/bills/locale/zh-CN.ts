@@ -1,12 +1,8 @@
+import { BILL_LABELS, BILL_MESSAGES, STATUS_LABELS } from '@/utils/bill-rules';
+
 export default {
   /** status.rs labels. */
-  status: {
-    draft: '草稿',
-    issued: '未结算',
-    partially_paid: '部分结算',
-    paid: '已结算',
-    void: '作废',
-  },
+  status: { ...STATUS_LABELS },
   kind: {
     auto: '自动',
     manual: '手工',
@@ -37,16 +33,11 @@ export default {
     manual: '手工明细',
   },
   /** The Chinese names in the server's messages, for other languages. */
-  labels: {
-    period: '账期',
-    quantity: '数量',
-    unitPrice: '单价',
-    amount: '金额',
-    creditAmount: '红冲金额',
-    voidReason: '作废原因',
-    creditReason: '红冲原因',
-  },
-  /** Shown only in other languages: zh-CN shows the server's words (utils/bill-rules.ts). */
+  labels: { ...BILL_LABELS },
+  /**
+   * Shown only in other languages: zh-CN shows the server's words (utils/bill-rules.ts),
+   * which these are, taken from there unless a placeholder needs its name here.
+   */
   rules: {
     required: '请填写{label}',
     notANumber: '{label}不是有效的数字',
@@ -54,23 +45,23 @@ export default {
     outOfRange: '{label}超出允许范围',
     negative: '{label}不能为负数',
     notPositive: '{label}必须大于 0',
-    linesRequired: '请至少填写一行账单明细',
+    linesRequired: BILL_MESSAGES.linesRequired,
     tooManyLines: '账单明细最多 {max} 行',
-    descriptionRequired: '请填写明细说明',
+    descriptionRequired: BILL_MESSAGES.descriptionRequired,
     descriptionTooLong: '明细说明不能超过 {max} 个字',
-    amountWithPrice: '填写了数量和单价时金额自动计算，请不要同时填写金额',
+    amountWithPrice: BILL_MESSAGES.amountWithPrice,
     totalTooLarge: '账单合计金额超出允许范围（单张账单最多 {max}）',
     reasonTooLong: '{label}不能超过 {max} 个字',
     periodFormat: '{label}格式应为 YYYY-MM，如 2026-03',
     periodYear: '{label}年份须在 2000 至 2100 之间',
     periodMonth: '{label}月份须在 01 至 12 之间',
     periodInFuture: '{label}不能晚于本月',
-    customerRequired: '请选择客户',
+    customerRequired: BILL_MESSAGES.customerRequired,
     invalidStatus: '账单当前状态为「{status}」，不能{action}',
     warningsNotAcknowledged: '账单有 {count} 条校验警告，请核对后确认再出账',
-    notPriced: '客户没有生效的定价方案，账单无法出账；请分配定价方案后重新生成',
-    amountTooLarge: '账单金额超出系统可处理范围，无法出账；请核对用量和单价后重新生成',
-    hasAllocations: '账单已有核销记录，不能作废；请先撤销核销',
+    notPriced: BILL_MESSAGES.notPriced,
+    amountTooLarge: BILL_MESSAGES.amountTooLarge,
+    hasAllocations: BILL_MESSAGES.hasAllocations,
     creditExceedsOutstanding: '红冲金额 {amount} 超过账单未结金额 {outstanding}',
   },
   actionNames: {

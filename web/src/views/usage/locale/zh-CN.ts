@@ -1,3 +1,5 @@
+import { USAGE_MESSAGES } from '@/utils/usage-rules';
+
 export default {
   seriesName: '{series} 系列',
   sources: {
@@ -16,19 +18,22 @@ export default {
     CUSTOMER_CLOSED: '客户已注销',
     USAGE_EXISTS: '已有其他来源的记录',
   },
-  /** Shown only in other languages: zh-CN shows the server's words (utils/usage-rules.ts). */
+  /**
+   * Shown only in other languages: zh-CN shows the server's words (utils/usage-rules.ts),
+   * which these are, taken from there unless a placeholder needs its name here.
+   */
   rules: {
-    customerMissing: '未提供客户或平台账号',
-    seriesMissing: '缺少设备系列',
+    customerMissing: USAGE_MESSAGES.customerMissing,
+    seriesMissing: USAGE_MESSAGES.seriesMissing,
     seriesUnknown: '未知设备系列「{value}」，应为 X、N 或 L',
-    dayMissing: '缺少日期',
+    dayMissing: USAGE_MESSAGES.dayMissing,
     dayInvalid: '日期「{value}」无法识别',
     dayInFuture: '日期 {value} 晚于今天',
-    quantityMissing: '缺少用量',
-    quantityNotANumber: '用量不是有效的数字',
-    quantityNegative: '用量不能为负数',
-    quantityTooManyDecimals: '用量小数位数不能超过 4 位',
-    quantityOutOfRange: '用量超出允许范围',
+    quantityMissing: USAGE_MESSAGES.quantityMissing,
+    quantityNotANumber: USAGE_MESSAGES.quantityNotANumber,
+    quantityNegative: USAGE_MESSAGES.quantityNegative,
+    quantityTooManyDecimals: USAGE_MESSAGES.quantityTooManyDecimals,
+    quantityOutOfRange: USAGE_MESSAGES.quantityOutOfRange,
   },
   filters: {
     customer: '客户',
