@@ -80,7 +80,6 @@ export const BILL_MESSAGES = {
   hasAllocations: '账单已有核销记录，不能作废；请先撤销核销',
   creditExceedsOutstanding: '红冲金额 {} 超过账单未结金额 {}',
 } as const;
-export type BillMessageKey = keyof typeof BILL_MESSAGES;
 
 /** The Chinese names the server puts in front of a value's problem ("单价不能为负数"). */
 export const BILL_LABELS = {

@@ -116,7 +116,6 @@ export const PAYMENT_MESSAGES = {
   // deletion's reason (label 撤销原因 / 删除原因); 「请填写{label}」 above is its first message.
   reasonTooLong: '{label}不能超过 {max} 个字',
 } as const;
-export type PaymentMessageKey = keyof typeof PAYMENT_MESSAGES;
 
 /*
  * Written by the server and shown as sent (never built here), listed so a reader knows
@@ -136,7 +135,6 @@ export const PAYMENT_LABELS = {
   reverseReason: '撤销原因',
   deleteReason: '删除原因',
 } as const;
-export type PaymentLabel = keyof typeof PAYMENT_LABELS;
 
 /** i18n keys live under `payments.rules.`; `params.label` under `payments.labels.`. */
 const problem = problemMaker(PAYMENT_MESSAGES);

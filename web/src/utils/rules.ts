@@ -51,7 +51,7 @@ export interface FieldLabel {
 
 /** Prices, bounds, usage and amounts are stored with four decimals (DESIGN.md §2), in an i64. */
 export const SCALE = 4;
-const I64_MAX = 9223372036854775807n;
+export const I64_MAX = 9223372036854775807n;
 
 /** A decimal as the server read it: its exact value, its significant decimals, and its i64 of 0.0001 units. */
 export interface ReadDecimal {

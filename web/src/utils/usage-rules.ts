@@ -8,9 +8,9 @@
  * Pure TypeScript, no Vue: the dialogs and the tests share it.
  */
 import type { DeviceSeries, QuarantineReason } from '@/api/types';
-import type { RuleError } from './customer-rules';
 import { addDecimal, normalizeDecimal, toScaled } from './decimal';
-import { SCALE, SERIES_ORDER } from './pricing-rules';
+import { SERIES_ORDER } from './pricing-rules';
+import { I64_MAX, SCALE, type RuleError } from './rules';
 
 export { SERIES_ORDER };
 
@@ -30,8 +30,6 @@ export const ACCEPTABLE_REASONS: readonly QuarantineReason[] = ['OVER_LIMIT', 'U
 
 /** PATCH /usage/{id}: the reason is 1–200 characters. */
 export const CORRECTION_REASON_MAX = 200;
-/** i64 units of 0.0001 (Fixed4). */
-const I64_MAX = 9223372036854775807n;
 
 // ---- messages (verbatim from the domain crate) ------------------------------------
 
