@@ -1,7 +1,7 @@
 /**
  * The shared building blocks of the pages, rendered with the real Arco components: the
  * list page (its toolbar by permission, table or cards), the record table (sort arrows,
- * the totals row), the detail page (404, header), the amounts, the rows of an import,
+ * the totals row), the detail and task pages (404, header), the amounts, the rows of an import,
  * and the composables behind lists paged in a component, records on a detail page and
  * their deletion.
  */
@@ -14,6 +14,7 @@ import { IconPlus } from '@arco-design/web-vue/es/icon';
 import { ApiError } from '@/api/http';
 import AmountCardsView from '@/components/detail/AmountCards.vue';
 import DetailPageView from '@/components/detail/DetailPage.vue';
+import TaskPageView from '@/components/detail/TaskPage.vue';
 import StatusRowsTableView from '@/components/import/StatusRowsTable.vue';
 import DataTableView from '@/components/list/DataTable.vue';
 import ListPageView from '@/components/list/ListPage.vue';
@@ -28,6 +29,7 @@ import { columnFactory } from '@/utils/columns';
 // Generic components, rendered with `h` and plain props.
 const AmountCards = AmountCardsView as unknown as Component;
 const DetailPage = DetailPageView as unknown as Component;
+const TaskPage = TaskPageView as unknown as Component;
 const StatusRowsTable = StatusRowsTableView as unknown as Component;
 const DataTable = DataTableView as unknown as Component;
 const ListPage = ListPageView as unknown as Component;
@@ -176,6 +178,32 @@ describe('DetailPage', () => {
     expect(el.querySelector('[data-testid="body"]')?.textContent).toBe('7');
     expect(el.querySelector('[data-testid="after"]')).not.toBeNull();
     expect(el.querySelector('.arco-alert-error')?.textContent).toContain('服务器忙');
+  });
+});
+
+describe('TaskPage', () => {
+  const Task = (props: Record<string, unknown>) => ({
+    setup: () => () =>
+      h(TaskPage, { back: '/payments', backLabel: '返回收款列表', title: '登记收款', description: '填写到账信息', 'data-testid': 'task', ...props }, {
+        default: () => h('form', { 'data-testid': 'body' }),
+        after: () => h('div', { 'data-testid': 'after' }),
+      }),
+  });
+
+  it('shows the header, the task and what comes after, the page’s test id on the page', async () => {
+    const { el } = await render(Task({}));
+    const page = el.querySelector('[data-testid="task"]');
+    expect(page?.classList.contains('page')).toBe(true);
+    expect(page?.querySelector('.page-header h2')?.textContent).toBe('登记收款');
+    expect(page?.querySelector('.page-header .description')?.textContent).toBe('填写到账信息');
+    expect(page?.querySelector('.page-card [data-testid="body"]')).not.toBeNull();
+    expect(page?.querySelector(':scope > [data-testid="after"]')).not.toBeNull();
+  });
+
+  it('shows the 404 page, without the page’s test id, when what it works on is gone', async () => {
+    const { el } = await render(Task({ missing: true }));
+    expect(el.querySelector('[data-testid="page-404"]')).not.toBeNull();
+    expect(el.querySelector('[data-testid="task"]')).toBeNull();
   });
 });
 
