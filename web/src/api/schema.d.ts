@@ -3675,7 +3675,9 @@ export interface operations {
     list_audit_logs: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
                 page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
                 page_size?: number;
                 actor_id?: number;
                 entity_type?: string;
@@ -3904,6 +3906,10 @@ export interface operations {
     list_bills: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 /** @description `YYYY-MM`. */
                 period?: string;
                 /** @description draft | issued | partially_paid | paid | void; several comma-separated. */
@@ -3918,8 +3924,6 @@ export interface operations {
                 has_warnings?: boolean;
                 /** @description `period`, `-period` (default), `total`, `-total`, `due_date`, `-due_date`, `bill_no`. */
                 sort?: string;
-                page?: number;
-                page_size?: number;
                 /** @description Export only: xlsx | csv. */
                 format?: string;
             };
@@ -4059,6 +4063,10 @@ export interface operations {
     export_bills: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 /** @description `YYYY-MM`. */
                 period?: string;
                 /** @description draft | issued | partially_paid | paid | void; several comma-separated. */
@@ -4073,8 +4081,6 @@ export interface operations {
                 has_warnings?: boolean;
                 /** @description `period`, `-period` (default), `total`, `-total`, `due_date`, `-due_date`, `bill_no`. */
                 sort?: string;
-                page?: number;
-                page_size?: number;
                 /** @description Export only: xlsx | csv. */
                 format?: string;
             };
@@ -4168,9 +4174,11 @@ export interface operations {
     list_runs: {
         parameters: {
             query?: {
-                period?: string;
+                /** @description 1-based page number. */
                 page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
                 page_size?: number;
+                period?: string;
             };
             header?: never;
             path?: never;
@@ -4616,7 +4624,9 @@ export interface operations {
     list_customers: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
                 page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
                 page_size?: number;
                 /**
                  * @description Code, company name, account id or contact name (substring); an exact
@@ -4781,7 +4791,9 @@ export interface operations {
             query?: {
                 /** @description xlsx | csv */
                 format?: string;
+                /** @description 1-based page number. */
                 page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
                 page_size?: number;
                 /**
                  * @description Code, company name, account id or contact name (substring); an exact
@@ -5204,6 +5216,10 @@ export interface operations {
     customer_bills: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 /** @description `YYYY-MM`. */
                 period?: string;
                 /** @description draft | issued | partially_paid | paid | void; several comma-separated. */
@@ -5218,8 +5234,6 @@ export interface operations {
                 has_warnings?: boolean;
                 /** @description `period`, `-period` (default), `total`, `-total`, `due_date`, `-due_date`, `bill_no`. */
                 sort?: string;
-                page?: number;
-                page_size?: number;
                 /** @description Export only: xlsx | csv. */
                 format?: string;
             };
@@ -5772,6 +5786,10 @@ export interface operations {
     list_payments: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 q?: string;
                 customer_id?: number;
                 method?: string;
@@ -5781,8 +5799,6 @@ export interface operations {
                 to?: string;
                 unassigned?: boolean;
                 sort?: string;
-                page?: number;
-                page_size?: number;
                 /** @description `xlsx` | `csv` (export only). */
                 format?: string;
             };
@@ -5875,6 +5891,10 @@ export interface operations {
     export_payments: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 q?: string;
                 customer_id?: number;
                 method?: string;
@@ -5884,8 +5904,6 @@ export interface operations {
                 to?: string;
                 unassigned?: boolean;
                 sort?: string;
-                page?: number;
-                page_size?: number;
                 /** @description `xlsx` | `csv` (export only). */
                 format?: string;
             };
@@ -6305,7 +6323,9 @@ export interface operations {
     list_plans: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
                 page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
                 page_size?: number;
                 /** @description Substring of the plan name. */
                 q?: string;
@@ -6847,13 +6867,15 @@ export interface operations {
     aging: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 /** @description The day the buckets are counted on (default today). */
                 as_of?: string;
                 q?: string;
                 owner_id?: number;
                 overdue_only?: boolean;
-                page?: number;
-                page_size?: number;
                 /** @description `xlsx` | `csv` (export only). */
                 format?: string;
             };
@@ -6890,13 +6912,15 @@ export interface operations {
     export_aging: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 /** @description The day the buckets are counted on (default today). */
                 as_of?: string;
                 q?: string;
                 owner_id?: number;
                 overdue_only?: boolean;
-                page?: number;
-                page_size?: number;
                 /** @description `xlsx` | `csv` (export only). */
                 format?: string;
             };
@@ -6934,6 +6958,10 @@ export interface operations {
     list_records: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 customer_id?: number;
                 series?: string;
                 /** @description `YYYY-MM` */
@@ -6943,8 +6971,6 @@ export interface operations {
                 /** @description Last day, `YYYY-MM-DD`. */
                 to?: string;
                 source?: string;
-                page?: number;
-                page_size?: number;
             };
             header?: never;
             path?: never;
@@ -7098,6 +7124,10 @@ export interface operations {
     list_collection_runs: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 source?: string;
                 /** @description `running` | `succeeded` | `failed` */
                 status?: string;
@@ -7105,8 +7135,6 @@ export interface operations {
                 /** @description Runs of days from…to (inclusive). */
                 from?: string;
                 to?: string;
-                page?: number;
-                page_size?: number;
             };
             header?: never;
             path?: never;
@@ -7312,13 +7340,15 @@ export interface operations {
     monthly_table: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 /** @description `YYYY-MM` (required) */
                 month?: string;
                 /** @description Customer code or company name (part of). */
                 q?: string;
                 customer_id?: number;
-                page?: number;
-                page_size?: number;
             };
             header?: never;
             path?: never;
@@ -7353,6 +7383,10 @@ export interface operations {
     list_quarantine: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
                 /** @description `pending` | `resolved` | `discarded`; every status when absent. */
                 status?: string;
                 /** @description A reason code, e.g. `UNKNOWN_ACCOUNT`. */
@@ -7360,8 +7394,6 @@ export interface operations {
                 source?: string;
                 /** @description Account id or message text. */
                 q?: string;
-                page?: number;
-                page_size?: number;
             };
             header?: never;
             path?: never;
@@ -7676,7 +7708,9 @@ export interface operations {
     list_users: {
         parameters: {
             query?: {
+                /** @description 1-based page number. */
                 page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
                 page_size?: number;
                 /** @description Matches username or display name. */
                 q?: string;

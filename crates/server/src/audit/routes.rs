@@ -14,7 +14,7 @@ use super::view::AuditLogView;
 use crate::access::Principal;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::ApiQuery;
-use crate::http::pagination::{Page, PageParams};
+use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -24,8 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
     pub actor_id: Option<i64>,
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
@@ -47,19 +45,15 @@ fn parse_bound(field: &str, text: &str, end_of_day: bool) -> AppResult<DateTime<
 }
 
 /// Audit log, newest first.
-#[utoipa::path(get, path = "/audit-logs", tag = "audit", params(AuditQuery),
+#[utoipa::path(get, path = "/audit-logs", tag = "audit", params(PageParams, AuditQuery),
     responses((status = 200, body = Page<AuditLogView>), (status = 403, body = ErrorBody)))]
 async fn list_audit_logs(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<AuditQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<AuditLogView>>> {
     principal.require(Permission::AuditView)?;
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
     let mut select = entity::Entity::find();
     if let Some(actor_id) = query.actor_id {
         select = select.filter(entity::Column::ActorId.eq(actor_id));

@@ -224,8 +224,6 @@ pub struct BillQuery {
     pub has_warnings: Option<bool>,
     /// `period`, `-period` (default), `total`, `-total`, `due_date`, `-due_date`, `bill_no`.
     pub sort: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
     /// Export only: xlsx | csv.
     pub format: Option<String>,
 }

@@ -22,7 +22,7 @@ use crate::audit::{self, Actor};
 use crate::error::{AppResult, ErrorBody};
 use crate::http::download::{CSV, XLSX, attachment, pdf};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::pagination::{Page, PageParams};
+use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -61,20 +61,18 @@ async fn generate_bills(
 #[into_params(parameter_in = Query)]
 pub struct RunQuery {
     pub period: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
 }
 
 /// Generation runs, newest first.
-#[utoipa::path(get, path = "/bills/runs", tag = "bills", params(RunQuery),
+#[utoipa::path(get, path = "/bills/runs", tag = "bills", params(PageParams, RunQuery),
     responses((status = 200, body = Page<RunResult>), (status = 400, body = ErrorBody)))]
 async fn list_runs(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<RunQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<RunResult>>> {
     principal.require(Permission::BillingManage)?;
-    let page = PageParams::of(query.page, query.page_size)?;
     let mut select = run::Entity::find();
     if let Some(text) = query.period.as_deref().filter(|t| !t.is_empty()) {
         let period = opcms_domain::Period::field(Some(text), "period", "账期")
@@ -96,30 +94,30 @@ async fn list_runs(
 }
 
 /// Bills, with the totals of the whole filter.
-#[utoipa::path(get, path = "/bills", tag = "bills", params(BillQuery),
+#[utoipa::path(get, path = "/bills", tag = "bills", params(PageParams, BillQuery),
     responses((status = 200, body = BillPage), (status = 400, body = ErrorBody)))]
 async fn list_bills(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<BillQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<BillPage>> {
     principal.require(Permission::BillingView)?;
-    let page = PageParams::of(query.page, query.page_size)?;
     Ok(Json(list::list(&state.db, &query, principal.scope(), page).await?))
 }
 
 /// One customer's bills (= `GET /bills?customer_id=`).
-#[utoipa::path(get, path = "/customers/{id}/bills", tag = "bills", params(BillQuery),
+#[utoipa::path(get, path = "/customers/{id}/bills", tag = "bills", params(PageParams, BillQuery),
     responses((status = 200, body = BillPage), (status = 404, body = ErrorBody)))]
 async fn customer_bills(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(mut query): ApiQuery<BillQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<BillPage>> {
     principal.require(Permission::BillingView)?;
     crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
-    let page = PageParams::of(query.page, query.page_size)?;
     query.customer_id = Some(id);
     Ok(Json(list::list(&state.db, &query, principal.scope(), page).await?))
 }
@@ -138,17 +136,17 @@ async fn create_manual(
 }
 
 /// The bill list as `.xlsx` or `.csv`, with the list's filters.
-#[utoipa::path(get, path = "/bills/export", tag = "bills", params(BillQuery),
+#[utoipa::path(get, path = "/bills/export", tag = "bills", params(PageParams, BillQuery),
     responses((status = 200, description = "the file: `.xlsx` (default) or `.csv` (`format=csv`)",
         content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))), (status = 400, body = ErrorBody)))]
 async fn export_bills(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<BillQuery>,
+    // Every matching row, but the list's query whole: its paging limits hold.
+    _page: PageRequest,
 ) -> AppResult<Response> {
     principal.require(Permission::BillingView)?;
-    // Every matching row, but the list's query whole: its paging limits hold.
-    PageParams::of(query.page, query.page_size)?;
     let (bytes, csv, name) = list::export(&state.db, &query, principal.scope()).await?;
     audit::record_export(&state.db, &Actor::from(&principal), "bill.export", "bill", csv).await?;
     Ok(attachment(bytes, if csv { CSV } else { XLSX }, &name))
@@ -198,11 +196,11 @@ async fn bill_history(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
-    ApiQuery(params): ApiQuery<PageParams>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<AuditLogView>>> {
     principal.require(Permission::BillingView)?;
     service::find_visible(&state.db, principal.scope(), id).await?;
-    Ok(Json(audit::trail(&state.db, "bill", id, params.validate()?).await?))
+    Ok(Json(audit::trail(&state.db, "bill", id, page).await?))
 }
 
 /// Draft → issued (warnings need `acknowledge_warnings: true`).

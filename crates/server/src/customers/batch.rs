@@ -198,12 +198,10 @@ async fn matching(state: &AppState, principal: &Principal, filter: &CustomerQuer
         principal.require(Permission::PricingView)?;
     }
     let query = CustomerQuery {
-        page: None,
-        page_size: None,
         sort: None,
         ..filter.clone()
     };
-    let (select, _) = list::build(
+    let select = list::build(
         &query,
         principal.scope(),
         &state.keyring,

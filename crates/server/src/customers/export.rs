@@ -27,6 +27,7 @@ use crate::crypto::Keyring;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::download::{CSV, XLSX, attachment};
 use crate::http::extract::ApiQuery;
+use crate::http::pagination::{PageParams, PageRequest};
 use crate::spreadsheet::write::{SheetWriter, Value, csv_line, xlsx_error};
 use crate::state::AppState;
 
@@ -112,7 +113,7 @@ impl Chunks {
 }
 
 /// Export the (filtered) customer list.
-#[utoipa::path(get, path = "/customers/export", tag = "customers", params(("format" = Option<String>, Query, description = "xlsx | csv"), CustomerQuery),
+#[utoipa::path(get, path = "/customers/export", tag = "customers", params(("format" = Option<String>, Query, description = "xlsx | csv"), PageParams, CustomerQuery),
     responses((status = 200, description = "the file: `.xlsx` (default) or `.csv` (`format=csv`)",
         content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))), (status = 400, body = ErrorBody)))]
 async fn export_customers(
@@ -120,6 +121,8 @@ async fn export_customers(
     principal: Principal,
     ApiQuery(format): ApiQuery<ExportFormat>,
     ApiQuery(filters): ApiQuery<CustomerQuery>,
+    // Every matching row, but the list's query whole: its paging limits hold.
+    _page: PageRequest,
 ) -> AppResult<Response> {
     principal.require(Permission::CustomersExport)?;
     let csv = crate::spreadsheet::write::ExportFormat::parse(format.format.as_deref())?
@@ -130,7 +133,7 @@ async fn export_customers(
     if filters.plan_id.is_some() {
         principal.require(Permission::PricingView)?;
     }
-    let (select, _) = list::build(
+    let select = list::build(
         &filters,
         principal.scope(),
         &state.keyring,

@@ -16,14 +16,12 @@ use super::model::{email_index, phone_index};
 use crate::crypto::Keyring;
 use crate::db::like_contains;
 use crate::error::{AppError, AppResult};
-use crate::http::pagination::{PageParams, PageRequest};
+use crate::http::pagination::PageRequest;
 use crate::pricing::entity::customer_pricing;
 
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerQuery {
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
     /// Code, company name, account id or contact name (substring); an exact
     /// phone or e-mail matches the contact.
     pub q: Option<String>,
@@ -83,18 +81,13 @@ fn day(field: &str, text: &Option<String>) -> AppResult<Option<NaiveDate>> {
     }
 }
 
-/// The filtered selection (no paging, no order) and the page wanted.
+/// The filtered selection (no paging, no order).
 pub fn build(
     query: &CustomerQuery,
     scope: DataScope,
     keyring: &Keyring,
     backend: DbBackend,
-) -> AppResult<(Select<customer::Entity>, PageRequest)> {
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
+) -> AppResult<Select<customer::Entity>> {
     let deleted = query.deleted.unwrap_or(false);
     let mut select = customer::Entity::find().filter(customer::Column::IsDeleted.eq(deleted));
     if let DataScope::OwnedBy(user_id) = scope {
@@ -206,7 +199,7 @@ pub fn build(
             _ => customer::Column::SignedAt.lte(bound),
         });
     }
-    Ok((select, page))
+    Ok(select)
 }
 
 /// The ids of the customers matching a condition.
@@ -274,18 +267,19 @@ pub async fn page(
     query: &CustomerQuery,
     scope: DataScope,
     keyring: &Keyring,
-) -> AppResult<(Vec<customer::Model>, u64, PageRequest)> {
-    let (select, page) = build(query, scope, keyring, db.get_database_backend())?;
+    page: PageRequest,
+) -> AppResult<(Vec<customer::Model>, u64)> {
+    let select = build(query, scope, keyring, db.get_database_backend())?;
     let total = select.clone().count(db).await?;
     // Nothing to fetch: skip the page query, which for a rare match may
     // walk the whole sort index looking for rows that are not there.
     if total <= page.offset() {
-        return Ok((Vec::new(), total, page));
+        return Ok((Vec::new(), total));
     }
     let rows = order(select, query.sort.as_deref())?
         .offset(page.offset())
         .limit(page.page_size)
         .all(db)
         .await?;
-    Ok((rows, total, page))
+    Ok((rows, total))
 }

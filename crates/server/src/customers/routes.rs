@@ -19,7 +19,7 @@ use crate::audit::view::AuditLogView;
 use crate::audit::{self, Actor};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::pagination::{Page, PageParams};
+use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::state::AppState;
 use crate::users::entity as user;
 
@@ -38,12 +38,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Customers the caller may see, filtered, sorted and paged.
-#[utoipa::path(get, path = "/customers", tag = "customers", params(CustomerQuery),
+#[utoipa::path(get, path = "/customers", tag = "customers", params(PageParams, CustomerQuery),
     responses((status = 200, body = Page<CustomerView>), (status = 400, body = ErrorBody)))]
 async fn list_customers(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<CustomerQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<CustomerView>>> {
     principal.require(Permission::CustomersView)?;
     if query.deleted == Some(true) {
@@ -52,7 +53,7 @@ async fn list_customers(
     if query.plan_id.is_some() {
         principal.require(Permission::PricingView)?;
     }
-    let (rows, total, page) = list::page(&state.db, &query, principal.scope(), &state.keyring).await?;
+    let (rows, total) = list::page(&state.db, &query, principal.scope(), &state.keyring, page).await?;
     let items = service::views(&state.db, &state.keyring, principal.role, rows).await?;
     Ok(Json(Page::new(items, total, page)))
 }
@@ -196,11 +197,11 @@ async fn audit_trail(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
-    ApiQuery(params): ApiQuery<PageParams>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<AuditLogView>>> {
     principal.require(Permission::CustomersView)?;
     service::find_visible(&state.db, principal.scope(), id).await?;
-    Ok(Json(audit::trail(&state.db, "customer", id, params.validate()?).await?))
+    Ok(Json(audit::trail(&state.db, "customer", id, page).await?))
 }
 
 /// One action over many customers; per-id results.

@@ -1,7 +1,10 @@
 //! `?page=1&page_size=20` (max 200) → `{items, total, page, page_size}`.
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 
+use super::extract::ApiQuery;
 use crate::error::AppError;
 
 pub const MAX_PAGE: u64 = 1_000_000;
@@ -29,14 +32,20 @@ impl PageRequest {
     }
 }
 
-impl PageParams {
-    /// The paging of a query struct that has its filters beside `page` and
-    /// `page_size`.
-    pub fn of(page: Option<u64>, page_size: Option<u64>) -> Result<PageRequest, AppError> {
-        PageParams { page, page_size }.validate()
-    }
+/// A list handler takes its paging as `page: PageRequest`, beside its own
+/// filters' `ApiQuery<…Query>`: both read the same query string, so no filter
+/// struct repeats `page`/`page_size`. Its operation lists `params(PageParams, …)`.
+impl<S: Send + Sync> FromRequestParts<S> for PageRequest {
+    type Rejection = AppError;
 
-    pub fn validate(self) -> Result<PageRequest, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let ApiQuery(params) = ApiQuery::<PageParams>::from_request_parts(parts, state).await?;
+        params.validate()
+    }
+}
+
+impl PageParams {
+    fn validate(self) -> Result<PageRequest, AppError> {
         let page = self.page.unwrap_or(1);
         let page_size = self.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if page == 0 || page > MAX_PAGE {

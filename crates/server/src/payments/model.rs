@@ -156,8 +156,6 @@ pub struct PaymentQuery {
     pub to: Option<NaiveDate>,
     pub unassigned: Option<bool>,
     pub sort: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
     /// `xlsx` | `csv` (export only).
     pub format: Option<String>,
 }

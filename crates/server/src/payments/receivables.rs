@@ -34,8 +34,6 @@ pub struct AgingQuery {
     pub q: Option<String>,
     pub owner_id: Option<i64>,
     pub overdue_only: Option<bool>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
     /// `xlsx` | `csv` (export only).
     pub format: Option<String>,
 }

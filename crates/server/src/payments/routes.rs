@@ -24,7 +24,7 @@ use crate::audit::{self, Actor};
 use crate::error::{AppResult, ErrorBody};
 use crate::http::download::{CSV, XLSX, attachment, pdf};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::pagination::{Page, PageParams};
+use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::http::upload::{DryRun, Upload, UploadForm};
 use crate::spreadsheet::write::{ExportFormat, xlsx_error};
 use crate::state::AppState;
@@ -50,30 +50,30 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Payments, with the totals of the whole filter.
-#[utoipa::path(get, path = "/payments", tag = "payments", params(PaymentQuery),
+#[utoipa::path(get, path = "/payments", tag = "payments", params(PageParams, PaymentQuery),
     responses((status = 200, body = PaymentPage), (status = 400, body = ErrorBody)))]
 async fn list_payments(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PaymentQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<PaymentPage>> {
     principal.require(Permission::PaymentsView)?;
-    let page = PageParams::of(query.page, query.page_size)?;
     Ok(Json(list::list(&state.db, &query, principal.scope(), page).await?))
 }
 
 /// The payment list as `.xlsx` or `.csv`, with the list's filters.
-#[utoipa::path(get, path = "/payments/export", tag = "payments", params(PaymentQuery),
+#[utoipa::path(get, path = "/payments/export", tag = "payments", params(PageParams, PaymentQuery),
     responses((status = 200, description = "the file: `.xlsx` (default) or `.csv` (`format=csv`)",
         content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))), (status = 400, body = ErrorBody)))]
 async fn export_payments(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PaymentQuery>,
+    // Every matching row, but the list's query whole: its paging limits hold.
+    _page: PageRequest,
 ) -> AppResult<Response> {
     principal.require(Permission::PaymentsView)?;
-    // Every matching row, but the list's query whole: its paging limits hold.
-    PageParams::of(query.page, query.page_size)?;
     let (bytes, csv, name) = list::export(&state.db, &query, principal.scope()).await?;
     audit::record_export(&state.db, &Actor::from(&principal), "payment.export", "payment", csv).await?;
     Ok(attachment(bytes, if csv { CSV } else { XLSX }, &name))
@@ -143,11 +143,11 @@ async fn payment_history(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<i64>,
-    ApiQuery(params): ApiQuery<PageParams>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<AuditLogView>>> {
     principal.require(Permission::PaymentsView)?;
     service::find_visible(&state.db, principal.scope(), id).await?;
-    Ok(Json(audit::trail(&state.db, "payment", id, params.validate()?).await?))
+    Ok(Json(audit::trail(&state.db, "payment", id, page).await?))
 }
 
 /// What to allocate the payment to, and the customer's open bills.
@@ -255,32 +255,32 @@ async fn payment_import_template(principal: Principal) -> AppResult<Response> {
 }
 
 /// Aging by customer (unapplied payments as their balance).
-#[utoipa::path(get, path = "/receivables/aging", tag = "payments", params(AgingQuery),
+#[utoipa::path(get, path = "/receivables/aging", tag = "payments", params(PageParams, AgingQuery),
     responses((status = 200, body = AgingPage), (status = 400, body = ErrorBody)))]
 async fn aging(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<AgingQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<AgingPage>> {
     principal.require(Permission::PaymentsView)?;
-    let page = PageParams::of(query.page, query.page_size)?;
     Ok(Json(
         receivables::aging(&state.db, &query, principal.scope(), page).await?,
     ))
 }
 
 /// The aging report as `.xlsx` or `.csv`.
-#[utoipa::path(get, path = "/receivables/aging/export", tag = "payments", params(AgingQuery),
+#[utoipa::path(get, path = "/receivables/aging/export", tag = "payments", params(PageParams, AgingQuery),
     responses((status = 200, description = "the file: `.xlsx` (default) or `.csv` (`format=csv`)",
         content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))), (status = 400, body = ErrorBody)))]
 async fn export_aging(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<AgingQuery>,
+    // Every matching row, but the list's query whole: its paging limits hold.
+    _page: PageRequest,
 ) -> AppResult<Response> {
     principal.require(Permission::PaymentsView)?;
-    // Every matching row, but the list's query whole: its paging limits hold.
-    PageParams::of(query.page, query.page_size)?;
     let (bytes, csv, name) = receivables::export(&state.db, &query, principal.scope()).await?;
     audit::record_export(
         &state.db,

@@ -95,8 +95,6 @@ pub struct QuoteInput {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PlanQuery {
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
     /// Substring of the plan name.
     pub q: Option<String>,
 }

@@ -14,7 +14,7 @@ use crate::access::Principal;
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::pagination::Page;
+use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,15 +35,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Live plans by name, with the current version's month and how many
 /// customers use each.
-#[utoipa::path(get, path = "/price-plans", tag = "pricing", params(PlanQuery),
+#[utoipa::path(get, path = "/price-plans", tag = "pricing", params(PageParams, PlanQuery),
     responses((status = 200, body = Page<PlanSummary>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list_plans(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PlanQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<PlanSummary>>> {
     principal.require(Permission::PricingView)?;
-    let (items, total, page) = views::list(&state.db, &query).await?;
+    let (items, total) = views::list(&state.db, &query, page).await?;
     Ok(Json(Page::new(items, total, page)))
 }
 

@@ -15,7 +15,7 @@ use crate::calendar::current_period;
 use crate::crypto::Keyring;
 use crate::db::like_contains;
 use crate::error::{AppError, AppResult};
-use crate::http::pagination::{PageParams, PageRequest};
+use crate::http::pagination::PageRequest;
 use crate::state::AppState;
 use crate::users::display_names;
 
@@ -76,12 +76,11 @@ pub async fn plan_view(db: &impl ConnectionTrait, keyring: &Keyring, plan: plan:
 }
 
 /// Live plans, by name, paged.
-pub async fn list(db: &impl ConnectionTrait, query: &PlanQuery) -> AppResult<(Vec<PlanSummary>, u64, PageRequest)> {
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
+pub async fn list(
+    db: &impl ConnectionTrait,
+    query: &PlanQuery,
+    page: PageRequest,
+) -> AppResult<(Vec<PlanSummary>, u64)> {
     let mut select = plan::Entity::find().filter(plan::Column::IsDeleted.eq(false));
     if let Some(q) = query.q.as_deref().and_then(clean_name) {
         select = select.filter(plan::Column::NameKey.like(like_contains(&q.to_lowercase())));
@@ -118,7 +117,7 @@ pub async fn list(db: &impl ConnectionTrait, query: &PlanQuery) -> AppResult<(Ve
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok((items, total, page))
+    Ok((items, total))
 }
 
 /// Field-level changes from version `from` to version `to` (defaults: the

@@ -24,8 +24,6 @@ pub struct RecordQuery {
     /// Last day, `YYYY-MM-DD`.
     pub to: Option<String>,
     pub source: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -97,8 +95,6 @@ pub struct MonthlyQuery {
     /// Customer code or company name (part of).
     pub q: Option<String>,
     pub customer_id: Option<i64>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -234,8 +230,6 @@ pub struct QuarantineQuery {
     pub source: Option<String>,
     /// Account id or message text.
     pub q: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -162,8 +162,6 @@ pub async fn resolve(state: &AppState, actor: &Actor, target: Target, input: Res
                 reason: filter.reason.clone(),
                 source: filter.source.clone(),
                 q: filter.q.clone(),
-                page: None,
-                page_size: None,
             })
         }
     };

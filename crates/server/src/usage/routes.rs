@@ -22,7 +22,7 @@ use crate::audit::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::download::{XLSX, attachment};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::pagination::{Page, PageParams};
+use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::http::upload::{DryRun, Upload, UploadForm};
 use crate::spreadsheet::write::xlsx_error;
 use crate::state::AppState;
@@ -48,15 +48,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Daily records, newest day first.
-#[utoipa::path(get, path = "/usage", tag = "usage", params(RecordQuery),
+#[utoipa::path(get, path = "/usage", tag = "usage", params(PageParams, RecordQuery),
     responses((status = 200, body = Page<RecordView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list_records(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<RecordQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<RecordView>>> {
     principal.require(Permission::UsageView)?;
-    let page = PageParams::of(query.page, query.page_size)?;
     let (items, total) = query::list_records(&state.db, &query, page).await?;
     Ok(Json(Page::new(items, total, page)))
 }
@@ -113,15 +113,15 @@ async fn daily_series(
 }
 
 /// Monthly totals per customer, with the totals of the whole filter.
-#[utoipa::path(get, path = "/usage/monthly", tag = "usage", params(MonthlyQuery),
+#[utoipa::path(get, path = "/usage/monthly", tag = "usage", params(PageParams, MonthlyQuery),
     responses((status = 200, body = MonthlyPage), (status = 400, body = ErrorBody)))]
 async fn monthly_table(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<MonthlyQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<MonthlyPage>> {
     principal.require(Permission::UsageView)?;
-    let page = PageParams::of(query.page, query.page_size)?;
     Ok(Json(query::monthly_table(&state.db, &query, page).await?))
 }
 
@@ -178,15 +178,15 @@ async fn usage_import_template(principal: Principal) -> AppResult<Response> {
 }
 
 /// Quarantined records (pending by default), with pending counts by reason.
-#[utoipa::path(get, path = "/usage/quarantine", tag = "usage", params(QuarantineQuery),
+#[utoipa::path(get, path = "/usage/quarantine", tag = "usage", params(PageParams, QuarantineQuery),
     responses((status = 200, body = QuarantinePage), (status = 400, body = ErrorBody)))]
 async fn list_quarantine(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<QuarantineQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<QuarantinePage>> {
     principal.require(Permission::UsageView)?;
-    let page = PageParams::of(query.page, query.page_size)?;
     Ok(Json(quarantine::list(&state.db, &query, page).await?))
 }
 
@@ -341,20 +341,18 @@ pub struct RunQuery {
     /// Runs of days from…to (inclusive).
     pub from: Option<String>,
     pub to: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
 }
 
 /// The collection log, newest first.
-#[utoipa::path(get, path = "/usage/collections", tag = "usage", params(RunQuery),
+#[utoipa::path(get, path = "/usage/collections", tag = "usage", params(PageParams, RunQuery),
     responses((status = 200, body = Page<RunView>), (status = 400, body = ErrorBody)))]
 async fn list_collection_runs(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<RunQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<RunView>>> {
     principal.require(Permission::UsageView)?;
-    let page = PageParams::of(query.page, query.page_size)?;
     let status = query.status.filter(|s| !s.is_empty());
     if let Some(s) = &status
         && !matches!(s.as_str(), "running" | "succeeded" | "failed")

@@ -13,7 +13,7 @@ use crate::access::Principal;
 use crate::audit::Actor;
 use crate::error::{AppResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::http::pagination::{Page, PageParams};
+use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -25,8 +25,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
     /// Matches username or display name.
     pub q: Option<String>,
     pub role: Option<String>,
@@ -34,19 +32,15 @@ pub struct UserQuery {
 }
 
 /// List staff accounts.
-#[utoipa::path(get, path = "/users", tag = "users", params(UserQuery),
+#[utoipa::path(get, path = "/users", tag = "users", params(PageParams, UserQuery),
     responses((status = 200, body = Page<UserView>), (status = 403, body = ErrorBody)))]
 async fn list_users(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<UserQuery>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<UserView>>> {
     principal.require(Permission::UsersManage)?;
-    let page = PageParams {
-        page: query.page,
-        page_size: query.page_size,
-    }
-    .validate()?;
     let filter = UserFilter {
         q: query.q,
         role: query.role,

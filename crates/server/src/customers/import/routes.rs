@@ -13,8 +13,8 @@ use crate::access::Principal;
 use crate::audit::Actor;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::download::{XLSX, attachment};
-use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::pagination::{Page, PageParams};
+use crate::http::extract::ApiPath;
+use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::http::upload::{DryRun, Upload, UploadForm};
 use crate::spreadsheet::write::xlsx_error;
 use crate::state::AppState;
@@ -84,10 +84,9 @@ async fn import_report(
 async fn list_imports(
     State(state): State<AppState>,
     principal: Principal,
-    ApiQuery(params): ApiQuery<PageParams>,
+    page: PageRequest,
 ) -> AppResult<Json<Page<ImportSummary>>> {
     principal.require(Permission::CustomersImport)?;
-    let page = params.validate()?;
     let (items, total) = record::page(&state.db, page).await?;
     Ok(Json(Page::new(items, total, page)))
 }
