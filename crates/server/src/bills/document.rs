@@ -65,22 +65,28 @@ fn line(line: &StoredLine) -> PdfLine {
     }
 }
 
+/// Who the documents (bills, statements) are from, as printed at their top
+/// and above the payment details.
+pub fn letterhead(settings: &BillingSettings) -> CompanyHeader {
+    CompanyHeader {
+        name: settings
+            .company_name
+            .clone()
+            .unwrap_or_else(|| "客户信息管理与运营系统".into()),
+        address: settings.company_address.clone(),
+        phone: settings.company_phone.clone(),
+        bank_name: settings.bank_name.clone(),
+        bank_account: settings.bank_account.clone(),
+        payment_note: settings.payment_note.clone(),
+    }
+}
+
 /// The document of a bill.
 pub fn document(bill: &BillView, settings: &BillingSettings) -> BillPdf {
     let credited = (!bill.credited.to_decimal().is_zero()).then(|| bill.credited.to_string());
     let allocated = (!bill.allocated.to_decimal().is_zero()).then(|| bill.allocated.to_string());
     BillPdf {
-        company: CompanyHeader {
-            name: settings
-                .company_name
-                .clone()
-                .unwrap_or_else(|| "客户信息管理与运营系统".into()),
-            address: settings.company_address.clone(),
-            phone: settings.company_phone.clone(),
-            bank_name: settings.bank_name.clone(),
-            bank_account: settings.bank_account.clone(),
-            payment_note: settings.payment_note.clone(),
-        },
+        company: letterhead(settings),
         bill_no: bill.bill_no.clone(),
         status_label: bill.status.label().into(),
         customer_name: bill.customer.company_name.clone(),

@@ -13,7 +13,7 @@
 //! positive a receivable, negative money received in advance.
 
 use chrono::{Datelike, NaiveDate};
-use opcms_documents::{CompanyHeader, StatementPdf, StatementPdfLine, render_statement};
+use opcms_documents::{StatementPdf, StatementPdfLine, render_statement};
 use opcms_domain::billing::BillStatus;
 use opcms_domain::money::Total;
 use opcms_domain::payments::PaymentMethod;
@@ -22,6 +22,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 use super::entity::payment;
+use crate::bills::document::letterhead;
 use crate::bills::entity::{bill, credit_note};
 use crate::calendar::{business_today, china};
 use crate::config::BillingSettings;
@@ -347,17 +348,7 @@ pub fn document(customer: &customer::Model, ledger: &Ledger, settings: &BillingS
         closing
     };
     StatementPdf {
-        company: CompanyHeader {
-            name: settings
-                .company_name
-                .clone()
-                .unwrap_or_else(|| "客户信息管理与运营系统".into()),
-            address: settings.company_address.clone(),
-            phone: settings.company_phone.clone(),
-            bank_name: settings.bank_name.clone(),
-            bank_account: settings.bank_account.clone(),
-            payment_note: settings.payment_note.clone(),
-        },
+        company: letterhead(settings),
         customer_name: customer.company_name.clone(),
         customer_code: customer.customer_code.clone(),
         period: format!("{} 至 {}", ledger.from, ledger.to),
