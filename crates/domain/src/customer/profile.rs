@@ -93,58 +93,48 @@ pub enum SeriesInput {
     List(Vec<String>),
 }
 
-/// The profile fields as received. Owners are resolved by the caller (ids in
-/// the API, names on import) and are not part of this validation.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawProfile {
-    pub customer_code: Option<String>,
-    pub company_name: Option<String>,
-    pub credit_code: Option<String>,
-    pub industry: Option<String>,
-    pub level: Option<String>,
-    pub region: Option<String>,
-    pub address: Option<String>,
-    pub contact_name: Option<String>,
-    pub contact_phone: Option<String>,
-    pub contact_email: Option<String>,
-    pub account_id: Option<String>,
-    pub account_status: Option<String>,
-    pub device_series: Option<SeriesInput>,
-    pub signed_at: Option<DateInput>,
-    pub contract_end_at: Option<DateInput>,
-    pub remarks: Option<String>,
+/// The raw profile's fields, listed once: the struct and its overlay are
+/// generated together, so a new field cannot be left out of either.
+macro_rules! raw_profile {
+    ($($field:ident: $kind:ty,)*) => {
+        /// The profile fields as received, each optional. Owners are resolved
+        /// by the caller (ids in the API, names on import) and are not part of
+        /// this validation.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub struct RawProfile {
+            $(pub $field: Option<$kind>,)*
+        }
+
+        impl RawProfile {
+            /// Lays `newer`'s values over these: a field `newer` has replaces
+            /// this one's, a field it lacks keeps what is here (an import
+            /// never erases).
+            pub fn overlay(&mut self, newer: &RawProfile) {
+                $(if newer.$field.is_some() {
+                    self.$field = newer.$field.clone();
+                })*
+            }
+        }
+    };
 }
 
-impl RawProfile {
-    /// Lays `newer`'s values over these: a field `newer` has replaces this
-    /// one's, a field it lacks keeps what is here (an import never erases).
-    pub fn overlay(&mut self, newer: &RawProfile) {
-        // The pattern is exhaustive: a new field fails to compile until listed.
-        macro_rules! take {
-            ($($field:ident),*) => {{
-                let RawProfile { $($field),* } = newer;
-                $( if $field.is_some() { self.$field = $field.clone(); } )*
-            }};
-        }
-        take!(
-            customer_code,
-            company_name,
-            credit_code,
-            industry,
-            level,
-            region,
-            address,
-            contact_name,
-            contact_phone,
-            contact_email,
-            account_id,
-            account_status,
-            device_series,
-            signed_at,
-            contract_end_at,
-            remarks
-        );
-    }
+raw_profile! {
+    customer_code: String,
+    company_name: String,
+    credit_code: String,
+    industry: String,
+    level: String,
+    region: String,
+    address: String,
+    contact_name: String,
+    contact_phone: String,
+    contact_email: String,
+    account_id: String,
+    account_status: String,
+    device_series: SeriesInput,
+    signed_at: DateInput,
+    contract_end_at: DateInput,
+    remarks: String,
 }
 
 /// A valid profile, normalized. `customer_code` None means "generate one".
