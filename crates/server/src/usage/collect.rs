@@ -112,17 +112,18 @@ pub async fn collect(
     if day > crate::calendar::business_today() {
         return Err(AppError::field("date", "OUT_OF_RANGE", "不能采集未来日期的用量"));
     }
-    let configured = configured(state)?;
-    let sources: Vec<Arc<dyn UsageSource>> = match source {
-        Some(name) => vec![find_source(&configured, name)?],
-        None if configured.is_empty() => {
-            return Err(AppError::conflict(
-                "NO_USAGE_SOURCE",
-                "尚未配置用量数据源（opcms.toml 的 [[usage_sources]] 或 OPCMS_USAGE_SOURCES）",
-            ));
-        }
-        None => configured,
-    };
+    let sources = chosen(state, source)?;
+    collect_day(state, actor, day, &sources, trigger).await
+}
+
+/// `day` from each of `sources` in turn: one run each.
+async fn collect_day(
+    state: &AppState,
+    actor: &Actor,
+    day: NaiveDate,
+    sources: &[Arc<dyn UsageSource>],
+    trigger: Trigger,
+) -> AppResult<Vec<RunView>> {
     let mut runs = Vec::with_capacity(sources.len());
     for source in sources {
         let id = run_one(state, actor, source.as_ref(), day, trigger).await?;
@@ -158,25 +159,14 @@ pub async fn collect_range(
     if to > crate::calendar::business_today() {
         return Err(AppError::field("to", "OUT_OF_RANGE", "不能采集未来日期的用量"));
     }
-    // Refuse an unknown source or none configured before starting.
-    let configured = configured(state)?;
-    match source.as_deref() {
-        Some(name) => {
-            find_source(&configured, name)?;
-        }
-        None if configured.is_empty() => {
-            return Err(AppError::conflict(
-                "NO_USAGE_SOURCE",
-                "尚未配置用量数据源（opcms.toml 的 [[usage_sources]] 或 OPCMS_USAGE_SOURCES）",
-            ));
-        }
-        None => {}
-    }
+    // Refuse an unknown source or none configured before starting; the
+    // sources (a client each) are built once for all the days.
+    let sources = chosen(state, source.as_deref())?;
     let (state, actor) = (state.clone(), actor.clone());
     let task = tokio::spawn(async move {
         let mut runs = Vec::new();
         for day in from.iter_days().take_while(|d| *d <= to) {
-            runs.extend(collect(&state, &actor, day, source.as_deref(), Trigger::Manual).await?);
+            runs.extend(collect_day(&state, &actor, day, &sources, Trigger::Manual).await?);
         }
         Ok::<_, AppError>(runs)
     });
@@ -186,18 +176,25 @@ pub async fn collect_range(
 
 /// The configured sources, built for one collection: a client each, cheap
 /// next to the fetches (the configuration itself was checked at start).
-fn configured(state: &AppState) -> AppResult<Vec<Arc<dyn UsageSource>>> {
-    super::configured_sources(&state.config).map_err(AppError::Internal)
-}
-
-fn find_source(sources: &[Arc<dyn UsageSource>], name: &str) -> AppResult<Arc<dyn UsageSource>> {
-    sources
-        .iter()
-        .find(|s| s.name() == name)
-        .cloned()
-        .ok_or_else(|| AppError::NotFound {
-            message: format!("用量数据源「{name}」不存在"),
-        })
+///
+/// `name` picks one (404 when there is none of that name); without it, all
+/// of them, and none configured is a 409.
+fn chosen(state: &AppState, name: Option<&str>) -> AppResult<Vec<Arc<dyn UsageSource>>> {
+    let configured = super::configured_sources(&state.config).map_err(AppError::Internal)?;
+    match name {
+        Some(name) => {
+            let source = configured.into_iter().find(|s| s.name() == name);
+            let source = source.ok_or_else(|| AppError::NotFound {
+                message: format!("用量数据源「{name}」不存在"),
+            })?;
+            Ok(vec![source])
+        }
+        None if configured.is_empty() => Err(AppError::conflict(
+            "NO_USAGE_SOURCE",
+            "尚未配置用量数据源（opcms.toml 的 [[usage_sources]] 或 OPCMS_USAGE_SOURCES）",
+        )),
+        None => Ok(configured),
+    }
 }
 
 /// One source, one day: log the start, fetch every page, write them in one
