@@ -51,6 +51,7 @@ bench: web
 	cargo bench -p opcms --bench usage
 	cargo bench -p opcms --bench billing
 	cargo bench -p opcms --bench payments
+	cargo bench -p opcms --bench month_close
 
 clean:
 	cargo clean

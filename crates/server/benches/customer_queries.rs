@@ -190,5 +190,45 @@ async fn main() -> anyhow::Result<()> {
             total
         );
     }
+
+    // 选择全部筛选结果 among them all: one plan for a sales person's 5,000
+    // customers, and a filter too wide for one action (refused up front).
+    let plan: Value = client
+        .post(format!("{base}/api/v1/price-plans"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "批量基准方案", "effective_from": "2026-01",
+                      "rules": {"X": {"mode": "flat", "unit_price": "0.5"}}, "reason": "基准"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    println!(
+        "\n{:<44} {:>9} {:>9}",
+        "bulk action by filter (SQLite, HTTP)", "ms", "customers"
+    );
+    for (label, filter) in [
+        (
+            "set price plan, one owner's customers",
+            json!({"sales_owner_id": sales_id}),
+        ),
+        ("set price plan, filter too wide (400)", json!({})),
+    ] {
+        let started = Instant::now();
+        let response = client
+            .post(format!("{base}/api/v1/customers/batch"))
+            .bearer_auth(&admin)
+            .json(&json!({"action": "set_price_plan", "plan_id": plan["id"], "filter": filter}))
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        let elapsed = started.elapsed();
+        anyhow::ensure!(status.is_success() || status == 400, "{label}: {status} {body}");
+        println!(
+            "{label:<44} {:>9.1} {:>9}",
+            elapsed.as_secs_f64() * 1000.0,
+            body.get("succeeded").cloned().unwrap_or(json!(0))
+        );
+    }
     Ok(())
 }

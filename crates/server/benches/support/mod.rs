@@ -22,7 +22,22 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
 /// Starts the real server on a fresh SQLite database in `dir`; returns its
 /// state, base URL and an admin token (past the forced password change).
 pub async fn start(dir: &std::path::Path) -> anyhow::Result<(opcms::state::AppState, String, String)> {
+    start_with(dir, &[]).await
+}
+
+/// [`start`] with more settings, as the environment would give them.
+pub async fn start_with(
+    dir: &std::path::Path,
+    settings: &[(&str, String)],
+) -> anyhow::Result<(opcms::state::AppState, String, String)> {
+    let setting = |name: &str| {
+        settings
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.clone())
+    };
     let config = opcms::Config::from_sources(None, |name| match name {
+        _ if setting(name).is_some() => setting(name),
         "OPCMS_BIND" => Some("127.0.0.1:0".into()),
         "OPCMS_DATA_DIR" => Some(dir.display().to_string()),
         "OPCMS_ADMIN_PASSWORD" => Some("Initial123".into()),

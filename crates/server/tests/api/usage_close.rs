@@ -5,16 +5,14 @@
 
 use std::time::Instant;
 
-use opcms::usage::mock_vendor::MockVendor;
 use reqwest::StatusCode;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
 use crate::helpers::*;
 use crate::usage::{
     ACCOUNTS, a_day, assert_monthly_totals_match_records, collect, count, customer, day_ago, enter, expected, month_of,
-    monthly_row, pages, source, vendor_app, vendor_app_with,
+    monthly_row, vendor_app, vendor_app_with,
 };
 
 backend_tests!(
@@ -683,108 +681,4 @@ async fn quarantine_is_resolved_by_filter_within_a_bound(app: TestApp) {
     .await;
     assert_eq!(invalid["total"], 1);
     assert_eq!(invalid["items"][0]["reason"], "INVALID_QUANTITY");
-}
-
-/// Measurement, not a check (`cargo test -p opcms --test api -- --ignored --nocapture
-/// measure_`): a month's backfill for 1,320 customers from the mock vendor in one
-/// request, and quarantine resolved by filter, a few thousand at a time (SQLite).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a measurement; run by hand"]
-async fn measure_a_month_backfill_and_filter_batches_at_1320_customers() {
-    const CUSTOMERS: usize = 1320;
-    let accounts: Vec<String> = (1..=CUSTOMERS).map(|i| format!("bench_{i:07}")).collect();
-    let vendor = MockVendor::start("127.0.0.1:0".parse().expect("addr"), accounts)
-        .await
-        .expect("mock vendor");
-    let config = source("vendor", &vendor, pages(500), "/v1/usage");
-    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.usage_sources = vec![config]).await;
-    let token = app.admin_token().await;
-    app.db
-        .execute_unprepared(&format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {CUSTOMERS}) \
-             INSERT INTO customers (customer_code, code_key, company_name, name_key, account_id, account_key, \
-               account_status, series_x, series_n, series_l, payment_terms_days, search_text, version, \
-               created_at, updated_at, is_deleted) \
-             SELECT printf('B%07d', i), printf('B%07d', i), printf('基准%07d公司', i), printf('基准%07d公司', i), \
-               printf('bench_%07d', i), printf('bench_%07d', i), 'active', 1, 1, 1, 30, printf('b%07d', i), 1, \
-               '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0 FROM n"
-        ))
-        .await
-        .expect("seed");
-    let (from, to) = (day_ago(31), day_ago(2));
-    // The helpers' client gives up after 30 s; a backfill may take longer.
-    let patient = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(900))
-        .build()
-        .expect("client");
-    let collect_range = || {
-        patient
-            .post(app.url("/api/v1/usage/collect"))
-            .bearer_auth(&token)
-            .json(&json!({"from": from, "to": to, "source": "vendor"}))
-            .send()
-    };
-    let started = Instant::now();
-    let body = expect_json(collect_range().await.expect("request"), StatusCode::OK).await;
-    let took = started.elapsed();
-    let runs = body["runs"].as_array().expect("runs");
-    let created: i64 = runs.iter().map(|r| r["created"].as_i64().unwrap_or(0)).sum();
-    assert!(runs.iter().all(|r| r["status"] == "succeeded"), "{body}");
-    println!(
-        "MEASURE range collection: {} days x {CUSTOMERS} customers, {created} records created in {:.1} s ({:.2} s/day)",
-        runs.len(),
-        took.as_secs_f64(),
-        took.as_secs_f64() / runs.len() as f64
-    );
-    let started = Instant::now();
-    let again = expect_json(collect_range().await.expect("request"), StatusCode::OK).await;
-    println!(
-        "MEASURE the same range again (all unchanged): {} runs in {:.1} s",
-        again["runs"].as_array().map_or(0, Vec::len),
-        started.elapsed().as_secs_f64()
-    );
-
-    // Quarantine: 3,000 records of unknown accounts, then by filter.
-    for batch in 0..2 {
-        let records: Vec<Value> = (0..3000)
-            .map(|i| json!({"account_id": format!("ghost{batch}_{i:05}"), "series": "X", "day": to, "quantity": "1"}))
-            .collect();
-        enter(&app, &token, json!({"records": records})).await;
-    }
-    let started = Instant::now();
-    let discarded = expect_json(
-        app.post(
-            "/api/v1/usage/quarantine/resolve",
-            Some(&token),
-            &json!({"filter": {"q": "ghost0_"}, "action": "discard", "note": "无此账号"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    println!(
-        "MEASURE quarantine discard by filter: {} entries in {} ms",
-        discarded["resolved"],
-        started.elapsed().as_millis()
-    );
-    let started = Instant::now();
-    let corrected = expect_json(
-        app.post(
-            "/api/v1/usage/quarantine/resolve",
-            Some(&token),
-            &json!({"filter": {"q": "ghost1_"}, "action": "correct", "customer_id": 1, "series": "L"}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    println!(
-        "MEASURE quarantine correct by filter (re-checked, written to usage): {} entries in {} ms",
-        corrected["resolved"],
-        started.elapsed().as_millis()
-    );
-    assert_eq!(
-        (discarded["resolved"].as_i64(), corrected["resolved"].as_i64()),
-        (Some(3000), Some(3000))
-    );
 }
