@@ -154,13 +154,14 @@ async fn main() -> anyhow::Result<()> {
     let set = api
         .post(
             "/api/v1/customers/batch",
-            json!({"action": "set_price_plan", "plan_id": plan["id"], "filter": {"q": "月结基准"}}),
+            json!({"action": "set_price_plan", "plan_id": plan["id"], "filter": {"status": "active"}}),
         )
         .await?;
     step(
         &format!("price plan set by filter for {} customers", set["succeeded"]),
         started.elapsed(),
     );
+    anyhow::ensure!(set["succeeded"].as_u64() == Some(customers as u64), "plan set: {set}");
 
     // 4. Generate the month, issue every clean draft.
     let started = Instant::now();
