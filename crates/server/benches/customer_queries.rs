@@ -197,21 +197,27 @@ async fn main() -> anyhow::Result<()> {
         .post(format!("{base}/api/v1/price-plans"))
         .bearer_auth(&admin)
         .json(&json!({"name": "批量基准方案", "effective_from": "2026-01",
-                      "rules": {"X": {"mode": "flat", "unit_price": "0.5"}}, "reason": "基准"}))
+                      "rules": {"X": {"mode": "flat", "unit_price": "0.5"},
+                                "N": {"mode": "flat", "unit_price": "0.1"},
+                                "L": {"mode": "flat", "unit_price": "2"}},
+                      "reason": "基准"}))
         .send()
         .await?
         .json()
         .await?;
+    anyhow::ensure!(plan["id"].is_i64(), "plan: {plan}");
     println!(
         "\n{:<44} {:>9} {:>9}",
         "bulk action by filter (SQLite, HTTP)", "ms", "customers"
     );
-    for (label, filter) in [
+    let owned = count.div_ceil(20) as u64;
+    for (label, filter, expected) in [
         (
             "set price plan, one owner's customers",
             json!({"sales_owner_id": sales_id}),
+            Some(owned),
         ),
-        ("set price plan, filter too wide (400)", json!({})),
+        ("set price plan, filter too wide (400)", json!({}), None),
     ] {
         let started = Instant::now();
         let response = client
@@ -223,7 +229,11 @@ async fn main() -> anyhow::Result<()> {
         let status = response.status();
         let body: Value = response.json().await?;
         let elapsed = started.elapsed();
-        anyhow::ensure!(status.is_success() || status == 400, "{label}: {status} {body}");
+        let as_expected = match expected {
+            Some(n) => status.is_success() && body["succeeded"].as_u64() == Some(n),
+            None => status == 400,
+        };
+        anyhow::ensure!(as_expected, "{label}: {status} {body}");
         println!(
             "{label:<44} {:>9.1} {:>9}",
             elapsed.as_secs_f64() * 1000.0,
