@@ -326,6 +326,39 @@ describe('customers', () => {
     }
   });
 
+  it('refuses to close an account that owes, and closes it only when forced', async () => {
+    const owing = await must<{ id: number }>('POST', '/customers', {
+      company_name: '厦门鹭江欠款注销测试物业有限公司', device_series: ['X'], account_status: 'active',
+    }, adminApiToken);
+    const china = new Date(Date.now() + 8 * 3600 * 1000);
+    const last = new Date(Date.UTC(china.getUTCFullYear(), china.getUTCMonth() - 1, 1));
+    const period = `${last.getUTCFullYear()}-${String(last.getUTCMonth() + 1).padStart(2, '0')}`;
+    const bill = await must<{ id: number }>('POST', '/bills', {
+      customer_id: owing.id, period, lines: [{ description: '服务费', amount: '88.00' }],
+    }, adminApiToken);
+    await must('POST', `/bills/${bill.id}/issue`, {}, adminApiToken);
+
+    await page.goto(`/customers/${owing.id}`);
+    await page.locator('[data-testid="change-status"]').click();
+    const modal = page.locator('[data-testid="status-modal"]');
+    await modal.locator('[data-field="to"]').getByText('已注销').click();
+    await modal.locator('[data-field="reason"] textarea').fill('客户解约，欠款转催收');
+    await modal.locator('.arco-modal-footer .arco-btn-primary').click();
+    await modal.locator('[data-testid="status-error"]')
+      .getByText('该客户还有 1 张未结清账单（未收 ¥88.00），确需注销请选择强制注销并填写原因')
+      .waitFor();
+    await expect(page.locator('[data-testid="customer-status"]').textContent()).resolves.toBe('正式');
+    await screenshot(page, 'customer-close-refused');
+
+    await modal.locator('[data-field="force"]').click();
+    await expect(modal.locator('.arco-modal-footer .arco-btn-primary').textContent()).resolves.toContain('强制注销');
+    await modal.locator('.arco-modal-footer .arco-btn-primary').click();
+    await page.locator('.arco-message').getByText('账号状态已变更为「已注销」').waitFor();
+    await modal.waitFor({ state: 'hidden' });
+    await expect(page.locator('[data-testid="status-entry"]').first().textContent()).resolves.toMatch(/正式.*→.*已注销/);
+    await expect(page.locator('[data-testid="customer-status"]').textContent()).resolves.toBe('已注销');
+  });
+
   it('had no uncaught errors in the page', () => {
     expect(pageErrors).toEqual([]);
   });

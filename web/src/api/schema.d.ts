@@ -3248,6 +3248,11 @@ export interface components {
             unapplied: string;
         };
         StatusChange: {
+            /**
+             * @description Close even though bills are unsettled (else 409 `UNSETTLED_BILLS`);
+             *     recorded in the audit log with what was owed.
+             */
+            force?: boolean;
             reason: string;
             /** @description Target status code. */
             to: string;

@@ -3,6 +3,7 @@
 
 use super::fields::AccountStatus::{self, *};
 use crate::access::Role;
+use crate::money::Total;
 
 /// What causes a transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,28 @@ pub fn check_transition(from: AccountStatus, to: AccountStatus, trigger: Trigger
     }
 }
 
+/// What a customer still owes: its bills issued and not yet fully paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Unsettled {
+    pub bills: u64,
+    pub outstanding: Total,
+}
+
+/// Why an account may not be closed (409 `UNSETTLED_BILLS`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("该客户还有 {} 张未结清账单（未收 ¥{}），确需注销请选择强制注销并填写原因", .0.bills, .0.outstanding)]
+pub struct UnsettledBills(pub Unsettled);
+
+/// Closing an account (DESIGN.md §3) is refused while it has unsettled bills,
+/// unless the person forces it — a deliberate act with its reason on record.
+pub fn check_close(unsettled: Unsettled, forced: bool) -> Result<(), UnsettledBills> {
+    if unsettled.bills == 0 || forced {
+        Ok(())
+    } else {
+        Err(UnsettledBills(unsettled))
+    }
+}
+
 /// The statuses a person with this role may move a customer to by hand,
 /// for the UI's status dialog.
 pub fn manual_targets(from: AccountStatus, role: Role) -> Vec<AccountStatus> {
@@ -80,6 +103,21 @@ pub fn automatic_target(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_with_unsettled_bills_closes_only_when_forced() {
+        let owing = Unsettled {
+            bills: 2,
+            outstanding: Total::from_units(1_234_500),
+        };
+        let refused = check_close(owing, false).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "该客户还有 2 张未结清账单（未收 ¥123.45），确需注销请选择强制注销并填写原因"
+        );
+        assert_eq!(check_close(owing, true), Ok(()));
+        assert_eq!(check_close(Unsettled::default(), false), Ok(()));
+    }
 
     const OPS: Trigger = Trigger::Manual(Role::Operations);
     const BOSS: Trigger = Trigger::Manual(Role::Management);

@@ -13,5 +13,6 @@ pub mod model;
 pub mod numbers;
 pub mod routes;
 pub mod service;
+pub mod unsettled;
 pub mod usage_days;
 pub mod view;

@@ -260,7 +260,8 @@ async fn apply(state: &AppState, principal: &Principal, id: i64, action: &Action
             return Ok(());
         }
         Action::ChangeStatus { to, reason } => {
-            service::change_status(state, principal, id, to, reason).await?;
+            // Forcing a close is a decision per customer, never in a batch.
+            service::change_status(state, principal, id, to, reason, false).await?;
             return Ok(());
         }
         Action::Delete => return service::delete(state, principal, id).await,

@@ -136,6 +136,10 @@ pub struct StatusChange {
     /// Target status code.
     pub to: String,
     pub reason: String,
+    /// Close even though bills are unsettled (else 409 `UNSETTLED_BILLS`);
+    /// recorded in the audit log with what was owed.
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// Move the account status by hand (DESIGN.md §3 table).
@@ -147,7 +151,7 @@ async fn change_status(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<StatusChange>,
 ) -> AppResult<Json<CustomerView>> {
-    let updated = service::change_status(&state, &principal, id, &body.to, &body.reason).await?;
+    let updated = service::change_status(&state, &principal, id, &body.to, &body.reason, body.force).await?;
     Ok(Json(service::view(&state, &principal, updated).await?))
 }
 

@@ -2,7 +2,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::Utc;
 use opcms_domain::customer::profile::{DEFAULT_PAYMENT_TERMS_DAYS, validate, validate_payment_terms, validate_tags};
-use opcms_domain::customer::status::{TransitionError, Trigger, automatic_target, check_transition, manual_targets};
+use opcms_domain::customer::status::{
+    TransitionError, Trigger, Unsettled, automatic_target, check_close, check_transition, manual_targets,
+};
 use opcms_domain::customer::{AccountStatus, Profile, RawProfile};
 use opcms_domain::{DataScope, FieldError, Permission, Role};
 use sea_orm::{
@@ -591,12 +593,14 @@ async fn move_status(
 }
 
 /// A manual status change (DESIGN.md §3 table), with a required reason.
+/// Closing an account that still owes is refused unless `force`.
 pub async fn change_status(
     state: &AppState,
     principal: &Principal,
     id: i64,
     to: &str,
     reason: &str,
+    force: bool,
 ) -> AppResult<customer::Model> {
     principal.require(Permission::CustomersEdit)?;
     let mut errors = Vec::new();
@@ -621,7 +625,30 @@ pub async fn change_status(
     let txn = begin_write(&state.db).await?;
     let before = lock_visible(&txn, principal.scope(), id).await?;
     check_transition(status_of(&before), target, Trigger::Manual(principal.role)).map_err(transition_error)?;
+    // Read under the customer's row lock: what is owed at the moment of closing.
+    let unsettled = match target {
+        AccountStatus::Closed => crate::bills::unsettled::of_customer(&txn, id).await?,
+        _ => Unsettled::default(),
+    };
+    check_close(unsettled, force).map_err(|e| AppError::conflict("UNSETTLED_BILLS", e.to_string()))?;
     let after = move_status(&txn, &actor, &before, target, reason).await?;
+    if unsettled.bills > 0 {
+        audit::record(
+            &txn,
+            &actor,
+            Entry {
+                action: "customer.close_forced",
+                entity_type: "customer",
+                entity_id: Some(id.to_string()),
+                changes: Some(serde_json::json!({
+                    "unsettled_bills": unsettled.bills,
+                    "outstanding": unsettled.outstanding,
+                    "reason": reason,
+                })),
+            },
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(after)
 }

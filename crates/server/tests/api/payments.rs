@@ -25,6 +25,7 @@ backend_tests!(
     statement_import_allocates_exact_one_to_one_matches_when_asked,
     auto_allocation_and_manual_allocation_race_without_overpaying,
     statement_of_a_period_as_json_pdf_and_excel,
+    an_account_that_owes_closes_only_when_forced,
 );
 
 /// Today in China (the business day).
@@ -1498,4 +1499,122 @@ async fn statement_of_a_period_as_json_pdf_and_excel(app: TestApp) {
         "NOT_FOUND",
     )
     .await;
+}
+
+/// DESIGN.md §3: closing an account with unsettled bills is a 409 naming what is
+/// owed, nothing changes; forced with a reason it closes and the audit log keeps
+/// what was owed. A batch never forces. A customer that owes nothing closes.
+async fn an_account_that_owes_closes_only_when_forced(app: TestApp) {
+    let token = app.admin_token().await;
+    let owing = customer(&app, &token, "CLOSE1", "注销欠款客户").await;
+    bill(&app, &token, owing, &months_ago(2), "100.00", false).await;
+    let partly = bill(&app, &token, owing, &months_ago(1), "50.00", false).await;
+    bill(&app, &token, owing, &months_ago(1), "999.00", true).await; // a draft owes nothing yet
+    let paid_in_part = payment(&app, &token, receipt(Some(owing), "20.00", Some("CLOSE-1"))).await;
+    let allocated = allocate(
+        &app,
+        &token,
+        paid_in_part["id"].as_i64().expect("id"),
+        &[(partly, "20.00")],
+    )
+    .await;
+    assert_eq!(allocated.status(), StatusCode::OK);
+
+    let status = format!("/api/v1/customers/{owing}/status");
+    let refused = app
+        .post(&status, Some(&token), &json!({"to": "closed", "reason": "客户解约"}))
+        .await;
+    let body = expect_error(refused, StatusCode::CONFLICT, "UNSETTLED_BILLS").await;
+    assert_eq!(
+        body["error"]["message"],
+        "该客户还有 2 张未结清账单（未收 ¥130.00），确需注销请选择强制注销并填写原因"
+    );
+    let still = get(&app, &token, &format!("/api/v1/customers/{owing}")).await;
+    assert_eq!(
+        (still["account_status"].as_str(), still["version"].as_i64()),
+        (Some("active"), Some(1))
+    );
+    let history = get(&app, &token, &format!("/api/v1/customers/{owing}/status-history")).await;
+    assert!(
+        history
+            .as_array()
+            .expect("history")
+            .iter()
+            .all(|h| h["to_status"] != "closed"),
+        "{history}"
+    );
+
+    let batch = close_in_batch(&app, &token, owing).await;
+    assert_eq!(batch["succeeded"], 0, "{batch}");
+    assert_eq!(batch["results"][0]["error"]["code"], "UNSETTLED_BILLS", "{batch}");
+
+    let forced = expect_json(
+        app.post(
+            &status,
+            Some(&token),
+            &json!({"to": "closed", "reason": "客户解约，欠款转坏账处理", "force": true}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(forced["account_status"], "closed");
+    let audit = get(
+        &app,
+        &token,
+        &format!("/api/v1/audit-logs?entity_type=customer&entity_id={owing}&action=customer.close_forced"),
+    )
+    .await;
+    assert_eq!(audit["total"], 1, "{audit}");
+    let changes = &audit["items"][0]["changes"];
+    assert_eq!(
+        (&changes["unsettled_bills"], &changes["outstanding"], &changes["reason"]),
+        (&json!(2), &json!("130.00"), &json!("客户解约，欠款转坏账处理"))
+    );
+    // The debt stays on the bills: a late receipt is still recorded and written off.
+    let late = payment(&app, &token, receipt(Some(owing), "30.00", Some("CLOSE-3"))).await;
+    let allocated = allocate(&app, &token, late["id"].as_i64().expect("id"), &[(partly, "30.00")]).await;
+    assert_eq!(allocated.status(), StatusCode::OK);
+    assert_eq!(bill_state(&app, &token, partly).await.0, "paid");
+
+    // Nothing owed: no force needed, and no forced-close entry.
+    let settled = customer(&app, &token, "CLOSE2", "注销结清客户").await;
+    let settled_bill = bill(&app, &token, settled, &months_ago(1), "80.00", false).await;
+    let paid = payment(&app, &token, receipt(Some(settled), "80.00", Some("CLOSE-2"))).await;
+    let allocated = allocate(
+        &app,
+        &token,
+        paid["id"].as_i64().expect("id"),
+        &[(settled_bill, "80.00")],
+    )
+    .await;
+    assert_eq!(allocated.status(), StatusCode::OK);
+    let closed = expect_json(
+        app.post(
+            &format!("/api/v1/customers/{settled}/status"),
+            Some(&token),
+            &json!({"to": "closed", "reason": "合同到期不续"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(closed["account_status"], "closed");
+    let audit = get(
+        &app,
+        &token,
+        &format!("/api/v1/audit-logs?entity_type=customer&entity_id={settled}&action=customer.close_forced"),
+    )
+    .await;
+    assert_eq!(audit["total"], 0, "{audit}");
+}
+
+/// `POST /customers/batch` closing one customer.
+async fn close_in_batch(app: &TestApp, token: &str, id: i64) -> Value {
+    let body = json!({"ids": [id], "action": "change_status", "to": "closed", "reason": "批量注销"});
+    expect_json(
+        app.post("/api/v1/customers/batch", Some(token), &body).await,
+        StatusCode::OK,
+    )
+    .await
 }

@@ -134,6 +134,9 @@ export default {
     reasonRequired: 'Enter the reason',
     reasonTooLong: 'At most 500 characters',
     success: 'Account status changed to "{status}"',
+
+    force: 'Close anyway: the unpaid bills stay on record and can still be paid',
+    forceAction: 'Close anyway',
   },
   form: {
     editTitle: 'Edit customer: {name}',

@@ -118,6 +118,9 @@ export default {
     reasonRequired: '请填写变更原因',
     reasonTooLong: '原因不能超过 500 个字符',
     success: '账号状态已变更为「{status}」',
+
+    force: '强制注销：欠款仍记在账单上，可继续收款核销',
+    forceAction: '强制注销',
   },
   form: {
     editTitle: '编辑客户：{name}',
