@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::auth::throttle;
+use crate::calendar::Clock;
 use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::crypto::tokens::TokenKeys;
@@ -71,12 +72,19 @@ impl Application {
         crate::usage::collect::fail_interrupted_runs(&db, chrono::Utc::now() - chrono::Duration::hours(1))
             .await
             .map_err(|e| anyhow::anyhow!("cannot close interrupted usage collections: {e:?}"))?;
+        let test_clock = config.test_clock;
+        if test_clock {
+            tracing::warn!(
+                "OPCMS_TEST_CLOCK is on: management may set the business clock; never use this in production"
+            );
+        }
         let state = AppState {
             db,
             config: Arc::new(config),
             keys: Arc::new(keys),
             keyring: Arc::new(keyring),
             metrics: Arc::new(Metrics::default()),
+            clock: if test_clock { Clock::settable() } else { Clock::system() },
         };
         Ok(Application {
             listener,

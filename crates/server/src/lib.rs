@@ -23,6 +23,7 @@ pub mod rotation;
 pub mod secrets;
 pub mod spreadsheet;
 pub mod state;
+pub mod system;
 pub mod telemetry;
 pub mod usage;
 pub mod users;

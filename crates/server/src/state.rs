@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::calendar::Clock;
 use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::crypto::tokens::TokenKeys;
@@ -16,4 +17,6 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub keyring: Arc<Keyring>,
     pub metrics: Arc<Metrics>,
+    /// The business clock every request and job of this app reads.
+    pub clock: Clock,
 }

@@ -1002,6 +1002,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/system/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The test clock's time (404 unless `OPCMS_TEST_CLOCK=true`). */
+        get: operations["get_clock"];
+        /**
+         * Sets the test clock (management); it runs on from there, and every
+         *     business date follows it.
+         */
+        put: operations["set_clock"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/usage": {
         parameters: {
             query?: never;
@@ -1684,6 +1705,21 @@ export interface components {
             code: components["schemas"]["WarningCode"];
             message: string;
             series?: components["schemas"]["DeviceSeries"] | null;
+        };
+        ClockView: {
+            /**
+             * Format: date-time
+             * @description Now on the business clock, in China time (`2026-03-01T02:00:00+08:00`).
+             */
+            now: string;
+            period: string;
+            /** @description Always true: the endpoint exists only while the test clock is on. */
+            test_clock: boolean;
+            /**
+             * Format: date
+             * @description The business day and month that follow from it.
+             */
+            today: string;
         };
         CloseOverview: {
             /**
@@ -3191,6 +3227,10 @@ export interface components {
             /** @description Σ of the records today. */
             recorded_usage: string;
             series: components["schemas"]["DeviceSeries"];
+        };
+        SetClock: {
+            /** @description RFC 3339 with an offset: `2026-03-01T02:00:00+08:00`. */
+            now?: string | null;
         };
         /**
          * @description Why a customer that was looked at gets no bill.
@@ -6956,6 +6996,86 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_clock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    set_clock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetClock"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClockView"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };

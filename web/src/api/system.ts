@@ -1,5 +1,5 @@
 import { http } from './http';
-import type { ReadyzResponse } from './types';
+import type { ClockView, ReadyzResponse } from './types';
 
 export interface Readiness {
   ready: boolean;
@@ -15,4 +15,16 @@ export async function fetchReadiness(): Promise<Readiness> {
   });
   const body = typeof response.data === 'object' && response.data !== null ? response.data : null;
   return { ready: response.status === 200, body };
+}
+
+/**
+ * `GET /system/clock`: the test clock's time, or null when it is off (the server
+ * answers 404 then, as if the endpoint did not exist).
+ */
+export async function fetchTestClock(): Promise<ClockView | null> {
+  const response = await http.get<ClockView>('/system/clock', {
+    silent: true,
+    validateStatus: (status) => status === 200 || status === 404,
+  });
+  return response.status === 200 ? response.data : null;
 }

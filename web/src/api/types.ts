@@ -237,6 +237,10 @@ export type CloseStep = Schemas['CloseStep'];
 export type CloseOverview = Schemas['CloseOverview'];
 export type HomeSummary = Schemas['HomeSummary'];
 
+// ---- system -------------------------------------------------------------------
+
+export type ClockView = Schemas['ClockView'];
+
 // ---- probes -------------------------------------------------------------------
 
 /**

@@ -66,6 +66,10 @@ pub struct Config {
     pub billing: BillingSettings,
     /// TLS, rate limits, request timeout, `/metrics` access.
     pub http: HttpSettings,
+    /// `OPCMS_TEST_CLOCK=true`: management may set the business clock
+    /// (`PUT /system/clock`), for trying a month without waiting. Never in
+    /// production; the web app shows a red banner while it is on.
+    pub test_clock: bool,
 }
 
 /// A configuration problem; the CLI exits with code 2 and this message.
@@ -198,16 +202,16 @@ impl Config {
                 None => Ok(from_file.unwrap_or(default)),
             }
         };
-        let trust_forwarded_for = match env("OPCMS_TRUST_FORWARDED_FOR").as_deref() {
-            None => file.trust_forwarded_for.unwrap_or(false),
-            Some("true" | "1") => true,
-            Some("false" | "0") => false,
-            Some(other) => {
-                return Err(ConfigError(format!(
-                    "OPCMS_TRUST_FORWARDED_FOR: \"{other}\" is neither true nor false"
-                )));
+        // An on/off setting: the environment's `true`/`1`/`false`/`0`, else the file's.
+        let flag = |name: &str, from_file: Option<bool>| -> Result<Option<bool>, ConfigError> {
+            match env(name).as_deref() {
+                None => Ok(from_file),
+                Some("true" | "1") => Ok(Some(true)),
+                Some("false" | "0") => Ok(Some(false)),
+                Some(other) => Err(ConfigError(format!("{name}: \"{other}\" is neither true nor false"))),
             }
         };
+        let trust_forwarded_for = flag("OPCMS_TRUST_FORWARDED_FOR", file.trust_forwarded_for)?.unwrap_or(false);
         let usage_sources = match env("OPCMS_USAGE_SOURCES") {
             Some(json) => serde_json::from_str(&json)
                 .map_err(|e| ConfigError(format!("OPCMS_USAGE_SOURCES: not a JSON array of sources: {e}")))?,
@@ -227,28 +231,14 @@ impl Config {
             n: limit("OPCMS_USAGE_LIMIT_N", file.usage_limit_n)?,
             l: limit("OPCMS_USAGE_LIMIT_L", file.usage_limit_l)?,
         };
-        let usage_discard_closed = match env("OPCMS_USAGE_DISCARD_CLOSED").as_deref() {
-            None => file.usage_discard_closed.unwrap_or(false),
-            Some("true" | "1") => true,
-            Some("false" | "0") => false,
-            Some(other) => {
-                return Err(ConfigError(format!(
-                    "OPCMS_USAGE_DISCARD_CLOSED: \"{other}\" is neither true nor false"
-                )));
-            }
-        };
+        let usage_discard_closed = flag("OPCMS_USAGE_DISCARD_CLOSED", file.usage_discard_closed)?.unwrap_or(false);
         let mut billing = file.billing.unwrap_or_default();
-        match env("OPCMS_BILL_TRIAL_CUSTOMERS").as_deref() {
-            None => {}
-            Some("true" | "1") => billing.bill_trial_customers = true,
-            Some("false" | "0") => billing.bill_trial_customers = false,
-            Some(other) => {
-                return Err(ConfigError(format!(
-                    "OPCMS_BILL_TRIAL_CUSTOMERS: \"{other}\" is neither true nor false"
-                )));
-            }
-        }
+        billing.bill_trial_customers =
+            flag("OPCMS_BILL_TRIAL_CUSTOMERS", None)?.unwrap_or(billing.bill_trial_customers);
+        // The environment only: a file copied to production never carries it.
+        let test_clock = flag("OPCMS_TEST_CLOCK", None)?.unwrap_or(false);
         Ok(Config {
+            test_clock,
             http,
             billing,
             usage_sources,

@@ -33,7 +33,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
-use crate::{audit, auth, bills, close, customers, payments, pricing, usage, users};
+use crate::{audit, auth, bills, close, customers, payments, pricing, system, usage, users};
 
 /// Every business area's routes, relative to `/api/v1`.
 fn api_routes() -> OpenApiRouter<AppState> {
@@ -47,6 +47,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(bills::routes::router())
         .merge(payments::routes::router())
         .merge(close::routes::router())
+        .merge(system::routes::router())
 }
 
 /// The API's routes and their complete OpenAPI document.
@@ -94,8 +95,10 @@ pub fn router(state: AppState) -> Router {
     router = router
         .fallback(web::serve)
         .method_not_allowed_fallback(method_not_allowed);
-    // Innermost first: the timeout bounds the handler alone, the rate limit
-    // answers before any work, and metrics count both of their answers.
+    // Innermost first: the handler reads the app's business clock, the
+    // timeout bounds the handler alone, the rate limit answers before any
+    // work, and metrics count both of their answers.
+    router = router.layer(middleware::from_fn_with_state(state.clone(), with_business_clock));
     if let Some(limit) = state.config.http.request_timeout {
         router = router.layer(middleware::from_fn_with_state(limit, limits::timeout));
     }
@@ -178,6 +181,15 @@ fn is_plain_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Every business date the request reads comes from its app's clock.
+async fn with_business_clock(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    state.clock.scope(next.run(request)).await
 }
 
 async fn api_not_found() -> Response {

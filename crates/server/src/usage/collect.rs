@@ -163,13 +163,14 @@ pub async fn collect_range(
     // sources (a client each) are built once for all the days.
     let sources = chosen(state, source.as_deref())?;
     let (state, actor) = (state.clone(), actor.clone());
-    let task = tokio::spawn(async move {
+    // The days run in a task of their own, on the request's clock.
+    let task = tokio::spawn(crate::calendar::current().scope(async move {
         let mut runs = Vec::new();
         for day in from.iter_days().take_while(|d| *d <= to) {
             runs.extend(collect_day(&state, &actor, day, &sources, Trigger::Manual).await?);
         }
         Ok::<_, AppError>(runs)
-    });
+    }));
     task.await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("range collection task: {e}")))?
 }

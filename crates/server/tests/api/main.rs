@@ -8,6 +8,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod bills;
+mod clock;
 mod close;
 mod contract;
 mod customers;

@@ -6,6 +6,9 @@ export default {
     shortName: 'OP_CMS',
     footer: 'OP_CMS Customer Information & Operations',
   },
+  testClock: {
+    banner: 'Test clock on: the system time is {now}, business day {today}. For demos and acceptance only, never in production.',
+  },
   navbar: {
     language: 'Language',
     toggleMenu: 'Toggle menu',

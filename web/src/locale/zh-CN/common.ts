@@ -4,6 +4,9 @@ export default {
     shortName: 'OP_CMS',
     footer: 'OP_CMS 客户信息管理与运营系统',
   },
+  testClock: {
+    banner: '测试时钟已启用：系统时间为 {now}，业务日期 {today}。仅供演示与验收，切勿用于生产。',
+  },
   navbar: {
     language: '语言',
     toggleMenu: '展开/收起菜单',
