@@ -37,6 +37,8 @@ export const MESSAGES = {
   paymentTerms: '账期须为 0 到 365 天',
   illegalTransition: '账号状态不能从「{}」变更为「{}」',
   closeManagementOnly: '只有管理角色可以注销账号',
+  // Only the server knows what is owed: the status dialog shows its copy (409 UNSETTLED_BILLS).
+  unsettledBills: '该客户还有 {} 张未结清账单（未收 ¥{}），确需注销请选择强制注销并填写原因',
 } as const;
 
 // ---- fields -------------------------------------------------------------------
