@@ -73,6 +73,13 @@ impl AppError {
         }
     }
 
+    /// A route that does not exist (or, like the test clock, is switched off).
+    pub fn unknown_route() -> Self {
+        AppError::NotFound {
+            message: "接口不存在".into(),
+        }
+    }
+
     pub fn forbidden() -> Self {
         AppError::Forbidden {
             code: "FORBIDDEN",

@@ -49,8 +49,10 @@ impl BillStatus {
     }
 
     /// Issued and not yet settled: what a customer owes and what ages.
+    pub const OPEN: [BillStatus; 2] = [BillStatus::Issued, BillStatus::PartiallyPaid];
+
     pub fn is_open(self) -> bool {
-        matches!(self, BillStatus::Issued | BillStatus::PartiallyPaid)
+        BillStatus::OPEN.contains(&self)
     }
 }
 

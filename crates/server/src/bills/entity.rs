@@ -1,6 +1,8 @@
 //! Bill tables (migration m20261203_000008_bills).
 
 pub mod bill {
+    use opcms_domain::billing::BillStatus;
+    use sea_orm::Condition;
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -56,6 +58,11 @@ pub mod bill {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    /// The open bills ([`BillStatus::OPEN`]: issued, not fully paid), as a query filter.
+    pub fn is_open() -> Condition {
+        Condition::all().add(Column::Status.is_in(BillStatus::OPEN.map(BillStatus::code)))
+    }
 }
 
 pub mod credit_note {

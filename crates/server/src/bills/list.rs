@@ -60,7 +60,7 @@ pub fn build(query: &BillQuery, scope: DataScope) -> AppResult<Select<bill::Enti
     }
     if query.overdue == Some(true) {
         select = select
-            .filter(bill::Column::Status.is_in([BillStatus::Issued.code(), BillStatus::PartiallyPaid.code()]))
+            .filter(bill::is_open())
             .filter(bill::Column::DueDate.lt(business_today()));
     }
     match query.has_warnings {

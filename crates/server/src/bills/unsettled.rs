@@ -2,7 +2,6 @@
 //! on the customer (closing an account, DESIGN.md §3).
 
 use opcms_domain::Fixed4;
-use opcms_domain::billing::BillStatus;
 use opcms_domain::customer::status::Unsettled;
 use opcms_domain::money::Total;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -17,7 +16,7 @@ pub async fn of_customer(db: &impl ConnectionTrait, customer_id: i64) -> AppResu
         .column(bill::Column::Total)
         .column(bill::Column::Allocated)
         .filter(bill::Column::CustomerId.eq(customer_id))
-        .filter(bill::Column::Status.is_in([BillStatus::Issued.code(), BillStatus::PartiallyPaid.code()]))
+        .filter(bill::is_open())
         .into_tuple()
         .all(db)
         .await?;

@@ -193,10 +193,7 @@ async fn with_business_clock(
 }
 
 async fn api_not_found() -> Response {
-    AppError::NotFound {
-        message: "接口不存在".into(),
-    }
-    .into_response()
+    AppError::unknown_route().into_response()
 }
 
 async fn method_not_allowed() -> Response {

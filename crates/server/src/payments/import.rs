@@ -631,7 +631,6 @@ async fn allocate_exact(
     if customers.is_empty() {
         return Ok(Vec::new());
     }
-    let open_codes = [BillStatus::Issued.code(), BillStatus::PartiallyPaid.code()];
     // Which bills to lock, then locked in ascending id order, chunk by chunk.
     let mut bill_ids = Vec::new();
     for chunk in customers.chunks(ID_CHUNK) {
@@ -640,7 +639,7 @@ async fn allocate_exact(
                 .select_only()
                 .column(bill::Column::Id)
                 .filter(bill::Column::CustomerId.is_in(chunk.iter().copied()))
-                .filter(bill::Column::Status.is_in(open_codes))
+                .filter(bill::is_open())
                 .into_tuple::<i64>()
                 .all(txn)
                 .await?,
@@ -657,7 +656,8 @@ async fn allocate_exact(
                 .all(txn)
                 .await?
                 .into_iter()
-                .filter(|b| open_codes.contains(&b.status.as_str())),
+                // Still open once locked: settled meanwhile, it is left alone.
+                .filter(|b| BillStatus::parse(&b.status).is_some_and(BillStatus::is_open)),
         );
     }
     // Oldest first, as the suggestions order them.

@@ -153,7 +153,7 @@ async fn aging_rows(
             Expr::col(bill::Column::Total).sub(Expr::col(bill::Column::Allocated)),
             "open",
         )
-        .filter(bill::Column::Status.is_in([BillStatus::Issued.code(), BillStatus::PartiallyPaid.code()]));
+        .filter(bill::is_open());
     let mut payments = payment::Entity::find()
         .select_only()
         .column(payment::Column::CustomerId)

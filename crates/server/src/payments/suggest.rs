@@ -2,7 +2,7 @@
 //! allocate the payment to; for a payment without a customer, customers
 //! ranked by the payer's name (rules: `opcms_domain::payments`).
 
-use opcms_domain::billing::{BillStatus, overdue_days};
+use opcms_domain::billing::overdue_days;
 use opcms_domain::payments::{OpenBill, SuggestionKind, match_payer, suggest};
 use opcms_domain::{DataScope, Fixed4, Period};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -86,7 +86,7 @@ fn fixed(value: rust_decimal::Decimal) -> Fixed4 {
 pub async fn open_bills(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<Vec<bill::Model>> {
     Ok(bill::Entity::find()
         .filter(bill::Column::CustomerId.eq(customer_id))
-        .filter(bill::Column::Status.is_in([BillStatus::Issued.code(), BillStatus::PartiallyPaid.code()]))
+        .filter(bill::is_open())
         .order_by_asc(bill::Column::Period)
         .order_by_asc(bill::Column::DueDate)
         .order_by_asc(bill::Column::Id)

@@ -4,14 +4,14 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, FixedOffset, Utc};
-use opcms_domain::Permission;
+use opcms_domain::{Period, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
-use crate::calendar::{china, current_period};
+use crate::calendar::china;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::http::extract::ApiJson;
 use crate::state::AppState;
@@ -90,19 +90,17 @@ fn test_clock_on(state: &AppState) -> AppResult<()> {
     if state.clock.is_settable() {
         Ok(())
     } else {
-        Err(AppError::NotFound {
-            message: "接口不存在".into(),
-        })
+        Err(AppError::unknown_route())
     }
 }
 
-/// Read inside the request's clock scope, so `today` is the clock's.
+/// One reading of the clock; the day and month follow from it.
 fn view(state: &AppState) -> ClockView {
     let now = state.clock.now().with_timezone(&china());
     ClockView {
         now,
         today: now.date_naive(),
-        period: current_period().to_string(),
+        period: Period::of_date(now.date_naive()).to_string(),
         test_clock: true,
     }
 }
