@@ -20,7 +20,7 @@ use opcms::usage::mock_vendor::MockVendor;
 use opcms_domain::Period;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use support::{env_number, seed_customers, start_with};
+use support::{env_number, seed_customers, send, start_with};
 
 mod support;
 
@@ -37,11 +37,7 @@ struct Api {
 
 impl Api {
     async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
-        let response = request.bearer_auth(&self.token).send().await?;
-        let status = response.status();
-        let body: Value = response.json().await?;
-        anyhow::ensure!(status.is_success(), "{status} {body}");
-        Ok(body)
+        send(request.bearer_auth(&self.token)).await
     }
 
     async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {

@@ -17,7 +17,7 @@ use opcms_domain::Period;
 use opcms_domain::payments::{OpenBill, SuggestionKind, suggest};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use support::{env_number, report, start};
+use support::{env_number, report, send, start};
 
 mod support;
 
@@ -61,14 +61,6 @@ fn search(rounds: usize) {
         report(label, samples);
     }
     println!();
-}
-
-async fn send(request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
-    let response = request.send().await?;
-    let status = response.status();
-    let body: Value = response.json().await?;
-    anyhow::ensure!(status.is_success(), "{status} {body}");
-    Ok(body)
 }
 
 async fn http(rounds: usize) -> anyhow::Result<()> {

@@ -113,6 +113,15 @@ pub async fn count(db: &DatabaseConnection, table: &str) -> anyhow::Result<i64> 
     Ok(row.try_get("", "n")?)
 }
 
+/// Sends; the JSON answer, or an error with the status and body unless 2xx.
+pub async fn send(request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+    let response = request.send().await?;
+    let status = response.status();
+    let body: Value = response.json().await?;
+    anyhow::ensure!(status.is_success(), "{status} {body}");
+    Ok(body)
+}
+
 /// Prints p50/p95 of the samples.
 pub fn report(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
