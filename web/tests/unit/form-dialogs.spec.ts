@@ -3,41 +3,17 @@
  * with the real Arco modal, the facts above a dialog's form, and the 已核对警告 tick of
  * the issue dialogs.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, h, nextTick, ref, resolveComponent, type Component } from 'vue';
-import ArcoVue from '@arco-design/web-vue';
+import { describe, expect, it } from 'vitest';
+import { h, ref, resolveComponent, type Component } from 'vue';
 import DialogFacts from '@/components/form/DialogFacts.vue';
 import FormModalView from '@/components/form/FormModal.vue';
-import i18n from '@/locale';
 import { useAcknowledgement } from '@/views/bills/useAcknowledgement';
+import { flush, mountApp } from './support/mount';
 
 const FormModal = FormModalView as unknown as Component;
 
-const flush = async (rounds = 4) => {
-  for (let i = 0; i < rounds; i += 1) {
-    await new Promise((r) => setTimeout(r, 0));
-    await nextTick();
-  }
-};
-
-let unmount: (() => void) | null = null;
-afterEach(() => {
-  unmount?.();
-  unmount = null;
-});
-
-/** Mounts `component` with Arco and the locale; a dialog's content is teleported to the body. */
-async function mount(component: Component) {
-  const el = document.createElement('div');
-  document.body.appendChild(el);
-  const app = createApp(component);
-  app.use(ArcoVue).use(i18n).mount(el);
-  await flush();
-  unmount = () => {
-    app.unmount();
-    el.remove();
-  };
-}
+/** Mounts `component`; a dialog's content is teleported to the body. */
+const mount = (component: Component) => mountApp(component);
 
 const okButton = () => [...document.querySelectorAll<HTMLElement>('.arco-modal-footer button')].at(-1);
 

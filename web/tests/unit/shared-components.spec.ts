@@ -6,10 +6,9 @@
  * their deletion.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp, h, nextTick, reactive, ref, type Component } from 'vue';
+import { h, reactive, ref, type Component } from 'vue';
 import { createPinia, setActivePinia } from 'pinia';
 import { createMemoryHistory, createRouter, RouterView } from 'vue-router';
-import ArcoVue from '@arco-design/web-vue';
 import { IconPlus } from '@arco-design/web-vue/es/icon';
 import { ApiError } from '@/api/http';
 import AmountCardsView from '@/components/detail/AmountCards.vue';
@@ -25,6 +24,7 @@ import { useRecord } from '@/hooks/useRecord';
 import i18n from '@/locale';
 import { useAuthStore } from '@/store';
 import { columnFactory } from '@/utils/columns';
+import { flush, mountApp } from './support/mount';
 
 // Generic components, rendered with `h` and plain props.
 const AmountCards = AmountCardsView as unknown as Component;
@@ -33,19 +33,6 @@ const TaskPage = TaskPageView as unknown as Component;
 const StatusRowsTable = StatusRowsTableView as unknown as Component;
 const DataTable = DataTableView as unknown as Component;
 const ListPage = ListPageView as unknown as Component;
-
-const flush = async (rounds = 4) => {
-  for (let i = 0; i < rounds; i += 1) {
-    await new Promise((r) => setTimeout(r, 0));
-    await nextTick();
-  }
-};
-
-let unmount: (() => void) | null = null;
-afterEach(() => {
-  unmount?.();
-  unmount = null;
-});
 
 /** Renders `component` at `/list` inside the app's plugins, as `permissions`. */
 async function render(component: Component, permissions: string[] = [], path = '/list') {
@@ -59,15 +46,7 @@ async function render(component: Component, permissions: string[] = [], path = '
     ],
   });
   await router.push(path);
-  const el = document.createElement('div');
-  document.body.appendChild(el);
-  const app = createApp({ render: () => h(RouterView) });
-  app.use(ArcoVue).use(i18n).use(router).mount(el);
-  await flush();
-  unmount = () => {
-    app.unmount();
-    el.remove();
-  };
+  const el = await mountApp({ render: () => h(RouterView) }, router);
   return { el, router };
 }
 

@@ -4,34 +4,24 @@
  * again when the page changes; absent when the server answers 404.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, h, nextTick, type Component } from 'vue';
+import { h, type Component } from 'vue';
 import { createMemoryHistory, createRouter } from 'vue-router';
-import ArcoVue from '@arco-design/web-vue';
 import MockAdapter from 'axios-mock-adapter';
 import { http } from '@/api/http';
 import TestClockBannerView from '@/layout/components/TestClockBanner.vue';
 import i18n from '@/locale';
+import { flush, mountApp } from './support/mount';
 
 const TestClockBanner = TestClockBannerView as unknown as Component;
 
-const flush = async () => {
-  for (let i = 0; i < 4; i += 1) {
-    await new Promise((r) => setTimeout(r, 0));
-    await nextTick();
-  }
-};
 
 describe('TestClockBanner', () => {
   let mock: MockAdapter;
-  let unmount: () => void = () => undefined;
   beforeEach(() => {
     mock = new MockAdapter(http);
     i18n.global.locale.value = 'zh-CN';
   });
-  afterEach(() => {
-    unmount();
-    mock.restore();
-  });
+  afterEach(() => mock.restore());
 
   async function render() {
     const router = createRouter({
@@ -39,15 +29,7 @@ describe('TestClockBanner', () => {
       routes: [{ path: '/:rest(.*)*', component: { render: () => null } }],
     });
     await router.push('/');
-    const el = document.createElement('div');
-    document.body.appendChild(el);
-    const app = createApp({ render: () => h(TestClockBanner) });
-    app.use(ArcoVue).use(i18n).use(router).mount(el);
-    await flush();
-    unmount = () => {
-      app.unmount();
-      el.remove();
-    };
+    const el = await mountApp({ render: () => h(TestClockBanner) }, router);
     return { el, router };
   }
 

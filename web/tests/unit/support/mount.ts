@@ -1,0 +1,36 @@
+/**
+ * Mounting a component the way the app runs it (Arco and the locale, plus a router or
+ * whatever else a spec passes), and waiting for its requests and renders to settle.
+ */
+import { afterEach } from 'vitest';
+import { createApp, nextTick, type Component, type Plugin } from 'vue';
+import ArcoVue from '@arco-design/web-vue';
+import i18n from '@/locale';
+
+/** Lets pending promises, timers of 0 and Vue's updates run, `rounds` times. */
+export async function flush(rounds = 4) {
+  for (let i = 0; i < rounds; i += 1) {
+    await new Promise((r) => setTimeout(r, 0));
+    await nextTick();
+  }
+}
+
+const mounted: (() => void)[] = [];
+afterEach(() => {
+  for (const unmount of mounted.splice(0)) unmount();
+});
+
+/** Mounts `root` in an element of its own, unmounted after the test; answers the element. */
+export async function mountApp(root: Component, ...plugins: Plugin[]): Promise<HTMLElement> {
+  const el = document.createElement('div');
+  document.body.appendChild(el);
+  const app = createApp(root).use(ArcoVue).use(i18n);
+  for (const plugin of plugins) app.use(plugin);
+  app.mount(el);
+  await flush();
+  mounted.push(() => {
+    app.unmount();
+    el.remove();
+  });
+  return el;
+}
