@@ -123,6 +123,9 @@ export async function startOpcms(env: Record<string, string> = {}): Promise<Runn
       OPCMS_DATA_DIR: dataDir,
       OPCMS_ADMIN_PASSWORD: ADMIN_PASSWORD,
       OPCMS_LOG: process.env.OPCMS_LOG || 'info',
+      // No scheduled job runs behind a test's back (one running across 08:00
+      // would move statuses); a test that wants the scheduler passes it on.
+      OPCMS_JOBS_ENABLED: 'false',
       ...env,
     },
   });

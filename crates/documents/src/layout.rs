@@ -255,15 +255,8 @@ impl Composer<'_> {
             self.push_text(x, self.y + 16.0 * ASCENT, 16.0, shaped, INK, true);
             self.y += 21.0;
         }
-        let contact: Vec<String> = [
-            bill.company.address.as_deref().map(|a| format!("地址：{a}")),
-            bill.company.phone.as_deref().map(|p| format!("电话：{p}")),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        if !contact.is_empty() {
-            for shaped in self.fonts.wrap(&contact.join("　　"), 9.0, WIDTH) {
+        if let Some(contact) = bill.company.contact_line() {
+            for shaped in self.fonts.wrap(&contact, 9.0, WIDTH) {
                 let x = LEFT + (WIDTH - shaped.width(9.0)) / 2.0;
                 self.push_text(x, self.y + 9.0 * ASCENT, 9.0, shaped, MUTED, false);
                 self.y += 12.0;

@@ -28,10 +28,27 @@ pub struct CompanyHeader {
     pub name: String,
     pub address: Option<String>,
     pub phone: Option<String>,
+    /// 税号 (the unified social credit code), printed beside the contacts.
+    pub tax_id: Option<String>,
     pub bank_name: Option<String>,
     pub bank_account: Option<String>,
     /// Free text under the bank details, e.g. 「请在汇款附言中注明账单编号」.
     pub payment_note: Option<String>,
+}
+
+impl CompanyHeader {
+    /// The line under the company's name: address, phone and tax id, as given.
+    pub fn contact_line(&self) -> Option<String> {
+        let parts: Vec<String> = [
+            self.address.as_deref().map(|a| format!("地址：{a}")),
+            self.phone.as_deref().map(|p| format!("电话：{p}")),
+            self.tax_id.as_deref().map(|t| format!("税号：{t}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join("　　"))
+    }
 }
 
 /// A bill ready to print. All strings are preformatted by the caller.

@@ -11,6 +11,7 @@ fn company() -> CompanyHeader {
         name: "上海喆堃信息科技有限公司".to_owned(),
         address: Some("上海市浦东新区张江路 88 号 5 楼".to_owned()),
         phone: Some("021-5555 0101".to_owned()),
+        tax_id: Some("91310115MA1K4XXXX0".to_owned()),
         bank_name: Some("招商银行上海张江支行".to_owned()),
         bank_account: Some("6225 8801 2345 6789".to_owned()),
         payment_note: Some("请在汇款附言中注明账单编号；款项到账后三个工作日内核销。".to_owned()),
@@ -137,6 +138,7 @@ fn a_bill_of_sixty_lines_reads_back_in_chinese_over_several_pages() {
         "2026-12-15",
         "招商银行上海张江支行",
         "6225880123456789",
+        "税号：91310115MA1K4XXXX0",
         "请在汇款附言中注明账单编号",
         "如对账单有疑问",
         "标准阶梯价v3",
@@ -308,6 +310,7 @@ mod statements {
         let flat: String = text.split_whitespace().collect();
         for needle in [
             "上海喆堃信息科技有限公司",
+            "税号：91310115MA1K4XXXX0",
             "对账单",
             "上海星河物业管理有限公司（C000123）",
             "期初余额",

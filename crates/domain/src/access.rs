@@ -112,10 +112,13 @@ pub enum Permission {
     AuditView,
     #[serde(rename = "settings.manage")]
     SettingsManage,
+    /// See the scheduled jobs and their runs (a failed job's banner).
+    #[serde(rename = "jobs.view")]
+    JobsView,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::CustomersView,
         Permission::CustomersEdit,
         Permission::CustomersEditContact,
@@ -135,6 +138,7 @@ impl Permission {
         Permission::UsersManage,
         Permission::AuditView,
         Permission::SettingsManage,
+        Permission::JobsView,
     ];
 }
 

@@ -10,10 +10,12 @@ pub mod billing;
 pub mod capitals;
 pub mod close;
 pub mod customer;
+pub mod jobs;
 pub mod money;
 pub mod payments;
 pub mod period;
 pub mod pricing;
+pub mod settings;
 pub mod usage;
 pub mod validation;
 

@@ -85,7 +85,11 @@ impl Application {
             keyring: Arc::new(keyring),
             metrics: Arc::new(Metrics::default()),
             clock: if test_clock { Clock::settable() } else { Clock::system() },
+            jobs_wake: Arc::new(tokio::sync::Notify::new()),
         };
+        crate::settings::seed(&state.db, &state.config)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot seed the settings: {e:?}"))?;
         Ok(Application {
             listener,
             metrics_listener,
@@ -127,6 +131,7 @@ impl Application {
             shutdown.await;
             let _ = stop.send(true);
         });
+        let scheduler = crate::jobs::scheduler::spawn(&self.state, stopped.clone());
         let main = serve(
             self.listener,
             http::router(self.state.clone()),
@@ -139,6 +144,9 @@ impl Application {
                 tokio::try_join!(main, metrics)?;
             }
             None => main.await?,
+        }
+        if let Some(scheduler) = scheduler {
+            scheduler.abort();
         }
         self.state.db.close_by_ref().await.ok();
         Ok(())

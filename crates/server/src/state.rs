@@ -19,4 +19,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The business clock every request and job of this app reads.
     pub clock: Clock,
+    /// Wakes the scheduler before its next tick (the test clock was set).
+    pub jobs_wake: Arc<tokio::sync::Notify>,
 }

@@ -696,6 +696,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every job: schedule, paused, last and next run, whether it is failing. */
+        get: operations["list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Changes a job's schedule, or pauses / resumes it (management). */
+        patch: operations["patch_job"];
+        trace?: never;
+    };
+    "/jobs/{name}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Runs a job now for a period (management). 409 while that period runs,
+         *     or when it already succeeded and `force` is not set.
+         */
+        post: operations["run_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{name}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job's runs, newest period first. */
+        get: operations["job_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payments": {
         parameters: {
             query?: never;
@@ -995,6 +1066,27 @@ export interface paths {
         /** The aging report as `.xlsx` or `.csv`. */
         get: operations["export_aging"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every business setting with its value. */
+        get: operations["get_settings"];
+        /**
+         * Changes the settings given (partial); every key is checked and a bad one
+         *     is a 400 naming it, with nothing changed.
+         */
+        put: operations["put_settings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1706,6 +1798,11 @@ export interface components {
             message: string;
             series?: components["schemas"]["DeviceSeries"] | null;
         };
+        /**
+         * @description How often a job's work comes round, which fixes the shape of its period key.
+         * @enum {string}
+         */
+        Cadence: "daily" | "monthly";
         ClockView: {
             /**
              * Format: date-time
@@ -1770,6 +1867,23 @@ export interface components {
          * @enum {string}
          */
         CollectionTrigger: "manual" | "schedule" | "rerun";
+        /** @description 公司信息: printed on bills and statements. */
+        CompanyInfo: {
+            /** @default  */
+            address: string;
+            /** @default  */
+            bank_account: string;
+            /** @default  */
+            bank_name: string;
+            /** @default  */
+            name: string;
+            /** @default  */
+            payment_note: string;
+            /** @default  */
+            phone: string;
+            /** @default  */
+            tax_id: string;
+        };
         CorrectionInput: {
             quantity?: string | null;
             reason?: string | null;
@@ -2155,6 +2269,76 @@ export interface components {
             id: number;
             ok: boolean;
         };
+        /** @description `PATCH /jobs/{name}`. */
+        JobPatch: {
+            paused?: boolean | null;
+            schedule?: string | null;
+        };
+        /**
+         * @description A job run's state. The field holds the code; this names the codes in the
+         *     OpenAPI document.
+         * @enum {string}
+         */
+        JobRunStatus: "running" | "succeeded" | "failed";
+        /**
+         * @description What started a job run.
+         * @enum {string}
+         */
+        JobRunTrigger: "schedule" | "catch_up" | "retry" | "takeover" | "manual";
+        /** @description One run of a job for one period. */
+        JobRunView: {
+            /** Format: int32 */
+            attempt: number;
+            /** @description What the run did, e.g. `{"drafts": 1320, "issued": 1297}`. */
+            counts: {
+                [key: string]: number;
+            };
+            error: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /** @description The instance that ran (or runs) it. */
+            holder: string;
+            /** Format: int64 */
+            id: number;
+            job: string;
+            /**
+             * Format: date-time
+             * @description When a failed run is tried again; None once its retries are spent.
+             */
+            next_attempt_at: string | null;
+            period_key: string;
+            /** Format: date-time */
+            started_at: string;
+            status: components["schemas"]["JobRunStatus"];
+            trigger: components["schemas"]["JobRunTrigger"];
+        };
+        /** @description A job as the 定时任务 page shows it. */
+        JobView: {
+            cadence: components["schemas"]["Cadence"];
+            description: string;
+            /** @description A run of this job failed and no later run of it has succeeded. */
+            failing: boolean;
+            last_run: components["schemas"]["JobRunView"] | null;
+            /**
+             * @description The newest period the schedule has reached: the default, and the
+             *     latest allowed, of a manual run.
+             */
+            latest_period: string;
+            /** @description `usage.collect`, `bills.generate`, `receivables.daily`, `maintenance.prune`. */
+            name: string;
+            /**
+             * Format: date-time
+             * @description The next scheduled time (None while paused).
+             */
+            next_run_at: string | null;
+            paused: boolean;
+            /** @description Five-field cron, read in `timezone`. */
+            schedule: string;
+            /** @description The schedule in words: 每天 02:00. */
+            schedule_text: string;
+            timezone: string;
+            title: string;
+        };
         LateSeries: {
             /** @description The usage the bill charged, and the month's total now. */
             billed: string;
@@ -2420,6 +2604,40 @@ export interface components {
                 unchanged: number;
                 /** Format: int32 */
                 updated: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        Page_JobRunView: {
+            items: {
+                /** Format: int32 */
+                attempt: number;
+                /** @description What the run did, e.g. `{"drafts": 1320, "issued": 1297}`. */
+                counts: {
+                    [key: string]: number;
+                };
+                error: string | null;
+                /** Format: date-time */
+                finished_at: string | null;
+                /** @description The instance that ran (or runs) it. */
+                holder: string;
+                /** Format: int64 */
+                id: number;
+                job: string;
+                /**
+                 * Format: date-time
+                 * @description When a failed run is tried again; None once its retries are spent.
+                 */
+                next_attempt_at: string | null;
+                period_key: string;
+                /** Format: date-time */
+                started_at: string;
+                status: components["schemas"]["JobRunStatus"];
+                trigger: components["schemas"]["JobRunTrigger"];
             }[];
             /** Format: int64 */
             page: number;
@@ -2761,7 +2979,7 @@ export interface components {
             period: string;
         };
         /** @enum {string} */
-        Permission: "customers.view" | "customers.edit" | "customers.edit_contact" | "customers.import" | "customers.export" | "customers.restore" | "pricing.view" | "pricing.manage" | "pricing.propose" | "usage.view" | "usage.manage" | "billing.view" | "billing.manage" | "payments.view" | "payments.manage" | "analytics.view" | "users.manage" | "audit.view" | "settings.manage";
+        Permission: "customers.view" | "customers.edit" | "customers.edit_contact" | "customers.import" | "customers.export" | "customers.restore" | "pricing.view" | "pricing.manage" | "pricing.propose" | "usage.view" | "usage.manage" | "billing.view" | "billing.manage" | "payments.view" | "payments.manage" | "analytics.view" | "users.manage" | "audit.view" | "settings.manage" | "jobs.view";
         PlanCreated: components["schemas"]["PlanView"] & {
             warnings: components["schemas"]["Warning"][];
         };
@@ -3140,6 +3358,16 @@ export interface components {
          * @enum {string}
          */
         RuleSource: "plan" | "override";
+        /** @description `POST /jobs/{name}/run`. */
+        RunJob: {
+            /** @description Run again a period that already succeeded. */
+            force?: boolean | null;
+            /**
+             * @description `2026-12-04` for a daily job, `2026-11` for a monthly one; by default
+             *     the latest period the schedule has reached.
+             */
+            period_key?: string | null;
+        };
         RunResult: {
             actor_name: string;
             /** Format: int32 */
@@ -3231,6 +3459,54 @@ export interface components {
         SetClock: {
             /** @description RFC 3339 with an offset: `2026-03-01T02:00:00+08:00`. */
             now?: string | null;
+        };
+        /**
+         * @description A partial change: only the keys present change. Numbers arrive as any
+         *     JSON so that `"15"` or `-1` get this module's message, not a parser's.
+         */
+        SettingsUpdate: {
+            auto_issue_clean_bills?: boolean | null;
+            bill_trial_customers?: boolean | null;
+            company?: components["schemas"]["CompanyInfo"] | null;
+            /** @description Merged by job name. */
+            job_schedules?: {
+                [key: string]: string;
+            } | null;
+            /** Format: int32 */
+            payment_terms_days?: number | null;
+            /** Format: int32 */
+            suspend_after_days?: number | null;
+            timezone?: string | null;
+            usage_discard_closed?: boolean | null;
+            usage_limits?: components["schemas"]["UsageLimitsSetting"] | null;
+        };
+        /** @description Every business setting with its value. */
+        SettingsView: {
+            /** @description `bills.generate` issues the drafts that carry no warning. */
+            auto_issue_clean_bills: boolean;
+            /** @description Generation bills trial (试用) customers too. */
+            bill_trial_customers: boolean;
+            company: components["schemas"]["CompanyInfo"];
+            /** @description Each job's five-field cron expression. */
+            job_schedules: {
+                [key: string]: string;
+            };
+            /**
+             * Format: int32
+             * @description The payment terms a new customer gets when none are given (days after
+             *     the period ends).
+             */
+            payment_terms_days: number;
+            /**
+             * Format: int32
+             * @description Arrears turn into suspension when a bill is overdue more than this.
+             */
+            suspend_after_days: number;
+            /** @description The IANA time zone the job schedules are read in. */
+            timezone: string;
+            /** @description Usage of closed customers is discarded instead of quarantined. */
+            usage_discard_closed: boolean;
+            usage_limits: components["schemas"]["UsageLimitsSetting"];
         };
         /**
          * @description Why a customer that was looked at gets no bill.
@@ -3460,6 +3736,18 @@ export interface components {
          * @enum {string}
          */
         UsageImportStatus: "created" | "updated" | "unchanged" | "conflict" | "quarantined" | "discarded" | "duplicate";
+        /**
+         * @description Per-series usage thresholds as the wire carries them: decimal text, or
+         *     null for no limit.
+         */
+        UsageLimitsSetting: {
+            /** @default null */
+            L: string | null;
+            /** @default null */
+            N: string | null;
+            /** @default null */
+            X: string | null;
+        };
         UsageProgress: {
             /**
              * Format: int64
@@ -5828,6 +6116,185 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    list_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patch_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobPatch"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    run_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunJob"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunView"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    job_runs: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobRunView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_payments: {
         parameters: {
             query?: {
@@ -6996,6 +7463,84 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsView"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };

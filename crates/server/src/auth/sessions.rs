@@ -34,3 +34,14 @@ pub async fn session_is_live(db: &impl ConnectionTrait, user_id: i64, session: &
         .await?;
     Ok(live > 0)
 }
+
+/// Deletes refresh tokens that expired over a day ago (`maintenance.prune`):
+/// they can no longer be used, and a token that is gone is refused as
+/// firmly as an expired one.
+pub async fn prune_expired(db: &impl ConnectionTrait) -> AppResult<u64> {
+    Ok(refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::ExpiresAt.lt(Utc::now() - chrono::Duration::days(1)))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

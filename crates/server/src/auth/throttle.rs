@@ -174,10 +174,10 @@ async fn give_back(db: &impl ConnectionTrait, key: &str) -> AppResult<()> {
 }
 
 /// Drops counters whose window has passed (called at start-up).
-pub async fn prune(db: &impl ConnectionTrait, window: Duration) -> AppResult<()> {
-    login_throttle::Entity::delete_many()
+pub async fn prune(db: &impl ConnectionTrait, window: Duration) -> AppResult<u64> {
+    Ok(login_throttle::Entity::delete_many()
         .filter(login_throttle::Column::WindowStartedAt.lt(Utc::now() - window))
         .exec(db)
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected)
 }

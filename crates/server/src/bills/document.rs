@@ -8,7 +8,7 @@ use opcms_domain::billing::{StoredLine, StoredLineKind, StoredTier};
 use rust_decimal::Decimal;
 
 use super::model::BillView;
-use crate::config::BillingSettings;
+use opcms_domain::settings::CompanyInfo;
 use crate::error::{AppError, AppResult};
 
 fn plain(value: Decimal) -> String {
@@ -67,26 +67,25 @@ fn line(line: &StoredLine) -> PdfLine {
 
 /// Who the documents (bills, statements) are from, as printed at their top
 /// and above the payment details.
-pub fn letterhead(settings: &BillingSettings) -> CompanyHeader {
+pub fn letterhead(company: &CompanyInfo) -> CompanyHeader {
+    let given = |text: &str| (!text.is_empty()).then(|| text.to_string());
     CompanyHeader {
-        name: settings
-            .company_name
-            .clone()
-            .unwrap_or_else(|| "客户信息管理与运营系统".into()),
-        address: settings.company_address.clone(),
-        phone: settings.company_phone.clone(),
-        bank_name: settings.bank_name.clone(),
-        bank_account: settings.bank_account.clone(),
-        payment_note: settings.payment_note.clone(),
+        name: given(&company.name).unwrap_or_else(|| "客户信息管理与运营系统".into()),
+        address: given(&company.address),
+        phone: given(&company.phone),
+        tax_id: given(&company.tax_id),
+        bank_name: given(&company.bank_name),
+        bank_account: given(&company.bank_account),
+        payment_note: given(&company.payment_note),
     }
 }
 
 /// The document of a bill.
-pub fn document(bill: &BillView, settings: &BillingSettings) -> BillPdf {
+pub fn document(bill: &BillView, company: &CompanyInfo) -> BillPdf {
     let credited = (!bill.credited.to_decimal().is_zero()).then(|| bill.credited.to_string());
     let allocated = (!bill.allocated.to_decimal().is_zero()).then(|| bill.allocated.to_string());
     BillPdf {
-        company: letterhead(settings),
+        company: letterhead(company),
         bill_no: bill.bill_no.clone(),
         status_label: bill.status.label().into(),
         customer_name: bill.customer.company_name.clone(),
@@ -111,8 +110,8 @@ pub fn document(bill: &BillView, settings: &BillingSettings) -> BillPdf {
 
 /// Renders off the async workers: laying out and subsetting the font is
 /// CPU work.
-pub async fn render(bill: &BillView, settings: &BillingSettings) -> AppResult<Vec<u8>> {
-    let document = document(bill, settings);
+pub async fn render(bill: &BillView, company: &CompanyInfo) -> AppResult<Vec<u8>> {
+    let document = document(bill, company);
     tokio::task::spawn_blocking(move || render_bill(&document))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("pdf task: {e}")))?

@@ -10,7 +10,7 @@ use opcms_domain::billing::{
     BillRuleError, BillStatus, Charge, WarningCode, check_issue, due_date, grouped, paid_status,
 };
 use opcms_domain::money::Total;
-use opcms_domain::{Fixed4, Period};
+use opcms_domain::{DataScope, Fixed4, Period};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -194,7 +194,8 @@ const ISSUE_CHUNK: usize = 500;
 /// not be issued are listed with the reason and left as they are.
 pub async fn batch_issue(
     state: &AppState,
-    principal: &Principal,
+    actor: &Actor,
+    scope: DataScope,
     input: BatchIssueInput,
 ) -> AppResult<BatchIssueResult> {
     let acknowledge = input.acknowledge_warnings.unwrap_or(false);
@@ -233,7 +234,7 @@ pub async fn batch_issue(
             ids
         }
         (None, Some(filter)) => {
-            super::list::build(&filter.drafts(), principal.scope())?
+            super::list::build(&filter.drafts(), scope)?
                 .select_only()
                 .column(bill::Column::Id)
                 .order_by_asc(bill::Column::Id)
@@ -243,7 +244,6 @@ pub async fn batch_issue(
         }
         (None, None) => return Err(AppError::field("ids", "REQUIRED", "请至少选择一张账单")),
     };
-    let actor = Actor::from(principal);
     let today = business_today();
     let txn = begin_write(&state.db).await?;
     let mut result = BatchIssueResult {
@@ -278,11 +278,9 @@ pub async fn batch_issue(
             .collect();
         let mut issued = Vec::new();
         for &id in chunk {
-            let row = rows.remove(&id).filter(|row| {
-                principal
-                    .scope()
-                    .admits(customers.get(&row.customer_id).and_then(|c| c.1))
-            });
+            let row = rows
+                .remove(&id)
+                .filter(|row| scope.admits(customers.get(&row.customer_id).and_then(|c| c.1)));
             let Some(row) = row else {
                 result.skipped.push(BatchSkip {
                     bill_id: id,
@@ -314,8 +312,8 @@ pub async fn batch_issue(
             .iter()
             .map(|(id, issuing)| issue_entry(*id, issuing.changes.clone()))
             .collect();
-        write_issues(&txn, &actor, issued).await?;
-        audit::record_many(&txn, &actor, entries).await?;
+        write_issues(&txn, actor, issued).await?;
+        audit::record_many(&txn, actor, entries).await?;
     }
     if by_filter {
         let count_changed = input.expected_count.is_some_and(|n| n != u64::from(result.matched));

@@ -161,7 +161,9 @@ async fn batch_issue(
     ApiJson(input): ApiJson<BatchIssueInput>,
 ) -> AppResult<Json<BatchIssueResult>> {
     principal.require(Permission::BillingManage)?;
-    Ok(Json(issue::batch_issue(&state, &principal, input).await?))
+    Ok(Json(
+        issue::batch_issue(&state, &Actor::from(&principal), principal.scope(), input).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/bills/{id}", tag = "bills",
@@ -263,7 +265,8 @@ async fn bill_pdf(
     principal.require(Permission::BillingView)?;
     let row = service::find_visible(&state.db, principal.scope(), id).await?;
     let view = service::view(&state.db, row).await?;
-    let bytes = document::render(&view, &state.config.billing).await?;
+    let company = crate::settings::load(&state.db).await?.company;
+    let bytes = document::render(&view, &company).await?;
     let file_name = format!("账单-{}.pdf", view.bill_no);
     Ok(pdf(bytes, &file_name, query.download.as_deref()))
 }

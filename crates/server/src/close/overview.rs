@@ -295,7 +295,7 @@ async fn bill_progress(state: &AppState, period: Period) -> AppResult<BillProgre
 /// statuses of `billing::billability`) that have no live auto bill yet.
 async fn customers_not_billed(state: &AppState, period: Period) -> AppResult<u64> {
     let mut statuses = vec![AccountStatus::Active, AccountStatus::Arrears, AccountStatus::Suspended];
-    if state.config.billing.bill_trial_customers {
+    if crate::settings::load(&state.db).await?.bill_trial_customers {
         statuses.push(AccountStatus::Trial);
     }
     let billable = Query::select()

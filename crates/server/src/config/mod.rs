@@ -70,6 +70,24 @@ pub struct Config {
     /// (`PUT /system/clock`), for trying a month without waiting. Never in
     /// production; the web app shows a red banner while it is on.
     pub test_clock: bool,
+    /// The scheduler of DESIGN.md §16 (`[jobs]`-like flat keys below).
+    pub jobs: JobSettings,
+}
+
+/// How this instance takes part in running the scheduled jobs.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// `OPCMS_JOBS_ENABLED=false` keeps this instance out of the scheduler
+    /// (it still answers the jobs API and manual runs).
+    pub enabled: bool,
+    /// How often the scheduler looks for due work (`OPCMS_JOB_TICK_MS`).
+    pub tick: std::time::Duration,
+    /// How long a run's claim lasts without a heartbeat before another
+    /// instance may take it over (`OPCMS_JOB_LEASE_SECS`).
+    pub lease: std::time::Duration,
+    /// This instance's name in `job_runs.holder` (`OPCMS_INSTANCE_ID`; by
+    /// default the host name, the process id and a random suffix).
+    pub instance_id: String,
 }
 
 /// A configuration problem; the CLI exits with code 2 and this message.
@@ -115,6 +133,10 @@ struct FileConfig {
     request_timeout_secs: Option<u64>,
     metrics_bind: Option<String>,
     metrics_token: Option<Secret>,
+    // The scheduler (JobSettings)
+    jobs_enabled: Option<bool>,
+    job_tick_ms: Option<u64>,
+    job_lease_secs: Option<u64>,
 }
 
 /// `[billing]` in opcms.toml: who is billed, and what a bill document
@@ -132,11 +154,25 @@ pub struct BillingSettings {
     #[serde(default)]
     pub company_phone: Option<String>,
     #[serde(default)]
+    pub company_tax_id: Option<String>,
+    #[serde(default)]
     pub bank_name: Option<String>,
     #[serde(default)]
     pub bank_account: Option<String>,
     #[serde(default)]
     pub payment_note: Option<String>,
+}
+
+/// `host-pid-abcd`: which process holds a job run, readable in the jobs page.
+fn default_instance_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_string()))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "opcms".into());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &suffix[..4])
 }
 
 impl Config {
@@ -237,7 +273,14 @@ impl Config {
             flag("OPCMS_BILL_TRIAL_CUSTOMERS", None)?.unwrap_or(billing.bill_trial_customers);
         // The environment only: a file copied to production never carries it.
         let test_clock = flag("OPCMS_TEST_CLOCK", None)?.unwrap_or(false);
+        let jobs = JobSettings {
+            enabled: flag("OPCMS_JOBS_ENABLED", file.jobs_enabled)?.unwrap_or(true),
+            tick: std::time::Duration::from_millis(number("OPCMS_JOB_TICK_MS", file.job_tick_ms, 15_000)?.max(100)),
+            lease: std::time::Duration::from_secs(number("OPCMS_JOB_LEASE_SECS", file.job_lease_secs, 60)?.max(1)),
+            instance_id: env("OPCMS_INSTANCE_ID").unwrap_or_else(default_instance_id),
+        };
         Ok(Config {
+            jobs,
             test_clock,
             http,
             billing,

@@ -1,7 +1,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::Utc;
-use opcms_domain::customer::profile::{DEFAULT_PAYMENT_TERMS_DAYS, validate, validate_payment_terms, validate_tags};
+use opcms_domain::customer::profile::{validate, validate_payment_terms, validate_tags};
 use opcms_domain::customer::status::{
     TransitionError, Trigger, Unsettled, automatic_target, check_close, check_transition, manual_targets,
 };
@@ -330,7 +330,11 @@ async fn insert(
     tags: &[String],
     payment_terms_days: Option<u32>,
 ) -> AppResult<customer::Model> {
-    let terms = payment_terms_days.unwrap_or(DEFAULT_PAYMENT_TERMS_DAYS);
+    // The terms the settings give a new customer, when none are given.
+    let terms = match payment_terms_days {
+        Some(days) => days,
+        None => crate::settings::load(&state.db).await?.payment_terms_days,
+    };
     let row = new_row(profile, code, owners, terms, actor.user_id, Utc::now(), &state.keyring)?;
     let txn = begin_write(&state.db).await?;
     let created = row.insert(&txn).await.map_err(db_error)?;
@@ -414,9 +418,11 @@ pub async fn update(
         patch.ops_owner_id.unwrap_or(before.ops_owner_id),
     );
     let tags_patch: Option<Vec<String>> = patch.tags.clone().map(Option::unwrap_or_default);
-    let terms_patch = patch
-        .payment_terms_days
-        .map(|d| d.unwrap_or(i64::from(DEFAULT_PAYMENT_TERMS_DAYS)));
+    let terms_patch = match patch.payment_terms_days {
+        Some(None) => Some(i64::from(crate::settings::load(&txn).await?.payment_terms_days)),
+        Some(Some(days)) => Some(days),
+        None => None,
+    };
     let (mut profile, extras) = validate_all(&txn, &raw, owners, tags_patch.as_ref(), terms_patch).await?;
     // The code is required once assigned: clearing it keeps the old one.
     let code = profile
@@ -654,18 +660,21 @@ pub async fn change_status(
 }
 
 /// The automatic lifecycle (arrears, suspension, reactivation) for one
-/// customer, given the age in days of its oldest overdue bill (None: no bill
-/// is overdue). Called by the overdue-status job; returns the new status when
-/// it changed.
+/// customer, from the age of its oldest overdue bill as read under the
+/// customer's row lock (a receipt booked a moment ago counts). Called by
+/// `receivables.daily`; returns the new status when it changed.
 pub async fn apply_automatic_status(
     state: &AppState,
     customer_id: i64,
-    max_overdue_days: Option<i64>,
+    today: chrono::NaiveDate,
     suspend_after_days: i64,
 ) -> AppResult<Option<AccountStatus>> {
     let actor = Actor::system();
     let txn = begin_write(&state.db).await?;
     let before = lock_visible(&txn, DataScope::All, customer_id).await?;
+    let max_overdue_days = crate::bills::unsettled::oldest_overdue(&txn, customer_id, today)
+        .await?
+        .map(|due| (today - due).num_days());
     let Some(target) = automatic_target(status_of(&before), max_overdue_days, suspend_after_days) else {
         return Ok(None);
     };

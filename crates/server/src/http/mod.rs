@@ -33,7 +33,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
-use crate::{audit, auth, bills, close, customers, payments, pricing, system, usage, users};
+use crate::{audit, auth, bills, close, customers, jobs, payments, pricing, settings, system, usage, users};
 
 /// Every business area's routes, relative to `/api/v1`.
 fn api_routes() -> OpenApiRouter<AppState> {
@@ -48,6 +48,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(payments::routes::router())
         .merge(close::routes::router())
         .merge(system::routes::router())
+        .merge(settings::routes::router())
+        .merge(jobs::routes::router())
 }
 
 /// The API's routes and their complete OpenAPI document.

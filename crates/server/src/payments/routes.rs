@@ -323,7 +323,8 @@ async fn customer_statement_pdf(
     let (from, to) = statement::period(&query)?;
     let customer = crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
     let ledger = statement::ledger(&state.db, id, from, to).await?;
-    let bytes = statement::pdf(&customer, &ledger, &state.config.billing).await?;
+    let company = crate::settings::load(&state.db).await?.company;
+    let bytes = statement::pdf(&customer, &ledger, &company).await?;
     let file_name = format!(
         "对账单-{}-{}-{}.pdf",
         customer.customer_code,

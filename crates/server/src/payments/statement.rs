@@ -17,6 +17,7 @@ use opcms_documents::{StatementPdf, StatementPdfLine, render_statement};
 use opcms_domain::billing::BillStatus;
 use opcms_domain::money::Total;
 use opcms_domain::payments::PaymentMethod;
+use opcms_domain::settings::CompanyInfo;
 use opcms_domain::{Fixed4, amount_in_chinese_capitals};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -25,7 +26,6 @@ use super::entity::payment;
 use crate::bills::document::letterhead;
 use crate::bills::entity::{bill, credit_note};
 use crate::calendar::{business_today, china};
-use crate::config::BillingSettings;
 use crate::customers::entity::customer;
 use crate::error::{AppError, AppResult};
 use crate::spreadsheet::write::{ExportFormat, Value};
@@ -340,7 +340,7 @@ fn shown(value: Option<Fixed4>) -> String {
 }
 
 /// The printable statement.
-pub fn document(customer: &customer::Model, ledger: &Ledger, settings: &BillingSettings) -> StatementPdf {
+pub fn document(customer: &customer::Model, ledger: &Ledger, company: &CompanyInfo) -> StatementPdf {
     let closing = ledger.closing_balance;
     let magnitude = if closing < Total::ZERO {
         Total::ZERO - closing
@@ -348,7 +348,7 @@ pub fn document(customer: &customer::Model, ledger: &Ledger, settings: &BillingS
         closing
     };
     StatementPdf {
-        company: letterhead(settings),
+        company: letterhead(company),
         customer_name: customer.company_name.clone(),
         customer_code: customer.customer_code.clone(),
         period: format!("{} 至 {}", ledger.from, ledger.to),
@@ -382,8 +382,8 @@ pub fn document(customer: &customer::Model, ledger: &Ledger, settings: &BillingS
 }
 
 /// Renders off the async workers (CPU work).
-pub async fn pdf(customer: &customer::Model, ledger: &Ledger, settings: &BillingSettings) -> AppResult<Vec<u8>> {
-    let document = document(customer, ledger, settings);
+pub async fn pdf(customer: &customer::Model, ledger: &Ledger, company: &CompanyInfo) -> AppResult<Vec<u8>> {
+    let document = document(customer, ledger, company);
     tokio::task::spawn_blocking(move || render_statement(&document))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("pdf task: {e}")))?

@@ -72,6 +72,8 @@ async fn set_clock(
         .with_timezone(&Utc);
     let before = state.clock.now();
     state.clock.set(now);
+    // Jobs due by the new time run now, not at the next tick.
+    state.jobs_wake.notify_one();
     audit::record(
         &state.db,
         &Actor::from(&principal),

@@ -292,18 +292,19 @@ async fn write_day(
     records: &[Incoming],
 ) -> AppResult<Tally> {
     // The key lock too: a hand entry or a file racing for the same day waits.
+    let settings = crate::settings::load(&state.db).await?;
     let txn = store::begin(&state.db, &[source, store::KEY_LOCK]).await?;
     let delivery = Delivery {
         source,
         window: DayWindow::Exactly(day),
-        limits: state.config.usage_limits,
+        limits: settings.sanity_limits(),
         cause: "redelivery",
         reason: None,
         run_id: Some(run_id),
         actor,
         context: json!({"day": day, "run_id": run_id}),
         on_existing: OnExisting::Quarantine,
-        discard_closed: state.config.usage_discard_closed,
+        discard_closed: settings.usage_discard_closed,
     };
     let outcomes = store::write(&txn, &delivery, records).await?;
     txn.commit().await?;

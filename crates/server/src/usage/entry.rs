@@ -170,11 +170,12 @@ pub async fn enter(state: &AppState, actor: &Actor, input: EntryInput) -> AppRes
         return Err(AppError::Validation(errors));
     }
 
+    let settings = crate::settings::load(&state.db).await?;
     let txn = store::begin(&state.db, &["manual", store::KEY_LOCK]).await?;
     let delivery = Delivery {
         source: "manual",
         window: DayWindow::NotAfter(crate::calendar::business_today()),
-        limits: state.config.usage_limits,
+        limits: settings.sanity_limits(),
         cause: "entry",
         reason,
         run_id: None,

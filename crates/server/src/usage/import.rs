@@ -246,11 +246,12 @@ pub async fn run(
         sources.extend(store::known_sources(&state.db).await?);
     }
     let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let settings = crate::settings::load(&state.db).await?;
     let txn = store::begin(&state.db, &sources).await?;
     let delivery = Delivery {
         source: "import",
         window: DayWindow::NotAfter(crate::calendar::business_today()),
-        limits: state.config.usage_limits,
+        limits: settings.sanity_limits(),
         cause: "import",
         reason: Some(&file_name),
         run_id: None,
@@ -261,7 +262,7 @@ pub async fn run(
             Some(OnConflict::Add) => OnExisting::Add,
             Some(OnConflict::Correct) => OnExisting::Correct,
         },
-        discard_closed: state.config.usage_discard_closed,
+        discard_closed: settings.usage_discard_closed,
     };
     let outcomes = store::write(&txn, &delivery, &incoming).await?;
     let conflicts: Vec<Value> = outcomes

@@ -453,13 +453,14 @@ async fn recheck(
     for row in rows {
         by_source.entry(row.source.as_str()).or_default().push(row);
     }
+    let limits = crate::settings::load(&state.db).await?.sanity_limits();
     let mut outcomes = HashMap::new();
     for (source, rows) in by_source {
         let incoming: Vec<Incoming> = rows.iter().map(|row| corrected(row, input)).collect();
         let delivery = Delivery {
             source,
             window: DayWindow::NotAfter(today),
-            limits: state.config.usage_limits,
+            limits,
             cause: "quarantine",
             reason: note,
             run_id: None,

@@ -173,6 +173,9 @@ impl TestApp {
             "OPCMS_DATABASE_URL" => Some(database_url.clone()),
             "OPCMS_ADMIN_PASSWORD" => Some(ADMIN_INITIAL_PASSWORD.into()),
             "OPCMS_LOG" => Some("warn".into()),
+            // The scheduler stays off unless a test turns it on: a test
+            // running across 02:00 must not see a collection it did not ask for.
+            "OPCMS_JOBS_ENABLED" => Some("false".into()),
             _ => None,
         })
         .expect("test config");

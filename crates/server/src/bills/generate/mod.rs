@@ -75,7 +75,7 @@ pub async fn generate(state: &AppState, actor: &Actor, scope: DataScope, input: 
     let inputs = reads::complete(&txn, &state.keyring, period, &chunks, rows, &mut watch).await?;
 
     let rules = RunRules {
-        bill_trial_customers: state.config.billing.bill_trial_customers,
+        bill_trial_customers: crate::settings::load(&txn).await?.bill_trial_customers,
         detected_at: Utc::now(),
     };
     let named_set: Option<HashSet<i64>> = named.as_ref().map(|ids| ids.iter().copied().collect());

@@ -35,7 +35,6 @@ use crate::parallel;
 use crate::spreadsheet::{self, Limits, header};
 use crate::state::AppState;
 use crate::telemetry::Stopwatch;
-use opcms_domain::customer::profile::DEFAULT_PAYMENT_TERMS_DAYS;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportResult {
@@ -336,13 +335,14 @@ async fn prepare_creations(
 ) -> AppResult<(HashMap<String, u32>, Vec<customer::ActiveModel>)> {
     let keyring = state.keyring.clone();
     let actor_id = actor.user_id;
+    let payment_terms_days = crate::settings::load(&state.db).await?.payment_terms_days;
     tokio::task::spawn_blocking(move || {
         let rows = parallel::map(&creations, 2_000, |(code, planned)| {
             new_row(
                 &planned.profile,
                 code,
                 planned.owners,
-                DEFAULT_PAYMENT_TERMS_DAYS,
+                payment_terms_days,
                 actor_id,
                 now,
                 &keyring,

@@ -16,6 +16,7 @@ mod m20261203_000009_usage_monthly_billing_index;
 mod m20261203_000010_payments;
 mod m20261204_000011_security;
 mod m20261205_000012_usage_close;
+mod m20261206_000013_settings_jobs;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_payments::Migration),
             Box::new(m20261204_000011_security::Migration),
             Box::new(m20261205_000012_usage_close::Migration),
+            Box::new(m20261206_000013_settings_jobs::Migration),
         ]
     }
 }
