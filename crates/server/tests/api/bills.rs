@@ -144,15 +144,6 @@ async fn the_bill_of(app: &TestApp, token: &str, customer_id: i64, period: &str)
     bill(app, token, live[0]["id"].as_i64().expect("id")).await
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql.to_string()))
-        .await
-        .expect("query")
-        .expect("row");
-    row.try_get_by_index(0).expect("value")
-}
 
 async fn golden_bills_come_out_of_generation_exactly(app: TestApp) {
     let token = app.admin_token().await;

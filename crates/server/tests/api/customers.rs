@@ -529,16 +529,36 @@ async fn the_automatic_lifecycle_moves_by_overdue_bills(app: TestApp) {
     )
     .await;
     let id = created["id"].as_i64().unwrap();
+    // One issued bill; the rule reads its due date under the customer's lock.
+    let period = (chrono::Utc::now().date_naive() - chrono::Duration::days(40)).format("%Y-%m").to_string();
+    let bill = json!({"customer_id": id, "period": period, "lines": [{"description": "服务费", "amount": "100"}]});
+    let bill = expect_json(app.post("/api/v1/bills", Some(&token), &bill).await, StatusCode::OK).await;
+    let bill_id = bill["id"].as_i64().unwrap();
+    let issued = expect_json(
+        app.post(&format!("/api/v1/bills/{bill_id}/issue"), Some(&token), &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let due: chrono::NaiveDate = issued["due_date"].as_str().unwrap().parse().unwrap();
+    let days = |n: i64| due + chrono::Duration::days(n);
     let steps = [
-        (Some(5), Some(AccountStatus::Arrears)),
-        (Some(20), None),
-        (Some(31), Some(AccountStatus::Suspended)),
-        (None, Some(AccountStatus::Active)),
-        (None, None),
+        (days(0), None),
+        (days(5), Some(AccountStatus::Arrears)),
+        (days(20), None),
+        (days(31), Some(AccountStatus::Suspended)),
     ];
-    for (overdue, expected) in steps {
-        let moved = apply_automatic_status(&app.state, id, overdue, 30).await.unwrap();
-        assert_eq!(moved, expected, "overdue {overdue:?}");
+    for (today, expected) in steps {
+        let moved = apply_automatic_status(&app.state, id, today, 30).await.unwrap();
+        assert_eq!(moved, expected, "on {today}");
+    }
+    // Once nothing is overdue (the bill voided), the account is active again.
+    let voided = app
+        .post(&format!("/api/v1/bills/{bill_id}/void"), Some(&token), &json!({"reason": "开错了"}))
+        .await;
+    assert!(voided.status().is_success(), "void: {}", voided.status());
+    for expected in [Some(AccountStatus::Active), None] {
+        let moved = apply_automatic_status(&app.state, id, days(32), 30).await.unwrap();
+        assert_eq!(moved, expected);
     }
     let history = expect_json(
         app.get(&format!("/api/v1/customers/{id}/status-history"), &token).await,
@@ -779,15 +799,6 @@ async fn customer_writes_are_audited_with_contacts_masked(app: TestApp) {
     assert!(!text.contains(PHONE) && !text.contains("13900000000"), "{text}");
 }
 
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql.to_string()))
-        .await
-        .expect("query")
-        .expect("row");
-    row.try_get_by_index(0).expect("value")
-}
 
 async fn batch(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
     app.post("/api/v1/customers/batch", Some(token), &body).await

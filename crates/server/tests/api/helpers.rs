@@ -385,3 +385,17 @@ pub async fn expect_error(response: Response, status: StatusCode, code: &str) ->
     assert!(body["error"]["details"].is_array(), "no details array: {body}");
     body
 }
+
+/// The first column of the first row of `sql`, as a number (`COUNT(*)`).
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_string(),
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    row.try_get_by_index(0).expect("value")
+}
