@@ -317,20 +317,35 @@ mod tests {
 
     #[test]
     fn each_job_works_on_its_own_period() {
-        assert_eq!(Job::UsageCollect.period_for(day("2026-03-01")).to_string(), "2026-02-28");
-        assert_eq!(Job::UsageCollect.period_for(day("2028-03-01")).to_string(), "2028-02-29");
+        assert_eq!(
+            Job::UsageCollect.period_for(day("2026-03-01")).to_string(),
+            "2026-02-28"
+        );
+        assert_eq!(
+            Job::UsageCollect.period_for(day("2028-03-01")).to_string(),
+            "2028-02-29"
+        );
         assert_eq!(Job::BillsGenerate.period_for(day("2027-01-01")).to_string(), "2026-12");
-        assert_eq!(Job::ReceivablesDaily.period_for(day("2026-12-31")).to_string(), "2026-12-31");
+        assert_eq!(
+            Job::ReceivablesDaily.period_for(day("2026-12-31")).to_string(),
+            "2026-12-31"
+        );
     }
 
     #[test]
     fn schedules_are_read_in_their_time_zone() {
         let shanghai = Schedule::new("0 2 * * *", "Asia/Shanghai").unwrap();
         // 2 a.m. in Shanghai is 18:00 UTC the day before.
-        assert_eq!(shanghai.next_after(at("2026-02-28T12:00:00Z")), Some(at("2026-02-28T18:00:00Z")));
+        assert_eq!(
+            shanghai.next_after(at("2026-02-28T12:00:00Z")),
+            Some(at("2026-02-28T18:00:00Z"))
+        );
         assert_eq!(shanghai.local_date(at("2026-02-28T18:00:00Z")), day("2026-03-01"));
         let utc = Schedule::new("0 2 * * *", "UTC").unwrap();
-        assert_eq!(utc.next_after(at("2026-02-28T12:00:00Z")), Some(at("2026-03-01T02:00:00Z")));
+        assert_eq!(
+            utc.next_after(at("2026-02-28T12:00:00Z")),
+            Some(at("2026-03-01T02:00:00Z"))
+        );
         let monthly = Schedule::new("0 3 1 * *", "Asia/Shanghai").unwrap();
         assert_eq!(
             monthly.between(at("2026-01-15T00:00:00Z"), at("2026-03-15T00:00:00Z"), 10),
@@ -355,7 +370,15 @@ mod tests {
 
     #[test]
     fn bad_schedules_and_zones_are_refused() {
-        for bad in ["", "0 2 * *", "* * * * * *", "61 2 * * *", "0 25 * * *", "every day", "0 2 * * * 2027"] {
+        for bad in [
+            "",
+            "0 2 * *",
+            "* * * * * *",
+            "61 2 * * *",
+            "0 25 * * *",
+            "every day",
+            "0 2 * * * 2027",
+        ] {
             assert!(parse_cron(bad).is_none(), "{bad}");
         }
         assert_eq!(check_cron("schedule", "0  2 * * *"), Ok("0 2 * * *".into()));
@@ -368,14 +391,32 @@ mod tests {
     #[test]
     fn a_manual_period_follows_the_cadence_and_is_not_in_the_future() {
         let latest = PeriodKey::Day(day("2026-12-04"));
-        assert_eq!(Job::UsageCollect.manual_period("2026-12-01", latest), Ok(PeriodKey::Day(day("2026-12-01"))));
-        assert_eq!(Job::UsageCollect.manual_period("2026-12-05", latest).unwrap_err().code, "FUTURE_PERIOD");
-        assert_eq!(Job::UsageCollect.manual_period("2026-12", latest).unwrap_err().code, "INVALID_PERIOD");
-        assert_eq!(Job::UsageCollect.manual_period("2026-2-3", latest).unwrap_err().code, "INVALID_PERIOD");
+        assert_eq!(
+            Job::UsageCollect.manual_period("2026-12-01", latest),
+            Ok(PeriodKey::Day(day("2026-12-01")))
+        );
+        assert_eq!(
+            Job::UsageCollect.manual_period("2026-12-05", latest).unwrap_err().code,
+            "FUTURE_PERIOD"
+        );
+        assert_eq!(
+            Job::UsageCollect.manual_period("2026-12", latest).unwrap_err().code,
+            "INVALID_PERIOD"
+        );
+        assert_eq!(
+            Job::UsageCollect.manual_period("2026-2-3", latest).unwrap_err().code,
+            "INVALID_PERIOD"
+        );
         let month = PeriodKey::Month(Period::parse("2026-11").unwrap());
         assert!(Job::BillsGenerate.manual_period("2026-10", month).is_ok());
-        assert_eq!(Job::BillsGenerate.manual_period("2026-12", month).unwrap_err().code, "FUTURE_PERIOD");
-        assert_eq!(Job::BillsGenerate.manual_period("2026-13", month).unwrap_err().code, "INVALID_PERIOD");
+        assert_eq!(
+            Job::BillsGenerate.manual_period("2026-12", month).unwrap_err().code,
+            "FUTURE_PERIOD"
+        );
+        assert_eq!(
+            Job::BillsGenerate.manual_period("2026-13", month).unwrap_err().code,
+            "INVALID_PERIOD"
+        );
     }
 
     #[test]

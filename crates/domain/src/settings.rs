@@ -288,7 +288,11 @@ impl Settings {
         for (name, cron) in update.job_schedules.unwrap_or_default() {
             let field = format!("job_schedules.{name}");
             if Job::parse(&name).is_none() {
-                errors.push(FieldError::new(field, "UNKNOWN_JOB", format!("没有名为 {name} 的定时任务")));
+                errors.push(FieldError::new(
+                    field,
+                    "UNKNOWN_JOB",
+                    format!("没有名为 {name} 的定时任务"),
+                ));
             } else if let Some(cron) = errors.check(jobs::check_cron(&field, &cron)) {
                 next.job_schedules.insert(name, cron);
             }
@@ -351,17 +355,16 @@ mod tests {
     }
 
     fn fields(errors: Vec<FieldError>) -> Vec<(String, String)> {
-        errors
-            .into_iter()
-            .map(|e| (e.field, e.message))
-            .collect()
+        errors.into_iter().map(|e| (e.field, e.message)).collect()
     }
 
     #[test]
     fn a_partial_change_touches_only_its_keys() {
         let before = Settings::default();
         let after = before
-            .apply(update(json!({"payment_terms_days": 30, "job_schedules": {"usage.collect": "30 1 * * *"}})))
+            .apply(update(
+                json!({"payment_terms_days": 30, "job_schedules": {"usage.collect": "30 1 * * *"}}),
+            ))
             .unwrap();
         assert_eq!(after.payment_terms_days, 30);
         assert_eq!(after.schedule_of(Job::UsageCollect), "30 1 * * *");
@@ -401,7 +404,10 @@ mod tests {
         );
         assert_eq!(fields[0].1, "公司名称不能超过 200 个字符");
         assert_eq!(fields[1].1, PAYMENT_TERMS_MESSAGE);
-        assert_eq!(fields[3].1, "X 系列用量阈值须为大于 0、不超过 1000000000 的数，最多 4 位小数");
+        assert_eq!(
+            fields[3].1,
+            "X 系列用量阈值须为大于 0、不超过 1000000000 的数，最多 4 位小数"
+        );
     }
 
     #[test]

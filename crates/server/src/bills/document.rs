@@ -8,8 +8,8 @@ use opcms_domain::billing::{StoredLine, StoredLineKind, StoredTier};
 use rust_decimal::Decimal;
 
 use super::model::BillView;
-use opcms_domain::settings::CompanyInfo;
 use crate::error::{AppError, AppResult};
+use opcms_domain::settings::CompanyInfo;
 
 fn plain(value: Decimal) -> String {
     value.normalize().to_string()

@@ -36,7 +36,11 @@ pub async fn of_customer(db: &impl ConnectionTrait, customer_id: i64) -> AppResu
 
 /// The due date of the customer's oldest overdue bill (open, due before
 /// `today`), read inside the caller's transaction.
-pub async fn oldest_overdue(db: &impl ConnectionTrait, customer_id: i64, today: NaiveDate) -> AppResult<Option<NaiveDate>> {
+pub async fn oldest_overdue(
+    db: &impl ConnectionTrait,
+    customer_id: i64,
+    today: NaiveDate,
+) -> AppResult<Option<NaiveDate>> {
     let due: Option<Option<NaiveDate>> = bill::Entity::find()
         .select_only()
         .column_as(bill::Column::DueDate.min(), "due")
@@ -50,7 +54,10 @@ pub async fn oldest_overdue(db: &impl ConnectionTrait, customer_id: i64, today: 
 }
 
 /// For every customer with an overdue bill, the due date of its oldest.
-pub async fn oldest_overdue_by_customer(db: &impl ConnectionTrait, today: NaiveDate) -> AppResult<HashMap<i64, NaiveDate>> {
+pub async fn oldest_overdue_by_customer(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> AppResult<HashMap<i64, NaiveDate>> {
     let rows: Vec<(i64, Option<NaiveDate>)> = bill::Entity::find()
         .select_only()
         .column(bill::Column::CustomerId)
@@ -61,7 +68,10 @@ pub async fn oldest_overdue_by_customer(db: &impl ConnectionTrait, today: NaiveD
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(id, due)| due.map(|due| (id, due))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, due)| due.map(|due| (id, due)))
+        .collect())
 }
 
 /// How many bills are overdue today.

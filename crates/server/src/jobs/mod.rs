@@ -247,7 +247,9 @@ pub async fn run_now(state: &AppState, actor: &Actor, job: Job, input: RunJob) -
     let settings = crate::settings::load(&state.db).await?;
     let latest = latest_period(&settings, job, state.clock.now());
     let period = match input.period_key.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(text) => job.manual_period(text, latest).map_err(|e| AppError::Validation(vec![e]))?,
+        Some(text) => job
+            .manual_period(text, latest)
+            .map_err(|e| AppError::Validation(vec![e]))?,
         None => latest,
     };
     let force = input.force.unwrap_or(false);
@@ -272,7 +274,10 @@ pub async fn run_now(state: &AppState, actor: &Actor, job: Job, input: RunJob) -
             runs::take(&state.db, &existing, holder, lease, Trigger::Manual, actor.user_id, 1)
                 .await?
                 .ok_or_else(|| {
-                    AppError::conflict("JOB_RUNNING", format!("{}（{period}）正在执行，请稍后再试", job.title()))
+                    AppError::conflict(
+                        "JOB_RUNNING",
+                        format!("{}（{period}）正在执行，请稍后再试", job.title()),
+                    )
                 })?
         }
     };
@@ -306,16 +311,18 @@ pub async fn patch(state: &AppState, actor: &Actor, job: Job, input: JobPatch) -
             job_schedules: Some([(job.name().to_string(), schedule)].into_iter().collect()),
             ..SettingsUpdate::default()
         };
-        crate::settings::update(&state.db, actor, update).await.map_err(|err| match err {
-            // The field of this endpoint is `schedule`.
-            AppError::Validation(mut fields) => {
-                for field in &mut fields {
-                    field.field = "schedule".into();
+        crate::settings::update(&state.db, actor, update)
+            .await
+            .map_err(|err| match err {
+                // The field of this endpoint is `schedule`.
+                AppError::Validation(mut fields) => {
+                    for field in &mut fields {
+                        field.field = "schedule".into();
+                    }
+                    AppError::Validation(fields)
                 }
-                AppError::Validation(fields)
-            }
-            other => other,
-        })?;
+                other => other,
+            })?;
     }
     if let Some(paused) = input.paused {
         scheduler::ensure_state(&state.db, job, None).await?;

@@ -123,7 +123,10 @@ pub async fn take(
         .col_expr(job_run::Column::Attempt, Expr::value(attempt))
         .col_expr(job_run::Column::Trigger, Expr::value(trigger.code()))
         .col_expr(job_run::Column::FinishedAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(job_run::Column::NextAttemptAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            job_run::Column::NextAttemptAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(job_run::Column::StartedBy, Expr::value(started_by))
         .filter(job_run::Column::Id.eq(row.id))
         .filter(job_run::Column::Status.eq(row.status.as_str()))
@@ -226,7 +229,10 @@ pub async fn give_up(db: &DatabaseConnection, run: &job_run::Model) -> AppResult
             job_run::Column::Error,
             Expr::value(format!("执行实例 {} 中断，且已用完 {MAX_ATTEMPTS} 次尝试", run.holder)),
         )
-        .col_expr(job_run::Column::NextAttemptAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            job_run::Column::NextAttemptAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .filter(job_run::Column::Id.eq(run.id))
         .filter(job_run::Column::Status.eq(RUNNING))
         .filter(job_run::Column::Attempt.eq(run.attempt))

@@ -55,7 +55,17 @@ pub async fn tick_once(state: &AppState) -> AppResult<()> {
             continue;
         }
         tracing::warn!(job = %stalled.job, period = %stalled.period_key, from = %stalled.holder, "taking over a run whose holder stopped");
-        if let Some(run) = runs::take(&state.db, &stalled, holder, lease, Trigger::Takeover, stalled.started_by, stalled.attempt + 1).await? {
+        if let Some(run) = runs::take(
+            &state.db,
+            &stalled,
+            holder,
+            lease,
+            Trigger::Takeover,
+            stalled.started_by,
+            stalled.attempt + 1,
+        )
+        .await?
+        {
             execute(state, job, run).await;
         }
     }
@@ -66,7 +76,17 @@ pub async fn tick_once(state: &AppState) -> AppResult<()> {
         if paused.contains(&job) {
             continue;
         }
-        if let Some(run) = runs::take(&state.db, &failed, holder, lease, Trigger::Retry, None, failed.attempt + 1).await? {
+        if let Some(run) = runs::take(
+            &state.db,
+            &failed,
+            holder,
+            lease,
+            Trigger::Retry,
+            None,
+            failed.attempt + 1,
+        )
+        .await?
+        {
             execute(state, job, run).await;
         }
     }
@@ -166,7 +186,9 @@ pub async fn execute(state: &AppState, job: Job, run: job_run::Model) {
     match runs::finish(&state.db, &run, &holder, outcome).await {
         Ok(true) if failed => tracing::warn!(job = %job, period = %period, "job run failed"),
         Ok(true) => tracing::info!(job = %job, period = %period, "job run succeeded"),
-        Ok(false) => tracing::warn!(job = %job, period = %period, "job run was taken over meanwhile; its outcome is the other holder's"),
+        Ok(false) => {
+            tracing::warn!(job = %job, period = %period, "job run was taken over meanwhile; its outcome is the other holder's")
+        }
         Err(err) => tracing::error!(job = %job, period = %period, error = ?err, "cannot record a job run's outcome"),
     }
 }

@@ -139,7 +139,9 @@ async fn receivables(state: &AppState) -> AppResult<Value> {
         .await?;
     let mut moves: HashMap<&'static str, u64> = HashMap::new();
     for (id, status) in customers {
-        let Some(status) = AccountStatus::parse(&status) else { continue };
+        let Some(status) = AccountStatus::parse(&status) else {
+            continue;
+        };
         let days = overdue.get(&id).map(|due| (today - *due).num_days());
         if automatic_target(status, days, suspend_after).is_none() {
             continue;

@@ -144,7 +144,6 @@ async fn the_bill_of(app: &TestApp, token: &str, customer_id: i64, period: &str)
     bill(app, token, live[0]["id"].as_i64().expect("id")).await
 }
 
-
 async fn golden_bills_come_out_of_generation_exactly(app: TestApp) {
     let token = app.admin_token().await;
     let (period, first) = last_month();

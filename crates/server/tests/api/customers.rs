@@ -530,12 +530,15 @@ async fn the_automatic_lifecycle_moves_by_overdue_bills(app: TestApp) {
     .await;
     let id = created["id"].as_i64().unwrap();
     // One issued bill; the rule reads its due date under the customer's lock.
-    let period = (chrono::Utc::now().date_naive() - chrono::Duration::days(40)).format("%Y-%m").to_string();
+    let period = (chrono::Utc::now().date_naive() - chrono::Duration::days(40))
+        .format("%Y-%m")
+        .to_string();
     let bill = json!({"customer_id": id, "period": period, "lines": [{"description": "服务费", "amount": "100"}]});
     let bill = expect_json(app.post("/api/v1/bills", Some(&token), &bill).await, StatusCode::OK).await;
     let bill_id = bill["id"].as_i64().unwrap();
     let issued = expect_json(
-        app.post(&format!("/api/v1/bills/{bill_id}/issue"), Some(&token), &json!({})).await,
+        app.post(&format!("/api/v1/bills/{bill_id}/issue"), Some(&token), &json!({}))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -553,7 +556,11 @@ async fn the_automatic_lifecycle_moves_by_overdue_bills(app: TestApp) {
     }
     // Once nothing is overdue (the bill voided), the account is active again.
     let voided = app
-        .post(&format!("/api/v1/bills/{bill_id}/void"), Some(&token), &json!({"reason": "开错了"}))
+        .post(
+            &format!("/api/v1/bills/{bill_id}/void"),
+            Some(&token),
+            &json!({"reason": "开错了"}),
+        )
         .await;
     assert!(voided.status().is_success(), "void: {}", voided.status());
     for expected in [Some(AccountStatus::Active), None] {
@@ -798,7 +805,6 @@ async fn customer_writes_are_audited_with_contacts_masked(app: TestApp) {
     let text = trail.to_string();
     assert!(!text.contains(PHONE) && !text.contains("13900000000"), "{text}");
 }
-
 
 async fn batch(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
     app.post("/api/v1/customers/batch", Some(token), &body).await

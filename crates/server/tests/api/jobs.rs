@@ -98,7 +98,12 @@ async fn finished_run(app: &TestApp, token: &str, name: &str, period: &str) -> V
 }
 
 async fn pause_all(app: &TestApp, token: &str, paused: bool) {
-    for name in ["usage.collect", "bills.generate", "receivables.daily", "maintenance.prune"] {
+    for name in [
+        "usage.collect",
+        "bills.generate",
+        "receivables.daily",
+        "maintenance.prune",
+    ] {
         let response = app
             .patch(&format!("/api/v1/jobs/{name}"), token, &json!({"paused": paused}))
             .await;
@@ -151,7 +156,15 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
     set_clock(&app, &admin, "2027-03-15T10:00:00+08:00").await;
     let list = jobs(&app, &admin).await;
     let names: Vec<&str> = list.iter().map(|j| j["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["usage.collect", "bills.generate", "receivables.daily", "maintenance.prune"]);
+    assert_eq!(
+        names,
+        [
+            "usage.collect",
+            "bills.generate",
+            "receivables.daily",
+            "maintenance.prune"
+        ]
+    );
     let generate = &list[1];
     assert_eq!(generate["schedule"], "0 3 1 * *");
     assert_eq!(generate["schedule_text"], "每月 1 日 03:00");
@@ -166,10 +179,19 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
     let (_, ops) = app.user_with_role(&admin, "jobs.ops", "operations").await;
     let (_, sales) = app.user_with_role(&admin, "jobs.sales", "sales").await;
     assert_eq!(jobs(&app, &ops).await.len(), 4);
-    expect_error(app.get("/api/v1/jobs", &sales).await, StatusCode::FORBIDDEN, "FORBIDDEN").await;
-    let refused = app.post("/api/v1/jobs/maintenance.prune/run", Some(&ops), &json!({})).await;
+    expect_error(
+        app.get("/api/v1/jobs", &sales).await,
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+    )
+    .await;
+    let refused = app
+        .post("/api/v1/jobs/maintenance.prune/run", Some(&ops), &json!({}))
+        .await;
     expect_error(refused, StatusCode::FORBIDDEN, "FORBIDDEN").await;
-    let refused = app.patch("/api/v1/jobs/usage.collect", &ops, &json!({"paused": true})).await;
+    let refused = app
+        .patch("/api/v1/jobs/usage.collect", &ops, &json!({"paused": true}))
+        .await;
     expect_error(refused, StatusCode::FORBIDDEN, "FORBIDDEN").await;
 
     // Unknown job, bad and future periods, bad cron: named, nothing written.
@@ -179,7 +201,12 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
         "NOT_FOUND",
     )
     .await;
-    expect_error(app.get("/api/v1/jobs/coffee.make/runs", &admin).await, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+    expect_error(
+        app.get("/api/v1/jobs/coffee.make/runs", &admin).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
     for (name, period, code) in [
         ("bills.generate", "2027-03", "FUTURE_PERIOD"),
         ("bills.generate", "2027-13", "INVALID_PERIOD"),
@@ -189,14 +216,22 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
         ("receivables.daily", "2027-03-16", "FUTURE_PERIOD"),
     ] {
         let response = app
-            .post(&format!("/api/v1/jobs/{name}/run"), Some(&admin), &json!({"period_key": period}))
+            .post(
+                &format!("/api/v1/jobs/{name}/run"),
+                Some(&admin),
+                &json!({"period_key": period}),
+            )
             .await;
         let error = expect_error(response, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
         assert_eq!(error["error"]["details"][0]["field"], "period_key", "{error}");
         assert_eq!(error["error"]["details"][0]["code"], code, "{name} {period}: {error}");
     }
     let unknown_field = app
-        .post("/api/v1/jobs/bills.generate/run", Some(&admin), &json!({"period": "2027-02"}))
+        .post(
+            "/api/v1/jobs/bills.generate/run",
+            Some(&admin),
+            &json!({"period": "2027-02"}),
+        )
         .await;
     assert_eq!(unknown_field.status(), StatusCode::BAD_REQUEST);
     for cron in ["every day", "0 25 * * *", "0 2 * *", "0 0 2 * * *"] {
@@ -212,8 +247,12 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
 
     // A good schedule and pause/resume, audited.
     let patched = expect_json(
-        app.patch("/api/v1/jobs/usage.collect", &admin, &json!({"schedule": "15 3 * * *", "paused": true}))
-            .await,
+        app.patch(
+            "/api/v1/jobs/usage.collect",
+            &admin,
+            &json!({"schedule": "15 3 * * *", "paused": true}),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -221,7 +260,8 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
     assert_eq!(patched["paused"], true);
     assert_eq!(patched["next_run_at"], Value::Null);
     let resumed = expect_json(
-        app.patch("/api/v1/jobs/usage.collect", &admin, &json!({"paused": false})).await,
+        app.patch("/api/v1/jobs/usage.collect", &admin, &json!({"paused": false}))
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -240,7 +280,8 @@ async fn a_period_runs_once_unless_forced(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token().await;
     let started = expect_json(
-        app.post("/api/v1/jobs/maintenance.prune/run", Some(&admin), &json!({})).await,
+        app.post("/api/v1/jobs/maintenance.prune/run", Some(&admin), &json!({}))
+            .await,
         StatusCode::ACCEPTED,
     )
     .await;
@@ -255,7 +296,11 @@ async fn a_period_runs_once_unless_forced(backend: Backend) {
     }
 
     let again = app
-        .post("/api/v1/jobs/maintenance.prune/run", Some(&admin), &json!({"period_key": period}))
+        .post(
+            "/api/v1/jobs/maintenance.prune/run",
+            Some(&admin),
+            &json!({"period_key": period}),
+        )
         .await;
     let error = expect_error(again, StatusCode::CONFLICT, "ALREADY_SUCCEEDED").await;
     assert!(error["error"]["message"].as_str().unwrap().contains("强制"), "{error}");
@@ -272,7 +317,11 @@ async fn a_period_runs_once_unless_forced(backend: Backend) {
     assert_eq!(forced["id"], started["id"], "one row per period");
     finished_run(&app, &admin, "maintenance.prune", &period).await;
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM job_runs").await, 1);
-    let audit = expect_json(app.get("/api/v1/audit-logs?action=job.run", &admin).await, StatusCode::OK).await;
+    let audit = expect_json(
+        app.get("/api/v1/audit-logs?action=job.run", &admin).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(audit["total"], 2);
 
     // Concurrent manual runs of one period: one starts, the others are told.
@@ -286,7 +335,11 @@ async fn a_period_runs_once_unless_forced(backend: Backend) {
         .collect();
     let accepted = statuses.iter().filter(|s| **s == StatusCode::ACCEPTED).count();
     assert_eq!(accepted, 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == StatusCode::ACCEPTED || *s == StatusCode::CONFLICT));
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::ACCEPTED || *s == StatusCode::CONFLICT)
+    );
     finished_run(&app, &admin, "receivables.daily", day).await;
 }
 
@@ -298,8 +351,12 @@ async fn a_failed_run_is_retried_three_times_then_stays_visible(backend: Backend
         ..Behaviour::default()
     });
     let started = expect_json(
-        app.post("/api/v1/jobs/usage.collect/run", Some(&admin), &json!({"period_key": "2027-05-08"}))
-            .await,
+        app.post(
+            "/api/v1/jobs/usage.collect/run",
+            Some(&admin),
+            &json!({"period_key": "2027-05-08"}),
+        )
+        .await,
         StatusCode::ACCEPTED,
     )
     .await;
@@ -341,14 +398,21 @@ async fn a_failed_run_is_retried_three_times_then_stays_visible(backend: Backend
     set_clock(&app, &admin, "2027-05-10T14:00:00+08:00").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let run = runs(&app, &admin, "usage.collect").await.remove(0);
-    assert_eq!((run["attempt"].clone(), run["status"].clone()), (json!(4), json!("failed")));
+    assert_eq!(
+        (run["attempt"].clone(), run["status"].clone()),
+        (json!(4), json!("failed"))
+    );
     assert_eq!(job(&app, &admin, "usage.collect").await["failing"], true);
 
     // A person fixes the vendor and runs it again: no force needed for a failure.
     vendor.set(Behaviour::default());
     let rerun = expect_json(
-        app.post("/api/v1/jobs/usage.collect/run", Some(&admin), &json!({"period_key": "2027-05-08"}))
-            .await,
+        app.post(
+            "/api/v1/jobs/usage.collect/run",
+            Some(&admin),
+            &json!({"period_key": "2027-05-08"}),
+        )
+        .await,
         StatusCode::ACCEPTED,
     )
     .await;
@@ -388,7 +452,11 @@ async fn pay_in_full(app: &TestApp, token: &str, bill: &Value, on: &str) {
     let customer_id = bill["customer"]["id"].as_i64().unwrap();
     let receipt = json!({"customer_id": customer_id, "amount": bill["total"], "received_at": on,
                          "method": "bank_transfer", "payer_name": "付款单位"});
-    let payment = expect_json(app.post("/api/v1/payments", Some(token), &receipt).await, StatusCode::CREATED).await;
+    let payment = expect_json(
+        app.post("/api/v1/payments", Some(token), &receipt).await,
+        StatusCode::CREATED,
+    )
+    .await;
     let allocation = json!({"allocations": [{"bill_id": bill["id"], "amount": bill["total"]}]});
     let response = app
         .post(
@@ -412,15 +480,22 @@ async fn a_month_runs_by_itself_on_the_test_clock(backend: Backend) {
     let plan = json!({"name": "模拟月标准价", "effective_from": "2027-02", "reason": "模拟一个月",
         "rules": {"X": {"mode": "flat", "unit_price": "0.5"}, "N": {"mode": "flat", "unit_price": "0.5"},
                   "L": {"mode": "flat", "unit_price": "0.5"}}});
-    let plan_id = expect_json(app.post("/api/v1/price-plans", Some(&admin), &plan).await, StatusCode::CREATED)
-        .await["id"]
+    let plan_id = expect_json(
+        app.post("/api/v1/price-plans", Some(&admin), &plan).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
         .as_i64()
         .unwrap();
     let mut ids = Vec::new();
     for (i, account) in ACCOUNTS.iter().enumerate() {
         let id = customer(&app, &admin, &format!("SIM00{i}"), account).await;
         let response = app
-            .put(&format!("/api/v1/customers/{id}/pricing"), Some(&admin), &json!({"plan_id": plan_id}))
+            .put(
+                &format!("/api/v1/customers/{id}/pricing"),
+                Some(&admin),
+                &json!({"plan_id": plan_id}),
+            )
             .await;
         assert!(response.status().is_success(), "assign plan: {}", response.status());
         ids.push(id);
@@ -431,7 +506,11 @@ async fn a_month_runs_by_itself_on_the_test_clock(backend: Backend) {
     live_through(&app, &admin, &mornings("2027-02-02", 28)).await;
     let collections = runs(&app, &admin, "usage.collect").await;
     assert_eq!(collections.len(), 28, "1 to 28 February, each once");
-    assert!(collections.iter().all(|r| r["status"] == "succeeded" && r["attempt"] == 1));
+    assert!(
+        collections
+            .iter()
+            .all(|r| r["status"] == "succeeded" && r["attempt"] == 1)
+    );
     let periods: Vec<&str> = collections.iter().map(|r| r["period_key"].as_str().unwrap()).collect();
     assert_eq!(periods.first(), Some(&"2027-02-28"));
     assert_eq!(periods.last(), Some(&"2027-02-01"));
@@ -514,7 +593,11 @@ async fn a_month_runs_by_itself_on_the_test_clock(backend: Backend) {
     );
     // Every job period ran exactly once.
     assert_eq!(
-        scalar(&app, "SELECT COUNT(*) FROM job_runs WHERE attempt <> 1 OR status <> 'succeeded'").await,
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM job_runs WHERE attempt <> 1 OR status <> 'succeeded'"
+        )
+        .await,
         0
     );
     assert_eq!(

@@ -14,6 +14,7 @@ mod contract;
 mod customers;
 mod exports;
 mod imports;
+mod instances;
 mod jobs;
 mod payments;
 mod platform;

@@ -79,14 +79,22 @@ async fn the_file_seeds_the_table_once_then_the_table_wins(backend: Backend) {
     assert!(changes.get("payment_terms_days").is_none(), "{changes}");
     // The jobs page shows the new schedule in words.
     let jobs = expect_json(app.get("/api/v1/jobs", &admin).await, StatusCode::OK).await;
-    let collect = jobs.as_array().unwrap().iter().find(|j| j["name"] == "usage.collect").unwrap();
+    let collect = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["name"] == "usage.collect")
+        .unwrap();
     assert_eq!(collect["schedule_text"], "每天 01:30");
 
     // A restart with the file still saying the old name: the table wins.
     let app = app.restart_with(|_| {}).await;
     let signed_in = expect_json(app.login("admin", ADMIN_PASSWORD).await, StatusCode::OK).await;
     let admin = signed_in["access_token"].as_str().expect("token").to_string();
-    assert_eq!(settings(&app, &admin).await["company"]["name"], "上海新名称科技有限公司");
+    assert_eq!(
+        settings(&app, &admin).await["company"]["name"],
+        "上海新名称科技有限公司"
+    );
 }
 
 async fn bad_values_are_named_and_change_nothing(backend: Backend) {
@@ -113,7 +121,12 @@ async fn bad_values_are_named_and_change_nothing(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["field"].as_str().unwrap().to_string(), d["message"].as_str().unwrap().to_string()))
+        .map(|d| {
+            (
+                d["field"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(
@@ -137,7 +150,11 @@ async fn bad_values_are_named_and_change_nothing(backend: Backend) {
     assert_eq!(settings(&app, &admin).await, before);
 
     // An unknown key and a wrong shape are refused too.
-    for body in [json!({"theme": "dark"}), json!({"auto_issue_clean_bills": "yes"}), json!([1])] {
+    for body in [
+        json!({"theme": "dark"}),
+        json!({"auto_issue_clean_bills": "yes"}),
+        json!([1]),
+    ] {
         let response = app.put("/api/v1/settings", Some(&admin), &body).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
     }
@@ -145,8 +162,15 @@ async fn bad_values_are_named_and_change_nothing(backend: Backend) {
 
     // Management only.
     let (_, ops) = app.user_with_role(&admin, "settings.ops", "operations").await;
-    expect_error(app.get("/api/v1/settings", &ops).await, StatusCode::FORBIDDEN, "FORBIDDEN").await;
-    let refused = app.put("/api/v1/settings", Some(&ops), &json!({"payment_terms_days": 30})).await;
+    expect_error(
+        app.get("/api/v1/settings", &ops).await,
+        StatusCode::FORBIDDEN,
+        "FORBIDDEN",
+    )
+    .await;
+    let refused = app
+        .put("/api/v1/settings", Some(&ops), &json!({"payment_terms_days": 30}))
+        .await;
     expect_error(refused, StatusCode::FORBIDDEN, "FORBIDDEN").await;
     assert_eq!(settings(&app, &admin).await, before);
 }
@@ -154,9 +178,18 @@ async fn bad_values_are_named_and_change_nothing(backend: Backend) {
 async fn new_customers_and_the_quarantine_read_the_settings(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token().await;
-    put_settings(&app, &admin, json!({"payment_terms_days": 30, "usage_limits": {"X": "100"}})).await;
+    put_settings(
+        &app,
+        &admin,
+        json!({"payment_terms_days": 30, "usage_limits": {"X": "100"}}),
+    )
+    .await;
     let id = crate::usage::customer(&app, &admin, "S0001", "acc_settings").await;
-    let customer = expect_json(app.get(&format!("/api/v1/customers/{id}"), &admin).await, StatusCode::OK).await;
+    let customer = expect_json(
+        app.get(&format!("/api/v1/customers/{id}"), &admin).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(customer["payment_terms_days"], 30);
 
     let day = crate::usage::a_day();

@@ -53,7 +53,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        index(manager, "ux_job_runs_job_period", "job_runs", &["job", "period_key"], true).await?;
+        index(
+            manager,
+            "ux_job_runs_job_period",
+            "job_runs",
+            &["job", "period_key"],
+            true,
+        )
+        .await?;
         index(manager, "ix_job_runs_status", "job_runs", &["status"], false).await?;
         manager
             .create_table(
@@ -72,7 +79,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["job_state", "job_runs", "settings"] {
-            manager.drop_table(Table::drop().table(table).if_exists().to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).if_exists().to_owned())
+                .await?;
         }
         Ok(())
     }
