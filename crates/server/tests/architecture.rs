@@ -12,15 +12,18 @@ type Module = Vec<String>;
 const FOUNDATION: [&str; 5] = ["config", "db", "crypto", "error", "state"];
 /// Areas with business rules; the foundation may use the shared utilities
 /// (`fsutil`, `spreadsheet`, `http`'s metrics registry) but none of these.
-const BUSINESS_AREAS: [&str; 10] = [
+const BUSINESS_AREAS: [&str; 13] = [
     "access",
     "audit",
     "auth",
     "bills",
     "close",
     "customers",
+    "jobs",
     "payments",
     "pricing",
+    "settings",
+    "system",
     "usage",
     "users",
 ];
