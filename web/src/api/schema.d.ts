@@ -1770,6 +1770,17 @@ export interface components {
          * @enum {string}
          */
         CollectionTrigger: "manual" | "schedule" | "rerun";
+        /** @description 公司信息: printed on bills and statements; each member at most 200 characters. */
+        CompanyInfo: {
+            /* Hand-written until `make api-types` regenerates this file (settings and jobs contract). */
+            address: string;
+            bank_account: string;
+            bank_name: string;
+            name: string;
+            payment_note: string;
+            phone: string;
+            tax_id: string;
+        };
         CorrectionInput: {
             quantity?: string | null;
             reason?: string | null;
@@ -2154,6 +2165,55 @@ export interface components {
             /** Format: int64 */
             id: number;
             ok: boolean;
+        };
+        /** @description `PATCH /jobs/{name}`. */
+        JobPatch: {
+            /* Hand-written until `make api-types` regenerates this file (settings and jobs contract). */
+            paused?: boolean | null;
+            schedule?: string | null;
+        };
+        /** @description One run of a job for one period key. */
+        JobRunView: {
+            /* Hand-written until `make api-types` regenerates this file (settings and jobs contract). */
+            /** Format: int32 */
+            attempt: number;
+            counts: {
+                [key: string]: number;
+            };
+            error: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            holder: string;
+            /** Format: int64 */
+            id: number;
+            job: string;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            period_key: string;
+            /** Format: date-time */
+            started_at: string;
+            /** @enum {string} */
+            status: "running" | "succeeded" | "failed";
+            /** @enum {string} */
+            trigger: "schedule" | "catch_up" | "retry" | "manual";
+        };
+        /** @description A scheduled job: its schedule, state, last and next run. */
+        JobView: {
+            /* Hand-written until `make api-types` regenerates this file (settings and jobs contract). */
+            /** @enum {string} */
+            cadence: "daily" | "monthly";
+            description: string;
+            failing: boolean;
+            last_run: components["schemas"]["JobRunView"] | null;
+            latest_period: string;
+            name: string;
+            /** Format: date-time */
+            next_run_at: string | null;
+            paused: boolean;
+            schedule: string;
+            schedule_text: string;
+            timezone: string;
+            title: string;
         };
         LateSeries: {
             /** @description The usage the bill charged, and the month's total now. */
@@ -2761,7 +2821,7 @@ export interface components {
             period: string;
         };
         /** @enum {string} */
-        Permission: "customers.view" | "customers.edit" | "customers.edit_contact" | "customers.import" | "customers.export" | "customers.restore" | "pricing.view" | "pricing.manage" | "pricing.propose" | "usage.view" | "usage.manage" | "billing.view" | "billing.manage" | "payments.view" | "payments.manage" | "analytics.view" | "users.manage" | "audit.view" | "settings.manage";
+        Permission: "customers.view" | "customers.edit" | "customers.edit_contact" | "customers.import" | "customers.export" | "customers.restore" | "pricing.view" | "pricing.manage" | "pricing.propose" | "usage.view" | "usage.manage" | "billing.view" | "billing.manage" | "payments.view" | "payments.manage" | "analytics.view" | "users.manage" | "audit.view" | "settings.manage" | "jobs.view";
         PlanCreated: components["schemas"]["PlanView"] & {
             warnings: components["schemas"]["Warning"][];
         };
@@ -3140,6 +3200,12 @@ export interface components {
          * @enum {string}
          */
         RuleSource: "plan" | "override";
+        /** @description `POST /jobs/{name}/run`. */
+        RunJob: {
+            /* Hand-written until `make api-types` regenerates this file (settings and jobs contract). */
+            force?: boolean;
+            period_key?: string | null;
+        };
         RunResult: {
             actor_name: string;
             /** Format: int32 */
@@ -3231,6 +3297,38 @@ export interface components {
         SetClock: {
             /** @description RFC 3339 with an offset: `2026-03-01T02:00:00+08:00`. */
             now?: string | null;
+        };
+        /** @description `PUT /settings`: only the keys given change. */
+        SettingsUpdate: {
+            /* Hand-written until `make api-types` regenerates this file (settings and jobs contract). */
+            auto_issue_clean_bills?: boolean | null;
+            bill_trial_customers?: boolean | null;
+            company?: components["schemas"]["CompanyInfo"] | null;
+            job_schedules?: {
+                [key: string]: string;
+            } | null;
+            payment_terms_days?: number | null;
+            suspend_after_days?: number | null;
+            timezone?: string | null;
+            usage_discard_closed?: boolean | null;
+            usage_limits?: components["schemas"]["UsageLimitsSetting"] | null;
+        };
+        /** @description Every business setting with its value. */
+        SettingsView: {
+            /* Hand-written until `make api-types` regenerates this file (settings and jobs contract). */
+            auto_issue_clean_bills: boolean;
+            bill_trial_customers: boolean;
+            company: components["schemas"]["CompanyInfo"];
+            job_schedules: {
+                [key: string]: string;
+            };
+            /** Format: int32 */
+            payment_terms_days: number;
+            /** Format: int32 */
+            suspend_after_days: number;
+            timezone: string;
+            usage_discard_closed: boolean;
+            usage_limits: components["schemas"]["UsageLimitsSetting"];
         };
         /**
          * @description Why a customer that was looked at gets no bill.
@@ -3460,6 +3558,13 @@ export interface components {
          * @enum {string}
          */
         UsageImportStatus: "created" | "updated" | "unchanged" | "conflict" | "quarantined" | "discarded" | "duplicate";
+        /** @description Per-series usage thresholds: decimal text, or null for no limit. */
+        UsageLimitsSetting: {
+            /* Hand-written until `make api-types` regenerates this file (settings and jobs contract). */
+            L: string | null;
+            N: string | null;
+            X: string | null;
+        };
         UsageProgress: {
             /**
              * Format: int64

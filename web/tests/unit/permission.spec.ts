@@ -7,7 +7,7 @@ const ALL = [
   'customers.view', 'customers.edit', 'customers.import', 'customers.export',
   'pricing.view', 'pricing.manage', 'billing.view', 'billing.manage',
   'payments.view', 'payments.manage', 'analytics.view',
-  'users.manage', 'audit.view', 'settings.manage',
+  'users.manage', 'audit.view', 'settings.manage', 'jobs.view',
 ];
 const SALES = ['customers.view', 'customers.edit', 'customers.export', 'billing.view', 'payments.view', 'analytics.view'];
 

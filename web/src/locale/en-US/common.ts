@@ -143,6 +143,7 @@ export default {
     users: 'Users',
     audit: 'Audit',
     settings: 'Settings',
+    jobs: 'Scheduled jobs',
   },
   permission: {
     customers: {
@@ -181,6 +182,9 @@ export default {
     },
     settings: {
       manage: 'Manage settings',
+    },
+    jobs: {
+      view: 'View scheduled jobs and their runs',
     },
   },
   exception: {

@@ -141,6 +141,7 @@ export default {
     users: '用户',
     audit: '审计',
     settings: '系统设置',
+    jobs: '定时任务',
   },
   permission: {
     customers: {
@@ -179,6 +180,9 @@ export default {
     },
     settings: {
       manage: '管理系统设置',
+    },
+    jobs: {
+      view: '查看定时任务与执行记录',
     },
   },
   exception: {
