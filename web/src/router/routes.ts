@@ -17,6 +17,7 @@ import {
   IconTag,
   IconTags,
   IconThunderbolt,
+  IconTool,
   IconUpload,
   IconUserGroup,
 } from '@arco-design/web-vue/es/icon';
@@ -103,6 +104,7 @@ export const appRoutes: RouteRecordRaw[] = [
   ...group('system', 90, IconSettings, 'users.manage', [
     ['users', 'Users', 'users', () => import('@/views/users/index.vue'), null, IconUserGroup],
     ['audit', 'Audit', 'audit', () => import('@/views/audit/index.vue'), 'audit.view', IconFile],
+    ['settings', 'Settings', 'settings', () => import('@/views/settings/index.vue'), 'settings.manage', IconTool],
   ]),
   single('account', 'Account', 'account', () => import('@/views/account/index.vue')),
   single('403', 'Forbidden', 'forbidden', () => import('@/views/exception/403.vue')),

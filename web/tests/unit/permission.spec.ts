@@ -50,7 +50,7 @@ describe('side menu from routes', () => {
       ['PaymentImport', 'menu.paymentImport', '/payments/import'],
       ['ReceivablesAging', 'menu.receivablesAging', '/receivables/aging'],
     ]);
-    expect(menu[5]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
+    expect(menu[5]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit', 'Settings']);
     expect(menu[5]?.title).toBe('menu.system');
     expect(menu[5]?.children?.[0]?.path).toBe('/users');
   });
@@ -77,6 +77,12 @@ describe('side menu from routes', () => {
     const all = keys(buildMenu(appRoutes, ALL, menuGroups));
     const hidden = ['CustomerCreate', 'CustomerDetail', 'CustomerEdit', 'BillCreate', 'BillDetail', 'PaymentCreate', 'PaymentDetail', 'PaymentEdit', 'PaymentAllocate'];
     for (const name of hidden) expect(all).not.toContain(name);
+  });
+
+  it('shows the settings only with settings.manage', () => {
+    expect(keys(buildMenu(appRoutes, ['settings.manage'], menuGroups))).toEqual(['Workplace', 'group:system', 'Settings']);
+    const settings = appRoutes.find((r) => r.name === 'Settings');
+    expect([settings?.path, settings?.meta?.permission]).toEqual(['settings', 'settings.manage']);
   });
 
   it('keeps a group with only the entries the user may open', () => {

@@ -50,6 +50,7 @@ export default {
     system: 'System',
     users: 'Users',
     audit: 'Audit log',
+    settings: 'Settings',
     account: 'Account',
     login: 'Sign in',
     changePassword: 'Change password',

@@ -48,6 +48,7 @@ export default {
     system: '系统管理',
     users: '用户管理',
     audit: '审计日志',
+    settings: '系统设置',
     account: '账户设置',
     login: '登录',
     changePassword: '修改密码',
