@@ -10,6 +10,7 @@ import {
   IconFile,
   IconIdcard,
   IconList,
+  IconSchedule,
   IconSettings,
   IconStamp,
   IconStorage,
@@ -105,6 +106,8 @@ export const appRoutes: RouteRecordRaw[] = [
     ['users', 'Users', 'users', () => import('@/views/users/index.vue'), null, IconUserGroup],
     ['audit', 'Audit', 'audit', () => import('@/views/audit/index.vue'), 'audit.view', IconFile],
     ['settings', 'Settings', 'settings', () => import('@/views/settings/index.vue'), 'settings.manage', IconTool],
+    // Operations see the jobs too (jobs.view); pausing and running one is settings.manage.
+    ['jobs', 'Jobs', 'jobs', () => import('@/views/jobs/index.vue'), 'jobs.view', IconSchedule],
   ]),
   single('account', 'Account', 'account', () => import('@/views/account/index.vue')),
   single('403', 'Forbidden', 'forbidden', () => import('@/views/exception/403.vue')),

@@ -51,6 +51,7 @@ export default {
     users: 'Users',
     audit: 'Audit log',
     settings: 'Settings',
+    jobs: 'Scheduled jobs',
     account: 'Account',
     login: 'Sign in',
     changePassword: 'Change password',

@@ -49,6 +49,7 @@ export default {
     users: '用户管理',
     audit: '审计日志',
     settings: '系统设置',
+    jobs: '定时任务',
     account: '账户设置',
     login: '登录',
     changePassword: '修改密码',
