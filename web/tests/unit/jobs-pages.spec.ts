@@ -14,6 +14,7 @@ import type { JobRunView, JobView } from '@/api/types';
 import i18n from '@/locale';
 import { useAuthStore } from '@/store';
 import JobsPage from '@/views/jobs/index.vue';
+import { formatDateTimeIn } from '@/utils/format';
 import { countLabel, laterThanLatest } from '@/views/jobs/data';
 import { flush, mountApp } from './support/mount';
 
@@ -110,7 +111,9 @@ describe('定时任务', () => {
     expect(byId(el, 'paused-receivables.daily')?.textContent).toBe('已暂停');
     expect(byId(el, 'paused-usage.collect')).toBeNull();
     expect(byId(el, 'next-run-receivables.daily')?.textContent).toContain('已暂停，不会自动执行');
-    expect(byId(el, 'next-run-usage.collect')?.textContent).toMatch(/^2026-12-0\d \d\d:00:00$/);
+    // Times in the schedule's zone, whatever the browser's.
+    expect(byId(el, 'next-run-usage.collect')?.textContent).toBe('2026-12-06 02:00:00');
+    expect(last?.textContent).toContain('2026-12-05 02:00:04');
   });
 
   it('shows operations the jobs and their history, but no switch and no 立即执行', async () => {
@@ -256,6 +259,12 @@ describe('jobs helpers', () => {
     const monthly = laterThanLatest({ cadence: 'monthly', latest_period: '2026-11' });
     expect(monthly(new Date(2026, 10, 30))).toBe(false);
     expect(monthly(new Date(2026, 11, 1))).toBe(true);
+  });
+
+  it('writes a time in the job’s zone', () => {
+    expect(formatDateTimeIn('2026-12-05T18:30:00Z', 'Asia/Shanghai')).toBe('2026-12-06 02:30:00');
+    expect(formatDateTimeIn('2026-12-05T18:30:00Z', 'Europe/London')).toBe('2026-12-05 18:30:00');
+    expect(formatDateTimeIn(null, 'Asia/Shanghai')).toBe('—');
   });
 
   it('labels the counts in Chinese and keeps unknown keys', () => {

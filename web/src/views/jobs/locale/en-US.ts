@@ -1,7 +1,7 @@
 export default {
   title: 'Scheduled jobs',
   description: 'Jobs the system runs on a schedule. A failed run is retried 3 times (after 1, 5 and 25 minutes), then stays failed until a later run succeeds.',
-  timezone: 'Time zone: {zone}',
+  timezone: 'Time zone: {zone} (schedules and times are in it)',
   editSchedules: 'Edit schedules',
   neverRun: 'Never run',
   attempt: 'Attempt {n}',
@@ -66,8 +66,7 @@ export default {
       period_key: 'Period',
       attempt: 'Attempt',
       trigger: 'Trigger',
-      started_at: 'Started',
-      finished_at: 'Finished',
+      time: 'Started / finished',
       counts: 'Result',
       error: 'Error',
     },

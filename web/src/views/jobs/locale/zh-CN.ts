@@ -1,7 +1,7 @@
 export default {
   title: '定时任务',
   description: '系统按计划自动执行的任务；失败后自动重试 3 次（1、5、25 分钟后），仍失败则保持失败状态，直到之后的执行成功。',
-  timezone: '时区：{zone}',
+  timezone: '时区：{zone}（执行计划与时间均按此时区）',
   editSchedules: '修改执行计划',
   neverRun: '尚未执行',
   attempt: '第 {n} 次',
@@ -66,8 +66,7 @@ export default {
       period_key: '期间',
       attempt: '次数',
       trigger: '触发',
-      started_at: '开始时间',
-      finished_at: '结束时间',
+      time: '开始 / 结束',
       counts: '结果',
       error: '错误信息',
     },
