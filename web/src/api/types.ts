@@ -241,6 +241,26 @@ export type HomeSummary = Schemas['HomeSummary'];
 
 export type ClockView = Schemas['ClockView'];
 
+// ---- settings and scheduled jobs ----------------------------------------------
+//
+// Usage thresholds are decimal strings ("5000", "1234.5") or null (no limit); schedules
+// are five-field cron expressions read in the `timezone` setting.
+
+export type CompanyInfo = Schemas['CompanyInfo'];
+export type UsageLimitsSetting = Schemas['UsageLimitsSetting'];
+/** `GET /settings`: every key with its value. */
+export type SettingsView = Schemas['SettingsView'];
+/** `PUT /settings`: only the keys given change (`company` replaces the whole object, `job_schedules` merges by job). */
+export type SettingsUpdate = Schemas['SettingsUpdate'];
+export type JobView = Schemas['JobView'];
+export type JobCadence = JobView['cadence'];
+export type JobRunView = Schemas['JobRunView'];
+export type JobRunStatus = JobRunView['status'];
+export type JobRunTrigger = JobRunView['trigger'];
+/** `POST /jobs/{name}/run`: no period means the latest the schedule has reached. */
+export type RunJob = Schemas['RunJob'];
+export type JobPatch = Schemas['JobPatch'];
+
 // ---- probes -------------------------------------------------------------------
 
 /**

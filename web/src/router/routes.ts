@@ -10,6 +10,7 @@ import {
   IconFile,
   IconIdcard,
   IconList,
+  IconSchedule,
   IconSettings,
   IconStamp,
   IconStorage,
@@ -17,6 +18,7 @@ import {
   IconTag,
   IconTags,
   IconThunderbolt,
+  IconTool,
   IconUpload,
   IconUserGroup,
 } from '@arco-design/web-vue/es/icon';
@@ -103,6 +105,9 @@ export const appRoutes: RouteRecordRaw[] = [
   ...group('system', 90, IconSettings, 'users.manage', [
     ['users', 'Users', 'users', () => import('@/views/users/index.vue'), null, IconUserGroup],
     ['audit', 'Audit', 'audit', () => import('@/views/audit/index.vue'), 'audit.view', IconFile],
+    ['settings', 'Settings', 'settings', () => import('@/views/settings/index.vue'), 'settings.manage', IconTool],
+    // Operations see the jobs too (jobs.view); pausing and running one is settings.manage.
+    ['jobs', 'Jobs', 'jobs', () => import('@/views/jobs/index.vue'), 'jobs.view', IconSchedule],
   ]),
   single('account', 'Account', 'account', () => import('@/views/account/index.vue')),
   single('403', 'Forbidden', 'forbidden', () => import('@/views/exception/403.vue')),

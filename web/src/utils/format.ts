@@ -35,3 +35,30 @@ export function formatRelative(value: string | null | undefined, locale: string,
   }
   return rtf.format(0, 'second');
 }
+
+/**
+ * `2026-11-03 14:05:09` in the IANA zone `zone` (a job's schedule is read in the
+ * `timezone` setting, so its times are shown there too); in the browser's zone when the
+ * zone is unknown here.
+ */
+export function formatDateTimeIn(value: string | null | undefined, zone: string): string {
+  if (!value) return '—';
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return value;
+  try {
+    const format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    const part = Object.fromEntries(format.formatToParts(d).map((p) => [p.type, p.value]));
+    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`;
+  } catch {
+    return formatDateTime(value);
+  }
+}

@@ -7,7 +7,7 @@ const ALL = [
   'customers.view', 'customers.edit', 'customers.import', 'customers.export',
   'pricing.view', 'pricing.manage', 'billing.view', 'billing.manage',
   'payments.view', 'payments.manage', 'analytics.view',
-  'users.manage', 'audit.view', 'settings.manage',
+  'users.manage', 'audit.view', 'settings.manage', 'jobs.view',
 ];
 const SALES = ['customers.view', 'customers.edit', 'customers.export', 'billing.view', 'payments.view', 'analytics.view'];
 
@@ -50,7 +50,7 @@ describe('side menu from routes', () => {
       ['PaymentImport', 'menu.paymentImport', '/payments/import'],
       ['ReceivablesAging', 'menu.receivablesAging', '/receivables/aging'],
     ]);
-    expect(menu[5]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit']);
+    expect(menu[5]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit', 'Settings', 'Jobs']);
     expect(menu[5]?.title).toBe('menu.system');
     expect(menu[5]?.children?.[0]?.path).toBe('/users');
   });
@@ -77,6 +77,15 @@ describe('side menu from routes', () => {
     const all = keys(buildMenu(appRoutes, ALL, menuGroups));
     const hidden = ['CustomerCreate', 'CustomerDetail', 'CustomerEdit', 'BillCreate', 'BillDetail', 'PaymentCreate', 'PaymentDetail', 'PaymentEdit', 'PaymentAllocate'];
     for (const name of hidden) expect(all).not.toContain(name);
+  });
+
+  it('shows operations (jobs.view) the scheduled jobs but not the settings, and settings only with settings.manage', () => {
+    expect(keys(buildMenu(appRoutes, ['jobs.view'], menuGroups))).toEqual(['Workplace', 'group:system', 'Jobs']);
+    expect(keys(buildMenu(appRoutes, ['settings.manage'], menuGroups))).toEqual(['Workplace', 'group:system', 'Settings']);
+    const settings = appRoutes.find((r) => r.name === 'Settings');
+    const jobs = appRoutes.find((r) => r.name === 'Jobs');
+    expect([settings?.path, settings?.meta?.permission]).toEqual(['settings', 'settings.manage']);
+    expect([jobs?.path, jobs?.meta?.permission]).toEqual(['jobs', 'jobs.view']);
   });
 
   it('keeps a group with only the entries the user may open', () => {

@@ -50,6 +50,8 @@ export default {
     system: 'System',
     users: 'Users',
     audit: 'Audit log',
+    settings: 'Settings',
+    jobs: 'Scheduled jobs',
     account: 'Account',
     login: 'Sign in',
     changePassword: 'Change password',
@@ -143,6 +145,7 @@ export default {
     users: 'Users',
     audit: 'Audit',
     settings: 'Settings',
+    jobs: 'Scheduled jobs',
   },
   permission: {
     customers: {
@@ -181,6 +184,9 @@ export default {
     },
     settings: {
       manage: 'Manage settings',
+    },
+    jobs: {
+      view: 'View scheduled jobs and their runs',
     },
   },
   exception: {

@@ -10,5 +10,7 @@ import pricing from '@/views/pricing/locale/en-US';
 import usage from '@/views/usage/locale/en-US';
 import bills from '@/views/bills/locale/en-US';
 import payments from '@/views/payments/locale/en-US';
+import settings from '@/views/settings/locale/en-US';
+import jobs from '@/views/jobs/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs };

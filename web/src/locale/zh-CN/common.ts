@@ -48,6 +48,8 @@ export default {
     system: '系统管理',
     users: '用户管理',
     audit: '审计日志',
+    settings: '系统设置',
+    jobs: '定时任务',
     account: '账户设置',
     login: '登录',
     changePassword: '修改密码',
@@ -141,6 +143,7 @@ export default {
     users: '用户',
     audit: '审计',
     settings: '系统设置',
+    jobs: '定时任务',
   },
   permission: {
     customers: {
@@ -179,6 +182,9 @@ export default {
     },
     settings: {
       manage: '管理系统设置',
+    },
+    jobs: {
+      view: '查看定时任务与执行记录',
     },
   },
   exception: {

@@ -10,5 +10,7 @@ import pricing from '@/views/pricing/locale/zh-CN';
 import usage from '@/views/usage/locale/zh-CN';
 import bills from '@/views/bills/locale/zh-CN';
 import payments from '@/views/payments/locale/zh-CN';
+import settings from '@/views/settings/locale/zh-CN';
+import jobs from '@/views/jobs/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs };

@@ -27,6 +27,8 @@ export default {
     users: 'Create accounts, assign roles, disable leavers',
     audit: 'See who changed what and when',
     account: 'Your profile and password',
+    settings: 'Company, billing and status rules, usage thresholds, job schedules',
+    jobs: 'See how the scheduled jobs ran, run one now if needed',
   },
   close: {
     collectMissing: 'Collect the missing days',

@@ -25,6 +25,8 @@ export default {
     users: '新建账号、分配角色、停用离职人员',
     audit: '查看谁在何时修改了什么',
     account: '查看个人信息、修改登录密码',
+    settings: '公司信息、结算规则、用量阈值、任务计划',
+    jobs: '查看定时任务的执行情况，必要时立即执行',
   },
   close: {
     collectMissing: '补采缺失日期',

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { SettingsView } from '@/api/types';
+import {
+  SETTINGS_MESSAGES,
+  billingRequest,
+  checkCompany,
+  checkCron,
+  checkPaymentTerms,
+  checkSuspendAfter,
+  checkTimezone,
+  checkUsageLimit,
+  companyRequest,
+  scheduleModel,
+  scheduleRequest,
+  statusRequest,
+  usageModel,
+  usageRequest,
+  validateSchedule,
+  validateUsage,
+} from '@/utils/settings-rules';
+
+const message = (e: { message: string } | null) => e?.message ?? null;
+
+const settings: SettingsView = {
+  company: { name: '甲公司', address: '', phone: '', tax_id: '', bank_name: '', bank_account: '', payment_note: '' },
+  payment_terms_days: 15,
+  suspend_after_days: 30,
+  auto_issue_clean_bills: false,
+  bill_trial_customers: false,
+  usage_limits: { X: '5000', N: null, L: '1234.5' },
+  usage_discard_closed: false,
+  timezone: 'Asia/Shanghai',
+  job_schedules: { 'usage.collect': '0 2 * * *', 'bills.generate': '0 3 1 * *' },
+};
+
+describe('days (settings.rs whole_days)', () => {
+  it('takes whole days 0–365 for the payment terms, 1–365 before suspension', () => {
+    for (const ok of [0, 15, 365, '7']) expect(checkPaymentTerms(ok), String(ok)).toBeNull();
+    for (const ok of [1, 30, 365]) expect(checkSuspendAfter(ok), String(ok)).toBeNull();
+  });
+
+  it('words a value out of range, a fraction or an empty input as the server does, on its key', () => {
+    for (const bad of [-1, 366, 1.5, undefined, null, '']) {
+      expect(message(checkPaymentTerms(bad)), String(bad)).toBe('账期天数须为 0–365 的整数');
+    }
+    for (const bad of [0, 366, 2.5, undefined]) {
+      expect(message(checkSuspendAfter(bad)), String(bad)).toBe('自动暂停天数须为 1–365 的整数');
+    }
+    expect(checkPaymentTerms(400)?.field).toBe('payment_terms_days');
+    expect(checkSuspendAfter(0)?.field).toBe('suspend_after_days');
+  });
+});
+
+describe('company (CompanyInfo::LABELS)', () => {
+  it('allows 200 characters once trimmed, counted as characters, and names the field by its label', () => {
+    const company = { ...settings.company, name: `  ${'公'.repeat(200)}  `, tax_id: '𠮷'.repeat(200), bank_account: 'x'.repeat(201) };
+    const errors = checkCompany(company);
+    expect(errors.map((e) => [e.field, e.message])).toEqual([['company.bank_account', '银行账号不能超过 200 个字符']]);
+    expect(checkCompany({ ...company, bank_account: '', payment_note: '说'.repeat(201) })[0]?.message).toBe('付款说明不能超过 200 个字符');
+  });
+
+  it('sends the whole object, trimmed (it replaces the stored one)', () => {
+    expect(companyRequest({ ...settings.company, phone: ' 010-12345678 ' })).toEqual({
+      company: { name: '甲公司', address: '', phone: '010-12345678', tax_id: '', bank_name: '', bank_account: '', payment_note: '' },
+    });
+  });
+});
+
+describe('usage thresholds (settings.rs usage_limit)', () => {
+  it('takes empty (no limit) and plain decimals above 0 up to 1000000000 with four decimals', () => {
+    for (const ok of ['', '  ', '5000', '0.0001', '1000000000', '1000000000.0000', '1234.50000', ' 12 ']) expect(checkUsageLimit('X', ok), ok).toBeNull();
+  });
+
+  it('refuses zero, negatives, five decimals, above the bound and text, in the server’s words for the series', () => {
+    for (const bad of ['0', '-5', '0.00001', '1000000000.0001', 'abc', '1,000']) {
+      expect(message(checkUsageLimit('N', bad)), bad).toBe('N 系列用量阈值须为大于 0、不超过 1000000000 的数，最多 4 位小数');
+    }
+    expect(checkUsageLimit('L', '0')?.field).toBe('usage_limits.L');
+  });
+
+  it('sends the three thresholds together, empty as null, with the discard flag', () => {
+    const model = usageModel(settings);
+    expect(model.limits).toEqual({ X: '5000', N: '', L: '1234.5' });
+    model.limits.X = '';
+    model.limits.N = ' 800.50 ';
+    model.usage_discard_closed = true;
+    expect(validateUsage(model)).toEqual([]);
+    expect(usageRequest(model)).toEqual({ usage_limits: { X: null, N: '800.5', L: '1234.5' }, usage_discard_closed: true });
+  });
+});
+
+describe('time zone and schedules (jobs.rs)', () => {
+  it('knows IANA zone names and refuses the rest with the server’s message', () => {
+    expect(checkTimezone('Asia/Shanghai')).toBeNull();
+    expect(checkTimezone('Europe/Berlin')).toBeNull();
+    expect(checkTimezone('UTC')).toBeNull();
+    for (const bad of ['', 'Mars/Olympus', 'Asia/Shanghai; drop', '+08:00']) expect(message(checkTimezone(bad)), bad).toBe(SETTINGS_MESSAGES.timezone);
+    expect(message(checkTimezone('Mars/Olympus'))).toBe('未知的时区（应为 IANA 时区名，如 Asia/Shanghai）');
+  });
+
+  it('wants five space-separated fields, on the field it is told', () => {
+    expect(checkCron('0 2 * * *')).toBeNull();
+    expect(checkCron('  0   3 1 * *  ')).toBeNull();
+    for (const bad of ['', '0 2 * *', '0 0 2 * * *', `0 2 * * ${'1,'.repeat(60)}1`]) {
+      expect(message(checkCron(bad)), bad).toBe('定时表达式无效（应为五段：分 时 日 月 周，如 0 2 * * *）');
+    }
+    expect(checkCron('bad', 'job_schedules.usage.collect')?.field).toBe('job_schedules.usage.collect');
+  });
+
+  it('checks each job’s schedule on its own path', () => {
+    const model = scheduleModel(settings);
+    model.schedules['bills.generate'] = '0 3 1 *';
+    model.timezone = 'Nowhere';
+    expect(validateSchedule(model).map((e) => e.field)).toEqual(['timezone', 'job_schedules.bills.generate']);
+  });
+
+  it('sends the time zone and only the schedules that changed, normalized', () => {
+    const model = scheduleModel(settings);
+    expect(scheduleRequest(model, settings.job_schedules)).toEqual({ timezone: 'Asia/Shanghai' });
+    model.schedules['usage.collect'] = ' 30  1 * * * ';
+    model.schedules['bills.generate'] = '0  3 1 * *';
+    expect(scheduleRequest(model, settings.job_schedules)).toEqual({ timezone: 'Asia/Shanghai', job_schedules: { 'usage.collect': '30 1 * * *' } });
+  });
+});
+
+describe('the other sections send only their own keys', () => {
+  it('结算规则 and 状态规则', () => {
+    expect(billingRequest({ payment_terms_days: 30, auto_issue_clean_bills: true, bill_trial_customers: false })).toEqual({
+      payment_terms_days: 30,
+      auto_issue_clean_bills: true,
+      bill_trial_customers: false,
+    });
+    expect(statusRequest({ suspend_after_days: 45 })).toEqual({ suspend_after_days: 45 });
+  });
+});
