@@ -196,6 +196,33 @@ fn every_payment_input_message_appears_in_the_web_rules() {
     );
 }
 
+#[test]
+fn every_settings_input_message_appears_in_the_web_rules() {
+    // A job name the page never sends wrong, and a stored value's own check,
+    // are the server's to say. Labels (公司名称…) are data, checked in messages.
+    let (checked, missing) = unmirrored(
+        "settings-rules.ts",
+        "",
+        &["settings.rs"],
+        4,
+        &["的定时任务", "用量阈值无效"],
+    );
+    assert!(
+        checked >= 4,
+        "found only {checked} messages: is the scan still reading the rules?"
+    );
+    assert!(
+        missing.is_empty(),
+        "settings messages the UI does not show verbatim:\n{}",
+        missing.join("\n")
+    );
+    // The schedule and time-zone messages are shared constants of jobs.rs.
+    let web = std::fs::read_to_string(crate_dir().join("../../web/src/utils/settings-rules.ts")).expect("web rules");
+    for message in [opcms_domain::jobs::INVALID_CRON, opcms_domain::jobs::UNKNOWN_TIMEZONE] {
+        assert!(web.contains(message), "the UI does not show verbatim: {message}");
+    }
+}
+
 /// The crate's directory as cargo gives it to the running test, not as it
 /// was at compile time: checkouts that share a target directory reuse each
 /// other's test binaries, and these tests read the sources beside them.

@@ -4,7 +4,7 @@ import { formatDate } from '@/utils/format';
 
 export const RUN_STATUSES: readonly JobRunStatus[] = ['running', 'succeeded', 'failed'];
 export const STATUS_COLORS: Record<JobRunStatus, string> = { running: 'arcoblue', succeeded: 'green', failed: 'red' };
-export const TRIGGERS: readonly JobRunTrigger[] = ['schedule', 'catch_up', 'retry', 'manual'];
+export const TRIGGERS: readonly JobRunTrigger[] = ['schedule', 'catch_up', 'retry', 'takeover', 'manual'];
 
 /** How often a run started here is looked at until it finishes. */
 export const POLL_MS = 2000;

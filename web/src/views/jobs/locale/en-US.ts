@@ -34,6 +34,7 @@ export default {
     schedule: 'Schedule',
     catch_up: 'Catch-up',
     retry: 'Retry',
+    takeover: 'Takeover',
     manual: 'Manual',
   },
   counts: {

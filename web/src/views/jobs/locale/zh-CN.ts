@@ -34,6 +34,7 @@ export default {
     schedule: '定时',
     catch_up: '补跑',
     retry: '重试',
+    takeover: '接管',
     manual: '手动',
   },
   counts: {
