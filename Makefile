@@ -52,6 +52,7 @@ bench: web
 	cargo bench -p opcms --bench billing
 	cargo bench -p opcms --bench payments
 	cargo bench -p opcms --bench month_close
+	cargo bench -p opcms --bench jobs
 
 clean:
 	cargo clean

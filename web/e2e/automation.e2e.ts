@@ -8,7 +8,7 @@
  * timeline. The jobs page is checked at phone size too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { apiClient, type Json } from './api';
 import { ADMIN_NEW_PASSWORD } from './config';
 import { PHONE, adminSession, loginAndSettle, openPage, screenshot } from './browser';
@@ -46,7 +46,7 @@ async function jumpQuietly(now: string) {
   for (const job of JOBS) await client.must('PATCH', `/jobs/${job}`, { paused: false }, token);
 }
 
-const field = (p: Page, name: string) => p.locator(`[data-field="${name}"]`);
+const field = (scope: Page | Locator, name: string) => scope.locator(`[data-field="${name}"]`);
 const section = (p: Page, name: string) => p.locator(`[data-section="${name}"]`);
 
 async function lastRunStatus(p: Page, job: string) {

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use support::{count, env_number, report, seed_customers, start};
+use support::{assign_plan_to_all, count, env_number, report, seed_customers, start};
 
 mod support;
 
@@ -55,11 +55,7 @@ async fn main() -> anyhow::Result<()> {
         .json()
         .await?;
     let plan_id = plan["id"].as_i64().ok_or_else(|| anyhow::anyhow!("plan: {plan}"))?;
-    db.execute_unprepared(&format!(
-        "INSERT INTO customer_pricing (customer_id, plan_id, created_at, updated_at) \
-         SELECT id, {plan_id}, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM customers"
-    ))
-    .await?;
+    assign_plan_to_all(db, plan_id).await?;
     // Monthly totals of the billed month and the three before it; the
     // billed month is a little higher so some customers spike.
     db.execute_unprepared(

@@ -5,18 +5,14 @@
  * ALREADY_SUCCEEDED) and following the run until it finishes.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { h } from 'vue';
-import { createPinia, setActivePinia } from 'pinia';
-import { createMemoryHistory, createRouter, RouterView } from 'vue-router';
 import MockAdapter from 'axios-mock-adapter';
 import { http } from '@/api/http';
 import type { JobRunView, JobView } from '@/api/types';
 import i18n from '@/locale';
-import { useAuthStore } from '@/store';
 import JobsPage from '@/views/jobs/index.vue';
 import { formatDateTimeIn } from '@/utils/format';
 import { countLabel, laterThanLatest } from '@/views/jobs/data';
-import { flush, mountApp } from './support/mount';
+import { flush, mountPage } from './support/mount';
 
 const MANAGE = ['jobs.view', 'settings.manage', 'users.manage'];
 const OPERATIONS = ['jobs.view', 'usage.view', 'billing.view'];
@@ -57,19 +53,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-async function mount(permissions = MANAGE) {
-  setActivePinia(createPinia());
-  useAuthStore().permissions = permissions;
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: '/jobs', component: JobsPage },
-      { path: '/:rest(.*)*', component: { render: () => null } },
-    ],
-  });
-  await router.push('/jobs');
-  return mountApp({ render: () => h(RouterView) }, router);
-}
+const mount = (permissions = MANAGE) => mountPage('/jobs', JobsPage, permissions);
 
 const byId = (root: ParentNode, id: string) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 async function click(el: Element | null | undefined) {

@@ -5,31 +5,17 @@
  * is being typed in the other sections alone.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { h } from 'vue';
-import { createPinia, setActivePinia } from 'pinia';
-import { createMemoryHistory, createRouter, RouterView } from 'vue-router';
 import MockAdapter from 'axios-mock-adapter';
 import { http } from '@/api/http';
 import type { JobView, SettingsView } from '@/api/types';
 import i18n from '@/locale';
-import { useAuthStore } from '@/store';
 import SettingsPage from '@/views/settings/index.vue';
-import { flush, mountApp } from './support/mount';
+import { flush, mountPage } from './support/mount';
+import { settingsFixture } from './support/settings';
 
 const MANAGE = ['settings.manage', 'jobs.view', 'users.manage', 'audit.view'];
 
-const settings = (over: Partial<SettingsView> = {}): SettingsView => ({
-  company: { name: '星河科技有限公司', address: '上海市浦东新区', phone: '021-12345678', tax_id: '', bank_name: '招商银行', bank_account: '6225 0000 1111', payment_note: '' },
-  payment_terms_days: 15,
-  suspend_after_days: 30,
-  auto_issue_clean_bills: false,
-  bill_trial_customers: false,
-  usage_limits: { X: '5000', N: null, L: '1234.5' },
-  usage_discard_closed: false,
-  timezone: 'Asia/Shanghai',
-  job_schedules: { 'bills.generate': '0 3 1 * *', 'usage.collect': '0 2 * * *' },
-  ...over,
-});
+const settings = settingsFixture;
 
 const job = (name: string, title: string, schedule: string, words: string): JobView => ({
   name, title, description: '', cadence: name === 'bills.generate' ? 'monthly' : 'daily', schedule, schedule_text: words, timezone: 'Asia/Shanghai',
@@ -48,19 +34,7 @@ beforeEach(() => {
 });
 afterEach(() => mock.restore());
 
-async function mount(permissions = MANAGE) {
-  setActivePinia(createPinia());
-  useAuthStore().permissions = permissions;
-  const router = createRouter({
-    history: createMemoryHistory(),
-    routes: [
-      { path: '/settings', component: SettingsPage },
-      { path: '/:rest(.*)*', component: { render: () => null } },
-    ],
-  });
-  await router.push('/settings');
-  return mountApp({ render: () => h(RouterView) }, router);
-}
+const mount = (permissions = MANAGE) => mountPage('/settings', SettingsPage, permissions);
 
 const section = (el: HTMLElement, name: string) => el.querySelector<HTMLElement>(`[data-section="${name}"]`);
 const input = (root: ParentNode | null, field: string) =>

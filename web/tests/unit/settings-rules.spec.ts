@@ -18,20 +18,13 @@ import {
   validateSchedule,
   validateUsage,
 } from '@/utils/settings-rules';
+import { settingsFixture } from './support/settings';
 
 const message = (e: { message: string } | null) => e?.message ?? null;
 
-const settings: SettingsView = {
+const settings: SettingsView = settingsFixture({
   company: { name: '甲公司', address: '', phone: '', tax_id: '', bank_name: '', bank_account: '', payment_note: '' },
-  payment_terms_days: 15,
-  suspend_after_days: 30,
-  auto_issue_clean_bills: false,
-  bill_trial_customers: false,
-  usage_limits: { X: '5000', N: null, L: '1234.5' },
-  usage_discard_closed: false,
-  timezone: 'Asia/Shanghai',
-  job_schedules: { 'usage.collect': '0 2 * * *', 'bills.generate': '0 3 1 * *' },
-};
+});
 
 describe('days (settings.rs whole_days)', () => {
   it('takes whole days 0–365 for the payment terms, 1–365 before suspension', () => {

@@ -102,6 +102,16 @@ pub async fn seed_customers(db: &DatabaseConnection, count: usize, name: &str) -
     Ok(())
 }
 
+/// Assigns the plan to every customer, in one SQL statement.
+pub async fn assign_plan_to_all(db: &DatabaseConnection, plan_id: i64) -> anyhow::Result<()> {
+    db.execute_unprepared(&format!(
+        "INSERT INTO customer_pricing (customer_id, plan_id, created_at, updated_at) \
+         SELECT id, {plan_id}, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM customers"
+    ))
+    .await?;
+    Ok(())
+}
+
 pub async fn count(db: &DatabaseConnection, table: &str) -> anyhow::Result<i64> {
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(

@@ -148,14 +148,19 @@ pub async fn take(
     }
 }
 
-/// Renews the lease while the holder works; false once the run is no longer
-/// this holder's (taken over after a stall).
-pub async fn renew(db: &DatabaseConnection, id: i64, holder: &str, lease: std::time::Duration) -> AppResult<bool> {
-    let changed = job_run::Entity::update_many()
-        .col_expr(job_run::Column::LeaseUntil, Expr::value(lease_end(lease)))
+/// An update of run `id` that changes it only while `holder` still runs it.
+fn while_held(id: i64, holder: &str) -> sea_orm::UpdateMany<job_run::Entity> {
+    job_run::Entity::update_many()
         .filter(job_run::Column::Id.eq(id))
         .filter(job_run::Column::Holder.eq(holder))
         .filter(job_run::Column::Status.eq(RUNNING))
+}
+
+/// Renews the lease while the holder works; false once the run is no longer
+/// this holder's (taken over after a stall).
+pub async fn renew(db: &DatabaseConnection, id: i64, holder: &str, lease: std::time::Duration) -> AppResult<bool> {
+    let changed = while_held(id, holder)
+        .col_expr(job_run::Column::LeaseUntil, Expr::value(lease_end(lease)))
         .exec(db)
         .await?
         .rows_affected;
@@ -182,15 +187,12 @@ pub async fn finish(
             (FAILED, Map::new(), Some(error), next)
         }
     };
-    let changed = job_run::Entity::update_many()
+    let changed = while_held(run.id, holder)
         .col_expr(job_run::Column::Status, Expr::value(status))
         .col_expr(job_run::Column::FinishedAt, Expr::value(Some(now)))
         .col_expr(job_run::Column::Counts, Expr::value(Value::Object(counts).to_string()))
         .col_expr(job_run::Column::Error, Expr::value(error))
         .col_expr(job_run::Column::NextAttemptAt, Expr::value(next_attempt))
-        .filter(job_run::Column::Id.eq(run.id))
-        .filter(job_run::Column::Holder.eq(holder))
-        .filter(job_run::Column::Status.eq(RUNNING))
         .exec(db)
         .await?
         .rows_affected;

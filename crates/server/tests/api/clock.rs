@@ -9,18 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-macro_rules! clock_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::Sqlite).await })* }
-        mod mysql { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::MySql).await })* }
-        mod postgres { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::Postgres).await })* }
-    };
-}
-
-clock_tests!(every_business_date_follows_the_test_clock);
+crate::per_backend_tests!(every_business_date_follows_the_test_clock);
 
 async fn set_clock(app: &TestApp, token: &str, now: &str) -> Value {
     let response = app.put("/api/v1/system/clock", Some(token), &json!({"now": now})).await;

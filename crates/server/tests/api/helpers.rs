@@ -52,6 +52,20 @@ macro_rules! backend_tests {
     };
 }
 
+/// Like [`backend_tests!`] for tests that start their own server(s), with
+/// their own configuration: `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! per_backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await })* }
+        mod mysql { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::Backend::MySql).await })* }
+        mod postgres { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::Backend::Postgres).await })* }
+    };
+}
+
 /// A database made for one test and dropped after it.
 enum TestDatabase {
     /// A file inside the test's data directory.

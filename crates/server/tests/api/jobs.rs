@@ -15,18 +15,7 @@ use crate::helpers::*;
 use crate::settings::put_settings;
 use crate::usage::{customer, pages, source};
 
-macro_rules! job_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::Sqlite).await })* }
-        mod mysql { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::MySql).await })* }
-        mod postgres { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::Postgres).await })* }
-    };
-}
-
-job_tests!(
+crate::per_backend_tests!(
     jobs_are_listed_and_bad_requests_change_nothing,
     a_period_runs_once_unless_forced,
     a_failed_run_is_retried_three_times_then_stays_visible,
@@ -95,6 +84,12 @@ async fn finished_run(app: &TestApp, token: &str, name: &str, period: &str) -> V
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{name} {period} did not finish: {:?}", runs(app, token, name).await);
+}
+
+/// `POST /jobs/{name}/run`: the run as it starts (202).
+async fn start_run(app: &TestApp, token: &str, name: &str, body: Value) -> Value {
+    let response = app.post(&format!("/api/v1/jobs/{name}/run"), Some(token), &body).await;
+    expect_json(response, StatusCode::ACCEPTED).await
 }
 
 async fn pause_all(app: &TestApp, token: &str, paused: bool) {
@@ -279,12 +274,7 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
 async fn a_period_runs_once_unless_forced(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let admin = app.admin_token().await;
-    let started = expect_json(
-        app.post("/api/v1/jobs/maintenance.prune/run", Some(&admin), &json!({}))
-            .await,
-        StatusCode::ACCEPTED,
-    )
-    .await;
+    let started = start_run(&app, &admin, "maintenance.prune", json!({})).await;
     assert_eq!(started["status"], "running");
     assert_eq!(started["trigger"], "manual");
     let period = started["period_key"].as_str().unwrap().to_string();
@@ -304,14 +294,11 @@ async fn a_period_runs_once_unless_forced(backend: Backend) {
         .await;
     let error = expect_error(again, StatusCode::CONFLICT, "ALREADY_SUCCEEDED").await;
     assert!(error["error"]["message"].as_str().unwrap().contains("强制"), "{error}");
-    let forced = expect_json(
-        app.post(
-            "/api/v1/jobs/maintenance.prune/run",
-            Some(&admin),
-            &json!({"period_key": period, "force": true}),
-        )
-        .await,
-        StatusCode::ACCEPTED,
+    let forced = start_run(
+        &app,
+        &admin,
+        "maintenance.prune",
+        json!({"period_key": period, "force": true}),
     )
     .await;
     assert_eq!(forced["id"], started["id"], "one row per period");
@@ -350,16 +337,7 @@ async fn a_failed_run_is_retried_three_times_then_stays_visible(backend: Backend
         fail_times: 1000,
         ..Behaviour::default()
     });
-    let started = expect_json(
-        app.post(
-            "/api/v1/jobs/usage.collect/run",
-            Some(&admin),
-            &json!({"period_key": "2027-05-08"}),
-        )
-        .await,
-        StatusCode::ACCEPTED,
-    )
-    .await;
+    let started = start_run(&app, &admin, "usage.collect", json!({"period_key": "2027-05-08"})).await;
     assert_eq!(started["period_key"], "2027-05-08");
     let first = finished_run(&app, &admin, "usage.collect", "2027-05-08").await;
     assert_eq!(first["status"], "failed");
@@ -406,16 +384,7 @@ async fn a_failed_run_is_retried_three_times_then_stays_visible(backend: Backend
 
     // A person fixes the vendor and runs it again: no force needed for a failure.
     vendor.set(Behaviour::default());
-    let rerun = expect_json(
-        app.post(
-            "/api/v1/jobs/usage.collect/run",
-            Some(&admin),
-            &json!({"period_key": "2027-05-08"}),
-        )
-        .await,
-        StatusCode::ACCEPTED,
-    )
-    .await;
+    let rerun = start_run(&app, &admin, "usage.collect", json!({"period_key": "2027-05-08"})).await;
     assert_eq!(rerun["attempt"], 1);
     let done = finished_run(&app, &admin, "usage.collect", "2027-05-08").await;
     assert_eq!(done["status"], "succeeded", "{done}");

@@ -7,18 +7,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-macro_rules! settings_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::Sqlite).await })* }
-        mod mysql { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::MySql).await })* }
-        mod postgres { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::Postgres).await })* }
-    };
-}
-
-settings_tests!(
+crate::per_backend_tests!(
     the_file_seeds_the_table_once_then_the_table_wins,
     bad_values_are_named_and_change_nothing,
     new_customers_and_the_quarantine_read_the_settings,

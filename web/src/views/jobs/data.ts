@@ -6,6 +6,16 @@ export const RUN_STATUSES: readonly JobRunStatus[] = ['running', 'succeeded', 'f
 export const STATUS_COLORS: Record<JobRunStatus, string> = { running: 'arcoblue', succeeded: 'green', failed: 'red' };
 export const TRIGGERS: readonly JobRunTrigger[] = ['schedule', 'catch_up', 'retry', 'takeover', 'manual'];
 
+/** What the table (wide screens) and the cards (phones) show the jobs with. */
+export interface JobListProps {
+  jobs: readonly JobView[];
+  loading: boolean;
+  canManage: boolean;
+  /** Runs this page started and follows, by job name. */
+  watching: Record<string, number>;
+  toggle: (job: JobView, paused: boolean) => Promise<boolean>;
+}
+
 /** How often a run started here is looked at until it finishes. */
 export const POLL_MS = 2000;
 /** Runs read per look: the newest periods first, so a rerun of an old period is still found. */

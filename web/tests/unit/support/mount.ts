@@ -3,9 +3,12 @@
  * whatever else a spec passes), and waiting for its requests and renders to settle.
  */
 import { afterEach } from 'vitest';
-import { createApp, nextTick, type Component, type Plugin } from 'vue';
+import { createApp, h, nextTick, type Component, type Plugin } from 'vue';
+import { createPinia, setActivePinia } from 'pinia';
+import { createMemoryHistory, createRouter, RouterView } from 'vue-router';
 import ArcoVue from '@arco-design/web-vue';
 import i18n from '@/locale';
+import { useAuthStore } from '@/store';
 
 /** Lets pending promises, timers of 0 and Vue's updates run, `rounds` times. */
 export async function flush(rounds = 4) {
@@ -33,4 +36,22 @@ export async function mountApp(root: Component, ...plugins: Plugin[]): Promise<H
     el.remove();
   });
   return el;
+}
+
+/**
+ * Mounts `page` at `path` of a memory router (every other path renders nothing), for a
+ * user with `permissions`; answers the element.
+ */
+export async function mountPage(path: string, page: Component, permissions: string[]): Promise<HTMLElement> {
+  setActivePinia(createPinia());
+  useAuthStore().permissions = permissions;
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path, component: page },
+      { path: '/:rest(.*)*', component: { render: () => null } },
+    ],
+  });
+  await router.push(path);
+  return mountApp({ render: () => h(RouterView) }, router);
 }

@@ -1,0 +1,15 @@
+/** The settings a spec starts from: the server's defaults with a company filled in. */
+import type { SettingsView } from '@/api/types';
+
+export const settingsFixture = (over: Partial<SettingsView> = {}): SettingsView => ({
+  company: { name: '星河科技有限公司', address: '上海市浦东新区', phone: '021-12345678', tax_id: '', bank_name: '招商银行', bank_account: '6225 0000 1111', payment_note: '' },
+  payment_terms_days: 15,
+  suspend_after_days: 30,
+  auto_issue_clean_bills: false,
+  bill_trial_customers: false,
+  usage_limits: { X: '5000', N: null, L: '1234.5' },
+  usage_discard_closed: false,
+  timezone: 'Asia/Shanghai',
+  job_schedules: { 'bills.generate': '0 3 1 * *', 'usage.collect': '0 2 * * *' },
+  ...over,
+});
