@@ -2,10 +2,10 @@
 //! way the scheduler runs it (`POST /jobs/{name}/run`, the same code path,
 //! followed until it finishes), on the test clock:
 //!
-//! 1. `usage.collect`: one day from a mock vendor serving every account
-//!    (300,000 records over HTTP, 1,000 a page);
-//! 2. `bills.generate` with `auto_issue_clean_bills`: the month's drafts,
+//! 1. `bills.generate` with `auto_issue_clean_bills`: the month's drafts,
 //!    and every clean one issued;
+//! 2. `usage.collect`: one day from a mock vendor serving every account
+//!    (300,000 records over HTTP, 1,000 a page), then the same day again;
 //! 3. `receivables.daily` three times: the day after the due date (every
 //!    customer owes: 正式 → 欠费), the next day (nothing to move: the
 //!    steady state), and past `suspend_after_days` (欠费 → 暂停);
@@ -141,13 +141,15 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
 
-    let (took, counts) = api.run("usage.collect", "2026-10-31").await?;
-    step("usage.collect, one day (300,000 records)", took, &counts);
-    let (took, counts) = api.run("usage.collect", "2026-10-31").await?;
-    step("usage.collect, the same day again (unchanged)", took, &counts);
-
     let (took, counts) = api.run("bills.generate", "2026-10").await?;
     step("bills.generate + auto-issue of clean drafts", took, &counts);
+
+    // The first of November's usage, the next night.
+    api.set_clock("2026-11-02T02:05:00+08:00").await?;
+    let (took, counts) = api.run("usage.collect", "2026-11-01").await?;
+    step("usage.collect, one day (300,000 records)", took, &counts);
+    let (took, counts) = api.run("usage.collect", "2026-11-01").await?;
+    step("usage.collect, the same day again (unchanged)", took, &counts);
 
     // Due 30 November (payment terms 30 days): overdue from 1 December.
     api.set_clock("2026-12-01T08:05:00+08:00").await?;

@@ -100,6 +100,15 @@ pub fn automatic_target(
         .map(|()| target)
 }
 
+/// Why the system moved an account (the reason on its timeline).
+pub fn automatic_reason(target: AccountStatus, max_overdue_days: Option<i64>) -> String {
+    match (target, max_overdue_days) {
+        (Active, _) => "逾期账单已全部结清".to_string(),
+        (_, Some(days)) => format!("账单逾期 {days} 天"),
+        (_, None) => "系统自动调整".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

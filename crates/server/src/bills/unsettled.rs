@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use opcms_domain::Fixed4;
+use opcms_domain::billing::BillStatus;
 use opcms_domain::customer::status::Unsettled;
 use opcms_domain::money::Total;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
@@ -34,26 +35,8 @@ pub async fn of_customer(db: &impl ConnectionTrait, customer_id: i64) -> AppResu
     })
 }
 
-/// The due date of the customer's oldest overdue bill (open, due before
-/// `today`), read inside the caller's transaction.
-pub async fn oldest_overdue(
-    db: &impl ConnectionTrait,
-    customer_id: i64,
-    today: NaiveDate,
-) -> AppResult<Option<NaiveDate>> {
-    let due: Option<Option<NaiveDate>> = bill::Entity::find()
-        .select_only()
-        .column_as(bill::Column::DueDate.min(), "due")
-        .filter(bill::Column::CustomerId.eq(customer_id))
-        .filter(bill::is_open())
-        .filter(bill::Column::DueDate.lt(today))
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(due.flatten())
-}
-
-/// For every customer with an overdue bill, the due date of its oldest.
+/// For every customer with an overdue bill (open, due before `today`), the
+/// due date of its oldest.
 pub async fn oldest_overdue_by_customer(
     db: &impl ConnectionTrait,
     today: NaiveDate,
@@ -72,6 +55,38 @@ pub async fn oldest_overdue_by_customer(
         .into_iter()
         .filter_map(|(id, due)| due.map(|due| (id, due)))
         .collect())
+}
+
+/// [`oldest_overdue_by_customer`] for these customers only (a batch of
+/// `receivables.daily`, read under their row locks). Reads the batch's bills
+/// by customer and judges them here: a filter on status and due date would
+/// lead the planner to the (status, due_date) index and a scan of every
+/// overdue bill for each batch.
+pub async fn oldest_overdue_of(
+    db: &impl ConnectionTrait,
+    customer_ids: &[i64],
+    today: NaiveDate,
+) -> AppResult<HashMap<i64, NaiveDate>> {
+    let rows: Vec<(i64, String, Option<NaiveDate>)> = bill::Entity::find()
+        .select_only()
+        .column(bill::Column::CustomerId)
+        .column(bill::Column::Status)
+        .column(bill::Column::DueDate)
+        .filter(bill::Column::CustomerId.is_in(customer_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut oldest: HashMap<i64, NaiveDate> = HashMap::new();
+    for (customer_id, status, due) in rows {
+        let open = BillStatus::parse(&status).is_some_and(BillStatus::is_open);
+        if let Some(due) = due.filter(|due| open && *due < today) {
+            oldest
+                .entry(customer_id)
+                .and_modify(|d| *d = (*d).min(due))
+                .or_insert(due);
+        }
+    }
+    Ok(oldest)
 }
 
 /// How many bills are overdue today.

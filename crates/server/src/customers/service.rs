@@ -3,10 +3,12 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::Utc;
 use opcms_domain::customer::profile::{validate, validate_payment_terms, validate_tags};
 use opcms_domain::customer::status::{
-    TransitionError, Trigger, Unsettled, automatic_target, check_close, check_transition, manual_targets,
+    TransitionError, Trigger, Unsettled, automatic_reason, automatic_target, check_close, check_transition,
+    manual_targets,
 };
 use opcms_domain::customer::{AccountStatus, Profile, RawProfile};
 use opcms_domain::{DataScope, FieldError, Permission, Role};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, NotSet,
     QueryFilter, QueryOrder, QuerySelect, SqlErr,
@@ -660,32 +662,93 @@ pub async fn change_status(
 }
 
 /// The automatic lifecycle (arrears, suspension, reactivation) for one
-/// customer, from the age of its oldest overdue bill as read under the
-/// customer's row lock (a receipt booked a moment ago counts). Called by
-/// `receivables.daily`; returns the new status when it changed.
+/// customer; the last status it moved to, if any. See
+/// [`apply_automatic_statuses`].
 pub async fn apply_automatic_status(
     state: &AppState,
     customer_id: i64,
     today: chrono::NaiveDate,
     suspend_after_days: i64,
 ) -> AppResult<Option<AccountStatus>> {
+    let moves = apply_automatic_statuses(state, &[customer_id], today, suspend_after_days).await?;
+    Ok(moves.last().map(|(_, to)| *to))
+}
+
+/// The automatic lifecycle for a batch of customers (`receivables.daily`
+/// works in batches): one transaction, the customers' rows locked first and
+/// their oldest overdue bills read under the locks, so a receipt booked a
+/// moment ago counts. An account may move twice at once (正式 → 欠费 → 暂停
+/// when a bill is long overdue). Every move is recorded with actor `system`
+/// and its reason; returns the moves in order.
+pub async fn apply_automatic_statuses(
+    state: &AppState,
+    customer_ids: &[i64],
+    today: chrono::NaiveDate,
+    suspend_after_days: i64,
+) -> AppResult<Vec<(i64, AccountStatus)>> {
     let actor = Actor::system();
     let txn = begin_write(&state.db).await?;
-    let before = lock_visible(&txn, DataScope::All, customer_id).await?;
-    let max_overdue_days = crate::bills::unsettled::oldest_overdue(&txn, customer_id, today)
-        .await?
-        .map(|due| (today - due).num_days());
-    let Some(target) = automatic_target(status_of(&before), max_overdue_days, suspend_after_days) else {
-        return Ok(None);
-    };
-    let reason = match (target, max_overdue_days) {
-        (AccountStatus::Active, _) => "逾期账单已全部结清".to_string(),
-        (_, Some(days)) => format!("账单逾期 {days} 天"),
-        (_, None) => "系统自动调整".to_string(),
-    };
-    move_status(&txn, &actor, &before, target, &reason).await?;
+    let rows = customer::Entity::find()
+        .filter(customer::Column::Id.is_in(customer_ids.iter().copied()))
+        .filter(customer::Column::IsDeleted.eq(false))
+        .order_by_asc(customer::Column::Id)
+        .lock_exclusive()
+        .all(&txn)
+        .await?;
+    let overdue = crate::bills::unsettled::oldest_overdue_of(&txn, customer_ids, today).await?;
+    let now = Utc::now();
+    let mut moves = Vec::new();
+    let mut history = Vec::new();
+    let mut entries = Vec::new();
+    // The final status of each customer that moves, for one UPDATE per status.
+    let mut finals: HashMap<AccountStatus, Vec<i64>> = HashMap::new();
+    for row in rows {
+        let days = overdue
+            .get(&row.id)
+            .map(|due| today.signed_duration_since(*due).num_days());
+        let mut status = status_of(&row);
+        while let Some(target) = automatic_target(status, days, suspend_after_days) {
+            let reason = automatic_reason(target, days);
+            history.push(status_history::ActiveModel {
+                id: NotSet,
+                customer_id: Set(row.id),
+                from_status: Set(Some(status.code().to_string())),
+                to_status: Set(target.code().into()),
+                reason: Set(reason.clone()),
+                actor_id: Set(None),
+                actor_name: Set(actor.name.clone()),
+                at: Set(now),
+            });
+            entries.push(Entry {
+                action: "customer.status",
+                entity_type: "customer",
+                entity_id: Some(row.id.to_string()),
+                changes: Some(serde_json::json!({
+                    "account_status": {"before": status.code(), "after": target.code()},
+                    "reason": {"before": null, "after": reason},
+                })),
+            });
+            moves.push((row.id, target));
+            status = target;
+        }
+        if status != status_of(&row) {
+            finals.entry(status).or_default().push(row.id);
+        }
+    }
+    for (status, ids) in finals {
+        customer::Entity::update_many()
+            .col_expr(customer::Column::AccountStatus, Expr::value(status.code()))
+            .col_expr(customer::Column::Version, Expr::col(customer::Column::Version).add(1))
+            .col_expr(customer::Column::UpdatedAt, Expr::value(now))
+            .col_expr(customer::Column::UpdatedBy, Expr::value(Option::<i64>::None))
+            .filter(customer::Column::Id.is_in(ids))
+            .exec(&txn)
+            .await?;
+    }
+    crate::db::bulk::insert(&txn, history).await?;
+    audit::record_many(&txn, &actor, entries).await?;
     txn.commit().await?;
-    Ok(Some(target))
+    Ok(moves)
 }
 
 pub async fn status_history(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<Vec<status_history::Model>> {

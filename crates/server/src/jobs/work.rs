@@ -23,6 +23,9 @@ use crate::customers::entity::customer;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
+/// Customers whose status moves are written in one transaction.
+const STATUS_BATCH: usize = 500;
+
 /// Job runs kept this long (days) before `maintenance.prune` removes them.
 pub const JOB_RUN_RETENTION_DAYS: i64 = 400;
 
@@ -137,21 +140,21 @@ async fn receivables(state: &AppState) -> AppResult<Value> {
         .into_tuple()
         .all(&state.db)
         .await?;
+    // Those the rule would move, judged from a first read; each batch is
+    // judged again under its rows' locks.
+    let candidates: Vec<i64> = customers
+        .into_iter()
+        .filter(|(id, status)| {
+            let days = overdue.get(id).map(|due| (today - *due).num_days());
+            AccountStatus::parse(status).is_some_and(|status| automatic_target(status, days, suspend_after).is_some())
+        })
+        .map(|(id, _)| id)
+        .collect();
     let mut moves: HashMap<&'static str, u64> = HashMap::new();
-    for (id, status) in customers {
-        let Some(status) = AccountStatus::parse(&status) else {
-            continue;
-        };
-        let days = overdue.get(&id).map(|due| (today - *due).num_days());
-        if automatic_target(status, days, suspend_after).is_none() {
-            continue;
-        }
-        // Active with a bill long overdue moves twice: into arrears, then on.
-        for _ in 0..2 {
-            match crate::customers::service::apply_automatic_status(state, id, today, suspend_after).await? {
-                Some(to) => *moves.entry(to.code()).or_default() += 1,
-                None => break,
-            }
+    for batch in candidates.chunks(STATUS_BATCH) {
+        let moved = crate::customers::service::apply_automatic_statuses(state, batch, today, suspend_after).await?;
+        for (_, to) in moved {
+            *moves.entry(to.code()).or_default() += 1;
         }
     }
     let overdue_bills = crate::bills::unsettled::count_overdue(&state.db, today).await?;

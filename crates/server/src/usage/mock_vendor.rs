@@ -139,31 +139,47 @@ struct PageQuery {
 }
 
 impl Vendor {
-    fn items(&self, date: &str, behaviour: &Behaviour) -> Vec<Value> {
+    /// How many items the day has (three series per account, and the bad
+    /// records when planted).
+    fn item_count(&self, behaviour: &Behaviour) -> usize {
+        self.accounts.len() * 3 + if behaviour.bad_records { 5 } else { 0 }
+    }
+
+    /// Items `start..start + size` of the day, built one page at a time: a
+    /// vendor of 100,000 accounts must not build 300,000 items per page.
+    fn items(&self, date: &str, behaviour: &Behaviour, start: usize, size: usize) -> Vec<Value> {
         let scale = u64::from(behaviour.scale.unwrap_or(1));
-        let mut items = Vec::with_capacity(self.accounts.len() * 3 + 5);
-        for account in &self.accounts {
-            for series in ["X", "N", "L"] {
-                let cents = MockVendor::quantity_cents(account, series, date) * scale;
-                items.push(json!({
-                    "id": format!("{account}-{series}-{date}"),
-                    "account": account,
-                    "series": series,
-                    "date": date,
-                    "qty": qty(cents, behaviour.qty_format.as_deref()),
-                }));
-            }
+        let end = (start + size).min(self.item_count(behaviour));
+        (start..end)
+            .map(|index| match self.accounts.get(index / 3) {
+                Some(account) => {
+                    let series = ["X", "N", "L"][index % 3];
+                    let cents = MockVendor::quantity_cents(account, series, date) * scale;
+                    json!({
+                        "id": format!("{account}-{series}-{date}"),
+                        "account": account,
+                        "series": series,
+                        "date": date,
+                        "qty": qty(cents, behaviour.qty_format.as_deref()),
+                    })
+                }
+                None => self.bad_record(index - self.accounts.len() * 3, date),
+            })
+            .collect()
+    }
+
+    /// The planted bad records: unknown account, negative, unknown series,
+    /// another day, not a number.
+    fn bad_record(&self, which: usize, date: &str) -> Value {
+        let first = self.accounts.first().cloned().unwrap_or_default();
+        let bad = |kind: &str, account: &str, series: &str, day: &str, qty: &str| json!({"id": format!("bad-{kind}-{date}"), "account": account, "series": series, "date": day, "qty": qty});
+        match which {
+            0 => bad("unknown", "ghost_account", "X", date, "10"),
+            1 => bad("negative", &first, "N", date, "-5"),
+            2 => bad("series", &first, "Q", date, "1"),
+            3 => bad("day", &first, "L", "2001-01-01", "1"),
+            _ => bad("text", &first, "X", date, "lots"),
         }
-        if behaviour.bad_records {
-            let first = self.accounts.first().cloned().unwrap_or_default();
-            let bad = |kind: &str, account: &str, series: &str, day: &str, qty: &str| json!({"id": format!("bad-{kind}-{date}"), "account": account, "series": series, "date": day, "qty": qty});
-            items.push(bad("unknown", "ghost_account", "X", date, "10"));
-            items.push(bad("negative", &first, "N", date, "-5"));
-            items.push(bad("series", &first, "Q", date, "1"));
-            items.push(bad("day", &first, "L", "2001-01-01", "1"));
-            items.push(bad("text", &first, "X", date, "lots"));
-        }
-        items
     }
 
     /// Waits, counts, and answers a failure or garbage when told to.
@@ -243,13 +259,12 @@ async fn by_page(State(vendor): State<Arc<Vendor>>, Query(q): Query<PageQuery>) 
         return (StatusCode::BAD_REQUEST, Json(json!({"error": "date is required"}))).into_response();
     };
     let size = q.page_size.unwrap_or(100).clamp(1, 5000) as usize;
-    let items = vendor.items(&date, &behaviour);
-    let mut start = (page as usize - 1) * size;
+    let mut start = (page as usize - 1).saturating_mul(size);
     if behaviour.duplicate_pages && page > 1 {
         start -= size / 2;
     }
-    let slice: Vec<Value> = items.iter().skip(start).take(size).cloned().collect();
-    let body = json!({"data": {"items": slice, "page": page, "total": items.len()}});
+    let slice = vendor.items(&date, &behaviour, start, size);
+    let body = json!({"data": {"items": slice, "page": page, "total": vendor.item_count(&behaviour)}});
     Json(padded(body, &behaviour)).into_response()
 }
 
@@ -267,9 +282,8 @@ async fn by_cursor(State(vendor): State<Arc<Vendor>>, Query(q): Query<PageQuery>
     let Some(date) = q.date else {
         return (StatusCode::BAD_REQUEST, Json(json!({"error": "date is required"}))).into_response();
     };
-    let items = vendor.items(&date, &behaviour);
-    let slice: Vec<Value> = items.iter().skip(start).take(size).cloned().collect();
-    let next = (start + size < items.len()).then(|| format!("c{}", start + size));
+    let slice = vendor.items(&date, &behaviour, start, size);
+    let next = (start + size < vendor.item_count(&behaviour)).then(|| format!("c{}", start + size));
     let body = json!({"data": {"items": slice, "next_cursor": next}});
     Json(padded(body, &behaviour)).into_response()
 }

@@ -169,10 +169,25 @@ async fn two_instances_run_each_period_once_and_survive_a_kill(backend: Backend)
     let a = start_instance(&app, "instance-a", &vendor).await;
     let b = start_instance(&app, "instance-b", &vendor).await;
 
-    // 1. Both schedulers tick on the same minute; the period runs once.
-    let today = (chrono::Utc::now() + chrono::Duration::hours(8))
-        .date_naive()
-        .to_string();
+    // 1. Both schedulers tick on the same minute; the period runs once. (The
+    // day is the first run's, should the minute fall after midnight.)
+    let deadline = Instant::now() + Duration::from_secs(75);
+    let today = loop {
+        let first = sea_orm::ConnectionTrait::query_one_raw(
+            &app.db,
+            sea_orm::Statement::from_string(
+                app.db.get_database_backend(),
+                "SELECT period_key FROM job_runs WHERE job = 'maintenance.prune' ORDER BY id".to_string(),
+            ),
+        )
+        .await
+        .expect("query");
+        if let Some(row) = first {
+            break row.try_get_by_index::<String>(0).expect("period");
+        }
+        assert!(Instant::now() < deadline, "no instance ran maintenance.prune");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let pruned = wait_for_run(&app, "maintenance.prune", &today, 75, |r| r.0 == "succeeded").await;
     assert_eq!(pruned.2, 1, "one attempt: {pruned:?}");
     assert!(["instance-a", "instance-b"].contains(&pruned.1.as_str()), "{pruned:?}");
