@@ -6153,7 +6153,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: string;
+                /** @description 定时任务名 */
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "maintenance.prune";
             };
             cookie?: never;
         };
@@ -6202,7 +6203,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                name: string;
+                /** @description 定时任务名 */
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "maintenance.prune";
             };
             cookie?: never;
         };
@@ -6212,6 +6214,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description 已受理，在后台执行 */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -6264,7 +6267,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                name: string;
+                /** @description 定时任务名 */
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "maintenance.prune";
             };
             cookie?: never;
         };

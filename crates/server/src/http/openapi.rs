@@ -165,11 +165,19 @@ pub fn template_parameters(path: &str) -> BTreeSet<&str> {
 }
 
 /// What a path parameter of this name is. Every record in the API is named
-/// by a positive integer id; a plan's versions by their number.
+/// by a positive integer id; a plan's versions by their number; a scheduled
+/// job by its name (`usage.collect`…), one of a fixed list.
 fn path_parameter(name: &str) -> Option<Parameter> {
     let (schema, description) = match name {
         "id" => (integer(KnownFormat::Int64, Some(1), None), "记录 id"),
         "version" => (integer(KnownFormat::Int32, Some(1), None), "版本号"),
+        "name" => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(opcms_domain::jobs::Job::ALL.map(|job| job.name())))
+                .into(),
+            "定时任务名",
+        ),
         _ => return None,
     };
     Some(
@@ -252,6 +260,7 @@ fn default_description(status: &str) -> &'static str {
     match status {
         "200" => "成功",
         "201" => "已创建",
+        "202" => "已受理，在后台执行",
         "204" => "成功，无返回内容",
         "409" => "与现有数据或他人同时进行的修改冲突（`code` 说明原因）",
         "422" => "内容无法处理，如文件无表头或价格规则不适用（`code` 说明原因）",
@@ -320,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn every_path_parameter_is_declared_as_a_positive_integer() {
+    fn every_path_parameter_is_declared_as_a_positive_integer_or_a_job_name() {
         let document = document();
         for (method, path, operation) in operations(&document) {
             let declared = parameters(operation, "path");
@@ -330,6 +339,14 @@ mod tests {
                     .find(|p| p["name"] == name)
                     .unwrap_or_else(|| panic!("{method} {path}: {{{name}}} is not declared"));
                 assert_eq!(parameter["required"], true, "{method} {path} {name}");
+                if name == "name" {
+                    assert_eq!(parameter["schema"]["type"], "string", "{method} {path} {name}");
+                    assert_eq!(
+                        parameter["schema"]["enum"][0], "usage.collect",
+                        "{method} {path} {name}"
+                    );
+                    continue;
+                }
                 assert_eq!(parameter["schema"]["type"], "integer", "{method} {path} {name}");
                 assert_eq!(parameter["schema"]["minimum"], 1, "{method} {path} {name}");
             }

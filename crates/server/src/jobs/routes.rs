@@ -33,7 +33,7 @@ async fn list_jobs(State(state): State<AppState>, principal: Principal) -> AppRe
 }
 
 /// A job's runs, newest period first.
-#[utoipa::path(get, path = "/jobs/{name}/runs", tag = "jobs", params(("name" = String, Path), PageParams),
+#[utoipa::path(get, path = "/jobs/{name}/runs", tag = "jobs", params(PageParams),
     responses((status = 200, body = Page<JobRunView>), (status = 404, body = ErrorBody)))]
 async fn job_runs(
     State(state): State<AppState>,
@@ -49,7 +49,7 @@ async fn job_runs(
 
 /// Runs a job now for a period (management). 409 while that period runs,
 /// or when it already succeeded and `force` is not set.
-#[utoipa::path(post, path = "/jobs/{name}/run", tag = "jobs", params(("name" = String, Path)), request_body = RunJob,
+#[utoipa::path(post, path = "/jobs/{name}/run", tag = "jobs", request_body = RunJob,
     responses((status = 202, body = JobRunView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn run_job(
     State(state): State<AppState>,
@@ -64,7 +64,7 @@ async fn run_job(
 }
 
 /// Changes a job's schedule, or pauses / resumes it (management).
-#[utoipa::path(patch, path = "/jobs/{name}", tag = "jobs", params(("name" = String, Path)), request_body = JobPatch,
+#[utoipa::path(patch, path = "/jobs/{name}", tag = "jobs", request_body = JobPatch,
     responses((status = 200, body = JobView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn patch_job(
     State(state): State<AppState>,
