@@ -541,6 +541,21 @@ async fn record_status(
     to: AccountStatus,
     reason: &str,
 ) -> AppResult<()> {
+    history_row(actor, customer_id, from, to, reason, Utc::now())
+        .insert(txn)
+        .await?;
+    Ok(())
+}
+
+/// One entry of a customer's status history.
+fn history_row(
+    actor: &Actor,
+    customer_id: i64,
+    from: Option<AccountStatus>,
+    to: AccountStatus,
+    reason: &str,
+    at: chrono::DateTime<Utc>,
+) -> status_history::ActiveModel {
     status_history::ActiveModel {
         id: NotSet,
         customer_id: Set(customer_id),
@@ -549,11 +564,21 @@ async fn record_status(
         reason: Set(reason.into()),
         actor_id: Set(actor.user_id),
         actor_name: Set(actor.name.clone()),
-        at: Set(Utc::now()),
+        at: Set(at),
     }
-    .insert(txn)
-    .await?;
-    Ok(())
+}
+
+/// The audit entry of a status move.
+fn status_entry(customer_id: i64, from: AccountStatus, to: AccountStatus, reason: &str) -> Entry<'static> {
+    Entry {
+        action: "customer.status",
+        entity_type: "customer",
+        entity_id: Some(customer_id.to_string()),
+        changes: Some(serde_json::json!({
+            "account_status": {"before": from.code(), "after": to.code()},
+            "reason": {"before": null, "after": reason},
+        })),
+    }
 }
 
 fn transition_error(err: TransitionError) -> AppError {
@@ -583,20 +608,7 @@ async fn move_status(
     row.updated_by = Set(actor.user_id);
     let after = row.update(txn).await?;
     record_status(txn, actor, before.id, Some(from), to, reason).await?;
-    audit::record(
-        txn,
-        actor,
-        Entry {
-            action: "customer.status",
-            entity_type: "customer",
-            entity_id: Some(before.id.to_string()),
-            changes: Some(serde_json::json!({
-                "account_status": {"before": from.code(), "after": to.code()},
-                "reason": {"before": null, "after": reason},
-            })),
-        },
-    )
-    .await?;
+    audit::record(txn, actor, status_entry(before.id, from, to, reason)).await?;
     Ok(after)
 }
 
@@ -709,25 +721,8 @@ pub async fn apply_automatic_statuses(
         let mut status = status_of(&row);
         while let Some(target) = automatic_target(status, days, suspend_after_days) {
             let reason = automatic_reason(target, days);
-            history.push(status_history::ActiveModel {
-                id: NotSet,
-                customer_id: Set(row.id),
-                from_status: Set(Some(status.code().to_string())),
-                to_status: Set(target.code().into()),
-                reason: Set(reason.clone()),
-                actor_id: Set(None),
-                actor_name: Set(actor.name.clone()),
-                at: Set(now),
-            });
-            entries.push(Entry {
-                action: "customer.status",
-                entity_type: "customer",
-                entity_id: Some(row.id.to_string()),
-                changes: Some(serde_json::json!({
-                    "account_status": {"before": status.code(), "after": target.code()},
-                    "reason": {"before": null, "after": reason},
-                })),
-            });
+            history.push(history_row(&actor, row.id, Some(status), target, &reason, now));
+            entries.push(status_entry(row.id, status, target, &reason));
             moves.push((row.id, target));
             status = target;
         }
