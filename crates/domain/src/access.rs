@@ -115,10 +115,16 @@ pub enum Permission {
     /// See the scheduled jobs and their runs (a failed job's banner).
     #[serde(rename = "jobs.view")]
     JobsView,
+    /// The notification log and templates.
+    #[serde(rename = "notifications.view")]
+    NotificationsView,
+    /// Edit templates, resend a failed notification.
+    #[serde(rename = "notifications.manage")]
+    NotificationsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 22] = [
         Permission::CustomersView,
         Permission::CustomersEdit,
         Permission::CustomersEditContact,
@@ -139,6 +145,8 @@ impl Permission {
         Permission::AuditView,
         Permission::SettingsManage,
         Permission::JobsView,
+        Permission::NotificationsView,
+        Permission::NotificationsManage,
     ];
 }
 

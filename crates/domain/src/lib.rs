@@ -12,6 +12,7 @@ pub mod close;
 pub mod customer;
 pub mod jobs;
 pub mod money;
+pub mod notify;
 pub mod payments;
 pub mod period;
 pub mod pricing;

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::jobs::{self, Job};
 use crate::money::Fixed4;
+use crate::notify::{self, NotificationChannels, NotificationEvents};
 use crate::usage::{SanityLimits, parse_quantity};
 use crate::validation::{FieldError, FieldErrors};
 
@@ -90,6 +91,10 @@ pub struct Settings {
     pub timezone: String,
     /// Each job's five-field cron expression.
     pub job_schedules: BTreeMap<String, String>,
+    /// Overdue reminders go out this many days after the due date.
+    pub reminder_days: Vec<u32>,
+    pub notification_channels: NotificationChannels,
+    pub notification_events: NotificationEvents,
 }
 
 impl Default for Settings {
@@ -107,6 +112,9 @@ impl Default for Settings {
                 .into_iter()
                 .map(|job| (job.name().to_string(), job.default_schedule().to_string()))
                 .collect(),
+            reminder_days: notify::DEFAULT_REMINDER_DAYS.to_vec(),
+            notification_channels: NotificationChannels::default(),
+            notification_events: NotificationEvents::default(),
         }
     }
 }
@@ -130,10 +138,16 @@ pub struct SettingsUpdate {
     pub timezone: Option<String>,
     /// Merged by job name.
     pub job_schedules: Option<BTreeMap<String, String>>,
+    #[schema(value_type = Option<Vec<u32>>)]
+    pub reminder_days: Option<Vec<Value>>,
+    /// Replaces both switches (a missing one becomes its default).
+    pub notification_channels: Option<NotificationChannels>,
+    /// Replaces every switch (a missing one becomes its default).
+    pub notification_events: Option<NotificationEvents>,
 }
 
 /// The stored keys, in the order the page shows them.
-pub const KEYS: [&str; 9] = [
+pub const KEYS: [&str; 12] = [
     "company",
     "payment_terms_days",
     "suspend_after_days",
@@ -143,6 +157,9 @@ pub const KEYS: [&str; 9] = [
     "usage_discard_closed",
     "timezone",
     "job_schedules",
+    "reminder_days",
+    "notification_channels",
+    "notification_events",
 ];
 
 pub const PAYMENT_TERMS_MESSAGE: &str = "账期天数须为 0–365 的整数";
@@ -212,6 +229,18 @@ impl Settings {
                     settings.job_schedules.insert(name, cron);
                 }
             }
+        }
+        if let Some(days) = read("reminder_days")
+            .and_then(|v| v.as_array().cloned())
+            .and_then(|values| notify::check_reminder_days(&values))
+        {
+            settings.reminder_days = days;
+        }
+        if let Some(channels) = read("notification_channels").and_then(|v| serde_json::from_value(v).ok()) {
+            settings.notification_channels = channels;
+        }
+        if let Some(events) = read("notification_events").and_then(|v| serde_json::from_value(v).ok()) {
+            settings.notification_events = events;
         }
         settings
     }
@@ -296,6 +325,22 @@ impl Settings {
             } else if let Some(cron) = errors.check(jobs::check_cron(&field, &cron)) {
                 next.job_schedules.insert(name, cron);
             }
+        }
+        if let Some(values) = update.reminder_days {
+            match notify::check_reminder_days(&values) {
+                Some(days) => next.reminder_days = days,
+                None => errors.push(FieldError::new(
+                    "reminder_days",
+                    "INVALID_REMINDER_DAYS",
+                    notify::REMINDER_DAYS_MESSAGE,
+                )),
+            }
+        }
+        if let Some(channels) = update.notification_channels {
+            next.notification_channels = channels;
+        }
+        if let Some(events) = update.notification_events {
+            next.notification_events = events;
         }
         errors.into_result()?;
         Ok(next)

@@ -223,7 +223,11 @@ fn every_settings_input_message_appears_in_the_web_rules() {
     );
     // The schedule and time-zone messages are shared constants of jobs.rs.
     let web = std::fs::read_to_string(crate_dir().join("../../web/src/utils/settings-rules.ts")).expect("web rules");
-    for message in [opcms_domain::jobs::INVALID_CRON, opcms_domain::jobs::UNKNOWN_TIMEZONE] {
+    for message in [
+        opcms_domain::jobs::INVALID_CRON,
+        opcms_domain::jobs::UNKNOWN_TIMEZONE,
+        opcms_domain::notify::REMINDER_DAYS_MESSAGE,
+    ] {
         assert!(web.contains(message), "the UI does not show verbatim: {message}");
     }
 }

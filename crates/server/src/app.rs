@@ -86,6 +86,7 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             clock: if test_clock { Clock::settable() } else { Clock::system() },
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
+            notify_wake: Arc::new(tokio::sync::Notify::new()),
         };
         crate::settings::seed(&state.db, &state.config)
             .await
@@ -132,6 +133,7 @@ impl Application {
             let _ = stop.send(true);
         });
         let scheduler = crate::jobs::scheduler::spawn(&self.state, stopped.clone());
+        let sender = crate::notify::sender::spawn(&self.state, stopped.clone())?;
         let main = serve(
             self.listener,
             http::router(self.state.clone()),
@@ -145,8 +147,8 @@ impl Application {
             }
             None => main.await?,
         }
-        if let Some(scheduler) = scheduler {
-            scheduler.abort();
+        for task in [scheduler, sender].into_iter().flatten() {
+            task.abort();
         }
         self.state.db.close_by_ref().await.ok();
         Ok(())

@@ -44,6 +44,12 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         accounts: Vec<String>,
     },
+    /// Serve a stand-in SMS provider that accepts `POST /send`, for trying
+    /// notifications (docs/api/notifications.md).
+    MockSms {
+        #[arg(long, default_value = "127.0.0.1:9901")]
+        bind: std::net::SocketAddr,
+    },
 }
 
 #[derive(Subcommand)]
@@ -166,6 +172,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             }
         }
         Command::MockVendor { bind, accounts } => mock_vendor(&config, bind, accounts).await,
+        Command::MockSms { bind } => mock_sms(bind).await,
         Command::RotateKey => rotate_key(&config).await,
         Command::Openapi => Ok(()),
     }
@@ -200,6 +207,15 @@ async fn mock_vendor(config: &Config, bind: std::net::SocketAddr, accounts: Vec<
         accounts.len(),
         vendor.base_url()
     );
+    let _ = tokio::signal::ctrl_c().await;
+    Ok(())
+}
+
+async fn mock_sms(bind: std::net::SocketAddr) -> Result<(), Failure> {
+    let provider = crate::notify::mock_sms::MockSms::start(bind)
+        .await
+        .map_err(|e| Failure::Usage(format!("--bind {bind}: {e}")))?;
+    eprintln!("mock SMS provider accepting POST {} (Ctrl-C to stop)", provider.url());
     let _ = tokio::signal::ctrl_c().await;
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod error;
 pub mod fsutil;
 pub mod http;
 pub mod jobs;
+pub mod notify;
 pub mod parallel;
 pub mod payments;
 pub mod pricing;

@@ -21,4 +21,6 @@ pub struct AppState {
     pub clock: Clock,
     /// Wakes the scheduler before its next tick (the test clock was set).
     pub jobs_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the notification sender: rows were queued (after the commit).
+    pub notify_wake: Arc<tokio::sync::Notify>,
 }

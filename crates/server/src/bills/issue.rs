@@ -169,6 +169,7 @@ fn issue_entry(id: i64, changes: Value) -> Entry<'static> {
 
 pub async fn issue(state: &AppState, principal: &Principal, id: i64, input: IssueInput) -> AppResult<BillView> {
     let actor = Actor::from(principal);
+    let notifications = crate::notify::outbox::Context::load(state).await?;
     let txn = begin_write(&state.db).await?;
     let row = lock_visible(&txn, principal.scope(), id).await?;
     let terms = payment_terms(&txn, row.customer_id).await?;
@@ -182,7 +183,14 @@ pub async fn issue(state: &AppState, principal: &Principal, id: i64, input: Issu
     )
     .await??;
     audit::record(&txn, &actor, issue_entry(id, changes)).await?;
+    let queued = match &notifications {
+        Some(context) => crate::notify::outbox::bills_issued(&txn, state, context, &[id], business_today()).await?,
+        None => 0,
+    };
     txn.commit().await?;
+    if queued > 0 {
+        state.notify_wake.notify_one();
+    }
     view(&state.db, find_visible(&state.db, principal.scope(), id).await?).await
 }
 
@@ -245,7 +253,9 @@ pub async fn batch_issue(
         (None, None) => return Err(AppError::field("ids", "REQUIRED", "请至少选择一张账单")),
     };
     let today = business_today();
+    let notifications = crate::notify::outbox::Context::load(state).await?;
     let txn = begin_write(&state.db).await?;
+    let mut issued_ids = Vec::new();
     let mut result = BatchIssueResult {
         matched: ids.len() as u32,
         issued: 0,
@@ -312,6 +322,7 @@ pub async fn batch_issue(
             .iter()
             .map(|(id, issuing)| issue_entry(*id, issuing.changes.clone()))
             .collect();
+        issued_ids.extend(issued.iter().map(|(id, _)| *id));
         write_issues(&txn, actor, issued).await?;
         audit::record_many(&txn, actor, entries).await?;
     }
@@ -333,6 +344,13 @@ pub async fn batch_issue(
         }
     }
     result.issued_total = Total::from_units(issued_units);
+    let queued = match &notifications {
+        Some(context) => crate::notify::outbox::bills_issued(&txn, state, context, &issued_ids, today).await?,
+        None => 0,
+    };
     txn.commit().await?;
+    if queued > 0 {
+        state.notify_wake.notify_one();
+    }
     Ok(result)
 }

@@ -1,6 +1,7 @@
 //! Layered configuration (DESIGN.md §14): built-in defaults, then
 //! `opcms.toml` when present, then `OPCMS_*` environment variables, which win.
 
+pub mod notify;
 pub mod secret;
 pub mod usage_sources;
 
@@ -13,6 +14,8 @@ use std::path::{Path, PathBuf};
 use opcms_domain::Fixed4;
 use opcms_domain::usage::{SanityLimits, parse_quantity};
 use serde::Deserialize;
+
+pub use self::notify::{NotifySettings, SmsConfig, SmtpConfig, SmtpTls};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -72,6 +75,8 @@ pub struct Config {
     pub test_clock: bool,
     /// The scheduler of DESIGN.md §16 (`[jobs]`-like flat keys below).
     pub jobs: JobSettings,
+    /// `[smtp]`, `[sms]` and the outbox sender (DESIGN.md §17).
+    pub notify: NotifySettings,
 }
 
 /// How this instance takes part in running the scheduled jobs.
@@ -137,6 +142,12 @@ struct FileConfig {
     jobs_enabled: Option<bool>,
     job_tick_ms: Option<u64>,
     job_lease_secs: Option<u64>,
+    // Notifications (NotifySettings)
+    smtp: Option<SmtpConfig>,
+    sms: Option<SmsConfig>,
+    notify_enabled: Option<bool>,
+    notify_tick_ms: Option<u64>,
+    notify_concurrency: Option<u64>,
 }
 
 /// `[billing]` in opcms.toml: who is billed, and what a bill document
@@ -283,7 +294,15 @@ impl Config {
             lease: std::time::Duration::from_secs(number("OPCMS_JOB_LEASE_SECS", file.job_lease_secs, 60)?.max(1)),
             instance_id: env("OPCMS_INSTANCE_ID").unwrap_or_else(default_instance_id),
         };
+        let notify = NotifySettings {
+            smtp: SmtpConfig::load(file.smtp.clone(), &env).map_err(ConfigError)?,
+            sms: SmsConfig::load(file.sms.clone(), &env).map_err(ConfigError)?,
+            sender_enabled: flag("OPCMS_NOTIFY_ENABLED", file.notify_enabled)?.unwrap_or(true),
+            tick: std::time::Duration::from_millis(number("OPCMS_NOTIFY_TICK_MS", file.notify_tick_ms, 5_000)?.max(50)),
+            concurrency: number("OPCMS_NOTIFY_CONCURRENCY", file.notify_concurrency, 8)?.clamp(1, 64) as usize,
+        };
         Ok(Config {
+            notify,
             jobs,
             test_clock,
             http,

@@ -642,6 +642,10 @@ pub async fn change_status(
         return Err(AppError::Validation(errors));
     };
     let actor = Actor::from(principal);
+    let notifications = match target {
+        AccountStatus::Suspended => crate::notify::outbox::Context::load(state).await?,
+        _ => None,
+    };
     let txn = begin_write(&state.db).await?;
     let before = lock_visible(&txn, principal.scope(), id).await?;
     check_transition(status_of(&before), target, Trigger::Manual(principal.role)).map_err(transition_error)?;
@@ -652,6 +656,17 @@ pub async fn change_status(
     };
     check_close(unsettled, force).map_err(|e| AppError::conflict("UNSETTLED_BILLS", e.to_string()))?;
     let after = move_status(&txn, &actor, &before, target, reason).await?;
+    let mut queued = 0;
+    if let Some(context) = &notifications {
+        queued = crate::notify::outbox::customers_suspended(
+            &txn,
+            state,
+            context,
+            &[(after.clone(), None)],
+            crate::calendar::business_today(),
+        )
+        .await?;
+    }
     if unsettled.bills > 0 {
         audit::record(
             &txn,
@@ -670,6 +685,9 @@ pub async fn change_status(
         .await?;
     }
     txn.commit().await?;
+    if queued > 0 {
+        state.notify_wake.notify_one();
+    }
     Ok(after)
 }
 
@@ -699,6 +717,7 @@ pub async fn apply_automatic_statuses(
     suspend_after_days: i64,
 ) -> AppResult<Vec<(i64, AccountStatus)>> {
     let actor = Actor::system();
+    let notifications = crate::notify::outbox::Context::load(state).await?;
     let txn = begin_write(&state.db).await?;
     let rows = customer::Entity::find()
         .filter(customer::Column::Id.is_in(customer_ids.iter().copied()))
@@ -714,6 +733,7 @@ pub async fn apply_automatic_statuses(
     let mut entries = Vec::new();
     // The final status of each customer that moves, for one UPDATE per status.
     let mut finals: HashMap<AccountStatus, Vec<i64>> = HashMap::new();
+    let mut suspended = Vec::new();
     for row in rows {
         let days = overdue
             .get(&row.id)
@@ -728,6 +748,9 @@ pub async fn apply_automatic_statuses(
         }
         if status != status_of(&row) {
             finals.entry(status).or_default().push(row.id);
+            if status == AccountStatus::Suspended {
+                suspended.push((row.clone(), days));
+            }
         }
     }
     for (status, ids) in finals {
@@ -742,7 +765,14 @@ pub async fn apply_automatic_statuses(
     }
     crate::db::bulk::insert(&txn, history).await?;
     audit::record_many(&txn, &actor, entries).await?;
+    let queued = match &notifications {
+        Some(context) => crate::notify::outbox::customers_suspended(&txn, state, context, &suspended, today).await?,
+        None => 0,
+    };
     txn.commit().await?;
+    if queued > 0 {
+        state.notify_wake.notify_one();
+    }
     Ok(moves)
 }
 

@@ -33,7 +33,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
-use crate::{audit, auth, bills, close, customers, jobs, payments, pricing, settings, system, usage, users};
+use crate::{audit, auth, bills, close, customers, jobs, notify, payments, pricing, settings, system, usage, users};
 
 /// Every business area's routes, relative to `/api/v1`.
 fn api_routes() -> OpenApiRouter<AppState> {
@@ -50,6 +50,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(system::routes::router())
         .merge(settings::routes::router())
         .merge(jobs::routes::router())
+        .merge(notify::routes::router())
 }
 
 /// The API's routes and their complete OpenAPI document.

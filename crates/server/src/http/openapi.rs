@@ -166,7 +166,8 @@ pub fn template_parameters(path: &str) -> BTreeSet<&str> {
 
 /// What a path parameter of this name is. Every record in the API is named
 /// by a positive integer id; a plan's versions by their number; a scheduled
-/// job by its name (`usage.collect`…), one of a fixed list.
+/// job by its name (`usage.collect`…), a template by its event and channel,
+/// each one of a fixed list.
 fn path_parameter(name: &str) -> Option<Parameter> {
     let (schema, description) = match name {
         "id" => (integer(KnownFormat::Int64, Some(1), None), "记录 id"),
@@ -177,6 +178,20 @@ fn path_parameter(name: &str) -> Option<Parameter> {
                 .enum_values(Some(opcms_domain::jobs::Job::ALL.map(|job| job.name())))
                 .into(),
             "定时任务名",
+        ),
+        "event" => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(opcms_domain::notify::Event::ALL.map(|event| event.code())))
+                .into(),
+            "通知事件",
+        ),
+        "channel" => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(opcms_domain::notify::Channel::ALL.map(|channel| channel.code())))
+                .into(),
+            "通知渠道",
         ),
         _ => return None,
     };
@@ -329,7 +344,7 @@ mod tests {
     }
 
     #[test]
-    fn every_path_parameter_is_declared_as_a_positive_integer_or_a_job_name() {
+    fn every_path_parameter_is_declared_as_a_positive_integer_or_one_of_a_list() {
         let document = document();
         for (method, path, operation) in operations(&document) {
             let declared = parameters(operation, "path");
@@ -339,12 +354,15 @@ mod tests {
                     .find(|p| p["name"] == name)
                     .unwrap_or_else(|| panic!("{method} {path}: {{{name}}} is not declared"));
                 assert_eq!(parameter["required"], true, "{method} {path} {name}");
-                if name == "name" {
+                let first = match name {
+                    "name" => Some("usage.collect"),
+                    "event" => Some("bill.issued"),
+                    "channel" => Some("email"),
+                    _ => None,
+                };
+                if let Some(first) = first {
                     assert_eq!(parameter["schema"]["type"], "string", "{method} {path} {name}");
-                    assert_eq!(
-                        parameter["schema"]["enum"][0], "usage.collect",
-                        "{method} {path} {name}"
-                    );
+                    assert_eq!(parameter["schema"]["enum"][0], first, "{method} {path} {name}");
                     continue;
                 }
                 assert_eq!(parameter["schema"]["type"], "integer", "{method} {path} {name}");

@@ -26,7 +26,8 @@ use crate::state::AppState;
 /// Customers whose status moves are written in one transaction.
 const STATUS_BATCH: usize = 500;
 
-/// Job runs kept this long (days) before `maintenance.prune` removes them.
+/// Job runs and finished notifications are kept this long (days) before
+/// `maintenance.prune` removes them.
 pub const JOB_RUN_RETENTION_DAYS: i64 = 400;
 
 /// Runs `job` for `period`; the counts on success.
@@ -158,8 +159,11 @@ async fn receivables(state: &AppState) -> AppResult<Value> {
         }
     }
     let overdue_bills = crate::bills::unsettled::count_overdue(&state.db, today).await?;
+    let queued = crate::notify::reminders::daily(state, today).await?;
     Ok(json!({
         "overdue_bills": overdue_bills,
+        "reminders": queued.overdue,
+        "digests": queued.digests,
         "to_arrears": moves.get(AccountStatus::Arrears.code()).copied().unwrap_or(0),
         "to_suspended": moves.get(AccountStatus::Suspended.code()).copied().unwrap_or(0),
         "to_active": moves.get(AccountStatus::Active.code()).copied().unwrap_or(0),
@@ -181,9 +185,16 @@ async fn prune(state: &AppState) -> AppResult<Value> {
         .exec(&state.db)
         .await?
         .rows_affected;
+    let notifications = crate::notify::entity::notification::Entity::delete_many()
+        .filter(crate::notify::entity::notification::Column::CreatedAt.lt(cutoff))
+        .filter(crate::notify::entity::notification::Column::Status.is_in(["sent", "skipped", "failed"]))
+        .exec(&state.db)
+        .await?
+        .rows_affected;
     Ok(json!({
         "refresh_tokens": refresh_tokens,
         "login_failures": login_failures,
         "job_runs": job_runs,
+        "notifications": notifications,
     }))
 }

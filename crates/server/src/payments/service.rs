@@ -336,6 +336,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: PaymentInput
     let actor = Actor::from(principal);
     let month = month_of(receipt.received_at);
     ensure_counter(&state.db, month).await?;
+    let notifications = crate::notify::outbox::Context::load(state).await?;
     let txn = begin_write(&state.db).await?;
     let payment_no = take_numbers(&txn, month, 1)
         .await?
@@ -368,7 +369,23 @@ pub async fn create(state: &AppState, principal: &Principal, input: PaymentInput
         },
     )
     .await?;
+    let mut queued = 0;
+    if let (Some(context), Some(customer_id)) = (&notifications, row.customer_id) {
+        queued = crate::notify::outbox::payment_received(
+            &txn,
+            state,
+            context,
+            row.id,
+            customer_id,
+            row.amount,
+            row.received_at,
+        )
+        .await?;
+    }
     txn.commit().await?;
+    if queued > 0 {
+        state.notify_wake.notify_one();
+    }
     view(&state.db, row).await
 }
 

@@ -74,6 +74,8 @@ async fn set_clock(
     state.clock.set(now);
     // Jobs due by the new time run now, not at the next tick.
     state.jobs_wake.notify_one();
+    // Retries due by the new time go out now.
+    state.notify_wake.notify_one();
     audit::record(
         &state.db,
         &Actor::from(&principal),

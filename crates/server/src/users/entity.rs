@@ -19,6 +19,10 @@ pub struct Model {
     pub updated_by: Option<i64>,
     pub is_deleted: bool,
     pub deleted_at: Option<DateTimeUtc>,
+    /// Staff addresses for the digests (DESIGN.md §17), encrypted and bound
+    /// to the username.
+    pub email_enc: Option<String>,
+    pub phone_enc: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -46,7 +46,7 @@ async fn list_users(
         role: query.role,
         status: query.status,
     };
-    Ok(Json(service::list(&state.db, filter, page).await?))
+    Ok(Json(service::list(&state.db, &state.keyring, filter, page).await?))
 }
 
 /// Create a staff account; the user must change the password at first login.
@@ -58,8 +58,11 @@ async fn create_user(
     ApiJson(input): ApiJson<NewUser>,
 ) -> AppResult<(StatusCode, Json<UserView>)> {
     principal.require(Permission::UsersManage)?;
-    let created = service::create(&state.db, &Actor::from(&principal), input).await?;
-    Ok((StatusCode::CREATED, Json(created.into())))
+    let created = service::create(&state.db, Some(&state.keyring), &Actor::from(&principal), input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(service::view_with_contacts(&state.keyring, created)),
+    ))
 }
 
 #[utoipa::path(get, path = "/users/{id}", tag = "users",
@@ -70,7 +73,10 @@ async fn get_user(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<UserView>> {
     principal.require(Permission::UsersManage)?;
-    Ok(Json(service::find(&state.db, id).await?.into()))
+    Ok(Json(service::view_with_contacts(
+        &state.keyring,
+        service::find(&state.db, id).await?,
+    )))
 }
 
 /// Change name, role or status, or reset the password.
@@ -83,6 +89,6 @@ async fn update_user(
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> AppResult<Json<UserView>> {
     principal.require(Permission::UsersManage)?;
-    let updated = service::update(&state.db, &Actor::from(&principal), id, patch).await?;
-    Ok(Json(updated.into()))
+    let updated = service::update(&state.db, &state.keyring, &Actor::from(&principal), id, patch).await?;
+    Ok(Json(service::view_with_contacts(&state.keyring, updated)))
 }

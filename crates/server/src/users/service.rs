@@ -13,6 +13,7 @@ use super::entity as user;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::password;
 use crate::auth::sessions::revoke_all_sessions;
+use crate::crypto::Keyring;
 use crate::db::{begin_write, like_contains};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::http::pagination::{Page, PageRequest};
@@ -69,6 +70,12 @@ pub struct UserView {
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// For the staff digests (DESIGN.md §17); shown to user managers only
+    /// (null in a session's own view).
+    #[schema(required = true)]
+    pub email: Option<String>,
+    #[schema(required = true)]
+    pub phone: Option<String>,
 }
 
 /// Whether a user may sign in.
@@ -93,8 +100,69 @@ impl From<user::Model> for UserView {
             last_login_at: m.last_login_at,
             created_at: m.created_at,
             updated_at: m.updated_at,
+            email: None,
+            phone: None,
         }
     }
+}
+
+/// The binding of a staff address: the username, which never changes.
+pub fn contact_binding(column: &str, username: &str) -> crate::crypto::Binding {
+    crate::crypto::Binding::new("users", column, username)
+}
+
+/// A user with the addresses revealed, for the user managers.
+pub fn view_with_contacts(keyring: &Keyring, m: user::Model) -> UserView {
+    let reveal = |column: &str, sealed: &Option<String>| {
+        sealed
+            .as_ref()
+            .and_then(|s| keyring.decrypt(&contact_binding(column, &m.username), s).ok())
+    };
+    let email = reveal("email_enc", &m.email_enc);
+    let phone = reveal("phone_enc", &m.phone_enc);
+    UserView {
+        email,
+        phone,
+        ..UserView::from(m)
+    }
+}
+
+/// Checks a staff address: empty clears it.
+fn contact(errors: &mut FieldErrors, field: &'static str, text: Option<&str>) -> Option<Option<String>> {
+    let text = text?.trim();
+    if text.is_empty() {
+        return Some(None);
+    }
+    let parsed = match field {
+        "email" => opcms_domain::customer::fields::parse_email(text),
+        _ => opcms_domain::customer::fields::parse_phone(text),
+    };
+    match parsed {
+        Some(value) => Some(Some(value)),
+        None => {
+            errors.push(opcms_domain::FieldError::new(
+                field,
+                if field == "email" {
+                    "INVALID_EMAIL"
+                } else {
+                    "INVALID_PHONE"
+                },
+                if field == "email" {
+                    "邮箱格式不正确"
+                } else {
+                    "手机号格式不正确"
+                },
+            ));
+            None
+        }
+    }
+}
+
+fn seal(keyring: &Keyring, column: &str, username: &str, value: Option<&str>) -> AppResult<Option<String>> {
+    value
+        .map(|v| keyring.encrypt(&contact_binding(column, username), v))
+        .transpose()
+        .map_err(AppError::Internal)
 }
 
 /// The fields of a user worth auditing (no hash, no token version).
@@ -111,6 +179,9 @@ pub struct NewUser {
     /// `operations` | `sales` | `management`
     pub role: String,
     pub display_name: String,
+    /// For the staff digests; optional.
+    pub email: Option<String>,
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -122,6 +193,9 @@ pub struct UserPatch {
     pub status: Option<String>,
     /// Resets the password; the user must change it at next login.
     pub password: Option<String>,
+    /// Empty clears it.
+    pub email: Option<String>,
+    pub phone: Option<String>,
 }
 
 fn parse_role(errors: &mut FieldErrors, raw: &str) -> Option<Role> {
@@ -136,8 +210,16 @@ fn parse_role(errors: &mut FieldErrors, raw: &str) -> Option<Role> {
     role
 }
 
-pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewUser) -> AppResult<user::Model> {
+/// `keyring` seals the staff addresses; without one (the CLI) none may be given.
+pub async fn create(
+    db: &DatabaseConnection,
+    keyring: Option<&Keyring>,
+    actor: &Actor,
+    input: NewUser,
+) -> AppResult<user::Model> {
     let mut errors = FieldErrors::new();
+    let email = contact(&mut errors, "email", input.email.as_deref()).flatten();
+    let phone = contact(&mut errors, "phone", input.phone.as_deref()).flatten();
     let username = errors.check(parse_username("username", &input.username));
     let display_name = errors.check(parse_display_name("display_name", &input.display_name));
     let role = parse_role(&mut errors, &input.role);
@@ -149,7 +231,14 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewUser) -> A
     };
     errors.into_result().map_err(AppError::Validation)?;
     let password_hash = password::hash(input.password).await?;
-    insert(db, actor, username, display_name, role, password_hash, true).await
+    let contacts = match keyring {
+        Some(keyring) => (
+            seal(keyring, "email_enc", &username, email.as_deref())?,
+            seal(keyring, "phone_enc", &username, phone.as_deref())?,
+        ),
+        None => (None, None),
+    };
+    insert(db, actor, username, display_name, role, password_hash, contacts).await
 }
 
 async fn insert(
@@ -159,7 +248,7 @@ async fn insert(
     display_name: String,
     role: Role,
     password_hash: String,
-    must_change_password: bool,
+    (email_enc, phone_enc): (Option<String>, Option<String>),
 ) -> AppResult<user::Model> {
     let now = Utc::now();
     let txn = begin_write(db).await?;
@@ -170,7 +259,8 @@ async fn insert(
         password_hash: Set(password_hash),
         role: Set(role.code().into()),
         status: Set("active".into()),
-        must_change_password: Set(must_change_password),
+        // Every new account changes its password at first sign-in.
+        must_change_password: Set(true),
         token_version: Set(0),
         last_login_at: Set(None),
         created_at: Set(now),
@@ -179,6 +269,8 @@ async fn insert(
         updated_by: Set(actor.user_id),
         is_deleted: Set(false),
         deleted_at: Set(None),
+        email_enc: Set(email_enc),
+        phone_enc: Set(phone_enc),
     }
     .insert(&txn)
     .await
@@ -212,8 +304,16 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<user::Model> 
         .ok_or_else(|| AppError::not_found("用户"))
 }
 
-pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, patch: UserPatch) -> AppResult<user::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    actor: &Actor,
+    id: i64,
+    patch: UserPatch,
+) -> AppResult<user::Model> {
     let mut errors = FieldErrors::new();
+    let email = contact(&mut errors, "email", patch.email.as_deref());
+    let phone = contact(&mut errors, "phone", patch.phone.as_deref());
     let display_name = patch
         .display_name
         .as_deref()
@@ -272,6 +372,17 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, patch: User
         row.must_change_password = Set(true);
         revoke = true;
     }
+    let before_email = view_with_contacts(keyring, before.clone()).email;
+    let before_phone = view_with_contacts(keyring, before.clone()).phone;
+    let mut contact_changes = serde_json::Map::new();
+    if let Some(email) = email.filter(|e| *e != before_email) {
+        row.email_enc = Set(seal(keyring, "email_enc", &before.username, email.as_deref())?);
+        contact_changes.insert("email".into(), json!({"before": "***", "after": "***"}));
+    }
+    if let Some(phone) = phone.filter(|p| *p != before_phone) {
+        row.phone_enc = Set(seal(keyring, "phone_enc", &before.username, phone.as_deref())?);
+        contact_changes.insert("phone".into(), json!({"before": "***", "after": "***"}));
+    }
     if revoke {
         row.token_version = Set(before.token_version + 1);
         revoke_all_sessions(&txn, id).await?;
@@ -282,6 +393,9 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i64, patch: User
     let mut changes = audit::diff(&audit_view(&before), &audit_view(&after));
     if after.password_hash != before.password_hash {
         changes["password"] = json!({"before": "***", "after": "***"});
+    }
+    for (key, value) in contact_changes {
+        changes[key] = value;
     }
     audit::record(
         &txn,
@@ -304,7 +418,12 @@ pub struct UserFilter {
     pub status: Option<String>,
 }
 
-pub async fn list(db: &DatabaseConnection, filter: UserFilter, page: PageRequest) -> AppResult<Page<UserView>> {
+pub async fn list(
+    db: &DatabaseConnection,
+    keyring: &Keyring,
+    filter: UserFilter,
+    page: PageRequest,
+) -> AppResult<Page<UserView>> {
     let mut select = user::Entity::find().filter(user::Column::IsDeleted.eq(false));
     if let Some(q) = filter.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()) {
         select = select.filter(
@@ -326,7 +445,11 @@ pub async fn list(db: &DatabaseConnection, filter: UserFilter, page: PageRequest
         .limit(page.page_size)
         .all(db)
         .await?;
-    Ok(Page::new(rows.into_iter().map(UserView::from).collect(), total, page))
+    Ok(Page::new(
+        rows.into_iter().map(|row| view_with_contacts(keyring, row)).collect(),
+        total,
+        page,
+    ))
 }
 
 /// Creates `admin` (management) when the database has no user at all.
@@ -347,7 +470,7 @@ pub async fn bootstrap_admin(db: &DatabaseConnection, configured_password: Optio
         "系统管理员".into(),
         Role::Management,
         hash,
-        true,
+        (None, None),
     )
     .await
     {
@@ -371,8 +494,10 @@ pub async fn create_from_cli(
         password,
         role: role.code().into(),
         display_name: display_name.unwrap_or(username).into(),
+        email: None,
+        phone: None,
     };
-    create(db, &Actor::system(), input).await
+    create(db, None, &Actor::system(), input).await
 }
 
 fn random_password() -> String {

@@ -16,6 +16,8 @@ mod exports;
 mod imports;
 mod instances;
 mod jobs;
+mod mail;
+mod notifications;
 mod payments;
 mod platform;
 mod pricing;

@@ -17,6 +17,7 @@ mod m20261203_000010_payments;
 mod m20261204_000011_security;
 mod m20261205_000012_usage_close;
 mod m20261206_000013_settings_jobs;
+mod m20261207_000014_notifications;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_security::Migration),
             Box::new(m20261205_000012_usage_close::Migration),
             Box::new(m20261206_000013_settings_jobs::Migration),
+            Box::new(m20261207_000014_notifications::Migration),
         ]
     }
 }
