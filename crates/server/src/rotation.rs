@@ -25,9 +25,13 @@ use crate::crypto::{Binding, Keyring};
 use crate::customers::entity::customer;
 use crate::customers::import::record::{self, entity as import_run};
 use crate::customers::model::{email_binding, phone_binding};
+use crate::notify::entity::notification;
+use crate::notify::outbox::recipient_binding;
 use crate::pricing::entity::{customer_pricing, version};
 use crate::pricing::sealing::{minimum_binding, overrides_binding, rules_binding};
 use crate::secrets;
+use crate::users::entity as user;
+use crate::users::service::contact_binding;
 
 const BATCH: u64 = 500;
 
@@ -122,6 +126,8 @@ pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring) -> anyhow::Resul
     rotate_table(db, keyring, &mut report, |after| versions(db, after)).await?;
     rotate_table(db, keyring, &mut report, |after| overrides(db, after)).await?;
     rotate_table(db, keyring, &mut report, |after| import_reports(db, after)).await?;
+    rotate_table(db, keyring, &mut report, |after| staff_contacts(db, after)).await?;
+    rotate_table(db, keyring, &mut report, |after| recipients(db, after)).await?;
     if report.unreadable() == 0 {
         secrets::record_master_key(db, keyring).await?;
     }
@@ -390,6 +396,76 @@ async fn import_reports(db: &DatabaseConnection, after: i64) -> anyhow::Result<V
                     };
                     (REPORT, sealed)
                 })
+                .into_iter()
+                .collect(),
+        })
+        .collect())
+}
+
+const STAFF_EMAIL: Target = Target {
+    table: "users",
+    key_column: "id",
+    column: "email_enc",
+};
+const STAFF_PHONE: Target = Target {
+    column: "phone_enc",
+    ..STAFF_EMAIL
+};
+const RECIPIENT: Target = Target {
+    table: "notifications",
+    key_column: "id",
+    column: "recipient_enc",
+};
+
+/// Staff addresses for the digests, bound to the username.
+async fn staff_contacts(db: &DatabaseConnection, after: i64) -> anyhow::Result<Vec<Row>> {
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = user::Entity::find()
+        .select_only()
+        .columns([user::Column::Id, user::Column::Username, user::Column::EmailEnc, user::Column::PhoneEnc])
+        .filter(user::Column::Id.gt(after))
+        .filter(user::Column::EmailEnc.is_not_null().or(user::Column::PhoneEnc.is_not_null()))
+        .order_by_asc(user::Column::Id)
+        .limit(BATCH)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, username, email, phone)| Row {
+            key: id,
+            values: [
+                email.map(|v| (STAFF_EMAIL, bound(contact_binding("email_enc", &username), v))),
+                phone.map(|v| (STAFF_PHONE, bound(contact_binding("phone_enc", &username), v))),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        })
+        .collect())
+}
+
+/// The outbox's recipients, bound to each row's unique key.
+async fn recipients(db: &DatabaseConnection, after: i64) -> anyhow::Result<Vec<Row>> {
+    let rows: Vec<(i64, String, Option<String>)> = notification::Entity::find()
+        .select_only()
+        .columns([
+            notification::Column::Id,
+            notification::Column::DedupeKey,
+            notification::Column::RecipientEnc,
+        ])
+        .filter(notification::Column::Id.gt(after))
+        .filter(notification::Column::RecipientEnc.is_not_null())
+        .order_by_asc(notification::Column::Id)
+        .limit(BATCH)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, key, sealed)| Row {
+            key: id,
+            values: sealed
+                .map(|v| (RECIPIENT, bound(recipient_binding(&key), v)))
                 .into_iter()
                 .collect(),
         })

@@ -6849,7 +6849,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 通知渠道 */
+                channel: "email" | "sms";
+                /** @description 通知事件 */
+                event: "bill.issued" | "bill.overdue" | "customer.suspended" | "payment.received" | "digest.sales" | "digest.operations";
+            };
             cookie?: never;
         };
         requestBody: {
@@ -6896,7 +6901,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description 通知渠道 */
+                channel: "email" | "sms";
+                /** @description 通知事件 */
+                event: "bill.issued" | "bill.overdue" | "customer.suspended" | "payment.received" | "digest.sales" | "digest.operations";
+            };
             cookie?: never;
         };
         requestBody?: never;

@@ -33,6 +33,7 @@ use crate::customers::model::CustomerRef;
 use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
+use crate::users::UserRef;
 use crate::state::AppState;
 use entity::{notification, preference};
 
@@ -46,12 +47,6 @@ pub fn configured_channels(config: &Config) -> Vec<Channel> {
         channels.push(Channel::Sms);
     }
     channels
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct UserRef {
-    pub id: i64,
-    pub name: String,
 }
 
 /// One row of the notification log. The recipient is masked.
@@ -246,10 +241,7 @@ async fn views(state: &AppState, rows: Vec<notification::Model>) -> AppResult<Ve
             status: Status::parse(&row.status).unwrap_or(Status::Failed),
             recipient: row.recipient_masked,
             customer: row.customer_id.and_then(|id| customers.get(&id).cloned()),
-            user: row.user_id.map(|id| UserRef {
-                id,
-                name: names.get(&id).cloned().unwrap_or_default(),
-            }),
+            user: row.user_id.map(|id| UserRef::named(id, &names)),
             bill_id: row.bill_id,
             bill_no: row.bill_id.and_then(|id| bill_nos.get(&id).cloned()),
             stage: match Event::parse(&row.event) {

@@ -12,7 +12,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 
 use super::outbox::{Context, Outgoing, amount, bill_notifications, existing_keys, queue};
 use crate::bills::entity::bill;
-use crate::crypto::Binding;
 use crate::customers::entity::customer;
 use crate::db::begin_write;
 use crate::error::AppResult;
@@ -20,6 +19,7 @@ use crate::jobs::entity::job_run;
 use crate::state::AppState;
 use crate::usage::entity::quarantine;
 use crate::users::entity as user;
+use crate::users::service::contact_binding;
 
 /// Bills per transaction.
 const BATCH: usize = 500;
@@ -157,19 +157,11 @@ async fn staff(state: &AppState, role: Role) -> AppResult<Vec<user::Model>> {
         .await?)
 }
 
-pub fn email_binding(username: &str) -> Binding {
-    Binding::new("users", "email_enc", username)
-}
-
-pub fn phone_binding(username: &str) -> Binding {
-    Binding::new("users", "phone_enc", username)
-}
-
 /// A staff member's address for `channel`, or why there is none.
 fn staff_recipient(state: &AppState, row: &user::Model, channel: Channel) -> Result<String, String> {
     let (sealed, binding, missing) = match channel {
-        Channel::Email => (&row.email_enc, email_binding(&row.username), "员工未填写邮箱"),
-        Channel::Sms => (&row.phone_enc, phone_binding(&row.username), "员工未填写手机号"),
+        Channel::Email => (&row.email_enc, contact_binding("email_enc", &row.username), "员工未填写邮箱"),
+        Channel::Sms => (&row.phone_enc, contact_binding("phone_enc", &row.username), "员工未填写手机号"),
     };
     let sealed = sealed.as_ref().ok_or_else(|| missing.to_string())?;
     state

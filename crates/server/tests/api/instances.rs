@@ -24,7 +24,10 @@ macro_rules! server_backend_tests {
     };
 }
 
-server_backend_tests!(two_instances_run_each_period_once_and_survive_a_kill);
+server_backend_tests!(
+    two_instances_run_each_period_once_and_survive_a_kill,
+    two_instances_send_each_reminder_once_even_when_one_dies_mid_send,
+);
 
 const ACCOUNTS: [&str; 3] = ["inst_a", "inst_b", "inst_c"];
 
@@ -63,8 +66,15 @@ fn sources_json(vendor: &MockVendor) -> String {
 }
 
 async fn start_instance(app: &TestApp, name: &'static str, vendor: &MockVendor) -> Instance {
+    start_instance_with(app, name, &[("OPCMS_USAGE_SOURCES", sources_json(vendor))]).await
+}
+
+/// `opcms serve` on the test's database with these variables besides the
+/// common ones.
+async fn start_instance_with(app: &TestApp, name: &'static str, extra: &[(&str, String)]) -> Instance {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_opcms"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_opcms"));
+    command
         .arg("serve")
         .current_dir(app.data_dir())
         .env_clear()
@@ -75,12 +85,13 @@ async fn start_instance(app: &TestApp, name: &'static str, vendor: &MockVendor) 
         .env("OPCMS_INSTANCE_ID", name)
         .env("OPCMS_JOB_TICK_MS", "200")
         .env("OPCMS_JOB_LEASE_SECS", "3")
-        .env("OPCMS_USAGE_SOURCES", sources_json(vendor))
         .env("OPCMS_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start opcms serve");
+        .stderr(Stdio::null());
+    for (key, value) in extra {
+        command.env(key, value);
+    }
+    let child = command.spawn().expect("start opcms serve");
     let instance = Instance {
         name,
         child,
@@ -265,4 +276,175 @@ async fn two_instances_run_each_period_once_and_survive_a_kill(backend: Backend)
     );
     assert_eq!(a.name, "instance-a");
     drop(b);
+}
+
+/// Signs in as admin on an instance (each process keeps its own test clock).
+async fn admin_on(instance: &Instance) -> String {
+    let signed_in: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", instance.url))
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("login body");
+    signed_in["access_token"].as_str().expect("token").to_string()
+}
+
+async fn call(instance: &Instance, token: &str, method: reqwest::Method, path: &str, body: Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .request(method, format!("{}/api/v1{path}", instance.url))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// (sent, failed with an unknown outcome, still queued or sending) among
+/// the overdue e-mails of `stage`.
+async fn outcome(app: &TestApp, stage: u32) -> (i64, i64, i64) {
+    let of = |condition: &str| {
+        format!(
+            "SELECT COUNT(*) FROM notifications WHERE event = 'bill.overdue' AND stage = '{stage}' AND {condition}"
+        )
+    };
+    (
+        scalar(app, &of("status = 'sent'")).await,
+        scalar(app, &of("status = 'failed' AND last_error LIKE '%无法确认%'")).await,
+        scalar(app, &of("status IN ('queued', 'sending')")).await,
+    )
+}
+
+/// The outbox on two instances (issue 24): the daily reminders triggered on
+/// both at once and again are written and sent once; an instance killed
+/// mid-send leaves its in-flight messages failed for a person to look at,
+/// never resent, while the other instance sends the rest.
+async fn two_instances_send_each_reminder_once_even_when_one_dies_mid_send(backend: Backend) {
+    const CUSTOMERS: usize = 40;
+    let app = TestApp::spawn_with(backend, |c| c.test_clock = true).await;
+    let admin = app.admin_token().await;
+    let sink = crate::mail::SmtpSink::start();
+    crate::notifications::set_clock(&app, &admin, "2026-11-03T10:00:00+08:00").await;
+    let mut due = String::new();
+    for i in 0..CUSTOMERS {
+        let code = format!("MI{i:03}");
+        let email = format!("ap{i}@customer{i}.example.com");
+        let id = crate::notifications::customer_with(&app, &admin, &code, Some(&email), None).await;
+        let bill = crate::notifications::issued_bill(&app, &admin, id, "2026-10", "100.00").await;
+        due = bill["due_date"].as_str().expect("due").to_string();
+    }
+    let due = chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d").expect("date");
+    let smtp = |timeout_ms: &str| {
+        vec![
+            ("OPCMS_TEST_CLOCK", "true".to_string()),
+            ("OPCMS_JOBS_ENABLED", "false".to_string()),
+            ("OPCMS_NOTIFY_TICK_MS", "100".to_string()),
+            ("OPCMS_SMTP_HOST", "127.0.0.1".to_string()),
+            ("OPCMS_SMTP_PORT", sink.port.to_string()),
+            ("OPCMS_SMTP_TLS", "none".to_string()),
+            ("OPCMS_SMTP_FROM", "billing@opcms.test".to_string()),
+            ("OPCMS_SMTP_TIMEOUT_MS", timeout_ms.to_string()),
+        ]
+    };
+    let a = start_instance_with(&app, "mail-a", &smtp("1500")).await;
+    let b = start_instance_with(&app, "mail-b", &smtp("1500")).await;
+    let (token_a, token_b) = (admin_on(&a).await, admin_on(&b).await);
+    let day = |n: i64| (due + chrono::Duration::days(n)).to_string();
+    let at = |n: i64| json!({"now": format!("{}T08:05:00+08:00", day(n))});
+    for (instance, token) in [(&a, &token_a), (&b, &token_b)] {
+        let set = call(instance, token, reqwest::Method::PUT, "/system/clock", at(1)).await;
+        assert_eq!(set.status(), StatusCode::OK);
+    }
+
+    // 1. The day-1 job started on both instances at once, then again on each.
+    let run = json!({"period_key": day(1), "force": true});
+    let (on_a, on_b) = tokio::join!(
+        call(&a, &token_a, reqwest::Method::POST, "/jobs/receivables.daily/run", run.clone()),
+        call(&b, &token_b, reqwest::Method::POST, "/jobs/receivables.daily/run", run.clone()),
+    );
+    for response in [on_a, on_b] {
+        assert!(
+            [StatusCode::ACCEPTED, StatusCode::CONFLICT].contains(&response.status()),
+            "{}",
+            response.status()
+        );
+    }
+    wait_for_run(&app, "receivables.daily", &day(1), 30, |r| r.0 == "succeeded").await;
+    for (instance, token) in [(&a, &token_a), (&b, &token_b)] {
+        let again = call(instance, token, reqwest::Method::POST, "/jobs/receivables.daily/run", run.clone()).await;
+        assert_eq!(again.status(), StatusCode::ACCEPTED);
+        wait_for_run(&app, "receivables.daily", &day(1), 30, |r| r.0 == "succeeded").await;
+    }
+    let mail = sink.wait_for(CUSTOMERS, 60).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while outcome(&app, 1).await.0 < CUSTOMERS as i64 {
+        assert!(Instant::now() < deadline, "{:?}", outcome(&app, 1).await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mail_now = sink.messages();
+    assert_eq!(mail_now.len(), CUSTOMERS, "one day-1 reminder each, whatever the runs");
+    let ids: std::collections::HashSet<&str> = mail.iter().map(|m| m["message_id"].as_str().unwrap()).collect();
+    let recipients: std::collections::HashSet<String> = mail_now.iter().map(|m| m["to"][0].to_string()).collect();
+    assert_eq!((ids.len(), recipients.len()), (CUSTOMERS, CUSTOMERS));
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM notifications WHERE event = 'bill.overdue'").await,
+        CUSTOMERS as i64
+    );
+
+    // 2. Day 7 on A with a slow mail server; A is killed while sending.
+    sink.set_mode("slow:1");
+    for (instance, token) in [(&a, &token_a), (&b, &token_b)] {
+        let set = call(instance, token, reqwest::Method::PUT, "/system/clock", at(7)).await;
+        assert_eq!(set.status(), StatusCode::OK);
+    }
+    // Both instances send; A must be holding some when it dies.
+    let run = json!({"period_key": day(7)});
+    let started = call(&a, &token_a, reqwest::Method::POST, "/jobs/receivables.daily/run", run).await;
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let held = scalar(
+            &app,
+            "SELECT COUNT(*) FROM notifications WHERE status = 'sending' AND holder LIKE 'mail-a#%'",
+        )
+        .await;
+        if held > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "A never held a message: {:?}", outcome(&app, 7).await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut a = a;
+    a.child.kill().expect("SIGKILL A");
+    a.child.wait().expect("A gone");
+    // B (and a restarted A) finish the rest; A's in-flight ones turn failed
+    // once their lease (3 × 1.5 s + 5 s) is over.
+    let restarted = start_instance_with(&app, "mail-a2", &smtp("1500")).await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let (sent, unknown, pending) = loop {
+        let now = outcome(&app, 7).await;
+        if now.2 == 0 && now.0 + now.1 == CUSTOMERS as i64 {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "day 7 never settled: {now:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(pending, 0);
+    assert!(unknown >= 1, "A held at least one message when it died");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mail = sink.messages();
+    let day7: Vec<&Value> = mail
+        .iter()
+        .filter(|m| m["subject"].as_str().unwrap_or("").contains("已逾期 7 天"))
+        .collect();
+    let ids: std::collections::HashSet<&str> = day7.iter().map(|m| m["message_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), day7.len(), "no day-7 reminder arrived twice");
+    // Everything marked sent arrived; what arrived beyond it is what A had
+    // in flight (delivered, unacknowledged): at most the unknown ones.
+    assert!(day7.len() as i64 >= sent, "{} arrived, {sent} sent", day7.len());
+    assert!(day7.len() as i64 <= sent + unknown, "{} arrived, {sent} sent, {unknown} unknown", day7.len());
+    drop((b, restarted));
 }
