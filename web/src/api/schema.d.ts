@@ -1374,6 +1374,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: { parameters: { query?: { page?: number; page_size?: number; event?: string; channel?: string; status?: string; customer_id?: number; from?: string; to?: string; }; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["Page_NotificationView"] } } } };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["NotificationView"] } } } };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["ChannelStatus"] } } } };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: { parameters: { query?: { page?: number; page_size?: number; }; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["Page_NotificationView"] } } } };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{id}/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["NotificationPreferences"] } } } };
+        put: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody: { content: { "application/json": components["schemas"]["NotificationPreferences"] } }; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["NotificationPreferences"] } } } };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notification-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["TemplateView"][] } } } };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notification-templates/{event}/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody: { content: { "application/json": components["schemas"]["TemplateInput"] } }; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["TemplateView"] } } } };
+        post?: never;
+        delete: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["TemplateView"] } } } };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notification-templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody: { content: { "application/json": components["schemas"]["TemplatePreviewInput"] } }; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["TemplatePreview"] } } } };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users": {
         parameters: {
             query?: never;
@@ -2455,6 +2583,8 @@ export interface components {
         };
         NewUser: {
             display_name: string;
+            email?: string | null;
+            phone?: string | null;
             password: string;
             /** @description `operations` | `sales` | `management` */
             role: string;
@@ -2803,6 +2933,8 @@ export interface components {
                 id: number;
                 /** Format: date-time */
                 last_login_at: string | null;
+                email?: string | null;
+                phone?: string | null;
                 must_change_password: boolean;
                 role: components["schemas"]["Role"];
                 /** @description `active` | `disabled` */
@@ -3479,6 +3611,9 @@ export interface components {
             timezone?: string | null;
             usage_discard_closed?: boolean | null;
             usage_limits?: components["schemas"]["UsageLimitsSetting"] | null;
+            reminder_days?: number[] | null;
+            notification_channels?: components["schemas"]["NotificationChannels"] | null;
+            notification_events?: components["schemas"]["NotificationEvents"] | null;
         };
         /** @description Every business setting with its value. */
         SettingsView: {
@@ -3507,6 +3642,9 @@ export interface components {
             /** @description Usage of closed customers is discarded instead of quarantined. */
             usage_discard_closed: boolean;
             usage_limits: components["schemas"]["UsageLimitsSetting"];
+            reminder_days: number[];
+            notification_channels: components["schemas"]["NotificationChannels"];
+            notification_events: components["schemas"]["NotificationEvents"];
         };
         /**
          * @description Why a customer that was looked at gets no bill.
@@ -3740,6 +3878,116 @@ export interface components {
          * @description Per-series usage thresholds as the wire carries them: decimal text, or
          *     null for no limit.
          */
+        /** @enum {string} */
+        NotificationEvent: "bill.issued" | "bill.overdue" | "customer.suspended" | "payment.received" | "digest.sales" | "digest.operations";
+        /** @enum {string} */
+        NotificationChannel: "email" | "sms";
+        /** @enum {string} */
+        NotificationStatus: "queued" | "sending" | "sent" | "failed" | "skipped";
+        NotificationCustomerRef: {
+            /** Format: int64 */
+            id: number;
+            customer_code: string;
+            name: string;
+        };
+        NotificationUserRef: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
+        NotificationView: {
+            /** Format: int64 */
+            id: number;
+            event: components["schemas"]["NotificationEvent"];
+            channel: components["schemas"]["NotificationChannel"];
+            status: components["schemas"]["NotificationStatus"];
+            recipient: string | null;
+            customer: components["schemas"]["NotificationCustomerRef"] | null;
+            user: components["schemas"]["NotificationUserRef"] | null;
+            /** Format: int64 */
+            bill_id: number | null;
+            bill_no: string | null;
+            /** Format: int32 */
+            stage: number | null;
+            subject: string | null;
+            body: string;
+            /** Format: int32 */
+            attempts: number;
+            last_error: string | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            sent_at: string | null;
+        };
+        Page_NotificationView: {
+            items: components["schemas"]["NotificationView"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        NotificationPreferences: {
+            email: boolean;
+            sms: boolean;
+        };
+        NotificationChannels: {
+            email: boolean;
+            sms: boolean;
+        };
+        NotificationEvents: {
+            bill_issued: boolean;
+            bill_overdue: boolean;
+            customer_suspended: boolean;
+            payment_received: boolean;
+            staff_digests: boolean;
+        };
+        ChannelStatus: {
+            email: {
+                configured: boolean;
+                from: string | null;
+            };
+            sms: {
+                configured: boolean;
+            };
+        };
+        TemplateVariable: {
+            name: string;
+            label: string;
+        };
+        TemplateView: {
+            event: components["schemas"]["NotificationEvent"];
+            channel: components["schemas"]["NotificationChannel"];
+            subject: string | null;
+            body: string;
+            is_default: boolean;
+            variables: components["schemas"]["TemplateVariable"][];
+            /** Format: date-time */
+            updated_at: string | null;
+        };
+        TemplateInput: {
+            subject?: string | null;
+            body: string;
+        };
+        TemplatePreviewInput: {
+            event: components["schemas"]["NotificationEvent"];
+            channel: components["schemas"]["NotificationChannel"];
+            subject?: string | null;
+            body: string;
+            /** Format: int64 */
+            bill_id?: number | null;
+        };
+        TemplatePreview: {
+            subject: string | null;
+            body: string;
+            /** Format: int64 */
+            bill_id: number | null;
+            bill_no: string | null;
+            customer_name: string | null;
+        };
         UsageLimitsSetting: {
             /** @default null */
             L: string | null;
@@ -3766,6 +4014,8 @@ export interface components {
         };
         UserPatch: {
             display_name?: string | null;
+            email?: string | null;
+            phone?: string | null;
             /** @description Resets the password; the user must change it at next login. */
             password?: string | null;
             role?: string | null;
@@ -3790,6 +4040,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             display_name: string;
+            email?: string | null;
+            phone?: string | null;
             /** Format: int64 */
             id: number;
             /** Format: date-time */
