@@ -2933,8 +2933,8 @@ export interface components {
                 id: number;
                 /** Format: date-time */
                 last_login_at: string | null;
-                email?: string | null;
-                phone?: string | null;
+                email: string | null;
+                phone: string | null;
                 must_change_password: boolean;
                 role: components["schemas"]["Role"];
                 /** @description `active` | `disabled` */
@@ -4040,8 +4040,8 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             display_name: string;
-            email?: string | null;
-            phone?: string | null;
+            email: string | null;
+            phone: string | null;
             /** Format: int64 */
             id: number;
             /** Format: date-time */
