@@ -557,6 +557,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers/{id}/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which channels the customer receives. */
+        get: operations["get_preferences"];
+        /** Opts the customer in or out per channel (contact editors, sales on its own). */
+        put: operations["put_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's notifications, newest first (its page's 通知 tab). */
+        get: operations["customer_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customers/{id}/pricing": {
         parameters: {
             query?: never;
@@ -761,6 +796,109 @@ export interface paths {
         get: operations["job_runs"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notification-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every template in force, per event and channel. */
+        get: operations["list_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notification-templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Renders an unsaved template against a real bill. */
+        post: operations["preview_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notification-templates/{event}/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Saves a template; 400 naming an unknown variable. */
+        put: operations["save_template"];
+        post?: never;
+        /** Back to the built-in template. */
+        delete: operations["reset_template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The notification log, newest first, filtered. */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which channels this installation can send on. */
+        get: operations["channels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queues a failed notification again. 409 NOT_RESENDABLE otherwise. */
+        post: operations["resend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1374,134 +1512,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: { parameters: { query?: { page?: number; page_size?: number; event?: string; channel?: string; status?: string; customer_id?: number; from?: string; to?: string; }; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["Page_NotificationView"] } } } };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/notifications/{id}/resend": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["NotificationView"] } } } };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/notifications/channels": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["ChannelStatus"] } } } };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/customers/{id}/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: { parameters: { query?: { page?: number; page_size?: number; }; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["Page_NotificationView"] } } } };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/customers/{id}/notification-preferences": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["NotificationPreferences"] } } } };
-        put: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody: { content: { "application/json": components["schemas"]["NotificationPreferences"] } }; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["NotificationPreferences"] } } } };
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/notification-templates": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["TemplateView"][] } } } };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/notification-templates/{event}/{channel}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody: { content: { "application/json": components["schemas"]["TemplateInput"] } }; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["TemplateView"] } } } };
-        post?: never;
-        delete: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody?: never; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["TemplateView"] } } } };
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/notification-templates/preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: { parameters: { query?: never; header?: never; path?: never; cookie?: never }; requestBody: { content: { "application/json": components["schemas"]["TemplatePreviewInput"] } }; responses: { 200: { headers: { [name: string]: unknown }; content: { "application/json": components["schemas"]["TemplatePreview"] } } } };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/users": {
         parameters: {
             query?: never;
@@ -1931,6 +1941,16 @@ export interface components {
          * @enum {string}
          */
         Cadence: "daily" | "monthly";
+        /**
+         * @description How a notification travels.
+         * @enum {string}
+         */
+        Channel: "email" | "sms";
+        /** @description What the installation can send on (read-only: `opcms.toml`). */
+        ChannelStatus: {
+            email: components["schemas"]["EmailChannelStatus"];
+            sms: components["schemas"]["SmsChannelStatus"];
+        };
         ClockView: {
             /**
              * Format: date-time
@@ -2236,6 +2256,11 @@ export interface components {
             /** @description `plan` or `override`. */
             source: components["schemas"]["RuleSource"];
         };
+        EmailChannelStatus: {
+            configured: boolean;
+            /** @description The sender address. */
+            from: string | null;
+        };
         EntryInput: {
             /**
              * @description `true`: a record for a customer, series and day that already has a
@@ -2284,6 +2309,11 @@ export interface components {
             /** @description Human-readable message in Chinese. */
             message: string;
         };
+        /**
+         * @description What a notification is about.
+         * @enum {string}
+         */
+        Event: "bill.issued" | "bill.overdue" | "customer.suspended" | "payment.received" | "digest.sales" | "digest.operations";
         /** @description A stored record a new one would double (the `USAGE_EXISTS` details). */
         ExistingRecord: {
             /** Format: int64 */
@@ -2583,12 +2613,77 @@ export interface components {
         };
         NewUser: {
             display_name: string;
+            /** @description For the staff digests; optional. */
             email?: string | null;
-            phone?: string | null;
             password: string;
+            phone?: string | null;
             /** @description `operations` | `sales` | `management` */
             role: string;
             username: string;
+        };
+        /**
+         * @description Which channels are used (`notification_channels` setting); a channel
+         *     must also be configured (`[smtp]`, `[sms]`) to send anything.
+         */
+        NotificationChannels: {
+            /** @default true */
+            email: boolean;
+            /** @default true */
+            sms: boolean;
+        };
+        /** @description Which events are sent (`notification_events` setting). */
+        NotificationEvents: {
+            /** @default true */
+            bill_issued: boolean;
+            /** @default true */
+            bill_overdue: boolean;
+            /** @default true */
+            customer_suspended: boolean;
+            /**
+             * @description Off by default: customers do not expect a message for every receipt.
+             * @default false
+             */
+            payment_received: boolean;
+            /** @default true */
+            staff_digests: boolean;
+        };
+        /** @description Which channels a customer receives (true: receives). */
+        NotificationPreferences: {
+            email: boolean;
+            sms: boolean;
+        };
+        /** @description One row of the notification log. The recipient is masked. */
+        NotificationView: {
+            /** Format: int32 */
+            attempts: number;
+            /** Format: int64 */
+            bill_id: number | null;
+            bill_no: string | null;
+            body: string;
+            channel: components["schemas"]["Channel"];
+            /** Format: date-time */
+            created_at: string;
+            customer: components["schemas"]["CustomerRef"] | null;
+            event: components["schemas"]["Event"];
+            /** Format: int64 */
+            id: number;
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @description When a queued row is tried (again).
+             */
+            next_attempt_at: string | null;
+            recipient: string | null;
+            /** Format: date-time */
+            sent_at: string | null;
+            /**
+             * Format: int32
+             * @description The overdue day of a reminder (7 for the day-7 reminder).
+             */
+            stage: number | null;
+            status: components["schemas"]["Status"];
+            subject: string | null;
+            user: components["schemas"]["UserRef"] | null;
         };
         /**
          * @description What a confirmed import does with a row whose customer, series and day
@@ -2776,6 +2871,46 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        Page_NotificationView: {
+            items: {
+                /** Format: int32 */
+                attempts: number;
+                /** Format: int64 */
+                bill_id: number | null;
+                bill_no: string | null;
+                body: string;
+                channel: components["schemas"]["Channel"];
+                /** Format: date-time */
+                created_at: string;
+                customer: components["schemas"]["CustomerRef"] | null;
+                event: components["schemas"]["Event"];
+                /** Format: int64 */
+                id: number;
+                last_error: string | null;
+                /**
+                 * Format: date-time
+                 * @description When a queued row is tried (again).
+                 */
+                next_attempt_at: string | null;
+                recipient: string | null;
+                /** Format: date-time */
+                sent_at: string | null;
+                /**
+                 * Format: int32
+                 * @description The overdue day of a reminder (7 for the day-7 reminder).
+                 */
+                stage: number | null;
+                status: components["schemas"]["Status"];
+                subject: string | null;
+                user: components["schemas"]["UserRef"] | null;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** Format: int64 */
+            total: number;
+        };
         Page_PlanSummary: {
             items: {
                 /** Format: int32 */
@@ -2929,13 +3064,17 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
                 display_name: string;
+                /**
+                 * @description For the staff digests (DESIGN.md §17); shown to user managers only
+                 *     (null in a session's own view).
+                 */
+                email: string | null;
                 /** Format: int64 */
                 id: number;
                 /** Format: date-time */
                 last_login_at: string | null;
-                email: string | null;
-                phone: string | null;
                 must_change_password: boolean;
+                phone: string | null;
                 role: components["schemas"]["Role"];
                 /** @description `active` | `disabled` */
                 status: components["schemas"]["UserStatus"];
@@ -3111,7 +3250,7 @@ export interface components {
             period: string;
         };
         /** @enum {string} */
-        Permission: "customers.view" | "customers.edit" | "customers.edit_contact" | "customers.import" | "customers.export" | "customers.restore" | "pricing.view" | "pricing.manage" | "pricing.propose" | "usage.view" | "usage.manage" | "billing.view" | "billing.manage" | "payments.view" | "payments.manage" | "analytics.view" | "users.manage" | "audit.view" | "settings.manage" | "jobs.view";
+        Permission: "customers.view" | "customers.edit" | "customers.edit_contact" | "customers.import" | "customers.export" | "customers.restore" | "pricing.view" | "pricing.manage" | "pricing.propose" | "usage.view" | "usage.manage" | "billing.view" | "billing.manage" | "payments.view" | "payments.manage" | "analytics.view" | "users.manage" | "audit.view" | "settings.manage" | "jobs.view" | "notifications.view" | "notifications.manage";
         PlanCreated: components["schemas"]["PlanView"] & {
             warnings: components["schemas"]["Warning"][];
         };
@@ -3604,16 +3743,16 @@ export interface components {
             job_schedules?: {
                 [key: string]: string;
             } | null;
+            notification_channels?: components["schemas"]["NotificationChannels"] | null;
+            notification_events?: components["schemas"]["NotificationEvents"] | null;
             /** Format: int32 */
             payment_terms_days?: number | null;
+            reminder_days?: number[] | null;
             /** Format: int32 */
             suspend_after_days?: number | null;
             timezone?: string | null;
             usage_discard_closed?: boolean | null;
             usage_limits?: components["schemas"]["UsageLimitsSetting"] | null;
-            reminder_days?: number[] | null;
-            notification_channels?: components["schemas"]["NotificationChannels"] | null;
-            notification_events?: components["schemas"]["NotificationEvents"] | null;
         };
         /** @description Every business setting with its value. */
         SettingsView: {
@@ -3626,12 +3765,16 @@ export interface components {
             job_schedules: {
                 [key: string]: string;
             };
+            notification_channels: components["schemas"]["NotificationChannels"];
+            notification_events: components["schemas"]["NotificationEvents"];
             /**
              * Format: int32
              * @description The payment terms a new customer gets when none are given (days after
              *     the period ends).
              */
             payment_terms_days: number;
+            /** @description Overdue reminders go out this many days after the due date. */
+            reminder_days: number[];
             /**
              * Format: int32
              * @description Arrears turn into suspension when a bill is overdue more than this.
@@ -3642,9 +3785,6 @@ export interface components {
             /** @description Usage of closed customers is discarded instead of quarantined. */
             usage_discard_closed: boolean;
             usage_limits: components["schemas"]["UsageLimitsSetting"];
-            reminder_days: number[];
-            notification_channels: components["schemas"]["NotificationChannels"];
-            notification_events: components["schemas"]["NotificationEvents"];
         };
         /**
          * @description Why a customer that was looked at gets no bill.
@@ -3658,6 +3798,9 @@ export interface components {
             customer_id: number;
             message: string;
             reason: components["schemas"]["SkipReason"];
+        };
+        SmsChannelStatus: {
+            configured: boolean;
         };
         SourceProgress: {
             /** Format: int32 */
@@ -3701,6 +3844,11 @@ export interface components {
             received: string;
             unapplied: string;
         };
+        /**
+         * @description Where an outbox row is.
+         * @enum {string}
+         */
+        Status: "queued" | "sending" | "sent" | "failed" | "skipped";
         StatusChange: {
             /**
              * @description Close even though bills are unsettled (else 409 `UNSETTLED_BILLS`);
@@ -3784,6 +3932,51 @@ export interface components {
             unchanged: number;
             /** Format: int32 */
             updated: number;
+        };
+        TemplateInput: {
+            body: string;
+            /** @description Required for e-mail; ignored for SMS. */
+            subject?: string | null;
+        };
+        TemplatePreview: {
+            /**
+             * Format: int64
+             * @description The bill the values came from; None: sample values.
+             */
+            bill_id: number | null;
+            bill_no: string | null;
+            body: string;
+            customer_name: string | null;
+            subject: string | null;
+        };
+        TemplatePreviewInput: {
+            /**
+             * Format: int64
+             * @description The bill to render with; by default the latest issued one.
+             */
+            bill_id?: number | null;
+            body: string;
+            channel: components["schemas"]["Channel"];
+            event: components["schemas"]["Event"];
+            subject?: string | null;
+        };
+        TemplateVariable: {
+            label: string;
+            /** @description Written `{{name}}` in a template. */
+            name: string;
+        };
+        /** @description A template as the editor shows it. */
+        TemplateView: {
+            body: string;
+            channel: components["schemas"]["Channel"];
+            event: components["schemas"]["Event"];
+            /** @description Not edited: the built-in text. */
+            is_default: boolean;
+            /** @description E-mail only. */
+            subject: string | null;
+            /** Format: date-time */
+            updated_at: string | null;
+            variables: components["schemas"]["TemplateVariable"][];
         };
         /** @description One row of a breakdown: the part of the usage priced at one tier's price. */
         TierLine: {
@@ -3878,116 +4071,6 @@ export interface components {
          * @description Per-series usage thresholds as the wire carries them: decimal text, or
          *     null for no limit.
          */
-        /** @enum {string} */
-        NotificationEvent: "bill.issued" | "bill.overdue" | "customer.suspended" | "payment.received" | "digest.sales" | "digest.operations";
-        /** @enum {string} */
-        NotificationChannel: "email" | "sms";
-        /** @enum {string} */
-        NotificationStatus: "queued" | "sending" | "sent" | "failed" | "skipped";
-        NotificationCustomerRef: {
-            /** Format: int64 */
-            id: number;
-            customer_code: string;
-            name: string;
-        };
-        NotificationUserRef: {
-            /** Format: int64 */
-            id: number;
-            name: string;
-        };
-        NotificationView: {
-            /** Format: int64 */
-            id: number;
-            event: components["schemas"]["NotificationEvent"];
-            channel: components["schemas"]["NotificationChannel"];
-            status: components["schemas"]["NotificationStatus"];
-            recipient: string | null;
-            customer: components["schemas"]["NotificationCustomerRef"] | null;
-            user: components["schemas"]["NotificationUserRef"] | null;
-            /** Format: int64 */
-            bill_id: number | null;
-            bill_no: string | null;
-            /** Format: int32 */
-            stage: number | null;
-            subject: string | null;
-            body: string;
-            /** Format: int32 */
-            attempts: number;
-            last_error: string | null;
-            /** Format: date-time */
-            next_attempt_at: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            sent_at: string | null;
-        };
-        Page_NotificationView: {
-            items: components["schemas"]["NotificationView"][];
-            /** Format: int64 */
-            page: number;
-            /** Format: int64 */
-            page_size: number;
-            /** Format: int64 */
-            total: number;
-        };
-        NotificationPreferences: {
-            email: boolean;
-            sms: boolean;
-        };
-        NotificationChannels: {
-            email: boolean;
-            sms: boolean;
-        };
-        NotificationEvents: {
-            bill_issued: boolean;
-            bill_overdue: boolean;
-            customer_suspended: boolean;
-            payment_received: boolean;
-            staff_digests: boolean;
-        };
-        ChannelStatus: {
-            email: {
-                configured: boolean;
-                from: string | null;
-            };
-            sms: {
-                configured: boolean;
-            };
-        };
-        TemplateVariable: {
-            name: string;
-            label: string;
-        };
-        TemplateView: {
-            event: components["schemas"]["NotificationEvent"];
-            channel: components["schemas"]["NotificationChannel"];
-            subject: string | null;
-            body: string;
-            is_default: boolean;
-            variables: components["schemas"]["TemplateVariable"][];
-            /** Format: date-time */
-            updated_at: string | null;
-        };
-        TemplateInput: {
-            subject?: string | null;
-            body: string;
-        };
-        TemplatePreviewInput: {
-            event: components["schemas"]["NotificationEvent"];
-            channel: components["schemas"]["NotificationChannel"];
-            subject?: string | null;
-            body: string;
-            /** Format: int64 */
-            bill_id?: number | null;
-        };
-        TemplatePreview: {
-            subject: string | null;
-            body: string;
-            /** Format: int64 */
-            bill_id: number | null;
-            bill_no: string | null;
-            customer_name: string | null;
-        };
         UsageLimitsSetting: {
             /** @default null */
             L: string | null;
@@ -4014,10 +4097,11 @@ export interface components {
         };
         UserPatch: {
             display_name?: string | null;
+            /** @description Empty clears it. */
             email?: string | null;
-            phone?: string | null;
             /** @description Resets the password; the user must change it at next login. */
             password?: string | null;
+            phone?: string | null;
             role?: string | null;
             /** @description `active` | `disabled` */
             status?: string | null;
@@ -4040,13 +4124,17 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             display_name: string;
+            /**
+             * @description For the staff digests (DESIGN.md §17); shown to user managers only
+             *     (null in a session's own view).
+             */
             email: string | null;
-            phone: string | null;
             /** Format: int64 */
             id: number;
             /** Format: date-time */
             last_login_at: string | null;
             must_change_password: boolean;
+            phone: string | null;
             role: components["schemas"]["Role"];
             /** @description `active` | `disabled` */
             status: components["schemas"]["UserStatus"];
@@ -5856,6 +5944,134 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    put_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationPreferences"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    customer_notifications: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_customer_pricing: {
         parameters: {
             query?: {
@@ -6540,6 +6756,298 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             /** @description 记录不存在或不在可见范围内 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    preview_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplatePreviewInput"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreview"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    save_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateInput"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    reset_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_notifications: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
+                /** @description `bill.issued`, `bill.overdue`, … */
+                event?: string;
+                /** @description `email` | `sms` */
+                channel?: string;
+                /** @description `queued` | `sending` | `sent` | `failed` | `skipped` */
+                status?: string;
+                customer_id?: number;
+                /** @description Written on or after this day. */
+                from?: string;
+                /** @description Written on or before this day. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationView"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelStatus"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,7 +25,7 @@ const notification = (over: Partial<NotificationView> = {}): NotificationView =>
   channel: 'email',
   status: 'failed',
   recipient: 'z***@example.com',
-  customer: { id: 7, customer_code: 'C000007', name: '星河物业' },
+  customer: { id: 7, customer_code: 'C000007', company_name: '星河物业' },
   user: null,
   bill_id: 30,
   bill_no: 'B202611-000030',
@@ -41,7 +41,7 @@ const notification = (over: Partial<NotificationView> = {}): NotificationView =>
 });
 const sent = notification({ id: 13, channel: 'sms', status: 'sent', recipient: '138****5678', subject: null, attempts: 1, last_error: null, sent_at: '2026-12-05T00:00:05Z' });
 const digest = notification({
-  id: 14, event: 'digest.sales', status: 'queued', customer: null, user: { id: 3, name: '李销售' }, bill_id: null, bill_no: null, stage: null,
+  id: 14, event: 'digest.sales', status: 'queued', customer: null, user: { id: 3, display_name: '李销售' }, bill_id: null, bill_no: null, stage: null,
   last_error: null, attempts: 1, next_attempt_at: '2026-12-05T00:05:00Z',
 });
 const page = (items: NotificationView[]): Paginated<NotificationView> => ({ items, total: items.length, page: 1, page_size: 20 });

@@ -31,11 +31,6 @@ export function eventLabel(event: string): string {
 /** Only a failed notification may be sent again (409 NOT_RESENDABLE otherwise). */
 export const resendable = (n: Pick<NotificationView, 'status'>) => n.status === 'failed';
 
-/** Who it went to: the customer's name, or the staff member a digest was for. */
-export function addressee(n: Pick<NotificationView, 'customer' | 'user'>): string {
-  return n.customer?.name ?? n.user?.name ?? '';
-}
-
 export function useSearchSchema() {
   const { t } = useI18n();
   return computed<FieldSchema[]>(() => [
