@@ -98,7 +98,6 @@ export default {
     empty: 'Pick a template on the left',
   },
   channels: {
-    title: 'Channels',
     emailConfigured: 'Email is configured, sent from {from}',
     emailMissing: 'SMTP is not configured: no email will be sent',
     smsConfigured: 'SMS is configured',

@@ -99,7 +99,6 @@ export default {
     empty: '请选择左侧的一个模板',
   },
   channels: {
-    title: '发送渠道',
     emailConfigured: '邮件已配置，发件人 {from}',
     emailMissing: '未配置 SMTP，邮件不会发送',
     smsConfigured: '短信已配置',
