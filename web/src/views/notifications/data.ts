@@ -66,19 +66,22 @@ export function useSearchSchema() {
   ]);
 }
 
-/** The notification table's columns; the status and the actions stay in sight on the right. */
+/**
+ * The notification table's columns; the status and the actions stay in sight on the right.
+ * Each has a width: the table scrolls sideways by their sum.
+ */
 export function useNotificationColumns(options: { customer?: boolean } = {}) {
   const column = useColumnFactory('notifications.columns');
   return computed<TableColumnData[]>(() => [
-    column('created_at', { width: 170 }),
+    column('created_at', { width: 180 }),
     column('event', { width: 170 }),
-    column('channel', { width: 70 }),
-    column('recipient', { width: 190 }),
-    ...(options.customer === false ? [] : [column('customer', { minWidth: 200, ellipsis: true, tooltip: true })]),
-    column('bill_no', { width: 170 }),
+    column('channel', { width: 64 }),
+    column('recipient', { width: 170 }),
+    ...(options.customer === false ? [] : [column('customer', { width: 220, ellipsis: true, tooltip: true })]),
+    column('bill_no', { width: 160 }),
     column('attempts', { width: 90, align: 'right' }),
-    column('last_error', { minWidth: 200 }),
+    column('last_error', { width: 240 }),
     column('status', { width: 90, fixed: 'right' }),
-    column('actions', { width: 150, fixed: 'right' }),
+    column('actions', { width: 170, fixed: 'right' }),
   ]);
 }
