@@ -196,6 +196,21 @@ describe('通知模板', () => {
     expect(control(el, 'body').value).toBe('{{customer_name}}，账单已出具。');
   });
 
+  it('asks before leaving the page with unsaved changes, and stays when told to', async () => {
+    const { el, router } = await mount();
+    await type(el, 'body', '改了');
+    void router.push('/notifications');
+    await flush();
+    expect(document.querySelector('.arco-modal')?.textContent).toContain('放弃未保存的修改？');
+    await click(document.querySelector('.arco-modal .arco-modal-footer .arco-btn-secondary'));
+    expect(router.currentRoute.value.path).toBe('/notification-templates');
+    expect(control(el, 'body').value).toBe('改了');
+    void router.push('/notifications');
+    await flush();
+    await click(document.querySelector('.arco-modal .arco-modal-footer .arco-btn-primary'));
+    expect(router.currentRoute.value.path).toBe('/notifications');
+  });
+
   it('restores the default after a confirmation', async () => {
     const edited = template({ body: '改过的内容', is_default: false, updated_at: '2026-12-05T02:00:00Z' });
     mock.onGet('/notification-templates').reply(200, [edited]);

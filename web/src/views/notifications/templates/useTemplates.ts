@@ -1,5 +1,5 @@
 import { computed, ref, shallowRef } from 'vue';
-import { useRoute, useRouter } from 'vue-router';
+import { onBeforeRouteLeave, useRoute, useRouter } from 'vue-router';
 import { useI18n } from 'vue-i18n';
 import { Modal } from '@arco-design/web-vue';
 import { isApiError } from '@/api/http';
@@ -12,7 +12,8 @@ export const templateKey = (x: Pick<TemplateView, 'event' | 'channel'>) => `${x.
 /**
  * The 通知模板 page's state: every template (`GET /notification-templates`), the one open
  * (in the URL, `?event=&channel=`, so a reload or a link opens it again; the first
- * otherwise), and whether the channels are configured. Leaving unsaved changes asks first.
+ * otherwise), and whether the channels are configured. Leaving unsaved changes (for another
+ * template or another page) asks first.
  */
 export function useTemplates() {
   const { t } = useI18n();
@@ -49,12 +50,25 @@ export function useTemplates() {
     }
   }
 
-  function select(next: TemplateView) {
-    if (selected.value && templateKey(next) === templateKey(selected.value)) return;
-    const go = () => void router.replace({ query: { ...route.query, event: next.event, channel: next.channel } });
-    if (!dirty.value) return go();
-    Modal.confirm({ title: t('notifications.templates.leaveTitle'), content: t('notifications.templates.leaveContent'), onOk: go });
+  /** True when nothing is unsaved, or once the user agrees to drop it. */
+  function mayLeave(): Promise<boolean> {
+    if (!dirty.value) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      Modal.confirm({
+        title: t('notifications.templates.leaveTitle'),
+        content: t('notifications.templates.leaveContent'),
+        onOk: () => resolve(true),
+        onCancel: () => resolve(false),
+      });
+    });
   }
+
+  async function select(next: TemplateView) {
+    if (selected.value && templateKey(next) === templateKey(selected.value)) return;
+    if (await mayLeave()) await router.replace({ query: { ...route.query, event: next.event, channel: next.channel } });
+  }
+
+  onBeforeRouteLeave(mayLeave);
 
   /** A template saved or restored: the list shows it as the server has it now. */
   function replace(next: TemplateView) {
