@@ -261,6 +261,29 @@ export type JobRunTrigger = JobRunView['trigger'];
 export type RunJob = Schemas['RunJob'];
 export type JobPatch = Schemas['JobPatch'];
 
+// ---- notifications ------------------------------------------------------------
+//
+// Recipients come masked (`z***@example.com`, `138****5678`); templates hold
+// `{{variable}}` placeholders the server checks and fills.
+
+export type NotificationEvent = Schemas['NotificationView']['event'];
+export type NotificationChannel = Schemas['NotificationView']['channel'];
+export type NotificationStatus = Schemas['NotificationView']['status'];
+export type NotificationView = Schemas['NotificationView'];
+export type NotificationListQuery = Query<'/notifications'>;
+/** Per customer and channel: true = the customer receives it. */
+export type NotificationPreferences = Schemas['NotificationPreferences'];
+/** What `opcms.toml` configures (read-only in the UI). */
+export type ChannelStatus = Schemas['ChannelStatus'];
+export type TemplateVariable = Schemas['TemplateVariable'];
+/** One template per (event, channel); `is_default` until edited. */
+export type TemplateView = Schemas['TemplateView'];
+export type TemplateInput = Schemas['TemplateInput'];
+export type TemplatePreviewInput = Schemas['TemplatePreviewInput'];
+export type TemplatePreview = Schemas['TemplatePreview'];
+export type NotificationChannelsSetting = SettingsView['notification_channels'];
+export type NotificationEventsSetting = SettingsView['notification_events'];
+
 // ---- probes -------------------------------------------------------------------
 
 /**

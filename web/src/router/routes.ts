@@ -10,6 +10,8 @@ import {
   IconFile,
   IconIdcard,
   IconList,
+  IconMessage,
+  IconNotification,
   IconSchedule,
   IconSettings,
   IconStamp,
@@ -108,6 +110,9 @@ export const appRoutes: RouteRecordRaw[] = [
     ['settings', 'Settings', 'settings', () => import('@/views/settings/index.vue'), 'settings.manage', IconTool],
     // Operations see the jobs too (jobs.view); pausing and running one is settings.manage.
     ['jobs', 'Jobs', 'jobs', () => import('@/views/jobs/index.vue'), 'jobs.view', IconSchedule],
+    // Operations read and manage them too (notifications.view / .manage); sales sees a customer's on its page.
+    ['notifications', 'Notifications', 'notifications', () => import('@/views/notifications/index.vue'), 'notifications.view', IconNotification],
+    ['notification-templates', 'NotificationTemplates', 'notificationTemplates', () => import('@/views/notifications/templates/index.vue'), 'notifications.view', IconMessage],
   ]),
   single('account', 'Account', 'account', () => import('@/views/account/index.vue')),
   single('403', 'Forbidden', 'forbidden', () => import('@/views/exception/403.vue')),

@@ -1,6 +1,6 @@
 /**
- * The settings rules of the server (`crates/domain/src/settings.rs`, and jobs.rs for the
- * schedules and the time zone), mirrored so the 系统设置 page marks a problem before
+ * The settings rules of the server (`crates/domain/src/settings.rs`, jobs.rs for the
+ * schedules and the time zone, notify.rs for the reminder days), mirrored so the 系统设置 page marks a problem before
  * anything is sent, at the path the server's 400 names (`company.name`,
  * `usage_limits.X`, `job_schedules.usage.collect`). The server stays the authority: it
  * parses the schedules for real (the page only counts their five fields) and knows its
@@ -11,7 +11,7 @@
  *
  * Pure TypeScript, no Vue: the page and the tests share it.
  */
-import type { CompanyInfo, SettingsUpdate, SettingsView, UsageLimitsSetting } from '@/api/types';
+import type { CompanyInfo, NotificationChannelsSetting, NotificationEventsSetting, SettingsUpdate, SettingsView, UsageLimitsSetting } from '@/api/types';
 import { compareDecimal, normalizeDecimal, toScaled } from './decimal';
 import { fill, SCALE, type RuleError } from './rules';
 
@@ -24,6 +24,7 @@ export const SETTINGS_MESSAGES = {
   usageLimit: '{} 系列用量阈值须为大于 0、不超过 1000000000 的数，最多 4 位小数',
   timezone: '未知的时区（应为 IANA 时区名，如 Asia/Shanghai）',
   cron: '定时表达式无效（应为五段：分 时 日 月 周，如 0 2 * * *）',
+  reminderDays: '提醒天数须为 1–365 之间的整数，不重复，最多 10 个',
 } as const;
 export type SettingsMessageKey = keyof typeof SETTINGS_MESSAGES;
 
@@ -36,6 +37,9 @@ export const USAGE_LIMIT_MAX = '1000000000';
 /** jobs.rs `parse_cron`: longer text is refused whatever it says. */
 export const CRON_MAX = 100;
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
+/** notify.rs `check_reminder_days`: whole days after the due date, at most 10, none twice. */
+export const REMINDER_DAYS_RANGE = [1, 365] as const;
+export const REMINDER_DAYS_MAX_COUNT = 10;
 
 /** `CompanyInfo::LABELS`, in the server's (and the page's) order. */
 export const COMPANY_LABELS: Record<keyof CompanyInfo, string> = {
@@ -121,6 +125,24 @@ export function checkCron(text: string | null | undefined, field = 'schedule'): 
   return ok ? null : problem(field, 'INVALID_CRON', 'cron');
 }
 
+/**
+ * The overdue reminder days as typed (one tag each): whole numbers of 1–365 days, none
+ * twice, at most 10; any order (the server sorts them). One message for all, as the server's.
+ */
+export function checkReminderDays(days: readonly (number | string)[]): RuleError | null {
+  const bad = problem('reminder_days', 'INVALID_REMINDER_DAYS', 'reminderDays');
+  if (days.length > REMINDER_DAYS_MAX_COUNT) return bad;
+  const seen = new Set<number>();
+  for (const day of days) {
+    const text = String(day).trim();
+    if (!/^\d+$/.test(text)) return bad;
+    const n = Number(text);
+    if (n < REMINDER_DAYS_RANGE[0] || n > REMINDER_DAYS_RANGE[1] || seen.has(n)) return bad;
+    seen.add(n);
+  }
+  return null;
+}
+
 /** A schedule as the server stores it: fields separated by one space. */
 export const normalizeCron = (text: string) => text.trim().split(/\s+/).join(' ');
 
@@ -202,3 +224,24 @@ export function scheduleRequest(m: ScheduleModel, saved: Record<string, string>)
     .filter(([job, cron]) => cron !== normalizeCron(saved[job] ?? ''));
   return { timezone: m.timezone.trim(), ...(changed.length ? { job_schedules: Object.fromEntries(changed) } : {}) };
 }
+
+/**
+ * 通知: the overdue reminder days (as tags of text), which channels and which events are
+ * sent. The channels and events are sent whole (each replaces the stored object).
+ */
+export interface NotificationModel {
+  reminder_days: string[];
+  notification_channels: NotificationChannelsSetting;
+  notification_events: NotificationEventsSetting;
+}
+export const notificationModel = (s: SettingsView): NotificationModel => ({
+  reminder_days: s.reminder_days.map(String),
+  notification_channels: { ...s.notification_channels },
+  notification_events: { ...s.notification_events },
+});
+export const validateNotification = (m: NotificationModel): RuleError[] => [checkReminderDays(m.reminder_days)].filter((e) => e !== null);
+export const notificationRequest = (m: NotificationModel): SettingsUpdate => ({
+  reminder_days: m.reminder_days.map((d) => Number(d.trim())).sort((a, b) => a - b),
+  notification_channels: { ...m.notification_channels },
+  notification_events: { ...m.notification_events },
+});

@@ -41,6 +41,8 @@ const user = (over: Partial<User> = {}): User => ({
   last_login_at: null,
   created_at: '2026-11-01T00:00:00Z',
   updated_at: '2026-11-01T00:00:00Z',
+  email: null,
+  phone: null,
   ...over,
 });
 

@@ -17,7 +17,7 @@ import { mountApp } from './support/mount';
 
 const user = (role: User['role']): User => ({
   id: 2, username: 'zhang', display_name: '张三', role, status: 'active', must_change_password: false,
-  last_login_at: null, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z',
+  last_login_at: null, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', email: null, phone: null,
 });
 
 const job = (name: string, title: string, failing: boolean): JobView => ({

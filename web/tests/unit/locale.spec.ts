@@ -46,7 +46,7 @@ describe('locales', () => {
       'customers.view', 'customers.edit', 'customers.import', 'customers.export',
       'pricing.view', 'pricing.manage', 'billing.view', 'billing.manage',
       'payments.view', 'payments.manage', 'analytics.view',
-      'users.manage', 'audit.view', 'settings.manage', 'jobs.view',
+      'users.manage', 'audit.view', 'settings.manage', 'jobs.view', 'notifications.view', 'notifications.manage',
     ];
     for (const code of codes) {
       expect(zh.get(`permission.${code}`), code).toBeTruthy();

@@ -88,6 +88,15 @@ describe('side menu from routes', () => {
     expect([jobs?.path, jobs?.meta?.permission]).toEqual(['jobs', 'jobs.view']);
   });
 
+  it('shows the notification log and templates with notifications.view, after the jobs, and never to sales', () => {
+    expect(keys(buildMenu(appRoutes, ['jobs.view', 'notifications.view', 'notifications.manage'], menuGroups))).toEqual([
+      'Workplace', 'group:system', 'Jobs', 'Notifications', 'NotificationTemplates',
+    ]);
+    expect(keys(buildMenu(appRoutes, SALES, menuGroups))).not.toContain('Notifications');
+    const paths = ['Notifications', 'NotificationTemplates'].map((name) => appRoutes.find((r) => r.name === name)).map((r) => [r?.path, r?.meta?.permission]);
+    expect(paths).toEqual([['notifications', 'notifications.view'], ['notification-templates', 'notifications.view']]);
+  });
+
   it('keeps a group with only the entries the user may open', () => {
     const menu = buildMenu(appRoutes, ['audit.view'], menuGroups);
     expect(keys(menu)).toEqual(['Workplace', 'group:system', 'Audit']);

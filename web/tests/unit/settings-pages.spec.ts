@@ -58,7 +58,7 @@ const body = (i = -1) => JSON.parse(String(puts().at(i)?.data)) as Record<string
 describe('系统设置', () => {
   it('shows every section with the stored values, the job titles and their schedules in words', async () => {
     const el = await mount();
-    for (const name of ['company', 'billing', 'status', 'usage', 'schedule']) expect(section(el, name), name).not.toBeNull();
+    for (const name of ['company', 'billing', 'status', 'usage', 'schedule', 'notification']) expect(section(el, name), name).not.toBeNull();
     expect(input(section(el, 'company'), 'company.name')?.value).toBe('星河科技有限公司');
     expect(input(section(el, 'billing'), 'payment_terms_days')?.value).toBe('15');
     expect(input(section(el, 'usage'), 'usage_limits.X')?.value).toBe('5000');
@@ -172,6 +172,62 @@ describe('系统设置', () => {
     // Saved: nothing is sent again for it.
     await save(el, 'schedule');
     expect(body()).toEqual({ timezone: 'Asia/Shanghai' });
+  });
+
+  it('通知: refuses a day out of range in the server’s words, then sends only its own three keys, the days sorted', async () => {
+    mock.onPut('/settings').reply((config) => [200, settings(JSON.parse(String(config.data)) as Partial<SettingsView>)]);
+    const el = await mount();
+    const card = section(el, 'notification');
+    const tags = () => [...(card?.querySelectorAll('[data-field="reminder_days"] .arco-tag') ?? [])].map((t) => t.textContent?.trim());
+    expect(tags()).toEqual(['1', '7', '15', '30']);
+    async function addDay(day: string) {
+      const field = input(card, 'reminder_days')!;
+      field.value = day;
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+      field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', bubbles: true }));
+      await flush();
+    }
+    await addDay('400');
+    expect(tags()).toEqual(['1', '7', '15', '30', '400']);
+    await save(el, 'notification');
+    expect(errorOn(card, 'reminder_days')).toBe('提醒天数须为 1–365 之间的整数，不重复，最多 10 个');
+    expect(puts()).toHaveLength(0);
+
+    card?.querySelectorAll<HTMLElement>('[data-field="reminder_days"] .arco-tag .arco-tag-close-btn')[4]?.click();
+    await flush();
+    await addDay('3');
+    card?.querySelector<HTMLElement>('[data-field="notification_channels.sms"]')?.click();
+    card?.querySelector<HTMLElement>('[data-field="notification_events.payment_received"]')?.click();
+    await flush();
+    await save(el, 'notification');
+    expect(body()).toEqual({
+      reminder_days: [1, 3, 7, 15, 30],
+      notification_channels: { email: true, sms: false },
+      notification_events: { bill_issued: true, bill_overdue: true, customer_suspended: true, payment_received: true, staff_digests: true },
+    });
+    expect(errorOn(card, 'reminder_days')).toBeNull();
+    // Saved as the server sorted them.
+    expect(tags()).toEqual(['1', '3', '7', '15', '30']);
+  });
+
+  it('通知: puts the server’s refusal of the days on the days', async () => {
+    mock.onPut('/settings').reply(400, validation('reminder_days', '提醒天数须为 1–365 之间的整数，不重复，最多 10 个'));
+    const el = await mount();
+    await save(el, 'notification');
+    expect(body()).toMatchObject({ reminder_days: [1, 7, 15, 30] });
+    expect(errorOn(section(el, 'notification'), 'reminder_days')).toBe('提醒天数须为 1–365 之间的整数，不重复，最多 10 个');
+  });
+
+  it('通知: says a channel that is not configured sends nothing, read-only, with notifications.view', async () => {
+    mock.onGet('/notifications/channels').reply(200, { email: { configured: false, from: null }, sms: { configured: true } });
+    const el = await mount([...MANAGE, 'notifications.view']);
+    const status = section(el, 'notification')?.querySelector('[data-testid="channel-status"]');
+    expect(status?.querySelector('[data-channel="email"]')?.textContent).toContain('未配置 SMTP，邮件不会发送');
+    expect(status?.querySelector('[data-channel="sms"]')?.textContent).toContain('短信已配置');
+    expect(status?.querySelector('input, button')).toBeNull();
+    const none = await mount();
+    expect(section(none, 'notification')?.querySelector('[data-testid="channel-status"]')).toBeNull();
+    expect(mock.history.get?.filter((r) => r.url === '/notifications/channels')).toHaveLength(1);
   });
 
   it('shows a failure that names no field above its own section only', async () => {

@@ -6,10 +6,13 @@ import {
   checkCompany,
   checkCron,
   checkPaymentTerms,
+  checkReminderDays,
   checkSuspendAfter,
   checkTimezone,
   checkUsageLimit,
   companyRequest,
+  notificationModel,
+  notificationRequest,
   scheduleModel,
   scheduleRequest,
   statusRequest,
@@ -113,6 +116,34 @@ describe('time zone and schedules (jobs.rs)', () => {
     model.schedules['usage.collect'] = ' 30  1 * * * ';
     model.schedules['bills.generate'] = '0  3 1 * *';
     expect(scheduleRequest(model, settings.job_schedules)).toEqual({ timezone: 'Asia/Shanghai', job_schedules: { 'usage.collect': '30 1 * * *' } });
+  });
+});
+
+describe('reminder days (notify.rs check_reminder_days)', () => {
+  it('takes up to ten whole days of 1–365 in any order, none twice, and no day at all', () => {
+    for (const ok of [[], ['1'], ['30', '1', '7'], [' 365 '], ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'], [1, 7]]) expect(checkReminderDays(ok), String(ok)).toBeNull();
+  });
+
+  it('refuses 0, 366, fractions, text, a repeat and an eleventh day with the server’s one message', () => {
+    for (const bad of [['0'], ['366'], ['1.5'], ['七'], ['-1'], [''], ['7', '07'], ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']]) {
+      expect(message(checkReminderDays(bad)), String(bad)).toBe('提醒天数须为 1–365 之间的整数，不重复，最多 10 个');
+    }
+    expect(checkReminderDays(['0'])?.field).toBe('reminder_days');
+    expect(SETTINGS_MESSAGES.reminderDays).toBe('提醒天数须为 1–365 之间的整数，不重复，最多 10 个');
+  });
+
+  it('sends the days as sorted numbers, with the channels and events whole', () => {
+    const model = notificationModel(settings);
+    expect(model.reminder_days).toEqual(['1', '7', '15', '30']);
+    model.reminder_days = ['30', ' 3 ', '1'];
+    model.notification_events.payment_received = true;
+    expect(notificationRequest(model)).toEqual({
+      reminder_days: [1, 3, 30],
+      notification_channels: { email: true, sms: true },
+      notification_events: { bill_issued: true, bill_overdue: true, customer_suspended: true, payment_received: true, staff_digests: true },
+    });
+    // The model is a copy: the settings read stay as they were.
+    expect(settings.notification_events.payment_received).toBe(false);
   });
 });
 

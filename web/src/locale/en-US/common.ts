@@ -52,6 +52,8 @@ export default {
     audit: 'Audit log',
     settings: 'Settings',
     jobs: 'Scheduled jobs',
+    notifications: 'Notifications',
+    notificationTemplates: 'Notification templates',
     account: 'Account',
     login: 'Sign in',
     changePassword: 'Change password',
@@ -146,6 +148,7 @@ export default {
     audit: 'Audit',
     settings: 'Settings',
     jobs: 'Scheduled jobs',
+    notifications: 'Notifications',
   },
   permission: {
     customers: {
@@ -187,6 +190,10 @@ export default {
     },
     jobs: {
       view: 'View scheduled jobs and their runs',
+    },
+    notifications: {
+      view: 'View notifications and templates',
+      manage: 'Edit notification templates, resend notifications',
     },
   },
   exception: {

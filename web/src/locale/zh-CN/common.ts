@@ -50,6 +50,8 @@ export default {
     audit: '审计日志',
     settings: '系统设置',
     jobs: '定时任务',
+    notifications: '通知记录',
+    notificationTemplates: '通知模板',
     account: '账户设置',
     login: '登录',
     changePassword: '修改密码',
@@ -144,6 +146,7 @@ export default {
     audit: '审计',
     settings: '系统设置',
     jobs: '定时任务',
+    notifications: '通知',
   },
   permission: {
     customers: {
@@ -185,6 +188,10 @@ export default {
     },
     jobs: {
       view: '查看定时任务与执行记录',
+    },
+    notifications: {
+      view: '查看通知记录与模板',
+      manage: '编辑通知模板、重新发送通知',
     },
   },
   exception: {

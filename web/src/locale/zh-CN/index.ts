@@ -12,5 +12,6 @@ import bills from '@/views/bills/locale/zh-CN';
 import payments from '@/views/payments/locale/zh-CN';
 import settings from '@/views/settings/locale/zh-CN';
 import jobs from '@/views/jobs/locale/zh-CN';
+import notifications from '@/views/notifications/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications };

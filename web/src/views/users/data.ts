@@ -3,6 +3,7 @@ import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
 import type { Role, UserStatus } from '@/api/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
+import { parseEmail, parsePhone } from '@/utils/customer-rules';
 import { checkPassword, passwordProblemMessageKey } from '@/utils/password';
 
 export const ROLES: Role[] = ['operations', 'sales', 'management'];
@@ -22,6 +23,9 @@ export interface UserFormModel {
   role: Role | '';
   status: UserStatus;
   password: string;
+  /** For the staff digests (销售逾期摘要, 运营日报); empty for none. */
+  email: string;
+  phone: string;
 }
 
 export function useSearchSchema() {
@@ -52,6 +56,7 @@ export function useColumns() {
     { title: t('users.columns.displayName'), dataIndex: 'display_name', minWidth: 120 },
     { title: t('users.columns.role'), dataIndex: 'role', slotName: 'role', width: 100 },
     { title: t('users.columns.status'), dataIndex: 'status', slotName: 'status', width: 100 },
+    { title: t('users.columns.contact'), dataIndex: 'email', slotName: 'contact', minWidth: 200 },
     { title: t('users.columns.lastLogin'), dataIndex: 'last_login_at', slotName: 'lastLogin', width: 180 },
     { title: t('users.columns.createdAt'), dataIndex: 'created_at', slotName: 'createdAt', width: 180 },
     { title: t('users.columns.actions'), slotName: 'actions', width: 90, fixed: 'right', align: 'center' },
@@ -65,6 +70,12 @@ export function useColumns() {
 export function useFormSchema(options: { mode: Ref<'create' | 'edit'>; model: UserFormModel; isSelf: Ref<boolean> }) {
   const { t } = useI18n();
   const { model } = options;
+
+  /** The server reads staff addresses as it reads a customer's (customer/fields.rs); empty is none. */
+  const contactRule = (parse: (text: string) => string | null, message: string) => ({
+    validator: (value: string | undefined, callback: (message?: string) => void) =>
+      callback(value?.trim() && parse(value) === null ? t(message) : undefined),
+  });
 
   const passwordRule = (required: boolean) => ({
     validator: (value: string | undefined, callback: (message?: string) => void) => {
@@ -110,6 +121,23 @@ export function useFormSchema(options: { mode: Ref<'create' | 'edit'>; model: Us
         disabled: options.isSelf.value,
         extra: options.isSelf.value ? t('users.form.selfLocked') : undefined,
         rules: [{ required: true, message: t('users.form.roleRequired') }],
+      },
+      {
+        field: 'email',
+        label: t('users.form.email'),
+        component: 'input',
+        placeholder: t('users.form.emailPlaceholder'),
+        rules: [contactRule(parseEmail, 'users.form.emailInvalid')],
+        props: { autocomplete: 'off' },
+      },
+      {
+        field: 'phone',
+        label: t('users.form.phone'),
+        component: 'input',
+        placeholder: t('users.form.phonePlaceholder'),
+        extra: t('users.form.contactExtra'),
+        rules: [contactRule(parsePhone, 'users.form.phoneInvalid')],
+        props: { autocomplete: 'off' },
       },
     ];
     if (creating) {

@@ -43,15 +43,21 @@ export async function mountApp(root: Component, ...plugins: Plugin[]): Promise<H
  * user with `permissions`; answers the element.
  */
 export async function mountPage(path: string, page: Component, permissions: string[]): Promise<HTMLElement> {
+  return (await mountRoutedPage(path, page, permissions)).el;
+}
+
+/** `mountPage`, answering the router too, for a spec that follows the URL (a list's filters). */
+export async function mountRoutedPage(path: string, page: Component, permissions: string[]) {
   setActivePinia(createPinia());
   useAuthStore().permissions = permissions;
   const router = createRouter({
     history: createMemoryHistory(),
     routes: [
-      { path, component: page },
+      { path: path.split('?')[0]!, component: page },
       { path: '/:rest(.*)*', component: { render: () => null } },
     ],
   });
   await router.push(path);
-  return mountApp({ render: () => h(RouterView) }, router);
+  const el = await mountApp({ render: () => h(RouterView) }, router);
+  return { el, router };
 }

@@ -11,5 +11,8 @@ export const settingsFixture = (over: Partial<SettingsView> = {}): SettingsView 
   usage_discard_closed: false,
   timezone: 'Asia/Shanghai',
   job_schedules: { 'bills.generate': '0 3 1 * *', 'usage.collect': '0 2 * * *' },
+  reminder_days: [1, 7, 15, 30],
+  notification_channels: { email: true, sms: true },
+  notification_events: { bill_issued: true, bill_overdue: true, customer_suspended: true, payment_received: false, staff_digests: true },
   ...over,
 });

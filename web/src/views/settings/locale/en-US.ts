@@ -50,6 +50,27 @@ export default {
     cronPlaceholder: 'e.g. 0 2 * * *',
     cronHint: 'Five fields: minute hour day month weekday. 0 2 * * * is every day at 02:00, 0 3 1 * * the 1st of each month at 03:00.',
   },
+  notification: {
+    title: 'Notifications',
+    description: 'Bill, overdue and suspension notices to customers, and digests to staff. Templates are edited on the Notification templates page.',
+    reminderDays: 'Overdue reminder days',
+    reminderDaysExtra: 'Days after the due date when a reminder goes out, e.g. 1, 7, 15, 30; type a number and press Enter, 1–365, at most 10',
+    reminderDaysPlaceholder: 'Type days, press Enter',
+    channels: 'Channels',
+    events: 'Notification types',
+    channel: {
+      email: 'Email',
+      sms: 'SMS',
+    },
+    event: {
+      bill_issued: 'Bill issued',
+      bill_overdue: 'Overdue reminder',
+      customer_suspended: 'Service suspended',
+      payment_received: 'Payment received',
+      staff_digests: 'Staff digests (sales overdue, operations daily)',
+    },
+    templatesLink: 'Edit the templates',
+  },
   rules: {
     paymentTerms: 'Payment terms must be a whole number of days from 0 to 365',
     suspendAfter: 'The days before suspension must be a whole number from 1 to 365',
@@ -57,5 +78,6 @@ export default {
     usageLimit: 'The {series} usage threshold must be a number above 0 and at most 1000000000, with at most 4 decimals',
     timezone: 'Unknown time zone (use an IANA name such as Asia/Shanghai)',
     cron: 'Invalid schedule (five fields: minute hour day month weekday, e.g. 0 2 * * *)',
+    reminderDays: 'Reminder days must be whole numbers of 1–365 days, none twice, at most 10',
   },
 };

@@ -50,6 +50,27 @@ export default {
     cronPlaceholder: '如 0 2 * * *',
     cronHint: '定时表达式为五段：分 时 日 月 周。例如 0 2 * * * 为每天 02:00，0 3 1 * * 为每月 1 日 03:00。',
   },
+  notification: {
+    title: '通知',
+    description: '发给客户的账单、逾期与停机通知，以及发给员工的摘要。模板在「通知模板」页面编辑。',
+    reminderDays: '逾期提醒天数',
+    reminderDaysExtra: '账单到期后第几天发送逾期提醒，如 1、7、15、30；输入天数后按回车，1–365 天，最多 10 个',
+    reminderDaysPlaceholder: '输入天数后按回车',
+    channels: '发送渠道',
+    events: '通知类型',
+    channel: {
+      email: '邮件',
+      sms: '短信',
+    },
+    event: {
+      bill_issued: '账单出账通知',
+      bill_overdue: '逾期提醒',
+      customer_suspended: '停机通知',
+      payment_received: '收款确认',
+      staff_digests: '员工摘要（销售逾期摘要、运营日报）',
+    },
+    templatesLink: '编辑通知模板',
+  },
   rules: {
     paymentTerms: '账期天数须为 0–365 的整数',
     suspendAfter: '自动暂停天数须为 1–365 的整数',
@@ -57,5 +78,6 @@ export default {
     usageLimit: '{series} 系列用量阈值须为大于 0、不超过 1000000000 的数，最多 4 位小数',
     timezone: '未知的时区（应为 IANA 时区名，如 Asia/Shanghai）',
     cron: '定时表达式无效（应为五段：分 时 日 月 周，如 0 2 * * *）',
+    reminderDays: '提醒天数须为 1–365 之间的整数，不重复，最多 10 个',
   },
 };
