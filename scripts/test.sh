@@ -17,6 +17,17 @@ count_tests() { # count_tests FILTER
 # .ci/run makes this same build before `make lint`: keep the two alike.
 cargo build -q -p opcms --tests --bin opcms
 
+# The Python test tools (schemathesis for the API contract, aiosmtpd for the
+# SMTP server the notification tests send to), in a venv kept between runs.
+test_venv=${OPCMS_TEST_VENV:-$HOME/.cache/opcms-schemathesis}
+if ! "$test_venv/bin/python" -c 'import schemathesis, aiosmtpd' 2>/dev/null; then
+  banner "Installing the Python test tools into $test_venv"
+  "$test_venv/bin/python" -m pip --version >/dev/null 2>&1 || python3 -m venv "$test_venv"
+  "$test_venv/bin/pip" install -q --disable-pip-version-check \
+    -r scripts/api-contract-requirements.txt -r scripts/test-requirements.txt
+fi
+export OPCMS_TEST_PYTHON=${OPCMS_TEST_PYTHON:-$test_venv/bin/python}
+
 for backend in "mysql:OPCMS_TEST_MYSQL_URL:MariaDB/MySQL" "postgres:OPCMS_TEST_PG_URL:PostgreSQL"; do
   IFS=: read -r filter var label <<<"$backend"
   if [ -z "${!var:-}" ]; then

@@ -221,8 +221,10 @@ pub fn amount(units: i64) -> String {
 /// The company variables every customer template may use.
 pub fn company_values(settings: &Settings) -> BTreeMap<&'static str, String> {
     let company = &settings.company;
+    // Until 公司信息 is filled in, a message still reads naturally.
+    let name = if company.name.trim().is_empty() { "我司" } else { company.name.as_str() };
     BTreeMap::from([
-        ("company_name", company.name.clone()),
+        ("company_name", name.to_string()),
         ("company_phone", company.phone.clone()),
         ("bank_name", company.bank_name.clone()),
         ("bank_account", company.bank_account.clone()),

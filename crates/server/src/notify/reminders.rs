@@ -248,13 +248,14 @@ async fn staff_digests(state: &AppState, context: &Context, today: NaiveDate) ->
         .filter(quarantine::Column::Status.eq("pending"))
         .count(&state.db)
         .await?;
-    let failed: Vec<(String, String, Option<String>)> = job_run::Entity::find()
+    // Every failed run, whether it will be retried or has given up.
+    let failed: Vec<(String, String, Option<String>, Option<chrono::DateTime<chrono::Utc>>)> = job_run::Entity::find()
         .select_only()
         .column(job_run::Column::Job)
         .column(job_run::Column::PeriodKey)
         .column(job_run::Column::Error)
+        .column(job_run::Column::NextAttemptAt)
         .filter(job_run::Column::Status.eq("failed"))
-        .filter(job_run::Column::NextAttemptAt.is_null())
         .order_by_desc(job_run::Column::StartedAt)
         .limit(DIGEST_LINES as u64)
         .into_tuple()
@@ -265,9 +266,10 @@ async fn staff_digests(state: &AppState, context: &Context, today: NaiveDate) ->
         if pending > 0 {
             lines.push(format!("用量隔离区有 {pending} 条记录待处理"));
         }
-        for (job, period, error) in &failed {
+        for (job, period, error, retry) in &failed {
             lines.push(format!(
-                "定时任务 {job}（{period}）失败：{}",
+                "定时任务 {job}（{period}）失败{}：{}",
+                if retry.is_some() { "，将自动重试" } else { "，已停止重试" },
                 error.as_deref().unwrap_or("").chars().take(200).collect::<String>()
             ));
         }

@@ -20,6 +20,7 @@ crate::per_backend_tests!(
     a_broken_channel_fails_readably_retries_and_never_sends_twice,
     templates_are_checked_previewed_and_reset,
     staff_addresses_are_sealed_and_validated,
+    suspensions_receipts_and_digests_reach_the_right_people,
 );
 
 pub fn smtp_config(sink: &SmtpSink) -> SmtpConfig {
@@ -698,4 +699,173 @@ async fn staff_addresses_are_sealed_and_validated(backend: Backend) {
     .await;
     assert_eq!(cleared["email"], Value::Null);
     assert_eq!(cleared["phone"], "13711112222");
+}
+
+/// Gives a staff account an address (users.manage).
+async fn staff_email(app: &TestApp, token: &str, id: i64, email: &str) {
+    let response = app.patch(&format!("/api/v1/users/{id}"), token, &json!({"email": email})).await;
+    assert_eq!(expect_json(response, StatusCode::OK).await["email"], email);
+}
+
+async fn suspensions_receipts_and_digests_reach_the_right_people(backend: Backend) {
+    let sink = SmtpSink::start();
+    let provider = MockSms::start("127.0.0.1:0".parse().unwrap()).await.expect("mock sms");
+    let app = TestApp::spawn_with(backend, |c| {
+        c.test_clock = true;
+        c.notify.smtp = Some(smtp_config(&sink));
+        c.notify.tick = Duration::from_millis(50);
+        // A vendor that is not there: its collection fails, for the operations digest.
+        c.usage_sources = vec![
+            serde_json::from_value(json!({
+                "name": "gone", "base_url": "http://127.0.0.1:9", "timeout_ms": 500, "retries": 0,
+                "fields": {"account_id": "account", "series": "series", "day": "date", "quantity": "qty"}
+            }))
+            .expect("source"),
+        ];
+    })
+    .await;
+    let token = app.admin_token().await;
+    let _ = &provider;
+
+    // Reminders at day 3 only; receipts notified. Bad values are named and change nothing.
+    let bad = app
+        .put("/api/v1/settings", Some(&token), &json!({"reminder_days": [0, 400], "payment_terms_days": 10}))
+        .await;
+    let body = expect_error(bad, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
+    assert_eq!(body["error"]["details"][0]["field"], "reminder_days");
+    assert_eq!(
+        body["error"]["details"][0]["message"],
+        opcms_domain::notify::REMINDER_DAYS_MESSAGE
+    );
+    let settings = expect_json(
+        app.put(
+            "/api/v1/settings",
+            Some(&token),
+            &json!({"reminder_days": [3], "notification_events": {"bill_issued": false, "bill_overdue": true,
+                     "customer_suspended": true, "payment_received": true, "staff_digests": true}}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(settings["reminder_days"], json!([3]));
+    assert_eq!(settings["payment_terms_days"], 15, "the bad request changed nothing");
+
+    let (sales_id, sales) = app.user_with_role(&token, "nt_owner", "sales").await;
+    let (_, other_sales) = app.user_with_role(&token, "nt_other", "sales").await;
+    let (ops_id, _) = app.user_with_role(&token, "nt_ops", "operations").await;
+    let (_, _) = app.user_with_role(&token, "nt_ops_silent", "operations").await;
+    staff_email(&app, &token, sales_id, "owner@opcms.test").await;
+    staff_email(&app, &token, ops_id, "ops@opcms.test").await;
+
+    set_clock(&app, &token, "2026-11-03T10:00:00+08:00").await;
+    let body = json!({"company_name": "NT301科技有限公司", "customer_code": "NT301", "account_id": "acc_NT301",
+                      "device_series": ["X"], "account_status": "active", "payment_terms_days": 15,
+                      "contact_email": "pay@delta.example.com", "sales_owner_id": sales_id});
+    let customer = expect_json(app.post("/api/v1/customers", Some(&token), &body).await, StatusCode::CREATED).await
+        ["id"]
+        .as_i64()
+        .expect("id");
+    let bill = issued_bill(&app, &token, customer, "2026-10", "500.00").await;
+    let due = chrono::NaiveDate::parse_from_str(bill["due_date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sink.messages().is_empty(), "bill.issued is switched off");
+
+    // A Monday more than 30 days after the due date: the customer is
+    // suspended and reminded; the owner gets the weekly list.
+    let mut day = due + chrono::Duration::days(31);
+    while chrono::Datelike::weekday(&day) != chrono::Weekday::Mon {
+        day += chrono::Duration::days(1);
+    }
+    set_clock(&app, &token, &format!("{day}T09:00:00+08:00")).await;
+    let collect = app
+        .post(
+            "/api/v1/jobs/usage.collect/run",
+            Some(&token),
+            &json!({"period_key": (day - chrono::Duration::days(1)).to_string()}),
+        )
+        .await;
+    expect_json(collect, StatusCode::ACCEPTED).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while scalar(&app, "SELECT COUNT(*) FROM job_runs WHERE job = 'usage.collect' AND status = 'failed'").await == 0 {
+        assert!(Instant::now() < deadline, "the collection from a missing vendor did not fail");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    run_daily(&app, &token, &day.to_string()).await;
+    run_daily(&app, &token, &day.to_string()).await;
+    sink.wait_for(4, 20).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mail = sink.messages();
+    let to = |address: &str| -> Vec<&Value> { mail.iter().filter(|m| m["to"][0] == address).collect() };
+    let customer_mail = to("pay@delta.example.com");
+    assert_eq!(customer_mail.len(), 2, "{:#?}", subjects(&mail));
+    assert!(customer_mail.iter().any(|m| m["subject"].as_str().unwrap().contains("服务已暂停")));
+    assert!(customer_mail.iter().any(|m| m["subject"].as_str().unwrap().contains("已逾期")));
+    let owner = to("owner@opcms.test");
+    assert_eq!(owner.len(), 1, "one weekly digest: {:#?}", subjects(&mail));
+    let digest = owner[0]["body"].as_str().unwrap();
+    assert!(digest.contains("NT301 NT301科技有限公司"), "{digest}");
+    assert!(digest.contains("未付 500.00 元"), "{digest}");
+    let ops = to("ops@opcms.test");
+    assert_eq!(ops.len(), 1, "{:#?}", subjects(&mail));
+    assert!(ops[0]["body"].as_str().unwrap().contains("定时任务 usage.collect"), "{}", ops[0]);
+    assert_eq!(mail.len(), 4);
+    // The operator without an address: on record as skipped, with the reason.
+    let skipped = scalar(
+        &app,
+        "SELECT COUNT(*) FROM notifications WHERE event = 'digest.operations' AND status = 'skipped' AND last_error = '员工未填写邮箱'",
+    )
+    .await;
+    assert_eq!(skipped, 1);
+
+    // A receipt: the customer hears of it.
+    let receipt = json!({"customer_id": customer, "amount": "200.00", "received_at": day.to_string(),
+                         "method": "bank_transfer", "payer_name": "NT301科技有限公司"});
+    expect_json(app.post("/api/v1/payments", Some(&token), &receipt).await, StatusCode::CREATED).await;
+    let mail = sink.wait_for(5, 20).await;
+    assert!(mail[4]["subject"].as_str().unwrap().contains("已收到您的付款 200.00 元"), "{}", mail[4]);
+
+    // The owner sees the customer's notifications on its page; another sales user does not.
+    let page = expect_json(
+        app.get(&format!("/api/v1/customers/{customer}/notifications"), &sales).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(page["total"], 3, "{page}");
+    expect_error(
+        app.get(&format!("/api/v1/customers/{customer}/notifications"), &other_sales).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    expect_error(
+        app.put(
+            &format!("/api/v1/customers/{customer}/notification-preferences"),
+            Some(&other_sales),
+            &json!({"email": false, "sms": false}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+    // The owner opts the customer out of e-mail: the next receipt is skipped.
+    let prefs = app
+        .put(
+            &format!("/api/v1/customers/{customer}/notification-preferences"),
+            Some(&sales),
+            &json!({"email": false, "sms": true}),
+        )
+        .await;
+    assert_eq!(expect_json(prefs, StatusCode::OK).await["email"], false);
+    let receipt = json!({"customer_id": customer, "amount": "100.00", "received_at": day.to_string(),
+                         "method": "bank_transfer", "payer_name": "NT301科技有限公司", "reference": "R-2"});
+    expect_json(app.post("/api/v1/payments", Some(&token), &receipt).await, StatusCode::CREATED).await;
+    let rows = log_until(&app, &token, &format!("customer_id={customer}&event=payment.received"), |rows| rows.len() == 2)
+        .await;
+    assert_eq!(rows[0]["status"], "skipped");
+    assert_eq!(rows[0]["last_error"], "客户已退订邮件通知");
+    let audited = scalar(&app, "SELECT COUNT(*) FROM audit_logs WHERE action = 'customer.notification_preferences'").await;
+    assert_eq!(audited, 1);
+    assert_eq!(sink.messages().len(), 5);
 }
