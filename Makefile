@@ -53,6 +53,7 @@ bench: web
 	cargo bench -p opcms --bench payments
 	cargo bench -p opcms --bench month_close
 	cargo bench -p opcms --bench jobs
+	cargo bench -p opcms --bench notifications
 
 clean:
 	cargo clean

@@ -421,9 +421,18 @@ const RECIPIENT: Target = Target {
 async fn staff_contacts(db: &DatabaseConnection, after: i64) -> anyhow::Result<Vec<Row>> {
     let rows: Vec<(i64, String, Option<String>, Option<String>)> = user::Entity::find()
         .select_only()
-        .columns([user::Column::Id, user::Column::Username, user::Column::EmailEnc, user::Column::PhoneEnc])
+        .columns([
+            user::Column::Id,
+            user::Column::Username,
+            user::Column::EmailEnc,
+            user::Column::PhoneEnc,
+        ])
         .filter(user::Column::Id.gt(after))
-        .filter(user::Column::EmailEnc.is_not_null().or(user::Column::PhoneEnc.is_not_null()))
+        .filter(
+            user::Column::EmailEnc
+                .is_not_null()
+                .or(user::Column::PhoneEnc.is_not_null()),
+        )
         .order_by_asc(user::Column::Id)
         .limit(BATCH)
         .into_tuple()

@@ -12,7 +12,7 @@ type Module = Vec<String>;
 const FOUNDATION: [&str; 5] = ["config", "db", "crypto", "error", "state"];
 /// Areas with business rules; the foundation may use the shared utilities
 /// (`fsutil`, `spreadsheet`, `http`'s metrics registry) but none of these.
-const BUSINESS_AREAS: [&str; 13] = [
+const BUSINESS_AREAS: [&str; 14] = [
     "access",
     "audit",
     "auth",
@@ -20,6 +20,7 @@ const BUSINESS_AREAS: [&str; 13] = [
     "close",
     "customers",
     "jobs",
+    "notify",
     "payments",
     "pricing",
     "settings",

@@ -15,12 +15,12 @@ use sea_orm::{
 
 use super::entity::{notification, preference};
 use super::templates::Templates;
+use super::values::{amount, bill_values, company_values};
 use crate::bills::entity::bill;
 use crate::calendar::Clock;
 use crate::crypto::{Binding, Keyring};
 use crate::customers::entity::customer;
 use crate::customers::model::{reveal_email, reveal_phone};
-use crate::db::money::decimal;
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -39,7 +39,7 @@ impl Context {
     /// None when no channel can send: nothing is queued then. Read before
     /// the cause's transaction begins (SQLite has one writer).
     pub async fn load(state: &AppState) -> AppResult<Option<Context>> {
-        let configured = super::configured_channels(&state.config);
+        let configured = super::channels::configured_channels(&state.config);
         if configured.is_empty() {
             return Ok(None);
         }
@@ -211,56 +211,6 @@ pub fn customer_recipient(
             if channel == Channel::Email { "邮箱" } else { "电话" }
         )
     })
-}
-
-/// Money as the templates print it: `12,345.60`.
-pub fn amount(units: i64) -> String {
-    opcms_domain::billing::grouped(decimal(units))
-}
-
-/// The company variables every customer template may use.
-pub fn company_values(settings: &Settings) -> BTreeMap<&'static str, String> {
-    let company = &settings.company;
-    // Until 公司信息 is filled in, a message still reads naturally.
-    let name = if company.name.trim().is_empty() { "我司" } else { company.name.as_str() };
-    BTreeMap::from([
-        ("company_name", name.to_string()),
-        ("company_phone", company.phone.clone()),
-        ("bank_name", company.bank_name.clone()),
-        ("bank_account", company.bank_account.clone()),
-    ])
-}
-
-/// A bill's variables (and its customer's) for `bill.issued` and
-/// `bill.overdue`; `today` gives the days overdue.
-pub fn bill_values(
-    settings: &Settings,
-    row: &bill::Model,
-    customer: &customer::Model,
-    today: NaiveDate,
-) -> BTreeMap<&'static str, String> {
-    let mut values = company_values(settings);
-    let period = opcms_domain::Period::from_key(row.period).map_or_else(String::new, |p| p.to_string());
-    values.extend([
-        ("customer_name", customer.company_name.clone()),
-        ("customer_code", customer.customer_code.clone()),
-        ("bill_no", row.bill_no.clone()),
-        ("period", period),
-        ("total", amount(row.total)),
-        ("outstanding", amount(row.total - row.allocated)),
-        (
-            "due_date",
-            row.due_date
-                .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string()),
-        ),
-        (
-            "days_overdue",
-            row.due_date
-                .map_or(0, |due| (today - due).num_days().max(0))
-                .to_string(),
-        ),
-    ]);
-    values
 }
 
 /// `bill.issued` for bills just issued in `txn` (the PDF is attached when

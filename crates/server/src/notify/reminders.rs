@@ -10,7 +10,8 @@ use opcms_domain::Role;
 use opcms_domain::notify::{Channel, Event, overdue_stage};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::outbox::{Context, Outgoing, amount, bill_notifications, existing_keys, queue};
+use super::outbox::{Context, Outgoing, bill_notifications, existing_keys, queue};
+use super::values::amount;
 use crate::bills::entity::bill;
 use crate::customers::entity::customer;
 use crate::db::begin_write;
@@ -25,6 +26,9 @@ use crate::users::service::contact_binding;
 const BATCH: usize = 500;
 /// Lines of a digest's list; the rest is counted.
 const DIGEST_LINES: usize = 50;
+
+/// A failed job run: job, period, error, and when it is retried (if it is).
+type FailedRun = (String, String, Option<String>, Option<chrono::DateTime<chrono::Utc>>);
 
 /// What one day's reminders wrote.
 #[derive(Debug, Default)]
@@ -160,8 +164,16 @@ async fn staff(state: &AppState, role: Role) -> AppResult<Vec<user::Model>> {
 /// A staff member's address for `channel`, or why there is none.
 fn staff_recipient(state: &AppState, row: &user::Model, channel: Channel) -> Result<String, String> {
     let (sealed, binding, missing) = match channel {
-        Channel::Email => (&row.email_enc, contact_binding("email_enc", &row.username), "员工未填写邮箱"),
-        Channel::Sms => (&row.phone_enc, contact_binding("phone_enc", &row.username), "员工未填写手机号"),
+        Channel::Email => (
+            &row.email_enc,
+            contact_binding("email_enc", &row.username),
+            "员工未填写邮箱",
+        ),
+        Channel::Sms => (
+            &row.phone_enc,
+            contact_binding("phone_enc", &row.username),
+            "员工未填写手机号",
+        ),
     };
     let sealed = sealed.as_ref().ok_or_else(|| missing.to_string())?;
     state
@@ -249,7 +261,7 @@ async fn staff_digests(state: &AppState, context: &Context, today: NaiveDate) ->
         .count(&state.db)
         .await?;
     // Every failed run, whether it will be retried or has given up.
-    let failed: Vec<(String, String, Option<String>, Option<chrono::DateTime<chrono::Utc>>)> = job_run::Entity::find()
+    let failed: Vec<FailedRun> = job_run::Entity::find()
         .select_only()
         .column(job_run::Column::Job)
         .column(job_run::Column::PeriodKey)
@@ -269,7 +281,11 @@ async fn staff_digests(state: &AppState, context: &Context, today: NaiveDate) ->
         for (job, period, error, retry) in &failed {
             lines.push(format!(
                 "定时任务 {job}（{period}）失败{}：{}",
-                if retry.is_some() { "，将自动重试" } else { "，已停止重试" },
+                if retry.is_some() {
+                    "，将自动重试"
+                } else {
+                    "，已停止重试"
+                },
                 error.as_deref().unwrap_or("").chars().take(200).collect::<String>()
             ));
         }

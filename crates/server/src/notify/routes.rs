@@ -7,8 +7,10 @@ use opcms_domain::Permission;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::channels::ChannelStatus;
+use super::log::{NotificationQuery, NotificationView};
+use super::opt_out::NotificationPreferences;
 use super::templates::{self, TemplateInput, TemplatePreview, TemplatePreviewInput, TemplateView};
-use super::{ChannelStatus, NotificationPreferences, NotificationQuery, NotificationView};
 use crate::access::Principal;
 use crate::audit::Actor;
 use crate::error::{AppResult, ErrorBody};
@@ -38,7 +40,7 @@ async fn list_notifications(
     page: PageRequest,
 ) -> AppResult<Json<Page<NotificationView>>> {
     principal.require(Permission::NotificationsView)?;
-    let (items, total) = super::list(&state, principal.scope(), &query, page).await?;
+    let (items, total) = super::log::list(&state, principal.scope(), &query, page).await?;
     Ok(Json(Page::new(items, total, page)))
 }
 
@@ -47,7 +49,7 @@ async fn list_notifications(
     responses((status = 200, body = ChannelStatus), (status = 403, body = ErrorBody)))]
 async fn channels(State(state): State<AppState>, principal: Principal) -> AppResult<Json<ChannelStatus>> {
     principal.require(Permission::NotificationsView)?;
-    Ok(Json(super::channel_status(&state.config)))
+    Ok(Json(super::channels::channel_status(&state.config)))
 }
 
 /// Queues a failed notification again. 409 NOT_RESENDABLE otherwise.
@@ -59,7 +61,7 @@ async fn resend(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<NotificationView>> {
     principal.require(Permission::NotificationsManage)?;
-    Ok(Json(super::resend(&state, &Actor::from(&principal), id).await?))
+    Ok(Json(super::log::resend(&state, &Actor::from(&principal), id).await?))
 }
 
 /// Every template in force, per event and channel.
@@ -128,7 +130,7 @@ async fn customer_notifications(
         customer_id: Some(id),
         ..NotificationQuery::default()
     };
-    let (items, total) = super::list(&state, principal.scope(), &query, page).await?;
+    let (items, total) = super::log::list(&state, principal.scope(), &query, page).await?;
     Ok(Json(Page::new(items, total, page)))
 }
 
@@ -142,7 +144,7 @@ async fn get_preferences(
 ) -> AppResult<Json<NotificationPreferences>> {
     principal.require(Permission::CustomersView)?;
     crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
-    Ok(Json(super::preferences_of(&state.db, id).await?))
+    Ok(Json(super::opt_out::preferences_of(&state.db, id).await?))
 }
 
 /// Opts the customer in or out per channel (contact editors, sales on its own).
@@ -156,6 +158,6 @@ async fn put_preferences(
 ) -> AppResult<Json<NotificationPreferences>> {
     principal.require(Permission::CustomersEditContact)?;
     Ok(Json(
-        super::set_preferences(&state, &Actor::from(&principal), principal.scope(), id, input).await?,
+        super::opt_out::set_preferences(&state, &Actor::from(&principal), principal.scope(), id, input).await?,
     ))
 }

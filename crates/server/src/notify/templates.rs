@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::entity::template;
-use super::outbox::bill_values;
+use super::values::{bill_values, company_values};
 use crate::audit::{self, Actor, Entry};
 use crate::bills::entity::bill;
 use crate::calendar::business_today;
@@ -292,7 +292,7 @@ pub async fn preview(state: &AppState, input: TemplatePreviewInput) -> AppResult
     if let (Some(row), Some(customer)) = (&bill_row, &customer_row) {
         values.extend(bill_values(&settings, row, customer, business_today()));
     } else {
-        values.extend(super::outbox::company_values(&settings));
+        values.extend(company_values(&settings));
     }
     let rendered = |text: &str| render(text, &values).map_err(|e| AppError::field("body", e.code(), e.to_string()));
     Ok(TemplatePreview {

@@ -306,9 +306,7 @@ async fn call(instance: &Instance, token: &str, method: reqwest::Method, path: &
 /// the overdue e-mails of `stage`.
 async fn outcome(app: &TestApp, stage: u32) -> (i64, i64, i64) {
     let of = |condition: &str| {
-        format!(
-            "SELECT COUNT(*) FROM notifications WHERE event = 'bill.overdue' AND stage = '{stage}' AND {condition}"
-        )
+        format!("SELECT COUNT(*) FROM notifications WHERE event = 'bill.overdue' AND stage = '{stage}' AND {condition}")
     };
     (
         scalar(app, &of("status = 'sent'")).await,
@@ -361,8 +359,20 @@ async fn two_instances_send_each_reminder_once_even_when_one_dies_mid_send(backe
     // 1. The day-1 job started on both instances at once, then again on each.
     let run = json!({"period_key": day(1), "force": true});
     let (on_a, on_b) = tokio::join!(
-        call(&a, &token_a, reqwest::Method::POST, "/jobs/receivables.daily/run", run.clone()),
-        call(&b, &token_b, reqwest::Method::POST, "/jobs/receivables.daily/run", run.clone()),
+        call(
+            &a,
+            &token_a,
+            reqwest::Method::POST,
+            "/jobs/receivables.daily/run",
+            run.clone()
+        ),
+        call(
+            &b,
+            &token_b,
+            reqwest::Method::POST,
+            "/jobs/receivables.daily/run",
+            run.clone()
+        ),
     );
     for response in [on_a, on_b] {
         assert!(
@@ -373,7 +383,14 @@ async fn two_instances_send_each_reminder_once_even_when_one_dies_mid_send(backe
     }
     wait_for_run(&app, "receivables.daily", &day(1), 30, |r| r.0 == "succeeded").await;
     for (instance, token) in [(&a, &token_a), (&b, &token_b)] {
-        let again = call(instance, token, reqwest::Method::POST, "/jobs/receivables.daily/run", run.clone()).await;
+        let again = call(
+            instance,
+            token,
+            reqwest::Method::POST,
+            "/jobs/receivables.daily/run",
+            run.clone(),
+        )
+        .await;
         assert_eq!(again.status(), StatusCode::ACCEPTED);
         wait_for_run(&app, "receivables.daily", &day(1), 30, |r| r.0 == "succeeded").await;
     }
@@ -414,7 +431,11 @@ async fn two_instances_send_each_reminder_once_even_when_one_dies_mid_send(backe
         if held > 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "A never held a message: {:?}", outcome(&app, 7).await);
+        assert!(
+            Instant::now() < deadline,
+            "A never held a message: {:?}",
+            outcome(&app, 7).await
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut a = a;
@@ -445,6 +466,10 @@ async fn two_instances_send_each_reminder_once_even_when_one_dies_mid_send(backe
     // Everything marked sent arrived; what arrived beyond it is what A had
     // in flight (delivered, unacknowledged): at most the unknown ones.
     assert!(day7.len() as i64 >= sent, "{} arrived, {sent} sent", day7.len());
-    assert!(day7.len() as i64 <= sent + unknown, "{} arrived, {sent} sent, {unknown} unknown", day7.len());
+    assert!(
+        day7.len() as i64 <= sent + unknown,
+        "{} arrived, {sent} sent, {unknown} unknown",
+        day7.len()
+    );
     drop((b, restarted));
 }

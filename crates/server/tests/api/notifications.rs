@@ -703,7 +703,9 @@ async fn staff_addresses_are_sealed_and_validated(backend: Backend) {
 
 /// Gives a staff account an address (users.manage).
 async fn staff_email(app: &TestApp, token: &str, id: i64, email: &str) {
-    let response = app.patch(&format!("/api/v1/users/{id}"), token, &json!({"email": email})).await;
+    let response = app
+        .patch(&format!("/api/v1/users/{id}"), token, &json!({"email": email}))
+        .await;
     assert_eq!(expect_json(response, StatusCode::OK).await["email"], email);
 }
 
@@ -729,7 +731,11 @@ async fn suspensions_receipts_and_digests_reach_the_right_people(backend: Backen
 
     // Reminders at day 3 only; receipts notified. Bad values are named and change nothing.
     let bad = app
-        .put("/api/v1/settings", Some(&token), &json!({"reminder_days": [0, 400], "payment_terms_days": 10}))
+        .put(
+            "/api/v1/settings",
+            Some(&token),
+            &json!({"reminder_days": [0, 400], "payment_terms_days": 10}),
+        )
         .await;
     let body = expect_error(bad, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
     assert_eq!(body["error"]["details"][0]["field"], "reminder_days");
@@ -762,8 +768,11 @@ async fn suspensions_receipts_and_digests_reach_the_right_people(backend: Backen
     let body = json!({"company_name": "NT301科技有限公司", "customer_code": "NT301", "account_id": "acc_NT301",
                       "device_series": ["X"], "account_status": "active", "payment_terms_days": 15,
                       "contact_email": "pay@delta.example.com", "sales_owner_id": sales_id});
-    let customer = expect_json(app.post("/api/v1/customers", Some(&token), &body).await, StatusCode::CREATED).await
-        ["id"]
+    let customer = expect_json(
+        app.post("/api/v1/customers", Some(&token), &body).await,
+        StatusCode::CREATED,
+    )
+    .await["id"]
         .as_i64()
         .expect("id");
     let bill = issued_bill(&app, &token, customer, "2026-10", "500.00").await;
@@ -787,8 +796,17 @@ async fn suspensions_receipts_and_digests_reach_the_right_people(backend: Backen
         .await;
     expect_json(collect, StatusCode::ACCEPTED).await;
     let deadline = Instant::now() + Duration::from_secs(20);
-    while scalar(&app, "SELECT COUNT(*) FROM job_runs WHERE job = 'usage.collect' AND status = 'failed'").await == 0 {
-        assert!(Instant::now() < deadline, "the collection from a missing vendor did not fail");
+    while scalar(
+        &app,
+        "SELECT COUNT(*) FROM job_runs WHERE job = 'usage.collect' AND status = 'failed'",
+    )
+    .await
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the collection from a missing vendor did not fail"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     run_daily(&app, &token, &day.to_string()).await;
@@ -799,8 +817,16 @@ async fn suspensions_receipts_and_digests_reach_the_right_people(backend: Backen
     let to = |address: &str| -> Vec<&Value> { mail.iter().filter(|m| m["to"][0] == address).collect() };
     let customer_mail = to("pay@delta.example.com");
     assert_eq!(customer_mail.len(), 2, "{:#?}", subjects(&mail));
-    assert!(customer_mail.iter().any(|m| m["subject"].as_str().unwrap().contains("服务已暂停")));
-    assert!(customer_mail.iter().any(|m| m["subject"].as_str().unwrap().contains("已逾期")));
+    assert!(
+        customer_mail
+            .iter()
+            .any(|m| m["subject"].as_str().unwrap().contains("服务已暂停"))
+    );
+    assert!(
+        customer_mail
+            .iter()
+            .any(|m| m["subject"].as_str().unwrap().contains("已逾期"))
+    );
     let owner = to("owner@opcms.test");
     assert_eq!(owner.len(), 1, "one weekly digest: {:#?}", subjects(&mail));
     let digest = owner[0]["body"].as_str().unwrap();
@@ -808,7 +834,11 @@ async fn suspensions_receipts_and_digests_reach_the_right_people(backend: Backen
     assert!(digest.contains("未付 500.00 元"), "{digest}");
     let ops = to("ops@opcms.test");
     assert_eq!(ops.len(), 1, "{:#?}", subjects(&mail));
-    assert!(ops[0]["body"].as_str().unwrap().contains("定时任务 usage.collect"), "{}", ops[0]);
+    assert!(
+        ops[0]["body"].as_str().unwrap().contains("定时任务 usage.collect"),
+        "{}",
+        ops[0]
+    );
     assert_eq!(mail.len(), 4);
     // The operator without an address: on record as skipped, with the reason.
     let skipped = scalar(
@@ -821,19 +851,32 @@ async fn suspensions_receipts_and_digests_reach_the_right_people(backend: Backen
     // A receipt: the customer hears of it.
     let receipt = json!({"customer_id": customer, "amount": "200.00", "received_at": day.to_string(),
                          "method": "bank_transfer", "payer_name": "NT301科技有限公司"});
-    expect_json(app.post("/api/v1/payments", Some(&token), &receipt).await, StatusCode::CREATED).await;
+    expect_json(
+        app.post("/api/v1/payments", Some(&token), &receipt).await,
+        StatusCode::CREATED,
+    )
+    .await;
     let mail = sink.wait_for(5, 20).await;
-    assert!(mail[4]["subject"].as_str().unwrap().contains("已收到您的付款 200.00 元"), "{}", mail[4]);
+    assert!(
+        mail[4]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("已收到您的付款 200.00 元"),
+        "{}",
+        mail[4]
+    );
 
     // The owner sees the customer's notifications on its page; another sales user does not.
     let page = expect_json(
-        app.get(&format!("/api/v1/customers/{customer}/notifications"), &sales).await,
+        app.get(&format!("/api/v1/customers/{customer}/notifications"), &sales)
+            .await,
         StatusCode::OK,
     )
     .await;
     assert_eq!(page["total"], 3, "{page}");
     expect_error(
-        app.get(&format!("/api/v1/customers/{customer}/notifications"), &other_sales).await,
+        app.get(&format!("/api/v1/customers/{customer}/notifications"), &other_sales)
+            .await,
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
     )
@@ -860,12 +903,25 @@ async fn suspensions_receipts_and_digests_reach_the_right_people(backend: Backen
     assert_eq!(expect_json(prefs, StatusCode::OK).await["email"], false);
     let receipt = json!({"customer_id": customer, "amount": "100.00", "received_at": day.to_string(),
                          "method": "bank_transfer", "payer_name": "NT301科技有限公司", "reference": "R-2"});
-    expect_json(app.post("/api/v1/payments", Some(&token), &receipt).await, StatusCode::CREATED).await;
-    let rows = log_until(&app, &token, &format!("customer_id={customer}&event=payment.received"), |rows| rows.len() == 2)
-        .await;
+    expect_json(
+        app.post("/api/v1/payments", Some(&token), &receipt).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let rows = log_until(
+        &app,
+        &token,
+        &format!("customer_id={customer}&event=payment.received"),
+        |rows| rows.len() == 2,
+    )
+    .await;
     assert_eq!(rows[0]["status"], "skipped");
     assert_eq!(rows[0]["last_error"], "客户已退订邮件通知");
-    let audited = scalar(&app, "SELECT COUNT(*) FROM audit_logs WHERE action = 'customer.notification_preferences'").await;
+    let audited = scalar(
+        &app,
+        "SELECT COUNT(*) FROM audit_logs WHERE action = 'customer.notification_preferences'",
+    )
+    .await;
     assert_eq!(audited, 1);
     assert_eq!(sink.messages().len(), 5);
 }

@@ -76,7 +76,6 @@ class Sink:
         with open(self.out, "a", encoding="utf-8") as f:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             f.flush()
-            os.fsync(f.fileno())
         return "250 Message accepted"
 
 
