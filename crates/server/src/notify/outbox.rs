@@ -189,6 +189,29 @@ pub async fn preferences(db: &impl ConnectionTrait, customer_ids: &[i64]) -> App
     Ok(out)
 }
 
+/// What each customer still owes on its open bills (units), a chunk of
+/// customers per query. Summed here: `SUM` of a bigint is a decimal on
+/// PostgreSQL.
+async fn outstanding_of(db: &impl ConnectionTrait, customer_ids: &[i64]) -> AppResult<HashMap<i64, i64>> {
+    let mut owed: HashMap<i64, i64> = HashMap::new();
+    for chunk in customer_ids.chunks(500) {
+        let rows: Vec<(i64, i64, i64)> = bill::Entity::find()
+            .select_only()
+            .column(bill::Column::CustomerId)
+            .column(bill::Column::Total)
+            .column(bill::Column::Allocated)
+            .filter(bill::Column::CustomerId.is_in(chunk.iter().copied()))
+            .filter(bill::is_open())
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (customer_id, total, allocated) in rows {
+            *owed.entry(customer_id).or_default() += total - allocated;
+        }
+    }
+    Ok(owed)
+}
+
 /// Where a customer's message of `channel` goes, or why nowhere.
 pub fn customer_recipient(
     keyring: &Keyring,
@@ -304,14 +327,14 @@ pub async fn customers_suspended(
     }
     let ids: Vec<i64> = suspended.iter().map(|(c, _)| c.id).collect();
     let prefs = preferences(txn, &ids).await?;
+    let owed = outstanding_of(txn, &ids).await?;
     let mut items = Vec::new();
     for (customer, days) in suspended {
-        let unsettled = crate::bills::unsettled::of_customer(txn, customer.id).await?;
         let mut values = company_values(&context.settings);
         values.extend([
             ("customer_name", customer.company_name.clone()),
             ("customer_code", customer.customer_code.clone()),
-            ("outstanding", amount(unsettled.outstanding.units() as i64)),
+            ("outstanding", amount(owed.get(&customer.id).copied().unwrap_or(0))),
             ("days_overdue", days.unwrap_or(0).to_string()),
         ]);
         for channel in channels {
@@ -349,14 +372,14 @@ pub async fn payment_received(
         return Ok(0);
     };
     let prefs = preferences(txn, &[customer_id]).await?;
-    let unsettled = crate::bills::unsettled::of_customer(txn, customer_id).await?;
+    let owed = outstanding_of(txn, &[customer_id]).await?;
     let mut values = company_values(&context.settings);
     values.extend([
         ("customer_name", customer.company_name.clone()),
         ("customer_code", customer.customer_code.clone()),
         ("amount", amount(amount_units)),
         ("received_on", received_on.to_string()),
-        ("outstanding", amount(unsettled.outstanding.units() as i64)),
+        ("outstanding", amount(owed.get(&customer_id).copied().unwrap_or(0))),
     ]);
     let items = channels
         .iter()
