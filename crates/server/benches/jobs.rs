@@ -19,60 +19,9 @@ use std::time::{Duration, Instant};
 use opcms::usage::mock_vendor::MockVendor;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use support::{assign_plan_to_all, count, env_number, seed_customers, send, start_with};
+use support::{Api, assign_plan_to_all, count, env_number, seed_customers, start_with};
 
 mod support;
-
-struct Api {
-    client: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Api {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
-        let mut request = self.client.request(method, format!("{}/api/v1{path}", self.base));
-        if !body.is_null() {
-            request = request.json(&body);
-        }
-        send(request.bearer_auth(&self.token)).await
-    }
-
-    async fn set_clock(&self, now: &str) -> anyhow::Result<()> {
-        self.call(reqwest::Method::PUT, "/system/clock", json!({"now": now}))
-            .await?;
-        Ok(())
-    }
-
-    /// Runs `job` for `period` and waits for the run to finish; its counts.
-    async fn run(&self, job: &str, period: &str) -> anyhow::Result<(Duration, Value)> {
-        let started = Instant::now();
-        let body = json!({"period_key": period, "force": true});
-        self.call(reqwest::Method::POST, &format!("/jobs/{job}/run"), body)
-            .await?;
-        loop {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            let runs = self
-                .call(
-                    reqwest::Method::GET,
-                    &format!("/jobs/{job}/runs?page_size=100"),
-                    Value::Null,
-                )
-                .await?;
-            let Some(run) = runs["items"]
-                .as_array()
-                .and_then(|items| items.iter().find(|r| r["period_key"] == period))
-            else {
-                continue;
-            };
-            match run["status"].as_str() {
-                Some("running") => continue,
-                Some("succeeded") => return Ok((started.elapsed(), run["counts"].clone())),
-                _ => anyhow::bail!("{job} {period} failed: {run}"),
-            }
-        }
-    }
-}
 
 fn step(label: &str, elapsed: Duration, counts: &Value) {
     println!("{label:<52} {:>8.2} s   {counts}", elapsed.as_secs_f64());

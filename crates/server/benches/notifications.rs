@@ -16,8 +16,8 @@
 use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, Statement};
-use serde_json::{Value, json};
-use support::{assign_plan_to_all, env_number, seed_customers, send, start_with};
+use serde_json::json;
+use support::{Api, assign_plan_to_all, env_number, seed_customers, start_with};
 
 mod support;
 
@@ -25,23 +25,6 @@ mod support;
 #[allow(dead_code)]
 #[path = "../tests/api/mail.rs"]
 mod mail;
-
-async fn call(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Value,
-) -> anyhow::Result<Value> {
-    let mut request = client
-        .request(method, format!("{base}/api/v1{path}"))
-        .bearer_auth(token);
-    if !body.is_null() {
-        request = request.json(&body);
-    }
-    send(request).await
-}
 
 async fn scalar(db: &sea_orm::DatabaseConnection, sql: &str) -> anyhow::Result<i64> {
     let row = db
@@ -79,48 +62,6 @@ async fn drained(
     }
 }
 
-async fn run(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    job: &str,
-    period: &str,
-) -> anyhow::Result<(Duration, Value)> {
-    let started = Instant::now();
-    call(
-        client,
-        base,
-        token,
-        reqwest::Method::POST,
-        &format!("/jobs/{job}/run"),
-        json!({"period_key": period, "force": true}),
-    )
-    .await?;
-    loop {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let runs = call(
-            client,
-            base,
-            token,
-            reqwest::Method::GET,
-            &format!("/jobs/{job}/runs?page_size=100"),
-            Value::Null,
-        )
-        .await?;
-        let Some(run) = runs["items"]
-            .as_array()
-            .and_then(|items| items.iter().find(|r| r["period_key"] == period))
-        else {
-            continue;
-        };
-        match run["status"].as_str() {
-            Some("running") => continue,
-            Some("succeeded") => return Ok((started.elapsed(), run["counts"].clone())),
-            _ => anyhow::bail!("{job} {period} failed: {run}"),
-        }
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let customers = env_number("OPCMS_BENCH_NOTIFY_CUSTOMERS", 1_320);
@@ -140,7 +81,11 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     let db = &state.db;
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(600)).build()?;
+    let api = Api {
+        client: reqwest::Client::builder().timeout(Duration::from_secs(600)).build()?,
+        base,
+        token,
+    };
 
     seed_customers(db, customers, "通知基准").await?;
     // Each customer's address, sealed as the API seals it.
@@ -164,26 +109,16 @@ async fn main() -> anyhow::Result<()> {
         ))
         .await?;
     }
-    call(
-        &client,
-        &base,
-        &token,
-        reqwest::Method::PUT,
-        "/system/clock",
-        json!({"now": "2026-11-01T03:05:00+08:00"}),
-    )
-    .await?;
-    let plan = call(
-        &client,
-        &base,
-        &token,
-        reqwest::Method::POST,
-        "/price-plans",
-        json!({"name": "通知基准方案", "effective_from": "2026-01", "reason": "基准",
+    api.set_clock("2026-11-01T03:05:00+08:00").await?;
+    let plan = api
+        .call(
+            reqwest::Method::POST,
+            "/price-plans",
+            json!({"name": "通知基准方案", "effective_from": "2026-01", "reason": "基准",
                "rules": {"X": {"mode": "flat", "unit_price": "0.5"}, "N": {"mode": "flat", "unit_price": "0.1234"},
                          "L": {"mode": "flat", "unit_price": "2"}}}),
-    )
-    .await?;
+        )
+        .await?;
     assign_plan_to_all(db, plan["id"].as_i64().ok_or_else(|| anyhow::anyhow!("plan: {plan}"))?).await?;
     db.execute_unprepared(
         "WITH m(month) AS (VALUES (202607), (202608), (202609), (202610)), s(series) AS (VALUES ('X'), ('N'), ('L')) \
@@ -192,10 +127,7 @@ async fn main() -> anyhow::Result<()> {
          FROM m CROSS JOIN customers c CROSS JOIN s",
     )
     .await?;
-    call(
-        &client,
-        &base,
-        &token,
+    api.call(
         reqwest::Method::PUT,
         "/settings",
         json!({"auto_issue_clean_bills": true}),
@@ -204,7 +136,7 @@ async fn main() -> anyhow::Result<()> {
     let expected = customers as i64;
 
     let started = Instant::now();
-    let (took, counts) = run(&client, &base, &token, "bills.generate", "2026-10").await?;
+    let (took, counts) = api.run("bills.generate", "2026-10").await?;
     println!(
         "{:<60} {:>8.2} s   {counts}",
         format!("bills.generate: {customers} bills issued, e-mails queued"),
@@ -217,17 +149,9 @@ async fn main() -> anyhow::Result<()> {
         took.as_secs_f64()
     );
 
-    call(
-        &client,
-        &base,
-        &token,
-        reqwest::Method::PUT,
-        "/system/clock",
-        json!({"now": "2026-12-01T08:05:00+08:00"}),
-    )
-    .await?;
+    api.set_clock("2026-12-01T08:05:00+08:00").await?;
     let started = Instant::now();
-    let (took, counts) = run(&client, &base, &token, "receivables.daily", "2026-12-01").await?;
+    let (took, counts) = api.run("receivables.daily", "2026-12-01").await?;
     println!(
         "{:<60} {:>8.2} s   {counts}",
         format!("receivables.daily: {customers} day-1 reminders queued"),
@@ -239,7 +163,7 @@ async fn main() -> anyhow::Result<()> {
         format!("… all {customers} reminders sent"),
         took.as_secs_f64()
     );
-    let (took, counts) = run(&client, &base, &token, "receivables.daily", "2026-12-01").await?;
+    let (took, counts) = api.run("receivables.daily", "2026-12-01").await?;
     println!(
         "{:<60} {:>8.2} s   {counts}",
         "receivables.daily again: nothing new",

@@ -309,19 +309,28 @@ async fn customers(db: &DatabaseConnection, after: i64) -> anyhow::Result<Vec<Ro
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, code, phone, email)| Row {
+    Ok(pair_rows(rows, [(PHONE, phone_binding), (EMAIL, email_binding)]))
+}
+
+/// How a column's values are bound, from what they are bound to.
+type BindingOf = fn(&str) -> Binding;
+
+/// Rows of (id, what the values are bound to, first value, second value)
+/// with the columns and bindings of the two values.
+fn pair_rows(rows: Vec<(i64, String, Option<String>, Option<String>)>, targets: [(Target, BindingOf); 2]) -> Vec<Row> {
+    let [(first, bind_first), (second, bind_second)] = targets;
+    rows.into_iter()
+        .map(|(id, bound_to, a, b)| Row {
             key: id,
             values: [
-                phone.map(|v| (PHONE, bound(phone_binding(&code), v))),
-                email.map(|v| (EMAIL, bound(email_binding(&code), v))),
+                a.map(|v| (first, bound(bind_first(&bound_to), v))),
+                b.map(|v| (second, bound(bind_second(&bound_to), v))),
             ]
             .into_iter()
             .flatten()
             .collect(),
         })
-        .collect())
+        .collect()
 }
 
 async fn versions(db: &DatabaseConnection, after: i64) -> anyhow::Result<Vec<Row>> {
@@ -438,19 +447,13 @@ async fn staff_contacts(db: &DatabaseConnection, after: i64) -> anyhow::Result<V
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, username, email, phone)| Row {
-            key: id,
-            values: [
-                email.map(|v| (STAFF_EMAIL, bound(contact_binding("email_enc", &username), v))),
-                phone.map(|v| (STAFF_PHONE, bound(contact_binding("phone_enc", &username), v))),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-        })
-        .collect())
+    Ok(pair_rows(
+        rows,
+        [
+            (STAFF_EMAIL, |username| contact_binding("email_enc", username)),
+            (STAFF_PHONE, |username| contact_binding("phone_enc", username)),
+        ],
+    ))
 }
 
 /// The outbox's recipients, bound to each row's unique key.

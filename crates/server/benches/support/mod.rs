@@ -3,7 +3,7 @@
 // Each bench includes this module and uses only part of it.
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
@@ -141,4 +141,56 @@ pub fn report(label: &str, mut samples: Vec<Duration>) {
         percentile(&samples, 0.95),
         samples.len()
     );
+}
+
+/// The API as a signed-in admin, for the benches that drive jobs.
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub token: String,
+}
+
+impl Api {
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
+        let mut request = self.client.request(method, format!("{}/api/v1{path}", self.base));
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        send(request.bearer_auth(&self.token)).await
+    }
+
+    pub async fn set_clock(&self, now: &str) -> anyhow::Result<()> {
+        self.call(reqwest::Method::PUT, "/system/clock", json!({"now": now}))
+            .await?;
+        Ok(())
+    }
+
+    /// Runs `job` for `period` and waits for the run to finish; its counts.
+    pub async fn run(&self, job: &str, period: &str) -> anyhow::Result<(Duration, Value)> {
+        let started = Instant::now();
+        let body = json!({"period_key": period, "force": true});
+        self.call(reqwest::Method::POST, &format!("/jobs/{job}/run"), body)
+            .await?;
+        loop {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let runs = self
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/jobs/{job}/runs?page_size=100"),
+                    Value::Null,
+                )
+                .await?;
+            let Some(run) = runs["items"]
+                .as_array()
+                .and_then(|items| items.iter().find(|r| r["period_key"] == period))
+            else {
+                continue;
+            };
+            match run["status"].as_str() {
+                Some("running") => continue,
+                Some("succeeded") => return Ok((started.elapsed(), run["counts"].clone())),
+                _ => anyhow::bail!("{job} {period} failed: {run}"),
+            }
+        }
+    }
 }

@@ -504,6 +504,16 @@ async fn rotate_key_moves_every_value_to_the_new_key_and_the_old_key_can_go(app:
     let report_url = imported["report_url"].as_str().unwrap().to_string();
 
     read_everything(&app, &token, customer_id, &plan["id"], &report_url).await;
+    // A staff address for the digests, sealed like the contacts.
+    let staff = app
+        .post(
+            "/api/v1/users",
+            Some(&token),
+            &json!({"username": "rot_ops", "password": "Rotops12345", "role": "operations",
+                    "display_name": "运营", "email": "ops@rotate.example.com", "phone": "13711112222"}),
+        )
+        .await;
+    let staff_id = expect_json(staff, StatusCode::CREATED).await["id"].as_i64().unwrap();
     let before: Vec<String> = rows(
         &app,
         "SELECT contact_phone_enc FROM customers WHERE contact_phone_enc IS NOT NULL",
@@ -530,6 +540,8 @@ async fn rotate_key_moves_every_value_to_the_new_key_and_the_old_key_can_go(app:
         "price_plan_versions.minimum_charge_enc",
         "customer_pricing.overrides_enc",
         "customer_imports.report",
+        "users.email_enc",
+        "users.phone_enc",
     ] {
         let counts = report
             .columns
@@ -538,6 +550,12 @@ async fn rotate_key_moves_every_value_to_the_new_key_and_the_old_key_can_go(app:
             .unwrap_or_else(|| panic!("{column}: {report}"));
         assert!(counts.rewritten > 0 && counts.rewritten == counts.values, "{report}");
     }
+    let staff = expect_json(
+        app.get(&format!("/api/v1/users/{staff_id}"), &token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(staff["email"], "ops@rotate.example.com", "readable on the new key");
     let after: Vec<String> = rows(
         &app,
         "SELECT contact_phone_enc FROM customers WHERE contact_phone_enc IS NOT NULL",
