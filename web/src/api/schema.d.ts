@@ -2256,6 +2256,7 @@ export interface components {
             /** @description `plan` or `override`. */
             source: components["schemas"]["RuleSource"];
         };
+        /** @description One row of the notification log. The recipient is masked. */
         EmailChannelStatus: {
             configured: boolean;
             /** @description The sender address. */
@@ -2647,12 +2648,10 @@ export interface components {
             /** @default true */
             staff_digests: boolean;
         };
-        /** @description Which channels a customer receives (true: receives). */
         NotificationPreferences: {
             email: boolean;
             sms: boolean;
         };
-        /** @description One row of the notification log. The recipient is masked. */
         NotificationView: {
             /** Format: int32 */
             attempts: number;
