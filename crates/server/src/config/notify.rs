@@ -48,6 +48,9 @@ pub struct SmtpConfig {
     pub from: String,
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// Extra trusted root certificates (PEM) for a relay whose certificate
+    /// comes from a private CA; the public roots stay trusted.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 fn default_smtp_port() -> u16 {
@@ -141,7 +144,23 @@ impl SmtpConfig {
                 .or(file.as_ref().and_then(|f| f.password.clone())),
             from,
             timeout_ms,
+            ca_file: env("OPCMS_SMTP_CA_FILE")
+                .map(std::path::PathBuf::from)
+                .or(file.as_ref().and_then(|f| f.ca_file.clone())),
         };
+        if let Some(path) = &config.ca_file {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| format!("OPCMS_SMTP_CA_FILE: cannot read {}: {e}", path.display()))?;
+            if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                return Err(format!(
+                    "OPCMS_SMTP_CA_FILE: {} holds no PEM certificate",
+                    path.display()
+                ));
+            }
+            if config.tls == SmtpTls::None {
+                return Err("OPCMS_SMTP_CA_FILE is for starttls or tls, not for tls = none".into());
+            }
+        }
         if config.from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(format!(
                 "OPCMS_SMTP_FROM: \"{}\" is not an address like 账单中心 <billing@example.com>",
@@ -234,6 +253,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("OPCMS_SMTP_FROM"), "{err}");
+        let err = SmtpConfig::load(
+            None,
+            &env_of(&[
+                ("OPCMS_SMTP_HOST", "h"),
+                ("OPCMS_SMTP_FROM", "a@b.example.com"),
+                ("OPCMS_SMTP_CA_FILE", "/nonexistent/ca.pem"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.starts_with("OPCMS_SMTP_CA_FILE: cannot read"), "{err}");
     }
 
     #[test]

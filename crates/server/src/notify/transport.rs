@@ -8,6 +8,7 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde_json::Value;
 
@@ -47,10 +48,20 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(config: &SmtpConfig) -> anyhow::Result<Mailer> {
+        // The certificate must name `host`; the public roots are trusted, and
+        // a private CA's when `ca_file` is set.
+        let tls_parameters = || -> anyhow::Result<TlsParameters> {
+            let mut parameters = TlsParameters::builder(config.host.clone());
+            if let Some(path) = &config.ca_file {
+                parameters = parameters.add_root_certificate(Certificate::from_pem(&std::fs::read(path)?)?);
+            }
+            Ok(parameters.build_rustls()?)
+        };
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host);
         let builder = match config.tls {
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)?,
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)?,
+            SmtpTls::None => builder,
+            SmtpTls::Starttls => builder.tls(Tls::Required(tls_parameters()?)),
+            SmtpTls::Tls => builder.tls(Tls::Wrapper(tls_parameters()?)),
         };
         let mut builder = builder
             .port(config.port)

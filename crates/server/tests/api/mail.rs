@@ -36,6 +36,16 @@ fn python() -> String {
 
 impl SmtpSink {
     pub fn start() -> SmtpSink {
+        SmtpSink::start_with(&[])
+    }
+
+    /// Speaking TLS: `starttls` or `tls`, with this certificate and key (PEM files).
+    pub fn start_tls(mode: &str, cert: &std::path::Path, key: &std::path::Path) -> SmtpSink {
+        let (cert, key) = (cert.display().to_string(), key.display().to_string());
+        SmtpSink::start_with(&["--tls", mode, "--tls-cert", &cert, "--tls-key", &key])
+    }
+
+    fn start_with(extra: &[&str]) -> SmtpSink {
         let dir = tempfile::tempdir().expect("temp dir");
         let out = dir.path().join("mail.jsonl");
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
@@ -45,6 +55,7 @@ impl SmtpSink {
             .arg(script)
             .arg("--out")
             .arg(&out)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -32,6 +32,7 @@ pub fn smtp_config(sink: &SmtpSink) -> SmtpConfig {
         password: None,
         from: "账单中心 <billing@opcms.test>".into(),
         timeout_ms: 2_000,
+        ca_file: None,
     }
 }
 
@@ -924,4 +925,56 @@ async fn suspensions_receipts_and_digests_reach_the_right_people(backend: Backen
     .await;
     assert_eq!(audited, 1);
     assert_eq!(sink.messages().len(), 5);
+}
+
+mod tls {
+    use super::*;
+
+    /// A relay with a certificate from a private CA: trusted through
+    /// `ca_file`, over STARTTLS and over TLS from the first byte; without
+    /// the CA the certificate is refused and nothing is sent.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn mail_goes_out_over_starttls_and_tls_to_a_relay_with_a_private_ca() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).expect("cert");
+        let (cert, key) = (dir.path().join("relay.pem"), dir.path().join("relay.key"));
+        std::fs::write(&cert, certified.cert.pem()).expect("write cert");
+        std::fs::write(&key, certified.signing_key.serialize_pem()).expect("write key");
+        for (mode, tls) in [("starttls", SmtpTls::Starttls), ("tls", SmtpTls::Tls)] {
+            let sink = SmtpSink::start_tls(mode, &cert, &key);
+            for trusted in [true, false] {
+                let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+                    c.notify.smtp = Some(SmtpConfig {
+                        tls,
+                        ca_file: trusted.then(|| cert.clone()),
+                        ..smtp_config(&sink)
+                    });
+                    c.notify.tick = Duration::from_millis(50);
+                })
+                .await;
+                let token = app.admin_token().await;
+                let customer = customer_with(&app, &token, "TLS01", Some("ap@tls.example.com"), None).await;
+                let bill = issued_bill(&app, &token, customer, "2026-10", "10.00").await;
+                let rows = log_until(&app, &token, &format!("customer_id={customer}"), |rows| {
+                    rows.len() == 1 && rows[0]["attempts"] == 1 && rows[0]["status"] != "sending"
+                })
+                .await;
+                if trusted {
+                    assert_eq!(rows[0]["status"], "sent", "{mode}: {rows:#?}");
+                    let mail = sink.wait_for(1, 10).await;
+                    assert!(
+                        mail.last().unwrap()["subject"]
+                            .as_str()
+                            .unwrap()
+                            .contains(bill["bill_no"].as_str().unwrap())
+                    );
+                } else {
+                    assert_eq!(rows[0]["status"], "queued", "{mode}: retried later: {rows:#?}");
+                    let error = rows[0]["last_error"].as_str().unwrap_or_default();
+                    assert!(error.starts_with("邮件发送失败"), "{mode}: {error}");
+                    assert_eq!(sink.messages().len(), 1, "{mode}: nothing sent to an untrusted relay");
+                }
+            }
+        }
+    }
 }

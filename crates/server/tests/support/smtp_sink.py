@@ -12,6 +12,10 @@ change it while the server runs:
   refuse    550 for every recipient (a permanent failure)
   busy      451 for every recipient (a temporary one)
   slow:N    wait N seconds before answering DATA
+
+With --tls-cert/--tls-key it speaks TLS: --tls starttls requires STARTTLS
+before MAIL, --tls tls wraps the connection from the first byte (port 465
+style).
 """
 
 import argparse
@@ -20,6 +24,7 @@ import email
 import email.policy
 import json
 import os
+import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP
@@ -82,12 +87,24 @@ class Sink:
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
+    parser.add_argument("--tls", choices=["starttls", "tls"])
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
     sink = Sink(args.out)
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(
-        lambda: SMTP(sink, enable_SMTPUTF8=True, hostname="sink.test"), "127.0.0.1", 0
-    )
+    context = None
+    if args.tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+    if args.tls == "starttls":
+        factory = lambda: SMTP(
+            sink, enable_SMTPUTF8=True, hostname="sink.test", tls_context=context, require_starttls=True
+        )
+        server = await loop.create_server(factory, "127.0.0.1", 0)
+    else:
+        factory = lambda: SMTP(sink, enable_SMTPUTF8=True, hostname="sink.test")
+        server = await loop.create_server(factory, "127.0.0.1", 0, ssl=context if args.tls == "tls" else None)
     print(server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
 
