@@ -81,33 +81,29 @@ async fn overdue_reminders(state: &AppState, context: &Context, today: NaiveDate
             .iter()
             .filter_map(|(id, due)| overdue_stage((today - *due).num_days(), days).map(|stage| (*id, stage)))
             .collect();
-        let keys: Vec<String> = staged
+        let keyed: Vec<(i64, Vec<String>)> = staged
             .iter()
-            .flat_map(|(id, stage)| {
-                channels.iter().map(move |channel| {
-                    opcms_domain::notify::dedupe_key(
-                        Event::BillOverdue,
-                        &format!("bill:{id}"),
-                        &stage.to_string(),
-                        *channel,
-                    )
-                })
+            .map(|(id, stage)| {
+                let keys = channels
+                    .iter()
+                    .map(|channel| {
+                        opcms_domain::notify::dedupe_key(
+                            Event::BillOverdue,
+                            &format!("bill:{id}"),
+                            &stage.to_string(),
+                            *channel,
+                        )
+                    })
+                    .collect();
+                (*id, keys)
             })
             .collect();
-        let existing = existing_keys(&state.db, &keys).await?;
-        let pending: Vec<i64> = staged
-            .iter()
-            .filter(|(id, stage)| {
-                channels.iter().any(|channel| {
-                    !existing.contains(&opcms_domain::notify::dedupe_key(
-                        Event::BillOverdue,
-                        &format!("bill:{id}"),
-                        &stage.to_string(),
-                        *channel,
-                    ))
-                })
-            })
-            .map(|(id, _)| *id)
+        let all_keys: Vec<String> = keyed.iter().flat_map(|(_, keys)| keys.iter().cloned()).collect();
+        let existing = existing_keys(&state.db, &all_keys).await?;
+        let pending: Vec<i64> = keyed
+            .into_iter()
+            .filter(|(_, keys)| keys.iter().any(|key| !existing.contains(key)))
+            .map(|(id, _)| id)
             .collect();
         if pending.is_empty() {
             continue;

@@ -19,6 +19,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use opcms_domain::billing::BillStatus;
 use opcms_domain::notify::{Channel, Event, MAX_ATTEMPTS, Status, UNKNOWN_OUTCOME, retry_delay};
+use opcms_domain::settings::CompanyInfo;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::watch;
@@ -92,6 +93,9 @@ async fn run(state: AppState, transports: Transports, mut stopped: watch::Receiv
 /// Sends everything due now; the number of rows handled.
 pub async fn drain(state: &AppState, transports: &Transports) -> AppResult<u64> {
     give_up_stalled(state).await?;
+    // Printed on every bill PDF of the round: read once, before any row is
+    // claimed (a failure here leaves every row queued).
+    let company = crate::settings::load(&state.db).await?.company;
     let mut handled = 0;
     loop {
         let claimed = claim(state, transports.lease).await?;
@@ -100,7 +104,7 @@ pub async fn drain(state: &AppState, transports: &Transports) -> AppResult<u64> 
         }
         handled += claimed.len() as u64;
         futures_util::stream::iter(claimed)
-            .map(|row| deliver(state, transports, row))
+            .map(|row| deliver(state, transports, &company, row))
             .buffer_unordered(state.config.notify.concurrency)
             .collect::<Vec<()>>()
             .await;
@@ -173,8 +177,8 @@ enum Outcome {
     Failed(Failure),
 }
 
-async fn deliver(state: &AppState, transports: &Transports, row: notification::Model) {
-    let outcome = match attempt(state, transports, &row).await {
+async fn deliver(state: &AppState, transports: &Transports, company: &CompanyInfo, row: notification::Model) {
+    let outcome = match attempt(state, transports, company, &row).await {
         Ok(outcome) => outcome,
         Err(err) => Outcome::Failed(Failure::Transient(format!("内部错误：{err:?}"))),
     };
@@ -183,7 +187,12 @@ async fn deliver(state: &AppState, transports: &Transports, row: notification::M
     }
 }
 
-async fn attempt(state: &AppState, transports: &Transports, row: &notification::Model) -> AppResult<Outcome> {
+async fn attempt(
+    state: &AppState,
+    transports: &Transports,
+    company: &CompanyInfo,
+    row: &notification::Model,
+) -> AppResult<Outcome> {
     let (Some(event), Some(channel)) = (Event::parse(&row.event), Channel::parse(&row.channel)) else {
         return Ok(Outcome::Skipped(format!(
             "未知的事件或渠道：{} {}",
@@ -236,7 +245,7 @@ async fn attempt(state: &AppState, transports: &Transports, row: &notification::
                 return Ok(Outcome::Failed(Failure::Transient("本实例未配置 SMTP".into())));
             };
             let attachment = match (event, row.bill_id) {
-                (Event::BillIssued, Some(bill_id)) => Some(bill_pdf(state, bill_id).await?),
+                (Event::BillIssued, Some(bill_id)) => Some(bill_pdf(state, company, bill_id).await?),
                 _ => None,
             };
             mailer
@@ -270,14 +279,13 @@ fn message_id(dedupe_key: &str) -> String {
     format!("<{hex}@opcms.notify>")
 }
 
-async fn bill_pdf(state: &AppState, bill_id: i64) -> AppResult<(String, Vec<u8>)> {
+async fn bill_pdf(state: &AppState, company: &CompanyInfo, bill_id: i64) -> AppResult<(String, Vec<u8>)> {
     let row = bill::Entity::find_by_id(bill_id)
         .one(&state.db)
         .await?
         .ok_or_else(|| crate::error::AppError::Internal(anyhow::anyhow!("bill {bill_id} is gone")))?;
     let view = crate::bills::service::view(&state.db, row).await?;
-    let company = crate::settings::load(&state.db).await?.company;
-    let bytes = crate::bills::document::render(&view, &company).await?;
+    let bytes = crate::bills::document::render(&view, company).await?;
     Ok((format!("{}.pdf", view.bill_no), bytes))
 }
 

@@ -372,8 +372,8 @@ pub async fn update(
         row.must_change_password = Set(true);
         revoke = true;
     }
-    let before_email = view_with_contacts(keyring, before.clone()).email;
-    let before_phone = view_with_contacts(keyring, before.clone()).phone;
+    let revealed = view_with_contacts(keyring, before.clone());
+    let (before_email, before_phone) = (revealed.email, revealed.phone);
     let mut contact_changes = serde_json::Map::new();
     if let Some(email) = email.filter(|e| *e != before_email) {
         row.email_enc = Set(seal(keyring, "email_enc", &before.username, email.as_deref())?);
