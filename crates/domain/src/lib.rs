@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod account;
+pub mod analytics;
 pub mod billing;
 pub mod capitals;
 pub mod close;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::analytics::{CHURN_DROP_PCT_MESSAGE, CHURN_IDLE_DAYS_MESSAGE, CONTRACT_ENDING_DAYS_MESSAGE, ChurnRules};
 use crate::jobs::{self, Job};
 use crate::money::Fixed4;
 use crate::notify::{self, NotificationChannels, NotificationEvents};
@@ -95,6 +96,12 @@ pub struct Settings {
     pub reminder_days: Vec<u32>,
     pub notification_channels: NotificationChannels,
     pub notification_events: NotificationEvents,
+    /// Churn: last month's usage fell by at least this percentage.
+    pub churn_drop_pct: u32,
+    /// Churn: no usage in this many days.
+    pub churn_idle_days: u32,
+    /// Churn: the contract ends within this many days.
+    pub contract_ending_days: u32,
 }
 
 impl Default for Settings {
@@ -115,6 +122,9 @@ impl Default for Settings {
             reminder_days: notify::DEFAULT_REMINDER_DAYS.to_vec(),
             notification_channels: NotificationChannels::default(),
             notification_events: NotificationEvents::default(),
+            churn_drop_pct: ChurnRules::default().drop_pct,
+            churn_idle_days: ChurnRules::default().idle_days,
+            contract_ending_days: ChurnRules::default().contract_ending_days,
         }
     }
 }
@@ -144,10 +154,16 @@ pub struct SettingsUpdate {
     pub notification_channels: Option<NotificationChannels>,
     /// Replaces every switch (a missing one becomes its default).
     pub notification_events: Option<NotificationEvents>,
+    #[schema(value_type = Option<u32>)]
+    pub churn_drop_pct: Option<Value>,
+    #[schema(value_type = Option<u32>)]
+    pub churn_idle_days: Option<Value>,
+    #[schema(value_type = Option<u32>)]
+    pub contract_ending_days: Option<Value>,
 }
 
 /// The stored keys, in the order the page shows them.
-pub const KEYS: [&str; 12] = [
+pub const KEYS: [&str; 15] = [
     "company",
     "payment_terms_days",
     "suspend_after_days",
@@ -160,6 +176,9 @@ pub const KEYS: [&str; 12] = [
     "reminder_days",
     "notification_channels",
     "notification_events",
+    "churn_drop_pct",
+    "churn_idle_days",
+    "contract_ending_days",
 ];
 
 pub const PAYMENT_TERMS_MESSAGE: &str = "账期天数须为 0–365 的整数";
@@ -241,6 +260,11 @@ impl Settings {
         }
         if let Some(events) = read("notification_events").and_then(|v| serde_json::from_value(v).ok()) {
             settings.notification_events = events;
+        }
+        for (key, slot) in settings.churn_slots() {
+            if let Some(value) = read(key.0).and_then(|v| whole_days(&v, key.1)) {
+                *slot = value;
+            }
         }
         settings
     }
@@ -342,8 +366,48 @@ impl Settings {
         if let Some(events) = update.notification_events {
             next.notification_events = events;
         }
+        let churn = [
+            update.churn_drop_pct,
+            update.churn_idle_days,
+            update.contract_ending_days,
+        ];
+        for (((key, range, message), slot), value) in next.churn_slots().into_iter().zip(churn) {
+            let Some(value) = value else { continue };
+            match whole_days(&value, range) {
+                Some(number) => *slot = number,
+                None => errors.push(FieldError::new(key, "OUT_OF_RANGE", message)),
+            }
+        }
         errors.into_result()?;
         Ok(next)
+    }
+
+    /// What the churn flags read.
+    pub fn churn_rules(&self) -> ChurnRules {
+        ChurnRules {
+            drop_pct: self.churn_drop_pct,
+            idle_days: self.churn_idle_days,
+            contract_ending_days: self.contract_ending_days,
+        }
+    }
+
+    /// The three churn numbers with their key, range and message.
+    #[allow(clippy::type_complexity)]
+    fn churn_slots(&mut self) -> [((&'static str, std::ops::RangeInclusive<u64>, &'static str), &mut u32); 3] {
+        [
+            (
+                ("churn_drop_pct", 1..=100, CHURN_DROP_PCT_MESSAGE),
+                &mut self.churn_drop_pct,
+            ),
+            (
+                ("churn_idle_days", 1..=365, CHURN_IDLE_DAYS_MESSAGE),
+                &mut self.churn_idle_days,
+            ),
+            (
+                ("contract_ending_days", 1..=365, CONTRACT_ENDING_DAYS_MESSAGE),
+                &mut self.contract_ending_days,
+            ),
+        ]
     }
 
     /// The keys whose values differ, with before and after, for the audit.

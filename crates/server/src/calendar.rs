@@ -88,6 +88,12 @@ pub fn business_now() -> DateTime<FixedOffset> {
         .with_timezone(&china())
 }
 
+/// Now on the business clock as a stored instant: the time of a business
+/// event (a status change) that figures count by month.
+pub fn business_instant() -> DateTime<Utc> {
+    business_now().with_timezone(&Utc)
+}
+
 /// Today in China.
 pub fn business_today() -> NaiveDate {
     business_now().date_naive()

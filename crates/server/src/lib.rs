@@ -2,6 +2,7 @@
 //! rules live in the `opcms-domain` crate; this crate does the IO.
 
 pub mod access;
+pub mod analytics;
 pub mod app;
 pub mod audit;
 pub mod auth;

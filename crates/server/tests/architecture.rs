@@ -12,8 +12,9 @@ type Module = Vec<String>;
 const FOUNDATION: [&str; 5] = ["config", "db", "crypto", "error", "state"];
 /// Areas with business rules; the foundation may use the shared utilities
 /// (`fsutil`, `spreadsheet`, `http`'s metrics registry) but none of these.
-const BUSINESS_AREAS: [&str; 14] = [
+const BUSINESS_AREAS: [&str; 15] = [
     "access",
+    "analytics",
     "audit",
     "auth",
     "bills",

@@ -541,9 +541,16 @@ async fn record_status(
     to: AccountStatus,
     reason: &str,
 ) -> AppResult<()> {
-    history_row(actor, customer_id, from, to, reason, Utc::now())
-        .insert(txn)
-        .await?;
+    history_row(
+        actor,
+        customer_id,
+        from,
+        to,
+        reason,
+        crate::calendar::business_instant(),
+    )
+    .insert(txn)
+    .await?;
     Ok(())
 }
 
@@ -728,6 +735,8 @@ pub async fn apply_automatic_statuses(
         .await?;
     let overdue = crate::bills::unsettled::oldest_overdue_of(&txn, customer_ids, today).await?;
     let now = Utc::now();
+    // History is stamped on the business clock: lost customers count by it.
+    let at = crate::calendar::business_instant();
     let mut moves = Vec::new();
     let mut history = Vec::new();
     let mut entries = Vec::new();
@@ -741,7 +750,7 @@ pub async fn apply_automatic_statuses(
         let mut status = status_of(&row);
         while let Some(target) = automatic_target(status, days, suspend_after_days) {
             let reason = automatic_reason(target, days);
-            history.push(history_row(&actor, row.id, Some(status), target, &reason, now));
+            history.push(history_row(&actor, row.id, Some(status), target, &reason, at));
             entries.push(status_entry(row.id, status, target, &reason));
             moves.push((row.id, target));
             status = target;

@@ -33,7 +33,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
-use crate::{audit, auth, bills, close, customers, jobs, notify, payments, pricing, settings, system, usage, users};
+use crate::{
+    analytics, audit, auth, bills, close, customers, jobs, notify, payments, pricing, settings, system, usage, users,
+};
 
 /// Every business area's routes, relative to `/api/v1`.
 fn api_routes() -> OpenApiRouter<AppState> {
@@ -51,6 +53,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(settings::routes::router())
         .merge(jobs::routes::router())
         .merge(notify::routes::router())
+        .merge(analytics::routes::router())
 }
 
 /// The API's routes and their complete OpenAPI document.

@@ -1,0 +1,357 @@
+//! `GET /analytics/dashboard`: management's month at a glance (DESIGN.md §9),
+//! and `GET /analytics/customers`, the customers behind the new/lost counts.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveTime, TimeZone};
+use opcms_domain::analytics::rate;
+use opcms_domain::billing::AgingBucket;
+use opcms_domain::money::Total;
+use opcms_domain::{DataScope, Period};
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+
+use super::facts::{COUNTED, OPEN, Sql, get, sum};
+use super::params::months_ending;
+use crate::calendar::{business_today, china};
+use crate::error::AppResult;
+
+/// How many customers the dashboard ranks.
+const TOP_CUSTOMERS: usize = 10;
+/// How many months the trend shows.
+const TREND_MONTHS: usize = 12;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    #[schema(value_type = String, example = "2026-11")]
+    pub period: Period,
+    /// The day overdue money is counted on (today).
+    pub as_of: NaiveDate,
+    /// 应收: Σ total of the period's issued bills.
+    #[schema(value_type = String)]
+    pub receivable: Total,
+    /// 实收: Σ live receipts dated in the month.
+    #[schema(value_type = String)]
+    pub received: Total,
+    /// 已回款: Σ live allocations to the period's bills.
+    #[schema(value_type = String)]
+    pub collected: Total,
+    /// collected ÷ receivable, four places; null when nothing is receivable.
+    #[schema(required = true)]
+    pub collection_rate: Option<String>,
+    /// receivable − collected.
+    #[schema(value_type = String)]
+    pub outstanding: Total,
+    pub overdue: Overdue,
+    pub new_customers: u64,
+    pub lost_customers: u64,
+    pub usage_by_series: SeriesQuantities,
+    /// The 10 customers with the most receivable in the period.
+    pub top_customers: Vec<TopCustomer>,
+    /// The 12 months ending at `period`, oldest first.
+    pub trend: Vec<TrendPoint>,
+}
+
+/// Money past its due date on `as_of`, over all bills, by age.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct Overdue {
+    #[schema(value_type = String)]
+    pub total: Total,
+    pub buckets: OverdueBuckets,
+}
+
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct OverdueBuckets {
+    #[serde(rename = "1-30")]
+    #[schema(value_type = String, rename = "1-30")]
+    pub d1_30: Total,
+    #[serde(rename = "31-60")]
+    #[schema(value_type = String, rename = "31-60")]
+    pub d31_60: Total,
+    #[serde(rename = "61-90")]
+    #[schema(value_type = String, rename = "61-90")]
+    pub d61_90: Total,
+    #[serde(rename = "90+")]
+    #[schema(value_type = String, rename = "90+")]
+    pub d90_plus: Total,
+}
+
+/// Quantities by device series, as decimal text.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct SeriesQuantities {
+    #[serde(rename = "X")]
+    #[schema(value_type = String, rename = "X")]
+    pub x: Total,
+    #[serde(rename = "N")]
+    #[schema(value_type = String, rename = "N")]
+    pub n: Total,
+    #[serde(rename = "L")]
+    #[schema(value_type = String, rename = "L")]
+    pub l: Total,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TopCustomer {
+    pub customer_id: i64,
+    pub customer_code: String,
+    pub company_name: String,
+    #[schema(value_type = String)]
+    pub revenue: Total,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TrendPoint {
+    #[schema(value_type = String, example = "2026-11")]
+    pub period: Period,
+    #[schema(value_type = String)]
+    pub receivable: Total,
+    #[schema(value_type = String)]
+    pub collected: Total,
+}
+
+pub async fn dashboard(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<Dashboard> {
+    let as_of = business_today();
+    let trend = trend(db, scope, period).await?;
+    let (receivable, collected) = trend
+        .last()
+        .map_or((Total::ZERO, Total::ZERO), |p| (p.receivable, p.collected));
+    Ok(Dashboard {
+        period,
+        as_of,
+        receivable,
+        received: received(db, scope, period).await?,
+        collected,
+        collection_rate: rate(collected, receivable),
+        outstanding: receivable - collected,
+        overdue: overdue(db, scope, as_of).await?,
+        new_customers: new_customers(db, scope, period).await?.len() as u64,
+        lost_customers: lost_customers(db, scope, period).await?.len() as u64,
+        usage_by_series: usage_by_series(db, scope, period).await?,
+        top_customers: top_customers(db, scope, period).await?,
+        trend,
+    })
+}
+
+async fn trend(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<Vec<TrendPoint>> {
+    let months = months_ending(period, TREND_MONTHS);
+    let first = months.first().copied().unwrap_or(period);
+    let mut sql = Sql::new(db);
+    sql.sql("SELECT period")
+        .sum("total", "receivable")
+        .sum("allocated", "collected")
+        .sql(" FROM bills WHERE period BETWEEN ")
+        .bind(first.key())
+        .sql(" AND ")
+        .bind(period.key())
+        .statuses("status", &COUNTED)
+        .scope(scope, "customer_id")
+        .sql(" GROUP BY period");
+    let mut by_period = HashMap::new();
+    for row in sql.all(db).await? {
+        let key: i32 = get(&row, "period")?;
+        by_period.insert(key, (sum(&row, "receivable")?, sum(&row, "collected")?));
+    }
+    Ok(months
+        .into_iter()
+        .map(|period| {
+            let (receivable, collected) = by_period.get(&period.key()).copied().unwrap_or_default();
+            TrendPoint {
+                period,
+                receivable,
+                collected,
+            }
+        })
+        .collect())
+}
+
+async fn received(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<Total> {
+    let mut sql = Sql::new(db);
+    sql.sql("SELECT COUNT(*) AS n")
+        .sum("amount", "received")
+        .sql(" FROM payments WHERE is_deleted = ")
+        .bind(false)
+        .sql(" AND received_at BETWEEN ")
+        .bind(period.first_day())
+        .sql(" AND ")
+        .bind(period.last_day())
+        .scope(scope, "customer_id");
+    match sql.all(db).await?.first() {
+        Some(row) => sum(row, "received"),
+        None => Ok(Total::ZERO),
+    }
+}
+
+async fn overdue(db: &impl ConnectionTrait, scope: DataScope, as_of: NaiveDate) -> AppResult<Overdue> {
+    let mut sql = Sql::new(db);
+    sql.sql("SELECT due_date")
+        .sum("total - allocated", "open")
+        .sql(" FROM bills WHERE due_date < ")
+        .bind(as_of)
+        .statuses("status", &OPEN)
+        .scope(scope, "customer_id")
+        .sql(" GROUP BY due_date");
+    let mut overdue = Overdue::default();
+    for row in sql.all(db).await? {
+        let due: NaiveDate = get(&row, "due_date")?;
+        let open = sum(&row, "open")?;
+        let buckets = &mut overdue.buckets;
+        let slot = match AgingBucket::of((as_of - due).num_days()) {
+            Some(AgingBucket::Days1To30) => &mut buckets.d1_30,
+            Some(AgingBucket::Days31To60) => &mut buckets.d31_60,
+            Some(AgingBucket::Days61To90) => &mut buckets.d61_90,
+            Some(AgingBucket::Over90) => &mut buckets.d90_plus,
+            None => continue,
+        };
+        *slot += open;
+        overdue.total += open;
+    }
+    Ok(overdue)
+}
+
+async fn usage_by_series(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<SeriesQuantities> {
+    let mut sql = Sql::new(db);
+    sql.sql("SELECT series")
+        .sum("quantity", "quantity")
+        .sql(" FROM usage_records WHERE month = ")
+        .bind(period.key())
+        .scope(scope, "customer_id")
+        .sql(" GROUP BY series");
+    let mut quantities = SeriesQuantities::default();
+    for row in sql.all(db).await? {
+        let series: String = get(&row, "series")?;
+        let quantity = sum(&row, "quantity")?;
+        match series.as_str() {
+            "X" => quantities.x = quantity,
+            "N" => quantities.n = quantity,
+            "L" => quantities.l = quantity,
+            _ => {}
+        }
+    }
+    Ok(quantities)
+}
+
+async fn top_customers(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<Vec<TopCustomer>> {
+    let mut sql = Sql::new(db);
+    sql.sql("SELECT b.customer_id, c.customer_code, c.company_name")
+        .sum("b.total", "revenue")
+        .sql(" FROM bills b JOIN customers c ON c.id = b.customer_id WHERE b.period = ")
+        .bind(period.key())
+        .statuses("b.status", &COUNTED)
+        .scope(scope, "b.customer_id")
+        .sql(" GROUP BY b.customer_id, c.customer_code, c.company_name");
+    let mut rows = sql
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(TopCustomer {
+                customer_id: get(row, "customer_id")?,
+                customer_code: get(row, "customer_code")?,
+                company_name: get(row, "company_name")?,
+                revenue: sum(row, "revenue")?,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    rows.sort_by(|a, b| {
+        b.revenue
+            .cmp(&a.revenue)
+            .then_with(|| a.customer_code.cmp(&b.customer_code))
+    });
+    rows.truncate(TOP_CUSTOMERS);
+    Ok(rows)
+}
+
+/// A customer behind the new or lost count, with the day it counts from.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AnalyticsCustomer {
+    pub customer_id: i64,
+    pub customer_code: String,
+    pub company_name: String,
+    /// Signed (new) or closed (lost) on this day.
+    pub at: NaiveDate,
+}
+
+/// Customers signed in the month (`signed_at` in it).
+pub async fn new_customers(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+    period: Period,
+) -> AppResult<Vec<AnalyticsCustomer>> {
+    let mut sql = Sql::new(db);
+    sql.sql("SELECT id, customer_code, company_name, signed_at FROM customers WHERE is_deleted = ")
+        .bind(false)
+        .sql(" AND signed_at BETWEEN ")
+        .bind(period.first_day())
+        .sql(" AND ")
+        .bind(period.last_day())
+        .scope(scope, "id")
+        .sql(" ORDER BY signed_at, customer_code");
+    sql.all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(AnalyticsCustomer {
+                customer_id: get(row, "id")?,
+                customer_code: get(row, "customer_code")?,
+                company_name: get(row, "company_name")?,
+                at: get(row, "signed_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Customers whose status changed to `closed` in the month (status history,
+/// in business time); one entry each, on its first closing in the month. A
+/// customer created or imported as closed is not counted.
+pub async fn lost_customers(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+    period: Period,
+) -> AppResult<Vec<AnalyticsCustomer>> {
+    let start = month_start(period.first_day());
+    let end = period.next().map(|p| month_start(p.first_day()));
+    let mut sql = Sql::new(db);
+    sql.sql(
+        "SELECT h.customer_id, c.customer_code, c.company_name, MIN(h.at) AS closed_at \
+         FROM customer_status_history h JOIN customers c ON c.id = h.customer_id \
+         WHERE h.to_status = ",
+    )
+    .bind("closed")
+    // A customer created (or imported) as closed was never lost.
+    .sql(" AND h.from_status IS NOT NULL AND h.from_status <> ")
+    .bind("closed")
+    .sql(" AND c.is_deleted = ")
+    .bind(false)
+    .sql(" AND h.at >= ")
+    .bind(start);
+    if let Some(end) = end {
+        sql.sql(" AND h.at < ").bind(end);
+    }
+    sql.scope(scope, "h.customer_id")
+        .sql(" GROUP BY h.customer_id, c.customer_code, c.company_name");
+    let mut rows = sql
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| {
+            let at: chrono::DateTime<chrono::Utc> = get(row, "closed_at")?;
+            Ok(AnalyticsCustomer {
+                customer_id: get(row, "customer_id")?,
+                customer_code: get(row, "customer_code")?,
+                company_name: get(row, "company_name")?,
+                at: at.with_timezone(&china()).date_naive(),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    rows.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.customer_code.cmp(&b.customer_code)));
+    Ok(rows)
+}
+
+/// Midnight of `day` in business time, as the instant stored.
+fn month_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    china()
+        .from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .single()
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|| day.and_time(NaiveTime::MIN).and_utc())
+}

@@ -1,0 +1,121 @@
+//! `GET /analytics/usage-trend`: monthly quantity with month-over-month and
+//! year-over-year change, for the scope, one customer or one series.
+
+use std::collections::HashMap;
+
+use opcms_domain::analytics::change;
+use opcms_domain::money::Total;
+use opcms_domain::{DataScope, Period};
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
+
+use super::facts::{Sql, customers_of, get, sum};
+use super::params::months_ending;
+use crate::error::{AppError, AppResult};
+
+/// The longest trend asked for, in months.
+pub const MAX_MONTHS: u32 = 36;
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsageTrendQuery {
+    /// One customer (default: every customer in scope).
+    pub customer_id: Option<i64>,
+    /// X | N | L (default: all series).
+    pub series: Option<String>,
+    /// 1–36, default 12.
+    pub months: Option<u32>,
+    /// The last month, `YYYY-MM` (default the current month).
+    pub period: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UsageTrendPoint {
+    #[schema(value_type = String, example = "2026-11")]
+    pub period: Period,
+    #[schema(value_type = String)]
+    pub quantity: Total,
+    /// ÷ the month before − 1, four places; null when that month had none.
+    #[schema(required = true)]
+    pub mom: Option<String>,
+    /// ÷ the same month a year before − 1; null when that month had none.
+    #[schema(required = true)]
+    pub yoy: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UsageTrend {
+    #[schema(value_type = String, example = "2026-11")]
+    pub period: Period,
+    pub months: u32,
+    #[schema(required = true)]
+    pub customer_id: Option<i64>,
+    #[schema(required = true)]
+    pub series: Option<String>,
+    /// Oldest first.
+    pub points: Vec<UsageTrendPoint>,
+}
+
+pub async fn usage_trend(
+    db: &impl ConnectionTrait,
+    scope: DataScope,
+    period: Period,
+    query: &UsageTrendQuery,
+) -> AppResult<UsageTrend> {
+    let months = query.months.unwrap_or(12);
+    if !(1..=MAX_MONTHS).contains(&months) {
+        return Err(AppError::field("months", "OUT_OF_RANGE", "月数须为 1–36 的整数"));
+    }
+    let series = match query.series.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text @ ("X" | "N" | "L")) => Some(text.to_string()),
+        Some(_) => return Err(AppError::field("series", "INVALID_CHOICE", "系列须为 X、N 或 L")),
+    };
+    if let Some(id) = query.customer_id
+        && customers_of(db, scope, None, Some(id)).await?.is_empty()
+    {
+        return Err(AppError::not_found("客户"));
+    }
+    // The points, plus the 12 months before the first for its year-over-year.
+    let span = months_ending(period, months as usize + 12);
+    let first = span.first().copied().unwrap_or(period);
+    let mut sql = Sql::new(db);
+    sql.sql("SELECT month")
+        .sum("quantity", "quantity")
+        .sql(" FROM usage_records WHERE month BETWEEN ")
+        .bind(first.key())
+        .sql(" AND ")
+        .bind(period.key())
+        .scope(scope, "customer_id")
+        .only("customer_id", query.customer_id);
+    if let Some(series) = &series {
+        sql.sql(" AND series = ").bind(series.clone());
+    }
+    sql.sql(" GROUP BY month");
+    let mut by_month: HashMap<i32, Total> = HashMap::new();
+    for row in sql.all(db).await? {
+        by_month.insert(get(&row, "month")?, sum(&row, "quantity")?);
+    }
+    let quantity = |p: Option<Period>| p.and_then(|p| by_month.get(&p.key()).copied()).unwrap_or(Total::ZERO);
+    let points = span
+        .iter()
+        .skip(span.len().saturating_sub(months as usize))
+        .map(|&month| {
+            let now = quantity(Some(month));
+            let year_before = (0..12).try_fold(month, |p, _| p.previous());
+            UsageTrendPoint {
+                period: month,
+                quantity: now,
+                mom: change(now, quantity(month.previous())),
+                yoy: change(now, quantity(year_before)),
+            }
+        })
+        .collect();
+    Ok(UsageTrend {
+        period,
+        months,
+        customer_id: query.customer_id,
+        series,
+        points,
+    })
+}
