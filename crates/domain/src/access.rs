@@ -59,12 +59,54 @@ impl Role {
         Permission::ALL.into_iter().filter(|p| self.can(*p)).collect()
     }
 
-    /// Sales sees only customers whose sales owner is the user; everyone else
-    /// sees all. Records outside the scope answer 404, never 403.
-    pub fn data_scope(self, user_id: i64) -> DataScope {
+    /// The scope a user of this role has unless management sets another:
+    /// sales their own customers, everyone else all of them.
+    pub fn default_scope(self) -> ScopeSetting {
         match self {
-            Role::Sales => DataScope::OwnedBy(user_id),
-            Role::Operations | Role::Management => DataScope::All,
+            Role::Sales => ScopeSetting::Own,
+            Role::Operations | Role::Management => ScopeSetting::All,
+        }
+    }
+
+    /// The role's default scope for one user (the team scope needs the
+    /// team's members: see [`DataScope::of`]).
+    pub fn data_scope(self, user_id: i64) -> DataScope {
+        DataScope::of(self.default_scope(), user_id, &[])
+    }
+}
+
+/// 数据权限范围 (DESIGN.md §10), set per user by management: `own` — the
+/// customers whose sales owner is the user; `team` — those of every member
+/// of the user's sales team; `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeSetting {
+    Own,
+    Team,
+    All,
+}
+
+impl ScopeSetting {
+    pub const ALL: [ScopeSetting; 3] = [ScopeSetting::Own, ScopeSetting::Team, ScopeSetting::All];
+    pub const INVALID_MESSAGE: &str = "数据范围须为 own（本人）、team（本团队）或 all（全部）";
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ScopeSetting::Own => "own",
+            ScopeSetting::Team => "team",
+            ScopeSetting::All => "all",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ScopeSetting> {
+        ScopeSetting::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ScopeSetting::Own => "本人客户",
+            ScopeSetting::Team => "本团队客户",
+            ScopeSetting::All => "全部客户",
         }
     }
 }
@@ -151,19 +193,52 @@ impl Permission {
 }
 
 /// Which customers' records a user may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataScope {
     All,
-    /// Only customers whose sales owner is this user id.
-    OwnedBy(i64),
+    /// Only customers whose sales owner is one of these users (sorted): the
+    /// user alone, or every member of the user's team.
+    Owners(std::sync::Arc<[i64]>),
 }
 
 impl DataScope {
+    /// The scope a setting gives `user_id`, whose team has `team_members`
+    /// (empty without a team: then `team` is the user's own customers).
+    pub fn of(setting: ScopeSetting, user_id: i64, team_members: &[i64]) -> DataScope {
+        match setting {
+            ScopeSetting::All => DataScope::All,
+            ScopeSetting::Own => DataScope::Owners([user_id].into()),
+            ScopeSetting::Team => {
+                let mut owners: Vec<i64> = team_members.iter().copied().chain([user_id]).collect();
+                owners.sort_unstable();
+                owners.dedup();
+                DataScope::Owners(owners.into())
+            }
+        }
+    }
+
+    /// The sales owners whose customers are visible; `None` for all.
+    pub fn owners(&self) -> Option<&[i64]> {
+        match self {
+            DataScope::All => None,
+            DataScope::Owners(owners) => Some(owners),
+        }
+    }
+
     /// Whether a record whose customer has this sales owner is visible.
-    pub fn admits(self, sales_owner_id: Option<i64>) -> bool {
+    pub fn admits(&self, sales_owner_id: Option<i64>) -> bool {
         match self {
             DataScope::All => true,
-            DataScope::OwnedBy(user_id) => sales_owner_id == Some(user_id),
+            DataScope::Owners(owners) => sales_owner_id.is_some_and(|owner| owners.binary_search(&owner).is_ok()),
+        }
+    }
+
+    /// `all`, `own` or `team`, as the home page names what it counts.
+    pub fn label_code(&self) -> &'static str {
+        match self {
+            DataScope::All => "all",
+            DataScope::Owners(owners) if owners.len() == 1 => "own",
+            DataScope::Owners(_) => "team",
         }
     }
 }
@@ -231,6 +306,24 @@ mod tests {
         assert!(!scope.admits(Some(8)));
         assert!(!scope.admits(None));
         assert!(Role::Operations.data_scope(7).admits(None));
+    }
+
+    #[test]
+    fn a_team_scope_admits_every_member_and_the_user() {
+        let team = DataScope::of(ScopeSetting::Team, 7, &[9, 3, 7]);
+        assert_eq!(team.owners(), Some(&[3, 7, 9][..]));
+        assert!(team.admits(Some(3)) && team.admits(Some(9)) && team.admits(Some(7)));
+        assert!(!team.admits(Some(4)) && !team.admits(None));
+        assert_eq!(team.label_code(), "team");
+        // Without a team, `team` is the user's own customers.
+        assert_eq!(
+            DataScope::of(ScopeSetting::Team, 7, &[]),
+            DataScope::of(ScopeSetting::Own, 7, &[])
+        );
+        assert_eq!(DataScope::of(ScopeSetting::All, 7, &[1]).owners(), None);
+        for setting in ScopeSetting::ALL {
+            assert_eq!(ScopeSetting::parse(setting.code()), Some(setting));
+        }
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod settings;
 pub mod usage;
 pub mod validation;
 
-pub use access::{DataScope, Permission, Role};
+pub use access::{DataScope, Permission, Role, ScopeSetting};
 pub use capitals::amount_in_chinese_capitals;
 pub use money::Fixed4;
 pub use period::Period;

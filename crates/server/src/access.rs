@@ -5,8 +5,8 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use opcms_domain::{DataScope, Permission, Role};
-use sea_orm::EntityTrait;
+use opcms_domain::{DataScope, Permission, Role, ScopeSetting};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::audit::Actor;
 use crate::auth::sessions::session_is_live;
@@ -26,6 +26,9 @@ pub struct Principal {
     pub role: Role,
     pub must_change_password: bool,
     pub client: ClientMeta,
+    /// Whose customers the user may see, as set for the user (or the role's
+    /// default), with the team's members read on this request.
+    pub data_scope: DataScope,
 }
 
 impl Principal {
@@ -38,7 +41,7 @@ impl Principal {
     }
 
     pub fn scope(&self) -> DataScope {
-        self.role.data_scope(self.user_id)
+        self.data_scope.clone()
     }
 }
 
@@ -69,7 +72,10 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, AppE
     }
     let role = Role::parse(&account.role)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("user {} has unknown role {}", account.id, account.role)))?;
+    let setting = scope_setting(&account, role);
+    let data_scope = data_scope(&state.db, &account, setting).await?;
     Ok(Principal {
+        data_scope,
         user_id: account.id,
         username: account.username,
         display_name: account.display_name,
@@ -77,6 +83,37 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, AppE
         must_change_password: account.must_change_password,
         client: client_meta(parts, state.config.trust_forwarded_for),
     })
+}
+
+/// The scope set for a user, or the role's default.
+pub fn scope_setting(account: &user::Model, role: Role) -> ScopeSetting {
+    account
+        .data_scope
+        .as_deref()
+        .and_then(ScopeSetting::parse)
+        .unwrap_or(role.default_scope())
+}
+
+/// A user's data scope now: a team scope lists the team's current members.
+async fn data_scope(
+    db: &impl ConnectionTrait,
+    account: &user::Model,
+    setting: ScopeSetting,
+) -> Result<DataScope, AppError> {
+    let members = match (setting, account.team_id) {
+        (ScopeSetting::Team, Some(team)) => {
+            user::Entity::find()
+                .select_only()
+                .column(user::Column::Id)
+                .filter(user::Column::TeamId.eq(team))
+                .filter(user::Column::IsDeleted.eq(false))
+                .into_tuple::<i64>()
+                .all(db)
+                .await?
+        }
+        _ => Vec::new(),
+    };
+    Ok(DataScope::of(setting, account.id, &members))
 }
 
 impl FromRequestParts<AppState> for Principal {

@@ -1375,6 +1375,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sales teams with their member counts. */
+        get: operations["list_teams"];
+        put?: never;
+        /** Create a sales team (names are unique). */
+        post: operations["create_team"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a sales team; its members stay, without a team. */
+        delete: operations["delete_team"];
+        options?: never;
+        head?: never;
+        /** Rename a sales team. */
+        patch: operations["rename_team"];
+        trace?: never;
+    };
     "/usage": {
         parameters: {
             query?: never;
@@ -2853,6 +2889,8 @@ export interface components {
             days: number;
         };
         NewUser: {
+            /** @description `own` | `team` | `all`; default the role's (sales own, others all). */
+            data_scope?: string | null;
             display_name: string;
             /** @description For the staff digests; optional. */
             email?: string | null;
@@ -2860,6 +2898,11 @@ export interface components {
             phone?: string | null;
             /** @description `operations` | `sales` | `management` */
             role: string;
+            /**
+             * Format: int64
+             * @description A sales team's id.
+             */
+            team_id?: number | null;
             username: string;
         };
         /**
@@ -3313,6 +3356,8 @@ export interface components {
             items: {
                 /** Format: date-time */
                 created_at: string;
+                /** @description 数据范围 in force: as set, or the role's default. */
+                data_scope: components["schemas"]["ScopeSetting"];
                 display_name: string;
                 /**
                  * @description For the staff digests (DESIGN.md §17); shown to user managers only
@@ -3328,6 +3373,11 @@ export interface components {
                 role: components["schemas"]["Role"];
                 /** @description `active` | `disabled` */
                 status: components["schemas"]["UserStatus"];
+                /**
+                 * Format: int64
+                 * @description The user's sales team.
+                 */
+                team_id: number | null;
                 /** Format: date-time */
                 updated_at: string;
                 username: string;
@@ -3834,6 +3884,12 @@ export interface components {
             /** Format: int32 */
             still_pending: number;
         };
+        /**
+         * @description The direction of a customer's revenue: the last 3 periods against the 3
+         *     before.
+         * @enum {string}
+         */
+        RevenueTrend: "增长" | "稳定" | "下滑" | "新增";
         RevisionView: {
             /** @description `redelivery` | `import` | `entry` | `correction` | `quarantine` */
             cause: string;
@@ -3969,6 +4025,13 @@ export interface components {
             /** Format: int32 */
             updated: number;
         };
+        /**
+         * @description 数据权限范围 (DESIGN.md §10), set per user by management: `own` — the
+         *     customers whose sales owner is the user; `team` — those of every member
+         *     of the user's sales team; `all`.
+         * @enum {string}
+         */
+        ScopeSetting: "own" | "team" | "all";
         SegmentRow: {
             company_name: string;
             customer_code: string;
@@ -3978,7 +4041,7 @@ export interface components {
             growth: string | null;
             /** @description Σ total of the customer's issued bills of the 12 periods. */
             revenue_12m: string;
-            trend: components["schemas"]["Trend"];
+            trend: components["schemas"]["RevenueTrend"];
             value_tier: components["schemas"]["ValueTier"];
         };
         Segments: {
@@ -4248,6 +4311,19 @@ export interface components {
             /** Format: int32 */
             updated: number;
         };
+        TeamInput: {
+            name: string;
+        };
+        TeamView: {
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: int64
+             * @description Users (not deleted) in the team.
+             */
+            members: number;
+            name: string;
+        };
         TemplateInput: {
             body: string;
             /** @description Required for e-mail; ignored for SMS. */
@@ -4452,6 +4528,8 @@ export interface components {
             yoy: string | null;
         };
         UserPatch: {
+            /** @description `own` | `team` | `all`. */
+            data_scope?: string | null;
             display_name?: string | null;
             /** @description Empty clears it. */
             email?: string | null;
@@ -4461,6 +4539,11 @@ export interface components {
             role?: string | null;
             /** @description `active` | `disabled` */
             status?: string | null;
+            /**
+             * Format: int64
+             * @description A sales team's id; null takes the user out of their team.
+             */
+            team_id?: number | null;
         };
         /** @description A user named in another record (an owner, who made a version). */
         UserRef: {
@@ -4479,6 +4562,8 @@ export interface components {
         UserView: {
             /** Format: date-time */
             created_at: string;
+            /** @description 数据范围 in force: as set, or the role's default. */
+            data_scope: components["schemas"]["ScopeSetting"];
             display_name: string;
             /**
              * @description For the staff digests (DESIGN.md §17); shown to user managers only
@@ -4494,6 +4579,11 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description `active` | `disabled` */
             status: components["schemas"]["UserStatus"];
+            /**
+             * Format: int64
+             * @description The user's sales team.
+             */
+            team_id: number | null;
             /** Format: date-time */
             updated_at: string;
             username: string;
@@ -9168,6 +9258,202 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             /** @description 记录不存在或不在可见范围内 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_teams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"][];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_team: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamInput"];
+            };
+        };
+        responses: {
+            /** @description 已创建 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_team: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功，无返回内容 */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rename_team: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamInput"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -67,6 +67,7 @@ pub fn value_tiers<K: Ord>(revenues: &[(K, Total)]) -> Vec<ValueTier> {
 /// The direction of a customer's revenue: the last 3 periods against the 3
 /// before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[schema(as = RevenueTrend)]
 pub enum Trend {
     #[serde(rename = "增长")]
     Growing,

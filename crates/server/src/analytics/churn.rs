@@ -62,7 +62,7 @@ pub struct ChurnRisk {
 const LIVE: [AccountStatus; 3] = [AccountStatus::Active, AccountStatus::Arrears, AccountStatus::Suspended];
 
 /// Every at-risk customer in scope: high first, then by customer code.
-pub async fn at_risk(db: &impl ConnectionTrait, scope: DataScope, as_of: NaiveDate) -> AppResult<Vec<ChurnRow>> {
+pub async fn at_risk(db: &impl ConnectionTrait, scope: &DataScope, as_of: NaiveDate) -> AppResult<Vec<ChurnRow>> {
     let rules = crate::settings::load(db).await?.churn_rules();
     let live: Vec<&str> = LIVE.iter().map(|s| s.code()).collect();
     let people = customers(db, scope, Some(&live)).await?;
@@ -104,7 +104,7 @@ pub async fn at_risk(db: &impl ConnectionTrait, scope: DataScope, as_of: NaiveDa
 
 pub async fn churn_risk(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     as_of: NaiveDate,
     query: &ChurnQuery,
     page: PageRequest,
@@ -147,7 +147,7 @@ pub async fn churn_risk(
 /// The last full month's quantity and the three months' before it.
 async fn monthly_usage(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     as_of: NaiveDate,
     facts: &mut HashMap<i64, ChurnFacts>,
 ) -> AppResult<()> {
@@ -183,7 +183,7 @@ async fn monthly_usage(
 /// The latest day with usage on or before `as_of`.
 async fn last_usage(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     as_of: NaiveDate,
     facts: &mut HashMap<i64, ChurnFacts>,
 ) -> AppResult<()> {
@@ -204,7 +204,7 @@ async fn last_usage(
 /// Open money of bills overdue more than 30 days, and the oldest due date.
 async fn long_overdue(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     as_of: NaiveDate,
     facts: &mut HashMap<i64, ChurnFacts>,
 ) -> AppResult<()> {

@@ -53,7 +53,7 @@ pub struct CreditScores {
 /// The scores of the customers in scope (or of one), by customer code.
 pub async fn scores(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     as_of: NaiveDate,
     only: Option<i64>,
 ) -> AppResult<Vec<CreditScoreRow>> {
@@ -135,7 +135,7 @@ pub async fn scores(
 /// payments whose live allocations reach it.
 async fn settled_days(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     only: Option<i64>,
     start: NaiveDate,
     as_of: NaiveDate,
@@ -162,7 +162,7 @@ async fn settled_days(
 
 pub async fn credit_scores(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     as_of: NaiveDate,
     query: &CreditQuery,
     page: PageRequest,
@@ -192,7 +192,7 @@ pub async fn credit_scores(
 /// One customer's score; 404 outside the caller's scope.
 pub async fn customer_score(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     customer_id: i64,
     as_of: NaiveDate,
 ) -> AppResult<CreditScoreRow> {

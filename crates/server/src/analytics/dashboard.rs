@@ -109,7 +109,7 @@ pub struct TrendPoint {
     pub collected: Total,
 }
 
-pub async fn dashboard(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<Dashboard> {
+pub async fn dashboard(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Dashboard> {
     let as_of = business_today();
     let trend = trend(db, scope, period).await?;
     let (receivable, collected) = trend
@@ -132,7 +132,7 @@ pub async fn dashboard(db: &impl ConnectionTrait, scope: DataScope, period: Peri
     })
 }
 
-async fn trend(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<Vec<TrendPoint>> {
+async fn trend(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Vec<TrendPoint>> {
     let months = months_ending(period, TREND_MONTHS);
     let first = months.first().copied().unwrap_or(period);
     let mut sql = Sql::new(db);
@@ -164,7 +164,7 @@ async fn trend(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> A
         .collect())
 }
 
-async fn received(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<Total> {
+async fn received(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Total> {
     let mut sql = Sql::new(db);
     sql.sql("SELECT COUNT(*) AS n")
         .sum("amount", "received")
@@ -181,7 +181,7 @@ async fn received(db: &impl ConnectionTrait, scope: DataScope, period: Period) -
     }
 }
 
-async fn overdue(db: &impl ConnectionTrait, scope: DataScope, as_of: NaiveDate) -> AppResult<Overdue> {
+async fn overdue(db: &impl ConnectionTrait, scope: &DataScope, as_of: NaiveDate) -> AppResult<Overdue> {
     let mut sql = Sql::new(db);
     sql.sql("SELECT due_date")
         .sum("total - allocated", "open")
@@ -208,7 +208,7 @@ async fn overdue(db: &impl ConnectionTrait, scope: DataScope, as_of: NaiveDate) 
     Ok(overdue)
 }
 
-async fn usage_by_series(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<SeriesQuantities> {
+async fn usage_by_series(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<SeriesQuantities> {
     let mut sql = Sql::new(db);
     sql.sql("SELECT series")
         .sum("quantity", "quantity")
@@ -230,7 +230,7 @@ async fn usage_by_series(db: &impl ConnectionTrait, scope: DataScope, period: Pe
     Ok(quantities)
 }
 
-async fn top_customers(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<Vec<TopCustomer>> {
+async fn top_customers(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Vec<TopCustomer>> {
     let mut sql = Sql::new(db);
     sql.sql("SELECT b.customer_id, c.customer_code, c.company_name")
         .sum("b.total", "revenue")
@@ -274,7 +274,7 @@ pub struct AnalyticsCustomer {
 /// Customers signed in the month (`signed_at` in it).
 pub async fn new_customers(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     period: Period,
 ) -> AppResult<Vec<AnalyticsCustomer>> {
     let mut sql = Sql::new(db);
@@ -305,7 +305,7 @@ pub async fn new_customers(
 /// customer created or imported as closed is not counted.
 pub async fn lost_customers(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     period: Period,
 ) -> AppResult<Vec<AnalyticsCustomer>> {
     let start = month_start(period.first_day());

@@ -54,13 +54,13 @@ impl Sql {
     }
 
     /// `AND {customer_column}` is a customer the scope admits.
-    pub fn scope(&mut self, scope: DataScope, customer_column: &str) -> &mut Self {
-        if let DataScope::OwnedBy(user_id) = scope {
+    pub fn scope(&mut self, scope: &DataScope, customer_column: &str) -> &mut Self {
+        if let Some(owners) = scope.owners() {
             self.0
                 .sql(&format!(
-                    " AND {customer_column} IN (SELECT id FROM customers WHERE sales_owner_id = "
+                    " AND {customer_column} IN (SELECT id FROM customers WHERE sales_owner_id IN "
                 ))
-                .bind(user_id)
+                .tuple(owners.iter().map(|id| Value::from(*id)))
                 .sql(")");
         }
         self
@@ -115,7 +115,7 @@ pub struct CustomerFacts {
 /// the given account statuses, by customer code.
 pub async fn customers(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     statuses: Option<&[&str]>,
 ) -> AppResult<Vec<CustomerFacts>> {
     customers_of(db, scope, statuses, None).await
@@ -124,7 +124,7 @@ pub async fn customers(
 /// [`customers`], or only the one asked for (none when out of scope).
 pub async fn customers_of(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     statuses: Option<&[&str]>,
     only: Option<i64>,
 ) -> AppResult<Vec<CustomerFacts>> {

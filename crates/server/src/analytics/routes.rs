@@ -52,7 +52,7 @@ async fn get_dashboard(
 ) -> AppResult<Json<Dashboard>> {
     principal.require(Permission::AnalyticsView)?;
     let period = params::period(query.period.as_deref())?;
-    Ok(Json(dashboard::dashboard(&state.db, principal.scope(), period).await?))
+    Ok(Json(dashboard::dashboard(&state.db, &principal.scope(), period).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -86,9 +86,9 @@ async fn get_customers(
         "类型须为 new 或 lost",
     )?;
     let rows = if lost == Some(true) {
-        dashboard::lost_customers(&state.db, principal.scope(), period).await?
+        dashboard::lost_customers(&state.db, &principal.scope(), period).await?
     } else {
-        dashboard::new_customers(&state.db, principal.scope(), period).await?
+        dashboard::new_customers(&state.db, &principal.scope(), period).await?
     };
     Ok(Json(rows))
 }
@@ -106,7 +106,7 @@ async fn get_segments(
     principal.require(Permission::AnalyticsView)?;
     let period = params::period(query.period.as_deref())?;
     Ok(Json(
-        segments::segments(&state.db, principal.scope(), period, &query, page).await?,
+        segments::segments(&state.db, &principal.scope(), period, &query, page).await?,
     ))
 }
 
@@ -123,7 +123,7 @@ async fn get_churn_risk(
     principal.require(Permission::AnalyticsView)?;
     let as_of = params::as_of(query.as_of)?;
     Ok(Json(
-        churn::churn_risk(&state.db, principal.scope(), as_of, &query, page).await?,
+        churn::churn_risk(&state.db, &principal.scope(), as_of, &query, page).await?,
     ))
 }
 
@@ -140,7 +140,7 @@ async fn get_credit_scores(
     principal.require(Permission::AnalyticsView)?;
     let as_of = params::as_of(query.as_of)?;
     Ok(Json(
-        credit::credit_scores(&state.db, principal.scope(), as_of, &query, page).await?,
+        credit::credit_scores(&state.db, &principal.scope(), as_of, &query, page).await?,
     ))
 }
 
@@ -165,7 +165,7 @@ async fn get_customer_credit_score(
     principal.require(Permission::AnalyticsView)?;
     let as_of = params::as_of(query.as_of)?;
     Ok(Json(
-        credit::customer_score(&state.db, principal.scope(), id, as_of).await?,
+        credit::customer_score(&state.db, &principal.scope(), id, as_of).await?,
     ))
 }
 
@@ -181,6 +181,6 @@ async fn get_usage_trend(
     principal.require(Permission::AnalyticsView)?;
     let period = params::period(query.period.as_deref())?;
     Ok(Json(
-        usage_trend::usage_trend(&state.db, principal.scope(), period, &query).await?,
+        usage_trend::usage_trend(&state.db, &principal.scope(), period, &query).await?,
     ))
 }

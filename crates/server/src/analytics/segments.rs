@@ -72,7 +72,7 @@ pub struct Segments {
 }
 
 /// Every customer in scope with tier and trend, largest revenue first.
-pub async fn segment_rows(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<Vec<SegmentRow>> {
+pub async fn segment_rows(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Vec<SegmentRow>> {
     let months = months_ending(period, 12);
     let first = months.first().copied().unwrap_or(period);
     let recent: Vec<i32> = months.iter().rev().take(3).map(|p| p.key()).collect();
@@ -134,7 +134,7 @@ pub async fn segment_rows(db: &impl ConnectionTrait, scope: DataScope, period: P
 
 pub async fn segments(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     period: Period,
     query: &SegmentQuery,
     page: PageRequest,

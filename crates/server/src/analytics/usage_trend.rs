@@ -58,7 +58,7 @@ pub struct UsageTrend {
 
 pub async fn usage_trend(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     period: Period,
     query: &UsageTrendQuery,
 ) -> AppResult<UsageTrend> {

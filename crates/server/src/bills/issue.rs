@@ -171,7 +171,7 @@ pub async fn issue(state: &AppState, principal: &Principal, id: i64, input: Issu
     let actor = Actor::from(principal);
     let notifications = crate::notify::outbox::Context::load(state).await?;
     let txn = begin_write(&state.db).await?;
-    let row = lock_visible(&txn, principal.scope(), id).await?;
+    let row = lock_visible(&txn, &principal.scope(), id).await?;
     let terms = payment_terms(&txn, row.customer_id).await?;
     let changes = issue_row(
         &txn,
@@ -191,7 +191,7 @@ pub async fn issue(state: &AppState, principal: &Principal, id: i64, input: Issu
     if queued > 0 {
         state.notify_wake.notify_one();
     }
-    view(&state.db, find_visible(&state.db, principal.scope(), id).await?).await
+    view(&state.db, find_visible(&state.db, &principal.scope(), id).await?).await
 }
 
 /// Bills locked and read per query in a batch issue.
@@ -203,7 +203,7 @@ const ISSUE_CHUNK: usize = 500;
 pub async fn batch_issue(
     state: &AppState,
     actor: &Actor,
-    scope: DataScope,
+    scope: &DataScope,
     input: BatchIssueInput,
 ) -> AppResult<BatchIssueResult> {
     let acknowledge = input.acknowledge_warnings.unwrap_or(false);

@@ -19,15 +19,15 @@ use crate::http::pagination::PageRequest;
 use crate::spreadsheet::write::{ExportFormat, Value, table_file};
 
 /// The filtered selection (no order, no paging).
-pub fn build(query: &BillQuery, scope: DataScope) -> AppResult<Select<bill::Entity>> {
+pub fn build(query: &BillQuery, scope: &DataScope) -> AppResult<Select<bill::Entity>> {
     let mut select = bill::Entity::find();
-    if let DataScope::OwnedBy(user_id) = scope {
+    if let Some(owners) = scope.owners() {
         select = select.filter(
             bill::Column::CustomerId.in_subquery(
                 Query::select()
                     .column(customer::Column::Id)
                     .from(customer::Entity)
-                    .and_where(customer::Column::SalesOwnerId.eq(user_id))
+                    .and_where(customer::Column::SalesOwnerId.is_in(owners.iter().copied()))
                     .to_owned(),
             ),
         );
@@ -128,7 +128,7 @@ async fn totals(db: &impl ConnectionTrait, select: Select<bill::Entity>) -> AppR
 pub async fn list(
     db: &impl ConnectionTrait,
     query: &BillQuery,
-    scope: DataScope,
+    scope: &DataScope,
     page: PageRequest,
 ) -> AppResult<BillPage> {
     let select = build(query, scope)?;
@@ -202,7 +202,7 @@ const EXPORT_CHUNK: u64 = 1000;
 pub async fn export(
     db: &impl ConnectionTrait,
     query: &BillQuery,
-    scope: DataScope,
+    scope: &DataScope,
 ) -> AppResult<(Vec<u8>, bool, String)> {
     let format = ExportFormat::parse(query.format.as_deref())?;
     let select = ordered(build(query, scope)?, query.sort.as_deref())?;

@@ -53,7 +53,7 @@ async fn generate_bills(
 ) -> AppResult<Json<RunResult>> {
     principal.require(Permission::BillingManage)?;
     Ok(Json(
-        generate::generate(&state, &Actor::from(&principal), principal.scope(), input).await?,
+        generate::generate(&state, &Actor::from(&principal), &principal.scope(), input).await?,
     ))
 }
 
@@ -103,7 +103,7 @@ async fn list_bills(
     page: PageRequest,
 ) -> AppResult<Json<BillPage>> {
     principal.require(Permission::BillingView)?;
-    Ok(Json(list::list(&state.db, &query, principal.scope(), page).await?))
+    Ok(Json(list::list(&state.db, &query, &principal.scope(), page).await?))
 }
 
 /// One customer's bills (= `GET /bills?customer_id=`).
@@ -117,9 +117,9 @@ async fn customer_bills(
     page: PageRequest,
 ) -> AppResult<Json<BillPage>> {
     principal.require(Permission::BillingView)?;
-    crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
+    crate::customers::service::find_visible(&state.db, &principal.scope(), id).await?;
     query.customer_id = Some(id);
-    Ok(Json(list::list(&state.db, &query, principal.scope(), page).await?))
+    Ok(Json(list::list(&state.db, &query, &principal.scope(), page).await?))
 }
 
 /// A manual bill (draft).
@@ -147,7 +147,7 @@ async fn export_bills(
     _page: PageRequest,
 ) -> AppResult<Response> {
     principal.require(Permission::BillingView)?;
-    let (bytes, csv, name) = list::export(&state.db, &query, principal.scope()).await?;
+    let (bytes, csv, name) = list::export(&state.db, &query, &principal.scope()).await?;
     audit::record_export(&state.db, &Actor::from(&principal), "bill.export", "bill", csv).await?;
     Ok(attachment(bytes, if csv { CSV } else { XLSX }, &name))
 }
@@ -162,7 +162,7 @@ async fn batch_issue(
 ) -> AppResult<Json<BatchIssueResult>> {
     principal.require(Permission::BillingManage)?;
     Ok(Json(
-        issue::batch_issue(&state, &Actor::from(&principal), principal.scope(), input).await?,
+        issue::batch_issue(&state, &Actor::from(&principal), &principal.scope(), input).await?,
     ))
 }
 
@@ -174,7 +174,7 @@ async fn get_bill(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<BillView>> {
     principal.require(Permission::BillingView)?;
-    let row = service::find_visible(&state.db, principal.scope(), id).await?;
+    let row = service::find_visible(&state.db, &principal.scope(), id).await?;
     Ok(Json(service::view(&state.db, row).await?))
 }
 
@@ -187,7 +187,7 @@ async fn bill_usage_days(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<super::usage_days::BillUsageDays>> {
     principal.require(Permission::BillingView)?;
-    let row = service::find_visible(&state.db, principal.scope(), id).await?;
+    let row = service::find_visible(&state.db, &principal.scope(), id).await?;
     Ok(Json(super::usage_days::of_bill(&state.db, &row).await?))
 }
 
@@ -201,7 +201,7 @@ async fn bill_history(
     page: PageRequest,
 ) -> AppResult<Json<Page<AuditLogView>>> {
     principal.require(Permission::BillingView)?;
-    service::find_visible(&state.db, principal.scope(), id).await?;
+    service::find_visible(&state.db, &principal.scope(), id).await?;
     Ok(Json(audit::trail(&state.db, "bill", id, page).await?))
 }
 
@@ -263,7 +263,7 @@ async fn bill_pdf(
     ApiQuery(query): ApiQuery<PdfQuery>,
 ) -> AppResult<Response> {
     principal.require(Permission::BillingView)?;
-    let row = service::find_visible(&state.db, principal.scope(), id).await?;
+    let row = service::find_visible(&state.db, &principal.scope(), id).await?;
     let view = service::view(&state.db, row).await?;
     let company = crate::settings::load(&state.db).await?.company;
     let bytes = document::render(&view, &company).await?;

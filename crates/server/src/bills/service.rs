@@ -34,7 +34,7 @@ impl From<BillRuleError> for AppError {
 }
 
 /// A bill the caller may see (its customer in scope); 404 otherwise.
-pub async fn find_visible(db: &impl ConnectionTrait, scope: DataScope, id: i64) -> AppResult<bill::Model> {
+pub async fn find_visible(db: &impl ConnectionTrait, scope: &DataScope, id: i64) -> AppResult<bill::Model> {
     let row = bill::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -43,8 +43,8 @@ pub async fn find_visible(db: &impl ConnectionTrait, scope: DataScope, id: i64) 
     Ok(row)
 }
 
-async fn check_scope(db: &impl ConnectionTrait, scope: DataScope, customer_id: i64) -> AppResult<()> {
-    if let DataScope::OwnedBy(_) = scope {
+async fn check_scope(db: &impl ConnectionTrait, scope: &DataScope, customer_id: i64) -> AppResult<()> {
+    if scope.owners().is_some() {
         let owner = customer::Entity::find_by_id(customer_id)
             .select_only()
             .column(customer::Column::SalesOwnerId)
@@ -60,7 +60,7 @@ async fn check_scope(db: &impl ConnectionTrait, scope: DataScope, customer_id: i
 }
 
 /// [`find_visible`], locked for the rest of the transaction.
-pub(super) async fn lock_visible(txn: &DatabaseTransaction, scope: DataScope, id: i64) -> AppResult<bill::Model> {
+pub(super) async fn lock_visible(txn: &DatabaseTransaction, scope: &DataScope, id: i64) -> AppResult<bill::Model> {
     let row = bill::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
@@ -81,7 +81,7 @@ pub async fn void(state: &AppState, principal: &Principal, id: i64, input: VoidI
     let reason = validate_reason(input.reason.as_deref(), "作废原因").map_err(|e| AppError::Validation(vec![e]))?;
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;
-    let row = lock_visible(&txn, principal.scope(), id).await?;
+    let row = lock_visible(&txn, &principal.scope(), id).await?;
     let status = status_of(&row);
     check_void(status, decimal(row.allocated))?;
     let now = Utc::now();
@@ -113,7 +113,7 @@ pub async fn void(state: &AppState, principal: &Principal, id: i64, input: VoidI
     )
     .await?;
     txn.commit().await?;
-    view(&state.db, find_visible(&state.db, principal.scope(), id).await?).await
+    view(&state.db, find_visible(&state.db, &principal.scope(), id).await?).await
 }
 
 pub async fn credit(state: &AppState, principal: &Principal, id: i64, input: CreditInput) -> AppResult<BillView> {
@@ -129,7 +129,7 @@ pub async fn credit(state: &AppState, principal: &Principal, id: i64, input: Cre
     };
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;
-    let row = lock_visible(&txn, principal.scope(), id).await?;
+    let row = lock_visible(&txn, &principal.scope(), id).await?;
     let status = status_of(&row);
     let outstanding = decimal(row.total - row.allocated);
     check_credit(status, amount, outstanding)?;
@@ -172,7 +172,7 @@ pub async fn credit(state: &AppState, principal: &Principal, id: i64, input: Cre
     )
     .await?;
     txn.commit().await?;
-    view(&state.db, find_visible(&state.db, principal.scope(), id).await?).await
+    view(&state.db, find_visible(&state.db, &principal.scope(), id).await?).await
 }
 
 /// A manual bill (特殊场景手工录入), as a draft.
@@ -220,7 +220,7 @@ pub async fn create_manual(state: &AppState, principal: &Principal, input: Manua
     let actor = Actor::from(principal);
     ensure_counter(&state.db, period).await?;
     let txn = begin_write(&state.db).await?;
-    crate::customers::service::lock_visible(&txn, principal.scope(), customer_id).await?;
+    crate::customers::service::lock_visible(&txn, &principal.scope(), customer_id).await?;
     let bill_no = take_numbers(&txn, period, 1)
         .await?
         .pop()

@@ -259,7 +259,7 @@ async fn bill_progress(state: &AppState, period: Period) -> AppResult<BillProgre
         ..BillQuery::default()
     };
     let sums = |query: BillQuery| async move {
-        let select = list::build(&query, DataScope::All)?;
+        let select = list::build(&query, &DataScope::All)?;
         AppResult::Ok(count_and_sums(db, select, &["total", "allocated"]).await?)
     };
     let (drafts, draft_sums) = sums(of_month("draft", None)).await?;
@@ -339,7 +339,7 @@ async fn overdue_bills(db: &impl ConnectionTrait) -> AppResult<OverdueBills> {
         overdue: Some(true),
         ..BillQuery::default()
     };
-    let (bills, sums) = count_and_sums(db, list::build(&query, DataScope::All)?, &["total", "allocated"]).await?;
+    let (bills, sums) = count_and_sums(db, list::build(&query, &DataScope::All)?, &["total", "allocated"]).await?;
     Ok(OverdueBills {
         bills,
         outstanding: sums[0] - sums[1],

@@ -84,7 +84,7 @@ pub struct MonthReceipts {
     pub amount: Total,
 }
 
-pub async fn summary(db: &impl ConnectionTrait, scope: DataScope) -> AppResult<HomeSummary> {
+pub async fn summary(db: &impl ConnectionTrait, scope: &DataScope) -> AppResult<HomeSummary> {
     let today = business_today();
     let this_month = Period::of_date(today);
     let last_month = this_month.previous().unwrap_or(this_month);
@@ -120,10 +120,7 @@ pub async fn summary(db: &impl ConnectionTrait, scope: DataScope) -> AppResult<H
     )
     .await?;
     Ok(HomeSummary {
-        scope: match scope {
-            DataScope::All => "all",
-            DataScope::OwnedBy(_) => "own",
-        },
+        scope: scope.label_code(),
         as_of: today,
         customers: customer_counts(db, scope).await?,
         receivables: everyone.totals,
@@ -133,15 +130,15 @@ pub async fn summary(db: &impl ConnectionTrait, scope: DataScope) -> AppResult<H
     })
 }
 
-async fn customer_counts(db: &impl ConnectionTrait, scope: DataScope) -> AppResult<CustomerCounts> {
+async fn customer_counts(db: &impl ConnectionTrait, scope: &DataScope) -> AppResult<CustomerCounts> {
     let mut select = customer::Entity::find()
         .select_only()
         .column(customer::Column::AccountStatus)
         .column_as(Expr::cust("COUNT(*)"), "n")
         .filter(customer::Column::IsDeleted.eq(false))
         .group_by(customer::Column::AccountStatus);
-    if let DataScope::OwnedBy(user_id) = scope {
-        select = select.filter(customer::Column::SalesOwnerId.eq(user_id));
+    if let Some(owners) = scope.owners() {
+        select = select.filter(customer::Column::SalesOwnerId.is_in(owners.iter().copied()));
     }
     let mut counts = CustomerCounts::default();
     for (status, n) in select.into_tuple::<(String, i64)>().all(db).await? {
@@ -159,7 +156,7 @@ async fn customer_counts(db: &impl ConnectionTrait, scope: DataScope) -> AppResu
     Ok(counts)
 }
 
-async fn period_billing(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<PeriodBilling> {
+async fn period_billing(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<PeriodBilling> {
     let query = BillQuery {
         period: Some(period.to_string()),
         status: Some(
@@ -180,17 +177,17 @@ async fn period_billing(db: &impl ConnectionTrait, scope: DataScope, period: Per
     })
 }
 
-async fn month_receipts(db: &impl ConnectionTrait, scope: DataScope, period: Period) -> AppResult<MonthReceipts> {
+async fn month_receipts(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<MonthReceipts> {
     let mut select = payment::Entity::find()
         .filter(payment::Column::IsDeleted.eq(false))
         .filter(payment::Column::ReceivedAt.between(period.first_day(), period.last_day()));
-    if let DataScope::OwnedBy(user_id) = scope {
+    if let Some(owners) = scope.owners() {
         select = select.filter(
             payment::Column::CustomerId.in_subquery(
                 Query::select()
                     .column(customer::Column::Id)
                     .from(customer::Entity)
-                    .and_where(customer::Column::SalesOwnerId.eq(user_id))
+                    .and_where(customer::Column::SalesOwnerId.is_in(owners.iter().copied()))
                     .to_owned(),
             ),
         );

@@ -203,7 +203,7 @@ async fn matching(state: &AppState, principal: &Principal, filter: &CustomerQuer
     };
     let select = list::build(
         &query,
-        principal.scope(),
+        &principal.scope(),
         &state.keyring,
         state.db.get_database_backend(),
     )?;
@@ -241,7 +241,7 @@ async fn apply(state: &AppState, principal: &Principal, id: i64, action: &Action
         Action::AddTag(tag) | Action::RemoveTag(tag) => {
             // Read, change and write the tag list under the row's version, so
             // a concurrent edit is reported instead of overwritten.
-            let row = service::find_visible(&state.db, principal.scope(), id).await?;
+            let row = service::find_visible(&state.db, &principal.scope(), id).await?;
             let mut tags = service::tags_of(&state.db, &[id])
                 .await?
                 .remove(&id)

@@ -135,7 +135,7 @@ async fn export_customers(
     }
     let select = list::build(
         &filters,
-        principal.scope(),
+        &principal.scope(),
         &state.keyring,
         state.db.get_database_backend(),
     )?;

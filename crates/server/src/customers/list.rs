@@ -84,14 +84,14 @@ fn day(field: &str, text: &Option<String>) -> AppResult<Option<NaiveDate>> {
 /// The filtered selection (no paging, no order).
 pub fn build(
     query: &CustomerQuery,
-    scope: DataScope,
+    scope: &DataScope,
     keyring: &Keyring,
     backend: DbBackend,
 ) -> AppResult<Select<customer::Entity>> {
     let deleted = query.deleted.unwrap_or(false);
     let mut select = customer::Entity::find().filter(customer::Column::IsDeleted.eq(deleted));
-    if let DataScope::OwnedBy(user_id) = scope {
-        select = select.filter(customer::Column::SalesOwnerId.eq(user_id));
+    if let Some(owners) = scope.owners() {
+        select = select.filter(customer::Column::SalesOwnerId.is_in(owners.iter().copied()));
     }
     if let Some(q) = query.q.as_deref().and_then(clean) {
         // A whole phone number or e-mail address is looked up exactly through
@@ -265,7 +265,7 @@ pub fn order(select: Select<customer::Entity>, sort: Option<&str>) -> AppResult<
 pub async fn page(
     db: &impl sea_orm::ConnectionTrait,
     query: &CustomerQuery,
-    scope: DataScope,
+    scope: &DataScope,
     keyring: &Keyring,
     page: PageRequest,
 ) -> AppResult<(Vec<customer::Model>, u64)> {

@@ -53,7 +53,7 @@ async fn list_customers(
     if query.plan_id.is_some() {
         principal.require(Permission::PricingView)?;
     }
-    let (rows, total) = list::page(&state.db, &query, principal.scope(), &state.keyring, page).await?;
+    let (rows, total) = list::page(&state.db, &query, &principal.scope(), &state.keyring, page).await?;
     let items = service::views(&state.db, &state.keyring, principal.role, rows).await?;
     Ok(Json(Page::new(items, total, page)))
 }
@@ -82,7 +82,7 @@ async fn get_customer(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<CustomerView>> {
     principal.require(Permission::CustomersView)?;
-    let row = service::find_visible(&state.db, principal.scope(), id).await?;
+    let row = service::find_visible(&state.db, &principal.scope(), id).await?;
     Ok(Json(service::view(&state, &principal, row).await?))
 }
 
@@ -177,7 +177,7 @@ async fn status_history(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Vec<StatusHistoryView>>> {
     principal.require(Permission::CustomersView)?;
-    service::find_visible(&state.db, principal.scope(), id).await?;
+    service::find_visible(&state.db, &principal.scope(), id).await?;
     let rows = service::status_history(&state.db, id).await?;
     Ok(Json(
         rows.into_iter()
@@ -204,7 +204,7 @@ async fn audit_trail(
     page: PageRequest,
 ) -> AppResult<Json<Page<AuditLogView>>> {
     principal.require(Permission::CustomersView)?;
-    service::find_visible(&state.db, principal.scope(), id).await?;
+    service::find_visible(&state.db, &principal.scope(), id).await?;
     Ok(Json(audit::trail(&state.db, "customer", id, page).await?))
 }
 

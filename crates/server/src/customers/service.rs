@@ -49,7 +49,7 @@ pub(crate) fn db_error(err: DbErr) -> AppError {
 
 /// Loads a live customer the caller may see, locking it for the rest of the
 /// transaction. Invisible and missing look the same: 404.
-pub async fn lock_visible(txn: &DatabaseTransaction, scope: DataScope, id: i64) -> AppResult<customer::Model> {
+pub async fn lock_visible(txn: &DatabaseTransaction, scope: &DataScope, id: i64) -> AppResult<customer::Model> {
     customer::Entity::find_by_id(id)
         .filter(customer::Column::IsDeleted.eq(false))
         .lock_exclusive()
@@ -59,7 +59,7 @@ pub async fn lock_visible(txn: &DatabaseTransaction, scope: DataScope, id: i64) 
         .ok_or_else(|| AppError::not_found("客户"))
 }
 
-pub async fn find_visible(db: &impl ConnectionTrait, scope: DataScope, id: i64) -> AppResult<customer::Model> {
+pub async fn find_visible(db: &impl ConnectionTrait, scope: &DataScope, id: i64) -> AppResult<customer::Model> {
     customer::Entity::find_by_id(id)
         .filter(customer::Column::IsDeleted.eq(false))
         .one(db)
@@ -396,7 +396,7 @@ pub async fn update(
     }
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;
-    let before = lock_visible(&txn, principal.scope(), id).await?;
+    let before = lock_visible(&txn, &principal.scope(), id).await?;
     if let Some(expected) = expected_version
         && expected != before.version
     {
@@ -471,7 +471,7 @@ pub async fn delete(state: &AppState, principal: &Principal, id: i64) -> AppResu
     principal.require(Permission::CustomersEdit)?;
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;
-    let before = lock_visible(&txn, principal.scope(), id).await?;
+    let before = lock_visible(&txn, &principal.scope(), id).await?;
     let mut row: customer::ActiveModel = before.clone().into();
     // Free the unique values for live customers.
     row.code_key = Set(None);
@@ -654,7 +654,7 @@ pub async fn change_status(
         _ => None,
     };
     let txn = begin_write(&state.db).await?;
-    let before = lock_visible(&txn, principal.scope(), id).await?;
+    let before = lock_visible(&txn, &principal.scope(), id).await?;
     check_transition(status_of(&before), target, Trigger::Manual(principal.role)).map_err(transition_error)?;
     // Read under the customer's row lock: what is owed at the moment of closing.
     let unsettled = match target {

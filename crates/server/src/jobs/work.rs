@@ -88,7 +88,7 @@ async fn generate_bills(state: &AppState, month: opcms_domain::Period) -> AppRes
         period: Some(month.to_string()),
         customer_ids: None,
     };
-    let result = crate::bills::generate::generate(state, &actor, DataScope::All, input).await?;
+    let result = crate::bills::generate::generate(state, &actor, &DataScope::All, input).await?;
     let mut counts = json!({
         "customers": result.created + result.updated + result.unchanged + result.skipped_count,
         "drafts": result.created + result.updated,
@@ -101,7 +101,7 @@ async fn generate_bills(state: &AppState, month: opcms_domain::Period) -> AppRes
         let issued = crate::bills::issue::batch_issue(
             state,
             &actor,
-            DataScope::All,
+            &DataScope::All,
             BatchIssueInput {
                 ids: None,
                 filter: Some(BillFilter {

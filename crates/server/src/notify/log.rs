@@ -115,17 +115,17 @@ fn filter_condition(query: &NotificationQuery) -> AppResult<Condition> {
 /// A page of the log, newest first, within `scope`.
 pub async fn list(
     state: &AppState,
-    scope: DataScope,
+    scope: &DataScope,
     query: &NotificationQuery,
     page: PageRequest,
 ) -> AppResult<(Vec<NotificationView>, u64)> {
     let mut condition = filter_condition(query)?;
-    if let DataScope::OwnedBy(owner) = scope {
+    if let Some(owners) = scope.owners() {
         // Sales sees its own customers' notifications only.
         let owned: Vec<i64> = crate::customers::entity::customer::Entity::find()
             .select_only()
             .column(crate::customers::entity::customer::Column::Id)
-            .filter(crate::customers::entity::customer::Column::SalesOwnerId.eq(owner))
+            .filter(crate::customers::entity::customer::Column::SalesOwnerId.is_in(owners.iter().copied()))
             .into_tuple()
             .all(&state.db)
             .await?;

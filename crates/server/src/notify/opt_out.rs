@@ -32,7 +32,7 @@ pub async fn preferences_of(
 pub async fn set_preferences(
     state: &AppState,
     actor: &Actor,
-    scope: DataScope,
+    scope: &DataScope,
     customer_id: i64,
     input: NotificationPreferences,
 ) -> AppResult<NotificationPreferences> {

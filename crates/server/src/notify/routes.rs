@@ -40,7 +40,7 @@ async fn list_notifications(
     page: PageRequest,
 ) -> AppResult<Json<Page<NotificationView>>> {
     principal.require(Permission::NotificationsView)?;
-    let (items, total) = super::log::list(&state, principal.scope(), &query, page).await?;
+    let (items, total) = super::log::list(&state, &principal.scope(), &query, page).await?;
     Ok(Json(Page::new(items, total, page)))
 }
 
@@ -125,12 +125,12 @@ async fn customer_notifications(
     page: PageRequest,
 ) -> AppResult<Json<Page<NotificationView>>> {
     principal.require(Permission::CustomersView)?;
-    crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
+    crate::customers::service::find_visible(&state.db, &principal.scope(), id).await?;
     let query = NotificationQuery {
         customer_id: Some(id),
         ..NotificationQuery::default()
     };
-    let (items, total) = super::log::list(&state, principal.scope(), &query, page).await?;
+    let (items, total) = super::log::list(&state, &principal.scope(), &query, page).await?;
     Ok(Json(Page::new(items, total, page)))
 }
 
@@ -143,7 +143,7 @@ async fn get_preferences(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<NotificationPreferences>> {
     principal.require(Permission::CustomersView)?;
-    crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
+    crate::customers::service::find_visible(&state.db, &principal.scope(), id).await?;
     Ok(Json(super::opt_out::preferences_of(&state.db, id).await?))
 }
 
@@ -158,6 +158,6 @@ async fn put_preferences(
 ) -> AppResult<Json<NotificationPreferences>> {
     principal.require(Permission::CustomersEditContact)?;
     Ok(Json(
-        super::opt_out::set_preferences(&state, &Actor::from(&principal), principal.scope(), id, input).await?,
+        super::opt_out::set_preferences(&state, &Actor::from(&principal), &principal.scope(), id, input).await?,
     ))
 }

@@ -7,7 +7,6 @@
 //! were wrong.
 
 use chrono::Utc;
-use opcms_domain::DataScope;
 use opcms_domain::billing::{BillStatus, paid_status, validate_reason};
 use opcms_domain::payments::{BillSide, PaymentSide, check_allocations, check_reverse, validate_allocation_lines};
 use rust_decimal::Decimal;
@@ -50,7 +49,7 @@ pub async fn allocate(
     let actor = Actor::from(principal);
     let scope = principal.scope();
     let txn = begin_write(&state.db).await?;
-    let payment_row = lock_visible(&txn, scope, payment_id).await?;
+    let payment_row = lock_visible(&txn, &scope, payment_id).await?;
     let mut bill_ids: Vec<i64> = lines.iter().map(|(id, _)| *id).collect();
     bill_ids.sort_unstable();
     let bills = bill::Entity::find()
@@ -62,9 +61,9 @@ pub async fn allocate(
     if bills.len() != bill_ids.len() {
         return Err(AppError::not_found("账单"));
     }
-    if matches!(scope, DataScope::OwnedBy(_)) {
+    if scope.owners().is_some() {
         for row in &bills {
-            crate::bills::service::find_visible(&txn, scope, row.id).await?;
+            crate::bills::service::find_visible(&txn, &scope, row.id).await?;
         }
     }
     let sides: Vec<BillSide> = bills
@@ -224,7 +223,7 @@ pub async fn reverse(
         .await?
         .ok_or_else(|| AppError::not_found("核销记录"))?;
     let txn = begin_write(&state.db).await?;
-    let payment_row = lock_visible(&txn, scope, payment_id)
+    let payment_row = lock_visible(&txn, &scope, payment_id)
         .await
         .map_err(|_| AppError::not_found("核销记录"))?;
     let row = allocation::Entity::find_by_id(allocation_id)
@@ -297,5 +296,5 @@ pub async fn reverse(
     )
     .await?;
     txn.commit().await?;
-    view(&state.db, find_visible(&state.db, scope, payment_id).await?).await
+    view(&state.db, find_visible(&state.db, &scope, payment_id).await?).await
 }

@@ -219,7 +219,7 @@ fn text_of(row: &Row, column: Option<usize>) -> Option<String> {
 }
 
 /// What an import is asked to do besides reading the file.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ImportOptions {
     pub dry_run: bool,
     pub auto_allocate: bool,
@@ -422,7 +422,7 @@ pub async fn run(
         .into_iter()
         .sum();
     let assigned = fresh.iter().filter(|a| a.customer_id.is_some()).count() as u32;
-    let mut allocations = write(state, actor, &file_name, &fresh, options).await?;
+    let mut allocations = write(state, actor, &file_name, &fresh, options.clone()).await?;
     listed.sort_by_key(|r| r.row);
     let auto_allocated = allocations.len() as u32;
     let auto_allocated_amount = allocations.iter().map(|a| a.amount).sum();
@@ -570,7 +570,7 @@ async fn write(
         );
     }
     let allocations = if options.auto_allocate {
-        allocate_exact(&txn, actor, options.scope, created, dry_run).await?
+        allocate_exact(&txn, actor, &options.scope, created, dry_run).await?
     } else {
         Vec::new()
     };
@@ -605,14 +605,14 @@ const ID_CHUNK: usize = 500;
 async fn allocate_exact(
     txn: &DatabaseTransaction,
     actor: &Actor,
-    scope: DataScope,
+    scope: &DataScope,
     created: Vec<(u32, payment::Model)>,
     dry_run: bool,
 ) -> AppResult<Vec<AutoAllocation>> {
     let mut customers: Vec<i64> = created.iter().filter_map(|(_, p)| p.customer_id).collect();
     customers.sort_unstable();
     customers.dedup();
-    if let DataScope::OwnedBy(user_id) = scope {
+    if let Some(owners) = scope.owners() {
         let mut owned = Vec::new();
         for chunk in customers.chunks(ID_CHUNK) {
             owned.extend(
@@ -620,7 +620,7 @@ async fn allocate_exact(
                     .select_only()
                     .column(customer::Column::Id)
                     .filter(customer::Column::Id.is_in(chunk.iter().copied()))
-                    .filter(customer::Column::SalesOwnerId.eq(user_id))
+                    .filter(customer::Column::SalesOwnerId.is_in(owners.iter().copied()))
                     .into_tuple::<i64>()
                     .all(txn)
                     .await?,

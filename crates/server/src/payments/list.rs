@@ -24,11 +24,11 @@ fn customers_where(condition: Condition) -> sea_orm::sea_query::SelectStatement 
 }
 
 /// The filtered selection of live payments (no order, no paging).
-pub fn build(query: &PaymentQuery, scope: DataScope) -> AppResult<Select<payment::Entity>> {
+pub fn build(query: &PaymentQuery, scope: &DataScope) -> AppResult<Select<payment::Entity>> {
     let mut select = payment::Entity::find().filter(payment::Column::IsDeleted.eq(false));
-    if let DataScope::OwnedBy(user_id) = scope {
+    if let Some(owners) = scope.owners() {
         select = select.filter(payment::Column::CustomerId.in_subquery(customers_where(
-            Condition::all().add(customer::Column::SalesOwnerId.eq(user_id)),
+            Condition::all().add(customer::Column::SalesOwnerId.is_in(owners.iter().copied())),
         )));
     }
     if let Some(customer_id) = query.customer_id {
@@ -123,7 +123,7 @@ fn check_range(query: &PaymentQuery) -> AppResult<()> {
 pub async fn list(
     db: &impl ConnectionTrait,
     query: &PaymentQuery,
-    scope: DataScope,
+    scope: &DataScope,
     page: PageRequest,
 ) -> AppResult<PaymentPage> {
     check_range(query)?;
@@ -205,7 +205,7 @@ const EXPORT_CHUNK: u64 = 1000;
 pub async fn export(
     db: &impl ConnectionTrait,
     query: &PaymentQuery,
-    scope: DataScope,
+    scope: &DataScope,
 ) -> AppResult<(Vec<u8>, bool, String)> {
     let format = ExportFormat::parse(query.format.as_deref())?;
     check_range(query)?;

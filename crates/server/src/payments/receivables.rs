@@ -107,11 +107,11 @@ struct CustomerAging {
 }
 
 /// The customers the filter and the scope admit, as a subquery condition.
-fn customer_filter(query: &AgingQuery, scope: DataScope) -> Option<Condition> {
+fn customer_filter(query: &AgingQuery, scope: &DataScope) -> Option<Condition> {
     let mut condition = Condition::all().add(customer::Column::IsDeleted.eq(false));
     let mut narrowed = false;
-    if let DataScope::OwnedBy(user_id) = scope {
-        condition = condition.add(customer::Column::SalesOwnerId.eq(user_id));
+    if let Some(owners) = scope.owners() {
+        condition = condition.add(customer::Column::SalesOwnerId.is_in(owners.iter().copied()));
         narrowed = true;
     }
     if let Some(owner) = query.owner_id {
@@ -134,7 +134,7 @@ fn customer_filter(query: &AgingQuery, scope: DataScope) -> Option<Condition> {
 async fn aging_rows(
     db: &impl ConnectionTrait,
     query: &AgingQuery,
-    scope: DataScope,
+    scope: &DataScope,
     as_of: NaiveDate,
 ) -> AppResult<(Vec<(i64, CustomerAging)>, AgingMoney)> {
     let filter = customer_filter(query, scope);
@@ -228,7 +228,7 @@ async fn row_views(db: &impl ConnectionTrait, rows: &[(i64, CustomerAging)]) -> 
 pub async fn aging(
     db: &impl ConnectionTrait,
     query: &AgingQuery,
-    scope: DataScope,
+    scope: &DataScope,
     page: PageRequest,
 ) -> AppResult<AgingPage> {
     let as_of = query.as_of.unwrap_or_else(business_today);
@@ -293,7 +293,7 @@ fn cells(row: &AgingRow) -> Vec<Value> {
 pub async fn export(
     db: &impl ConnectionTrait,
     query: &AgingQuery,
-    scope: DataScope,
+    scope: &DataScope,
 ) -> AppResult<(Vec<u8>, bool, String)> {
     let format = ExportFormat::parse(query.format.as_deref())?;
     let as_of = query.as_of.unwrap_or_else(business_today);

@@ -59,7 +59,7 @@ async fn list_payments(
     page: PageRequest,
 ) -> AppResult<Json<PaymentPage>> {
     principal.require(Permission::PaymentsView)?;
-    Ok(Json(list::list(&state.db, &query, principal.scope(), page).await?))
+    Ok(Json(list::list(&state.db, &query, &principal.scope(), page).await?))
 }
 
 /// The payment list as `.xlsx` or `.csv`, with the list's filters.
@@ -74,7 +74,7 @@ async fn export_payments(
     _page: PageRequest,
 ) -> AppResult<Response> {
     principal.require(Permission::PaymentsView)?;
-    let (bytes, csv, name) = list::export(&state.db, &query, principal.scope()).await?;
+    let (bytes, csv, name) = list::export(&state.db, &query, &principal.scope()).await?;
     audit::record_export(&state.db, &Actor::from(&principal), "payment.export", "payment", csv).await?;
     Ok(attachment(bytes, if csv { CSV } else { XLSX }, &name))
 }
@@ -103,7 +103,7 @@ async fn get_payment(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<PaymentView>> {
     principal.require(Permission::PaymentsView)?;
-    let row = service::find_visible(&state.db, principal.scope(), id).await?;
+    let row = service::find_visible(&state.db, &principal.scope(), id).await?;
     Ok(Json(service::view(&state.db, row).await?))
 }
 
@@ -146,7 +146,7 @@ async fn payment_history(
     page: PageRequest,
 ) -> AppResult<Json<Page<AuditLogView>>> {
     principal.require(Permission::PaymentsView)?;
-    service::find_visible(&state.db, principal.scope(), id).await?;
+    service::find_visible(&state.db, &principal.scope(), id).await?;
     Ok(Json(audit::trail(&state.db, "payment", id, page).await?))
 }
 
@@ -159,8 +159,8 @@ async fn payment_suggestions(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Suggestions>> {
     principal.require(Permission::PaymentsView)?;
-    let row = service::find_visible(&state.db, principal.scope(), id).await?;
-    Ok(Json(suggest::suggestions(&state.db, principal.scope(), &row).await?))
+    let row = service::find_visible(&state.db, &principal.scope(), id).await?;
+    Ok(Json(suggest::suggestions(&state.db, &principal.scope(), &row).await?))
 }
 
 /// 核销: allocate the payment to one or several bills.
@@ -200,7 +200,7 @@ async fn bill_allocations(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<Vec<AllocationView>>> {
     principal.require(Permission::BillingView)?;
-    crate::bills::service::find_visible(&state.db, principal.scope(), id).await?;
+    crate::bills::service::find_visible(&state.db, &principal.scope(), id).await?;
     let rows = allocation::Entity::find()
         .filter(allocation::Column::BillId.eq(id))
         .order_by_desc(allocation::Column::Id)
@@ -265,7 +265,7 @@ async fn aging(
 ) -> AppResult<Json<AgingPage>> {
     principal.require(Permission::PaymentsView)?;
     Ok(Json(
-        receivables::aging(&state.db, &query, principal.scope(), page).await?,
+        receivables::aging(&state.db, &query, &principal.scope(), page).await?,
     ))
 }
 
@@ -281,7 +281,7 @@ async fn export_aging(
     _page: PageRequest,
 ) -> AppResult<Response> {
     principal.require(Permission::PaymentsView)?;
-    let (bytes, csv, name) = receivables::export(&state.db, &query, principal.scope()).await?;
+    let (bytes, csv, name) = receivables::export(&state.db, &query, &principal.scope()).await?;
     audit::record_export(
         &state.db,
         &Actor::from(&principal),
@@ -304,7 +304,7 @@ async fn customer_statement(
 ) -> AppResult<Json<Statement>> {
     principal.require(Permission::PaymentsView)?;
     let (from, to) = statement::period(&query)?;
-    let customer = crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
+    let customer = crate::customers::service::find_visible(&state.db, &principal.scope(), id).await?;
     let ledger = statement::ledger(&state.db, id, from, to).await?;
     Ok(Json(receivables::statement(&state.db, &customer, ledger).await?))
 }
@@ -321,7 +321,7 @@ async fn customer_statement_pdf(
 ) -> AppResult<Response> {
     principal.require(Permission::PaymentsView)?;
     let (from, to) = statement::period(&query)?;
-    let customer = crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
+    let customer = crate::customers::service::find_visible(&state.db, &principal.scope(), id).await?;
     let ledger = statement::ledger(&state.db, id, from, to).await?;
     let company = crate::settings::load(&state.db).await?.company;
     let bytes = statement::pdf(&customer, &ledger, &company).await?;
@@ -347,7 +347,7 @@ async fn customer_statement_export(
     principal.require(Permission::PaymentsView)?;
     let format = ExportFormat::parse(query.format.as_deref())?;
     let (from, to) = statement::period(&query)?;
-    let customer = crate::customers::service::find_visible(&state.db, principal.scope(), id).await?;
+    let customer = crate::customers::service::find_visible(&state.db, &principal.scope(), id).await?;
     let ledger = statement::ledger(&state.db, id, from, to).await?;
     let (bytes, name) = statement::export(&customer, &ledger, format).await?;
     audit::record_export(

@@ -41,7 +41,7 @@ fn method_of(row: &payment::Model) -> PaymentMethod {
 
 /// A live payment the caller may see; 404 otherwise. Sales sees only
 /// payments of its own customers, never unassigned ones.
-pub async fn find_visible(db: &impl ConnectionTrait, scope: DataScope, id: i64) -> AppResult<payment::Model> {
+pub async fn find_visible(db: &impl ConnectionTrait, scope: &DataScope, id: i64) -> AppResult<payment::Model> {
     let row = payment::Entity::find_by_id(id)
         .filter(payment::Column::IsDeleted.eq(false))
         .one(db)
@@ -52,7 +52,7 @@ pub async fn find_visible(db: &impl ConnectionTrait, scope: DataScope, id: i64) 
 }
 
 /// [`find_visible`], locked for the rest of the transaction.
-pub async fn lock_visible(txn: &DatabaseTransaction, scope: DataScope, id: i64) -> AppResult<payment::Model> {
+pub async fn lock_visible(txn: &DatabaseTransaction, scope: &DataScope, id: i64) -> AppResult<payment::Model> {
     let row = payment::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
@@ -63,8 +63,8 @@ pub async fn lock_visible(txn: &DatabaseTransaction, scope: DataScope, id: i64) 
     Ok(row)
 }
 
-async fn check_scope(db: &impl ConnectionTrait, scope: DataScope, customer_id: Option<i64>) -> AppResult<()> {
-    if let DataScope::OwnedBy(_) = scope {
+async fn check_scope(db: &impl ConnectionTrait, scope: &DataScope, customer_id: Option<i64>) -> AppResult<()> {
+    if scope.owners().is_some() {
         let owner = match customer_id {
             None => None,
             Some(id) => customer::Entity::find_by_id(id)
@@ -325,7 +325,7 @@ fn month_of(day: NaiveDate) -> Period {
 pub async fn create(state: &AppState, principal: &Principal, input: PaymentInput) -> AppResult<PaymentView> {
     let receipt = validate_receipt(&raw_receipt(&input), business_today()).map_err(AppError::Validation)?;
     if let Some(customer_id) = input.customer_id {
-        crate::customers::service::find_visible(&state.db, principal.scope(), customer_id).await?;
+        crate::customers::service::find_visible(&state.db, &principal.scope(), customer_id).await?;
     }
     let key = reference_key(receipt.method, receipt.reference.as_deref());
     if let Some(key) = &key
@@ -392,7 +392,7 @@ pub async fn create(state: &AppState, principal: &Principal, input: PaymentInput
 pub async fn update(state: &AppState, principal: &Principal, id: i64, input: PaymentInput) -> AppResult<PaymentView> {
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;
-    let row = lock_visible(&txn, principal.scope(), id).await?;
+    let row = lock_visible(&txn, &principal.scope(), id).await?;
     if let Some(version) = input.version
         && version != row.version
     {
@@ -418,7 +418,7 @@ pub async fn update(state: &AppState, principal: &Principal, id: i64, input: Pay
     };
     let receipt = validate_receipt(&raw_receipt(&merged), business_today()).map_err(AppError::Validation)?;
     if input.customer_id.is_some() && input.customer_id != row.customer_id {
-        crate::customers::service::find_visible(&txn, principal.scope(), merged.customer_id.unwrap_or_default())
+        crate::customers::service::find_visible(&txn, &principal.scope(), merged.customer_id.unwrap_or_default())
             .await?;
     }
     let key = reference_key(receipt.method, receipt.reference.as_deref());
@@ -463,7 +463,7 @@ pub async fn delete(state: &AppState, principal: &Principal, id: i64, input: Rea
         .map_err(|e| AppError::Validation(vec![e]))?;
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;
-    let row = lock_visible(&txn, principal.scope(), id).await?;
+    let row = lock_visible(&txn, &principal.scope(), id).await?;
     check_editable(decimal(row.allocated))?;
     let before = audit_json(&row);
     let now = Utc::now();

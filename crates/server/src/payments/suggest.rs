@@ -95,7 +95,7 @@ pub async fn open_bills(db: &impl ConnectionTrait, customer_id: i64) -> AppResul
         .await?)
 }
 
-pub async fn suggestions(db: &impl ConnectionTrait, scope: DataScope, row: &payment::Model) -> AppResult<Suggestions> {
+pub async fn suggestions(db: &impl ConnectionTrait, scope: &DataScope, row: &payment::Model) -> AppResult<Suggestions> {
     let unapplied = row.amount - row.allocated;
     let mut result = Suggestions {
         payment_id: row.id,
@@ -164,7 +164,7 @@ pub async fn suggestions(db: &impl ConnectionTrait, scope: DataScope, row: &paym
 /// Live customers in scope ranked by how well their name matches the payer.
 async fn customers_by_payer(
     db: &impl ConnectionTrait,
-    scope: DataScope,
+    scope: &DataScope,
     payer: &str,
 ) -> AppResult<Vec<CustomerSuggestion>> {
     if payer.trim().is_empty() {
@@ -176,8 +176,8 @@ async fn customers_by_payer(
         .column(customer::Column::CustomerCode)
         .column(customer::Column::CompanyName)
         .filter(customer::Column::IsDeleted.eq(false));
-    if let DataScope::OwnedBy(user_id) = scope {
-        select = select.filter(customer::Column::SalesOwnerId.eq(user_id));
+    if let Some(owners) = scope.owners() {
+        select = select.filter(customer::Column::SalesOwnerId.is_in(owners.iter().copied()));
     }
     let rows = select.into_tuple::<(i64, String, String)>().all(db).await?;
     let mut ranked: Vec<CustomerSuggestion> = rows

@@ -28,7 +28,7 @@ use crate::state::AppState;
 /// The per-customer effective price view for `period`.
 pub async fn view(
     state: &AppState,
-    scope: DataScope,
+    scope: &DataScope,
     customer_id: i64,
     period: Period,
 ) -> AppResult<CustomerPricingView> {
@@ -112,7 +112,7 @@ pub async fn assign(
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;
     // The customer row's lock also serializes two first assignments.
-    lock_visible(&txn, principal.scope(), customer_id).await?;
+    lock_visible(&txn, &principal.scope(), customer_id).await?;
     let plan_exists = plan::Entity::find_by_id(input.plan_id)
         .filter(plan::Column::IsDeleted.eq(false))
         .one(&txn)
@@ -173,7 +173,7 @@ pub async fn assign(
 pub async fn unassign(state: &AppState, principal: &Principal, customer_id: i64) -> AppResult<()> {
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;
-    lock_visible(&txn, principal.scope(), customer_id).await?;
+    lock_visible(&txn, &principal.scope(), customer_id).await?;
     let Some(existing) = customer_pricing::Entity::find_by_id(customer_id).one(&txn).await? else {
         return Err(AppError::not_found("客户的定价方案"));
     };
@@ -202,7 +202,7 @@ pub async fn unassign(state: &AppState, principal: &Principal, customer_id: i64)
 pub async fn set_plan(state: &AppState, principal: &Principal, customer_id: i64, plan_id: i64) -> AppResult<bool> {
     let actor = Actor::from(principal);
     let txn = begin_write(&state.db).await?;
-    lock_visible(&txn, principal.scope(), customer_id).await?;
+    lock_visible(&txn, &principal.scope(), customer_id).await?;
     live_plan(&txn, plan_id).await?;
     let changed = put_plan(&txn, &state.keyring, &actor, customer_id, plan_id).await?;
     txn.commit().await?;

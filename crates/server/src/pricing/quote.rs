@@ -175,7 +175,7 @@ pub async fn quote(state: &AppState, principal: &Principal, input: QuoteInput) -
     let customer_id = input.customer_id.unwrap_or_default();
     let usage = errors_or(errors, usage)?;
     // Outside the caller's scope is a 404, like every customer record.
-    find_visible(&state.db, principal.scope(), customer_id).await?;
+    find_visible(&state.db, &principal.scope(), customer_id).await?;
     let Some(effective) = customer_pricing_for(&state.db, &state.keyring, customer_id, period).await? else {
         let assigned = customer_pricing::Entity::find_by_id(customer_id)
             .one(&state.db)

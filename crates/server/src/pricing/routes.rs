@@ -195,7 +195,7 @@ async fn get_customer_pricing(
 ) -> AppResult<Json<CustomerPricingView>> {
     principal.require(Permission::PricingView)?;
     let period = period_param(&query)?;
-    Ok(Json(customer::view(&state, principal.scope(), id, period).await?))
+    Ok(Json(customer::view(&state, &principal.scope(), id, period).await?))
 }
 
 /// Assign a plan and replace the overrides (management).
@@ -210,7 +210,7 @@ async fn put_customer_pricing(
 ) -> AppResult<Json<CustomerPricingView>> {
     principal.require(Permission::PricingManage)?;
     customer::assign(&state, &principal, id, input).await?;
-    let view = customer::view(&state, principal.scope(), id, service::current_period()).await?;
+    let view = customer::view(&state, &principal.scope(), id, service::current_period()).await?;
     Ok(Json(view))
 }
 

@@ -23,6 +23,10 @@ pub struct Model {
     /// to the username.
     pub email_enc: Option<String>,
     pub phone_enc: Option<String>,
+    /// The user's sales team, if any.
+    pub team_id: Option<i64>,
+    /// `own` | `team` | `all`; `None` is the role's default.
+    pub data_scope: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

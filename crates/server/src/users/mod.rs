@@ -4,5 +4,6 @@
 pub mod entity;
 pub mod routes;
 pub mod service;
+pub mod teams;
 
 pub use service::{UserRef, UserView, display_names};

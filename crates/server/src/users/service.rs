@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use opcms_domain::account::{check_new_password, parse_display_name, parse_username};
-use opcms_domain::{FieldErrors, Role};
+use opcms_domain::{FieldErrors, Role, ScopeSetting};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -76,6 +76,11 @@ pub struct UserView {
     pub email: Option<String>,
     #[schema(required = true)]
     pub phone: Option<String>,
+    /// The user's sales team.
+    #[schema(required = true)]
+    pub team_id: Option<i64>,
+    /// 数据范围 in force: as set, or the role's default.
+    pub data_scope: ScopeSetting,
 }
 
 /// Whether a user may sign in.
@@ -90,7 +95,9 @@ pub enum UserStatus {
 
 impl From<user::Model> for UserView {
     fn from(m: user::Model) -> Self {
+        let data_scope = scope_in_force(&m);
         UserView {
+            data_scope,
             id: m.id,
             username: m.username,
             display_name: m.display_name,
@@ -102,6 +109,7 @@ impl From<user::Model> for UserView {
             updated_at: m.updated_at,
             email: None,
             phone: None,
+            team_id: m.team_id,
         }
     }
 }
@@ -168,7 +176,33 @@ fn seal(keyring: &Keyring, column: &str, username: &str, value: Option<&str>) ->
 /// The fields of a user worth auditing (no hash, no token version).
 fn audit_view(m: &user::Model) -> serde_json::Value {
     json!({"username": m.username, "display_name": m.display_name, "role": m.role, "status": m.status,
-           "must_change_password": m.must_change_password})
+           "must_change_password": m.must_change_password, "team_id": m.team_id, "data_scope": m.data_scope})
+}
+
+/// The scope set for the user, or the role's default.
+fn scope_in_force(m: &user::Model) -> ScopeSetting {
+    m.data_scope
+        .as_deref()
+        .and_then(ScopeSetting::parse)
+        .or_else(|| Role::parse(&m.role).map(Role::default_scope))
+        .unwrap_or(ScopeSetting::Own)
+}
+
+fn parse_scope(errors: &mut FieldErrors, raw: &str) -> Option<ScopeSetting> {
+    let scope = ScopeSetting::parse(raw.trim());
+    if scope.is_none() {
+        errors.push(opcms_domain::FieldError::new(
+            "data_scope",
+            "INVALID_SCOPE",
+            ScopeSetting::INVALID_MESSAGE,
+        ));
+    }
+    scope
+}
+
+/// `null` in a patch clears the field; absent leaves it.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -182,6 +216,10 @@ pub struct NewUser {
     /// For the staff digests; optional.
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// A sales team's id.
+    pub team_id: Option<i64>,
+    /// `own` | `team` | `all`; default the role's (sales own, others all).
+    pub data_scope: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -196,6 +234,12 @@ pub struct UserPatch {
     /// Empty clears it.
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// A sales team's id; null takes the user out of their team.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub team_id: Option<Option<i64>>,
+    /// `own` | `team` | `all`.
+    pub data_scope: Option<String>,
 }
 
 fn parse_role(errors: &mut FieldErrors, raw: &str) -> Option<Role> {
@@ -223,6 +267,7 @@ pub async fn create(
     let username = errors.check(parse_username("username", &input.username));
     let display_name = errors.check(parse_display_name("display_name", &input.display_name));
     let role = parse_role(&mut errors, &input.role);
+    let scope = input.data_scope.as_deref().and_then(|v| parse_scope(&mut errors, v));
     if let Some(username) = &username {
         errors.check(check_new_password("password", username, &input.password, None));
     }
@@ -238,9 +283,20 @@ pub async fn create(
         ),
         None => (None, None),
     };
-    insert(db, actor, username, display_name, role, password_hash, contacts).await
+    insert(
+        db,
+        actor,
+        username,
+        display_name,
+        role,
+        password_hash,
+        contacts,
+        (input.team_id, scope),
+    )
+    .await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -249,9 +305,13 @@ async fn insert(
     role: Role,
     password_hash: String,
     (email_enc, phone_enc): (Option<String>, Option<String>),
+    (team_id, data_scope): (Option<i64>, Option<ScopeSetting>),
 ) -> AppResult<user::Model> {
     let now = Utc::now();
     let txn = begin_write(db).await?;
+    if let Some(team) = team_id {
+        super::teams::lock(&txn, team).await?;
+    }
     let created = user::ActiveModel {
         id: NotSet,
         username: Set(username),
@@ -271,6 +331,8 @@ async fn insert(
         deleted_at: Set(None),
         email_enc: Set(email_enc),
         phone_enc: Set(phone_enc),
+        team_id: Set(team_id),
+        data_scope: Set(data_scope.map(|s| s.code().to_string())),
     }
     .insert(&txn)
     .await
@@ -319,6 +381,7 @@ pub async fn update(
         .as_deref()
         .and_then(|v| errors.check(parse_display_name("display_name", v)));
     let role = patch.role.as_deref().and_then(|v| parse_role(&mut errors, v));
+    let scope = patch.data_scope.as_deref().and_then(|v| parse_scope(&mut errors, v));
     let status = match patch.status.as_deref() {
         None => None,
         Some(s @ ("active" | "disabled")) => Some(s.to_string()),
@@ -366,6 +429,16 @@ pub async fn update(
     if let Some(s) = status.filter(|s| *s != before.status) {
         revoke |= s == "disabled";
         row.status = Set(s);
+    }
+    // Team and scope take effect on the user's next request.
+    if let Some(team) = patch.team_id {
+        if let Some(id) = team {
+            super::teams::lock(&txn, id).await?;
+        }
+        row.team_id = Set(team);
+    }
+    if let Some(scope) = scope {
+        row.data_scope = Set(Some(scope.code().to_string()));
     }
     if let Some(hash) = password_hash {
         row.password_hash = Set(hash);
@@ -471,6 +544,7 @@ pub async fn bootstrap_admin(db: &DatabaseConnection, configured_password: Optio
         Role::Management,
         hash,
         (None, None),
+        (None, None),
     )
     .await
     {
@@ -496,6 +570,8 @@ pub async fn create_from_cli(
         display_name: display_name.unwrap_or(username).into(),
         email: None,
         phone: None,
+        team_id: None,
+        data_scope: None,
     };
     create(db, None, &Actor::system(), input).await
 }

@@ -45,7 +45,12 @@ const MAX_CUSTOMER_IDS: usize = 10_000;
 /// Skipped customers kept in a run's record.
 const MAX_SKIPPED_KEPT: usize = 1_000;
 
-pub async fn generate(state: &AppState, actor: &Actor, scope: DataScope, input: GenerateInput) -> AppResult<RunResult> {
+pub async fn generate(
+    state: &AppState,
+    actor: &Actor,
+    scope: &DataScope,
+    input: GenerateInput,
+) -> AppResult<RunResult> {
     let started = Instant::now();
     let started_at = Utc::now();
     let period = billing_period(input.period.as_deref())?;
@@ -144,7 +149,7 @@ pub fn billing_period(value: Option<&str>) -> AppResult<Period> {
 
 /// The customers a request names, sorted and once each: each must exist and
 /// be in scope (404 names the first that is not).
-async fn named_customers(state: &AppState, scope: DataScope, ids: Vec<i64>) -> AppResult<Vec<i64>> {
+async fn named_customers(state: &AppState, scope: &DataScope, ids: Vec<i64>) -> AppResult<Vec<i64>> {
     if ids.is_empty() {
         return Err(AppError::field("customer_ids", "REQUIRED", "请至少选择一个客户"));
     }

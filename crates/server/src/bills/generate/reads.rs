@@ -205,7 +205,7 @@ pub async fn complete(
 }
 
 /// The customers of `ids` that exist and that `scope` admits.
-pub async fn visible_customers(db: &DatabaseConnection, scope: DataScope, ids: &[i64]) -> AppResult<HashSet<i64>> {
+pub async fn visible_customers(db: &DatabaseConnection, scope: &DataScope, ids: &[i64]) -> AppResult<HashSet<i64>> {
     let mut found = HashSet::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let mut sql = RawSql::new(db.get_database_backend());

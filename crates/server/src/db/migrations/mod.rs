@@ -18,6 +18,7 @@ mod m20261204_000011_security;
 mod m20261205_000012_usage_close;
 mod m20261206_000013_settings_jobs;
 mod m20261207_000014_notifications;
+mod m20261208_000015_sales_teams;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_usage_close::Migration),
             Box::new(m20261206_000013_settings_jobs::Migration),
             Box::new(m20261207_000014_notifications::Migration),
+            Box::new(m20261208_000015_sales_teams::Migration),
         ]
     }
 }
