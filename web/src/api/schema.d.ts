@@ -25,6 +25,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/churn-risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live customers with churn flags on `as_of`, high risk first. */
+        get: operations["get_churn_risk"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/credit-scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every customer's credit score on `as_of`, by customer code. */
+        get: operations["get_credit_scores"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customers behind the dashboard's new or lost count. */
+        get: operations["get_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The month's figures: receivable, received, collected, overdue by age,
+         *     new and lost customers, usage, the top customers and a 12-month trend.
+         */
+        get: operations["get_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Customers by value tier (A/B/C) with their 12-month revenue and trend. */
+        get: operations["get_segments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/usage-trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Monthly usage with month-over-month and year-over-year change. */
+        get: operations["get_usage_trend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit-logs": {
         parameters: {
             query?: never;
@@ -549,6 +654,23 @@ export interface paths {
         };
         /** One customer's bills (= `GET /bills?customer_id=`). */
         get: operations["customer_bills"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{id}/credit-score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One customer's credit score with its factors; 404 outside the caller's scope. */
+        get: operations["get_customer_credit_score"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1643,6 +1765,18 @@ export interface components {
             /** @description `active` | `reversed` */
             status: components["schemas"]["AllocationStatus"];
         };
+        /** @description A customer behind the new or lost count, with the day it counts from. */
+        AnalyticsCustomer: {
+            /**
+             * Format: date
+             * @description Signed (new) or closed (lost) on this day.
+             */
+            at: string;
+            company_name: string;
+            customer_code: string;
+            /** Format: int64 */
+            customer_id: number;
+        };
         AuditLogView: {
             action: string;
             /** Format: int64 */
@@ -1951,6 +2085,34 @@ export interface components {
             email: components["schemas"]["EmailChannelStatus"];
             sms: components["schemas"]["SmsChannelStatus"];
         };
+        /** @description One reason for concern, with its evidence in words. */
+        ChurnFlag: {
+            code: components["schemas"]["FlagCode"];
+            evidence: string;
+        };
+        ChurnRisk: {
+            /** Format: date */
+            as_of: string;
+            /** @description Customers per risk over the whole scope (filters aside). */
+            counts: components["schemas"]["RiskCounts"];
+            items: components["schemas"]["ChurnRow"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        ChurnRow: {
+            account_status: components["schemas"]["AccountStatus"];
+            company_name: string;
+            customer_code: string;
+            /** Format: int64 */
+            customer_id: number;
+            flags: components["schemas"]["ChurnFlag"][];
+            risk: components["schemas"]["Risk"];
+            sales_owner: components["schemas"]["UserRef"] | null;
+        };
         ClockView: {
             /**
              * Format: date-time
@@ -2049,6 +2211,20 @@ export interface components {
             /** Format: int64 */
             id: number;
         };
+        /** @description The four factors as they enter the formula (capped), four places. */
+        CreditFactors: {
+            /** @description Mean days late over the window's bills, capped at 60. */
+            late_days: string | null;
+            /** @description Share of the window's bills paid in full by their due date. */
+            on_time: string | null;
+            /** @description Overdue amount ÷ the window's mean bill total, capped at 3. */
+            overdue_ratio: string | null;
+            /**
+             * Format: int32
+             * @description Whole months since signing, capped at 24.
+             */
+            tenure_months: number;
+        };
         CreditInput: {
             amount: string;
             reason?: string | null;
@@ -2061,6 +2237,37 @@ export interface components {
             /** Format: int64 */
             id: number;
             reason: string;
+        };
+        CreditScoreRow: {
+            /** Format: date */
+            as_of: string;
+            company_name: string;
+            customer_code: string;
+            /** Format: int64 */
+            customer_id: number;
+            factors: components["schemas"]["CreditFactors"];
+            grade: components["schemas"]["Grade"];
+            /**
+             * Format: int32
+             * @description 0–100; null without a bill due in the 12 months before `as_of` (资料不足).
+             */
+            score: number | null;
+            /**
+             * Format: int32
+             * @description Bills due in the window.
+             */
+            window_bills: number;
+        };
+        CreditScores: {
+            /** Format: date */
+            as_of: string;
+            items: components["schemas"]["CreditScoreRow"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** Format: int64 */
+            total: number;
         };
         CustomerCounts: {
             /** Format: int64 */
@@ -2238,6 +2445,35 @@ export interface components {
             month: string;
             series: components["schemas"]["PerSeries_Vec_String"];
         };
+        Dashboard: {
+            /**
+             * Format: date
+             * @description The day overdue money is counted on (today).
+             */
+            as_of: string;
+            /** @description 已回款: Σ live allocations to the period's bills. */
+            collected: string;
+            /** @description collected ÷ receivable, four places; null when nothing is receivable. */
+            collection_rate: string | null;
+            /** Format: int64 */
+            lost_customers: number;
+            /** Format: int64 */
+            new_customers: number;
+            /** @description receivable − collected. */
+            outstanding: string;
+            overdue: components["schemas"]["Overdue"];
+            /** @example 2026-11 */
+            period: string;
+            /** @description 应收: Σ total of the period's issued bills. */
+            receivable: string;
+            /** @description 实收: Σ live receipts dated in the month. */
+            received: string;
+            /** @description The 10 customers with the most receivable in the period. */
+            top_customers: components["schemas"]["TopCustomer"][];
+            /** @description The 12 months ending at `period`, oldest first. */
+            trend: components["schemas"]["TrendPoint"][];
+            usage_by_series: components["schemas"]["SeriesQuantities"];
+        };
         /**
          * @description 设备系列
          * @enum {string}
@@ -2341,12 +2577,16 @@ export interface components {
             code: string;
             message: string;
         };
+        /** @enum {string} */
+        FlagCode: "usage_drop" | "idle" | "contract_ending" | "overdue";
         GenerateInput: {
             /** @description Only these customers (default: every customer). */
             customer_ids?: number[] | null;
             /** @description `YYYY-MM`, not after the current month. */
             period?: string | null;
         };
+        /** @enum {string} */
+        Grade: "优" | "良" | "中" | "差" | "资料不足";
         HomeSummary: {
             /** Format: date */
             as_of: string;
@@ -2703,6 +2943,11 @@ export interface components {
             period: string;
             total: string;
         };
+        /** @description Money past its due date on `as_of`, over all bills, by age. */
+        Overdue: {
+            buckets: components["schemas"]["OverdueBuckets"];
+            total: string;
+        };
         OverdueBills: {
             /**
              * Format: int64
@@ -2710,6 +2955,12 @@ export interface components {
              */
             bills: number;
             outstanding: string;
+        };
+        OverdueBuckets: {
+            "1-30": string;
+            "31-60": string;
+            "61-90": string;
+            "90+": string;
         };
         OwnerOption: {
             display_name: string;
@@ -3597,6 +3848,14 @@ export interface components {
             reason: string | null;
         };
         /** @enum {string} */
+        Risk: "high" | "medium";
+        RiskCounts: {
+            /** Format: int64 */
+            high: number;
+            /** Format: int64 */
+            medium: number;
+        };
+        /** @enum {string} */
         Role: "operations" | "sales" | "management";
         /** @description `POST /price-plans/{id}/rollback`. */
         RollbackInput: {
@@ -3710,6 +3969,36 @@ export interface components {
             /** Format: int32 */
             updated: number;
         };
+        SegmentRow: {
+            company_name: string;
+            customer_code: string;
+            /** Format: int64 */
+            customer_id: number;
+            /** @description Revenue of the last 3 periods ÷ the 3 before − 1; null for 新增. */
+            growth: string | null;
+            /** @description Σ total of the customer's issued bills of the 12 periods. */
+            revenue_12m: string;
+            trend: components["schemas"]["Trend"];
+            value_tier: components["schemas"]["ValueTier"];
+        };
+        Segments: {
+            /** @description Customers per tier, over the whole scope (filters aside). */
+            counts: components["schemas"]["TierCounts"];
+            items: components["schemas"]["SegmentRow"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** @example 2026-11 */
+            period: string;
+            /**
+             * Format: int64
+             * @description Rows matching the filters.
+             */
+            total: number;
+            /** @description Σ revenue_12m of every customer in scope. */
+            total_revenue: string;
+        };
         SeriesDays: {
             /**
              * @description The usage the bill line charges (absent: the bill has no line for
@@ -3726,6 +4015,12 @@ export interface components {
             recorded_usage: string;
             series: components["schemas"]["DeviceSeries"];
         };
+        /** @description Quantities by device series, as decimal text. */
+        SeriesQuantities: {
+            L: string;
+            N: string;
+            X: string;
+        };
         SetClock: {
             /** @description RFC 3339 with an offset: `2026-03-01T02:00:00+08:00`. */
             now?: string | null;
@@ -3737,7 +4032,13 @@ export interface components {
         SettingsUpdate: {
             auto_issue_clean_bills?: boolean | null;
             bill_trial_customers?: boolean | null;
+            /** Format: int32 */
+            churn_drop_pct?: number | null;
+            /** Format: int32 */
+            churn_idle_days?: number | null;
             company?: components["schemas"]["CompanyInfo"] | null;
+            /** Format: int32 */
+            contract_ending_days?: number | null;
             /** @description Merged by job name. */
             job_schedules?: {
                 [key: string]: string;
@@ -3759,7 +4060,22 @@ export interface components {
             auto_issue_clean_bills: boolean;
             /** @description Generation bills trial (试用) customers too. */
             bill_trial_customers: boolean;
+            /**
+             * Format: int32
+             * @description Churn: last month's usage fell by at least this percentage.
+             */
+            churn_drop_pct: number;
+            /**
+             * Format: int32
+             * @description Churn: no usage in this many days.
+             */
+            churn_idle_days: number;
             company: components["schemas"]["CompanyInfo"];
+            /**
+             * Format: int32
+             * @description Churn: the contract ends within this many days.
+             */
+            contract_ending_days: number;
             /** @description Each job's five-field cron expression. */
             job_schedules: {
                 [key: string]: string;
@@ -3977,6 +4293,14 @@ export interface components {
             updated_at: string | null;
             variables: components["schemas"]["TemplateVariable"][];
         };
+        TierCounts: {
+            /** Format: int64 */
+            A: number;
+            /** Format: int64 */
+            B: number;
+            /** Format: int64 */
+            C: number;
+        };
         /** @description One row of a breakdown: the part of the usage priced at one tier's price. */
         TierLine: {
             /** @description `quantity × unit_price`, exact. */
@@ -3999,9 +4323,22 @@ export interface components {
             token_type: string;
             user: components["schemas"]["UserView"];
         };
+        TopCustomer: {
+            company_name: string;
+            customer_code: string;
+            /** Format: int64 */
+            customer_id: number;
+            revenue: string;
+        };
         Trend: {
             months: string[];
             series: components["schemas"]["PerSeries_Vec_String"];
+        };
+        TrendPoint: {
+            collected: string;
+            /** @example 2026-11 */
+            period: string;
+            receivable: string;
         };
         /** @description The form every import takes, as the OpenAPI document describes it. */
         UploadForm: {
@@ -4094,6 +4431,26 @@ export interface components {
             /** @description Per configured source, the due days without a successful collection. */
             sources: components["schemas"]["SourceProgress"][];
         };
+        UsageTrend: {
+            /** Format: int64 */
+            customer_id: number | null;
+            /** Format: int32 */
+            months: number;
+            /** @example 2026-11 */
+            period: string;
+            /** @description Oldest first. */
+            points: components["schemas"]["UsageTrendPoint"][];
+            series: string | null;
+        };
+        UsageTrendPoint: {
+            /** @description ÷ the month before − 1, four places; null when that month had none. */
+            mom: string | null;
+            /** @example 2026-11 */
+            period: string;
+            quantity: string;
+            /** @description ÷ the same month a year before − 1; null when that month had none. */
+            yoy: string | null;
+        };
         UserPatch: {
             display_name?: string | null;
             /** @description Empty clears it. */
@@ -4141,6 +4498,11 @@ export interface components {
             updated_at: string;
             username: string;
         };
+        /**
+         * @description A customer's computed value tier; distinct from the manual `level` field.
+         * @enum {string}
+         */
+        ValueTier: "A" | "B" | "C";
         /** @description A version just written, with what the editor should know about it. */
         VersionCreated: components["schemas"]["VersionView"] & {
             /**
@@ -4340,6 +4702,363 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_churn_risk: {
+        parameters: {
+            query?: {
+                /** @description The day the flags are judged on (default today). */
+                as_of?: string;
+                /** @description high | medium. */
+                risk?: string;
+                /** @description Customer code or company name contains. */
+                q?: string;
+                /** @description Only customers of this sales owner. */
+                owner_id?: number;
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChurnRisk"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_credit_scores: {
+        parameters: {
+            query?: {
+                /** @description The day the score is computed on (default today). */
+                as_of?: string;
+                /** @description 优 | 良 | 中 | 差 | 资料不足. */
+                grade?: string;
+                /** @description Customer code or company name contains. */
+                q?: string;
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditScores"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_customers: {
+        parameters: {
+            query: {
+                /** @description `YYYY-MM`, default the current month. */
+                period?: string;
+                /** @description `new` (signed in the month) | `lost` (closed in the month). */
+                kind: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsCustomer"][];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_dashboard: {
+        parameters: {
+            query?: {
+                /** @description `YYYY-MM`, default the current month; never a month ahead. */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_segments: {
+        parameters: {
+            query?: {
+                /** @description `YYYY-MM`, default the current month. */
+                period?: string;
+                /** @description A | B | C. */
+                tier?: string;
+                /** @description 增长 | 稳定 | 下滑 | 新增. */
+                trend?: string;
+                /** @description Customer code or company name contains. */
+                q?: string;
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segments"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_usage_trend: {
+        parameters: {
+            query?: {
+                /** @description One customer (default: every customer in scope). */
+                customer_id?: number;
+                /** @description X | N | L (default: all series). */
+                series?: string;
+                /** @description 1–36, default 12. */
+                months?: number;
+                /** @description The last month, `YYYY-MM` (default the current month). */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageTrend"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -5930,6 +6649,69 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_customer_credit_score: {
+        parameters: {
+            query?: {
+                /** @description Default today; never a day ahead. */
+                as_of?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditScoreRow"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 记录不存在或不在可见范围内 */
             404: {
                 headers: {
