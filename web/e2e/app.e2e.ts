@@ -87,10 +87,11 @@ describe('OP_CMS web app', () => {
   it('shows a real overview on the workplace', async () => {
     const welcome = page.locator('[data-testid="welcome"]');
     await expect(welcome.textContent()).resolves.toContain('管理');
-    // Management's home: the month close (last month, nothing to do yet) and the figures.
+    // Management's home: the 经营看板 of this month and the month close (last month, nothing to do yet).
+    await page.locator('[data-testid="figure-outstanding"] [data-amount="outstanding"]').getByText('0.00').waitFor();
+    expect(await page.locator('[data-testid="home-summary"]').count()).toBe(0);
     await page.locator('[data-testid="close-next"][data-step="done"]').waitFor();
     expect(await page.locator('[data-testid="close-step"]').count()).toBe(7);
-    await page.locator('[data-testid="home-summary"] [data-testid="summary-outstanding"]').getByText('0.00').waitFor();
     // Server status comes from /readyz.
     await page.locator('[data-testid="server-status-text"]').getByText('运行正常').waitFor();
     // Management sees the system menu.

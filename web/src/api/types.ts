@@ -237,6 +237,59 @@ export type CloseStep = Schemas['CloseStep'];
 export type CloseOverview = Schemas['CloseOverview'];
 export type HomeSummary = Schemas['HomeSummary'];
 
+// ---- analytics (画像与分析) -------------------------------------------------------
+//
+// Every figure is within the caller's data scope. Money and quantities are decimal
+// strings; rates are 4-place decimal strings ("0.8125") or null (nothing to divide by).
+
+/** `GET /analytics/dashboard`: one period's figures, its overdue on `as_of`, the 12-month trend. */
+export type Dashboard = Schemas['Dashboard'];
+export type DashboardQuery = Query<'/analytics/dashboard'>;
+export type DashboardOverdue = Schemas['Overdue'];
+/** The overdue amount by days past due: `1-30`, `31-60`, `61-90`, `90+`. */
+export type OverdueBuckets = Schemas['OverdueBuckets'];
+export type OverdueBucket = keyof OverdueBuckets;
+export type SeriesQuantities = Schemas['SeriesQuantities'];
+export type TopCustomer = Schemas['TopCustomer'];
+export type DashboardTrendPoint = Schemas['TrendPoint'];
+/** `GET /analytics/customers?period=&kind=new|lost`: the customers behind 新增客户 / 流失客户. */
+export type AnalyticsCustomer = Schemas['AnalyticsCustomer'];
+export type AnalyticsCustomerQuery = Query<'/analytics/customers'>;
+/** 客户分层: counts per value tier and a page of customers by 12-month revenue. */
+export type Segments = Omit<Schemas['Segments'], 'items'> & { items: SegmentRow[] };
+export type ValueTier = Schemas['ValueTier'];
+export type TierCounts = Schemas['TierCounts'];
+/**
+ * 增长/稳定/下滑/新增. TEMPORARY: the document gives this enum the name `Trend`, which
+ * `/usage/trend`'s answer also has and wins, so `SegmentRow.trend` reads as that object and
+ * the values appear nowhere (reported to the server side). Until the enum has a name of its
+ * own, the field is narrowed here to the values DESIGN.md §9 names; then this becomes
+ * `Schemas['<its name>']` and the narrowing goes.
+ */
+export type RevenueTrend = '增长' | '稳定' | '下滑' | '新增';
+export type SegmentRow = Omit<Schemas['SegmentRow'], 'trend'> & { trend: RevenueTrend };
+export type SegmentQuery = Query<'/analytics/segments'>;
+/** 流失预警: customers with at least one flag, high risk first. */
+export type ChurnRisk = Schemas['ChurnRisk'];
+export type ChurnRow = Schemas['ChurnRow'];
+export type ChurnFlag = Schemas['ChurnFlag'];
+export type ChurnFlagCode = Schemas['FlagCode'];
+export type ChurnLevel = Schemas['Risk'];
+export type RiskCounts = Schemas['RiskCounts'];
+export type ChurnQuery = Query<'/analytics/churn-risk'>;
+/** 信用评分: a score 0–100 (null: 资料不足), its grade and the four factors behind it, on `as_of`. */
+export type CreditScoreRow = Schemas['CreditScoreRow'];
+export type CreditScores = Schemas['CreditScores'];
+export type CreditFactors = Schemas['CreditFactors'];
+export type CreditGrade = Schemas['Grade'];
+export type CreditScoreQuery = Query<'/analytics/credit-scores'>;
+/** `GET /customers/{id}/credit-score`: one customer's score, as a row of the list. */
+export type CustomerCreditScore = CreditScoreRow;
+/** 用量趋势 (not `/usage/trend`'s per-series months): one quantity per month with 环比 and 同比. */
+export type AnalyticsUsageTrend = Schemas['UsageTrend'];
+export type UsageTrendPoint = Schemas['UsageTrendPoint'];
+export type AnalyticsUsageTrendQuery = Query<'/analytics/usage-trend'>;
+
 // ---- system -------------------------------------------------------------------
 
 export type ClockView = Schemas['ClockView'];

@@ -3,15 +3,20 @@ import type { RouteRecordRaw, RouteRecordSingleView } from 'vue-router';
 import {
   IconBarChart,
   IconBook,
+  IconArrowRise,
   IconCalendarClock,
   IconDashboard,
+  IconDesktop,
   IconExclamationCircle,
   IconHistory,
   IconFile,
+  IconFire,
   IconIdcard,
+  IconLayers,
   IconList,
   IconMessage,
   IconNotification,
+  IconSafe,
   IconSchedule,
   IconSettings,
   IconStamp,
@@ -70,6 +75,14 @@ const ID = ':id(\\d+)';
 /** Pages inside the main layout; the side menu is built from these. */
 export const appRoutes: RouteRecordRaw[] = [
   single('workplace', 'Workplace', 'workplace', () => import('@/views/workplace/index.vue'), IconDashboard),
+  // Management's 工作台 shows the dashboard too (views/workplace); sales' shows their customers at risk.
+  ...group('analytics', 5, IconBarChart, 'analytics.view', [
+    ['analytics/dashboard', 'AnalyticsDashboard', 'analyticsDashboard', () => import('@/views/analytics/dashboard/index.vue'), null, IconDesktop],
+    ['analytics/segments', 'AnalyticsSegments', 'analyticsSegments', () => import('@/views/analytics/segments/index.vue'), null, IconLayers],
+    ['analytics/churn', 'AnalyticsChurn', 'analyticsChurn', () => import('@/views/analytics/churn/index.vue'), null, IconFire],
+    ['analytics/credit', 'AnalyticsCredit', 'analyticsCredit', () => import('@/views/analytics/credit/index.vue'), null, IconSafe],
+    ['analytics/usage-trend', 'AnalyticsUsageTrend', 'analyticsUsageTrend', () => import('@/views/analytics/usage-trend/index.vue'), null, IconArrowRise],
+  ]),
   ...group('customers', 10, IconIdcard, 'customers.view', [
     ['customers', 'Customers', 'customerList', () => import('@/views/customers/index.vue'), null, IconList],
     ['customers/import', 'CustomerImport', 'customerImport', () => import('@/views/customers/import/index.vue'), 'customers.import', IconUpload],

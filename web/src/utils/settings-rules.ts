@@ -25,6 +25,9 @@ export const SETTINGS_MESSAGES = {
   timezone: '未知的时区（应为 IANA 时区名，如 Asia/Shanghai）',
   cron: '定时表达式无效（应为五段：分 时 日 月 周，如 0 2 * * *）',
   reminderDays: '提醒天数须为 1–365 之间的整数，不重复，最多 10 个',
+  churnDropPct: '用量下降阈值须为 1–100 的整数',
+  churnIdleDays: '无用量天数须为 1–365 的整数',
+  contractEndingDays: '合同到期提醒天数须为 1–365 的整数',
 } as const;
 export type SettingsMessageKey = keyof typeof SETTINGS_MESSAGES;
 
@@ -40,6 +43,10 @@ export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
 /** notify.rs `check_reminder_days`: whole days after the due date, at most 10, none twice. */
 export const REMINDER_DAYS_RANGE = [1, 365] as const;
 export const REMINDER_DAYS_MAX_COUNT = 10;
+/** 流失预警 (DESIGN.md §9): a usage drop in percent, days without usage, days before a contract ends. */
+export const CHURN_DROP_PCT_RANGE = [1, 100] as const;
+export const CHURN_IDLE_DAYS_RANGE = [1, 365] as const;
+export const CONTRACT_ENDING_DAYS_RANGE = [1, 365] as const;
 
 /** `CompanyInfo::LABELS`, in the server's (and the page's) order. */
 export const COMPANY_LABELS: Record<keyof CompanyInfo, string> = {
@@ -101,6 +108,18 @@ export function checkUsageLimit(series: LimitSeries, text: string | null | undef
   const decimals = (trimmed.split('.')[1] ?? '').replace(/0+$/, '').length;
   if (decimals > SCALE) return bad;
   return compareDecimal(trimmed, USAGE_LIMIT_MAX) > 0 ? bad : null;
+}
+
+export function checkChurnDropPct(value: number | string | null | undefined): RuleError | null {
+  return wholeDays(value, CHURN_DROP_PCT_RANGE) ? null : problem('churn_drop_pct', 'OUT_OF_RANGE', 'churnDropPct');
+}
+
+export function checkChurnIdleDays(value: number | string | null | undefined): RuleError | null {
+  return wholeDays(value, CHURN_IDLE_DAYS_RANGE) ? null : problem('churn_idle_days', 'OUT_OF_RANGE', 'churnIdleDays');
+}
+
+export function checkContractEndingDays(value: number | string | null | undefined): RuleError | null {
+  return wholeDays(value, CONTRACT_ENDING_DAYS_RANGE) ? null : problem('contract_ending_days', 'OUT_OF_RANGE', 'contractEndingDays');
 }
 
 /** An IANA zone name the browser knows (the server checks against its own copy of the database). */
@@ -180,6 +199,25 @@ export interface StatusModel {
 export const statusModel = (s: SettingsView): StatusModel => ({ suspend_after_days: s.suspend_after_days });
 export const validateStatus = (m: StatusModel): RuleError[] => [checkSuspendAfter(m.suspend_after_days)].filter((e) => e !== null);
 export const statusRequest = (m: StatusModel): SettingsUpdate => ({ suspend_after_days: m.suspend_after_days });
+
+/** 流失预警: the three thresholds of the churn flags (a number input holds undefined when emptied). */
+export interface ChurnModel {
+  churn_drop_pct: number | undefined;
+  churn_idle_days: number | undefined;
+  contract_ending_days: number | undefined;
+}
+export const churnModel = (s: SettingsView): ChurnModel => ({
+  churn_drop_pct: s.churn_drop_pct,
+  churn_idle_days: s.churn_idle_days,
+  contract_ending_days: s.contract_ending_days,
+});
+export const validateChurn = (m: ChurnModel): RuleError[] =>
+  [checkChurnDropPct(m.churn_drop_pct), checkChurnIdleDays(m.churn_idle_days), checkContractEndingDays(m.contract_ending_days)].filter((e) => e !== null);
+export const churnRequest = (m: ChurnModel): SettingsUpdate => ({
+  churn_drop_pct: m.churn_drop_pct,
+  churn_idle_days: m.churn_idle_days,
+  contract_ending_days: m.contract_ending_days,
+});
 
 /** 用量阈值: each series as text, empty for no limit; the three are sent together (they replace the stored ones). */
 export interface UsageModel {

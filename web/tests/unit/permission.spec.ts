@@ -29,30 +29,38 @@ describe('hasPermission', () => {
 });
 
 describe('side menu from routes', () => {
-  it('shows management the workplace, customers, pricing, billing, payments, and the system group with users and audit', () => {
+  it('shows management the workplace, analytics, customers, pricing, billing, payments, and the system group with users and audit', () => {
     const menu = buildMenu(appRoutes, ALL, menuGroups);
-    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:customers', 'group:pricing', 'group:billing', 'group:payments', 'group:system']);
-    expect(menu[1]?.title).toBe('menu.customers');
-    expect(menu[1]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([
+    expect(menu.map((m) => m.key)).toEqual(['Workplace', 'group:analytics', 'group:customers', 'group:pricing', 'group:billing', 'group:payments', 'group:system']);
+    expect(menu[1]?.title).toBe('menu.analytics');
+    expect(menu[1]?.children?.map((c) => [c.key, c.path])).toEqual([
+      ['AnalyticsDashboard', '/analytics/dashboard'],
+      ['AnalyticsSegments', '/analytics/segments'],
+      ['AnalyticsChurn', '/analytics/churn'],
+      ['AnalyticsCredit', '/analytics/credit'],
+      ['AnalyticsUsageTrend', '/analytics/usage-trend'],
+    ]);
+    expect(menu[2]?.title).toBe('menu.customers');
+    expect(menu[2]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([
       ['Customers', 'menu.customerList', '/customers'],
       ['CustomerImport', 'menu.customerImport', '/customers/import'],
     ]);
-    expect(menu[2]?.title).toBe('menu.pricing');
-    expect(menu[2]?.children?.map((c) => [c.key, c.path])).toEqual([['PricePlans', '/pricing/plans']]);
-    expect(menu[3]?.title).toBe('menu.billing');
-    expect(menu[3]?.children?.map((c) => [c.key, c.path])).toEqual([
+    expect(menu[3]?.title).toBe('menu.pricing');
+    expect(menu[3]?.children?.map((c) => [c.key, c.path])).toEqual([['PricePlans', '/pricing/plans']]);
+    expect(menu[4]?.title).toBe('menu.billing');
+    expect(menu[4]?.children?.map((c) => [c.key, c.path])).toEqual([
       ['Bills', '/bills'],
       ['BillGenerate', '/bills/generate'],
     ]);
-    expect(menu[4]?.title).toBe('menu.payments');
-    expect(menu[4]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([
+    expect(menu[5]?.title).toBe('menu.payments');
+    expect(menu[5]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([
       ['Payments', 'menu.paymentList', '/payments'],
       ['PaymentImport', 'menu.paymentImport', '/payments/import'],
       ['ReceivablesAging', 'menu.receivablesAging', '/receivables/aging'],
     ]);
-    expect(menu[5]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit', 'Settings', 'Jobs']);
-    expect(menu[5]?.title).toBe('menu.system');
-    expect(menu[5]?.children?.[0]?.path).toBe('/users');
+    expect(menu[6]?.children?.map((c) => c.key)).toEqual(['Users', 'Audit', 'Settings', 'Jobs']);
+    expect(menu[6]?.title).toBe('menu.system');
+    expect(menu[6]?.children?.[0]?.path).toBe('/users');
   });
 
   it('shows operations the price plans (pricing.view) but never the editor pages', () => {
@@ -64,7 +72,11 @@ describe('side menu from routes', () => {
 
   it('hides users, audit, the customer import, the billing run and the statement import from sales, and drops the then empty group', () => {
     const menu = buildMenu(appRoutes, SALES, menuGroups);
-    expect(keys(menu)).toEqual(['Workplace', 'group:customers', 'Customers', 'group:billing', 'Bills', 'group:payments', 'Payments', 'ReceivablesAging']);
+    expect(keys(menu)).toEqual([
+      'Workplace',
+      'group:analytics', 'AnalyticsDashboard', 'AnalyticsSegments', 'AnalyticsChurn', 'AnalyticsCredit', 'AnalyticsUsageTrend',
+      'group:customers', 'Customers', 'group:billing', 'Bills', 'group:payments', 'Payments', 'ReceivablesAging',
+    ]);
   });
 
   it('shows the payments group only with payments.view, the statement import only with payments.manage', () => {

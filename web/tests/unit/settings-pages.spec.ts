@@ -58,7 +58,7 @@ const body = (i = -1) => JSON.parse(String(puts().at(i)?.data)) as Record<string
 describe('系统设置', () => {
   it('shows every section with the stored values, the job titles and their schedules in words', async () => {
     const el = await mount();
-    for (const name of ['company', 'billing', 'status', 'usage', 'schedule', 'notification']) expect(section(el, name), name).not.toBeNull();
+    for (const name of ['company', 'billing', 'status', 'usage', 'schedule', 'notification', 'churn']) expect(section(el, name), name).not.toBeNull();
     expect(input(section(el, 'company'), 'company.name')?.value).toBe('星河科技有限公司');
     expect(input(section(el, 'billing'), 'payment_terms_days')?.value).toBe('15');
     expect(input(section(el, 'usage'), 'usage_limits.X')?.value).toBe('5000');
@@ -106,6 +106,36 @@ describe('系统设置', () => {
     await type(status, 'suspend_after_days', '45');
     await save(el, 'status');
     expect(body()).toEqual({ suspend_after_days: 45 });
+  });
+
+  it('流失预警: refuses a drop over 100 % and 0 days in the server’s words without sending, then sends only its own three keys', async () => {
+    mock.onPut('/settings').reply((config) => [200, settings(JSON.parse(String(config.data)) as Partial<SettingsView>)]);
+    const el = await mount();
+    const churn = section(el, 'churn');
+    expect(input(churn, 'churn_drop_pct')?.value).toBe('50');
+    expect(input(churn, 'contract_ending_days')?.value).toBe('60');
+    await type(churn, 'churn_drop_pct', '101');
+    await type(churn, 'churn_idle_days', '0');
+    await type(churn, 'contract_ending_days', '400');
+    await save(el, 'churn');
+    expect(errorOn(churn, 'churn_drop_pct')).toBe('用量下降阈值须为 1–100 的整数');
+    expect(errorOn(churn, 'churn_idle_days')).toBe('无用量天数须为 1–365 的整数');
+    expect(errorOn(churn, 'contract_ending_days')).toBe('合同到期提醒天数须为 1–365 的整数');
+    expect(puts()).toHaveLength(0);
+
+    await type(churn, 'churn_drop_pct', '40');
+    await type(churn, 'churn_idle_days', '30');
+    await type(churn, 'contract_ending_days', '90');
+    await save(el, 'churn');
+    expect(body()).toEqual({ churn_drop_pct: 40, churn_idle_days: 30, contract_ending_days: 90 });
+    expect(errorOn(churn, 'churn_idle_days')).toBeNull();
+  });
+
+  it('流失预警: the server’s refusal lands on the input it names', async () => {
+    mock.onPut('/settings').reply(400, validation('churn_idle_days', '无用量天数须为 1–365 的整数'));
+    const el = await mount();
+    await save(el, 'churn');
+    expect(errorOn(section(el, 'churn'), 'churn_idle_days')).toBe('无用量天数须为 1–365 的整数');
   });
 
   it('公司信息: a too long field is marked by its label; the server’s field error lands on the input it names', async () => {

@@ -3,7 +3,12 @@ import type { SettingsView } from '@/api/types';
 import {
   SETTINGS_MESSAGES,
   billingRequest,
+  checkChurnDropPct,
+  checkChurnIdleDays,
   checkCompany,
+  checkContractEndingDays,
+  churnModel,
+  churnRequest,
   checkCron,
   checkPaymentTerms,
   checkReminderDays,
@@ -155,5 +160,31 @@ describe('the other sections send only their own keys', () => {
       bill_trial_customers: false,
     });
     expect(statusRequest({ suspend_after_days: 45 })).toEqual({ suspend_after_days: 45 });
+  });
+});
+
+describe('流失预警 (settings.rs churn thresholds)', () => {
+  it('takes a drop of 1–100 %, 1–365 idle days and 1–365 days before a contract ends', () => {
+    for (const ok of [1, 50, 100, '75']) expect(checkChurnDropPct(ok), String(ok)).toBeNull();
+    for (const ok of [1, 15, 365]) expect(checkChurnIdleDays(ok), String(ok)).toBeNull();
+    for (const ok of [1, 60, 365]) expect(checkContractEndingDays(ok), String(ok)).toBeNull();
+  });
+
+  it('words a value out of range, a fraction or an empty input as the server does, on its key', () => {
+    for (const bad of [0, 101, 12.5, undefined, '']) expect(message(checkChurnDropPct(bad)), String(bad)).toBe('用量下降阈值须为 1–100 的整数');
+    for (const bad of [0, 366, 1.5, null]) expect(message(checkChurnIdleDays(bad)), String(bad)).toBe('无用量天数须为 1–365 的整数');
+    for (const bad of [0, 366, undefined]) expect(message(checkContractEndingDays(bad)), String(bad)).toBe('合同到期提醒天数须为 1–365 的整数');
+    expect(checkChurnDropPct(0)?.field).toBe('churn_drop_pct');
+    expect(checkChurnIdleDays(0)?.field).toBe('churn_idle_days');
+    expect(checkContractEndingDays(0)?.field).toBe('contract_ending_days');
+  });
+
+  it('reads and sends only its own three keys', () => {
+    expect(churnModel(settings)).toEqual({ churn_drop_pct: 50, churn_idle_days: 15, contract_ending_days: 60 });
+    expect(churnRequest({ churn_drop_pct: 40, churn_idle_days: 30, contract_ending_days: 90 })).toEqual({
+      churn_drop_pct: 40,
+      churn_idle_days: 30,
+      contract_ending_days: 90,
+    });
   });
 });

@@ -19,6 +19,12 @@ export default {
   },
   menu: {
     workplace: 'Workplace',
+    analytics: 'Analytics',
+    analyticsDashboard: 'Dashboard',
+    analyticsSegments: 'Customer tiers',
+    analyticsChurn: 'Churn warning',
+    analyticsCredit: 'Credit scores',
+    analyticsUsageTrend: 'Usage trend',
     customers: 'Customers',
     customerList: 'Customer list',
     customerCreate: 'New customer',

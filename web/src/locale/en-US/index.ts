@@ -13,5 +13,6 @@ import payments from '@/views/payments/locale/en-US';
 import settings from '@/views/settings/locale/en-US';
 import jobs from '@/views/jobs/locale/en-US';
 import notifications from '@/views/notifications/locale/en-US';
+import analytics from '@/views/analytics/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics };

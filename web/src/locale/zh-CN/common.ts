@@ -17,6 +17,12 @@ export default {
   },
   menu: {
     workplace: '工作台',
+    analytics: '经营分析',
+    analyticsDashboard: '经营看板',
+    analyticsSegments: '客户分层',
+    analyticsChurn: '流失预警',
+    analyticsCredit: '信用评分',
+    analyticsUsageTrend: '用量趋势',
     customers: '客户管理',
     customerList: '客户列表',
     customerCreate: '新建客户',

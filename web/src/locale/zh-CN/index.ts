@@ -13,5 +13,6 @@ import payments from '@/views/payments/locale/zh-CN';
 import settings from '@/views/settings/locale/zh-CN';
 import jobs from '@/views/jobs/locale/zh-CN';
 import notifications from '@/views/notifications/locale/zh-CN';
+import analytics from '@/views/analytics/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics };

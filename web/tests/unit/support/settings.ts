@@ -14,5 +14,8 @@ export const settingsFixture = (over: Partial<SettingsView> = {}): SettingsView 
   reminder_days: [1, 7, 15, 30],
   notification_channels: { email: true, sms: true },
   notification_events: { bill_issued: true, bill_overdue: true, customer_suspended: true, payment_received: false, staff_digests: true },
+  churn_drop_pct: 50,
+  churn_idle_days: 15,
+  contract_ending_days: 60,
   ...over,
 });

@@ -71,6 +71,16 @@ export default {
     },
     templatesLink: 'Edit the templates',
   },
+  churn: {
+    title: 'Churn warning',
+    description: 'The churn warning flags customers at risk by these thresholds; a change applies the next time the warnings are read.',
+    dropPct: 'Usage drop',
+    dropPctExtra: 'Flag when the last full month fell by this share against the average of the 3 months before, 1–100',
+    idleDays: 'Days without usage',
+    idleDaysExtra: 'Flag (high risk) a customer that had usage and has none for this many days, 1–365',
+    contractEndingDays: 'Contract ending within',
+    contractEndingDaysExtra: 'Flag when the contract ends within this many days, 1–365',
+  },
   rules: {
     paymentTerms: 'Payment terms must be a whole number of days from 0 to 365',
     suspendAfter: 'The days before suspension must be a whole number from 1 to 365',
@@ -79,5 +89,8 @@ export default {
     timezone: 'Unknown time zone (use an IANA name such as Asia/Shanghai)',
     cron: 'Invalid schedule (five fields: minute hour day month weekday, e.g. 0 2 * * *)',
     reminderDays: 'Reminder days must be whole numbers of 1–365 days, none twice, at most 10',
+    churnDropPct: 'The usage drop must be a whole number from 1 to 100',
+    churnIdleDays: 'The days without usage must be a whole number from 1 to 365',
+    contractEndingDays: 'The contract reminder days must be a whole number from 1 to 365',
   },
 };

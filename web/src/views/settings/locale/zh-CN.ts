@@ -71,6 +71,16 @@ export default {
     },
     templatesLink: '编辑通知模板',
   },
+  churn: {
+    title: '流失预警',
+    description: '流失预警按这些阈值标记有流失风险的客户；修改后下次查看预警时生效。',
+    dropPct: '用量下降阈值',
+    dropPctExtra: '上个完整月的用量比之前 3 个月的月均下降达到此比例即预警，1–100',
+    idleDays: '无用量天数',
+    idleDaysExtra: '曾有用量的客户连续这么多天没有用量即预警（高风险），1–365 天',
+    contractEndingDays: '合同到期提醒天数',
+    contractEndingDaysExtra: '合同在这么多天内到期即预警，1–365 天',
+  },
   rules: {
     paymentTerms: '账期天数须为 0–365 的整数',
     suspendAfter: '自动暂停天数须为 1–365 的整数',
@@ -79,5 +89,8 @@ export default {
     timezone: '未知的时区（应为 IANA 时区名，如 Asia/Shanghai）',
     cron: '定时表达式无效（应为五段：分 时 日 月 周，如 0 2 * * *）',
     reminderDays: '提醒天数须为 1–365 之间的整数，不重复，最多 10 个',
+    churnDropPct: '用量下降阈值须为 1–100 的整数',
+    churnIdleDays: '无用量天数须为 1–365 的整数',
+    contractEndingDays: '合同到期提醒天数须为 1–365 的整数',
   },
 };

@@ -23,6 +23,7 @@ export default {
     recheck: 'Check again',
   },
   shortcuts: {
+    dashboard: 'Receivables, collection, overdue and customers by month',
     title: 'Shortcuts',
     users: 'Create accounts, assign roles, disable leavers',
     audit: 'See who changed what and when',

@@ -21,6 +21,7 @@ export default {
     recheck: '重新检测',
   },
   shortcuts: {
+    dashboard: '查看应收、回款、逾期与客户变化',
     title: '快捷入口',
     users: '新建账号、分配角色、停用离职人员',
     audit: '查看谁在何时修改了什么',
