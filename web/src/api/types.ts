@@ -256,18 +256,12 @@ export type DashboardTrendPoint = Schemas['TrendPoint'];
 export type AnalyticsCustomer = Schemas['AnalyticsCustomer'];
 export type AnalyticsCustomerQuery = Query<'/analytics/customers'>;
 /** 客户分层: counts per value tier and a page of customers by 12-month revenue. */
-export type Segments = Omit<Schemas['Segments'], 'items'> & { items: SegmentRow[] };
+export type Segments = Schemas['Segments'];
 export type ValueTier = Schemas['ValueTier'];
 export type TierCounts = Schemas['TierCounts'];
-/**
- * 增长/稳定/下滑/新增. TEMPORARY: the document gives this enum the name `Trend`, which
- * `/usage/trend`'s answer also has and wins, so `SegmentRow.trend` reads as that object and
- * the values appear nowhere (reported to the server side). Until the enum has a name of its
- * own, the field is narrowed here to the values DESIGN.md §9 names; then this becomes
- * `Schemas['<its name>']` and the narrowing goes.
- */
-export type RevenueTrend = '增长' | '稳定' | '下滑' | '新增';
-export type SegmentRow = Omit<Schemas['SegmentRow'], 'trend'> & { trend: RevenueTrend };
+/** A customer's revenue trend: 增长/稳定/下滑/新增 (DESIGN.md §9). */
+export type RevenueTrend = Schemas['RevenueTrend'];
+export type SegmentRow = Schemas['SegmentRow'];
 export type SegmentQuery = Query<'/analytics/segments'>;
 /** 流失预警: customers with at least one flag, high risk first. */
 export type ChurnRisk = Schemas['ChurnRisk'];
