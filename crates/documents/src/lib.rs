@@ -1,6 +1,6 @@
 //! OP_CMS printable documents. A bill ([`BillPdf`]) becomes an A4 PDF with
 //! [`render_bill`], a statement of account ([`StatementPdf`]) with
-//! [`render_statement`]; every string arrives formatted by the caller (amounts,
+//! [`render_statement`], a report ([`ReportPdf`]) with [`render_report`]; every string arrives formatted by the caller (amounts,
 //! dates, labels), this crate only lays them out.
 //!
 //! Chinese renders on any machine: the one font, Noto Sans CJK SC subset to
@@ -16,8 +16,10 @@
 //! the first render and shared read-only by every thread afterwards; nothing
 //! else is cached, so memory does not grow with the number of bills rendered.
 
+mod canvas;
 mod layout;
 mod pdf;
+mod report;
 mod statement;
 mod text;
 
@@ -166,4 +168,42 @@ pub fn render_statement(statement: &StatementPdf) -> Result<Vec<u8>, RenderError
         format!("对账单 {} {}", statement.customer_code, statement.period),
         &layout,
     )
+}
+
+/// A report of one view (an analytics list, a custom report): every string
+/// preformatted by the caller.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportPdf {
+    /// Printed small above the title; may be empty.
+    pub company_name: String,
+    /// "经营看板 2026-11".
+    pub title: String,
+    /// What the report covers: ("数据范围", "全部客户"), ("打印时间", …).
+    pub meta: Vec<(String, String)>,
+    /// Headline figures in bands of four: ("应收", "1,200.00").
+    pub figures: Vec<(String, String)>,
+    pub columns: Vec<ReportColumn>,
+    pub rows: Vec<Vec<String>>,
+    /// Shown in the table when there is no row: "无数据".
+    pub empty_text: String,
+}
+
+/// A column of a report's table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportColumn {
+    pub title: String,
+    /// Its share of the width, relative to the others.
+    pub weight: f32,
+    /// Right-aligned (numbers).
+    pub right: bool,
+    /// Wraps long text instead of shrinking it.
+    pub wrap: bool,
+}
+
+/// Renders a report as an A4 PDF, pages numbered, the table's header
+/// repeated on each page.
+pub fn render_report(report: &ReportPdf) -> Result<Vec<u8>, RenderError> {
+    let fonts = text::fonts().ok_or(RenderError::Font)?;
+    let layout = report::compose(fonts, report);
+    pdf::write(fonts, report.title.clone(), &layout)
 }

@@ -360,3 +360,83 @@ mod statements {
         assert!(total.parse::<u32>().unwrap() >= 3, "pages: {total}");
     }
 }
+
+mod reports {
+    use opcms_documents::{ReportColumn, ReportPdf, render_report};
+
+    fn column(title: &str, weight: f32, right: bool, wrap: bool) -> ReportColumn {
+        ReportColumn {
+            title: title.to_owned(),
+            weight,
+            right,
+            wrap,
+        }
+    }
+
+    fn report(rows: usize) -> ReportPdf {
+        ReportPdf {
+            company_name: "上海喆堃信息科技有限公司".to_owned(),
+            title: "流失预警 2026-11-20".to_owned(),
+            meta: vec![
+                ("数据范围".to_owned(), "全部客户".to_owned()),
+                ("打印时间".to_owned(), "2026-12-05 09:30".to_owned()),
+            ],
+            figures: vec![("高风险".to_owned(), "2".to_owned()), ("中风险".to_owned(), "1".to_owned())],
+            columns: vec![
+                column("客户编号", 1.0, false, false),
+                column("客户名称", 2.0, false, false),
+                column("依据", 4.0, false, true),
+                column("金额", 1.2, true, false),
+            ],
+            rows: (0..rows)
+                .map(|i| {
+                    vec![
+                        format!("C{i:06}"),
+                        "上海星河物业管理有限公司".to_owned(),
+                        "上月（2026-10）用量 40，前三个月平均 100，下降 60%；逾期超过 30 天未付 700.00 元，最早 2026-09-15 到期"
+                            .to_owned(),
+                        "1,234.50".to_owned(),
+                    ]
+                })
+                .collect(),
+            empty_text: "无数据".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_report_reads_back_with_its_title_figures_and_rows() {
+        let bytes = render_report(&report(2)).unwrap();
+        let flat: String = pdf_extract::extract_text_from_mem(&bytes)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        for needle in [
+            "上海喆堃信息科技有限公司",
+            "流失预警2026-11-20",
+            "数据范围：全部客户",
+            "高风险",
+            "客户编号",
+            "C000001",
+            "下降60%",
+            "1,234.50",
+            "第1页/共1页",
+        ] {
+            assert!(flat.contains(needle), "{needle} missing from: {flat}");
+        }
+    }
+
+    #[test]
+    fn an_empty_report_says_so_and_a_long_one_repeats_its_header() {
+        let flat: String = pdf_extract::extract_text_from_mem(&render_report(&report(0)).unwrap())
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(flat.contains("无数据"), "{flat}");
+        let flat: String = pdf_extract::extract_text_from_mem(&render_report(&report(150)).unwrap())
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(flat.contains("C000149") && flat.contains("（续）"), "continued");
+        assert!(flat.matches("客户编号").count() >= 3, "the header on every page");
+    }
+}

@@ -227,6 +227,9 @@ fn every_settings_input_message_appears_in_the_web_rules() {
         opcms_domain::jobs::INVALID_CRON,
         opcms_domain::jobs::UNKNOWN_TIMEZONE,
         opcms_domain::notify::REMINDER_DAYS_MESSAGE,
+        opcms_domain::analytics::CHURN_DROP_PCT_MESSAGE,
+        opcms_domain::analytics::CHURN_IDLE_DAYS_MESSAGE,
+        opcms_domain::analytics::CONTRACT_ENDING_DAYS_MESSAGE,
     ] {
         assert!(web.contains(message), "the UI does not show verbatim: {message}");
     }

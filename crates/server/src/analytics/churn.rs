@@ -27,6 +27,8 @@ pub struct ChurnQuery {
     pub q: Option<String>,
     /// Only customers of this sales owner.
     pub owner_id: Option<i64>,
+    /// Export only: xlsx (default) | csv | pdf.
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -102,13 +104,13 @@ pub async fn at_risk(db: &impl ConnectionTrait, scope: &DataScope, as_of: NaiveD
     Ok(rows)
 }
 
-pub async fn churn_risk(
+/// The counts over the scope and the rows the filters keep.
+pub async fn select(
     db: &impl ConnectionTrait,
     scope: &DataScope,
     as_of: NaiveDate,
     query: &ChurnQuery,
-    page: PageRequest,
-) -> AppResult<ChurnRisk> {
+) -> AppResult<(RiskCounts, Vec<ChurnRow>)> {
     let risk = choice(
         query.risk.as_deref(),
         "risk",
@@ -133,6 +135,17 @@ pub async fn churn_risk(
         })
         .filter(|row| matches(query.q.as_deref(), &row.customer_code, &row.company_name))
         .collect();
+    Ok((counts, filtered))
+}
+
+pub async fn churn_risk(
+    db: &impl ConnectionTrait,
+    scope: &DataScope,
+    as_of: NaiveDate,
+    query: &ChurnQuery,
+    page: PageRequest,
+) -> AppResult<ChurnRisk> {
+    let (counts, filtered) = select(db, scope, as_of, query).await?;
     let page = paged(filtered, page);
     Ok(ChurnRisk {
         as_of,

@@ -24,6 +24,8 @@ pub struct CreditQuery {
     pub grade: Option<String>,
     /// Customer code or company name contains.
     pub q: Option<String>,
+    /// Export only: xlsx (default) | csv | pdf.
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -160,13 +162,13 @@ async fn settled_days(
         .collect()
 }
 
-pub async fn credit_scores(
+/// The rows the filters keep.
+pub async fn select(
     db: &impl ConnectionTrait,
     scope: &DataScope,
     as_of: NaiveDate,
     query: &CreditQuery,
-    page: PageRequest,
-) -> AppResult<CreditScores> {
+) -> AppResult<Vec<CreditScoreRow>> {
     let grade = choice(
         query.grade.as_deref(),
         "grade",
@@ -179,6 +181,17 @@ pub async fn credit_scores(
         .filter(|row| grade.is_none_or(|g| row.grade == g))
         .filter(|row| matches(query.q.as_deref(), &row.customer_code, &row.company_name))
         .collect();
+    Ok(rows)
+}
+
+pub async fn credit_scores(
+    db: &impl ConnectionTrait,
+    scope: &DataScope,
+    as_of: NaiveDate,
+    query: &CreditQuery,
+    page: PageRequest,
+) -> AppResult<CreditScores> {
+    let rows = select(db, scope, as_of, query).await?;
     let page = paged(rows, page);
     Ok(CreditScores {
         as_of,

@@ -7,6 +7,7 @@
 pub mod churn;
 pub mod credit;
 pub mod dashboard;
+pub mod export;
 mod facts;
 mod params;
 pub mod routes;

@@ -4,6 +4,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::response::Response;
 use chrono::NaiveDate;
 use opcms_domain::Permission;
 use serde::Deserialize;
@@ -13,10 +14,12 @@ use utoipa_axum::routes;
 use super::churn::{self, ChurnQuery, ChurnRisk};
 use super::credit::{self, CreditQuery, CreditScoreRow, CreditScores};
 use super::dashboard::{self, AnalyticsCustomer, Dashboard};
+use super::export::{self, ReportFormat};
 use super::params;
 use super::segments::{self, SegmentQuery, Segments, choice};
 use super::usage_trend::{self, UsageTrend, UsageTrendQuery};
 use crate::access::Principal;
+use crate::audit::Actor;
 use crate::error::{AppResult, ErrorBody};
 use crate::http::extract::ApiQuery;
 use crate::http::pagination::{PageParams, PageRequest};
@@ -31,6 +34,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_credit_scores))
         .routes(routes!(get_customer_credit_score))
         .routes(routes!(get_usage_trend))
+        .routes(routes!(export_dashboard))
+        .routes(routes!(export_segments))
+        .routes(routes!(export_churn_risk))
+        .routes(routes!(export_credit_scores))
+        .routes(routes!(export_usage_trend))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -38,6 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct PeriodQuery {
     /// `YYYY-MM`, default the current month; never a month ahead.
     pub period: Option<String>,
+    /// Export only: xlsx (default) | csv | pdf.
+    pub format: Option<String>,
 }
 
 /// The month's figures: receivable, received, collected, overdue by age,
@@ -183,4 +193,131 @@ async fn get_usage_trend(
     Ok(Json(
         usage_trend::usage_trend(&state.db, &principal.scope(), period, &query).await?,
     ))
+}
+
+// ---- exports: the same views as files (xlsx, csv or pdf) ----
+
+/// The dashboard as a file: every figure, the aging, usage, top customers and trend.
+#[utoipa::path(get, path = "/analytics/dashboard/export", tag = "analytics", params(PeriodQuery),
+    responses((status = 200, description = "the file: `.xlsx` (default), `.csv` or `.pdf`",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"), ("application/pdf"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn export_dashboard(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<PeriodQuery>,
+) -> AppResult<Response> {
+    principal.require(Permission::AnalyticsView)?;
+    let format = ReportFormat::parse(query.format.as_deref())?;
+    let period = params::period(query.period.as_deref())?;
+    let scope = principal.scope();
+    let figures = dashboard::dashboard(&state.db, &scope, period).await?;
+    let report = export::dashboard(&figures);
+    export::respond(&state.db, &Actor::from(&principal), &scope, "dashboard", format, report).await
+}
+
+/// The segments the filters keep, every row, as a file.
+#[utoipa::path(get, path = "/analytics/segments/export", tag = "analytics", params(SegmentQuery),
+    responses((status = 200, description = "the file: `.xlsx` (default), `.csv` or `.pdf`",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"), ("application/pdf"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn export_segments(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<SegmentQuery>,
+) -> AppResult<Response> {
+    principal.require(Permission::AnalyticsView)?;
+    let format = ReportFormat::parse(query.format.as_deref())?;
+    let period = params::period(query.period.as_deref())?;
+    let scope = principal.scope();
+    let (counts, total, rows) = segments::select(&state.db, &scope, period, &query).await?;
+    let report = export::segments(
+        &period.to_string(),
+        [counts.a, counts.b, counts.c],
+        total.to_string(),
+        &rows,
+    );
+    export::respond(&state.db, &Actor::from(&principal), &scope, "segments", format, report).await
+}
+
+/// The at-risk customers the filters keep, every row, as a file.
+#[utoipa::path(get, path = "/analytics/churn-risk/export", tag = "analytics", params(ChurnQuery),
+    responses((status = 200, description = "the file: `.xlsx` (default), `.csv` or `.pdf`",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"), ("application/pdf"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn export_churn_risk(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<ChurnQuery>,
+) -> AppResult<Response> {
+    principal.require(Permission::AnalyticsView)?;
+    let format = ReportFormat::parse(query.format.as_deref())?;
+    let as_of = params::as_of(query.as_of)?;
+    let scope = principal.scope();
+    let (_, rows) = churn::select(&state.db, &scope, as_of, &query).await?;
+    let report = export::churn(&as_of.to_string(), &rows);
+    export::respond(
+        &state.db,
+        &Actor::from(&principal),
+        &scope,
+        "churn-risk",
+        format,
+        report,
+    )
+    .await
+}
+
+/// The credit scores the filters keep, every row, as a file.
+#[utoipa::path(get, path = "/analytics/credit-scores/export", tag = "analytics", params(CreditQuery),
+    responses((status = 200, description = "the file: `.xlsx` (default), `.csv` or `.pdf`",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"), ("application/pdf"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn export_credit_scores(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<CreditQuery>,
+) -> AppResult<Response> {
+    principal.require(Permission::AnalyticsView)?;
+    let format = ReportFormat::parse(query.format.as_deref())?;
+    let as_of = params::as_of(query.as_of)?;
+    let scope = principal.scope();
+    let rows = credit::select(&state.db, &scope, as_of, &query).await?;
+    let report = export::credit(&as_of.to_string(), &rows);
+    export::respond(
+        &state.db,
+        &Actor::from(&principal),
+        &scope,
+        "credit-scores",
+        format,
+        report,
+    )
+    .await
+}
+
+/// The usage trend as a file.
+#[utoipa::path(get, path = "/analytics/usage-trend/export", tag = "analytics", params(UsageTrendQuery),
+    responses((status = 200, description = "the file: `.xlsx` (default), `.csv` or `.pdf`",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"), ("application/pdf"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn export_usage_trend(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<UsageTrendQuery>,
+) -> AppResult<Response> {
+    principal.require(Permission::AnalyticsView)?;
+    let format = ReportFormat::parse(query.format.as_deref())?;
+    let period = params::period(query.period.as_deref())?;
+    let scope = principal.scope();
+    let trend = usage_trend::usage_trend(&state.db, &scope, period, &query).await?;
+    let report = export::usage_trend(&trend);
+    export::respond(
+        &state.db,
+        &Actor::from(&principal),
+        &scope,
+        "usage-trend",
+        format,
+        report,
+    )
+    .await
 }

@@ -25,6 +25,8 @@ pub struct SegmentQuery {
     pub trend: Option<String>,
     /// Customer code or company name contains.
     pub q: Option<String>,
+    /// Export only: xlsx (default) | csv | pdf.
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -132,13 +134,13 @@ pub async fn segment_rows(db: &impl ConnectionTrait, scope: &DataScope, period: 
     Ok(rows)
 }
 
-pub async fn segments(
+/// The tier counts and total over the scope, and the rows the filters keep.
+pub async fn select(
     db: &impl ConnectionTrait,
     scope: &DataScope,
     period: Period,
     query: &SegmentQuery,
-    page: PageRequest,
-) -> AppResult<Segments> {
+) -> AppResult<(TierCounts, Total, Vec<SegmentRow>)> {
     let rows = segment_rows(db, scope, period).await?;
     let mut counts = TierCounts::default();
     let mut total_revenue = Total::ZERO;
@@ -168,6 +170,17 @@ pub async fn segments(
         .filter(|row| wanted_trend.is_none_or(|t| row.trend == t))
         .filter(|row| matches(query.q.as_deref(), &row.customer_code, &row.company_name))
         .collect();
+    Ok((counts, total_revenue, filtered))
+}
+
+pub async fn segments(
+    db: &impl ConnectionTrait,
+    scope: &DataScope,
+    period: Period,
+    query: &SegmentQuery,
+    page: PageRequest,
+) -> AppResult<Segments> {
+    let (counts, total_revenue, filtered) = select(db, scope, period, query).await?;
     let page = paged(filtered, page);
     Ok(Segments {
         period,

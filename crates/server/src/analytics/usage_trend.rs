@@ -27,6 +27,8 @@ pub struct UsageTrendQuery {
     pub months: Option<u32>,
     /// The last month, `YYYY-MM` (default the current month).
     pub period: Option<String>,
+    /// Export only: xlsx (default) | csv | pdf.
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -172,7 +172,7 @@ impl ExportFormat {
 pub async fn table_file(
     format: ExportFormat,
     title: &str,
-    headers: &'static [&'static str],
+    headers: &[&str],
     rows: Vec<Vec<Value>>,
 ) -> Result<(Vec<u8>, String), AppError> {
     let name = format!("{title}-{}.{}", crate::calendar::file_stamp(), format.extension());
@@ -187,11 +187,13 @@ pub async fn table_file(
         return Ok((bytes, name));
     }
     let sheet_name: String = title.chars().take(31).collect();
+    let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
     let bytes = tokio::task::spawn_blocking(move || {
         let mut book = Workbook::new();
         let sheet = book.add_worksheet_with_constant_memory()?;
         sheet.set_name(sheet_name)?;
-        let mut writer = SheetWriter::new(sheet, headers)?;
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        let mut writer = SheetWriter::new(sheet, &headers)?;
         for row in &rows {
             writer.row(row)?;
         }

@@ -77,6 +77,20 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     expect_json(app.get(path, token).await, StatusCode::OK).await
 }
 
+/// A file download: 200, the content type, the bytes.
+async fn download(app: &TestApp, token: &str, path: &str, content_type: &str) -> Vec<u8> {
+    let response = app.get(path, token).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(kind.contains(content_type), "{path}: {kind}");
+    response.bytes().await.expect("body").to_vec()
+}
+
 fn id(value: &Value) -> i64 {
     value["id"].as_i64().unwrap_or_else(|| panic!("no id: {value}"))
 }
@@ -503,6 +517,86 @@ async fn every_figure_of_section_9_on_a_known_half_year(backend: Backend) {
         (one["points"][0]["quantity"].as_str(), one["points"][1]["mom"].as_str()),
         (Some("40.00"), Some("-1.0000"))
     );
+    // ---- every view as a file, within the caller's scope ----
+    let csv = download(
+        &app,
+        admin,
+        "/api/v1/analytics/dashboard/export?period=2026-05&format=csv",
+        "text/csv",
+    )
+    .await;
+    let csv = String::from_utf8(csv).expect("utf-8");
+    for line in [
+        "概览,应收,1200.00",
+        "概览,回款率,0.8333",
+        "账龄,逾期 31–60 天,500.00",
+        "趋势,2026-03 已回款,1300.00",
+    ] {
+        assert!(csv.contains(line), "{line} missing from:\n{csv}");
+    }
+    let pdf = download(
+        &app,
+        admin,
+        "/api/v1/analytics/dashboard/export?period=2026-05&format=pdf",
+        "application/pdf",
+    )
+    .await;
+    let text: String = pdf_extract::extract_text_from_mem(&pdf)
+        .expect("pdf text")
+        .split_whitespace()
+        .collect();
+    for needle in ["经营看板2026-05", "数据范围：全部客户", "1200.00", "0.8333"] {
+        assert!(text.contains(needle), "{needle} missing from {text}");
+    }
+    let xlsx = download(
+        &app,
+        admin,
+        "/api/v1/analytics/segments/export?period=2026-05&tier=A",
+        "spreadsheetml",
+    )
+    .await;
+    assert!(xlsx.starts_with(b"PK"), "an xlsx is a zip");
+    let own = download(&app, s1, "/api/v1/analytics/churn-risk/export?format=csv", "text/csv").await;
+    let own = String::from_utf8(own).expect("utf-8");
+    assert!(
+        own.contains("A001") && own.contains("B002") && !own.contains("C003"),
+        "{own}"
+    );
+    assert!(own.contains("用量下降：上月（2026-05）用量 40"), "{own}");
+    let scores = download(
+        &app,
+        s2,
+        "/api/v1/analytics/credit-scores/export?format=pdf",
+        "application/pdf",
+    )
+    .await;
+    let text: String = pdf_extract::extract_text_from_mem(&scores)
+        .expect("pdf text")
+        .split_whitespace()
+        .collect();
+    assert!(
+        text.contains("C003") && text.contains("93") && !text.contains("A001"),
+        "{text}"
+    );
+    assert!(text.contains("数据范围：本人客户"), "{text}");
+    let trend = download(
+        &app,
+        admin,
+        "/api/v1/analytics/usage-trend/export?format=csv&months=3&period=2026-06",
+        "text/csv",
+    )
+    .await;
+    assert!(
+        String::from_utf8(trend)
+            .expect("utf-8")
+            .contains("2026-05,40.00,-0.6000,")
+    );
+    let bad = app.get("/api/v1/analytics/segments/export?format=doc", admin).await;
+    let error = expect_error(bad, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
+    assert_eq!(error["error"]["details"][0]["field"], "format");
+    let audit = get(&app, admin, "/api/v1/audit-logs?action=analytics.export&page_size=50").await;
+    assert_eq!(audit["total"], 6, "every export is audited: {audit}");
+
     // B is not S2's: 404, as for any record outside the scope.
     expect_error(
         app.get(&format!("/api/v1/analytics/usage-trend?customer_id={b}"), s2)

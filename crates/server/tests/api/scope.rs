@@ -67,7 +67,10 @@ async fn seen(
 ) -> (Vec<String>, Vec<String>, Vec<String>, String, String, String) {
     let get = |path: String| async move { expect_json(app.get(&path, token).await, StatusCode::OK).await };
     let customers = codes(&get("/api/v1/customers?page_size=50".into()).await, "/customer_code");
-    let bills = codes(&get("/api/v1/bills?page_size=50".into()).await, "/customer/customer_code");
+    let bills = codes(
+        &get("/api/v1/bills?page_size=50".into()).await,
+        "/customer/customer_code",
+    );
     let payments: Vec<String> = {
         let list = get("/api/v1/payments?page_size=50".into()).await;
         let mut amounts: Vec<String> = list["items"]
@@ -306,7 +309,7 @@ async fn teams_and_scopes_are_validated_and_audited(app: TestApp) {
         .as_array()
         .expect("items")
         .iter()
-        .find(|e| e["action"] == "user.update" && e["entity_id"] == user_id.to_string())
+        .find(|e| e["action"] == "user.update" && e["entity_id"].as_str() == Some(&user_id.to_string()))
         .unwrap_or_else(|| panic!("no audit of the scope change: {audit}"));
     assert_eq!(change["changes"]["data_scope"]["after"], "team", "{change}");
     assert_eq!(change["changes"]["team_id"]["after"], team_id, "{change}");
