@@ -47,6 +47,11 @@ export type TokenResponse = Schemas['TokenResponse'];
 export type UserListQuery = Query<'/users'>;
 export type CreateUserRequest = Schemas['NewUser'];
 export type UpdateUserRequest = Schemas['UserPatch'];
+/** 数据范围: `own` 本人客户, `team` 本团队客户, `all` 全部客户 (DESIGN.md §10). */
+export type DataScope = Schemas['ScopeSetting'];
+/** 销售团队 with its member count. */
+export type Team = Schemas['TeamView'];
+export type TeamInput = Schemas['TeamInput'];
 
 // ---- audit --------------------------------------------------------------------
 
