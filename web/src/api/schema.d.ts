@@ -42,6 +42,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/churn-risk/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The at-risk customers the filters keep, every row, as a file. */
+        get: operations["export_churn_risk"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analytics/credit-scores": {
         parameters: {
             query?: never;
@@ -51,6 +68,23 @@ export interface paths {
         };
         /** Every customer's credit score on `as_of`, by customer code. */
         get: operations["get_credit_scores"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/credit-scores/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The credit scores the filters keep, every row, as a file. */
+        get: operations["export_credit_scores"];
         put?: never;
         post?: never;
         delete?: never;
@@ -96,6 +130,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/dashboard/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dashboard as a file: every figure, the aging, usage, top customers and trend. */
+        get: operations["export_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analytics/segments": {
         parameters: {
             query?: never;
@@ -113,6 +164,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/analytics/segments/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The segments the filters keep, every row, as a file. */
+        get: operations["export_segments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/analytics/usage-trend": {
         parameters: {
             query?: never;
@@ -122,6 +190,23 @@ export interface paths {
         };
         /** Monthly usage with month-over-month and year-over-year change. */
         get: operations["get_usage_trend"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics/usage-trend/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The usage trend as a file. */
+        get: operations["export_usage_trend"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4807,6 +4892,8 @@ export interface operations {
                 q?: string;
                 /** @description Only customers of this sales owner. */
                 owner_id?: number;
+                /** @description Export only: xlsx (default) | csv | pdf. */
+                format?: string;
                 /** @description 1-based page number. */
                 page?: number;
                 /** @description Rows per page, 1–200 (default 20). */
@@ -4858,6 +4945,68 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    export_churn_risk: {
+        parameters: {
+            query?: {
+                /** @description The day the flags are judged on (default today). */
+                as_of?: string;
+                /** @description high | medium. */
+                risk?: string;
+                /** @description Customer code or company name contains. */
+                q?: string;
+                /** @description Only customers of this sales owner. */
+                owner_id?: number;
+                /** @description Export only: xlsx (default) | csv | pdf. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file: `.xlsx` (default), `.csv` or `.pdf` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_credit_scores: {
         parameters: {
             query?: {
@@ -4867,6 +5016,8 @@ export interface operations {
                 grade?: string;
                 /** @description Customer code or company name contains. */
                 q?: string;
+                /** @description Export only: xlsx (default) | csv | pdf. */
+                format?: string;
                 /** @description 1-based page number. */
                 page?: number;
                 /** @description Rows per page, 1–200 (default 20). */
@@ -4885,6 +5036,66 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreditScores"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    export_credit_scores: {
+        parameters: {
+            query?: {
+                /** @description The day the score is computed on (default today). */
+                as_of?: string;
+                /** @description 优 | 良 | 中 | 差 | 资料不足. */
+                grade?: string;
+                /** @description Customer code or company name contains. */
+                q?: string;
+                /** @description Export only: xlsx (default) | csv | pdf. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file: `.xlsx` (default), `.csv` or `.pdf` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                    "application/pdf": string;
                 };
             };
             /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
@@ -4977,6 +5188,8 @@ export interface operations {
             query?: {
                 /** @description `YYYY-MM`, default the current month; never a month ahead. */
                 period?: string;
+                /** @description Export only: xlsx (default) | csv | pdf. */
+                format?: string;
             };
             header?: never;
             path?: never;
@@ -5024,6 +5237,62 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    export_dashboard: {
+        parameters: {
+            query?: {
+                /** @description `YYYY-MM`, default the current month; never a month ahead. */
+                period?: string;
+                /** @description Export only: xlsx (default) | csv | pdf. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file: `.xlsx` (default), `.csv` or `.pdf` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_segments: {
         parameters: {
             query?: {
@@ -5035,6 +5304,8 @@ export interface operations {
                 trend?: string;
                 /** @description Customer code or company name contains. */
                 q?: string;
+                /** @description Export only: xlsx (default) | csv | pdf. */
+                format?: string;
                 /** @description 1-based page number. */
                 page?: number;
                 /** @description Rows per page, 1–200 (default 20). */
@@ -5086,6 +5357,68 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    export_segments: {
+        parameters: {
+            query?: {
+                /** @description `YYYY-MM`, default the current month. */
+                period?: string;
+                /** @description A | B | C. */
+                tier?: string;
+                /** @description 增长 | 稳定 | 下滑 | 新增. */
+                trend?: string;
+                /** @description Customer code or company name contains. */
+                q?: string;
+                /** @description Export only: xlsx (default) | csv | pdf. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file: `.xlsx` (default), `.csv` or `.pdf` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_usage_trend: {
         parameters: {
             query?: {
@@ -5097,6 +5430,8 @@ export interface operations {
                 months?: number;
                 /** @description The last month, `YYYY-MM` (default the current month). */
                 period?: string;
+                /** @description Export only: xlsx (default) | csv | pdf. */
+                format?: string;
             };
             header?: never;
             path?: never;
@@ -5111,6 +5446,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageTrend"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录、登录已过期或凭证无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    export_usage_trend: {
+        parameters: {
+            query?: {
+                /** @description One customer (default: every customer in scope). */
+                customer_id?: number;
+                /** @description X | N | L (default: all series). */
+                series?: string;
+                /** @description 1–36, default 12. */
+                months?: number;
+                /** @description The last month, `YYYY-MM` (default the current month). */
+                period?: string;
+                /** @description Export only: xlsx (default) | csv | pdf. */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file: `.xlsx` (default), `.csv` or `.pdf` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                    "application/pdf": string;
                 };
             };
             /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */

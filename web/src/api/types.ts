@@ -288,17 +288,12 @@ export type CustomerCreditScore = CreditScoreRow;
 export type AnalyticsUsageTrend = Schemas['UsageTrend'];
 export type UsageTrendPoint = Schemas['UsageTrendPoint'];
 export type AnalyticsUsageTrendQuery = Query<'/analytics/usage-trend'>;
-/**
- * `GET /analytics/…/export`: the view's query without paging, plus `format` (xlsx, csv
- * or pdf; xlsx by default). TEMPORARY: composed from the views' queries until the
- * regenerated schema.d.ts has the export paths; then `Query<'/analytics/…/export'>`.
- */
-type AnalyticsExport<Q> = Omit<Q, 'page' | 'page_size'> & { format?: ExportFormat };
-export type DashboardExportQuery = AnalyticsExport<DashboardQuery>;
-export type SegmentExportQuery = AnalyticsExport<SegmentQuery>;
-export type ChurnExportQuery = AnalyticsExport<ChurnQuery>;
-export type CreditScoreExportQuery = AnalyticsExport<CreditScoreQuery>;
-export type UsageTrendExportQuery = AnalyticsExport<AnalyticsUsageTrendQuery>;
+/** `GET /analytics/…/export`: the view's query without paging, plus `format` (xlsx, csv or pdf; xlsx by default). */
+export type DashboardExportQuery = Query<'/analytics/dashboard/export'>;
+export type SegmentExportQuery = Query<'/analytics/segments/export'>;
+export type ChurnExportQuery = Query<'/analytics/churn-risk/export'>;
+export type CreditScoreExportQuery = Query<'/analytics/credit-scores/export'>;
+export type UsageTrendExportQuery = Query<'/analytics/usage-trend/export'>;
 
 // ---- system -------------------------------------------------------------------
 
