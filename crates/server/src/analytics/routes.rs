@@ -213,7 +213,15 @@ async fn export_dashboard(
     let scope = principal.scope();
     let figures = dashboard::dashboard(&state.db, &scope, period).await?;
     let report = export::dashboard(&figures);
-    export::respond(&state.db, &Actor::from(&principal), &scope, "dashboard", format, report).await
+    export::respond(
+        &state.db,
+        &Actor::from(&principal),
+        &scope,
+        ("analytics.export", "dashboard"),
+        format,
+        report,
+    )
+    .await
 }
 
 /// The segments the filters keep, every row, as a file.
@@ -237,7 +245,15 @@ async fn export_segments(
         total.to_string(),
         &rows,
     );
-    export::respond(&state.db, &Actor::from(&principal), &scope, "segments", format, report).await
+    export::respond(
+        &state.db,
+        &Actor::from(&principal),
+        &scope,
+        ("analytics.export", "segments"),
+        format,
+        report,
+    )
+    .await
 }
 
 /// The at-risk customers the filters keep, every row, as a file.
@@ -260,7 +276,7 @@ async fn export_churn_risk(
         &state.db,
         &Actor::from(&principal),
         &scope,
-        "churn-risk",
+        ("analytics.export", "churn-risk"),
         format,
         report,
     )
@@ -287,7 +303,7 @@ async fn export_credit_scores(
         &state.db,
         &Actor::from(&principal),
         &scope,
-        "credit-scores",
+        ("analytics.export", "credit-scores"),
         format,
         report,
     )
@@ -315,7 +331,7 @@ async fn export_usage_trend(
         &state.db,
         &Actor::from(&principal),
         &scope,
-        "usage-trend",
+        ("analytics.export", "usage-trend"),
         format,
         report,
     )
