@@ -3,7 +3,7 @@
 //! answers within the caller's data scope.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
 use opcms_domain::Permission;
@@ -21,7 +21,7 @@ use super::usage_trend::{self, UsageTrend, UsageTrendQuery};
 use crate::access::Principal;
 use crate::audit::Actor;
 use crate::error::{AppResult, ErrorBody};
-use crate::http::extract::ApiQuery;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::pagination::{PageParams, PageRequest};
 use crate::state::AppState;
 
@@ -163,13 +163,13 @@ pub struct AsOfQuery {
 
 /// One customer's credit score with its factors; 404 outside the caller's scope.
 #[utoipa::path(get, path = "/customers/{id}/credit-score", tag = "analytics",
-    params(("id" = i64, Path), AsOfQuery),
+    params(AsOfQuery),
     responses((status = 200, body = CreditScoreRow), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_customer_credit_score(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<AsOfQuery>,
 ) -> AppResult<Json<CreditScoreRow>> {
     principal.require(Permission::AnalyticsView)?;
