@@ -7354,6 +7354,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description 记录 id */
                 id: number;
             };
             cookie?: never;
