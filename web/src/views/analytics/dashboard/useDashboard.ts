@@ -1,8 +1,8 @@
-import { computed, ref, shallowRef, watch } from 'vue';
+import { computed } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
 import { exportDashboard, getDashboard } from '@/api/analytics';
-import { isApiError } from '@/api/http';
-import type { Dashboard, ExportFormat } from '@/api/types';
+import type { ExportFormat } from '@/api/types';
+import { useRouteAnswer } from '../useRouteAnswer';
 
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
@@ -14,32 +14,13 @@ const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 export function useDashboard() {
   const route = useRoute();
   const router = useRouter();
-  const routeName = route.name;
   const requested = computed(() => {
     const value = route.query.period;
     return typeof value === 'string' && PERIOD.test(value) ? value : '';
   });
-  const answer = shallowRef<Dashboard | null>(null);
-  const loading = ref(false);
-  const error = ref<string | null>(null);
-  let latest = 0;
-
-  async function load() {
-    const ticket = ++latest;
-    loading.value = true;
-    error.value = null;
-    try {
-      const next = await getDashboard(requested.value ? { period: requested.value } : {}, { silent: true });
-      if (ticket === latest) answer.value = next;
-    } catch (failure) {
-      if (ticket === latest) error.value = isApiError(failure) ? failure.message : String(failure);
-    } finally {
-      if (ticket === latest) loading.value = false;
-    }
-  }
-
-  // Only while this page is the one shown (the query of the next page is not ours).
-  watch(requested, () => route.name === routeName && void load(), { immediate: true });
+  const { answer, loading, error, load } = useRouteAnswer(requested, () =>
+    getDashboard(requested.value ? { period: requested.value } : {}, { silent: true }),
+  );
 
   /** Another month: into the URL, which loads it. */
   function choosePeriod(period: string | undefined) {

@@ -1,8 +1,8 @@
-import { computed, ref, shallowRef, watch } from 'vue';
+import { computed } from 'vue';
 import { useRoute, useRouter, type LocationQuery } from 'vue-router';
 import { exportUsageTrend, getAnalyticsUsageTrend } from '@/api/analytics';
-import { isApiError } from '@/api/http';
-import type { AnalyticsUsageTrend, AnalyticsUsageTrendQuery, ExportFormat } from '@/api/types';
+import type { AnalyticsUsageTrendQuery, ExportFormat } from '@/api/types';
+import { useRouteAnswer } from '../useRouteAnswer';
 
 /** The spans a person picks from; the server takes 1–36. */
 export const MONTH_CHOICES = [6, 12, 24] as const;
@@ -48,28 +48,11 @@ export function trendRequest(filters: TrendFilters): AnalyticsUsageTrendQuery {
 export function useUsageTrendPage() {
   const route = useRoute();
   const router = useRouter();
-  const routeName = route.name;
   const filters = computed(() => parseTrendQuery(route.query));
-  const answer = shallowRef<AnalyticsUsageTrend | null>(null);
-  const loading = ref(false);
-  const error = ref<string | null>(null);
-  let latest = 0;
-
-  async function load() {
-    const ticket = ++latest;
-    loading.value = true;
-    error.value = null;
-    try {
-      const next = await getAnalyticsUsageTrend(trendRequest(filters.value), { silent: true });
-      if (ticket === latest) answer.value = next;
-    } catch (failure) {
-      if (ticket === latest) error.value = isApiError(failure) ? failure.message : String(failure);
-    } finally {
-      if (ticket === latest) loading.value = false;
-    }
-  }
-
-  watch(() => JSON.stringify(filters.value), () => route.name === routeName && void load(), { immediate: true });
+  const { answer, loading, error } = useRouteAnswer(
+    () => JSON.stringify(filters.value),
+    () => getAnalyticsUsageTrend(trendRequest(filters.value), { silent: true }),
+  );
 
   /** Change some filters: into the URL (the default span left out), which loads them. */
   function apply(patch: Partial<TrendFilters>) {
