@@ -785,10 +785,11 @@ pub async fn apply_automatic_statuses(
     Ok(moves)
 }
 
+/// A customer's status moves, newest first: in the order they were made
+/// (their stamps are business time, which a test clock may set back).
 pub async fn status_history(db: &impl ConnectionTrait, customer_id: i64) -> AppResult<Vec<status_history::Model>> {
     Ok(status_history::Entity::find()
         .filter(status_history::Column::CustomerId.eq(customer_id))
-        .order_by_desc(status_history::Column::At)
         .order_by_desc(status_history::Column::Id)
         .all(db)
         .await?)
