@@ -284,6 +284,34 @@ export type AnalyticsUsageTrend = Schemas['UsageTrend'];
 export type UsageTrendPoint = Schemas['UsageTrendPoint'];
 export type AnalyticsUsageTrendQuery = Query<'/analytics/usage-trend'>;
 
+// ---- custom reports (自定义报表) ------------------------------------------------
+//
+// A report is a definition (dataset, columns in order, filters, group keys, sums) the
+// server checks and runs within the caller's data scope; cells come back as text
+// (money "1200.00", dates "2026-01-05"). Each user sees only their own saved reports.
+//
+// TEMPORARY: written from /work/notes/reports-contract.md and crates/domain/src/reports.rs
+// until the regenerated schema.d.ts has the /reports paths; then each becomes an alias.
+
+export type ReportDatasetKey = 'customers' | 'bills' | 'payments' | 'usage';
+export type ColumnKind = 'text' | 'money' | 'quantity' | 'integer' | 'date' | 'period';
+export type FilterOp = 'eq' | 'ne' | 'contains' | 'gte' | 'lte' | 'in';
+export interface ReportColumn { key: string; label: string; kind: ColumnKind; groupable: boolean; summable: boolean }
+/** `GET /reports/datasets`: what a report may be built on. */
+export interface ReportDataset { key: ReportDatasetKey; label: string; columns: ReportColumn[] }
+export interface ReportFilter { column: string; op: FilterOp; value: string }
+export interface ReportDefinition { dataset: ReportDatasetKey; columns: string[]; filters?: ReportFilter[]; group_by?: string[]; sums?: string[] }
+export interface ReportResultColumn { key: string; label: string; kind: ColumnKind }
+/** `POST /reports/run`: a page of rows (cells as text), totals of the sums over every row. */
+export interface ReportResult { columns: ReportResultColumn[]; rows: (string | null)[][]; totals: Record<string, string>; total: number; page: number; page_size: number }
+export interface SavedReportSummary { id: number; name: string; dataset: ReportDatasetKey; updated_at: string }
+export interface SavedReport { id: number; name: string; definition: ReportDefinition; created_at: string; updated_at: string }
+/** `POST /reports`, `PUT /reports/{id}`. */
+export interface SavedReportInput { name: string; definition: ReportDefinition }
+/** `POST /reports/export`: the name heads the file; the definition is run over every row. */
+export interface ReportExportInput { name?: string; definition: ReportDefinition }
+export type ReportExportFormat = 'xlsx' | 'csv' | 'pdf';
+
 // ---- system -------------------------------------------------------------------
 
 export type ClockView = Schemas['ClockView'];
