@@ -1,6 +1,6 @@
 import { computed, onMounted, ref, shallowRef, watch } from 'vue';
 import { useI18n } from 'vue-i18n';
-import { useRoute, useRouter } from 'vue-router';
+import { useRoute, useRouter, type LocationQueryRaw } from 'vue-router';
 import { Message } from '@arco-design/web-vue';
 import { isApiError } from '@/api/http';
 import { createSavedReport, exportReport, exportSavedReport, getSavedReport, listReportDatasets, updateSavedReport } from '@/api/reports';
@@ -38,7 +38,14 @@ export function useReportPage() {
   const pristine = computed(() => !current.value && sameDefinition(toDefinition(emptyForm(builder.catalogue.value[0]?.key ?? definition.value.dataset)), definition.value));
 
   // ---- the address bar ----
-  let written = '';
+  // The queries this page has asked the router for and not yet seen arrive: their arrival is not a new link.
+  const pending: string[] = [];
+  function write(query: LocationQueryRaw) {
+    const key = queryKey(query);
+    if (key === queryKey(route.query)) return;
+    pending.push(key);
+    void router.replace({ query });
+  }
   const wanted = computed(() =>
     reportUrlQuery({
       report: current.value?.id ?? null,
@@ -48,18 +55,22 @@ export function useReportPage() {
     }),
   );
   watch(wanted, (query) => {
-    if (!ready.value || route.name !== routeName) return;
-    written = queryKey(query);
-    if (written !== queryKey(route.query)) void router.replace({ query });
+    if (ready.value && route.name === routeName) write(query);
   });
   // Another link to this page (the menu, back): start from what it says.
   watch(
     () => route.query,
-    (query) => ready.value && route.name === routeName && queryKey(query) !== written && void start(),
+    (query) => {
+      if (!ready.value || route.name !== routeName) return;
+      const ours = pending.indexOf(queryKey(query));
+      if (ours >= 0) pending.splice(0, ours + 1);
+      else void start();
+    },
   );
 
   async function start() {
     ready.value = false;
+    pending.length = 0;
     const url = parseReportUrl(route.query);
     runner.clear();
     current.value = null;
@@ -75,8 +86,7 @@ export function useReportPage() {
     else builder.reset();
     runner.pageSize.value = url.pageSize;
     ready.value = true;
-    written = queryKey(wanted.value);
-    if (written !== queryKey(route.query)) void router.replace({ query: wanted.value });
+    write(wanted.value);
     if (url.page !== null && shown) await run(url.page);
   }
 
