@@ -2,12 +2,12 @@ import type { AxiosRequestConfig } from 'axios';
 import { downloadFile } from './download';
 import { request } from './http';
 import type {
-  PageQuery,
   ReportDataset,
   ReportDefinition,
   ReportExportFormat,
   ReportExportInput,
   ReportResult,
+  ReportRunQuery,
   SavedReport,
   SavedReportInput,
   SavedReportSummary,
@@ -41,11 +41,11 @@ export function deleteSavedReport(id: number, config?: AxiosRequestConfig) {
 }
 
 /** One page of a definition's rows, with the totals of its sums over every row. */
-export function runReport(definition: ReportDefinition, page: PageQuery, config?: AxiosRequestConfig) {
+export function runReport(definition: ReportDefinition, page: ReportRunQuery, config?: AxiosRequestConfig) {
   return request.post<ReportResult>('/reports/run', definition, { ...config, params: page });
 }
 
-const fallbackName = (name: string | undefined, format: ReportExportFormat) => `${name || 'report'}.${format}`;
+const fallbackName = (name: string | null | undefined, format: ReportExportFormat) => `${name || 'report'}.${format}`;
 
 /** Every row of a definition as a file (an unsaved or changed report). */
 export function exportReport(format: ReportExportFormat, input: ReportExportInput) {

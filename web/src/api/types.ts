@@ -289,28 +289,27 @@ export type AnalyticsUsageTrendQuery = Query<'/analytics/usage-trend'>;
 // A report is a definition (dataset, columns in order, filters, group keys, sums) the
 // server checks and runs within the caller's data scope; cells come back as text
 // (money "1200.00", dates "2026-01-05"). Each user sees only their own saved reports.
-//
-// TEMPORARY: written from /work/notes/reports-contract.md and crates/domain/src/reports.rs
-// until the regenerated schema.d.ts has the /reports paths; then each becomes an alias.
 
-export type ReportDatasetKey = 'customers' | 'bills' | 'payments' | 'usage';
-export type ColumnKind = 'text' | 'money' | 'quantity' | 'integer' | 'date' | 'period';
-export type FilterOp = 'eq' | 'ne' | 'contains' | 'gte' | 'lte' | 'in';
-export interface ReportColumn { key: string; label: string; kind: ColumnKind; groupable: boolean; summable: boolean }
+export type ReportDatasetKey = Schemas['Dataset'];
+export type ColumnKind = Schemas['Kind'];
+export type FilterOp = Schemas['Op'];
+export type ReportColumn = Schemas['ColumnDef'];
 /** `GET /reports/datasets`: what a report may be built on. */
-export interface ReportDataset { key: ReportDatasetKey; label: string; columns: ReportColumn[] }
-export interface ReportFilter { column: string; op: FilterOp; value: string }
-export interface ReportDefinition { dataset: ReportDatasetKey; columns: string[]; filters?: ReportFilter[]; group_by?: string[]; sums?: string[] }
-export interface ReportResultColumn { key: string; label: string; kind: ColumnKind }
+export type ReportDataset = Schemas['DatasetView'];
+export type ReportFilter = Schemas['Filter'];
+export type ReportDefinition = Schemas['ReportDefinition'];
+export type ReportResultColumn = Schemas['ResultColumn'];
 /** `POST /reports/run`: a page of rows (cells as text), totals of the sums over every row. */
-export interface ReportResult { columns: ReportResultColumn[]; rows: (string | null)[][]; totals: Record<string, string>; total: number; page: number; page_size: number }
-export interface SavedReportSummary { id: number; name: string; dataset: ReportDatasetKey; updated_at: string }
-export interface SavedReport { id: number; name: string; definition: ReportDefinition; created_at: string; updated_at: string }
+export type ReportResult = Schemas['ReportResult'];
+export type SavedReportSummary = Schemas['SavedReportSummary'];
+export type SavedReport = Schemas['SavedReport'];
 /** `POST /reports`, `PUT /reports/{id}`. */
-export interface SavedReportInput { name: string; definition: ReportDefinition }
+export type SavedReportInput = Schemas['SaveReport'];
 /** `POST /reports/export`: the name heads the file; the definition is run over every row. */
-export interface ReportExportInput { name?: string; definition: ReportDefinition }
-export type ReportExportFormat = 'xlsx' | 'csv' | 'pdf';
+export type ReportExportInput = Schemas['ExportReport'];
+/** `xlsx` (the server's default), `csv` or `pdf`. */
+export type ReportExportFormat = NonNullable<QueryAsTyped<'/reports/export', 'post'>['format']>;
+export type ReportRunQuery = QueryAsTyped<'/reports/run', 'post'>;
 
 // ---- system -------------------------------------------------------------------
 
