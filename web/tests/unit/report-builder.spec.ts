@@ -212,6 +212,11 @@ describe('placeErrors', () => {
     expect(errors.other).toEqual([]);
   });
 
+  it('reads a save’s details, which name the parts under `definition.`', () => {
+    const errors = placeErrors([{ field: 'definition.filters[1].op', code: 'INVALID_OP', message: '「包含」只能用于文本列：状态' }], sent);
+    expect(errors.filter[second!.id]).toEqual({ op: '「包含」只能用于文本列：状态' });
+  });
+
   it('joins several messages on one part, and keeps what names no known part for above the form', () => {
     const errors = placeErrors(
       [

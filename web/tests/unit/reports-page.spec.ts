@@ -153,6 +153,7 @@ describe('自定义报表', () => {
     await flush();
     await click(dialog?.querySelector('.arco-modal-footer .arco-btn-primary'));
     expect(dialog?.querySelector('[data-error-for="name"]')?.textContent).toContain('已有同名报表');
+    expect(byTestId(el, 'report-error')).toBeNull();
     input!.value = '十月应收';
     input!.dispatchEvent(new Event('input'));
     await flush();

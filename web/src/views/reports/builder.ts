@@ -267,7 +267,8 @@ const joined = (a: string | undefined, b: string) => (a ? `${a}；${b}` : b);
 export function placeErrors(details: readonly ApiErrorDetail[], sent: ReportForm): ReportErrors {
   const errors = noErrors();
   for (const detail of details) {
-    const field = detail.field ?? '';
+    // A save names the definition's parts under `definition.`; a run names them bare.
+    const field = (detail.field ?? '').replace(/^definition\./, '');
     const message = detail.message;
     const indexed = /^(columns|group_by|sums|filters)\[(\d+)\](?:\.(column|op|value))?$/.exec(field);
     if (indexed) {

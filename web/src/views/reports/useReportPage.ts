@@ -133,7 +133,8 @@ export function useReportPage() {
       void saved.reload();
       return report;
     } catch (error) {
-      if (isApiError(error)) builder.showFailure(error, form);
+      // The name's own refusal belongs to the name dialog, not the builder.
+      if (isApiError(error) && error.code !== 'REPORT_NAME_TAKEN') builder.showFailure(error, form);
       throw error;
     }
   }
