@@ -54,6 +54,7 @@ bench: web
 	cargo bench -p opcms --bench month_close
 	cargo bench -p opcms --bench jobs
 	cargo bench -p opcms --bench notifications
+	cargo bench -p opcms --bench analytics
 
 clean:
 	cargo clean

@@ -158,7 +158,10 @@ def seed(api: Api) -> dict:
     form = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contract.csv\"\r\n"
             f"Content-Type: text/csv\r\n\r\n").encode() + CUSTOMERS_CSV + f"\r\n--{boundary}--\r\n".encode()
     api.call("POST", "/customers/import", raw=form, content_type=f"multipart/form-data; boundary={boundary}")
-    return {"admin": changed["user"]["id"], "spare": spare["id"], "spare_refresh": spare_session["refresh_token"],
+    grouped = {"dataset": "bills", "columns": ["customer_code", "total"], "group_by": ["customer_code"],
+               "sums": ["total"]}
+    reports = [api.call("POST", "/reports", {"name": f"契约报表{n}", "definition": grouped})["id"] for n in (1, 2)]
+    return {"reports": reports, "admin": changed["user"]["id"], "spare": spare["id"], "spare_refresh": spare_session["refresh_token"],
             "customers": customers, "trial_customer": trial, "plan": plan, "records": records, "quarantined": quarantined,
             "bills": bills, "payments": payments, "today": today.isoformat(),
             "last_month": last_month.strftime("%Y-%m")}

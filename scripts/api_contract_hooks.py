@@ -41,6 +41,7 @@ def _examples() -> dict[str, list[dict]]:
     usage_csv = f"客户编号,设备系列,日期,用量\nCT001,N,{today},12\n".encode()
     statement_csv = f"到账日期,金额,付款人,流水号,客户编号\n{today},88.00,契约测试1有限公司,CT-IMP-REF,CT001\n".encode()
     customers_csv = "公司名称,客户编号,平台账号,设备系列\n契约示例有限公司,CT-EX9,acc_ex9,X\n".encode()
+    report = {"dataset": "bills", "columns": ["period", "total"], "group_by": ["period"], "sums": ["total"]}
     return {
         "POST /auth/login": [{"body": {"username": "contract-spare", "password": "Spare-user-2026"}}],
         "POST /auth/refresh": [{"body": {"refresh_token": SEEDED["spare_refresh"]}}],
@@ -79,6 +80,13 @@ def _examples() -> dict[str, list[dict]]:
                                              "body": {"allocations": [{"bill_id": SEEDED["bills"][1],
                                                                        "amount": "10"}]}}],
         "POST /payments/import": [_form("statement.csv", statement_csv)],
+        "POST /reports/run": [{"body": report}],
+        "POST /reports/export": [{"query": {"format": "csv"}, "body": {"name": "契约导出", "definition": report}}],
+        "POST /reports": [{"body": {"name": "契约示例报表", "definition": report}}],
+        "GET /reports/{id}": [{"path": {"id": SEEDED["reports"][0]}}],
+        "GET /reports/{id}/export": [{"path": {"id": SEEDED["reports"][0]}, "query": {"format": "csv"}}],
+        "PUT /reports/{id}": [{"path": {"id": SEEDED["reports"][0]}, "body": {"name": "契约报表改名", "definition": report}}],
+        "DELETE /reports/{id}": [{"path": {"id": SEEDED["reports"][1]}}],
     }
 
 

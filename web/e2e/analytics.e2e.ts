@@ -7,7 +7,7 @@
  * one customer lost, in a dialog), picks October and finds its figures exactly (应收
  * 5000.00, 实收/已回款 2000.00, 回款率 40.0%, 逾期 3000.00 in the 1–30 days bucket, one
  * new customer, the top customers in order), clicks 应收 and lands on the bills list
- * filtered to those bills, totalling 5000.00. A sales user, owner of the first customer only, sees that customer
+ * filtered to those bills, totalling 5000.00 (and exports the month's dashboard as Excel and PDF). A sales user, owner of the first customer only, sees that customer
  * (idle: high risk) on the home page and on 流失预警, and never the other. Screenshots at
  * desktop and phone size.
  */
@@ -151,6 +151,26 @@ describe('analytics', () => {
     const top = page.locator('[data-testid="dashboard-top"] li');
     await expect(top.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-customer')))).resolves.toEqual([codes[OTHER], codes[OWNED]]);
     await screenshot(page, 'analytics-dashboard');
+  });
+
+  it('exports the dashboard of the month on screen as Excel and as PDF', async () => {
+    const exportAs = async (format: 'xlsx' | 'pdf') => {
+      await page.locator('[data-testid="export-dashboard"]').click();
+      const [response, download] = await Promise.all([
+        page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/analytics/dashboard/export'),
+        page.waitForEvent('download'),
+        page.locator(`[data-testid="export-${format}"]`).click(),
+      ]);
+      const params = new URL(response.url()).searchParams;
+      expect([params.get('period'), params.get('format')]).toEqual([PERIOD, format]);
+      expect(response.status()).toBe(200);
+      expect(decodeURIComponent(response.headers()['content-disposition'] ?? '')).toMatch(/^attachment;.*经营看板/);
+      expect(download.suggestedFilename()).toMatch(new RegExp(`\\.${format}$`));
+      await page.locator('.arco-message').getByText(new RegExp(`^已导出「.+\\.${format}」$`)).waitFor();
+      return response.headers()['content-type'];
+    };
+    await expect(exportAs('xlsx')).resolves.toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    await expect(exportAs('pdf')).resolves.toBe('application/pdf');
   });
 
   it('opens the bills behind 应收: the month’s issued bills, totalling the figure', async () => {

@@ -153,6 +153,40 @@ describe('OP_CMS web app', () => {
     await screenshot(page, 'users');
   });
 
+  it('puts the sales user in a new sales team, with the team scope', async () => {
+    const TEAM = '华东销售一组';
+    await page.locator('[data-testid="open-teams"]').click();
+    const drawer = page.locator('[data-testid="teams-drawer"]');
+    await drawer.locator('[data-testid="create-team"]').click();
+    const teamModal = page.locator('[data-testid="team-modal"]');
+    await teamModal.locator('[data-field="name"] input, input[data-field="name"]').fill(TEAM);
+    await teamModal.locator('.arco-modal-footer .arco-btn-primary').click();
+    await page.locator('.arco-message').getByText(`团队「${TEAM}」已创建`).waitFor();
+    await expect(drawer.locator(`[data-team="${TEAM}"]`).textContent()).resolves.toContain('0 名成员');
+    await screenshot(page, 'users-teams');
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'hidden' });
+
+    await page.locator(`[data-testid="edit-${SALES.username}"]`).click();
+    const modal = page.locator('[data-testid="user-modal"]');
+    await modal.getByText('编辑用户').waitFor();
+    await modal.locator('[data-field="team_id"]').click();
+    await page.locator('.arco-select-option', { hasText: TEAM }).click();
+    await modal.locator('[data-field="data_scope"]').click();
+    await page.locator('.arco-select-option', { hasText: '本团队客户' }).click();
+    await modal.getByText('看所在团队全体成员负责的客户').waitFor();
+    await modal.locator('.arco-modal-footer .arco-btn-primary').click();
+    await page.locator('.arco-message').getByText(`用户「${SALES.displayName}（华东）」已更新`).waitFor();
+    const row = page.locator('[data-testid="users-table"] tr', { hasText: SALES.username });
+    await expect(row.locator('[data-team-id]').textContent()).resolves.toBe(TEAM);
+    await expect(row.locator('[data-status="team"]').textContent()).resolves.toBe('本团队客户');
+
+    await page.locator('[data-testid="open-teams"]').click();
+    await expect(drawer.locator(`[data-team="${TEAM}"]`).textContent()).resolves.toContain('1 名成员');
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'hidden' });
+  });
+
   it('shows the audit log with the changes of each entry', async () => {
     await menuItem(page, 'Audit').click();
     await page.waitForURL(/\/audit$/);

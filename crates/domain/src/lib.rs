@@ -17,6 +17,7 @@ pub mod notify;
 pub mod payments;
 pub mod period;
 pub mod pricing;
+pub mod reports;
 pub mod settings;
 pub mod usage;
 pub mod validation;

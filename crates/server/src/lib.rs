@@ -22,6 +22,7 @@ pub mod notify;
 pub mod parallel;
 pub mod payments;
 pub mod pricing;
+pub mod reports;
 pub mod rotation;
 pub mod secrets;
 pub mod settings;

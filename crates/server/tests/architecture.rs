@@ -12,7 +12,7 @@ type Module = Vec<String>;
 const FOUNDATION: [&str; 5] = ["config", "db", "crypto", "error", "state"];
 /// Areas with business rules; the foundation may use the shared utilities
 /// (`fsutil`, `spreadsheet`, `http`'s metrics registry) but none of these.
-const BUSINESS_AREAS: [&str; 15] = [
+const BUSINESS_AREAS: [&str; 16] = [
     "access",
     "analytics",
     "audit",
@@ -24,6 +24,7 @@ const BUSINESS_AREAS: [&str; 15] = [
     "notify",
     "payments",
     "pricing",
+    "reports",
     "settings",
     "system",
     "usage",

@@ -1,19 +1,25 @@
 import type { AxiosRequestConfig } from 'axios';
+import { downloadFile } from './download';
 import { request } from './http';
 import type {
   AnalyticsCustomer,
   AnalyticsCustomerQuery,
   AnalyticsUsageTrend,
   AnalyticsUsageTrendQuery,
+  ChurnExportQuery,
   ChurnQuery,
   ChurnRisk,
+  CreditScoreExportQuery,
   CreditScoreQuery,
   CreditScores,
   CustomerCreditScore,
   Dashboard,
+  DashboardExportQuery,
   DashboardQuery,
+  SegmentExportQuery,
   SegmentQuery,
   Segments,
+  UsageTrendExportQuery,
 } from './types';
 
 /** 经营看板 of a period (the server's current month without one). */
@@ -50,3 +56,22 @@ export function getCustomerCreditScore(id: number, asOf?: string, config?: Axios
 export function getAnalyticsUsageTrend(query: AnalyticsUsageTrendQuery, config?: AxiosRequestConfig) {
   return request.get<AnalyticsUsageTrend>('/analytics/usage-trend', { ...config, params: query });
 }
+
+// ---- exports (报表导出): the view's query and `format`, the file named by the server --------
+
+/** The file kinds every analytics view is exported as (DESIGN.md §9), in menu order. */
+export const ANALYTICS_EXPORT_FORMATS = ['xlsx', 'csv', 'pdf'] as const;
+
+const exportOf = <Q extends { format?: string }>(path: string, name: string) => (query: Q) =>
+  downloadFile(`/analytics/${path}/export`, { params: query, fallbackName: `${name}.${query.format ?? 'xlsx'}` });
+
+/** 经营看板 of a period as a file. */
+export const exportDashboard = exportOf<DashboardExportQuery>('dashboard', '经营看板');
+/** 客户分层 with the list's filters, every page. */
+export const exportSegments = exportOf<SegmentExportQuery>('segments', '客户分层');
+/** 流失预警 with the list's filters, every page. */
+export const exportChurnRisk = exportOf<ChurnExportQuery>('churn-risk', '流失预警');
+/** 信用评分 with the list's filters, every page. */
+export const exportCreditScores = exportOf<CreditScoreExportQuery>('credit-scores', '信用评分');
+/** 用量趋势 of the customer, series, span and month chosen. */
+export const exportUsageTrend = exportOf<UsageTrendExportQuery>('usage-trend', '用量趋势');

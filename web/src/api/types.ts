@@ -47,6 +47,11 @@ export type TokenResponse = Schemas['TokenResponse'];
 export type UserListQuery = Query<'/users'>;
 export type CreateUserRequest = Schemas['NewUser'];
 export type UpdateUserRequest = Schemas['UserPatch'];
+/** 数据范围: `own` 本人客户, `team` 本团队客户, `all` 全部客户 (DESIGN.md §10). */
+export type DataScope = Schemas['ScopeSetting'];
+/** 销售团队 with its member count. */
+export type Team = Schemas['TeamView'];
+export type TeamInput = Schemas['TeamInput'];
 
 // ---- audit --------------------------------------------------------------------
 
@@ -283,6 +288,12 @@ export type CustomerCreditScore = CreditScoreRow;
 export type AnalyticsUsageTrend = Schemas['UsageTrend'];
 export type UsageTrendPoint = Schemas['UsageTrendPoint'];
 export type AnalyticsUsageTrendQuery = Query<'/analytics/usage-trend'>;
+/** `GET /analytics/…/export`: the view's query without paging, plus `format` (xlsx, csv or pdf; xlsx by default). */
+export type DashboardExportQuery = Query<'/analytics/dashboard/export'>;
+export type SegmentExportQuery = Query<'/analytics/segments/export'>;
+export type ChurnExportQuery = Query<'/analytics/churn-risk/export'>;
+export type CreditScoreExportQuery = Query<'/analytics/credit-scores/export'>;
+export type UsageTrendExportQuery = Query<'/analytics/usage-trend/export'>;
 
 // ---- custom reports (自定义报表) ------------------------------------------------
 //

@@ -22,6 +22,7 @@ import UsageTrendPage from '@/views/analytics/usage-trend/index.vue';
 import CreditTab from '@/views/customers/detail/components/CreditTab.vue';
 import Workplace from '@/views/workplace/index.vue';
 import { flush, mountApp } from './support/mount';
+import { userFixture } from './support/users';
 
 // Charts need a canvas, which happy-dom lacks: stand in for vue-echarts.
 vi.mock('vue-echarts', () => ({ default: { name: 'VChart', render: () => h('div', { class: 'v-chart' }) } }));
@@ -79,10 +80,7 @@ const score = (over: Partial<CreditScoreRow> = {}): CreditScoreRow => ({
   ...over,
 });
 
-const user = (role: User['role']): User => ({
-  id: 2, username: 'zhang', display_name: '张三', role, status: 'active', must_change_password: false,
-  last_login_at: null, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', email: null, phone: null,
-});
+const user = (role: User['role']): User => userFixture({ username: 'zhang', display_name: '张三', role });
 
 /**
  * `page` at `path`, among the app's real routes (so a link knows the permission of the

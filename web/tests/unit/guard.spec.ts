@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { createMemoryHistory, createRouter, type RouteRecordRaw } from 'vue-router';
-import type { User } from '@/api/types';
 import { setupGuards } from '@/router/guard';
+import type { User } from '@/api/types';
 import { useAuthStore } from '@/store';
+import { userFixture as user } from './support/users';
 
 vi.mock('@/api/auth', () => ({
   fetchMe: vi.fn(),
@@ -31,20 +32,6 @@ const routes: RouteRecordRaw[] = [
   },
 ];
 
-const user = (over: Partial<User> = {}): User => ({
-  id: 2,
-  username: 'li',
-  display_name: '李',
-  role: 'sales',
-  status: 'active',
-  must_change_password: false,
-  last_login_at: null,
-  created_at: '2026-11-01T00:00:00Z',
-  updated_at: '2026-11-01T00:00:00Z',
-  email: null,
-  phone: null,
-  ...over,
-});
 
 async function navigate(path: string) {
   const router = createRouter({ history: createMemoryHistory(), routes });

@@ -14,11 +14,9 @@ import i18n from '@/locale';
 import { useAuthStore } from '@/store';
 import Workplace from '@/views/workplace/index.vue';
 import { mountApp } from './support/mount';
+import { userFixture } from './support/users';
 
-const user = (role: User['role']): User => ({
-  id: 2, username: 'zhang', display_name: '张三', role, status: 'active', must_change_password: false,
-  last_login_at: null, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', email: null, phone: null,
-});
+const user = (role: User['role']): User => userFixture({ username: 'zhang', display_name: '张三', role });
 
 const job = (name: string, title: string, failing: boolean): JobView => ({
   name, title, description: '', cadence: 'daily', schedule: '0 2 * * *', schedule_text: '每天 02:00', timezone: 'Asia/Shanghai',

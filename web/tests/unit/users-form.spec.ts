@@ -11,11 +11,9 @@ import type { User } from '@/api/types';
 import i18n from '@/locale';
 import UserFormModal from '@/views/users/components/UserFormModal.vue';
 import { flush, mountPage } from './support/mount';
+import { userFixture } from './support/users';
 
-const user = (over: Partial<User> = {}): User => ({
-  id: 5, username: 'li.sales', display_name: '李销售', role: 'sales', status: 'active', must_change_password: false,
-  last_login_at: null, created_at: '2026-11-01T00:00:00Z', updated_at: '2026-11-01T00:00:00Z', email: 'li@example.com', phone: null, ...over,
-});
+const user = (over: Partial<User> = {}): User => userFixture({ id: 5, username: 'li.sales', display_name: '李销售', email: 'li@example.com', ...over });
 
 let mock: MockAdapter;
 beforeEach(() => {
@@ -30,7 +28,8 @@ afterEach(() => {
 /** The dialog as the users page opens it: mounted closed, then shown. */
 async function open(editing: User | null) {
   const visible = ref(false);
-  await mountPage('/users', { render: () => h(UserFormModal, { visible: visible.value, 'onUpdate:visible': (v: boolean) => (visible.value = v), user: editing }) }, ['users.manage']);
+  const props = () => ({ visible: visible.value, 'onUpdate:visible': (v: boolean) => (visible.value = v), user: editing, teams: [] });
+  await mountPage('/users', { render: () => h(UserFormModal, props()) }, ['users.manage']);
   visible.value = true;
   await nextTick();
   await flush();

@@ -54,13 +54,33 @@ impl ReportFormat {
 /// numbers (right-aligned) and whether long text wraps.
 type Column = (&'static str, f32, bool, bool);
 
+/// A column of a report being written (titles of custom reports are data).
+pub struct ReportCol {
+    pub title: String,
+    pub weight: f32,
+    pub right: bool,
+    pub wrap: bool,
+}
+
+fn cols(columns: &[Column]) -> Vec<ReportCol> {
+    columns
+        .iter()
+        .map(|&(title, weight, right, wrap)| ReportCol {
+            title: title.into(),
+            weight,
+            right,
+            wrap,
+        })
+        .collect()
+}
+
 /// One view ready to write.
 pub struct Report {
     /// "经营看板 2026-11": the sheet, the PDF's title, the file name.
     pub title: String,
     /// Headline figures (the PDF prints them above the table).
     pub figures: Vec<(String, String)>,
-    pub columns: &'static [Column],
+    pub columns: Vec<ReportCol>,
     pub rows: Vec<Vec<Value>>,
 }
 
@@ -69,7 +89,7 @@ pub async fn respond(
     db: &DatabaseConnection,
     actor: &Actor,
     scope: &DataScope,
-    view: &'static str,
+    (action, view): (&'static str, &str),
     format: ReportFormat,
     report: Report,
 ) -> AppResult<Response> {
@@ -77,14 +97,14 @@ pub async fn respond(
         db,
         actor,
         Entry {
-            action: "analytics.export",
+            action,
             entity_type: "analytics",
             entity_id: Some(view.to_string()),
-            changes: Some(json!({"format": format.code(), "rows": report.rows.len()})),
+            changes: Some(json!({"format": format.code(), "rows": report.rows.len(), "title": report.title})),
         },
     )
     .await?;
-    let headers: Vec<&str> = report.columns.iter().map(|c| c.0).collect();
+    let headers: Vec<&str> = report.columns.iter().map(|c| c.title.as_str()).collect();
     match format {
         ReportFormat::Sheet(sheet) => {
             let (bytes, name) = table_file(sheet, &report.title, &headers, report.rows).await?;
@@ -106,11 +126,11 @@ pub async fn respond(
                 columns: report
                     .columns
                     .iter()
-                    .map(|&(title, weight, right, wrap)| ReportColumn {
-                        title: title.into(),
-                        weight,
-                        right,
-                        wrap,
+                    .map(|c| ReportColumn {
+                        title: c.title.clone(),
+                        weight: c.weight,
+                        right: c.right,
+                        wrap: c.wrap,
                     })
                     .collect(),
                 rows: report
@@ -226,7 +246,7 @@ pub fn dashboard(d: &Dashboard) -> Report {
     Report {
         title: format!("经营看板 {}", d.period),
         figures,
-        columns: COLUMNS,
+        columns: cols(COLUMNS),
         rows,
     }
 }
@@ -248,7 +268,7 @@ pub fn segments(period: &str, counts: [u64; 3], total: String, rows: &[SegmentRo
             ("C 类".into(), counts[2].to_string()),
             ("近12个月总收入".into(), total),
         ],
-        columns: COLUMNS,
+        columns: cols(COLUMNS),
         rows: rows
             .iter()
             .map(|r| {
@@ -289,7 +309,7 @@ pub fn churn(as_of: &str, rows: &[ChurnRow]) -> Report {
             ("高风险".into(), high.to_string()),
             ("中风险".into(), (rows.len() - high).to_string()),
         ],
-        columns: COLUMNS,
+        columns: cols(COLUMNS),
         rows: rows
             .iter()
             .map(|r| {
@@ -330,7 +350,7 @@ pub fn credit(as_of: &str, rows: &[CreditScoreRow]) -> Report {
     Report {
         title: format!("信用评分 {as_of}"),
         figures: Vec::new(),
-        columns: COLUMNS,
+        columns: cols(COLUMNS),
         rows: rows
             .iter()
             .map(|r| {
@@ -361,7 +381,7 @@ pub fn usage_trend(trend: &UsageTrend) -> Report {
     Report {
         title: format!("用量趋势 {} {series}", trend.period),
         figures: Vec::new(),
-        columns: COLUMNS,
+        columns: cols(COLUMNS),
         rows: trend
             .points
             .iter()

@@ -8,7 +8,7 @@ pub mod churn;
 pub mod credit;
 pub mod dashboard;
 pub mod export;
-mod facts;
+pub mod facts;
 mod params;
 pub mod routes;
 pub mod segments;

@@ -3,7 +3,7 @@
 //! answers within the caller's data scope.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
 use opcms_domain::Permission;
@@ -21,7 +21,7 @@ use super::usage_trend::{self, UsageTrend, UsageTrendQuery};
 use crate::access::Principal;
 use crate::audit::Actor;
 use crate::error::{AppResult, ErrorBody};
-use crate::http::extract::ApiQuery;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::pagination::{PageParams, PageRequest};
 use crate::state::AppState;
 
@@ -163,13 +163,13 @@ pub struct AsOfQuery {
 
 /// One customer's credit score with its factors; 404 outside the caller's scope.
 #[utoipa::path(get, path = "/customers/{id}/credit-score", tag = "analytics",
-    params(("id" = i64, Path), AsOfQuery),
+    params(AsOfQuery),
     responses((status = 200, body = CreditScoreRow), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_customer_credit_score(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<AsOfQuery>,
 ) -> AppResult<Json<CreditScoreRow>> {
     principal.require(Permission::AnalyticsView)?;
@@ -213,7 +213,15 @@ async fn export_dashboard(
     let scope = principal.scope();
     let figures = dashboard::dashboard(&state.db, &scope, period).await?;
     let report = export::dashboard(&figures);
-    export::respond(&state.db, &Actor::from(&principal), &scope, "dashboard", format, report).await
+    export::respond(
+        &state.db,
+        &Actor::from(&principal),
+        &scope,
+        ("analytics.export", "dashboard"),
+        format,
+        report,
+    )
+    .await
 }
 
 /// The segments the filters keep, every row, as a file.
@@ -237,7 +245,15 @@ async fn export_segments(
         total.to_string(),
         &rows,
     );
-    export::respond(&state.db, &Actor::from(&principal), &scope, "segments", format, report).await
+    export::respond(
+        &state.db,
+        &Actor::from(&principal),
+        &scope,
+        ("analytics.export", "segments"),
+        format,
+        report,
+    )
+    .await
 }
 
 /// The at-risk customers the filters keep, every row, as a file.
@@ -260,7 +276,7 @@ async fn export_churn_risk(
         &state.db,
         &Actor::from(&principal),
         &scope,
-        "churn-risk",
+        ("analytics.export", "churn-risk"),
         format,
         report,
     )
@@ -287,7 +303,7 @@ async fn export_credit_scores(
         &state.db,
         &Actor::from(&principal),
         &scope,
-        "credit-scores",
+        ("analytics.export", "credit-scores"),
         format,
         report,
     )
@@ -315,7 +331,7 @@ async fn export_usage_trend(
         &state.db,
         &Actor::from(&principal),
         &scope,
-        "usage-trend",
+        ("analytics.export", "usage-trend"),
         format,
         report,
     )

@@ -34,7 +34,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
 use crate::{
-    analytics, audit, auth, bills, close, customers, jobs, notify, payments, pricing, settings, system, usage, users,
+    analytics, audit, auth, bills, close, customers, jobs, notify, payments, pricing, reports, settings, system, usage,
+    users,
 };
 
 /// Every business area's routes, relative to `/api/v1`.
@@ -54,6 +55,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(jobs::routes::router())
         .merge(notify::routes::router())
         .merge(analytics::routes::router())
+        .merge(reports::routes::router())
 }
 
 /// The API's routes and their complete OpenAPI document.

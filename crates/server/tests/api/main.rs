@@ -22,6 +22,7 @@ mod notifications;
 mod payments;
 mod platform;
 mod pricing;
+mod reports;
 mod scope;
 mod security;
 mod security_http;

@@ -55,11 +55,13 @@ export interface ListAction {
 /** What an export is asked for: the list's applied filters that are set, and the format. */
 export type ListExportQuery = Partial<Record<string, string>> & { format: ExportFormat };
 
-/** 导出: Excel or CSV of what the list's filters select (see ExportDropdown). */
+/** 导出: Excel or CSV (or the `formats` given) of what the list's filters select (see ExportDropdown). */
 export interface ListExport {
   /** Downloads the file and answers its name (`exportBills`…). */
   run(query: ListExportQuery): Promise<string>;
   testId: string;
   /** The locale prefix of its texts (`export`, `exportXlsx`, `exportCsv`, `exported`); the page's by default. */
   labels?: string;
+  /** The file kinds offered, in menu order; Excel and CSV by default. */
+  formats?: readonly ExportFormat[];
 }

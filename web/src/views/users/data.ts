@@ -1,10 +1,11 @@
 import { computed, type Ref } from 'vue';
 import { useI18n } from 'vue-i18n';
 import type { TableColumnData } from '@arco-design/web-vue';
-import type { Role, UserStatus } from '@/api/types';
+import type { Role, Team, UserStatus } from '@/api/types';
 import type { FieldSchema } from '@/components/SchemaForm/types';
 import { parseEmail, parsePhone } from '@/utils/customer-rules';
 import { checkPassword, passwordProblemMessageKey } from '@/utils/password';
+import { SCOPES, teamScopeWithoutTeam, type UserFormModel } from './form';
 
 export const ROLES: Role[] = ['operations', 'sales', 'management'];
 export const STATUSES: UserStatus[] = ['active', 'disabled'];
@@ -16,17 +17,6 @@ export type FilterKey = (typeof FILTER_KEYS)[number];
 /** Mirrors the server's username rule so mistakes show before submitting. */
 export const USERNAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{2,31}$/;
 export const DISPLAY_NAME_MAX = 50;
-
-export interface UserFormModel {
-  username: string;
-  display_name: string;
-  role: Role | '';
-  status: UserStatus;
-  password: string;
-  /** For the staff digests (销售逾期摘要, 运营日报); empty for none. */
-  email: string;
-  phone: string;
-}
 
 export function useSearchSchema() {
   const { t } = useI18n();
@@ -56,6 +46,8 @@ export function useColumns() {
     { title: t('users.columns.displayName'), dataIndex: 'display_name', minWidth: 120 },
     { title: t('users.columns.role'), dataIndex: 'role', slotName: 'role', width: 100 },
     { title: t('users.columns.status'), dataIndex: 'status', slotName: 'status', width: 100 },
+    { title: t('users.columns.team'), dataIndex: 'team_id', slotName: 'team', minWidth: 120 },
+    { title: t('users.columns.scope'), dataIndex: 'data_scope', slotName: 'scope', width: 130 },
     { title: t('users.columns.contact'), dataIndex: 'email', slotName: 'contact', minWidth: 200 },
     { title: t('users.columns.lastLogin'), dataIndex: 'last_login_at', slotName: 'lastLogin', width: 180 },
     { title: t('users.columns.createdAt'), dataIndex: 'created_at', slotName: 'createdAt', width: 180 },
@@ -67,7 +59,12 @@ export function useColumns() {
  * The create/edit dialog's fields. Creating asks for the username and an initial
  * password; editing shows the status and an optional password reset.
  */
-export function useFormSchema(options: { mode: Ref<'create' | 'edit'>; model: UserFormModel; isSelf: Ref<boolean> }) {
+export function useFormSchema(options: {
+  mode: Ref<'create' | 'edit'>;
+  model: UserFormModel;
+  isSelf: Ref<boolean>;
+  teams: Readonly<Ref<readonly Team[]>>;
+}) {
   const { t } = useI18n();
   const { model } = options;
 
@@ -121,6 +118,27 @@ export function useFormSchema(options: { mode: Ref<'create' | 'edit'>; model: Us
         disabled: options.isSelf.value,
         extra: options.isSelf.value ? t('users.form.selfLocked') : undefined,
         rules: [{ required: true, message: t('users.form.roleRequired') }],
+      },
+      {
+        field: 'team_id',
+        label: t('users.form.team'),
+        component: 'select',
+        placeholder: t('users.form.teamPlaceholder'),
+        options: options.teams.value.map((team) => ({ value: team.id, label: team.name })),
+        extra: t('users.form.teamExtra'),
+      },
+      {
+        field: 'data_scope',
+        label: t('users.form.scope'),
+        component: 'select',
+        placeholder: t('users.form.scopePlaceholder'),
+        options: SCOPES.map((value) => ({ value, label: t(`users.scope.${value}`) })),
+        disabled: !model.role,
+        // What the chosen scope lets the user see, and the catch of a team scope without a team.
+        extra: model.data_scope
+          ? [t(`users.scopeHint.${model.data_scope}`), teamScopeWithoutTeam(model) ? t('users.form.scopeNoTeam') : ''].filter(Boolean).join(' ')
+          : undefined,
+        props: { allowClear: false },
       },
       {
         field: 'email',

@@ -19,6 +19,7 @@ mod m20261205_000012_usage_close;
 mod m20261206_000013_settings_jobs;
 mod m20261207_000014_notifications;
 mod m20261208_000015_sales_teams;
+mod m20261208_000016_saved_reports;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_settings_jobs::Migration),
             Box::new(m20261207_000014_notifications::Migration),
             Box::new(m20261208_000015_sales_teams::Migration),
+            Box::new(m20261208_000016_saved_reports::Migration),
         ]
     }
 }

@@ -1,8 +1,8 @@
 import { computed, ref, shallowRef, watch } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
-import { getDashboard } from '@/api/analytics';
+import { exportDashboard, getDashboard } from '@/api/analytics';
 import { isApiError } from '@/api/http';
-import type { Dashboard } from '@/api/types';
+import type { Dashboard, ExportFormat } from '@/api/types';
 
 const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
@@ -46,5 +46,10 @@ export function useDashboard() {
     void router.push({ query: { ...route.query, period: period || undefined } });
   }
 
-  return { answer, loading, error, reload: load, choosePeriod, period: computed(() => answer.value?.period ?? requested.value) };
+  const period = computed(() => answer.value?.period ?? requested.value);
+
+  /** 导出: the month on screen (the server's current month before the first answer). */
+  const exportAs = (format: ExportFormat) => exportDashboard({ ...(period.value ? { period: period.value } : {}), format });
+
+  return { answer, loading, error, reload: load, choosePeriod, period, exportAs };
 }

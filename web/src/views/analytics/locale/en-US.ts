@@ -12,6 +12,13 @@ export default {
     thisMonth: 'This month',
     today: 'Today',
   },
+  export: {
+    export: 'Export',
+    exportXlsx: 'Export Excel (.xlsx)',
+    exportCsv: 'Export CSV (.csv)',
+    exportPdf: 'Export PDF (.pdf)',
+    exported: 'Exported "{name}"',
+  },
   dashboard: {
     title: 'Business dashboard',
     description: 'Receivables, collection, overdue and customers by month; click any figure for the list behind it.',

@@ -12,6 +12,13 @@ export default {
     thisMonth: '本月',
     today: '今天',
   },
+  export: {
+    export: '导出',
+    exportXlsx: '导出 Excel（.xlsx）',
+    exportCsv: '导出 CSV（.csv）',
+    exportPdf: '导出 PDF（.pdf）',
+    exported: '已导出「{name}」',
+  },
   dashboard: {
     title: '经营看板',
     description: '按月查看应收、回款、逾期与客户变化；点击任一数字查看明细。',

@@ -1,8 +1,8 @@
 import { computed, ref, shallowRef, watch } from 'vue';
 import { useRoute, useRouter, type LocationQuery } from 'vue-router';
-import { getAnalyticsUsageTrend } from '@/api/analytics';
+import { exportUsageTrend, getAnalyticsUsageTrend } from '@/api/analytics';
 import { isApiError } from '@/api/http';
-import type { AnalyticsUsageTrend, AnalyticsUsageTrendQuery } from '@/api/types';
+import type { AnalyticsUsageTrend, AnalyticsUsageTrendQuery, ExportFormat } from '@/api/types';
 
 /** The spans a person picks from; the server takes 1–36. */
 export const MONTH_CHOICES = [6, 12, 24] as const;
@@ -84,5 +84,11 @@ export function useUsageTrendPage() {
     });
   }
 
-  return { filters, answer, loading, error, apply };
+  /** 导出: the filters on screen, the month the chart ends at included (the server's current one when none was chosen). */
+  function exportAs(format: ExportFormat) {
+    const period = filters.value.period || answer.value?.period || '';
+    return exportUsageTrend({ ...trendRequest({ ...filters.value, period }), format });
+  }
+
+  return { filters, answer, loading, error, apply, exportAs };
 }

@@ -1,0 +1,146 @@
+//! Analytics at scale (issue 25): the dashboard and each analytics list over
+//! HTTP on SQLite with 100,000 customers and 12 months of issued bills,
+//! receipts, allocations and usage, as management (every customer) and as a
+//! sales user (500 customers). Prints p50/p95 per view; the target is
+//! < 100 ms p95 (DESIGN.md §9, §12).
+//!
+//! The data is written by SQL, 12 bills a customer (one in ten left open,
+//! one in seven paid late), a receipt and an allocation per paid bill, one
+//! usage record a customer and month.
+//!
+//! `OPCMS_BENCH_ANALYTICS_CUSTOMERS` sets the customer count (default
+//! 100,000), `OPCMS_BENCH_ROUNDS` the timed requests per view (default 20).
+//! Run with `make bench`.
+
+use std::time::{Duration, Instant};
+
+use sea_orm::ConnectionTrait;
+use support::{count, env_number, report, seed_customers, send, sign_in, start_with};
+
+mod support;
+
+/// The year of data, read on 2027-01-10 (the test clock).
+const YEAR: i32 = 2026;
+
+async fn seed(db: &sea_orm::DatabaseConnection, sales_owner: i64, owned: usize) -> anyhow::Result<()> {
+    db.execute_unprepared(&format!(
+        "UPDATE customers SET sales_owner_id = {sales_owner} WHERE id <= {owned}"
+    ))
+    .await?;
+    // Signed across 2024–2026; contracts ending through 2027.
+    db.execute_unprepared(
+        "UPDATE customers SET signed_at = date('2024-01-01', '+' || (id % 1000) || ' days'), \
+         contract_end_at = date('2027-01-01', '+' || (id % 400) || ' days')",
+    )
+    .await?;
+    db.execute_unprepared(&format!(
+        "WITH RECURSIVE m(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM m WHERE k < 12) \
+         INSERT INTO bills (bill_no, customer_id, period, kind, status, lines, subtotal, credited, total, allocated, \
+           warnings, warning_count, fingerprint, due_date, issued_at, created_at, updated_at, version) \
+         SELECT printf('B{YEAR}%02d-%07d', k, c.id), c.id, {YEAR} * 100 + k, 'manual', \
+           CASE WHEN c.id % 10 = 0 THEN 'issued' ELSE 'paid' END, '[]', \
+           (1000 + c.id % 500) * 10000, 0, (1000 + c.id % 500) * 10000, \
+           CASE WHEN c.id % 10 = 0 THEN 0 ELSE (1000 + c.id % 500) * 10000 END, \
+           '[]', 0, 'bench', date(printf('{YEAR}-%02d-01', k), '+1 month', '+14 days'), \
+           printf('{YEAR}-%02d-01T09:00:00Z', k), '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1 \
+         FROM customers c CROSS JOIN m"
+    ))
+    .await?;
+    db.execute_unprepared(
+        "INSERT INTO payments (payment_no, customer_id, amount, allocated, received_at, method, payer_name, source, \
+           created_at, updated_at, is_deleted, version) \
+         SELECT 'P' || substr(b.bill_no, 2), b.customer_id, b.total, b.total, \
+           CASE WHEN b.customer_id % 7 = 0 THEN date(b.due_date, '+5 days') ELSE date(b.due_date, '-3 days') END, \
+           'bank_transfer', '付款单位', 'manual', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0, 1 \
+         FROM bills b WHERE b.status = 'paid'",
+    )
+    .await?;
+    db.execute_unprepared(
+        "INSERT INTO payment_allocations (payment_id, bill_id, customer_id, amount, status, created_at) \
+         SELECT p.id, b.id, b.customer_id, b.total, 'active', '2026-01-01T00:00:00Z' \
+         FROM bills b JOIN payments p ON p.payment_no = 'P' || substr(b.bill_no, 2) WHERE b.status = 'paid'",
+    )
+    .await?;
+    // One usage record a customer and month (series by customer), falling in
+    // the last months for one customer in five (usage drop, idle).
+    db.execute_unprepared(&format!(
+        "WITH RECURSIVE m(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM m WHERE k < 12) \
+         INSERT INTO usage_records (customer_id, series, day, month, quantity, source, source_id, revisions, \
+           created_at, updated_at) \
+         SELECT c.id, substr('XNL', c.id % 3 + 1, 1), printf('{YEAR}-%02d-15', k), {YEAR} * 100 + k, \
+           CASE WHEN c.id % 5 = 0 AND k >= 11 THEN 100000 ELSE (500 + c.id % 300) * 10000 END, \
+           'bench', printf('u%07d-%02d', c.id, k), 0, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' \
+         FROM customers c CROSS JOIN m WHERE NOT (c.id % 25 = 0 AND k = 12)"
+    ))
+    .await?;
+    opcms::db::refresh_statistics(db).await?;
+    Ok(())
+}
+
+async fn time_view(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+    rounds: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let url = format!("{base}/api/v1{path}");
+    // One untimed call: the first read warms SQLite's page cache.
+    send(client.get(&url).bearer_auth(token)).await?;
+    let mut samples = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let started = Instant::now();
+        send(client.get(&url).bearer_auth(token)).await?;
+        samples.push(started.elapsed());
+    }
+    Ok(samples)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let customers = env_number("OPCMS_BENCH_ANALYTICS_CUSTOMERS", 100_000);
+    let rounds = env_number("OPCMS_BENCH_ROUNDS", 20);
+    let temp = tempfile::tempdir()?;
+    let (state, base, admin) = start_with(temp.path(), &[("OPCMS_TEST_CLOCK", "true".into())]).await?;
+    let client = reqwest::Client::new();
+    // Read in January 2027: the whole year is history.
+    send(
+        client
+            .put(format!("{base}/api/v1/system/clock"))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({"now": "2027-01-10T10:00:00+08:00"})),
+    )
+    .await?;
+    let sales = send(client.post(format!("{base}/api/v1/users")).bearer_auth(&admin).json(
+        &serde_json::json!({"username": "bench.sales", "password": "Bench-sales-2026",
+                                      "role": "sales", "display_name": "压测销售"}),
+    ))
+    .await?;
+    let sales_id = sales["id"].as_i64().unwrap_or_default();
+    let sales_token = sign_in(&client, &base, "bench.sales", "Bench-sales-2026", "Bench-sales-2027").await?;
+    let started = Instant::now();
+    seed_customers(&state.db, customers, "分析压测").await?;
+    seed(&state.db, sales_id, customers.min(500)).await?;
+    println!(
+        "seeded {} customers, {} bills, {} receipts, {} usage records in {:.1} s",
+        count(&state.db, "customers").await?,
+        count(&state.db, "bills").await?,
+        count(&state.db, "payments").await?,
+        count(&state.db, "usage_records").await?,
+        started.elapsed().as_secs_f64()
+    );
+    let views = [
+        ("dashboard", "/analytics/dashboard?period=2026-12"),
+        ("segments (page 1)", "/analytics/segments?period=2026-12"),
+        ("churn-risk (page 1)", "/analytics/churn-risk"),
+        ("credit-scores (page 1)", "/analytics/credit-scores"),
+        ("usage-trend (12 months)", "/analytics/usage-trend?period=2026-12"),
+    ];
+    for (who, token) in [("management", admin.as_str()), ("sales (500)", sales_token.as_str())] {
+        for (label, path) in views {
+            let samples = time_view(&client, &base, token, path, rounds).await?;
+            report(&format!("{who}: {label}"), samples);
+        }
+    }
+    Ok(())
+}
