@@ -181,11 +181,14 @@ export function useReportPage() {
     });
   }
 
-  /** 导出: a saved, unchanged report by id; else the builder's definition, checked first. */
+  /** 导出: a saved, unchanged report by id; else the builder's definition, checked first (ExportDropdown says nothing of a refusal: said here). */
   async function exportAs(format: ReportExportFormat): Promise<string> {
     const open = current.value;
     if (open && !dirty.value) return exportSavedReport(open.id, open.name, format);
-    if (!builder.check()) throw new Error(t('reports.actions.fixFirst'));
+    if (!builder.check()) {
+      Message.warning(t('reports.actions.fixFirst'));
+      throw new Error(t('reports.actions.fixFirst'));
+    }
     const form = builder.snapshot();
     try {
       return await exportReport(format, { ...(open ? { name: open.name } : {}), definition: toDefinition(form) });
