@@ -52,7 +52,15 @@ const DEFINITION = () => ({
   group_by: ['customer_code', 'company_name'],
   sums: ['total'],
 });
-const option = (p: Page, text: string) => p.locator('.arco-select-option:visible', { hasText: text }).first();
+const title = (p: Page, text: string) => p.locator('[data-testid="report-title"]', { hasText: text });
+/** Open a select, pick the option, and wait for its list to close (a closing list still shows its options). */
+async function pick(p: Page, select: Locator, text: string) {
+  await select.click();
+  await p.locator('.arco-select-option:visible:not(.arco-select-option-disabled)', { hasText: text }).first().click();
+  const open = p.locator('.arco-select-dropdown:visible');
+  if (await open.count()) await p.keyboard.press('Escape');
+  await expect.poll(() => open.count()).toBe(0);
+}
 const resultRow = (p: Page, code: string) => p.locator('[data-testid="report-result-table"] tbody .arco-table-tr', { hasText: code });
 const moneyIn = (scope: Locator, key: string) => scope.locator(`[data-amount="${key}"]`).first().getAttribute('data-value');
 const isReportRun = (r: { request(): { method(): string }; url(): string }) =>
@@ -123,9 +131,7 @@ describe('custom reports', () => {
     await page.locator('[data-testid="report-dataset"] [data-dataset="bills"]').click();
     await page.locator('[data-testid="report-columns"] [data-column="company_name"]').click();
 
-    await page.locator('[data-testid="report-group-by"]').click();
-    await option(page, '客户编号').click();
-    await page.keyboard.press('Escape');
+    await pick(page, page.locator('[data-testid="report-group-by"]'), '客户编号');
     // 客户名称 is shown but neither a key nor a sum: the row says so and offers the fix.
     const hint = page.locator('[data-hint-for="columns.company_name"]');
     await expect(hint.textContent()).resolves.toContain('分组时须为分组列或求和列');
@@ -133,16 +139,12 @@ describe('custom reports', () => {
     await hint.getByText('设为分组').click();
     await expect(hint.count()).resolves.toBe(0);
 
-    await page.locator('[data-testid="report-sums"]').click();
-    await option(page, '应收金额').click();
-    await page.keyboard.press('Escape');
+    await pick(page, page.locator('[data-testid="report-sums"]'), '应收金额');
 
     await page.locator('[data-testid="filter-add"]').click();
     const filter = page.locator('[data-filter="0"]');
-    await filter.locator('[data-testid="filter-column"]').click();
-    await option(page, '客户编号').click();
-    await filter.locator('[data-testid="filter-op"]').click();
-    await option(page, '属于').click();
+    await pick(page, filter.locator('[data-testid="filter-column"]'), '客户编号');
+    await pick(page, filter.locator('[data-testid="filter-op"]'), '属于');
     const values = filter.locator('[data-testid="filter-value"] input');
     for (const code of [codes[OWNED]!, codes[OTHER]!]) {
       await values.fill(code);
@@ -170,26 +172,32 @@ describe('custom reports', () => {
     const dialog = page.locator('[data-testid="report-name-dialog"]');
     await dialog.locator('[data-testid="report-name"] input, input[data-testid="report-name"]').fill(REPORT);
     await dialog.locator('.arco-modal-footer .arco-btn-primary').click();
-    await expect(page.locator('[data-testid="report-title"]').textContent()).resolves.toContain(REPORT);
+    await title(page, REPORT).waitFor();
     const saved = page.locator(`[data-testid="saved-reports"] [data-report="${REPORT}"]`);
     await saved.waitFor();
     await page.waitForURL((url) => url.searchParams.has('report') && !url.searchParams.has('def'));
 
     await page.reload();
-    await expect(page.locator('[data-testid="report-title"]').textContent()).resolves.toContain(REPORT);
+    await title(page, REPORT).waitFor();
     await expectFigures(page);
 
     await page.locator('[data-testid="report-new"]').click();
-    await expect(page.locator('[data-testid="report-title"]').textContent()).resolves.toContain('未保存的报表');
+    await title(page, '未保存的报表').waitFor();
     await expect(page.locator('[data-testid="report-result-table"]').count()).resolves.toBe(0);
     await saved.locator('[data-testid="saved-report-open"]').click();
-    await expect(page.locator('[data-testid="report-title"]').textContent()).resolves.toContain(REPORT);
+    await title(page, REPORT).waitFor();
     await expectFigures(page);
   });
 
   it('exports the saved report as CSV with the same figures', async () => {
     await page.locator('[data-testid="report-export"]').click();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="export-csv"]').click()]);
+    // Saved and unchanged: asked for by id.
+    const [download, request] = await Promise.all([
+      page.waitForEvent('download'),
+      page.waitForRequest((r) => /^\/api\/v1\/reports\/\d+\/export$/.test(new URL(r.url()).pathname)),
+      page.locator('[data-testid="export-csv"]').click(),
+    ]);
+    expect([request.method(), new URL(request.url()).searchParams.get('format')]).toEqual(['GET', 'csv']);
     expect(download.suggestedFilename()).toMatch(/\.csv$/);
     const failure = await download.failure();
     expect(failure).toBeNull();
