@@ -91,13 +91,21 @@ export interface DownloadOptions {
   timeout?: number;
 }
 
+/** A download asked for with a JSON body (an unsaved report): `POST` instead of `GET`. */
+export interface PostDownloadOptions extends DownloadOptions {
+  body: unknown;
+}
+
 /**
  * GET a file through the API client (so the Bearer token, the refresh and the error
  * messages apply), then save it under the name the server gives. Resolves with that
  * name; rejects with an ApiError carrying the envelope's message (already shown).
+ * With a `body` (PostDownloadOptions) the file is asked for by POST.
  */
-export async function downloadFile(url: string, options: DownloadOptions, client: AxiosInstance = http): Promise<string> {
-  const response = await client.get<Blob>(url, {
+export async function downloadFile(url: string, options: DownloadOptions | PostDownloadOptions, client: AxiosInstance = http): Promise<string> {
+  const response = await client.request<Blob>({
+    url,
+    ...('body' in options ? { method: 'post', data: options.body } : { method: 'get' }),
     params: options.params,
     responseType: 'blob',
     timeout: options.timeout ?? DOWNLOAD_TIMEOUT,

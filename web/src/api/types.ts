@@ -295,6 +295,33 @@ export type ChurnExportQuery = Query<'/analytics/churn-risk/export'>;
 export type CreditScoreExportQuery = Query<'/analytics/credit-scores/export'>;
 export type UsageTrendExportQuery = Query<'/analytics/usage-trend/export'>;
 
+// ---- custom reports (自定义报表) ------------------------------------------------
+//
+// A report is a definition (dataset, columns in order, filters, group keys, sums) the
+// server checks and runs within the caller's data scope; cells come back as text
+// (money "1200.00", dates "2026-01-05"). Each user sees only their own saved reports.
+
+export type ReportDatasetKey = Schemas['Dataset'];
+export type ColumnKind = Schemas['Kind'];
+export type FilterOp = Schemas['Op'];
+export type ReportColumn = Schemas['ColumnDef'];
+/** `GET /reports/datasets`: what a report may be built on. */
+export type ReportDataset = Schemas['DatasetView'];
+export type ReportFilter = Schemas['Filter'];
+export type ReportDefinition = Schemas['ReportDefinition'];
+export type ReportResultColumn = Schemas['ResultColumn'];
+/** `POST /reports/run`: a page of rows (cells as text), totals of the sums over every row. */
+export type ReportResult = Schemas['ReportResult'];
+export type SavedReportSummary = Schemas['SavedReportSummary'];
+export type SavedReport = Schemas['SavedReport'];
+/** `POST /reports`, `PUT /reports/{id}`. */
+export type SavedReportInput = Schemas['SaveReport'];
+/** `POST /reports/export`: the name heads the file; the definition is run over every row. */
+export type ReportExportInput = Schemas['ExportReport'];
+/** `xlsx` (the server's default), `csv` or `pdf`. */
+export type ReportExportFormat = NonNullable<QueryAsTyped<'/reports/export', 'post'>['format']>;
+export type ReportRunQuery = QueryAsTyped<'/reports/run', 'post'>;
+
 // ---- system -------------------------------------------------------------------
 
 export type ClockView = Schemas['ClockView'];

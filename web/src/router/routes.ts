@@ -10,6 +10,7 @@ import {
   IconExclamationCircle,
   IconHistory,
   IconFile,
+  IconFilter,
   IconFire,
   IconIdcard,
   IconLayers,
@@ -82,6 +83,7 @@ export const appRoutes: RouteRecordRaw[] = [
     ['analytics/churn', 'AnalyticsChurn', 'analyticsChurn', () => import('@/views/analytics/churn/index.vue'), null, IconFire],
     ['analytics/credit', 'AnalyticsCredit', 'analyticsCredit', () => import('@/views/analytics/credit/index.vue'), null, IconSafe],
     ['analytics/usage-trend', 'AnalyticsUsageTrend', 'analyticsUsageTrend', () => import('@/views/analytics/usage-trend/index.vue'), null, IconArrowRise],
+    ['analytics/reports', 'AnalyticsReports', 'analyticsReports', () => import('@/views/reports/index.vue'), null, IconFilter],
   ]),
   ...group('customers', 10, IconIdcard, 'customers.view', [
     ['customers', 'Customers', 'customerList', () => import('@/views/customers/index.vue'), null, IconList],

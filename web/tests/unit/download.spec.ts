@@ -99,6 +99,20 @@ describe('downloadFile', () => {
     expect(URL.revokeObjectURL).toHaveBeenCalledWith('blob:test/1');
   });
 
+  it('asks by POST with a JSON body when one is given (an unsaved report)', async () => {
+    const definition = { dataset: 'bills', columns: ['customer_code', 'total'] };
+    mock.onPost('/reports/export').reply((config) => {
+      expect(config.responseType).toBe('blob');
+      expect(config.params).toEqual({ format: 'csv' });
+      expect(JSON.parse(String(config.data))).toEqual({ name: '月度应收', definition });
+      return [200, new Blob(['a,b']), { 'content-disposition': `attachment; filename*=UTF-8''%E6%9C%88%E5%BA%A6%E5%BA%94%E6%94%B6.csv` }];
+    });
+
+    const options = { params: { format: 'csv' }, body: { name: '月度应收', definition }, fallbackName: 'report.csv' };
+    await expect(downloadFile('/reports/export', options, client)).resolves.toBe('月度应收.csv');
+    expect(saved[0]?.download).toBe('月度应收.csv');
+  });
+
   it('uses the fallback name when the server names no file', async () => {
     mock.onGet('/customers/import/template').reply(200, new Blob(['x']));
     await expect(downloadFile('/customers/import/template', { fallbackName: 'template.xlsx' }, client)).resolves.toBe('template.xlsx');

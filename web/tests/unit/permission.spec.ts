@@ -39,6 +39,7 @@ describe('side menu from routes', () => {
       ['AnalyticsChurn', '/analytics/churn'],
       ['AnalyticsCredit', '/analytics/credit'],
       ['AnalyticsUsageTrend', '/analytics/usage-trend'],
+      ['AnalyticsReports', '/analytics/reports'],
     ]);
     expect(menu[2]?.title).toBe('menu.customers');
     expect(menu[2]?.children?.map((c) => [c.key, c.title, c.path])).toEqual([
@@ -74,7 +75,7 @@ describe('side menu from routes', () => {
     const menu = buildMenu(appRoutes, SALES, menuGroups);
     expect(keys(menu)).toEqual([
       'Workplace',
-      'group:analytics', 'AnalyticsDashboard', 'AnalyticsSegments', 'AnalyticsChurn', 'AnalyticsCredit', 'AnalyticsUsageTrend',
+      'group:analytics', 'AnalyticsDashboard', 'AnalyticsSegments', 'AnalyticsChurn', 'AnalyticsCredit', 'AnalyticsUsageTrend', 'AnalyticsReports',
       'group:customers', 'Customers', 'group:billing', 'Bills', 'group:payments', 'Payments', 'ReceivablesAging',
     ]);
   });

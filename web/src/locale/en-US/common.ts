@@ -25,6 +25,7 @@ export default {
     analyticsChurn: 'Churn warning',
     analyticsCredit: 'Credit scores',
     analyticsUsageTrend: 'Usage trend',
+    analyticsReports: 'Custom reports',
     customers: 'Customers',
     customerList: 'Customer list',
     customerCreate: 'New customer',

@@ -14,5 +14,6 @@ import settings from '@/views/settings/locale/en-US';
 import jobs from '@/views/jobs/locale/en-US';
 import notifications from '@/views/notifications/locale/en-US';
 import analytics from '@/views/analytics/locale/en-US';
+import reports from '@/views/reports/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics, reports };

@@ -23,6 +23,7 @@ export default {
     analyticsChurn: '流失预警',
     analyticsCredit: '信用评分',
     analyticsUsageTrend: '用量趋势',
+    analyticsReports: '自定义报表',
     customers: '客户管理',
     customerList: '客户列表',
     customerCreate: '新建客户',

@@ -14,5 +14,6 @@ import settings from '@/views/settings/locale/zh-CN';
 import jobs from '@/views/jobs/locale/zh-CN';
 import notifications from '@/views/notifications/locale/zh-CN';
 import analytics from '@/views/analytics/locale/zh-CN';
+import reports from '@/views/reports/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics, reports };
