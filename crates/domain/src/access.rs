@@ -67,12 +67,6 @@ impl Role {
             Role::Operations | Role::Management => ScopeSetting::All,
         }
     }
-
-    /// The role's default scope for one user (the team scope needs the
-    /// team's members: see [`DataScope::of`]).
-    pub fn data_scope(self, user_id: i64) -> DataScope {
-        DataScope::of(self.default_scope(), user_id, &[])
-    }
 }
 
 /// 数据权限范围 (DESIGN.md §10), set per user by management: `own` — the
@@ -100,14 +94,6 @@ impl ScopeSetting {
 
     pub fn parse(code: &str) -> Option<ScopeSetting> {
         ScopeSetting::ALL.into_iter().find(|s| s.code() == code)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ScopeSetting::Own => "本人客户",
-            ScopeSetting::Team => "本团队客户",
-            ScopeSetting::All => "全部客户",
-        }
     }
 }
 
@@ -301,11 +287,11 @@ mod tests {
 
     #[test]
     fn sales_scope_admits_only_own_customers() {
-        let scope = Role::Sales.data_scope(7);
+        let scope = DataScope::of(Role::Sales.default_scope(), 7, &[]);
         assert!(scope.admits(Some(7)));
         assert!(!scope.admits(Some(8)));
         assert!(!scope.admits(None));
-        assert!(Role::Operations.data_scope(7).admits(None));
+        assert!(DataScope::of(Role::Operations.default_scope(), 7, &[]).admits(None));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 use super::facts::{OPEN, Sql, customers, get, matches, sum};
-use super::segments::{choice, paged};
+use super::params::{choice, paged};
 use crate::error::AppResult;
 use crate::http::pagination::PageRequest;
 use crate::users::service::{UserRef, display_names};

@@ -11,7 +11,7 @@ use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 use super::facts::{COUNTED, OPEN, Sql, customers_of, get, matches, sum};
-use super::segments::{choice, paged};
+use super::params::{choice, paged};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
 

@@ -6,6 +6,7 @@ use opcms_domain::{FieldError, Period};
 
 use crate::calendar::{business_today, current_period};
 use crate::error::{AppError, AppResult};
+use crate::http::pagination::{Page, PageRequest};
 
 /// A month up to the current one (default: the current one).
 pub fn period(text: Option<&str>) -> AppResult<Period> {
@@ -48,4 +49,31 @@ pub fn months_ending(last: Period, count: usize) -> Vec<Period> {
     }
     months.reverse();
     months
+}
+
+/// One page of rows already filtered and ordered.
+pub fn paged<T>(rows: Vec<T>, page: PageRequest) -> Page<T> {
+    let total = rows.len() as u64;
+    let items = rows
+        .into_iter()
+        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(page.page_size).unwrap_or(usize::MAX))
+        .collect();
+    Page::new(items, total, page)
+}
+
+/// A filter that must name one of a few values: absent or empty is no
+/// filter; anything else unknown is a 400 naming the field.
+pub fn choice<T>(
+    text: Option<&str>,
+    field: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+    message: &'static str,
+) -> AppResult<Option<T>> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => parse(text)
+            .map(Some)
+            .ok_or_else(|| AppError::field(field, "INVALID_CHOICE", message)),
+    }
 }

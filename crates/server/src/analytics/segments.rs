@@ -10,9 +10,9 @@ use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 use super::facts::{COUNTED, Sql, customers, get, matches, sum};
-use super::params::months_ending;
-use crate::error::{AppError, AppResult};
-use crate::http::pagination::{Page, PageRequest};
+use super::params::{choice, months_ending, paged};
+use crate::error::AppResult;
+use crate::http::pagination::PageRequest;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -191,31 +191,4 @@ pub async fn segments(
         page: page.page,
         page_size: page.page_size,
     })
-}
-
-/// One page of rows already filtered and ordered.
-pub fn paged<T>(rows: Vec<T>, page: PageRequest) -> Page<T> {
-    let total = rows.len() as u64;
-    let items = rows
-        .into_iter()
-        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
-        .take(usize::try_from(page.page_size).unwrap_or(usize::MAX))
-        .collect();
-    Page::new(items, total, page)
-}
-
-/// A filter that must name one of a few values: absent or empty is no
-/// filter; anything else unknown is a 400 naming the field.
-pub fn choice<T>(
-    text: Option<&str>,
-    field: &'static str,
-    parse: impl Fn(&str) -> Option<T>,
-    message: &'static str,
-) -> AppResult<Option<T>> {
-    match text.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(text) => parse(text)
-            .map(Some)
-            .ok_or_else(|| AppError::field(field, "INVALID_CHOICE", message)),
-    }
 }
