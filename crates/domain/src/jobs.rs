@@ -15,14 +15,14 @@ use serde::Serialize;
 use crate::period::Period;
 use crate::validation::FieldError;
 
-/// The jobs this system runs. `backup.daily` and `analytics.refresh` join in
-/// their own issues.
+/// The jobs this system runs. `backup.daily` joins in its own issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Job {
     UsageCollect,
     BillsGenerate,
     ReceivablesDaily,
     MaintenancePrune,
+    AnalyticsRefresh,
 }
 
 /// How often a job's work comes round, which fixes the shape of its period key.
@@ -34,10 +34,11 @@ pub enum Cadence {
 }
 
 impl Job {
-    pub const ALL: [Job; 4] = [
+    pub const ALL: [Job; 5] = [
         Job::UsageCollect,
         Job::BillsGenerate,
         Job::ReceivablesDaily,
+        Job::AnalyticsRefresh,
         Job::MaintenancePrune,
     ];
 
@@ -47,6 +48,7 @@ impl Job {
             Job::BillsGenerate => "bills.generate",
             Job::ReceivablesDaily => "receivables.daily",
             Job::MaintenancePrune => "maintenance.prune",
+            Job::AnalyticsRefresh => "analytics.refresh",
         }
     }
 
@@ -60,6 +62,7 @@ impl Job {
             Job::BillsGenerate => "账单生成",
             Job::ReceivablesDaily => "应收与账号状态",
             Job::MaintenancePrune => "数据清理",
+            Job::AnalyticsRefresh => "经营分析快照",
         }
     }
 
@@ -69,6 +72,9 @@ impl Job {
             Job::BillsGenerate => "生成上月账单草稿；开启「自动开具无预警账单」时开具没有预警的草稿",
             Job::ReceivablesDaily => "检查逾期账单，按规则自动变更账号状态（正式 → 欠费 → 暂停，结清后恢复正式）",
             Job::MaintenancePrune => "清理过期的登录令牌、旧的登录失败记录和 400 天前的任务记录",
+            Job::AnalyticsRefresh => {
+                "更新经营看板与分析列表的预计算快照，并预先生成当天的流失预警、信用评分和本月、上月的客户分层"
+            }
         }
     }
 
@@ -85,6 +91,7 @@ impl Job {
             Job::BillsGenerate => "0 3 1 * *",
             Job::ReceivablesDaily => "0 8 * * *",
             Job::MaintenancePrune => "0 5 * * *",
+            Job::AnalyticsRefresh => "0 4 * * *",
         }
     }
 
@@ -95,7 +102,7 @@ impl Job {
         match self {
             Job::UsageCollect => PeriodKey::Day(day.pred_opt().unwrap_or(day)),
             Job::BillsGenerate => PeriodKey::Month(Period::of_date(day).previous().unwrap_or(Period::of_date(day))),
-            Job::ReceivablesDaily | Job::MaintenancePrune => PeriodKey::Day(day),
+            Job::ReceivablesDaily | Job::MaintenancePrune | Job::AnalyticsRefresh => PeriodKey::Day(day),
         }
     }
 

@@ -87,6 +87,7 @@ impl Application {
             clock: if test_clock { Clock::settable() } else { Clock::system() },
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             notify_wake: Arc::new(tokio::sync::Notify::new()),
+            analytics_refresh: Arc::new(tokio::sync::Mutex::new(())),
         };
         crate::settings::seed(&state.db, &state.config)
             .await

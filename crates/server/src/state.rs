@@ -23,4 +23,6 @@ pub struct AppState {
     pub jobs_wake: Arc<tokio::sync::Notify>,
     /// Wakes the notification sender: rows were queued (after the commit).
     pub notify_wake: Arc<tokio::sync::Notify>,
+    /// Queues this instance's analytics snapshot refreshes: one at a time.
+    pub analytics_refresh: Arc<tokio::sync::Mutex<()>>,
 }

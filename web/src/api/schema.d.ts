@@ -2973,7 +2973,7 @@ export interface components {
              *     latest allowed, of a manual run.
              */
             latest_period: string;
-            /** @description `usage.collect`, `bills.generate`, `receivables.daily`, `maintenance.prune`. */
+            /** @description `usage.collect`, `bills.generate`, `receivables.daily`, `analytics.refresh`, `maintenance.prune`. */
             name: string;
             /**
              * Format: date-time
@@ -8088,7 +8088,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "maintenance.prune";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune";
             };
             cookie?: never;
         };
@@ -8138,7 +8138,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "maintenance.prune";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune";
             };
             cookie?: never;
         };
@@ -8202,7 +8202,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "maintenance.prune";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune";
             };
             cookie?: never;
         };

@@ -2,7 +2,7 @@
 //! salesperson can act on, and the risk they add up to.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::rate::ratio4;
 use crate::Period;
@@ -52,7 +52,7 @@ pub struct ChurnFacts {
     pub oldest_overdue_due: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagCode {
     UsageDrop,
@@ -62,7 +62,7 @@ pub enum FlagCode {
 }
 
 /// One reason for concern, with its evidence in words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChurnFlag {
     pub code: FlagCode,
     pub evidence: String,

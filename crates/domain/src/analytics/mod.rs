@@ -14,4 +14,4 @@ pub use churn::{
 };
 pub use credit::{CreditBill, CreditFactors, CreditFacts, CreditScore, Grade, credit_score};
 pub use rate::{change, rate};
-pub use tiers::{Growth, Trend, ValueTier, trend, value_tiers};
+pub use tiers::{Growth, TierCuts, Trend, ValueTier, trend, value_tiers};

@@ -64,6 +64,76 @@ pub fn value_tiers<K: Ord>(revenues: &[(K, Total)]) -> Vec<ValueTier> {
     tiers
 }
 
+/// Where the tiers end in the ranking (revenue descending, key ascending):
+/// A is the prefix up to and including `a`, B the customers after it up to
+/// and including `b`, C the rest. The tiers are prefixes of the ranking, so
+/// two cut points decide every customer's tier; a snapshot keeps them
+/// instead of a tier per row, which would all move with one bill.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TierCuts<K> {
+    /// The last customer in A (none when nobody has revenue).
+    pub a: Option<(Total, K)>,
+    /// The last customer in B (none when B is empty).
+    pub b: Option<(Total, K)>,
+    pub count_a: u64,
+    pub count_b: u64,
+    pub count_c: u64,
+}
+
+impl<K: Ord + Clone> TierCuts<K> {
+    /// The cuts of [`value_tiers`] over these customers.
+    pub fn of(revenues: &[(K, Total)]) -> TierCuts<K> {
+        let tiers = value_tiers(revenues);
+        let mut cuts = TierCuts {
+            a: None,
+            b: None,
+            count_a: 0,
+            count_b: 0,
+            count_c: 0,
+        };
+        for ((key, revenue), tier) in revenues.iter().zip(tiers) {
+            let slot = match tier {
+                ValueTier::A => {
+                    cuts.count_a += 1;
+                    &mut cuts.a
+                }
+                ValueTier::B => {
+                    cuts.count_b += 1;
+                    &mut cuts.b
+                }
+                ValueTier::C => {
+                    cuts.count_c += 1;
+                    continue;
+                }
+            };
+            // The cut is the lowest-ranked member: least revenue, then greatest key.
+            let later = slot
+                .as_ref()
+                .is_none_or(|(r, k)| revenue < r || (revenue == r && key > k));
+            if later {
+                *slot = Some((*revenue, key.clone()));
+            }
+        }
+        cuts
+    }
+
+    /// The tier of a customer with this revenue and key.
+    pub fn tier(&self, revenue: Total, key: &K) -> ValueTier {
+        if ranks_within(revenue, key, self.a.as_ref()) {
+            ValueTier::A
+        } else if ranks_within(revenue, key, self.b.as_ref()) {
+            ValueTier::B
+        } else {
+            ValueTier::C
+        }
+    }
+}
+
+/// Whether (revenue, key) ranks at or above the cut.
+fn ranks_within<K: Ord>(revenue: Total, key: &K, cut: Option<&(Total, K)>) -> bool {
+    cut.is_some_and(|(r, k)| revenue > *r || (revenue == *r && key <= k))
+}
+
 /// The direction of a customer's revenue: the last 3 periods against the 3
 /// before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
@@ -187,5 +257,36 @@ mod tests {
             }
         );
         assert_eq!(trend(yuan(0), yuan(3)).growth.as_deref(), Some("-1.0000"));
+    }
+
+    #[test]
+    fn cuts_give_every_customer_the_tier_of_the_full_ranking() {
+        // A pseudo-random spread with ties, zeros and a negative revenue.
+        let mut seed = 7u64;
+        for size in [0usize, 1, 2, 5, 40, 300] {
+            let revenues: Vec<(String, Total)> = (0..size)
+                .map(|i| {
+                    seed = seed
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    let units = i128::from((seed >> 33) % 7) * 10_000 - if i == 3 { 20_000 } else { 0 };
+                    (format!("C{:03}-{i}", (seed >> 20) % 1000), Total::from_units(units))
+                })
+                .collect();
+            let tiers = value_tiers(&revenues);
+            let cuts = TierCuts::of(&revenues);
+            for ((key, revenue), tier) in revenues.iter().zip(&tiers) {
+                assert_eq!(cuts.tier(*revenue, key), *tier, "{key} {revenue} of {size}");
+            }
+            let count = |t: ValueTier| tiers.iter().filter(|x| **x == t).count() as u64;
+            assert_eq!(
+                (cuts.count_a, cuts.count_b, cuts.count_c),
+                (count(A), count(B), count(C))
+            );
+        }
+        let cuts = TierCuts::of(&[("a", yuan(70)), ("b", yuan(20)), ("c", yuan(10))]);
+        assert_eq!(cuts.a, Some((yuan(70), "a")));
+        assert_eq!(cuts.b, Some((yuan(20), "b")));
+        assert_eq!(TierCuts::<&str>::of(&[("a", yuan(0))]).a, None);
     }
 }

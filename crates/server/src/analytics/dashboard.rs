@@ -11,10 +11,12 @@ use opcms_domain::{DataScope, Period};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 
-use super::facts::{COUNTED, OPEN, Sql, get, sum};
+use super::facts::{Sql, get, sum};
 use super::params::months_ending;
+use super::snapshot;
 use crate::calendar::{business_today, china};
 use crate::error::AppResult;
+use crate::state::AppState;
 
 /// How many customers the dashboard ranks.
 const TOP_CUSTOMERS: usize = 10;
@@ -109,42 +111,45 @@ pub struct TrendPoint {
     pub collected: Total,
 }
 
-pub async fn dashboard(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Dashboard> {
+pub async fn dashboard(state: &AppState, scope: &DataScope, period: Period) -> AppResult<Dashboard> {
+    snapshot::prepare(state, None).await?;
+    let db = &state.db;
     let as_of = business_today();
     let trend = trend(db, scope, period).await?;
     let (receivable, collected) = trend
         .last()
         .map_or((Total::ZERO, Total::ZERO), |p| (p.receivable, p.collected));
+    let (received, usage_by_series) = month_sums(db, scope, period).await?;
     Ok(Dashboard {
         period,
         as_of,
         receivable,
-        received: received(db, scope, period).await?,
+        received,
         collected,
         collection_rate: rate(collected, receivable),
         outstanding: receivable - collected,
         overdue: overdue(db, scope, as_of).await?,
         new_customers: new_customers(db, scope, period).await?.len() as u64,
         lost_customers: lost_customers(db, scope, period).await?.len() as u64,
-        usage_by_series: usage_by_series(db, scope, period).await?,
+        usage_by_series,
         top_customers: top_customers(db, scope, period).await?,
         trend,
     })
 }
 
+/// Receivable and collected of the 12 months, from the owners' month sums.
 async fn trend(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Vec<TrendPoint>> {
     let months = months_ending(period, TREND_MONTHS);
     let first = months.first().copied().unwrap_or(period);
     let mut sql = Sql::new(db);
     sql.sql("SELECT period")
-        .sum("total", "receivable")
-        .sum("allocated", "collected")
-        .sql(" FROM bills WHERE period BETWEEN ")
+        .sum("receivable", "receivable")
+        .sum("collected", "collected")
+        .sql(" FROM analytics_owner_months WHERE period BETWEEN ")
         .bind(first.key())
         .sql(" AND ")
         .bind(period.key())
-        .statuses("status", &COUNTED)
-        .scope(scope, "customer_id")
+        .owners(scope, "owner_id")
         .sql(" GROUP BY period");
     let mut by_period = HashMap::new();
     for row in sql.all(db).await? {
@@ -164,31 +169,41 @@ async fn trend(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> 
         .collect())
 }
 
-async fn received(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Total> {
+/// 实收 of the month and its usage by series.
+async fn month_sums(
+    db: &impl ConnectionTrait,
+    scope: &DataScope,
+    period: Period,
+) -> AppResult<(Total, SeriesQuantities)> {
     let mut sql = Sql::new(db);
     sql.sql("SELECT COUNT(*) AS n")
-        .sum("amount", "received")
-        .sql(" FROM payments WHERE is_deleted = ")
-        .bind(false)
-        .sql(" AND received_at BETWEEN ")
-        .bind(period.first_day())
-        .sql(" AND ")
-        .bind(period.last_day())
-        .scope(scope, "customer_id");
+        .sum("received", "received")
+        .sum("usage_x", "x")
+        .sum("usage_n", "n_")
+        .sum("usage_l", "l")
+        .sql(" FROM analytics_owner_months WHERE period = ")
+        .bind(period.key())
+        .owners(scope, "owner_id");
     match sql.all(db).await?.first() {
-        Some(row) => sum(row, "received"),
-        None => Ok(Total::ZERO),
+        Some(row) => Ok((
+            sum(row, "received")?,
+            SeriesQuantities {
+                x: sum(row, "x")?,
+                n: sum(row, "n_")?,
+                l: sum(row, "l")?,
+            },
+        )),
+        None => Ok((Total::ZERO, SeriesQuantities::default())),
     }
 }
 
 async fn overdue(db: &impl ConnectionTrait, scope: &DataScope, as_of: NaiveDate) -> AppResult<Overdue> {
     let mut sql = Sql::new(db);
     sql.sql("SELECT due_date")
-        .sum("total - allocated", "open")
-        .sql(" FROM bills WHERE due_date < ")
+        .sum("open", "open")
+        .sql(" FROM analytics_owner_dues WHERE due_date < ")
         .bind(as_of)
-        .statuses("status", &OPEN)
-        .scope(scope, "customer_id")
+        .owners(scope, "owner_id")
         .sql(" GROUP BY due_date");
     let mut overdue = Overdue::default();
     for row in sql.all(db).await? {
@@ -208,39 +223,20 @@ async fn overdue(db: &impl ConnectionTrait, scope: &DataScope, as_of: NaiveDate)
     Ok(overdue)
 }
 
-async fn usage_by_series(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<SeriesQuantities> {
-    let mut sql = Sql::new(db);
-    sql.sql("SELECT series")
-        .sum("quantity", "quantity")
-        .sql(" FROM usage_records WHERE month = ")
-        .bind(period.key())
-        .scope(scope, "customer_id")
-        .sql(" GROUP BY series");
-    let mut quantities = SeriesQuantities::default();
-    for row in sql.all(db).await? {
-        let series: String = get(&row, "series")?;
-        let quantity = sum(&row, "quantity")?;
-        match series.as_str() {
-            "X" => quantities.x = quantity,
-            "N" => quantities.n = quantity,
-            "L" => quantities.l = quantity,
-            _ => {}
-        }
-    }
-    Ok(quantities)
-}
-
+/// The customers with the most receivable in the period (ties by code).
 async fn top_customers(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Vec<TopCustomer>> {
     let mut sql = Sql::new(db);
-    sql.sql("SELECT b.customer_id, c.customer_code, c.company_name")
-        .sum("b.total", "revenue")
-        .sql(" FROM bills b JOIN customers c ON c.id = b.customer_id WHERE b.period = ")
-        .bind(period.key())
-        .statuses("b.status", &COUNTED)
-        .scope(scope, "b.customer_id")
-        .sql(" GROUP BY b.customer_id, c.customer_code, c.company_name");
-    let mut rows = sql
-        .all(db)
+    sql.sql(
+        "SELECT m.customer_id, c.customer_code, c.company_name, m.receivable \
+         FROM analytics_customer_months m JOIN customers c ON c.id = m.customer_id WHERE m.period = ",
+    )
+    .bind(period.key())
+    .sql(" AND m.bills > 0")
+    .owners(scope, "m.owner_id")
+    .sql(&format!(
+        " ORDER BY m.receivable DESC, m.code_key LIMIT {TOP_CUSTOMERS}"
+    ));
+    sql.all(db)
         .await?
         .iter()
         .map(|row| {
@@ -248,17 +244,10 @@ async fn top_customers(db: &impl ConnectionTrait, scope: &DataScope, period: Per
                 customer_id: get(row, "customer_id")?,
                 customer_code: get(row, "customer_code")?,
                 company_name: get(row, "company_name")?,
-                revenue: sum(row, "revenue")?,
+                revenue: Total::from_units(i128::from(get::<i64>(row, "receivable")?)),
             })
         })
-        .collect::<AppResult<Vec<_>>>()?;
-    rows.sort_by(|a, b| {
-        b.revenue
-            .cmp(&a.revenue)
-            .then_with(|| a.customer_code.cmp(&b.customer_code))
-    });
-    rows.truncate(TOP_CUSTOMERS);
-    Ok(rows)
+        .collect()
 }
 
 /// A customer behind the new or lost count, with the day it counts from.

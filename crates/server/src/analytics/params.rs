@@ -6,7 +6,6 @@ use opcms_domain::{FieldError, Period};
 
 use crate::calendar::{business_today, current_period};
 use crate::error::{AppError, AppResult};
-use crate::http::pagination::{Page, PageRequest};
 
 /// A month up to the current one (default: the current one).
 pub fn period(text: Option<&str>) -> AppResult<Period> {
@@ -49,17 +48,6 @@ pub fn months_ending(last: Period, count: usize) -> Vec<Period> {
     }
     months.reverse();
     months
-}
-
-/// One page of rows already filtered and ordered.
-pub fn paged<T>(rows: Vec<T>, page: PageRequest) -> Page<T> {
-    let total = rows.len() as u64;
-    let items = rows
-        .into_iter()
-        .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
-        .take(usize::try_from(page.page_size).unwrap_or(usize::MAX))
-        .collect();
-    Page::new(items, total, page)
 }
 
 /// A filter that must name one of a few values: absent or empty is no

@@ -63,7 +63,7 @@ async fn get_dashboard(
 ) -> AppResult<Json<Dashboard>> {
     principal.require(Permission::AnalyticsView)?;
     let period = params::period(query.period.as_deref())?;
-    Ok(Json(dashboard::dashboard(&state.db, &principal.scope(), period).await?))
+    Ok(Json(dashboard::dashboard(&state, &principal.scope(), period).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -117,7 +117,7 @@ async fn get_segments(
     principal.require(Permission::AnalyticsView)?;
     let period = params::period(query.period.as_deref())?;
     Ok(Json(
-        segments::segments(&state.db, &principal.scope(), period, &query, page).await?,
+        segments::segments(&state, &principal.scope(), period, &query, page).await?,
     ))
 }
 
@@ -134,7 +134,7 @@ async fn get_churn_risk(
     principal.require(Permission::AnalyticsView)?;
     let as_of = params::as_of(query.as_of)?;
     Ok(Json(
-        churn::churn_risk(&state.db, &principal.scope(), as_of, &query, page).await?,
+        churn::churn_risk(&state, &principal.scope(), as_of, &query, page).await?,
     ))
 }
 
@@ -151,7 +151,7 @@ async fn get_credit_scores(
     principal.require(Permission::AnalyticsView)?;
     let as_of = params::as_of(query.as_of)?;
     Ok(Json(
-        credit::credit_scores(&state.db, &principal.scope(), as_of, &query, page).await?,
+        credit::credit_scores(&state, &principal.scope(), as_of, &query, page).await?,
     ))
 }
 
@@ -192,7 +192,7 @@ async fn get_usage_trend(
     principal.require(Permission::AnalyticsView)?;
     let period = params::period(query.period.as_deref())?;
     Ok(Json(
-        usage_trend::usage_trend(&state.db, &principal.scope(), period, &query).await?,
+        usage_trend::usage_trend(&state, &principal.scope(), period, &query).await?,
     ))
 }
 
@@ -212,7 +212,7 @@ async fn export_dashboard(
     let format = ReportFormat::parse(query.format.as_deref())?;
     let period = params::period(query.period.as_deref())?;
     let scope = principal.scope();
-    let figures = dashboard::dashboard(&state.db, &scope, period).await?;
+    let figures = dashboard::dashboard(&state, &scope, period).await?;
     let report = export::dashboard(&figures);
     export::respond(
         &state.db,
@@ -239,7 +239,7 @@ async fn export_segments(
     let format = ReportFormat::parse(query.format.as_deref())?;
     let period = params::period(query.period.as_deref())?;
     let scope = principal.scope();
-    let (counts, total, rows) = segments::select(&state.db, &scope, period, &query).await?;
+    let (counts, total, rows, _) = segments::select(&state, &scope, period, &query, None).await?;
     let report = export::segments(
         &period.to_string(),
         [counts.a, counts.b, counts.c],
@@ -271,7 +271,7 @@ async fn export_churn_risk(
     let format = ReportFormat::parse(query.format.as_deref())?;
     let as_of = params::as_of(query.as_of)?;
     let scope = principal.scope();
-    let (_, rows) = churn::select(&state.db, &scope, as_of, &query).await?;
+    let (_, rows, _) = churn::select(&state, &scope, as_of, &query, None).await?;
     let report = export::churn(&as_of.to_string(), &rows);
     export::respond(
         &state.db,
@@ -298,7 +298,7 @@ async fn export_credit_scores(
     let format = ReportFormat::parse(query.format.as_deref())?;
     let as_of = params::as_of(query.as_of)?;
     let scope = principal.scope();
-    let rows = credit::select(&state.db, &scope, as_of, &query).await?;
+    let (rows, _) = credit::select(&state, &scope, as_of, &query, None).await?;
     let report = export::credit(&as_of.to_string(), &rows);
     export::respond(
         &state.db,
@@ -326,7 +326,7 @@ async fn export_usage_trend(
     let format = ReportFormat::parse(query.format.as_deref())?;
     let period = params::period(query.period.as_deref())?;
     let scope = principal.scope();
-    let trend = usage_trend::usage_trend(&state.db, &scope, period, &query).await?;
+    let trend = usage_trend::usage_trend(&state, &scope, period, &query).await?;
     let report = export::usage_trend(&trend);
     export::respond(
         &state.db,

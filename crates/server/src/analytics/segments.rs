@@ -1,18 +1,17 @@
 //! `GET /analytics/segments`: every customer in scope with its revenue over
 //! the 12 periods ending at `period`, its value tier (A/B/C) and its trend.
 
-use std::collections::HashMap;
-
-use opcms_domain::analytics::{Trend, ValueTier, trend, value_tiers};
+use opcms_domain::analytics::{TierCuts, Trend, ValueTier};
 use opcms_domain::money::Total;
 use opcms_domain::{DataScope, Period};
-use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
-use super::facts::{COUNTED, Sql, customers, get, matches, sum};
-use super::params::{choice, months_ending, paged};
+use super::facts::{Sql, filtered_page, get, search};
+use super::params::choice;
+use super::snapshot::{self, Need};
 use crate::error::AppResult;
-use crate::http::pagination::PageRequest;
+use crate::http::pagination::{Page, PageRequest};
+use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -73,85 +72,16 @@ pub struct Segments {
     pub page_size: u64,
 }
 
-/// Every customer in scope with tier and trend, largest revenue first.
-pub async fn segment_rows(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Vec<SegmentRow>> {
-    let months = months_ending(period, 12);
-    let first = months.first().copied().unwrap_or(period);
-    let recent: Vec<i32> = months.iter().rev().take(3).map(|p| p.key()).collect();
-    let earlier: Vec<i32> = months.iter().rev().skip(3).take(3).map(|p| p.key()).collect();
-    let mut sql = Sql::new(db);
-    sql.sql("SELECT customer_id, period")
-        .sum("total", "revenue")
-        .sql(" FROM bills WHERE period BETWEEN ")
-        .bind(first.key())
-        .sql(" AND ")
-        .bind(period.key())
-        .statuses("status", &COUNTED)
-        .scope(scope, "customer_id")
-        .sql(" GROUP BY customer_id, period");
-    // customer → (12 months, last 3, the 3 before)
-    let mut revenue: HashMap<i64, [Total; 3]> = HashMap::new();
-    for row in sql.all(db).await? {
-        let customer: i64 = get(&row, "customer_id")?;
-        let key: i32 = get(&row, "period")?;
-        let amount = sum(&row, "revenue")?;
-        let sums = revenue.entry(customer).or_default();
-        sums[0] += amount;
-        if recent.contains(&key) {
-            sums[1] += amount;
-        } else if earlier.contains(&key) {
-            sums[2] += amount;
-        }
-    }
-    let people = customers(db, scope, None).await?;
-    let ranked: Vec<(&str, Total)> = people
-        .iter()
-        .map(|c| (c.code.as_str(), revenue.get(&c.id).map_or(Total::ZERO, |s| s[0])))
-        .collect();
-    let tiers = value_tiers(&ranked);
-    let mut rows: Vec<SegmentRow> = people
-        .iter()
-        .zip(tiers)
-        .map(|(customer, tier)| {
-            let [total, last3, earlier3] = revenue.get(&customer.id).copied().unwrap_or_default();
-            let growth = trend(last3, earlier3);
-            SegmentRow {
-                customer_id: customer.id,
-                customer_code: customer.code.clone(),
-                company_name: customer.company_name.clone(),
-                revenue_12m: total,
-                value_tier: tier,
-                trend: growth.trend,
-                growth: growth.growth,
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.revenue_12m
-            .cmp(&a.revenue_12m)
-            .then_with(|| a.customer_code.cmp(&b.customer_code))
-    });
-    Ok(rows)
-}
-
-/// The tier counts and total over the scope, and the rows the filters keep.
+/// The tier counts and total revenue over the scope, the rows the filters
+/// keep (largest revenue first; one page, or all when `page` is None) and
+/// how many they are.
 pub async fn select(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     scope: &DataScope,
     period: Period,
     query: &SegmentQuery,
-) -> AppResult<(TierCounts, Total, Vec<SegmentRow>)> {
-    let rows = segment_rows(db, scope, period).await?;
-    let mut counts = TierCounts::default();
-    let mut total_revenue = Total::ZERO;
-    for row in &rows {
-        total_revenue += row.revenue_12m;
-        match row.value_tier {
-            ValueTier::A => counts.a += 1,
-            ValueTier::B => counts.b += 1,
-            ValueTier::C => counts.c += 1,
-        }
-    }
+    page: Option<PageRequest>,
+) -> AppResult<(TierCounts, Total, Vec<SegmentRow>, u64)> {
     let tier = choice(
         query.tier.as_deref(),
         "tier",
@@ -164,24 +94,101 @@ pub async fn select(
         Trend::parse,
         "趋势须为 增长、稳定、下滑 或 新增",
     )?;
-    let filtered: Vec<SegmentRow> = rows
-        .into_iter()
-        .filter(|row| tier.is_none_or(|t| row.value_tier == t))
-        .filter(|row| wanted_trend.is_none_or(|t| row.trend == t))
-        .filter(|row| matches(query.q.as_deref(), &row.customer_code, &row.company_name))
-        .collect();
-    Ok((counts, total_revenue, filtered))
+    snapshot::prepare(state, Some(Need::Segments(period))).await?;
+    let (cuts, total_revenue) = snapshot::tier_cuts(state, period, scope).await?;
+    let counts = TierCounts {
+        a: cuts.count_a,
+        b: cuts.count_b,
+        c: cuts.count_c,
+    };
+    let db = &state.db;
+    let filter = |sql: &mut Sql| {
+        sql.sql(" FROM analytics_segment_rows WHERE period = ")
+            .bind(period.key())
+            .owners(scope, "owner_id");
+        if let Some(trend) = wanted_trend {
+            sql.sql(" AND trend = ").bind(trend.label());
+        }
+        if let Some(tier) = tier {
+            tier_condition(sql, &cuts, tier);
+        }
+        search(sql, query.q.as_deref());
+    };
+    let (found, total) = filtered_page(
+        db,
+        "customer_id, customer_code, company_name, code_key, revenue_12m, trend, growth",
+        filter,
+        "revenue_12m DESC, code_key",
+        page,
+    )
+    .await?;
+    let rows = found
+        .iter()
+        .map(|row| {
+            let revenue = Total::from_units(i128::from(get::<i64>(row, "revenue_12m")?));
+            let code_key: Vec<u8> = get(row, "code_key")?;
+            let trend: String = get(row, "trend")?;
+            Ok(SegmentRow {
+                customer_id: get(row, "customer_id")?,
+                customer_code: get(row, "customer_code")?,
+                company_name: get(row, "company_name")?,
+                revenue_12m: revenue,
+                value_tier: cuts.tier(revenue, &code_key),
+                trend: Trend::parse(&trend).unwrap_or(Trend::Stable),
+                growth: get(row, "growth")?,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((counts, total_revenue, rows, total))
+}
+
+/// `AND` the row ranks in `tier` by the cuts: at or above A's cut for A,
+/// below it and at or above B's for B, below both for C.
+fn tier_condition(sql: &mut Sql, cuts: &TierCuts<Vec<u8>>, tier: ValueTier) {
+    let within = |sql: &mut Sql, cut: &Option<(Total, Vec<u8>)>| match cut {
+        None => {
+            sql.sql("(1 = 0)");
+        }
+        Some((revenue, code)) => {
+            let revenue = i64::try_from(revenue.units()).unwrap_or(i64::MAX);
+            sql.sql("(revenue_12m > ")
+                .bind(revenue)
+                .sql(" OR (revenue_12m = ")
+                .bind(revenue)
+                .sql(" AND code_key <= ")
+                .bind(code.clone())
+                .sql("))");
+        }
+    };
+    match tier {
+        ValueTier::A => {
+            sql.sql(" AND ");
+            within(sql, &cuts.a);
+        }
+        ValueTier::B => {
+            sql.sql(" AND NOT ");
+            within(sql, &cuts.a);
+            sql.sql(" AND ");
+            within(sql, &cuts.b);
+        }
+        ValueTier::C => {
+            sql.sql(" AND NOT ");
+            within(sql, &cuts.a);
+            sql.sql(" AND NOT ");
+            within(sql, &cuts.b);
+        }
+    }
 }
 
 pub async fn segments(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     scope: &DataScope,
     period: Period,
     query: &SegmentQuery,
     page: PageRequest,
 ) -> AppResult<Segments> {
-    let (counts, total_revenue, filtered) = select(db, scope, period, query).await?;
-    let page = paged(filtered, page);
+    let (counts, total_revenue, items, total) = select(state, scope, period, query, Some(page)).await?;
+    let page = Page::new(items, total, page);
     Ok(Segments {
         period,
         total_revenue,

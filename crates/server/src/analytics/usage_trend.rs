@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use opcms_domain::analytics::change;
 use opcms_domain::money::Total;
 use opcms_domain::{DataScope, Period};
-use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 use super::facts::{Sql, customers_of, get, sum};
 use super::params::months_ending;
+use super::snapshot;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// The longest trend asked for, in months.
 pub const MAX_MONTHS: u32 = 36;
@@ -59,11 +60,12 @@ pub struct UsageTrend {
 }
 
 pub async fn usage_trend(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     scope: &DataScope,
     period: Period,
     query: &UsageTrendQuery,
 ) -> AppResult<UsageTrend> {
+    let db = &state.db;
     let months = query.months.unwrap_or(12);
     if !(1..=MAX_MONTHS).contains(&months) {
         return Err(AppError::field("months", "OUT_OF_RANGE", "月数须为 1–36 的整数"));
@@ -78,25 +80,36 @@ pub async fn usage_trend(
     {
         return Err(AppError::not_found("客户"));
     }
+    snapshot::prepare(state, None).await?;
     // The points, plus the 12 months before the first for its year-over-year.
     let span = months_ending(period, months as usize + 12);
     let first = span.first().copied().unwrap_or(period);
+    let column = match series.as_deref() {
+        Some("X") => "usage_x",
+        Some("N") => "usage_n",
+        Some("L") => "usage_l",
+        _ => "usage_x + usage_n + usage_l",
+    };
     let mut sql = Sql::new(db);
-    sql.sql("SELECT month")
-        .sum("quantity", "quantity")
-        .sql(" FROM usage_records WHERE month BETWEEN ")
+    sql.sql("SELECT period").sum(column, "quantity");
+    match query.customer_id {
+        // One customer: its own months.
+        Some(id) => {
+            sql.sql(" FROM analytics_customer_months WHERE customer_id = ").bind(id);
+        }
+        None => {
+            sql.sql(" FROM analytics_owner_months WHERE 1 = 1")
+                .owners(scope, "owner_id");
+        }
+    }
+    sql.sql(" AND period BETWEEN ")
         .bind(first.key())
         .sql(" AND ")
         .bind(period.key())
-        .scope(scope, "customer_id")
-        .only("customer_id", query.customer_id);
-    if let Some(series) = &series {
-        sql.sql(" AND series = ").bind(series.clone());
-    }
-    sql.sql(" GROUP BY month");
+        .sql(" GROUP BY period");
     let mut by_month: HashMap<i32, Total> = HashMap::new();
     for row in sql.all(db).await? {
-        by_month.insert(get(&row, "month")?, sum(&row, "quantity")?);
+        by_month.insert(get(&row, "period")?, sum(&row, "quantity")?);
     }
     let quantity = |p: Option<Period>| p.and_then(|p| by_month.get(&p.key()).copied()).unwrap_or(Total::ZERO);
     let points = span

@@ -28,7 +28,7 @@ use crate::state::AppState;
 /// A job as the 定时任务 page shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobView {
-    /// `usage.collect`, `bills.generate`, `receivables.daily`, `maintenance.prune`.
+    /// `usage.collect`, `bills.generate`, `receivables.daily`, `analytics.refresh`, `maintenance.prune`.
     pub name: String,
     pub title: String,
     pub description: String,

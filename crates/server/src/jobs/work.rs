@@ -37,6 +37,7 @@ pub async fn run(state: &AppState, job: Job, period: PeriodKey) -> AppResult<Map
         (Job::BillsGenerate, PeriodKey::Month(month)) => generate_bills(state, month).await?,
         (Job::ReceivablesDaily, PeriodKey::Day(_)) => receivables(state).await?,
         (Job::MaintenancePrune, PeriodKey::Day(_)) => prune(state).await?,
+        (Job::AnalyticsRefresh, PeriodKey::Day(_)) => crate::analytics::snapshot::run_job(state).await?,
         (job, period) => {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "period {period} does not fit job {job}"

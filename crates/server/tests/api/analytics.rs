@@ -13,6 +13,8 @@ use crate::helpers::*;
 crate::per_backend_tests!(
     every_figure_of_section_9_on_a_known_half_year,
     bad_analytics_requests_get_clear_answers,
+    the_snapshots_follow_each_write_at_once,
+    concurrent_writes_and_reads_leave_exact_sums,
 );
 
 async fn at(app: &TestApp, admin: &str, day: &str) {
@@ -710,4 +712,217 @@ async fn bad_analytics_requests_get_clear_answers(backend: Backend) {
             "合同到期提醒天数须为 1–365 的整数"
         ]
     );
+}
+
+/// The open bills of a customer, oldest first: (id, outstanding).
+async fn open_bills(app: &TestApp, token: &str, customer_id: i64) -> Vec<(i64, String)> {
+    let list = get(
+        app,
+        token,
+        &format!("/api/v1/bills?customer_id={customer_id}&page_size=200"),
+    )
+    .await;
+    let mut open: Vec<(String, i64, String)> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|b| b["status"] == "issued" || b["status"] == "partially_paid")
+        .map(|b| {
+            (
+                b["period"].as_str().unwrap_or_default().to_string(),
+                id(b),
+                b["outstanding"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    open.sort();
+    open.into_iter().map(|(_, id, amount)| (id, amount)).collect()
+}
+
+/// Runs `analytics.refresh` by hand and waits for its result.
+async fn run_refresh(app: &TestApp, admin: &str) -> Value {
+    let started = app
+        .post(
+            "/api/v1/jobs/analytics.refresh/run",
+            Some(admin),
+            &json!({"force": true}),
+        )
+        .await;
+    let started = expect_json(started, StatusCode::ACCEPTED).await;
+    let period = started["period_key"].as_str().expect("period_key").to_string();
+    for _ in 0..400 {
+        let runs = get(app, admin, "/api/v1/jobs/analytics.refresh/runs?page_size=50").await;
+        let done = runs["items"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .find(|r| r["period_key"] == period.as_str() && r["status"] != "running")
+            .cloned();
+        if let Some(run) = done {
+            return run;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("analytics.refresh did not finish");
+}
+
+/// Every view is read first (so its snapshot exists), then each kind of
+/// write is followed at once by a read that must show it: a bill issued, a
+/// receipt allocated, overdue bills settled, a customer moved to another
+/// sales owner and renamed, a bill voided. The nightly job then finds
+/// nothing to change.
+async fn the_snapshots_follow_each_write_at_once(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| config.test_clock = true).await;
+    let HalfYear { admin, s1, s2, b, .. } = half_year(&app).await;
+    let (admin, s1, s2, b) = (&admin, &s1, &s2, b);
+    let june = "/api/v1/analytics/dashboard?period=2026-06";
+    let first = get(&app, s1, june).await;
+    assert_eq!(
+        (first["receivable"].as_str(), first["received"].as_str()),
+        (Some("0.00"), Some("1000.00"))
+    );
+    let churn = get(&app, s1, "/api/v1/analytics/churn-risk").await;
+    assert_eq!(
+        codes(&churn["items"], "risk"),
+        pairs(&[("A001", "high"), ("B002", "high")])
+    );
+    let credit = get(&app, admin, "/api/v1/analytics/credit-scores?q=B002").await;
+    assert_eq!(credit["items"][0]["factors"]["overdue_ratio"], "2.1176", "{credit}");
+    let segments = get(&app, s1, "/api/v1/analytics/segments?period=2026-06").await;
+    assert_eq!(segments["counts"], json!({"A": 1, "B": 1, "C": 0}));
+
+    // A bill issued for June.
+    let june_bill = bill(&app, admin, b, "2026-06", "700", false).await;
+    let now = get(&app, s1, june).await;
+    assert_eq!(
+        (now["receivable"].as_str(), now["outstanding"].as_str()),
+        (Some("700.00"), Some("700.00"))
+    );
+    assert_eq!(codes(&now["top_customers"], "revenue"), pairs(&[("B002", "700.00")]));
+    let segments = get(&app, s1, "/api/v1/analytics/segments?period=2026-06").await;
+    // Revenue 2025-07..2026-06: A 5000, B 2400 of 7400 → A alone reaches 67.6 %, B joins A.
+    assert_eq!(segments["counts"], json!({"A": 2, "B": 0, "C": 0}), "{segments}");
+
+    // Paid the same day.
+    pay(&app, admin, b, june_bill, "700", "2026-06-20").await;
+    let now = get(&app, admin, june).await;
+    assert_eq!(
+        (
+            now["collected"].as_str(),
+            now["received"].as_str(),
+            now["collection_rate"].as_str()
+        ),
+        (Some("700.00"), Some("1700.00"), Some("1.0000"))
+    );
+
+    // B's overdue bills settled: the overdue flag, the aging and the ratio go.
+    for (bill_id, outstanding) in open_bills(&app, admin, b).await {
+        pay(&app, admin, b, bill_id, &outstanding, "2026-06-20").await;
+    }
+    let now = get(&app, admin, june).await;
+    assert_eq!(now["overdue"]["total"], "0.00", "{now}");
+    let churn = get(&app, s1, "/api/v1/analytics/churn-risk").await;
+    let b_row = churn["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|r| r["customer_code"] == "B002")
+        .cloned();
+    let b_flags: Vec<&str> = b_row
+        .as_ref()
+        .map(|r| {
+            r["flags"]
+                .as_array()
+                .expect("flags")
+                .iter()
+                .filter_map(|f| f["code"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(!b_flags.contains(&"overdue"), "{churn}");
+    let credit = get(&app, admin, "/api/v1/analytics/credit-scores?q=B002").await;
+    assert_eq!(credit["items"][0]["factors"]["overdue_ratio"], "0.0000", "{credit}");
+
+    // B moves from S1 to S2 and is renamed: both scopes and the search follow.
+    let path = format!("/api/v1/customers/{b}");
+    let current = get(&app, admin, &path).await;
+    let s2_id = get(&app, s2, "/api/v1/auth/me").await["id"].as_i64().expect("me");
+    let patch = json!({"version": current["version"], "sales_owner_id": s2_id, "company_name": "乙方新名称有限公司"});
+    expect_json(app.patch(&path, admin, &patch).await, StatusCode::OK).await;
+    let mine = get(&app, s1, june).await;
+    assert_eq!(
+        (mine["receivable"].as_str(), mine["received"].as_str()),
+        (Some("0.00"), Some("1000.00"))
+    );
+    let theirs = get(&app, s2, june).await;
+    assert_eq!(theirs["receivable"], "700.00", "{theirs}");
+    let found = get(
+        &app,
+        s2,
+        "/api/v1/analytics/segments?period=2026-06&q=%E4%B9%99%E6%96%B9",
+    )
+    .await;
+    assert_eq!(
+        codes(&found["items"], "company_name"),
+        pairs(&[("B002", "乙方新名称有限公司")])
+    );
+    let gone = get(&app, s1, "/api/v1/analytics/segments?period=2026-06&q=B002").await;
+    assert_eq!(gone["total"], 0);
+    let churn = get(&app, s1, "/api/v1/analytics/churn-risk").await;
+    assert_eq!(codes(&churn["items"], "risk"), pairs(&[("A001", "high")]));
+
+    // A bill voided: off the receivable at once.
+    let extra = bill(&app, admin, b, "2026-06", "50", false).await;
+    assert_eq!(get(&app, admin, june).await["receivable"], "750.00");
+    let void = json!({"reason": "开错"});
+    expect_json(
+        app.post(&format!("/api/v1/bills/{extra}/void"), Some(admin), &void)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let before_job = get(&app, admin, june).await;
+    assert_eq!(before_job["receivable"], "700.00");
+
+    // The job: done, and the figures it leaves are the ones already read.
+    let run = run_refresh(&app, admin).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert!(run["counts"]["snapshots_built"].as_u64().is_some(), "{run}");
+    assert_eq!(get(&app, admin, june).await, before_job);
+}
+
+/// Receipts allocated in parallel while other requests read (and so
+/// refresh) the dashboard: every difference is added once, none is lost.
+async fn concurrent_writes_and_reads_leave_exact_sums(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| config.test_clock = true).await;
+    let admin = app.admin_token().await;
+    at(&app, &admin, "2026-03-01").await;
+    let (owner, _) = app.user_with_role(&admin, "an.par", "sales").await;
+    let mut bills = Vec::new();
+    for n in 0..8 {
+        let customer = customer(&app, &admin, &format!("P{n:03}"), Some(owner), "2025-01-01", None).await;
+        bills.push((customer, bill(&app, &admin, customer, "2026-02", "100.10", false).await));
+    }
+    let dashboard = "/api/v1/analytics/dashboard?period=2026-02";
+    assert_eq!(get(&app, &admin, dashboard).await["outstanding"], "800.80");
+    let writers = bills
+        .iter()
+        .map(|(customer, bill_id)| pay(&app, &admin, *customer, *bill_id, "100.10", "2026-03-01"));
+    let readers = (0..6).map(|_| async {
+        let response = app.get(dashboard, &admin).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    });
+    tokio::join!(futures::future::join_all(writers), futures::future::join_all(readers));
+    let done = get(&app, &admin, dashboard).await;
+    assert_eq!(
+        (
+            done["collected"].as_str(),
+            done["outstanding"].as_str(),
+            done["collection_rate"].as_str()
+        ),
+        (Some("800.80"), Some("0.00"), Some("1.0000")),
+        "{done}"
+    );
+    let march = get(&app, &admin, "/api/v1/analytics/dashboard?period=2026-03").await;
+    assert_eq!(march["received"], "800.80");
 }

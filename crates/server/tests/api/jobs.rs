@@ -97,6 +97,7 @@ async fn pause_all(app: &TestApp, token: &str, paused: bool) {
         "usage.collect",
         "bills.generate",
         "receivables.daily",
+        "analytics.refresh",
         "maintenance.prune",
     ] {
         let response = app
@@ -157,6 +158,7 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
             "usage.collect",
             "bills.generate",
             "receivables.daily",
+            "analytics.refresh",
             "maintenance.prune"
         ]
     );
@@ -173,7 +175,7 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
 
     let (_, ops) = app.user_with_role(&admin, "jobs.ops", "operations").await;
     let (_, sales) = app.user_with_role(&admin, "jobs.sales", "sales").await;
-    assert_eq!(jobs(&app, &ops).await.len(), 4);
+    assert_eq!(jobs(&app, &ops).await.len(), 5);
     expect_error(
         app.get("/api/v1/jobs", &sales).await,
         StatusCode::FORBIDDEN,

@@ -20,6 +20,7 @@ mod m20261206_000013_settings_jobs;
 mod m20261207_000014_notifications;
 mod m20261208_000015_sales_teams;
 mod m20261208_000016_saved_reports;
+mod m20261209_000017_analytics_snapshots;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_notifications::Migration),
             Box::new(m20261208_000015_sales_teams::Migration),
             Box::new(m20261208_000016_saved_reports::Migration),
+            Box::new(m20261209_000017_analytics_snapshots::Migration),
         ]
     }
 }
