@@ -135,7 +135,7 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     let started = Instant::now();
-    let recomputed = opcms::analytics::snapshot::rebuild(&state).await?;
+    let recomputed = opcms::analytics::snapshot::rebuild(&state.db).await?;
     println!(
         "snapshot facts of {recomputed} customers computed from scratch in {:.1} s",
         started.elapsed().as_secs_f64()

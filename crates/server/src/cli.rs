@@ -34,6 +34,10 @@ enum Command {
     /// Re-encrypt every encrypted value with OPCMS_MASTER_KEY, reading old
     /// ones with OPCMS_PREVIOUS_KEYS; online and safe to run again.
     RotateKey,
+    /// Recompute every analytics snapshot from the bills, receipts and
+    /// usage (after data was written around the database triggers, e.g. by
+    /// hand in SQL); safe while the server runs.
+    AnalyticsRebuild,
     /// Serve deterministic usage like an upstream vendor, for development
     /// (docs/api/usage.md). Accounts: --accounts, else every live
     /// customer's platform account in the configured database.
@@ -174,6 +178,19 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::MockVendor { bind, accounts } => mock_vendor(&config, bind, accounts).await,
         Command::MockSms { bind } => mock_sms(bind).await,
         Command::RotateKey => rotate_key(&config).await,
+        Command::AnalyticsRebuild => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            let started = std::time::Instant::now();
+            let customers = crate::analytics::snapshot::rebuild(&db)
+                .await
+                .map_err(|e| Failure::Other(anyhow::anyhow!("{e:?}")))?;
+            eprintln!(
+                "analytics snapshots recomputed for {customers} customers in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Openapi => Ok(()),
     }
 }

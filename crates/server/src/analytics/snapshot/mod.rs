@@ -157,15 +157,17 @@ async fn refresh(db: &DatabaseConnection) -> AppResult<u64> {
             txn.execute_raw(delete.build()).await?;
         }
         txn.commit().await?;
-        recomputed += customers.len() as u64;
+        // Customer 0 (the receipts without one) is not a customer.
+        recomputed += customers.iter().filter(|id| **id != 0).count() as u64;
     }
 }
 
 /// Drops every snapshot and computes them again from the bills, receipts
-/// and usage (after a restore, or data written around the triggers).
-pub async fn rebuild(state: &AppState) -> AppResult<u64> {
-    let _one = state.analytics_refresh.lock().await;
-    let txn = begin_write(&state.db).await?;
+/// and usage (`opcms analytics-rebuild`: after data was written around the
+/// triggers, e.g. by hand in SQL). Safe while servers run: the lock row
+/// keeps their refreshes apart. The number of customers computed.
+pub async fn rebuild(db: &DatabaseConnection) -> AppResult<u64> {
+    let txn = begin_write(db).await?;
     lock(&txn).await?;
     for table in [
         "analytics_changes",
@@ -186,7 +188,7 @@ pub async fn rebuild(state: &AppState) -> AppResult<u64> {
     txn.execute_unprepared("INSERT INTO analytics_changes (customer_id) VALUES (NULL)")
         .await?;
     txn.commit().await?;
-    refresh(&state.db).await
+    refresh(db).await
 }
 
 /// `analytics.refresh`: takes the marks, drops list snapshots nobody needs
