@@ -327,6 +327,29 @@ async fn issuing_a_bill_mails_its_pdf_and_reminders_go_out_once_per_stage(backen
     expect_error(bad, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
 }
 
+/// A listener on `port` that closes every connection at once, held until
+/// dropped (the thread stops with the process).
+fn hang_up_on(port: u16) -> std::net::TcpListener {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let listener = loop {
+        match std::net::TcpListener::bind(("127.0.0.1", port)) {
+            Ok(listener) => break listener,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot take over port {port}: {e}"),
+        }
+    };
+    let accepting = listener.try_clone().expect("listener");
+    std::thread::spawn(move || {
+        for connection in accepting.incoming() {
+            drop(connection);
+        }
+    });
+    listener
+}
+
 async fn a_broken_channel_fails_readably_retries_and_never_sends_twice(backend: Backend) {
     let sink = SmtpSink::start();
     let provider = MockSms::start("127.0.0.1:0".parse().unwrap()).await.expect("mock sms");
@@ -472,7 +495,12 @@ async fn a_broken_channel_fails_readably_retries_and_never_sends_twice(backend: 
     assert_eq!(audit, 1);
 
     // A mail server that is gone: retried, then failed with a readable reason.
+    // Its port is taken over at once by a listener that hangs up on every
+    // connection: left free, another test's mail server could be given it
+    // and receive this mail.
+    let port = sink.port;
     drop(sink);
+    let _gone = hang_up_on(port);
     let third = issued_bill(&app, &token, customer, "2026-08", "300.00").await;
     assert_eq!(third["status"], "issued");
     for minute in ["10:42", "10:48", "11:15", "11:50"] {
