@@ -47,8 +47,7 @@ pub(super) struct Deltas {
 
 impl Deltas {
     fn take(&mut self, facts: &Facts, sign: i128) {
-        for month in facts.months.iter().map(|((_, period), m)| (period, m)) {
-            let (period, m) = month;
+        for ((_, period), m) in &facts.months {
             let slot = self.months.entry((m.owner_id, *period)).or_default();
             for (total, amount) in slot.iter_mut().zip(m.amounts) {
                 *total += sign * amount;
