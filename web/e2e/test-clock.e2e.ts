@@ -40,7 +40,8 @@ describe('the test clock', () => {
     await banner.getByText(BANNER).waitFor();
     await expect(banner.textContent()).resolves.toContain('业务日期 2026-03-01');
     // The cockpit opens on the month before the clock's: February.
-    await expect(page.locator('[data-testid="close-period"] input').inputValue()).resolves.toBe('2026-02');
+    // Polled: the cockpit mounts below the dashboard once its figures are in.
+    await expect.poll(() => page.locator('[data-testid="close-period"] input').inputValue()).toBe('2026-02');
     await screenshot(page, 'test-clock-banner');
     await page.goto('/customers');
     await banner.getByText(BANNER).waitFor();
