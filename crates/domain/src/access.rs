@@ -46,7 +46,7 @@ impl Role {
             Role::Management => true,
             Role::Operations => !matches!(
                 permission,
-                PricingManage | UsersManage | AuditView | SettingsManage | CustomersRestore
+                PricingManage | UsersManage | AuditView | SettingsManage | CustomersRestore | BackupsManage
             ),
             Role::Sales => matches!(
                 permission,
@@ -149,10 +149,13 @@ pub enum Permission {
     /// Edit templates, resend a failed notification.
     #[serde(rename = "notifications.manage")]
     NotificationsManage,
+    /// List, start and download backups: the whole database (management).
+    #[serde(rename = "backups.manage")]
+    BackupsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 22] = [
+    pub const ALL: [Permission; 23] = [
         Permission::CustomersView,
         Permission::CustomersEdit,
         Permission::CustomersEditContact,
@@ -175,6 +178,7 @@ impl Permission {
         Permission::JobsView,
         Permission::NotificationsView,
         Permission::NotificationsManage,
+        Permission::BackupsManage,
     ];
 }
 
@@ -241,7 +245,14 @@ mod tests {
 
     #[test]
     fn only_management_manages_users_audit_settings_and_prices() {
-        for permission in [UsersManage, AuditView, SettingsManage, PricingManage, CustomersRestore] {
+        for permission in [
+            UsersManage,
+            AuditView,
+            SettingsManage,
+            PricingManage,
+            CustomersRestore,
+            BackupsManage,
+        ] {
             assert!(!Role::Operations.can(permission), "{permission:?}");
             assert!(!Role::Sales.can(permission), "{permission:?}");
         }

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::period::Period;
 use crate::validation::FieldError;
 
-/// The jobs this system runs. `backup.daily` joins in its own issue.
+/// The jobs this system runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Job {
     UsageCollect,
@@ -23,6 +23,7 @@ pub enum Job {
     ReceivablesDaily,
     MaintenancePrune,
     AnalyticsRefresh,
+    BackupDaily,
 }
 
 /// How often a job's work comes round, which fixes the shape of its period key.
@@ -34,12 +35,13 @@ pub enum Cadence {
 }
 
 impl Job {
-    pub const ALL: [Job; 5] = [
+    pub const ALL: [Job; 6] = [
         Job::UsageCollect,
         Job::BillsGenerate,
         Job::ReceivablesDaily,
         Job::AnalyticsRefresh,
         Job::MaintenancePrune,
+        Job::BackupDaily,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +51,7 @@ impl Job {
             Job::ReceivablesDaily => "receivables.daily",
             Job::MaintenancePrune => "maintenance.prune",
             Job::AnalyticsRefresh => "analytics.refresh",
+            Job::BackupDaily => "backup.daily",
         }
     }
 
@@ -63,6 +66,7 @@ impl Job {
             Job::ReceivablesDaily => "应收与账号状态",
             Job::MaintenancePrune => "数据清理",
             Job::AnalyticsRefresh => "经营分析快照",
+            Job::BackupDaily => "数据备份",
         }
     }
 
@@ -74,6 +78,9 @@ impl Job {
             Job::MaintenancePrune => "清理过期的登录令牌、旧的登录失败记录和 400 天前的任务记录",
             Job::AnalyticsRefresh => {
                 "更新经营看板与分析列表的预计算快照，并预先生成当天的流失预警、信用评分和本月、上月的客户分层"
+            }
+            Job::BackupDaily => {
+                "把整个数据库备份为一个归档（数据目录的 backups 下），写完即校验，保留最近若干份（设置「保留备份份数」）"
             }
         }
     }
@@ -92,6 +99,7 @@ impl Job {
             Job::ReceivablesDaily => "0 8 * * *",
             Job::MaintenancePrune => "0 5 * * *",
             Job::AnalyticsRefresh => "0 4 * * *",
+            Job::BackupDaily => "0 1 * * *",
         }
     }
 
@@ -102,7 +110,9 @@ impl Job {
         match self {
             Job::UsageCollect => PeriodKey::Day(day.pred_opt().unwrap_or(day)),
             Job::BillsGenerate => PeriodKey::Month(Period::of_date(day).previous().unwrap_or(Period::of_date(day))),
-            Job::ReceivablesDaily | Job::MaintenancePrune | Job::AnalyticsRefresh => PeriodKey::Day(day),
+            Job::ReceivablesDaily | Job::MaintenancePrune | Job::AnalyticsRefresh | Job::BackupDaily => {
+                PeriodKey::Day(day)
+            }
         }
     }
 

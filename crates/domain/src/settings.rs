@@ -102,6 +102,8 @@ pub struct Settings {
     pub churn_idle_days: u32,
     /// Churn: the contract ends within this many days.
     pub contract_ending_days: u32,
+    /// `backup.daily` keeps this many archives (DESIGN.md §16).
+    pub backup_keep: u32,
 }
 
 impl Default for Settings {
@@ -125,6 +127,7 @@ impl Default for Settings {
             churn_drop_pct: ChurnRules::default().drop_pct,
             churn_idle_days: ChurnRules::default().idle_days,
             contract_ending_days: ChurnRules::default().contract_ending_days,
+            backup_keep: DEFAULT_BACKUP_KEEP,
         }
     }
 }
@@ -160,10 +163,12 @@ pub struct SettingsUpdate {
     pub churn_idle_days: Option<Value>,
     #[schema(value_type = Option<u32>)]
     pub contract_ending_days: Option<Value>,
+    #[schema(value_type = Option<u32>)]
+    pub backup_keep: Option<Value>,
 }
 
 /// The stored keys, in the order the page shows them.
-pub const KEYS: [&str; 15] = [
+pub const KEYS: [&str; 16] = [
     "company",
     "payment_terms_days",
     "suspend_after_days",
@@ -179,10 +184,13 @@ pub const KEYS: [&str; 15] = [
     "churn_drop_pct",
     "churn_idle_days",
     "contract_ending_days",
+    "backup_keep",
 ];
 
 pub const PAYMENT_TERMS_MESSAGE: &str = "账期天数须为 0–365 的整数";
 pub const SUSPEND_AFTER_MESSAGE: &str = "自动暂停天数须为 1–365 的整数";
+pub const BACKUP_KEEP_MESSAGE: &str = "保留备份份数须为 1–365 的整数";
+pub const DEFAULT_BACKUP_KEEP: u32 = 14;
 
 fn whole_days(value: &Value, range: std::ops::RangeInclusive<u64>) -> Option<u32> {
     value
@@ -265,6 +273,9 @@ impl Settings {
             if let Some(value) = read(key.0).and_then(|v| whole_days(&v, key.1)) {
                 *slot = value;
             }
+        }
+        if let Some(keep) = read("backup_keep").and_then(|v| whole_days(&v, 1..=365)) {
+            settings.backup_keep = keep;
         }
         settings
     }
@@ -376,6 +387,12 @@ impl Settings {
             match whole_days(&value, range) {
                 Some(number) => *slot = number,
                 None => errors.push(FieldError::new(key, "OUT_OF_RANGE", message)),
+            }
+        }
+        if let Some(value) = update.backup_keep {
+            match whole_days(&value, 1..=365) {
+                Some(keep) => next.backup_keep = keep,
+                None => errors.push(FieldError::new("backup_keep", "OUT_OF_RANGE", BACKUP_KEEP_MESSAGE)),
             }
         }
         errors.into_result()?;

@@ -88,6 +88,7 @@ impl Application {
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             notify_wake: Arc::new(tokio::sync::Notify::new()),
             analytics_refresh: Arc::new(tokio::sync::Mutex::new(())),
+            backup_running: Arc::new(tokio::sync::Mutex::new(())),
         };
         crate::settings::seed(&state.db, &state.config)
             .await

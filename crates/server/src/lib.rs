@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod bills;
 pub mod calendar;
 pub mod cli;

@@ -25,4 +25,6 @@ pub struct AppState {
     pub notify_wake: Arc<tokio::sync::Notify>,
     /// Queues this instance's analytics snapshot refreshes: one at a time.
     pub analytics_refresh: Arc<tokio::sync::Mutex<()>>,
+    /// Held while this instance writes a backup: one at a time.
+    pub backup_running: Arc<tokio::sync::Mutex<()>>,
 }

@@ -320,6 +320,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The archives in `<data dir>/backups`, newest first, with whether a
+         *     backup is running and the last failure.
+         */
+        get: operations["list_backups"];
+        put?: never;
+        /** Starts a backup in the background; 409 while one is being written. */
+        post: operations["start_backup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups/{name}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The archive file, streamed. Audited: the whole database leaves the
+         *     system (sealed values stay sealed).
+         */
+        get: operations["download_backup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/backups/{name}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reads an archive through again and checks every table's checksum. */
+        post: operations["verify_backup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/bills": {
         parameters: {
             query?: never;
@@ -2051,6 +2109,52 @@ export interface components {
             /** Format: int32 */
             row: number;
         };
+        BackupFailure: {
+            /** Format: date-time */
+            at: string;
+            message: string;
+        };
+        BackupList: {
+            items: components["schemas"]["BackupView"][];
+            /**
+             * Format: int32
+             * @description How many archives are kept (setting `backup_keep`).
+             */
+            keep: number;
+            last_error?: components["schemas"]["BackupFailure"] | null;
+            /** @description A backup is being written now (by this instance). */
+            running: boolean;
+        };
+        /** @description One archive as the 数据备份 page lists it. */
+        BackupView: {
+            /** @description Rows of customers, bills, payments and users. */
+            counts: Record<string, unknown>;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Why the last check failed. */
+            error?: string | null;
+            /** Format: int32 */
+            format_version?: number | null;
+            name: string;
+            /**
+             * Format: int64
+             * @description Rows in all tables.
+             */
+            rows?: number | null;
+            schema_version?: string | null;
+            /** Format: int64 */
+            size_bytes: number;
+            source_backend?: string | null;
+            status: components["schemas"]["Status"];
+            /**
+             * Format: int64
+             * @description Tables in the archive.
+             */
+            tables?: number | null;
+            trigger?: components["schemas"]["Trigger"] | null;
+            /** Format: date-time */
+            verified_at?: string | null;
+        };
         BatchIssueInput: {
             acknowledge_warnings?: boolean | null;
             /**
@@ -3771,7 +3875,7 @@ export interface components {
             period: string;
         };
         /** @enum {string} */
-        Permission: "customers.view" | "customers.edit" | "customers.edit_contact" | "customers.import" | "customers.export" | "customers.restore" | "pricing.view" | "pricing.manage" | "pricing.propose" | "usage.view" | "usage.manage" | "billing.view" | "billing.manage" | "payments.view" | "payments.manage" | "analytics.view" | "users.manage" | "audit.view" | "settings.manage" | "jobs.view" | "notifications.view" | "notifications.manage";
+        Permission: "customers.view" | "customers.edit" | "customers.edit_contact" | "customers.import" | "customers.export" | "customers.restore" | "pricing.view" | "pricing.manage" | "pricing.propose" | "usage.view" | "usage.manage" | "billing.view" | "billing.manage" | "payments.view" | "payments.manage" | "analytics.view" | "users.manage" | "audit.view" | "settings.manage" | "jobs.view" | "notifications.view" | "notifications.manage" | "backups.manage";
         PlanCreated: components["schemas"]["PlanView"] & {
             warnings: components["schemas"]["Warning"][];
         };
@@ -4367,6 +4471,8 @@ export interface components {
          */
         SettingsUpdate: {
             auto_issue_clean_bills?: boolean | null;
+            /** Format: int32 */
+            backup_keep?: number | null;
             bill_trial_customers?: boolean | null;
             /** Format: int32 */
             churn_drop_pct?: number | null;
@@ -4394,6 +4500,11 @@ export interface components {
         SettingsView: {
             /** @description `bills.generate` issues the drafts that carry no warning. */
             auto_issue_clean_bills: boolean;
+            /**
+             * Format: int32
+             * @description `backup.daily` keeps this many archives (DESIGN.md §16).
+             */
+            backup_keep: number;
             /** @description Generation bills trial (试用) customers too. */
             bill_trial_customers: boolean;
             /**
@@ -4466,6 +4577,10 @@ export interface components {
             base_url: string;
             /** @description `http` */
             kind: string;
+            name: string;
+        };
+        StartedBackup: {
+            /** @description The archive being written; it appears in the list when done. */
             name: string;
         };
         Statement: {
@@ -4689,6 +4804,8 @@ export interface components {
             period: string;
             receivable: string;
         };
+        /** @enum {string} */
+        Trigger: "schedule" | "manual";
         /** @description The form every import takes, as the OpenAPI document describes it. */
         UploadForm: {
             /**
@@ -5974,6 +6091,151 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_backups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    start_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 已受理，在后台执行 */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartedBackup"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    download_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 定时任务名 */
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zstd": number[];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    verify_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 定时任务名 */
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
@@ -8088,7 +8350,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily";
             };
             cookie?: never;
         };
@@ -8138,7 +8400,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily";
             };
             cookie?: never;
         };
@@ -8202,7 +8464,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily";
             };
             cookie?: never;
         };

@@ -28,6 +28,7 @@ export const SETTINGS_MESSAGES = {
   churnDropPct: '用量下降阈值须为 1–100 的整数',
   churnIdleDays: '无用量天数须为 1–365 的整数',
   contractEndingDays: '合同到期提醒天数须为 1–365 的整数',
+  backupKeep: '保留备份份数须为 1–365 的整数',
 } as const;
 export type SettingsMessageKey = keyof typeof SETTINGS_MESSAGES;
 
@@ -47,6 +48,8 @@ export const REMINDER_DAYS_MAX_COUNT = 10;
 export const CHURN_DROP_PCT_RANGE = [1, 100] as const;
 export const CHURN_IDLE_DAYS_RANGE = [1, 365] as const;
 export const CONTRACT_ENDING_DAYS_RANGE = [1, 365] as const;
+/** `backup.daily` keeps this many archives (DESIGN.md §16). */
+export const BACKUP_KEEP_RANGE = [1, 365] as const;
 
 /** `CompanyInfo::LABELS`, in the server's (and the page's) order. */
 export const COMPANY_LABELS: Record<keyof CompanyInfo, string> = {
@@ -120,6 +123,10 @@ export function checkChurnIdleDays(value: number | string | null | undefined): R
 
 export function checkContractEndingDays(value: number | string | null | undefined): RuleError | null {
   return wholeDays(value, CONTRACT_ENDING_DAYS_RANGE) ? null : problem('contract_ending_days', 'OUT_OF_RANGE', 'contractEndingDays');
+}
+
+export function checkBackupKeep(value: number | string | null | undefined): RuleError | null {
+  return wholeDays(value, BACKUP_KEEP_RANGE) ? null : problem('backup_keep', 'OUT_OF_RANGE', 'backupKeep');
 }
 
 /** An IANA zone name the browser knows (the server checks against its own copy of the database). */

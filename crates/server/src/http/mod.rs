@@ -34,8 +34,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
 use crate::{
-    analytics, audit, auth, bills, close, customers, jobs, notify, payments, pricing, reports, settings, system, usage,
-    users,
+    analytics, audit, auth, backup, bills, close, customers, jobs, notify, payments, pricing, reports, settings,
+    system, usage, users,
 };
 
 /// Every business area's routes, relative to `/api/v1`.
@@ -56,6 +56,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(notify::routes::router())
         .merge(analytics::routes::router())
         .merge(reports::routes::router())
+        .merge(backup::routes::router())
 }
 
 /// The API's routes and their complete OpenAPI document.

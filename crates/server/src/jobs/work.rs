@@ -38,6 +38,7 @@ pub async fn run(state: &AppState, job: Job, period: PeriodKey) -> AppResult<Map
         (Job::ReceivablesDaily, PeriodKey::Day(_)) => receivables(state).await?,
         (Job::MaintenancePrune, PeriodKey::Day(_)) => prune(state).await?,
         (Job::AnalyticsRefresh, PeriodKey::Day(_)) => crate::analytics::snapshot::run_job(state).await?,
+        (Job::BackupDaily, PeriodKey::Day(_)) => crate::backup::store::run_job(state).await?,
         (job, period) => {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "period {period} does not fit job {job}"

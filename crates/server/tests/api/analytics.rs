@@ -17,7 +17,7 @@ crate::per_backend_tests!(
     concurrent_writes_and_reads_leave_exact_sums,
 );
 
-async fn at(app: &TestApp, admin: &str, day: &str) {
+pub(crate) async fn at(app: &TestApp, admin: &str, day: &str) {
     let response = app
         .put(
             "/api/v1/system/clock",
@@ -28,7 +28,14 @@ async fn at(app: &TestApp, admin: &str, day: &str) {
     expect_json(response, StatusCode::OK).await;
 }
 
-async fn customer(app: &TestApp, token: &str, code: &str, owner: Option<i64>, signed: &str, end: Option<&str>) -> i64 {
+pub(crate) async fn customer(
+    app: &TestApp,
+    token: &str,
+    code: &str,
+    owner: Option<i64>,
+    signed: &str,
+    end: Option<&str>,
+) -> i64 {
     let body = json!({"company_name": format!("{code}分析测试公司"), "customer_code": code,
                       "account_id": format!("acc_{code}"), "device_series": ["X", "N", "L"],
                       "account_status": "active", "payment_terms_days": 15, "sales_owner_id": owner,
@@ -41,7 +48,7 @@ async fn customer(app: &TestApp, token: &str, code: &str, owner: Option<i64>, si
 }
 
 /// A manual bill of one line; issued unless `draft`.
-async fn bill(app: &TestApp, token: &str, customer_id: i64, period: &str, amount: &str, draft: bool) -> i64 {
+pub(crate) async fn bill(app: &TestApp, token: &str, customer_id: i64, period: &str, amount: &str, draft: bool) -> i64 {
     let body = json!({"customer_id": customer_id, "period": period,
                       "lines": [{"description": "服务费", "amount": amount}]});
     let bill_id = id(&expect_json(app.post("/api/v1/bills", Some(token), &body).await, StatusCode::OK).await);
@@ -53,7 +60,7 @@ async fn bill(app: &TestApp, token: &str, customer_id: i64, period: &str, amount
 }
 
 /// A receipt allocated in full to one bill; returns the allocation's id.
-async fn pay(app: &TestApp, token: &str, customer_id: i64, bill_id: i64, amount: &str, day: &str) -> i64 {
+pub(crate) async fn pay(app: &TestApp, token: &str, customer_id: i64, bill_id: i64, amount: &str, day: &str) -> i64 {
     let body = json!({"customer_id": customer_id, "amount": amount, "received_at": day,
                       "method": "bank_transfer", "payer_name": "付款单位"});
     let payment = expect_json(
@@ -69,13 +76,13 @@ async fn pay(app: &TestApp, token: &str, customer_id: i64, bill_id: i64, amount:
         .unwrap_or_else(|| panic!("no allocation id: {allocated}"))
 }
 
-async fn usage(app: &TestApp, token: &str, customer_id: i64, series: &str, day: &str, quantity: &str) {
+pub(crate) async fn usage(app: &TestApp, token: &str, customer_id: i64, series: &str, day: &str, quantity: &str) {
     let body = json!({"records": [{"customer_id": customer_id, "series": series, "day": day, "quantity": quantity}]});
     let result = expect_json(app.post("/api/v1/usage", Some(token), &body).await, StatusCode::OK).await;
     assert_eq!(result["quarantined"], 0, "usage quarantined: {result}");
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+pub(crate) async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     expect_json(app.get(path, token).await, StatusCode::OK).await
 }
 
@@ -93,7 +100,7 @@ async fn download(app: &TestApp, token: &str, path: &str, content_type: &str) ->
     response.bytes().await.expect("body").to_vec()
 }
 
-fn id(value: &Value) -> i64 {
+pub(crate) fn id(value: &Value) -> i64 {
     value["id"].as_i64().unwrap_or_else(|| panic!("no id: {value}"))
 }
 
@@ -741,29 +748,7 @@ async fn open_bills(app: &TestApp, token: &str, customer_id: i64) -> Vec<(i64, S
 
 /// Runs `analytics.refresh` by hand and waits for its result.
 async fn run_refresh(app: &TestApp, admin: &str) -> Value {
-    let started = app
-        .post(
-            "/api/v1/jobs/analytics.refresh/run",
-            Some(admin),
-            &json!({"force": true}),
-        )
-        .await;
-    let started = expect_json(started, StatusCode::ACCEPTED).await;
-    let period = started["period_key"].as_str().expect("period_key").to_string();
-    for _ in 0..400 {
-        let runs = get(app, admin, "/api/v1/jobs/analytics.refresh/runs?page_size=50").await;
-        let done = runs["items"]
-            .as_array()
-            .expect("runs")
-            .iter()
-            .find(|r| r["period_key"] == period.as_str() && r["status"] != "running")
-            .cloned();
-        if let Some(run) = done {
-            return run;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("analytics.refresh did not finish");
+    run_job_and_wait(app, admin, "analytics.refresh").await
 }
 
 /// Every view is read first (so its snapshot exists), then each kind of

@@ -67,7 +67,7 @@ macro_rules! per_backend_tests {
 }
 
 /// A database made for one test and dropped after it.
-enum TestDatabase {
+pub enum TestDatabase {
     /// A file inside the test's data directory.
     Sqlite,
     Server {
@@ -136,7 +136,9 @@ fn database_url_with_name(base: &str, name: &str) -> String {
     url.to_string()
 }
 
-async fn create_database(backend: Backend, data_dir: &std::path::Path) -> (String, TestDatabase) {
+/// A fresh empty database for `backend` (a file under `data_dir` for
+/// SQLite), dropped with the returned guard.
+pub async fn create_database(backend: Backend, data_dir: &std::path::Path) -> (String, TestDatabase) {
     if backend == Backend::Sqlite {
         let url = format!("sqlite://{}/opcms.db?mode=rwc", data_dir.display());
         return (url, TestDatabase::Sqlite);
@@ -398,6 +400,33 @@ pub async fn expect_error(response: Response, status: StatusCode, code: &str) ->
     );
     assert!(body["error"]["details"].is_array(), "no details array: {body}");
     body
+}
+
+/// Runs `job` now (forced) as `token` and waits for the run to end; the run.
+pub async fn run_job_and_wait(app: &TestApp, token: &str, job: &str) -> Value {
+    let started = app
+        .post(&format!("/api/v1/jobs/{job}/run"), Some(token), &json!({"force": true}))
+        .await;
+    let started = expect_json(started, StatusCode::ACCEPTED).await;
+    let period = started["period_key"].as_str().expect("period_key").to_string();
+    for _ in 0..600 {
+        let runs = expect_json(
+            app.get(&format!("/api/v1/jobs/{job}/runs?page_size=50"), token).await,
+            StatusCode::OK,
+        )
+        .await;
+        let done = runs["items"]
+            .as_array()
+            .expect("runs")
+            .iter()
+            .find(|r| r["period_key"] == period.as_str() && r["status"] != "running")
+            .cloned();
+        if let Some(run) = done {
+            return run;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{job} did not finish");
 }
 
 /// The first column of the first row of `sql`, as a number (`COUNT(*)`).

@@ -8,6 +8,7 @@ mod helpers;
 mod analytics;
 mod audit;
 mod auth;
+mod backups;
 mod bills;
 mod clock;
 mod close;

@@ -17,5 +17,6 @@ export const settingsFixture = (over: Partial<SettingsView> = {}): SettingsView 
   churn_drop_pct: 50,
   churn_idle_days: 15,
   contract_ending_days: 60,
+  backup_keep: 14,
   ...over,
 });

@@ -258,7 +258,7 @@ impl MigrationTrait for Migration {
         .await?;
 
         let conn = manager.get_connection();
-        for statement in triggers(db) {
+        for statement in create_triggers(db) {
             conn.execute_unprepared(&statement).await?;
         }
         // The row a refresh locks: one refresher at a time, on any backend.
@@ -266,25 +266,17 @@ impl MigrationTrait for Migration {
             .await?;
         // What exists already is unknown to the snapshots: every customer
         // (and the receipts without one) is to be computed.
-        conn.execute_unprepared("INSERT INTO analytics_changes (customer_id) SELECT id FROM customers")
-            .await?;
-        conn.execute_unprepared("INSERT INTO analytics_changes (customer_id) VALUES (NULL)")
-            .await?;
+        for statement in MARK_EVERYTHING {
+            conn.execute_unprepared(statement).await?;
+        }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_database_backend();
         let conn = manager.get_connection();
-        for (table, _) in MARKED {
-            for event in ["insert", "update", "delete"] {
-                let name = trigger_name(table, event);
-                let drop = match db {
-                    DbBackend::Postgres => format!("DROP TRIGGER IF EXISTS {name} ON {table}"),
-                    _ => format!("DROP TRIGGER IF EXISTS {name}"),
-                };
-                conn.execute_unprepared(&drop).await?;
-            }
+        for drop in drop_triggers(db) {
+            conn.execute_unprepared(&drop).await?;
         }
         if db == DbBackend::Postgres {
             for function in ["analytics_mark_customer_id", "analytics_mark_id"] {
@@ -317,9 +309,33 @@ fn trigger_name(table: &str, event: &str) -> String {
     format!("analytics_mark_{table}_{event}")
 }
 
+/// Drops the triggers of [`create_triggers`]. A restore (crate::backup)
+/// loads without them and marks every customer once afterwards, rather than
+/// once per loaded row.
+pub fn drop_triggers(db: DbBackend) -> Vec<String> {
+    let mut statements = Vec::new();
+    for (table, _) in MARKED {
+        for event in ["insert", "update", "delete"] {
+            let name = trigger_name(table, event);
+            statements.push(match db {
+                DbBackend::Postgres => format!("DROP TRIGGER IF EXISTS {name} ON {table}"),
+                _ => format!("DROP TRIGGER IF EXISTS {name}"),
+            });
+        }
+    }
+    statements
+}
+
+/// What a database whose snapshots know nothing yet needs: every customer
+/// (and the receipts without one) marked to be computed.
+pub const MARK_EVERYTHING: [&str; 2] = [
+    "INSERT INTO analytics_changes (customer_id) SELECT id FROM customers",
+    "INSERT INTO analytics_changes (customer_id) VALUES (NULL)",
+];
+
 /// One trigger per table and event marking the customer of the row before
 /// and after (a receipt moved to another customer changes both).
-fn triggers(db: DbBackend) -> Vec<String> {
+pub fn create_triggers(db: DbBackend) -> Vec<String> {
     let mut statements = Vec::new();
     if db == DbBackend::Postgres {
         for (function, column) in [

@@ -22,6 +22,12 @@ mod m20261208_000015_sales_teams;
 mod m20261208_000016_saved_reports;
 mod m20261209_000017_analytics_snapshots;
 
+/// The analytics marking triggers, which a restore lifts while it loads.
+pub use m20261209_000017_analytics_snapshots::{
+    MARK_EVERYTHING as ANALYTICS_MARK_EVERYTHING, create_triggers as analytics_create_triggers,
+    drop_triggers as analytics_drop_triggers,
+};
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
