@@ -61,6 +61,7 @@ export default {
     jobs: 'Scheduled jobs',
     notifications: 'Notifications',
     notificationTemplates: 'Notification templates',
+    help: 'Help',
     account: 'Account',
     login: 'Sign in',
     changePassword: 'Change password',

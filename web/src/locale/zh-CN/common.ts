@@ -59,6 +59,7 @@ export default {
     jobs: '定时任务',
     notifications: '通知记录',
     notificationTemplates: '通知模板',
+    help: '帮助',
     account: '账户设置',
     login: '登录',
     changePassword: '修改密码',
