@@ -18,6 +18,7 @@ import {
   IconMessage,
   IconNotification,
   IconSafe,
+  IconSave,
   IconSchedule,
   IconSettings,
   IconStamp,
@@ -130,6 +131,8 @@ export const appRoutes: RouteRecordRaw[] = [
     // Operations read and manage them too (notifications.view / .manage); sales sees a customer's on its page.
     ['notifications', 'Notifications', 'notifications', () => import('@/views/notifications/index.vue'), 'notifications.view', IconNotification],
     ['notification-templates', 'NotificationTemplates', 'notificationTemplates', () => import('@/views/notifications/templates/index.vue'), 'notifications.view', IconMessage],
+    // Management only: the archives hold every table (encrypted fields still encrypted).
+    ['backups', 'Backups', 'backups', () => import('@/views/backups/index.vue'), 'backups.manage', IconSave],
   ]),
   // The user manual (docs/manual/), for everyone signed in; opened from the header's 帮助.
   single('help/:chapter?', 'Help', 'help', () => import('@/views/help/index.vue')),
