@@ -15,15 +15,14 @@ export default {
   download: 'Download',
   empty: 'No backups yet',
   tables: '{tables} tables, {rows} rows',
-  schema: 'Database: {backend} · schema {schema} · format v{format}',
+  source: '{backend} · format v{format}',
   verifiedAt: 'Verified {at}',
   columns: {
     name: 'Backup file',
-    created_at: 'Time',
+    created_at: 'Time / trigger',
     size: 'Size',
     counts: 'Records',
     status: 'Checksums',
-    trigger: 'Trigger',
     actions: 'Actions',
   },
   counts: {

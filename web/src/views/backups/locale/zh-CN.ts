@@ -15,15 +15,14 @@ export default {
   download: '下载',
   empty: '还没有备份',
   tables: '{tables} 张表，共 {rows} 行',
-  schema: '数据库：{backend} · 结构版本 {schema} · 格式 v{format}',
+  source: '{backend} · 格式 v{format}',
   verifiedAt: '校验于 {at}',
   columns: {
     name: '备份文件',
-    created_at: '时间',
+    created_at: '时间 / 方式',
     size: '大小',
     counts: '数据量',
     status: '校验状态',
-    trigger: '方式',
     actions: '操作',
   },
   counts: {
