@@ -12,13 +12,8 @@ export type BackupStatus = 'verified' | 'corrupt' | 'unknown';
 export type BackupTrigger = 'schedule' | 'manual';
 export type BackupBackend = 'sqlite' | 'mysql' | 'postgres';
 
-/** Record counts of the tables that say most about a backup's content. */
-export interface BackupCounts {
-  customers: number;
-  bills: number;
-  payments: number;
-  users: number;
-}
+/** Record counts per table (customers, bills, payments, users…); empty when the archive cannot be read. */
+export type BackupCounts = Partial<Record<string, number>>;
 
 /** One archive in `<data dir>/backups`, newest first in the list. */
 export interface Backup {
@@ -26,17 +21,19 @@ export interface Backup {
   name: string;
   size_bytes: number;
   created_at: string;
-  source_backend: BackupBackend;
-  schema_version: string;
-  format_version: number;
-  tables: number;
-  rows: number;
+  /** The manifest's facts; null when the archive cannot be read (a corrupt one). */
+  source_backend: BackupBackend | null;
+  schema_version: string | null;
+  format_version: number | null;
+  tables: number | null;
+  rows: number | null;
   counts: BackupCounts;
   status: BackupStatus;
   verified_at: string | null;
   /** Why it is corrupt (or could not be read). */
   error: string | null;
-  trigger: BackupTrigger;
+  /** Null for an archive the server did not write itself (copied into the folder). */
+  trigger: BackupTrigger | null;
 }
 
 export interface BackupList {

@@ -94,6 +94,20 @@ describe('数据备份 page', () => {
     expect(byId(el, 'backups-last-error')).toBeNull();
   });
 
+  it('shows an archive it cannot read (no manifest) as corrupt, with dashes for what is unknown', async () => {
+    const unreadable = backup({
+      name: 'opcms-broken.tar.zst', counts: {}, source_backend: null, schema_version: null, format_version: null,
+      tables: null, rows: null, trigger: null, status: 'corrupt', error: '不是有效的备份文件', verified_at: null,
+    });
+    mock.onGet('/backups').reply(200, answer([unreadable]));
+    const el = await mount();
+    const row = rowOf(el, 'opcms-broken.tar.zst');
+    expect(row?.querySelector('[data-count="customers"]')?.textContent).toBe('—');
+    expect(row?.querySelector('[data-status="corrupt"]')).not.toBeNull();
+    expect(row?.textContent).toContain('不是有效的备份文件');
+    expect(row?.textContent).not.toContain('null');
+  });
+
   it('shows the last failure in red', async () => {
     mock.onGet('/backups').reply(200, answer([], { last_error: { at: '2026-12-07T01:00:03Z', message: '磁盘空间不足' } }));
     const el = await mount();
