@@ -1,5 +1,5 @@
 import { fileURLToPath, URL } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, searchForWorkspaceRoot } from 'vite';
 import vue from '@vitejs/plugin-vue';
 
 // The opcms binary serves the built app from web/dist; during `npm run dev` the API
@@ -14,6 +14,8 @@ export default defineConfig({
     },
   },
   server: {
+    // The help pages bundle the user manual from the repository's docs/manual/.
+    fs: { allow: [searchForWorkspaceRoot(process.cwd()), fileURLToPath(new URL('../docs/manual', import.meta.url))] },
     proxy: {
       '/api': { target: backend, changeOrigin: false },
       '/healthz': { target: backend },

@@ -1,4 +1,5 @@
 import { fileURLToPath, URL } from 'node:url';
+import { searchForWorkspaceRoot } from 'vite';
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 
@@ -9,6 +10,8 @@ export default defineConfig({
       '@': fileURLToPath(new URL('./src', import.meta.url)),
     },
   },
+  // The help pages bundle the user manual from the repository's docs/manual/.
+  server: { fs: { allow: [searchForWorkspaceRoot(process.cwd()), fileURLToPath(new URL('../docs/manual', import.meta.url))] } },
   test: {
     environment: 'happy-dom',
     include: ['tests/unit/**/*.spec.ts'],

@@ -4,7 +4,7 @@
  * suite's shared server (global-setup.ts) and files that need a server of their own (a
  * configured usage source, say: month-close.e2e.ts) both use it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -104,8 +104,23 @@ export interface RunningOpcms {
   stop: () => Promise<void>;
 }
 
+/** What `opcms <command>` printed, once it has exited 0 (else it throws with its output). */
+export function runOpcmsCommand(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<string> {
+  return new Promise((resolveRun, reject) => {
+    execFile(opcmsBinary(), args, { cwd: options.cwd, env: options.env, timeout: options.timeoutMs ?? 600_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`opcms ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
+      else resolveRun(stdout);
+    });
+  });
+}
+
+export interface StartOptions {
+  /** Runs on the fresh data directory before `serve` starts, with the server's environment (e.g. `opcms demo`). */
+  prepare?: (context: { dataDir: string; env: NodeJS.ProcessEnv }) => Promise<void>;
+}
+
 /** A fresh opcms on SQLite with the known admin password; `env` adds settings. */
-export async function startOpcms(env: Record<string, string> = {}): Promise<RunningOpcms> {
+export async function startOpcms(env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningOpcms> {
   const binary = opcmsBinary();
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`E2E: Chromium was not found at ${CHROMIUM_PATH}. Install it with: apt-get install -y chromium`);
@@ -114,21 +129,26 @@ export async function startOpcms(env: Record<string, string> = {}): Promise<Runn
   const logFile = join(dataDir, 'opcms.log');
   const port = await freePort();
   const apiURL = `http://127.0.0.1:${port}`;
-  const server = startProcess(binary, ['serve'], {
-    cwd: dataDir,
-    logFile,
-    env: {
-      ...process.env,
-      OPCMS_BIND: `127.0.0.1:${port}`,
-      OPCMS_DATA_DIR: dataDir,
-      OPCMS_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      OPCMS_LOG: process.env.OPCMS_LOG || 'info',
-      // No scheduled job runs behind a test's back (one running across 08:00
-      // would move statuses); a test that wants the scheduler passes it on.
-      OPCMS_JOBS_ENABLED: 'false',
-      ...env,
-    },
-  });
+  const serverEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPCMS_BIND: `127.0.0.1:${port}`,
+    OPCMS_DATA_DIR: dataDir,
+    OPCMS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    OPCMS_LOG: process.env.OPCMS_LOG || 'info',
+    // No scheduled job runs behind a test's back (one running across 08:00
+    // would move statuses); a test that wants the scheduler passes it on.
+    OPCMS_JOBS_ENABLED: 'false',
+    ...env,
+  };
+  if (options.prepare) {
+    try {
+      await options.prepare({ dataDir, env: serverEnv });
+    } catch (error) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+  const server = startProcess(binary, ['serve'], { cwd: dataDir, logFile, env: serverEnv });
 
   let previewServer: PreviewServer | undefined;
   const stop = async () => {

@@ -18,6 +18,7 @@ import {
   IconMessage,
   IconNotification,
   IconSafe,
+  IconSave,
   IconSchedule,
   IconSettings,
   IconStamp,
@@ -30,6 +31,7 @@ import {
   IconUpload,
   IconUserGroup,
 } from '@arco-design/web-vue/es/icon';
+import { PAGE_HELP } from './help';
 
 const DefaultLayout = () => import('@/layout/DefaultLayout.vue');
 
@@ -58,6 +60,7 @@ function group(key: string, order: number, icon: Component, permission: string, 
       title: `menu.${title}`,
       permission: own ?? permission,
       group: key,
+      help: PAGE_HELP[name],
       ...(menuIcon ? { icon: menuIcon, order: (position += 1) } : { hideInMenu: true, activeMenu: home }),
     },
   }));
@@ -65,7 +68,7 @@ function group(key: string, order: number, icon: Component, permission: string, 
 
 /** A page outside the groups; `hideInMenu` unless it has an icon. */
 function single(path: string, name: string, title: string, component: View, icon?: Component): RouteRecordRaw {
-  return { path, name, component, meta: { title: `menu.${title}`, ...(icon ? { icon, order: 1 } : { hideInMenu: true }) } };
+  return { path, name, component, meta: { title: `menu.${title}`, help: PAGE_HELP[name], ...(icon ? { icon, order: 1 } : { hideInMenu: true }) } };
 }
 
 const customerForm = () => import('@/views/customers/form/index.vue');
@@ -128,7 +131,11 @@ export const appRoutes: RouteRecordRaw[] = [
     // Operations read and manage them too (notifications.view / .manage); sales sees a customer's on its page.
     ['notifications', 'Notifications', 'notifications', () => import('@/views/notifications/index.vue'), 'notifications.view', IconNotification],
     ['notification-templates', 'NotificationTemplates', 'notificationTemplates', () => import('@/views/notifications/templates/index.vue'), 'notifications.view', IconMessage],
+    // Management only: the archives hold every table (encrypted fields still encrypted).
+    ['backups', 'Backups', 'backups', () => import('@/views/backups/index.vue'), 'backups.manage', IconSave],
   ]),
+  // The user manual (docs/manual/), for everyone signed in; opened from the header's 帮助.
+  single('help/:chapter?', 'Help', 'help', () => import('@/views/help/index.vue')),
   single('account', 'Account', 'account', () => import('@/views/account/index.vue')),
   single('403', 'Forbidden', 'forbidden', () => import('@/views/exception/403.vue')),
   single(':pathMatch(.*)*', 'NotFound', 'notFound', () => import('@/views/exception/404.vue')),

@@ -1,5 +1,6 @@
 import 'vue-router';
 import type { Component } from 'vue';
+import type { HelpTopic } from './help';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -18,5 +19,7 @@ declare module 'vue-router' {
     hideInMenu?: boolean;
     /** For pages outside the menu: the route name whose entry stays highlighted. */
     activeMenu?: string;
+    /** The manual's chapter#heading for this page (router/help.ts), per role when they differ. */
+    help?: HelpTopic;
   }
 }

@@ -62,3 +62,16 @@ export function formatDateTimeIn(value: string | null | undefined, zone: string)
     return formatDateTime(value);
   }
 }
+
+/** A file size for people: `512 B`, `12.3 KB`, `4.56 MB`, `1.2 GB` (1 KB = 1024 B). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes || 0))} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2)} ${units[unit]}`;
+}

@@ -61,6 +61,8 @@ export default {
     jobs: 'Scheduled jobs',
     notifications: 'Notifications',
     notificationTemplates: 'Notification templates',
+    backups: 'Backups',
+    help: 'Help',
     account: 'Account',
     login: 'Sign in',
     changePassword: 'Change password',
@@ -156,6 +158,7 @@ export default {
     settings: 'Settings',
     jobs: 'Scheduled jobs',
     notifications: 'Notifications',
+    backups: 'Backups',
   },
   permission: {
     customers: {
@@ -201,6 +204,9 @@ export default {
     notifications: {
       view: 'View notifications and templates',
       manage: 'Edit notification templates, resend notifications',
+    },
+    backups: {
+      manage: 'List, create, verify and download backups',
     },
   },
   exception: {

@@ -15,5 +15,7 @@ import jobs from '@/views/jobs/locale/en-US';
 import notifications from '@/views/notifications/locale/en-US';
 import analytics from '@/views/analytics/locale/en-US';
 import reports from '@/views/reports/locale/en-US';
+import help from '@/views/help/locale/en-US';
+import backups from '@/views/backups/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics, reports };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics, reports, help, backups };

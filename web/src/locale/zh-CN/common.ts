@@ -59,6 +59,8 @@ export default {
     jobs: '定时任务',
     notifications: '通知记录',
     notificationTemplates: '通知模板',
+    backups: '数据备份',
+    help: '帮助',
     account: '账户设置',
     login: '登录',
     changePassword: '修改密码',
@@ -154,6 +156,7 @@ export default {
     settings: '系统设置',
     jobs: '定时任务',
     notifications: '通知',
+    backups: '数据备份',
   },
   permission: {
     customers: {
@@ -199,6 +202,9 @@ export default {
     notifications: {
       view: '查看通知记录与模板',
       manage: '编辑通知模板、重新发送通知',
+    },
+    backups: {
+      manage: '查看、创建、校验和下载数据备份',
     },
   },
   exception: {

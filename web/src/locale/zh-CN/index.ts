@@ -15,5 +15,7 @@ import jobs from '@/views/jobs/locale/zh-CN';
 import notifications from '@/views/notifications/locale/zh-CN';
 import analytics from '@/views/analytics/locale/zh-CN';
 import reports from '@/views/reports/locale/zh-CN';
+import help from '@/views/help/locale/zh-CN';
+import backups from '@/views/backups/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics, reports };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics, reports, help, backups };

@@ -90,5 +90,6 @@ export default {
   banner: {
     text: 'Scheduled jobs are failing: {jobs}. Failed runs are retried automatically; if they still fail, someone needs to look.',
     link: 'Open scheduled jobs',
+    backups: 'View backups',
   },
 };

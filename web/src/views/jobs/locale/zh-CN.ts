@@ -90,5 +90,6 @@ export default {
   banner: {
     text: '定时任务执行失败：{jobs}。失败的任务会自动重试，仍失败时需要人工处理。',
     link: '查看定时任务',
+    backups: '查看数据备份',
   },
 };
