@@ -147,7 +147,9 @@ async fn main() -> anyhow::Result<()> {
         slowest.as_secs_f64() * 1000.0
     );
 
-    let key = std::fs::read_to_string(source_dir.join("master.key"))?.trim().to_string();
+    let key = std::fs::read_to_string(source_dir.join("master.key"))?
+        .trim()
+        .to_string();
     let target_dir = temp.path().join("target");
     std::fs::create_dir_all(&target_dir)?;
     let (summary, took) = tokio::task::spawn_blocking({
