@@ -424,7 +424,7 @@ impl Role {
         // Special parts on every 3rd position from 3 on: 3 quiet, 6
         // declining, 9 a spike, 12..27 six stoppers, 30 and 33 closers, 36
         // a trial, 39 new this year; so 40 customers tell the whole story.
-        if (index - 3) % 3 == 0 {
+        if (index - 3).is_multiple_of(3) {
             let k = (index - 3) / 3;
             return match k {
                 0 => Role::Quiet,

@@ -534,7 +534,7 @@ impl World<'_> {
             Payer::Combined => {
                 let waiting = self.waiting.entry(index).or_default();
                 waiting.push((bill_id, total));
-                if period.month() % 2 == 0 {
+                if period.month().is_multiple_of(2) {
                     let lines = std::mem::take(waiting);
                     let amount: Decimal = lines.iter().map(|(_, a)| *a).sum();
                     let receipt = Receipt {
@@ -618,7 +618,7 @@ impl World<'_> {
             let receipt = Receipt {
                 customer: Some(index),
                 payer_name: self.specs[index].company_name.clone(),
-                amount: Decimal::new(5_000_00, 2),
+                amount: Decimal::new(500_000, 2),
                 method: "bank_transfer",
                 lines: Vec::new(),
                 remarks: Some("预付下月服务费"),
