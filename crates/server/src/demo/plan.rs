@@ -327,7 +327,13 @@ pub fn customers(options: &Options) -> Vec<CustomerSpec> {
             Role::Closer(k) => {
                 payer = Payer::Prompt;
                 let month = months_before(as_of, 9 - (k as u32 % 6));
-                let day = add_days(month.first_day(), 24);
+                // On a Monday afternoon (after the week's usage came in)
+                // between the 19th and the 25th: last month's bill is paid,
+                // this month's not yet issued.
+                let mut day = add_days(month.first_day(), 24);
+                while day.weekday() != chrono::Weekday::Mon {
+                    day = add_days(day, -1);
+                }
                 closes_on = Some(day);
                 usage.stops = Some(day);
                 remarks = Some("合同到期不再续约".to_string());

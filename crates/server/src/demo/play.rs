@@ -1,7 +1,7 @@
 //! Plays the plan (`plan.rs`) into the database through the services the
 //! API and the jobs use, in the order things happen in a year, with the
 //! business clock set to each moment: customers are entered, usage arrives
-//! every night, bills are generated on the 1st and issued on the 2nd,
+//! every week, bills are generated on the 1st and issued on the 2nd,
 //! receipts come in and are written off, the daily receivables job moves
 //! account statuses, contracts end. Every amount comes out of the real
 //! pricing, billing and allocation code; the plan only decides who does what
@@ -67,7 +67,8 @@ enum Event {
     Open,
     Revise(usize),
     Join(usize),
-    Usage(NaiveDate),
+    /// The usage of these days, first to last.
+    Usage(NaiveDate, NaiveDate),
     Generate(Period),
     Issue(Period),
     Pay(Receipt),
@@ -148,14 +149,20 @@ pub async fn play(state: &AppState, options: Options, password: String) -> anyho
         password,
     };
     world.schedule(at(start, 8, 0), Event::Open);
-    let mut day = start;
+    // The week's usage arrives early on Monday, on the 1st (before the
+    // month is billed) and on the last morning; the receivables job runs on
+    // Mondays.
+    let (mut day, mut week) = (start, start);
     while day < options.as_of {
-        // Yesterday's usage arrives at 00:30; the receivables job runs on Mondays.
-        world.schedule(at(days_after(day, 1), 0, 30), Event::Usage(day));
+        let next = days_after(day, 1);
+        if next.weekday() == chrono::Weekday::Mon || next.day() == 1 || next == options.as_of {
+            world.schedule(at(next, 0, 30), Event::Usage(week, day));
+            week = next;
+        }
         if day.weekday() == chrono::Weekday::Mon {
             world.schedule(at(day, 8, 0), Event::Statuses(day));
         }
-        day = days_after(day, 1);
+        day = next;
     }
     for period in plan::billed_periods(options.as_of) {
         let next = period.last_day().succ_opt().unwrap_or(period.last_day());
@@ -225,7 +232,7 @@ impl World<'_> {
             Event::Open => self.open().await,
             Event::Revise(plan) => self.revise(plan).await,
             Event::Join(index) => self.join(index).await,
-            Event::Usage(day) => self.usage(day).await,
+            Event::Usage(from, to) => self.usage(from, to).await,
             Event::Generate(period) => self.generate(period).await,
             Event::Issue(period) => self.issue(period).await,
             Event::Pay(receipt) => self.pay(receipt).await,
@@ -385,22 +392,26 @@ impl World<'_> {
         Ok(())
     }
 
-    /// One day's usage, as the nightly collection delivers it.
-    async fn usage(&mut self, day: NaiveDate) -> anyhow::Result<()> {
+    /// A week's usage from the upstream system, in one delivery (a
+    /// transaction per week rather than per night keeps the demo quick on
+    /// the database servers; the records are the same).
+    async fn usage(&mut self, from: NaiveDate, to: NaiveDate) -> anyhow::Result<()> {
         let as_of = self.options.as_of;
         let mut incoming = Vec::new();
-        for (index, spec) in self.specs.iter().enumerate() {
-            if self.ids[index].is_none() {
-                continue;
-            }
-            for (slot, series) in ["X", "N", "L"].iter().enumerate() {
-                let tenths = plan::quantity(spec, slot, day, as_of);
-                if tenths > 0 {
-                    incoming.push(record(&spec.account_id, series, day, &plan::tenths_text(tenths)));
+        for day in from.iter_days().take_while(|d| *d <= to) {
+            for (index, spec) in self.specs.iter().enumerate() {
+                if self.ids[index].is_none() {
+                    continue;
+                }
+                for (slot, series) in ["X", "N", "L"].iter().enumerate() {
+                    let tenths = plan::quantity(spec, slot, day, as_of);
+                    if tenths > 0 {
+                        incoming.push(record(&spec.account_id, series, day, &plan::tenths_text(tenths)));
+                    }
                 }
             }
         }
-        self.deliver(DayWindow::Exactly(day), &incoming).await
+        self.deliver(DayWindow::NotAfter(to), &incoming).await
     }
 
     async fn deliver(&mut self, window: DayWindow, incoming: &[Incoming]) -> anyhow::Result<()> {

@@ -15,7 +15,8 @@ use crate::helpers::*;
 
 crate::per_backend_tests!(
     demo_fills_a_fresh_database_and_refuses_a_second_time,
-    demo_is_deterministic
+    demo_is_deterministic,
+    a_failed_demo_is_taken_out_again
 );
 
 const AS_OF: &str = "2026-11-20";
@@ -233,4 +234,34 @@ async fn demo_is_deterministic(backend: Backend) {
         prints[0]
     );
     assert_eq!(prints[0], prints[1]);
+}
+
+/// What a demo that fails half-way leaves: nothing. The whole demo is
+/// played in-process after the mark (every table it writes gets rows), then
+/// undone as a failure would, and the database is as `serve` left it.
+async fn a_failed_demo_is_taken_out_again(backend: Backend) {
+    let (app, admin) = app_on_as_of(backend).await;
+    let mark = opcms::demo::undo::Mark::take(&app.db).await.expect("mark");
+    let options = opcms::demo::plan::Options {
+        as_of: AS_OF.parse().expect("date"),
+        customers: 40,
+    };
+    let counts = opcms::demo::play::play(&app.state, options, DEMO_PASSWORD.into())
+        .await
+        .expect("demo plays");
+    assert!(counts.bills > 100, "{counts:?}");
+    assert!(!opcms::demo::guard::findings(&app.db).await.expect("guard").is_empty());
+
+    mark.undo(&app.db).await.expect("undo");
+    assert_eq!(
+        opcms::demo::guard::findings(&app.db).await.expect("guard"),
+        Vec::<String>::new()
+    );
+    assert_eq!(total(&app, &admin, "/api/v1/customers?page_size=1").await, 0);
+    assert_eq!(total(&app, &admin, "/api/v1/users?page_size=1").await, 1);
+    let dashboard = get(&app, &admin, "/api/v1/analytics/dashboard?period=2026-10").await;
+    assert_eq!(amount(&dashboard["receivable"]), 0.0, "{dashboard}");
+    // And the demo runs on it again.
+    let out = run_demo(&app, &["--as-of", AS_OF, "--customers", CUSTOMERS]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
