@@ -147,6 +147,21 @@ async fn demo_fills_a_fresh_database_and_refuses_a_second_time(backend: Backend)
         assert!(amount(&dashboard[figure]) > 0.0, "{figure}: {dashboard}");
     }
     assert!(amount(&dashboard["overdue"]["total"]) > 0.0, "{dashboard}");
+    assert_eq!(
+        dashboard["top_customers"].as_array().map(Vec::len),
+        Some(10),
+        "{dashboard}"
+    );
+    // As the web app opens it (this month, not billed yet): a year of trend,
+    // this month's receipts and usage.
+    let now = get(&app, &admin, "/api/v1/analytics/dashboard").await;
+    assert_eq!(now["period"], "2026-11", "{now}");
+    let billed = now["trend"].as_array().into_iter().flatten();
+    assert_eq!(billed.filter(|p| amount(&p["receivable"]) > 0.0).count(), 11, "{now}");
+    assert!(amount(&now["received"]) > 0.0, "{now}");
+    assert!(amount(&now["usage_by_series"]["X"]) > 0.0, "{now}");
+    let february = get(&app, &admin, "/api/v1/analytics/dashboard?period=2026-02").await;
+    assert_eq!(february["lost_customers"], 1, "{february}");
     let churn = get(&app, &admin, &format!("/api/v1/analytics/churn-risk?as_of={AS_OF}")).await;
     assert!(churn["total"].as_i64().unwrap_or(0) > 0, "{churn}");
 
