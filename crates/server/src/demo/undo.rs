@@ -117,26 +117,41 @@ impl Mark {
             .collect();
         // Children before parents: a refused delete is tried again next
         // round; triggers may refill a table, so stop only on a clean round.
-        let mut last_error = None;
-        for _round in 0..12 {
-            let mut deleted = 0;
-            let mut refused = 0;
-            for sql in &statements {
-                match db.execute_raw(Statement::from_string(backend, sql.clone())).await {
-                    Ok(result) => deleted += result.rows_affected(),
-                    Err(e) => {
-                        refused += 1;
-                        last_error = Some(e);
-                    }
-                }
-            }
-            if deleted == 0 && refused == 0 {
-                return Ok(());
+        // On SQLite and MariaDB one write transaction holds it all (a refused
+        // statement leaves the transaction usable there, and SQLite then
+        // takes its write lock once); PostgreSQL aborts a transaction at its
+        // first error, so there each statement is its own.
+        if backend == DbBackend::Postgres {
+            return rounds(db, backend, &statements).await;
+        }
+        let txn = crate::db::begin_write(db).await?;
+        rounds(&txn, backend, &statements).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+async fn rounds(db: &impl ConnectionTrait, backend: DbBackend, statements: &[String]) -> anyhow::Result<()> {
+    let mut refusals = Vec::new();
+    for _round in 0..12 {
+        let mut deleted = 0;
+        refusals.clear();
+        for sql in statements {
+            match db.execute_raw(Statement::from_string(backend, sql.clone())).await {
+                Ok(result) => deleted += result.rows_affected(),
+                Err(e) => refusals.push(format!("{sql}: {e}")),
             }
         }
-        Err(match last_error {
-            Some(e) => anyhow::Error::from(e).context("some rows could not be deleted"),
-            None => anyhow::anyhow!("rows kept coming back"),
-        })
+        if deleted == 0 && refusals.is_empty() {
+            return Ok(());
+        }
     }
+    Err(anyhow::anyhow!(
+        "some rows could not be deleted: {}",
+        if refusals.is_empty() {
+            "rows kept coming back".to_string()
+        } else {
+            refusals.join("; ")
+        }
+    ))
 }
