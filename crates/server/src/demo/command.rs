@@ -164,6 +164,7 @@ async fn demo_state(config: &Config, db: sea_orm::DatabaseConnection) -> anyhow:
         jobs_wake: Arc::new(tokio::sync::Notify::new()),
         notify_wake: Arc::new(tokio::sync::Notify::new()),
         analytics_refresh: Arc::new(tokio::sync::Mutex::new(())),
+        backup_running: Arc::new(tokio::sync::Mutex::new(())),
     })
 }
 
