@@ -23,8 +23,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::Refusal;
 use super::catalog::Column;
+use super::refusal::Refusal;
 
 /// What [`Header::format`] says of every OP_CMS backup.
 pub const FORMAT: &str = "opcms-backup";

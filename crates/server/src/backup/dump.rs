@@ -17,7 +17,9 @@ use tokio::sync::mpsc;
 
 use super::archive::{self, ArchiveWriter, Header, Manifest, TableEntry, TableFile};
 use super::catalog::{self, Table};
-use super::{Cleanup, Refusal, values};
+use super::cleanup::Cleanup;
+use super::refusal::Refusal;
+use super::values;
 
 /// Rows handed to the writer at a time.
 const BATCH: usize = 1_000;

@@ -15,7 +15,8 @@ use tokio::sync::mpsc;
 
 use super::archive::{self, ArchiveReader, Header, Manifest, TableEntry};
 use super::catalog::{self, Column, quote};
-use super::{Refusal, values};
+use super::refusal::Refusal;
+use super::values;
 use crate::config::Config;
 use crate::db::migrations::{self, Migrator};
 

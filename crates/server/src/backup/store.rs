@@ -178,9 +178,9 @@ async fn write_and_check(state: &AppState, dir: &Path, trigger: BackupTrigger) -
     crate::fsutil::create_private_dir(dir)?;
     let name = next_name(dir, Utc::now());
     let path = dir.join(&name);
-    let manifest = super::write_backup(&state.db, &path).await.map_err(failed)?;
+    let manifest = super::dump::write_backup(&state.db, &path).await.map_err(failed)?;
     let checked = path.clone();
-    let verified = tokio::task::spawn_blocking(move || super::verify(&checked))
+    let verified = tokio::task::spawn_blocking(move || super::restore::verify(&checked))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let view = record(
@@ -350,7 +350,7 @@ pub async fn verify(state: &AppState, name: &str) -> AppResult<BackupView> {
     let path = archive_path(state, name)?;
     let dir = dir(state);
     let checked = path.clone();
-    let result = tokio::task::spawn_blocking(move || super::verify(&checked))
+    let result = tokio::task::spawn_blocking(move || super::restore::verify(&checked))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let trigger = view_of(&dir, name).trigger;
