@@ -6188,7 +6188,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/zstd": number[];
+                    "application/zstd": string;
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -68,7 +68,7 @@ async fn verify_backup(
 /// The archive file, streamed. Audited: the whole database leaves the
 /// system (sealed values stay sealed).
 #[utoipa::path(get, path = "/backups/{name}/download", tag = "backups",
-    responses((status = 200, content_type = "application/zstd", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "application/zstd"), (status = 404, body = ErrorBody)))]
 async fn download_backup(
     State(state): State<AppState>,
     principal: Principal,
