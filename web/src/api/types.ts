@@ -346,6 +346,27 @@ export type JobRunTrigger = JobRunView['trigger'];
 export type RunJob = Schemas['RunJob'];
 export type JobPatch = Schemas['JobPatch'];
 
+// ---- backups (数据备份) ----------------------------------------------------------
+//
+// An archive whose manifest cannot be read has no backend, schema, table counts or
+// trigger: those members are null (the document also marks them optional).
+
+/**
+ * `verified` / `corrupt` / `unknown`. Declared here only because the server's OpenAPI
+ * document has two enums named `Status` (backup/store.rs and domain notify.rs) and the
+ * notifications' won, so the generated `BackupView.status` reads `queued | sending | …`.
+ * Once the server names it (`#[schema(as = BackupStatus)]`) and `make api-types` runs,
+ * this becomes `Schemas['BackupStatus']`.
+ */
+export type BackupStatus = 'verified' | 'corrupt' | 'unknown';
+/** One archive in `<data dir>/backups`; `name` (`opcms-20261206T010000Z.tar.zst`) is its key. */
+export type Backup = Omit<Schemas['BackupView'], 'status'> & { status: BackupStatus };
+/** `GET /backups`: newest first, how many the daily job keeps, whether one is being written, the last failure. */
+export type BackupList = Omit<Schemas['BackupList'], 'items'> & { items: Backup[] };
+export type BackupFailure = Schemas['BackupFailure'];
+/** `POST /backups` → 202: the archive being written. */
+export type StartedBackup = Schemas['StartedBackup'];
+
 // ---- notifications ------------------------------------------------------------
 //
 // Recipients come masked (`z***@example.com`, `138****5678`); templates hold
