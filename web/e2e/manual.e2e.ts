@@ -98,12 +98,15 @@ const values = (page: Page, selector: string) =>
 const customerLinks = (page: Page) =>
   page.locator('a[href^="/customers/"]').evaluateAll((links) => links.filter((a) => /^\/customers\/\d+/.test(a.getAttribute('href') ?? '')).length);
 
-/** The last month whose bills are out (the demo's current month has none yet). */
-function lastMonth(): string {
+/** `YYYY-MM`, `back` months before this one. */
+function monthOf(back: number): string {
   const now = new Date();
-  const month = new Date(now.getFullYear(), now.getMonth() - 1, 1);
+  const month = new Date(now.getFullYear(), now.getMonth() - back, 1);
   return `${month.getFullYear()}-${String(month.getMonth() + 1).padStart(2, '0')}`;
 }
+/** The last month whose bills are out (the demo's current month has none yet). */
+const lastMonth = () => monthOf(1);
+const thisMonth = () => monthOf(0);
 
 describe('user manual screenshots from the demo company', () => {
   beforeAll(async () => {
@@ -138,13 +141,16 @@ describe('user manual screenshots from the demo company', () => {
     const page = await signIn('operations');
     await shoot(page, '/', 'operations-workplace', '[data-testid="month-close"] [data-testid="close-next"]');
     await shoot(page, '/usage/quarantine', 'operations-quarantine', '.arco-table, .arco-empty');
-    await shoot(page, `/bills/generate?period=${lastMonth()}`, 'operations-bill-generate', '.arco-table, .arco-empty');
+    // The demo issued every month's bills; this month's drafts (its usage so far) give the review something to show.
+    const token = await tokenOf('operations');
+    const { must } = apiClient(opcms.apiURL);
+    const run = await must<{ created: number; updated: number }>('POST', '/bills/generate', { period: thisMonth() }, token);
+    expect(run.created + run.updated).toBeGreaterThan(0);
+    await shoot(page, `/bills/generate?period=${thisMonth()}`, 'operations-bill-generate', '.arco-table-tr [data-amount]');
     await shoot(page, '/bills', 'operations-bills', '.arco-table-tr');
     expect(Math.max(...(await values(page, '[data-amount="total"]')))).toBeGreaterThan(0);
 
     // The write-off workbench of a receipt that still has money to allocate (the demo's prepayment, its unknown payer).
-    const token = await tokenOf('operations');
-    const { must } = apiClient(opcms.apiURL);
     const receipts = await must<{ items: { id: number; customer_id: number | null; unapplied: string }[] }>('GET', '/payments?page_size=200', undefined, token);
     const open = receipts.items.filter((p) => Number(p.unapplied) > 0);
     const payment = open.find((p) => p.customer_id !== null) ?? open[0];
