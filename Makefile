@@ -39,6 +39,7 @@ lint: web-deps
 	cargo clippy --all-targets -- -D warnings
 	bash scripts/api-types.sh --check
 	cd web && npm run lint && npm run typecheck
+	bash scripts/check-systemd-unit.sh
 
 fmt:
 	cargo fmt --all
@@ -55,6 +56,7 @@ bench: web
 	cargo bench -p opcms --bench jobs
 	cargo bench -p opcms --bench notifications
 	cargo bench -p opcms --bench analytics
+	cargo bench -p opcms --bench backup
 
 clean:
 	cargo clean

@@ -38,34 +38,7 @@ async fn seed(db: &sea_orm::DatabaseConnection, sales_owner: i64, owned: usize) 
          contract_end_at = date('2027-01-01', '+' || (id % 400) || ' days')",
     )
     .await?;
-    db.execute_unprepared(&format!(
-        "WITH RECURSIVE m(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM m WHERE k < 12) \
-         INSERT INTO bills (bill_no, customer_id, period, kind, status, lines, subtotal, credited, total, allocated, \
-           warnings, warning_count, fingerprint, due_date, issued_at, created_at, updated_at, version) \
-         SELECT printf('B{YEAR}%02d-%07d', k, c.id), c.id, {YEAR} * 100 + k, 'manual', \
-           CASE WHEN c.id % 10 = 0 THEN 'issued' ELSE 'paid' END, '[]', \
-           (1000 + c.id % 500) * 10000, 0, (1000 + c.id % 500) * 10000, \
-           CASE WHEN c.id % 10 = 0 THEN 0 ELSE (1000 + c.id % 500) * 10000 END, \
-           '[]', 0, 'bench', date(printf('{YEAR}-%02d-01', k), '+1 month', '+14 days'), \
-           printf('{YEAR}-%02d-01T09:00:00Z', k), '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1 \
-         FROM customers c CROSS JOIN m"
-    ))
-    .await?;
-    db.execute_unprepared(
-        "INSERT INTO payments (payment_no, customer_id, amount, allocated, received_at, method, payer_name, source, \
-           created_at, updated_at, is_deleted, version) \
-         SELECT 'P' || substr(b.bill_no, 2), b.customer_id, b.total, b.total, \
-           CASE WHEN b.customer_id % 7 = 0 THEN date(b.due_date, '+5 days') ELSE date(b.due_date, '-3 days') END, \
-           'bank_transfer', '付款单位', 'manual', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0, 1 \
-         FROM bills b WHERE b.status = 'paid'",
-    )
-    .await?;
-    db.execute_unprepared(
-        "INSERT INTO payment_allocations (payment_id, bill_id, customer_id, amount, status, created_at) \
-         SELECT p.id, b.id, b.customer_id, b.total, 'active', '2026-01-01T00:00:00Z' \
-         FROM bills b JOIN payments p ON p.payment_no = 'P' || substr(b.bill_no, 2) WHERE b.status = 'paid'",
-    )
-    .await?;
+    support::seed_year_of_bills(db, YEAR).await?;
     // One usage record a customer and month (series by customer), falling in
     // the last months for one customer in five (usage drop, idle).
     db.execute_unprepared(&format!(

@@ -61,6 +61,9 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         accounts: Vec<String>,
     },
+    /// Fill an empty database with a demo company: a year of usage, bills,
+    /// receipts and overdue accounts, and staff of every role (README).
+    Demo(crate::demo::DemoArgs),
     /// Serve a stand-in SMS provider that accepts `POST /send`, for trying
     /// notifications (docs/api/notifications.md).
     MockSms {
@@ -190,6 +193,10 @@ async fn run(command: Command) -> Result<(), Failure> {
         }
         Command::MockVendor { bind, accounts } => mock_vendor(&config, bind, accounts).await,
         Command::MockSms { bind } => mock_sms(bind).await,
+        Command::Demo(args) => crate::demo::run(&config, args).await.map_err(|e| match e {
+            crate::demo::Failure::Usage(message) => Failure::Usage(message),
+            crate::demo::Failure::Other(error) => Failure::Other(error),
+        }),
         Command::RotateKey => rotate_key(&config).await,
         Command::AnalyticsRebuild => {
             let db = db::connect(&config).await?;

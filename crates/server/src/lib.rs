@@ -15,6 +15,7 @@ pub mod config;
 pub mod crypto;
 pub mod customers;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod fsutil;
 pub mod http;

@@ -2125,6 +2125,10 @@ export interface components {
             /** @description A backup is being written now (by this instance). */
             running: boolean;
         };
+        /** @enum {string} */
+        BackupStatus: "verified" | "corrupt" | "unknown";
+        /** @enum {string} */
+        BackupTrigger: "schedule" | "manual";
         /** @description One archive as the 数据备份 page lists it. */
         BackupView: {
             /** @description Rows of customers, bills, payments and users. */
@@ -2145,13 +2149,13 @@ export interface components {
             /** Format: int64 */
             size_bytes: number;
             source_backend?: string | null;
-            status: components["schemas"]["Status"];
+            status: components["schemas"]["BackupStatus"];
             /**
              * Format: int64
              * @description Tables in the archive.
              */
             tables?: number | null;
-            trigger?: components["schemas"]["Trigger"] | null;
+            trigger?: components["schemas"]["BackupTrigger"] | null;
             /** Format: date-time */
             verified_at?: string | null;
         };
@@ -4804,8 +4808,6 @@ export interface components {
             period: string;
             receivable: string;
         };
-        /** @enum {string} */
-        Trigger: "schedule" | "manual";
         /** @description The form every import takes, as the OpenAPI document describes it. */
         UploadForm: {
             /**

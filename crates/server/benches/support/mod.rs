@@ -102,6 +102,41 @@ pub async fn seed_customers(db: &DatabaseConnection, count: usize, name: &str) -
     Ok(())
 }
 
+/// A year of receivables for every customer, by SQL: 12 bills a customer
+/// (one in ten left open, the rest paid; one customer in seven pays late), a
+/// receipt and an allocation per paid bill.
+pub async fn seed_year_of_bills(db: &DatabaseConnection, year: i32) -> anyhow::Result<()> {
+    db.execute_unprepared(&format!(
+        "WITH RECURSIVE m(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM m WHERE k < 12) \
+         INSERT INTO bills (bill_no, customer_id, period, kind, status, lines, subtotal, credited, total, allocated, \
+           warnings, warning_count, fingerprint, due_date, issued_at, created_at, updated_at, version) \
+         SELECT printf('B{year}%02d-%07d', k, c.id), c.id, {year} * 100 + k, 'manual', \
+           CASE WHEN c.id % 10 = 0 THEN 'issued' ELSE 'paid' END, '[]', \
+           (1000 + c.id % 500) * 10000, 0, (1000 + c.id % 500) * 10000, \
+           CASE WHEN c.id % 10 = 0 THEN 0 ELSE (1000 + c.id % 500) * 10000 END, \
+           '[]', 0, 'bench', date(printf('{year}-%02d-01', k), '+1 month', '+14 days'), \
+           printf('{year}-%02d-01T09:00:00Z', k), '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1 \
+         FROM customers c CROSS JOIN m"
+    ))
+    .await?;
+    db.execute_unprepared(
+        "INSERT INTO payments (payment_no, customer_id, amount, allocated, received_at, method, payer_name, source, \
+           created_at, updated_at, is_deleted, version) \
+         SELECT 'P' || substr(b.bill_no, 2), b.customer_id, b.total, b.total, \
+           CASE WHEN b.customer_id % 7 = 0 THEN date(b.due_date, '+5 days') ELSE date(b.due_date, '-3 days') END, \
+           'bank_transfer', '付款单位', 'manual', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0, 1 \
+         FROM bills b WHERE b.status = 'paid'",
+    )
+    .await?;
+    db.execute_unprepared(
+        "INSERT INTO payment_allocations (payment_id, bill_id, customer_id, amount, status, created_at) \
+         SELECT p.id, b.id, b.customer_id, b.total, 'active', '2026-01-01T00:00:00Z' \
+         FROM bills b JOIN payments p ON p.payment_no = 'P' || substr(b.bill_no, 2) WHERE b.status = 'paid'",
+    )
+    .await?;
+    Ok(())
+}
+
 /// Assigns the plan to every customer, in one SQL statement.
 pub async fn assign_plan_to_all(db: &DatabaseConnection, plan_id: i64) -> anyhow::Result<()> {
     db.execute_unprepared(&format!(

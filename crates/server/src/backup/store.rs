@@ -29,14 +29,14 @@ const COUNTED: [&str; 4] = ["customers", "bills", "payments", "users"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Trigger {
+pub enum BackupTrigger {
     Schedule,
     Manual,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub enum BackupStatus {
     /// Every table's checksum matched when the file was last read.
     Verified,
     /// The file no longer matches its manifest (or cannot be read).
@@ -61,11 +61,11 @@ pub struct BackupView {
     /// Rows of customers, bills, payments and users.
     #[schema(value_type = Object)]
     pub counts: serde_json::Map<String, Value>,
-    pub status: Status,
+    pub status: BackupStatus,
     pub verified_at: Option<DateTime<Utc>>,
     /// Why the last check failed.
     pub error: Option<String>,
-    pub trigger: Option<Trigger>,
+    pub trigger: Option<BackupTrigger>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -115,7 +115,7 @@ pub fn archive_path(state: &AppState, name: &str) -> AppResult<PathBuf> {
 
 /// Makes a backup now: writes it, checks it back, records it, removes the
 /// oldest beyond `backup_keep`. Waits for a backup already running here.
-pub async fn create(state: &AppState, actor: &Actor, trigger: Trigger) -> AppResult<BackupView> {
+pub async fn create(state: &AppState, actor: &Actor, trigger: BackupTrigger) -> AppResult<BackupView> {
     let _running = state.backup_running.lock().await;
     create_locked(state, actor, trigger).await
 }
@@ -132,14 +132,14 @@ pub async fn start(state: &AppState, actor: Actor) -> AppResult<String> {
     let state = state.clone();
     tokio::spawn(async move {
         let _guard = guard;
-        if let Err(error) = create_locked(&state, &actor, Trigger::Manual).await {
+        if let Err(error) = create_locked(&state, &actor, BackupTrigger::Manual).await {
             tracing::error!(error = %error, "manual backup failed");
         }
     });
     Ok(name)
 }
 
-async fn create_locked(state: &AppState, actor: &Actor, trigger: Trigger) -> AppResult<BackupView> {
+async fn create_locked(state: &AppState, actor: &Actor, trigger: BackupTrigger) -> AppResult<BackupView> {
     let dir = dir(state);
     let result = write_and_check(state, &dir, trigger).await;
     match &result {
@@ -174,7 +174,7 @@ async fn create_locked(state: &AppState, actor: &Actor, trigger: Trigger) -> App
     result
 }
 
-async fn write_and_check(state: &AppState, dir: &Path, trigger: Trigger) -> AppResult<BackupView> {
+async fn write_and_check(state: &AppState, dir: &Path, trigger: BackupTrigger) -> AppResult<BackupView> {
     crate::fsutil::create_private_dir(dir)?;
     let name = next_name(dir, Utc::now());
     let path = dir.join(&name);
@@ -219,7 +219,7 @@ fn record(
     name: &str,
     manifest: &Manifest,
     error: Option<String>,
-    trigger: Option<Trigger>,
+    trigger: Option<BackupTrigger>,
 ) -> AppResult<BackupView> {
     let path = dir.join(name);
     let size_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
@@ -237,9 +237,9 @@ fn record(
             .filter_map(|table| manifest.count(table).map(|n| (table.to_string(), Value::from(n))))
             .collect(),
         status: if error.is_some() {
-            Status::Corrupt
+            BackupStatus::Corrupt
         } else {
-            Status::Verified
+            BackupStatus::Verified
         },
         verified_at: Some(Utc::now()),
         error,
@@ -338,7 +338,7 @@ fn view_of(dir: &Path, name: &str) -> BackupView {
         tables: None,
         rows: None,
         counts: serde_json::Map::new(),
-        status: Status::Unknown,
+        status: BackupStatus::Unknown,
         verified_at: None,
         error: None,
         trigger: None,
@@ -358,7 +358,7 @@ pub async fn verify(state: &AppState, name: &str) -> AppResult<BackupView> {
         Ok(manifest) => record(&dir, name, &manifest, None, trigger),
         Err(error) => {
             let mut view = view_of(&dir, name);
-            view.status = Status::Corrupt;
+            view.status = BackupStatus::Corrupt;
             view.verified_at = Some(Utc::now());
             view.error = Some(error.to_string());
             let text = serde_json::to_vec_pretty(&view).map_err(|e| AppError::Internal(e.into()))?;
@@ -370,16 +370,17 @@ pub async fn verify(state: &AppState, name: &str) -> AppResult<BackupView> {
 
 /// The `backup.daily` job: one backup, then the counts for the jobs page.
 pub async fn run_job(state: &AppState) -> AppResult<Value> {
-    let view = create(state, &Actor::system(), Trigger::Schedule).await?;
-    if view.status != Status::Verified {
+    let view = create(state, &Actor::system(), BackupTrigger::Schedule).await?;
+    if view.status != BackupStatus::Verified {
         return Err(AppError::Internal(anyhow::anyhow!(
             "备份 {} 写入后校验失败：{}",
             view.name,
             view.error.unwrap_or_default()
         )));
     }
+    // Counts are numbers (the jobs page sums and shows them); the archive's
+    // name is on the 数据备份 page.
     Ok(json!({
-        "archive": view.name,
         "tables": view.tables,
         "rows": view.rows,
         "size_bytes": view.size_bytes,

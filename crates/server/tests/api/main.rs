@@ -14,6 +14,7 @@ mod clock;
 mod close;
 mod contract;
 mod customers;
+mod demo;
 mod exports;
 mod imports;
 mod instances;

@@ -41,6 +41,9 @@ impl GenerationReads for Portable<'_> {
         )
         .bind(false);
         id_filter(&mut sql, "id", self.ids);
+        // Drafts are numbered in this order: by id on every backend (a
+        // PostgreSQL heap returns updated rows in another order).
+        sql.sql(" ORDER BY id");
         let mut customers = Vec::new();
         for row in self.txn.query_all_raw(sql.build()).await? {
             let status: String = get(&row, 1)?;
