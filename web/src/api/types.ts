@@ -351,18 +351,12 @@ export type JobPatch = Schemas['JobPatch'];
 // An archive whose manifest cannot be read has no backend, schema, table counts or
 // trigger: those members are null (the document also marks them optional).
 
-/**
- * `verified` / `corrupt` / `unknown`. Declared here only because the server's OpenAPI
- * document has two enums named `Status` (backup/store.rs and domain notify.rs) and the
- * notifications' won, so the generated `BackupView.status` reads `queued | sending | …`.
- * Once the server names it (`#[schema(as = BackupStatus)]`) and `make api-types` runs,
- * this becomes `Schemas['BackupStatus']`.
- */
-export type BackupStatus = 'verified' | 'corrupt' | 'unknown';
+/** `verified` / `corrupt` / `unknown` (a file copied in without its record). */
+export type BackupStatus = Schemas['BackupStatus'];
 /** One archive in `<data dir>/backups`; `name` (`opcms-20261206T010000Z.tar.zst`) is its key. */
-export type Backup = Omit<Schemas['BackupView'], 'status'> & { status: BackupStatus };
+export type Backup = Schemas['BackupView'];
 /** `GET /backups`: newest first, how many the daily job keeps, whether one is being written, the last failure. */
-export type BackupList = Omit<Schemas['BackupList'], 'items'> & { items: Backup[] };
+export type BackupList = Schemas['BackupList'];
 export type BackupFailure = Schemas['BackupFailure'];
 /** `POST /backups` → 202: the archive being written. */
 export type StartedBackup = Schemas['StartedBackup'];
