@@ -210,7 +210,8 @@ describe('user manual screenshots from the demo company', () => {
     await page.goto('/users');
     await page.locator('[data-testid="page-help"]').click();
     await page.waitForURL((url) => url.pathname === '/help/management');
-    await expect(page.locator('[data-testid="help-article"] h2#用户与团队').isVisible()).resolves.toBe(true);
+    // The chapter renders after the route changes: wait for the heading rather than look once.
+    await page.locator('[data-testid="help-article"] h2#用户与团队').waitFor({ state: 'visible' });
     await page.close();
 
     const phone = await signIn('management', PHONE);
