@@ -32,7 +32,9 @@ async function deadSource() {
   };
 }
 
-const JOBS = ['usage.collect', 'bills.generate', 'receivables.daily', 'analytics.refresh', 'maintenance.prune'];
+/** Every job the server schedules, as `GET /jobs` lists them (read once the server is up). */
+const EXPECTED_JOBS = ['usage.collect', 'bills.generate', 'receivables.daily', 'analytics.refresh', 'maintenance.prune', 'backup.daily'];
+let JOBS: string[] = [];
 
 /**
  * Moves the test clock with every job paused, so that the jump catches nothing up (a
@@ -73,6 +75,9 @@ describe('settings and scheduled jobs', () => {
     });
     client = apiClient(opcms.apiURL);
     token = await client.adminToken();
+    // Paused by the server's own list, so a job added later cannot run on a jump unnoticed.
+    JOBS = (await client.must<Json[]>('GET', '/jobs', undefined, token)).map((j) => String(j.name));
+    expect([...JOBS].sort()).toEqual([...EXPECTED_JOBS].sort());
     await jumpQuietly('2027-03-20T10:00:00+08:00');
     ({ browser, context, page, errors: pageErrors } = await adminSession(opcms.baseURL, ADMIN_NEW_PASSWORD));
   });
@@ -101,6 +106,14 @@ describe('settings and scheduled jobs', () => {
     await billing.locator('[data-testid="save-billing"]').click();
     await expect.poll(async () => (await client.must<Json>('GET', '/settings', undefined, token)).payment_terms_days).toBe(30);
 
+    const backup = section(page, 'backup');
+    await field(backup, 'backup_keep').locator('input').fill('0');
+    await backup.locator('[data-testid="save-backup"]').click();
+    await backup.locator('[data-error-for="backup_keep"]').getByText('保留备份份数须为 1–365 的整数').waitFor();
+    await field(backup, 'backup_keep').locator('input').fill('30');
+    await backup.locator('[data-testid="save-backup"]').click();
+    await expect.poll(async () => (await client.must<Json>('GET', '/settings', undefined, token)).backup_keep).toBe(30);
+
     const schedule = section(page, 'schedule');
     await field(schedule, 'job_schedules.usage.collect').locator('input').fill('30 1 * * *');
     await schedule.locator('[data-testid="save-schedule"]').click();
@@ -114,6 +127,7 @@ describe('settings and scheduled jobs', () => {
     expect(saved.auto_issue_clean_bills).toBe(true);
     expect((saved.company as Json).tax_id).toBe('91310115MA1K4XXXX0');
     expect((saved.job_schedules as Json)['usage.collect']).toBe('30 1 * * *');
+    expect(saved.backup_keep).toBe(30);
   });
 
   it('pauses and resumes a job', async () => {
@@ -165,7 +179,7 @@ describe('settings and scheduled jobs', () => {
     const audit = await client.must<{ total: number }>('GET', '/audit-logs?action=job.run', undefined, token);
     expect(audit.total).toBe(3);
     // Nothing else ran: the clock's jump caught nothing up.
-    for (const job of ['bills.generate', 'receivables.daily']) {
+    for (const job of ['bills.generate', 'receivables.daily', 'backup.daily']) {
       const runs = await client.must<{ total: number }>('GET', `/jobs/${job}/runs`, undefined, token);
       expect(runs.total, job).toBe(0);
     }

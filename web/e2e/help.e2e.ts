@@ -5,10 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { apiClient } from './api';
 import { ADMIN_NEW_PASSWORD } from './config';
 import { PHONE, adminSession, loginAndSettle, openPage, screenshot } from './browser';
 
 const baseURL = inject('baseURL');
+const apiURL = inject('apiURL');
 
 let browser: Browser;
 let context: BrowserContext;
@@ -17,6 +19,8 @@ let pageErrors: string[];
 
 describe('帮助', () => {
   beforeAll(async () => {
+    // The admin's first password is changed here when this file runs alone.
+    await apiClient(apiURL).adminToken();
     ({ browser, context, page, errors: pageErrors } = await adminSession(baseURL, ADMIN_NEW_PASSWORD));
   });
 

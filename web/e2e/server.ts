@@ -108,7 +108,8 @@ export interface RunningOpcms {
 export function runOpcmsCommand(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<string> {
   return new Promise((resolveRun, reject) => {
     execFile(opcmsBinary(), args, { cwd: options.cwd, env: options.env, timeout: options.timeoutMs ?? 600_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`opcms ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`));
+      // execFile's message repeats stderr; the exit code (or the signal of a timeout) and the output say it once.
+      if (error) reject(new Error(`opcms ${args.join(' ')} failed (${error.code ?? error.signal ?? 'error'}):\n${stderr}${stdout}`));
       else resolveRun(stdout);
     });
   });

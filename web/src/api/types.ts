@@ -346,6 +346,21 @@ export type JobRunTrigger = JobRunView['trigger'];
 export type RunJob = Schemas['RunJob'];
 export type JobPatch = Schemas['JobPatch'];
 
+// ---- backups (数据备份) ----------------------------------------------------------
+//
+// An archive whose manifest cannot be read has no backend, schema, table counts or
+// trigger: those members are null (the document also marks them optional).
+
+/** `verified` / `corrupt` / `unknown` (a file copied in without its record). */
+export type BackupStatus = Schemas['BackupStatus'];
+/** One archive in `<data dir>/backups`; `name` (`opcms-20261206T010000Z.tar.zst`) is its key. */
+export type Backup = Schemas['BackupView'];
+/** `GET /backups`: newest first, how many the daily job keeps, whether one is being written, the last failure. */
+export type BackupList = Schemas['BackupList'];
+export type BackupFailure = Schemas['BackupFailure'];
+/** `POST /backups` → 202: the archive being written. */
+export type StartedBackup = Schemas['StartedBackup'];
+
 // ---- notifications ------------------------------------------------------------
 //
 // Recipients come masked (`z***@example.com`, `138****5678`); templates hold

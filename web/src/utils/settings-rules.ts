@@ -226,6 +226,14 @@ export const churnRequest = (m: ChurnModel): SettingsUpdate => ({
   contract_ending_days: m.contract_ending_days,
 });
 
+/** 数据备份: how many archives the `backup.daily` job keeps (a number input holds undefined when emptied). */
+export interface BackupModel {
+  backup_keep: number | undefined;
+}
+export const backupModel = (s: SettingsView): BackupModel => ({ backup_keep: s.backup_keep });
+export const validateBackup = (m: BackupModel): RuleError[] => [checkBackupKeep(m.backup_keep)].filter((e) => e !== null);
+export const backupRequest = (m: BackupModel): SettingsUpdate => ({ backup_keep: m.backup_keep });
+
 /** 用量阈值: each series as text, empty for no limit; the three are sent together (they replace the stored ones). */
 export interface UsageModel {
   limits: Record<LimitSeries, string>;

@@ -35,6 +35,16 @@ describe('the manual', () => {
     expect(doc.headings.map((h) => h.id)).toEqual(['a-b', 'step-1-go', 'step-1-go-1', 'code-中文']);
   });
 
+  it('shows only screenshots that exist, and has none it does not show (manual.e2e.ts makes them)', () => {
+    const sources = import.meta.glob<string>('../../../docs/manual/*.md', { query: '?raw', import: 'default', eager: true });
+    const files = Object.keys(import.meta.glob('../../../docs/manual/images/*.{png,jpg,svg}'));
+    const shown = new Set(Object.values(sources).flatMap((text) => [...text.matchAll(/!\[[^\]]*\]\(images\/([^)\s]+)\)/g)].map((m) => m[1] ?? '')));
+    const present = new Set(files.map((path) => path.slice(path.lastIndexOf('/') + 1)));
+    expect([...shown].filter((f) => !present.has(f)).sort(), 'shown but missing').toEqual([]);
+    expect([...present].filter((f) => !shown.has(f)).sort(), 'present but not shown').toEqual([]);
+    expect(shown.size).toBeGreaterThan(0);
+  });
+
   it('names a heading that exists for every page’s help link, for every role', () => {
     const missing: string[] = [];
     for (const [page, topic] of Object.entries(PAGE_HELP)) {

@@ -58,7 +58,7 @@ const body = (i = -1) => JSON.parse(String(puts().at(i)?.data)) as Record<string
 describe('系统设置', () => {
   it('shows every section with the stored values, the job titles and their schedules in words', async () => {
     const el = await mount();
-    for (const name of ['company', 'billing', 'status', 'usage', 'schedule', 'notification', 'churn']) expect(section(el, name), name).not.toBeNull();
+    for (const name of ['company', 'billing', 'status', 'usage', 'backup', 'schedule', 'notification', 'churn']) expect(section(el, name), name).not.toBeNull();
     expect(input(section(el, 'company'), 'company.name')?.value).toBe('星河科技有限公司');
     expect(input(section(el, 'billing'), 'payment_terms_days')?.value).toBe('15');
     expect(input(section(el, 'usage'), 'usage_limits.X')?.value).toBe('5000');
@@ -136,6 +136,36 @@ describe('系统设置', () => {
     const el = await mount();
     await save(el, 'churn');
     expect(errorOn(section(el, 'churn'), 'churn_idle_days')).toBe('无用量天数须为 1–365 的整数');
+  });
+
+  it('数据备份: refuses 0 and 400 archives in the server’s words without sending, then sends only backup_keep', async () => {
+    mock.onPut('/settings').reply((config) => [200, settings(JSON.parse(String(config.data)) as Partial<SettingsView>)]);
+    const el = await mount();
+    const backup = section(el, 'backup');
+    expect(input(backup, 'backup_keep')?.value).toBe('14');
+    expect(backup?.textContent).toContain('保留备份份数');
+    for (const bad of ['0', '400', '1.5', '']) {
+      await type(backup, 'backup_keep', bad);
+      await save(el, 'backup');
+      expect(errorOn(backup, 'backup_keep'), bad).toBe('保留备份份数须为 1–365 的整数');
+    }
+    expect(puts()).toHaveLength(0);
+
+    await type(backup, 'backup_keep', '30');
+    await save(el, 'backup');
+    expect(body()).toEqual({ backup_keep: 30 });
+    expect(errorOn(backup, 'backup_keep')).toBeNull();
+  });
+
+  it('数据备份: the server’s refusal lands on the input; the 数据备份 page is linked only with backups.manage', async () => {
+    mock.onPut('/settings').reply(400, validation('backup_keep', '保留备份份数须为 1–365 的整数'));
+    const el = await mount();
+    expect(section(el, 'backup')?.querySelector('a[href="/backups"]')).toBeNull();
+    await save(el, 'backup');
+    expect(errorOn(section(el, 'backup'), 'backup_keep')).toBe('保留备份份数须为 1–365 的整数');
+
+    const manager = await mount([...MANAGE, 'backups.manage']);
+    expect(section(manager, 'backup')?.querySelector('a[href="/backups"]')?.textContent).toBe('查看数据备份');
   });
 
   it('公司信息: a too long field is marked by its label; the server’s field error lands on the input it names', async () => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { SettingsView } from '@/api/types';
 import {
   SETTINGS_MESSAGES,
+  backupModel,
+  backupRequest,
   billingRequest,
+  checkBackupKeep,
   checkChurnDropPct,
   checkChurnIdleDays,
   checkCompany,
@@ -23,6 +26,7 @@ import {
   statusRequest,
   usageModel,
   usageRequest,
+  validateBackup,
   validateSchedule,
   validateUsage,
 } from '@/utils/settings-rules';
@@ -186,5 +190,24 @@ describe('流失预警 (settings.rs churn thresholds)', () => {
       churn_idle_days: 30,
       contract_ending_days: 90,
     });
+  });
+});
+
+describe('数据备份 (settings.rs backup_keep)', () => {
+  it('keeps 1–365 archives', () => {
+    for (const ok of [1, 14, 365, '30']) expect(checkBackupKeep(ok), String(ok)).toBeNull();
+  });
+
+  it('words none, a fraction, too many or an empty input as the server does, on its key', () => {
+    for (const bad of [0, 366, 2.5, -1, undefined, null, '']) expect(message(checkBackupKeep(bad)), String(bad)).toBe(SETTINGS_MESSAGES.backupKeep);
+    expect(SETTINGS_MESSAGES.backupKeep).toBe('保留备份份数须为 1–365 的整数');
+    expect(checkBackupKeep(0)?.field).toBe('backup_keep');
+    expect(validateBackup({ backup_keep: 0 }).map((e) => e.field)).toEqual(['backup_keep']);
+    expect(validateBackup({ backup_keep: 14 })).toEqual([]);
+  });
+
+  it('reads and sends only its own key', () => {
+    expect(backupModel(settings)).toEqual({ backup_keep: 14 });
+    expect(backupRequest({ backup_keep: 30 })).toEqual({ backup_keep: 30 });
   });
 });

@@ -1,4 +1,4 @@
-import type { Backup, BackupStatus } from '@/api/backups';
+import type { Backup, BackupStatus } from '@/api/types';
 
 export const STATUS_COLORS: Record<BackupStatus, string> = { verified: 'green', corrupt: 'red', unknown: 'gray' };
 export const COUNT_KEYS = ['customers', 'bills', 'payments', 'users'] as const;

@@ -1,7 +1,8 @@
 import { onBeforeUnmount, ref, shallowRef } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { Message } from '@arco-design/web-vue';
-import { downloadBackup, listBackups, startBackup, verifyBackup, type BackupList } from '@/api/backups';
+import { downloadBackup, listBackups, startBackup, verifyBackup } from '@/api/backups';
+import type { BackupList } from '@/api/types';
 import { isApiError } from '@/api/http';
 
 /** How often the list is read again while a backup is being written. */

@@ -81,6 +81,14 @@ export default {
     contractEndingDays: 'Contract ending within',
     contractEndingDaysExtra: 'Flag when the contract ends within this many days, 1–365',
   },
+  backup: {
+    title: 'Backups',
+    description: 'The daily backup job writes one backup and checks it; the files are listed, checked and downloaded on the Backups page.',
+    keep: 'Backups to keep',
+    keepExtra: 'The backup job keeps this many of the newest backups and removes the older ones, 1–365',
+    unit: 'copies',
+    pageLink: 'Open Backups',
+  },
   rules: {
     paymentTerms: 'Payment terms must be a whole number of days from 0 to 365',
     suspendAfter: 'The days before suspension must be a whole number from 1 to 365',
@@ -92,5 +100,6 @@ export default {
     churnDropPct: 'The usage drop must be a whole number from 1 to 100',
     churnIdleDays: 'The days without usage must be a whole number from 1 to 365',
     contractEndingDays: 'The contract reminder days must be a whole number from 1 to 365',
+    backupKeep: 'The backups to keep must be a whole number from 1 to 365',
   },
 };

@@ -81,6 +81,14 @@ export default {
     contractEndingDays: '合同到期提醒天数',
     contractEndingDaysExtra: '合同在这么多天内到期即预警，1–365 天',
   },
+  backup: {
+    title: '数据备份',
+    description: '数据备份任务每天生成一份备份并校验；备份文件在「数据备份」页面查看、校验和下载。',
+    keep: '保留备份份数',
+    keepExtra: '数据备份任务保留最新的这么多份备份，更早的自动删除，1–365 份',
+    unit: '份',
+    pageLink: '查看数据备份',
+  },
   rules: {
     paymentTerms: '账期天数须为 0–365 的整数',
     suspendAfter: '自动暂停天数须为 1–365 的整数',
@@ -92,5 +100,6 @@ export default {
     churnDropPct: '用量下降阈值须为 1–100 的整数',
     churnIdleDays: '无用量天数须为 1–365 的整数',
     contractEndingDays: '合同到期提醒天数须为 1–365 的整数',
+    backupKeep: '保留备份份数须为 1–365 的整数',
   },
 };
