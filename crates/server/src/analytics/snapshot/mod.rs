@@ -26,7 +26,7 @@ use std::collections::BTreeSet;
 use opcms_domain::analytics::TierCuts;
 use opcms_domain::money::Total;
 use opcms_domain::{DataScope, Period};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Value};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
@@ -159,6 +159,14 @@ async fn refresh(db: &DatabaseConnection) -> AppResult<u64> {
         txn.commit().await?;
         // Customer 0 (the receipts without one) is not a customer.
         recomputed += customers.iter().filter(|id| **id != 0).count() as u64;
+        // SQLite has one write lock, and passes back to back would keep it:
+        // a writer waiting in SQLite's busy handler (which sleeps up to
+        // 100 ms between tries) could starve for its 5 s and fail (a bill
+        // generation did, while the dashboard took 40,000 usage marks). A
+        // longer pause before the next pass lets it in.
+        if marks.len() as u64 == CHANGES_PER_PASS && db.get_database_backend() == DbBackend::Sqlite {
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        }
     }
 }
 
