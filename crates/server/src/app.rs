@@ -18,7 +18,6 @@ use crate::calendar::Clock;
 use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::crypto::tokens::TokenKeys;
-use crate::http::metrics::Metrics;
 use crate::state::AppState;
 use crate::users::service::bootstrap_admin;
 use crate::{db, http, secrets};
@@ -78,18 +77,8 @@ impl Application {
                 "OPCMS_TEST_CLOCK is on: management may set the business clock; never use this in production"
             );
         }
-        let state = AppState {
-            db,
-            config: Arc::new(config),
-            keys: Arc::new(keys),
-            keyring: Arc::new(keyring),
-            metrics: Arc::new(Metrics::default()),
-            clock: if test_clock { Clock::settable() } else { Clock::system() },
-            jobs_wake: Arc::new(tokio::sync::Notify::new()),
-            notify_wake: Arc::new(tokio::sync::Notify::new()),
-            analytics_refresh: Arc::new(tokio::sync::Mutex::new(())),
-            backup_running: Arc::new(tokio::sync::Mutex::new(())),
-        };
+        let clock = if test_clock { Clock::settable() } else { Clock::system() };
+        let state = AppState::new(db, config, keys, keyring, clock);
         crate::settings::seed(&state.db, &state.config)
             .await
             .map_err(|e| anyhow::anyhow!("cannot seed the settings: {e:?}"))?;

@@ -28,3 +28,23 @@ pub struct AppState {
     /// Held while this instance writes a backup: one at a time.
     pub backup_running: Arc<tokio::sync::Mutex<()>>,
 }
+
+impl AppState {
+    /// The state of one instance, its per-instance parts (wake-ups, locks,
+    /// metrics) fresh: the one place that lists them, for `serve` and for
+    /// the commands that call the services (`opcms demo`).
+    pub fn new(db: DatabaseConnection, config: Config, keys: TokenKeys, keyring: Keyring, clock: Clock) -> AppState {
+        AppState {
+            db,
+            config: Arc::new(config),
+            keys: Arc::new(keys),
+            keyring: Arc::new(keyring),
+            metrics: Arc::new(Metrics::default()),
+            clock,
+            jobs_wake: Arc::new(tokio::sync::Notify::new()),
+            notify_wake: Arc::new(tokio::sync::Notify::new()),
+            analytics_refresh: Arc::new(tokio::sync::Mutex::new(())),
+            backup_running: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+}

@@ -4,7 +4,6 @@
 //! play fails half-way, what it wrote is taken out again (`undo.rs`), so
 //! the database is as empty as it was.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -17,7 +16,6 @@ use crate::calendar::{Clock, business_today};
 use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::crypto::tokens::TokenKeys;
-use crate::http::metrics::Metrics;
 use crate::state::AppState;
 use crate::{db, secrets};
 
@@ -154,18 +152,7 @@ async fn demo_state(config: &Config, db: sea_orm::DatabaseConnection) -> anyhow:
     crate::settings::seed(&db, &config)
         .await
         .map_err(|e| anyhow::anyhow!("cannot seed the settings: {e:?}"))?;
-    Ok(AppState {
-        db,
-        config: Arc::new(config),
-        keys: Arc::new(keys),
-        keyring: Arc::new(keyring),
-        metrics: Arc::new(Metrics::default()),
-        clock: Clock::settable(),
-        jobs_wake: Arc::new(tokio::sync::Notify::new()),
-        notify_wake: Arc::new(tokio::sync::Notify::new()),
-        analytics_refresh: Arc::new(tokio::sync::Mutex::new(())),
-        backup_running: Arc::new(tokio::sync::Mutex::new(())),
-    })
+    Ok(AppState::new(db, config, keys, keyring, Clock::settable()))
 }
 
 fn print_summary(
