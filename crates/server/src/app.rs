@@ -78,7 +78,7 @@ impl Application {
             );
         }
         let clock = if test_clock { Clock::settable() } else { Clock::system() };
-        let state = AppState::new(db, config, keys, keyring, clock);
+        let state = AppState::new(db, config, keys, keyring, clock)?;
         crate::settings::seed(&state.db, &state.config)
             .await
             .map_err(|e| anyhow::anyhow!("cannot seed the settings: {e:?}"))?;

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::crypto::tokens::TokenKeys;
 use crate::http::metrics::registry::Metrics;
+use crate::shared::SharedStore;
 
 /// What every handler can reach. Cheap to clone; holds no per-user state, so
 /// any number of instances can serve the same database.
@@ -17,6 +18,8 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub keyring: Arc<Keyring>,
     pub metrics: Arc<Metrics>,
+    /// Redis when `OPCMS_REDIS_URL` is set: shared rate limits and cache.
+    pub shared: Option<Arc<SharedStore>>,
     /// The business clock every request and job of this app reads.
     pub clock: Clock,
     /// Wakes the scheduler before its next tick (the test clock was set).
@@ -33,18 +36,30 @@ impl AppState {
     /// The state of one instance, its per-instance parts (wake-ups, locks,
     /// metrics) fresh: the one place that lists them, for `serve` and for
     /// the commands that call the services (`opcms demo`).
-    pub fn new(db: DatabaseConnection, config: Config, keys: TokenKeys, keyring: Keyring, clock: Clock) -> AppState {
-        AppState {
+    pub fn new(
+        db: DatabaseConnection,
+        config: Config,
+        keys: TokenKeys,
+        keyring: Keyring,
+        clock: Clock,
+    ) -> anyhow::Result<AppState> {
+        let metrics = Arc::new(Metrics::default());
+        let shared = match &config.redis_url {
+            Some(url) => Some(Arc::new(SharedStore::new(url.expose(), metrics.clone())?)),
+            None => None,
+        };
+        Ok(AppState {
             db,
             config: Arc::new(config),
             keys: Arc::new(keys),
             keyring: Arc::new(keyring),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            shared,
             clock,
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             notify_wake: Arc::new(tokio::sync::Notify::new()),
             analytics_refresh: Arc::new(tokio::sync::Mutex::new(())),
             backup_running: Arc::new(tokio::sync::Mutex::new(())),
-        }
+        })
     }
 }

@@ -24,6 +24,7 @@ mod notifications;
 mod payments;
 mod platform;
 mod pricing;
+mod redis;
 mod reports;
 mod scope;
 mod security;
