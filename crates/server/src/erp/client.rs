@@ -77,8 +77,8 @@ impl ErpClient {
         match status {
             200..=299 => {
                 let bytes = body?;
-                let answer: Value = serde_json::from_slice(&bytes)
-                    .map_err(|_| CallError::retry(format!("{}，将重试", describe_garbage(ERP, &bytes))))?;
+                let answer: Value =
+                    serde_json::from_slice(&bytes).map_err(|_| CallError::retry(describe_garbage(ERP, &bytes)))?;
                 Ok(Pushed {
                     erp_ref: self.erp_ref(&answer),
                     duplicate: false,
