@@ -284,7 +284,7 @@ pub async fn resend(state: &AppState, actor: &Actor, id: i64) -> AppResult<ErpSy
     active.holder = Set(None);
     active.lease_until = Set(None);
     active.updated_at = Set(now);
-    active.update(&txn).await?;
+    let queued = active.update(&txn).await?;
     audit::record(
         &txn,
         actor,
@@ -298,12 +298,14 @@ pub async fn resend(state: &AppState, actor: &Actor, id: i64) -> AppResult<ErpSy
     )
     .await?;
     txn.commit().await?;
-    state.erp_wake.notify_one();
-    let row = outbox::Entity::find_by_id(id).one(&state.db).await?;
-    entries(state, row.into_iter().collect())
+    // The answer is the row as queued here: the sender, woken, may already
+    // be sending it by the time a read would see it.
+    let answer = entries(state, vec![queued])
         .await?
         .pop()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("erp_outbox {id} vanished")))
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("erp_outbox {id} vanished")));
+    state.erp_wake.notify_one();
+    answer
 }
 
 /// Queues every failed document again (after the credential or address

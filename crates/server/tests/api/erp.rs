@@ -318,7 +318,10 @@ async fn an_outage_fails_readably_and_a_resend_delivers(backend: Backend) {
     erp.set(ErpBehaviour::default());
     let id = failed["id"].as_i64().expect("id");
     let resent = expect_json(resend(&app, &token, id).await, StatusCode::OK).await;
-    assert!(resent["status"] == "queued" || resent["status"] == "sending" || resent["status"] == "sent");
+    assert_eq!(
+        (resent["status"].as_str(), resent["attempts"].as_i64()),
+        (Some("queued"), Some(0))
+    );
     let items = settled(&app, &token).await;
     assert_eq!(items[0]["status"], "sent");
     assert_eq!(items[0]["erp_result"], "created");
