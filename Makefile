@@ -55,6 +55,7 @@ bench: web
 	cargo bench -p opcms --bench month_close
 	cargo bench -p opcms --bench jobs
 	cargo bench -p opcms --bench notifications
+	cargo bench -p opcms --bench erp
 	cargo bench -p opcms --bench analytics
 	cargo bench -p opcms --bench backup
 

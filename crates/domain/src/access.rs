@@ -46,7 +46,13 @@ impl Role {
             Role::Management => true,
             Role::Operations => !matches!(
                 permission,
-                PricingManage | UsersManage | AuditView | SettingsManage | CustomersRestore | BackupsManage
+                PricingManage
+                    | UsersManage
+                    | AuditView
+                    | SettingsManage
+                    | CustomersRestore
+                    | BackupsManage
+                    | IntegrationsManage
             ),
             Role::Sales => matches!(
                 permission,
@@ -152,10 +158,14 @@ pub enum Permission {
     /// List, start and download backups: the whole database (management).
     #[serde(rename = "backups.manage")]
     BackupsManage,
+    /// The 集成 page: connectors' status, the ERP sync log, re-send
+    /// (management).
+    #[serde(rename = "integrations.manage")]
+    IntegrationsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 24] = [
         Permission::CustomersView,
         Permission::CustomersEdit,
         Permission::CustomersEditContact,
@@ -179,6 +189,7 @@ impl Permission {
         Permission::NotificationsView,
         Permission::NotificationsManage,
         Permission::BackupsManage,
+        Permission::IntegrationsManage,
     ];
 }
 
@@ -252,6 +263,7 @@ mod tests {
             PricingManage,
             CustomersRestore,
             BackupsManage,
+            IntegrationsManage,
         ] {
             assert!(!Role::Operations.can(permission), "{permission:?}");
             assert!(!Role::Sales.can(permission), "{permission:?}");

@@ -11,6 +11,7 @@ pub mod billing;
 pub mod capitals;
 pub mod close;
 pub mod customer;
+pub mod erp;
 pub mod jobs;
 pub mod money;
 pub mod notify;

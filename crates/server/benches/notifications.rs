@@ -81,11 +81,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     let db = &state.db;
-    let api = Api {
-        client: reqwest::Client::builder().timeout(Duration::from_secs(600)).build()?,
-        base,
-        token,
-    };
+    let api = Api::new(base, token, Duration::from_secs(600))?;
 
     seed_customers(db, customers, "通知基准").await?;
     // Each customer's address, sealed as the API seals it.

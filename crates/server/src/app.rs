@@ -125,6 +125,7 @@ impl Application {
         });
         let scheduler = crate::jobs::scheduler::spawn(&self.state, stopped.clone());
         let sender = crate::notify::sender::spawn(&self.state, stopped.clone())?;
+        let erp_sender = crate::erp::sender::spawn(&self.state, stopped.clone())?;
         let main = serve(
             self.listener,
             http::router(self.state.clone()),
@@ -138,7 +139,7 @@ impl Application {
             }
             None => main.await?,
         }
-        for task in [scheduler, sender].into_iter().flatten() {
+        for task in [scheduler, sender, erp_sender].into_iter().flatten() {
             task.abort();
         }
         self.state.db.close_by_ref().await.ok();

@@ -70,6 +70,14 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:9901")]
         bind: std::net::SocketAddr,
     },
+    /// Serve a stand-in ERP that takes documents by POST with an
+    /// Idempotency-Key, for trying the ERP connector
+    /// (docs/api/integrations.md). The token, when given, is required as the
+    /// whole `Authorization` header; it is read from OPCMS_MOCK_ERP_TOKEN.
+    MockErp {
+        #[arg(long, default_value = "127.0.0.1:9902")]
+        bind: std::net::SocketAddr,
+    },
 }
 
 #[derive(Subcommand)]
@@ -193,6 +201,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         }
         Command::MockVendor { bind, accounts } => mock_vendor(&config, bind, accounts).await,
         Command::MockSms { bind } => mock_sms(bind).await,
+        Command::MockErp { bind } => mock_erp(bind).await,
         Command::Demo(args) => crate::demo::run(&config, args).await.map_err(|e| match e {
             crate::demo::Failure::Usage(message) => Failure::Usage(message),
             crate::demo::Failure::Other(error) => Failure::Other(error),
@@ -307,6 +316,16 @@ async fn mock_sms(bind: std::net::SocketAddr) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::Usage(format!("--bind {bind}: {e}")))?;
     eprintln!("mock SMS provider accepting POST {} (Ctrl-C to stop)", provider.url());
+    let _ = tokio::signal::ctrl_c().await;
+    Ok(())
+}
+
+async fn mock_erp(bind: std::net::SocketAddr) -> Result<(), Failure> {
+    let token = std::env::var("OPCMS_MOCK_ERP_TOKEN").ok().filter(|t| !t.is_empty());
+    let erp = crate::erp::mock_erp::MockErp::start(bind, token)
+        .await
+        .map_err(|e| Failure::Usage(format!("--bind {bind}: {e}")))?;
+    eprintln!("mock ERP taking documents at {} (Ctrl-C to stop)", erp.base_url());
     let _ = tokio::signal::ctrl_c().await;
     Ok(())
 }

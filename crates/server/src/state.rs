@@ -26,6 +26,8 @@ pub struct AppState {
     pub jobs_wake: Arc<tokio::sync::Notify>,
     /// Wakes the notification sender: rows were queued (after the commit).
     pub notify_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the ERP sender: documents were queued (after the commit).
+    pub erp_wake: Arc<tokio::sync::Notify>,
     /// Queues this instance's analytics snapshot refreshes: one at a time.
     pub analytics_refresh: Arc<tokio::sync::Mutex<()>>,
     /// Held while this instance writes a backup: one at a time.
@@ -58,6 +60,7 @@ impl AppState {
             clock,
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             notify_wake: Arc::new(tokio::sync::Notify::new()),
+            erp_wake: Arc::new(tokio::sync::Notify::new()),
             analytics_refresh: Arc::new(tokio::sync::Mutex::new(())),
             backup_running: Arc::new(tokio::sync::Mutex::new(())),
         })

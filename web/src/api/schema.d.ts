@@ -996,6 +996,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each connector's status, last sync and last error. */
+        get: operations["integrations_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/erp/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ERP sync log, newest first, filtered. */
+        get: operations["erp_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/erp/documents/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queues a failed (or sent) document again. 409 NOT_RESENDABLE while it
+         *     is still queued; 409 ERP_NOT_CONFIGURED without an ERP.
+         */
+        post: operations["erp_resend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/erp/resend-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queues every failed document again (after fixing the credential). */
+        post: operations["erp_resend_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/jobs": {
         parameters: {
             query?: never;
@@ -2534,6 +2605,34 @@ export interface components {
             /** @default  */
             tax_id: string;
         };
+        /** @description One connector on the 集成 page. */
+        ConnectorStatus: {
+            configured: boolean;
+            /** @description Where it connects, without credentials. */
+            endpoint: string | null;
+            /** Format: int64 */
+            failed: number;
+            label: string;
+            last_error: string | null;
+            /** Format: date-time */
+            last_error_at: string | null;
+            /**
+             * Format: date-time
+             * @description When a document last reached the ERP.
+             */
+            last_sync_at: string | null;
+            /** @description `erp_push` */
+            name: string;
+            /** Format: int64 */
+            queued: number;
+            /** Format: int64 */
+            sent: number;
+            /**
+             * @description `not_configured` | `idle` (nothing waiting) | `ok` | `failing` (the
+             *     latest try failed, or documents are given up).
+             */
+            state: string;
+        };
         CorrectionInput: {
             quantity?: string | null;
             reason?: string | null;
@@ -2833,6 +2932,11 @@ export interface components {
             plan_id: number;
             to: components["schemas"]["VersionRef"];
         };
+        /**
+         * @description A document pushed to the ERP.
+         * @enum {string}
+         */
+        DocKind: "bill" | "credit_note" | "receipt";
         /** @description Where a customer's rule for one series comes from. */
         EffectiveRule: {
             rule: components["schemas"]["PriceRule"];
@@ -2881,6 +2985,48 @@ export interface components {
          * @enum {string}
          */
         EntryStatus: "created" | "updated" | "unchanged" | "quarantined" | "discarded";
+        ErpResendResult: {
+            /**
+             * Format: int64
+             * @description Documents queued again.
+             */
+            requeued: number;
+        };
+        /** @description One document in the ERP sync log. */
+        ErpSyncEntry: {
+            /** Format: int32 */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            customer: components["schemas"]["CustomerRef"] | null;
+            /**
+             * Format: int64
+             * @description The bill, credit note or payment id.
+             */
+            doc_id: number;
+            /** @description bill_no, credit note number, payment_no. */
+            doc_no: string;
+            /** @description The ERP's id of the document. */
+            erp_ref: string | null;
+            /** @description `created`, or `duplicate` when the ERP already had it. */
+            erp_result: string | null;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["DocKind"];
+            last_error: string | null;
+            /**
+             * Format: date-time
+             * @description When a queued document is tried (again).
+             */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            sent_at: string | null;
+            status: components["schemas"]["SyncStatus"];
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Waiting for its bill to reach the ERP first (a credit note). */
+            waiting_for_bill: boolean;
+        };
         /** @description The body of every error response, as the OpenAPI document describes it. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -2997,6 +3143,9 @@ export interface components {
             unchanged: number;
             /** Format: int32 */
             updated: number;
+        };
+        IntegrationsOverview: {
+            connectors: components["schemas"]["ConnectorStatus"][];
         };
         /** @description One problem with one cell (or row), as the report and the UI show it. */
         Issue: {
@@ -3425,6 +3574,48 @@ export interface components {
                 updated_by: number | null;
                 /** Format: int32 */
                 version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        Page_ErpSyncEntry: {
+            items: {
+                /** Format: int32 */
+                attempts: number;
+                /** Format: date-time */
+                created_at: string;
+                customer: components["schemas"]["CustomerRef"] | null;
+                /**
+                 * Format: int64
+                 * @description The bill, credit note or payment id.
+                 */
+                doc_id: number;
+                /** @description bill_no, credit note number, payment_no. */
+                doc_no: string;
+                /** @description The ERP's id of the document. */
+                erp_ref: string | null;
+                /** @description `created`, or `duplicate` when the ERP already had it. */
+                erp_result: string | null;
+                /** Format: int64 */
+                id: number;
+                kind: components["schemas"]["DocKind"];
+                last_error: string | null;
+                /**
+                 * Format: date-time
+                 * @description When a queued document is tried (again).
+                 */
+                next_attempt_at: string | null;
+                /** Format: date-time */
+                sent_at: string | null;
+                status: components["schemas"]["SyncStatus"];
+                /** Format: date-time */
+                updated_at: string;
+                /** @description Waiting for its bill to reach the ERP first (a credit note). */
+                waiting_for_bill: boolean;
             }[];
             /** Format: int64 */
             page: number;
@@ -3879,7 +4070,7 @@ export interface components {
             period: string;
         };
         /** @enum {string} */
-        Permission: "customers.view" | "customers.edit" | "customers.edit_contact" | "customers.import" | "customers.export" | "customers.restore" | "pricing.view" | "pricing.manage" | "pricing.propose" | "usage.view" | "usage.manage" | "billing.view" | "billing.manage" | "payments.view" | "payments.manage" | "analytics.view" | "users.manage" | "audit.view" | "settings.manage" | "jobs.view" | "notifications.view" | "notifications.manage" | "backups.manage";
+        Permission: "customers.view" | "customers.edit" | "customers.edit_contact" | "customers.import" | "customers.export" | "customers.restore" | "pricing.view" | "pricing.manage" | "pricing.propose" | "usage.view" | "usage.manage" | "billing.view" | "billing.manage" | "payments.view" | "payments.manage" | "analytics.view" | "users.manage" | "audit.view" | "settings.manage" | "jobs.view" | "notifications.view" | "notifications.manage" | "backups.manage" | "integrations.manage";
         PlanCreated: components["schemas"]["PlanView"] & {
             warnings: components["schemas"]["Warning"][];
         };
@@ -4680,6 +4871,11 @@ export interface components {
          * @enum {string}
          */
         SummaryScope: "all" | "own";
+        /**
+         * @description Where a pushed document stands.
+         * @enum {string}
+         */
+        SyncStatus: "queued" | "sending" | "sent" | "failed";
         /** @description Counts of a write, in the API's names. */
         Tally: {
             /** Format: int32 */
@@ -8303,6 +8499,176 @@ export interface operations {
             };
             /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    integrations_overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationsOverview"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    erp_log: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
+                /** @description `bill` | `credit_note` | `receipt` */
+                kind?: string;
+                /** @description `queued` | `sending` | `sent` | `failed` */
+                status?: string;
+                /** @description Part of the document number. */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ErpSyncEntry"];
+                };
+            };
+            /** @description 请求无法处理：查询参数或请求体格式错误，或字段校验未通过（`details` 列出出错的字段） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    erp_resend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpSyncEntry"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    erp_resend_failed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpResendResult"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

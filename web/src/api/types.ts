@@ -361,6 +361,22 @@ export type BackupFailure = Schemas['BackupFailure'];
 /** `POST /backups` → 202: the archive being written. */
 export type StartedBackup = Schemas['StartedBackup'];
 
+// ---- integrations (集成) --------------------------------------------------------
+//
+// The ERP connector: every issued bill, credit note and receipt is pushed once per
+// number; the sync log is the outbox, newest first.
+
+/** `bill` / `credit_note` / `receipt`. */
+export type ErpDocKind = Schemas['DocKind'];
+/** `queued` / `sending` / `sent` / `failed`. */
+export type ErpSyncStatus = Schemas['SyncStatus'];
+export type ErpSyncEntry = Schemas['ErpSyncEntry'];
+export type ErpSyncQuery = Query<'/integrations/erp/documents'>;
+/** One connector on the 集成 page: configured or not, its state, counts, last sync and error. */
+export type ConnectorStatus = Schemas['ConnectorStatus'];
+export type IntegrationsOverview = Schemas['IntegrationsOverview'];
+export type ErpResendResult = Schemas['ErpResendResult'];
+
 // ---- notifications ------------------------------------------------------------
 //
 // Recipients come masked (`z***@example.com`, `138****5678`); templates hold

@@ -44,6 +44,7 @@ export const PAGE_HELP: Record<string, HelpTopic> = {
   Settings: 'management#系统设置',
   Jobs: { default: 'operations#定时任务', management: 'management#定时任务' },
   Backups: 'management#数据备份',
+  Integrations: 'management#集成',
   Notifications: 'operations#通知与提醒',
   NotificationTemplates: 'operations#通知与提醒',
   Account: 'index#账户与密码',

@@ -14,6 +14,7 @@ import {
   IconFire,
   IconIdcard,
   IconLayers,
+  IconLink,
   IconList,
   IconMessage,
   IconNotification,
@@ -133,6 +134,8 @@ export const appRoutes: RouteRecordRaw[] = [
     ['notification-templates', 'NotificationTemplates', 'notificationTemplates', () => import('@/views/notifications/templates/index.vue'), 'notifications.view', IconMessage],
     // Management only: the archives hold every table (encrypted fields still encrypted).
     ['backups', 'Backups', 'backups', () => import('@/views/backups/index.vue'), 'backups.manage', IconSave],
+    // Management only: the ERP connector's state, its sync log and re-sends.
+    ['integrations', 'Integrations', 'integrations', () => import('@/views/integrations/index.vue'), 'integrations.manage', IconLink],
   ]),
   // The user manual (docs/manual/), for everyone signed in; opened from the header's 帮助.
   single('help/:chapter?', 'Help', 'help', () => import('@/views/help/index.vue')),

@@ -186,6 +186,15 @@ pub struct Api {
 }
 
 impl Api {
+    /// The admin's API with a client that waits up to `timeout` for a job's answer.
+    pub fn new(base: String, token: String, timeout: Duration) -> anyhow::Result<Api> {
+        Ok(Api {
+            client: reqwest::Client::builder().timeout(timeout).build()?,
+            base,
+            token,
+        })
+    }
+
     pub async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
         let mut request = self.client.request(method, format!("{}/api/v1{path}", self.base));
         if !body.is_null() {

@@ -187,11 +187,20 @@ pub async fn issue(state: &AppState, principal: &Principal, id: i64, input: Issu
         Some(context) => crate::notify::outbox::bills_issued(&txn, state, context, &[id], business_today()).await?,
         None => 0,
     };
+    let for_erp = crate::erp::outbox::bills_issued(&txn, state, &[id]).await?;
     txn.commit().await?;
-    if queued > 0 {
+    wake(state, queued, for_erp);
+    view(&state.db, find_visible(&state.db, &principal.scope(), id).await?).await
+}
+
+/// After the commit: the senders of what it queued.
+fn wake(state: &AppState, notifications: u64, erp_documents: u64) {
+    if notifications > 0 {
         state.notify_wake.notify_one();
     }
-    view(&state.db, find_visible(&state.db, &principal.scope(), id).await?).await
+    if erp_documents > 0 {
+        state.erp_wake.notify_one();
+    }
 }
 
 /// Bills locked and read per query in a batch issue.
@@ -348,9 +357,8 @@ pub async fn batch_issue(
         Some(context) => crate::notify::outbox::bills_issued(&txn, state, context, &issued_ids, today).await?,
         None => 0,
     };
+    let for_erp = crate::erp::outbox::bills_issued(&txn, state, &issued_ids).await?;
     txn.commit().await?;
-    if queued > 0 {
-        state.notify_wake.notify_one();
-    }
+    wake(state, queued, for_erp);
     Ok(result)
 }

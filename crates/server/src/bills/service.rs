@@ -135,7 +135,7 @@ pub async fn credit(state: &AppState, principal: &Principal, id: i64, input: Cre
     check_credit(status, amount, outstanding)?;
     let amount_units = units(amount)?;
     let now = Utc::now();
-    credit_note::ActiveModel {
+    let note = credit_note::ActiveModel {
         id: NotSet,
         bill_id: Set(id),
         amount: Set(amount_units),
@@ -145,6 +145,7 @@ pub async fn credit(state: &AppState, principal: &Principal, id: i64, input: Cre
     }
     .insert(&txn)
     .await?;
+    let for_erp = crate::erp::outbox::credit_note_written(&txn, state, &row, &note).await?;
     let new_total = row.total - amount_units;
     let new_status = paid_status(decimal(new_total), decimal(row.allocated));
     let (before_total, version, credited) = (row.total, row.version, row.credited);
@@ -172,6 +173,9 @@ pub async fn credit(state: &AppState, principal: &Principal, id: i64, input: Cre
     )
     .await?;
     txn.commit().await?;
+    if for_erp > 0 {
+        state.erp_wake.notify_one();
+    }
     view(&state.db, find_visible(&state.db, &principal.scope(), id).await?).await
 }
 

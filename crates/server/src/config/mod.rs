@@ -1,10 +1,12 @@
 //! Layered configuration (DESIGN.md §14): built-in defaults, then
 //! `opcms.toml` when present, then `OPCMS_*` environment variables, which win.
 
+pub mod erp;
 pub mod notify;
 pub mod secret;
 pub mod usage_sources;
 
+pub use erp::ErpConfig;
 pub use secret::Secret;
 pub use usage_sources::HttpSourceConfig;
 
@@ -77,6 +79,8 @@ pub struct Config {
     pub jobs: JobSettings,
     /// `[smtp]`, `[sms]` and the outbox sender (DESIGN.md §17).
     pub notify: NotifySettings,
+    /// `[erp]` / `OPCMS_ERP`: the ERP connector; None: not configured.
+    pub erp: Option<ErpConfig>,
 }
 
 /// How this instance takes part in running the scheduled jobs.
@@ -148,6 +152,8 @@ struct FileConfig {
     notify_enabled: Option<bool>,
     notify_tick_ms: Option<u64>,
     notify_concurrency: Option<u64>,
+    // The ERP connector
+    erp: Option<ErpConfig>,
 }
 
 /// `[billing]` in opcms.toml: who is billed, and what a bill document
@@ -301,7 +307,18 @@ impl Config {
             tick: std::time::Duration::from_millis(number("OPCMS_NOTIFY_TICK_MS", file.notify_tick_ms, 5_000)?.max(50)),
             concurrency: number("OPCMS_NOTIFY_CONCURRENCY", file.notify_concurrency, 8)?.clamp(1, 64) as usize,
         };
+        let erp = match env("OPCMS_ERP") {
+            Some(json) => Some(
+                serde_json::from_str::<ErpConfig>(&json)
+                    .map_err(|e| ConfigError(format!("OPCMS_ERP: not a JSON object of ERP settings: {e}")))?,
+            ),
+            None => file.erp,
+        };
+        if let Some(erp) = &erp {
+            erp.validate().map_err(ConfigError)?;
+        }
         Ok(Config {
+            erp,
             notify,
             jobs,
             test_clock,
@@ -598,6 +615,22 @@ quantity = "qty"
         ] {
             let err = Config::from_sources(None, env_of(pairs)).unwrap_err();
             assert!(err.to_string().contains(named), "{pairs:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_erp_comes_from_the_file_or_the_environment() {
+        assert!(Config::from_sources(None, env_of(&[])).unwrap().erp.is_none());
+        let file = "[erp]\nbase_url = \"http://erp.local\"\n[erp.fields.bill]\nbill_no = \"DocNo\"\n";
+        let erp = Config::from_sources(Some(file), env_of(&[])).unwrap().erp.unwrap();
+        assert_eq!(erp.fields.bill["bill_no"], "DocNo");
+        let json = r#"{"base_url": "http://other", "auth_header": "X-Key", "auth_token": "k3y-s3cret"}"#;
+        let config = Config::from_sources(Some(file), env_of(&[("OPCMS_ERP", json)])).unwrap();
+        assert_eq!(config.erp.as_ref().unwrap().base_url, "http://other");
+        assert!(!format!("{config:?}").contains("k3y-s3cret"));
+        for bad in ["[]", r#"{"base_url": "nowhere"}"#] {
+            let err = Config::from_sources(None, env_of(&[("OPCMS_ERP", bad)])).unwrap_err();
+            assert!(err.to_string().contains("OPCMS_ERP"), "{err}");
         }
     }
 

@@ -34,7 +34,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{AppError, envelope};
 use crate::state::AppState;
 use crate::{
-    analytics, audit, auth, backup, bills, close, customers, jobs, notify, payments, pricing, reports, settings,
+    analytics, audit, auth, backup, bills, close, customers, erp, jobs, notify, payments, pricing, reports, settings,
     system, usage, users,
 };
 
@@ -57,6 +57,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .merge(analytics::routes::router())
         .merge(reports::routes::router())
         .merge(backup::routes::router())
+        .merge(erp::routes::router())
 }
 
 /// The API's routes and their complete OpenAPI document.

@@ -569,6 +569,8 @@ async fn write(
                 .map(|p| (row_of.get(&p.payment_no).copied().unwrap_or_default(), p)),
         );
     }
+    let receipts: Vec<payment::Model> = created.iter().map(|(_, p)| p.clone()).collect();
+    let for_erp = crate::erp::outbox::receipts_booked(&txn, state, &receipts).await?;
     let allocations = if options.auto_allocate {
         allocate_exact(&txn, actor, &options.scope, created, dry_run).await?
     } else {
@@ -590,6 +592,9 @@ async fn write(
         txn.rollback().await?;
     } else {
         txn.commit().await?;
+        if for_erp > 0 {
+            state.erp_wake.notify_one();
+        }
     }
     Ok(allocations)
 }

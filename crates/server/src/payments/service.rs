@@ -382,9 +382,13 @@ pub async fn create(state: &AppState, principal: &Principal, input: PaymentInput
         )
         .await?;
     }
+    let for_erp = crate::erp::outbox::receipts_booked(&txn, state, std::slice::from_ref(&row)).await?;
     txn.commit().await?;
     if queued > 0 {
         state.notify_wake.notify_one();
+    }
+    if for_erp > 0 {
+        state.erp_wake.notify_one();
     }
     view(&state.db, row).await
 }

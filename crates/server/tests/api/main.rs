@@ -15,6 +15,7 @@ mod close;
 mod contract;
 mod customers;
 mod demo;
+mod erp;
 mod exports;
 mod imports;
 mod instances;

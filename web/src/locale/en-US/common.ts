@@ -62,6 +62,7 @@ export default {
     notifications: 'Notifications',
     notificationTemplates: 'Notification templates',
     backups: 'Backups',
+    integrations: 'Integrations',
     help: 'Help',
     account: 'Account',
     login: 'Sign in',
@@ -207,6 +208,9 @@ export default {
     },
     backups: {
       manage: 'List, create, verify and download backups',
+    },
+    integrations: {
+      manage: 'See the integrations and the ERP sync log, send again',
     },
   },
   exception: {

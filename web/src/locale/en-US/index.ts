@@ -17,5 +17,6 @@ import analytics from '@/views/analytics/locale/en-US';
 import reports from '@/views/reports/locale/en-US';
 import help from '@/views/help/locale/en-US';
 import backups from '@/views/backups/locale/en-US';
+import integrations from '@/views/integrations/locale/en-US';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics, reports, help, backups };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics, reports, help, backups, integrations };

@@ -60,6 +60,7 @@ export default {
     notifications: '通知记录',
     notificationTemplates: '通知模板',
     backups: '数据备份',
+    integrations: '集成',
     help: '帮助',
     account: '账户设置',
     login: '登录',
@@ -205,6 +206,9 @@ export default {
     },
     backups: {
       manage: '查看、创建、校验和下载数据备份',
+    },
+    integrations: {
+      manage: '查看集成状态与 ERP 同步记录、重新发送',
     },
   },
   exception: {

@@ -17,5 +17,6 @@ import analytics from '@/views/analytics/locale/zh-CN';
 import reports from '@/views/reports/locale/zh-CN';
 import help from '@/views/help/locale/zh-CN';
 import backups from '@/views/backups/locale/zh-CN';
+import integrations from '@/views/integrations/locale/zh-CN';
 
-export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics, reports, help, backups };
+export default { ...common, login, workplace, users, audit, account, customers, customerImport, pricing, usage, bills, payments, settings, jobs, notifications, analytics, reports, help, backups, integrations };

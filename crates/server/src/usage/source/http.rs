@@ -14,27 +14,21 @@ use serde_json::Value;
 
 use super::{CustomerRef, FetchError, Fetched, Incoming, UsageSource, clip};
 use crate::config::usage_sources::{HttpSourceConfig, Pagination};
+use crate::outbound::{CallError, at_path, describe_garbage, read_body, send_error};
 
 pub struct HttpSource {
     config: HttpSourceConfig,
     client: reqwest::Client,
 }
 
-/// One failed request: what to tell, and whether trying again may help.
-struct PageError {
-    message: String,
-    retryable: bool,
-}
+/// How the messages name the vendor.
+const VENDOR: &str = "供应商接口";
 
 impl HttpSource {
     pub fn new(config: HttpSourceConfig) -> Result<HttpSource, String> {
         config.validate()?;
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.timeout_ms))
-            .connect_timeout(Duration::from_millis(config.timeout_ms))
-            .redirect(reqwest::redirect::Policy::custom(same_origin_only))
-            .build()
-            .map_err(|e| format!("usage source {}: {e}", config.name))?;
+        let client =
+            crate::outbound::client(config.timeout_ms).map_err(|e| format!("usage source {}: {e}", config.name))?;
         Ok(HttpSource { config, client })
     }
 
@@ -166,74 +160,27 @@ impl HttpSource {
         }
     }
 
-    async fn get_once(&self, query: &[(String, String)]) -> Result<Value, PageError> {
+    async fn get_once(&self, query: &[(String, String)]) -> Result<Value, CallError> {
         let mut request = self.client.get(self.url()).query(query);
         if let (Some(header), Some(token)) = (&self.config.auth_header, &self.config.auth_token) {
             request = request.header(header.as_str(), token.expose());
         }
-        let mut response = request.send().await.map_err(|e| {
-            if e.is_redirect() {
-                return PageError {
-                    message: refused_redirect(&e),
-                    retryable: false,
-                };
-            }
-            PageError {
-                message: if e.is_timeout() {
-                    format!("供应商接口超时（{} 毫秒）", self.config.timeout_ms)
-                } else {
-                    "无法连接供应商接口".to_string()
-                },
-                retryable: true,
-            }
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| send_error(VENDOR, self.config.timeout_ms, &e))?;
         let status = response.status();
         if status.is_server_error() {
-            return Err(PageError {
-                message: format!("供应商接口返回 HTTP {}", status.as_u16()),
-                retryable: true,
-            });
+            return Err(CallError::retry(format!("{VENDOR}返回 HTTP {}", status.as_u16())));
         }
         if !status.is_success() {
-            return Err(PageError {
-                message: format!("供应商接口拒绝请求：HTTP {}（请检查地址与凭证）", status.as_u16()),
-                retryable: false,
-            });
+            return Err(CallError::fatal(format!(
+                "{VENDOR}拒绝请求：HTTP {}（请检查地址与凭证）",
+                status.as_u16()
+            )));
         }
-        let limit = self.config.max_response_bytes;
-        let too_large = || PageError {
-            message: format!("响应超过 {} 字节上限", limit),
-            retryable: false,
-        };
-        if response.content_length().is_some_and(|n| n > limit) {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() as u64 + chunk.len() as u64 > limit {
-                        return Err(too_large());
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(PageError {
-                        message: if e.is_timeout() {
-                            format!("读取响应超时（{} 毫秒）", self.config.timeout_ms)
-                        } else {
-                            "读取响应中断".to_string()
-                        },
-                        retryable: true,
-                    });
-                }
-            }
-        }
-        serde_json::from_slice(&body).map_err(|_| PageError {
-            message: describe_garbage(&body),
-            retryable: false,
-        })
+        let body = read_body(response, self.config.max_response_bytes, self.config.timeout_ms).await?;
+        serde_json::from_slice(&body).map_err(|_| CallError::fatal(describe_garbage(VENDOR, &body)))
     }
 
     fn incoming(&self, item: &Value) -> Incoming {
@@ -276,65 +223,6 @@ impl UsageSource for HttpSource {
     }
 }
 
-/// Most redirects followed for one request.
-const MAX_REDIRECTS: usize = 3;
-
-/// Redirects are followed only within the vendor's origin (scheme, host and
-/// port): the request carries the vendor credential, and reqwest strips only
-/// the standard `Authorization` header on a cross-host hop, not a custom one
-/// such as `X-Api-Key` from `auth_header`.
-fn same_origin_only(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
-    let same_origin = attempt
-        .previous()
-        .first()
-        .is_some_and(|first| first.origin() == attempt.url().origin());
-    if !same_origin {
-        let to = attempt.url().origin().ascii_serialization();
-        attempt.error(RefusedRedirect::CrossOrigin(to))
-    } else if attempt.previous().len() > MAX_REDIRECTS {
-        attempt.error(RefusedRedirect::TooMany)
-    } else {
-        attempt.follow()
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-enum RefusedRedirect {
-    #[error("redirect to another origin: {0}")]
-    CrossOrigin(String),
-    #[error("too many redirects")]
-    TooMany,
-}
-
-/// What to record about a redirect the policy refused.
-fn refused_redirect(error: &reqwest::Error) -> String {
-    let mut cause = std::error::Error::source(error);
-    while let Some(inner) = cause {
-        if let Some(refused) = inner.downcast_ref::<RefusedRedirect>() {
-            return match refused {
-                RefusedRedirect::CrossOrigin(to) => {
-                    format!("供应商接口重定向到其他站点（{to}），为保护凭证未跟随；请把 base_url 改为实际地址")
-                }
-                RefusedRedirect::TooMany => format!("供应商接口重定向超过 {MAX_REDIRECTS} 次，已停止"),
-            };
-        }
-        cause = inner.source();
-    }
-    "供应商接口的重定向无法跟随".into()
-}
-
-/// The value at a dotted path (`data.items`); the value itself for "".
-fn at_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    if path.is_empty() {
-        return Some(value);
-    }
-    path.split('.').try_fold(value, |v, key| match v {
-        Value::Object(map) => map.get(key),
-        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
-        _ => None,
-    })
-}
-
 /// A vendor's JSON value as a raw usage value. Numbers keep their decimal
 /// text: serde_json prints the shortest text that reads back as the same
 /// double, which is the text the vendor sent for any quantity of at most
@@ -349,32 +237,10 @@ fn raw_value(value: &Value) -> RawValue {
     }
 }
 
-/// What a person should read about a page that is not JSON.
-fn describe_garbage(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
-    let start = text.trim_start();
-    if start.is_empty() {
-        return "供应商接口返回了空响应".into();
-    }
-    if start.starts_with('<') {
-        return "供应商接口返回了 HTML 页面而不是 JSON（可能是错误页或登录页）".into();
-    }
-    let snippet: String = start.chars().filter(|c| !c.is_control()).take(60).collect();
-    format!("供应商接口返回的不是有效的 JSON：「{snippet}」")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn dotted_paths_reach_into_objects_and_arrays() {
-        let v = json!({"data": {"items": [{"a": 1}], "next": null}});
-        assert_eq!(at_path(&v, "data.items.0.a"), Some(&json!(1)));
-        assert_eq!(at_path(&v, "data.missing"), None);
-        assert_eq!(at_path(&v, ""), Some(&v));
-    }
 
     #[test]
     fn numbers_keep_the_digits_the_vendor_sent() {
@@ -384,13 +250,6 @@ mod tests {
             texts,
             ["1234.5678", "0.1", "12", "99999999999.9999"].map(|t| RawValue::Number(t.into()))
         );
-    }
-
-    #[test]
-    fn garbage_is_described_not_echoed_whole() {
-        assert!(describe_garbage(b"<!DOCTYPE html><html>").contains("HTML"));
-        assert!(describe_garbage(b"").contains("空响应"));
-        assert!(describe_garbage(b"{\"data\": [1, 2").contains("不是有效的 JSON"));
     }
 
     #[test]
