@@ -30,6 +30,7 @@ pub mod secrets;
 pub mod settings;
 pub mod spreadsheet;
 pub mod state;
+pub mod storage;
 pub mod system;
 pub mod telemetry;
 pub mod usage;

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::crypto::tokens::TokenKeys;
 use crate::http::metrics::registry::Metrics;
+use crate::storage::Storage;
 
 /// What every handler can reach. Cheap to clone; holds no per-user state, so
 /// any number of instances can serve the same database.
@@ -27,14 +28,23 @@ pub struct AppState {
     pub analytics_refresh: Arc<tokio::sync::Mutex<()>>,
     /// Held while this instance writes a backup: one at a time.
     pub backup_running: Arc<tokio::sync::Mutex<()>>,
+    /// Where the files the system keeps go (`[storage]`).
+    pub storage: Storage,
 }
 
 impl AppState {
     /// The state of one instance, its per-instance parts (wake-ups, locks,
     /// metrics) fresh: the one place that lists them, for `serve` and for
     /// the commands that call the services (`opcms demo`).
-    pub fn new(db: DatabaseConnection, config: Config, keys: TokenKeys, keyring: Keyring, clock: Clock) -> AppState {
-        AppState {
+    pub fn new(
+        db: DatabaseConnection,
+        config: Config,
+        keys: TokenKeys,
+        keyring: Keyring,
+        clock: Clock,
+    ) -> anyhow::Result<AppState> {
+        let storage = Storage::from_config(&config.storage, &config.data_dir)?;
+        Ok(AppState {
             db,
             config: Arc::new(config),
             keys: Arc::new(keys),
@@ -45,6 +55,7 @@ impl AppState {
             notify_wake: Arc::new(tokio::sync::Notify::new()),
             analytics_refresh: Arc::new(tokio::sync::Mutex::new(())),
             backup_running: Arc::new(tokio::sync::Mutex::new(())),
-        }
+            storage,
+        })
     }
 }

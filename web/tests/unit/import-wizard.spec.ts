@@ -33,6 +33,7 @@ const answer = (over: Partial<ImportResult> = {}): ImportResult => ({
   issues,
   file_warnings: ['未识别的列「微信号」已忽略'],
   report_url: '/api/v1/customers/import/7/report.xlsx',
+  original_kept: true,
   ...over,
 });
 

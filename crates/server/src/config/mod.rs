@@ -3,9 +3,11 @@
 
 pub mod notify;
 pub mod secret;
+pub mod storage;
 pub mod usage_sources;
 
 pub use secret::Secret;
+pub use storage::{S3Settings, StorageConfig};
 pub use usage_sources::HttpSourceConfig;
 
 use std::net::SocketAddr;
@@ -77,6 +79,8 @@ pub struct Config {
     pub jobs: JobSettings,
     /// `[smtp]`, `[sms]` and the outbox sender (DESIGN.md §17).
     pub notify: NotifySettings,
+    /// `[storage]`: where backups and import originals are kept.
+    pub storage: StorageConfig,
 }
 
 /// How this instance takes part in running the scheduled jobs.
@@ -148,6 +152,7 @@ struct FileConfig {
     notify_enabled: Option<bool>,
     notify_tick_ms: Option<u64>,
     notify_concurrency: Option<u64>,
+    storage: Option<storage::StorageFile>,
 }
 
 /// `[billing]` in opcms.toml: who is billed, and what a bill document
@@ -301,7 +306,9 @@ impl Config {
             tick: std::time::Duration::from_millis(number("OPCMS_NOTIFY_TICK_MS", file.notify_tick_ms, 5_000)?.max(50)),
             concurrency: number("OPCMS_NOTIFY_CONCURRENCY", file.notify_concurrency, 8)?.clamp(1, 64) as usize,
         };
+        let storage = StorageConfig::load(file.storage.clone(), &env).map_err(ConfigError)?;
         Ok(Config {
+            storage,
             notify,
             jobs,
             test_clock,

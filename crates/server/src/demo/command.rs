@@ -152,7 +152,7 @@ async fn demo_state(config: &Config, db: sea_orm::DatabaseConnection) -> anyhow:
     crate::settings::seed(&db, &config)
         .await
         .map_err(|e| anyhow::anyhow!("cannot seed the settings: {e:?}"))?;
-    Ok(AppState::new(db, config, keys, keyring, Clock::settable()))
+    AppState::new(db, config, keys, keyring, Clock::settable())
 }
 
 fn print_summary(
