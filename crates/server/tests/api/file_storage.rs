@@ -327,3 +327,32 @@ async fn local_storage_is_the_default_and_keeps_originals() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.bytes().await.unwrap(), CUSTOMERS_CSV.as_bytes());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn archives_an_earlier_release_left_in_the_data_directory_move_into_storage() {
+    let name = "opcms-20261201T010000Z.tar.zst";
+    let app = TestApp::spawn_with(Backend::Sqlite, |config| {
+        let old = config.data_dir.join("backups");
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::write(old.join(name), b"an archive of an earlier release").unwrap();
+        std::fs::write(old.join(format!("{name}.json")), b"{}").unwrap();
+    })
+    .await;
+    let admin = app.admin_token().await;
+    // Moved in the background after start-up.
+    for _ in 0..100 {
+        if !app.data_dir().join("backups").exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!app.data_dir().join("backups").exists(), "the old directory is gone");
+    let list = get(&app, &admin, "/api/v1/backups").await;
+    assert_eq!(list["items"][0]["name"], name, "{list}");
+    assert_eq!(list["items"][0]["size_bytes"], 32, "{list}");
+    let response = app.get(&format!("/api/v1/backups/{name}/download"), &admin).await;
+    assert_eq!(
+        response.bytes().await.unwrap(),
+        &b"an archive of an earlier release"[..]
+    );
+}
