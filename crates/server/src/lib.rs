@@ -28,6 +28,7 @@ pub mod reports;
 pub mod rotation;
 pub mod secrets;
 pub mod settings;
+pub mod shared;
 pub mod spreadsheet;
 pub mod state;
 pub mod storage;

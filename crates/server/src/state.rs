@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::crypto::Keyring;
 use crate::crypto::tokens::TokenKeys;
 use crate::http::metrics::registry::Metrics;
+use crate::shared::SharedStore;
 use crate::storage::Storage;
 
 /// What every handler can reach. Cheap to clone; holds no per-user state, so
@@ -18,6 +19,8 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub keyring: Arc<Keyring>,
     pub metrics: Arc<Metrics>,
+    /// Redis when `OPCMS_REDIS_URL` is set: shared rate limits and cache.
+    pub shared: Option<Arc<SharedStore>>,
     /// The business clock every request and job of this app reads.
     pub clock: Clock,
     /// Wakes the scheduler before its next tick (the test clock was set).
@@ -44,12 +47,18 @@ impl AppState {
         clock: Clock,
     ) -> anyhow::Result<AppState> {
         let storage = Storage::from_config(&config.storage, &config.data_dir)?;
+        let metrics = Arc::new(Metrics::default());
+        let shared = match &config.redis_url {
+            Some(url) => Some(Arc::new(SharedStore::new(url.expose(), metrics.clone())?)),
+            None => None,
+        };
         Ok(AppState {
             db,
             config: Arc::new(config),
             keys: Arc::new(keys),
             keyring: Arc::new(keyring),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            shared,
             clock,
             jobs_wake: Arc::new(tokio::sync::Notify::new()),
             notify_wake: Arc::new(tokio::sync::Notify::new()),

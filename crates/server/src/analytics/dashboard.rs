@@ -3,6 +3,9 @@
 
 use std::collections::HashMap;
 
+use axum::Json;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 use opcms_domain::analytics::rate;
 use opcms_domain::billing::AgingBucket;
@@ -10,12 +13,14 @@ use opcms_domain::money::Total;
 use opcms_domain::{DataScope, Period};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::time::Duration;
 
 use super::facts::{Sql, get, sum};
 use super::params::months_ending;
 use super::snapshot;
 use crate::calendar::{business_today, china};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// How many customers the dashboard ranks.
@@ -109,6 +114,43 @@ pub struct TrendPoint {
     pub receivable: Total,
     #[schema(value_type = String)]
     pub collected: Total,
+}
+
+/// How long a cached dashboard is kept. Its key holds the snapshots'
+/// generation, so a write anywhere (on any instance) makes the next read
+/// miss; this only bounds Redis's memory.
+const CACHED_FOR: Duration = Duration::from_secs(600);
+
+/// The dashboard as its JSON response, from the shared cache (Redis) when
+/// one holds it for the current snapshots, else computed and kept there.
+pub async fn dashboard_response(state: &AppState, scope: &DataScope, period: Period) -> AppResult<Response> {
+    let Some(shared) = &state.shared else {
+        return Ok(Json(dashboard(state, scope, period).await?).into_response());
+    };
+    snapshot::prepare(state, None).await?;
+    let key = cache_key(snapshot::generation(&state.db).await?, business_today(), period, scope);
+    if let Some(body) = shared.get(&key).await {
+        return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
+    }
+    let body = serde_json::to_vec(&dashboard(state, scope, period).await?)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("dashboard JSON: {e}")))?;
+    shared.put(&key, &body, CACHED_FOR).await;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// What a cached dashboard is valid for: the snapshots' generation (moved
+/// by every refresh, which every write's change mark forces before a read),
+/// the day overdue money is counted on, the month, and whose customers.
+fn cache_key(generation: i64, as_of: NaiveDate, period: Period, scope: &DataScope) -> String {
+    let scope = match scope {
+        DataScope::All => "all".to_string(),
+        DataScope::Owners(ids) => {
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let digest = Sha256::digest(list.as_bytes());
+            digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        }
+    };
+    format!("dashboard:{generation}:{as_of}:{}:{scope}", period.key())
 }
 
 pub async fn dashboard(state: &AppState, scope: &DataScope, period: Period) -> AppResult<Dashboard> {
@@ -343,4 +385,32 @@ fn month_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
         .single()
         .map(|at| at.with_timezone(&chrono::Utc))
         .unwrap_or_else(|| day.and_time(NaiveTime::MIN).and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn a_cached_dashboard_is_only_shared_by_reads_of_the_same_snapshots_day_month_and_scope() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 4).expect("day");
+        let month: Period = "2026-11".parse().expect("period");
+        let team = DataScope::Owners(Arc::from(vec![3, 7]));
+        let key = cache_key(41, day, month, &team);
+        assert_eq!(
+            key,
+            cache_key(41, day, month, &DataScope::Owners(Arc::from(vec![3, 7])))
+        );
+        for other in [
+            cache_key(42, day, month, &team),
+            cache_key(41, day.succ_opt().expect("day"), month, &team),
+            cache_key(41, day, "2026-10".parse().expect("period"), &team),
+            cache_key(41, day, month, &DataScope::Owners(Arc::from(vec![3]))),
+            cache_key(41, day, month, &DataScope::All),
+        ] {
+            assert_ne!(key, other);
+        }
+    }
 }

@@ -60,10 +60,10 @@ async fn get_dashboard(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<PeriodQuery>,
-) -> AppResult<Json<Dashboard>> {
+) -> AppResult<Response> {
     principal.require(Permission::AnalyticsView)?;
     let period = params::period(query.period.as_deref())?;
-    Ok(Json(dashboard::dashboard(&state, &principal.scope(), period).await?))
+    dashboard::dashboard_response(&state, &principal.scope(), period).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

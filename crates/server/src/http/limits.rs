@@ -24,6 +24,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use super::extract::{bearer_token, client_meta};
 use crate::crypto::tokens::TokenKeys;
 use crate::error::{AppError, envelope};
+use crate::shared::{SharedStore, Spent};
 use crate::state::AppState;
 
 /// How many checks between two sweeps of idle keys out of the limiters.
@@ -32,6 +33,9 @@ const SWEEP_EVERY: u64 = 4096;
 pub struct RateLimits {
     per_ip: Option<DefaultKeyedRateLimiter<String>>,
     per_user: Option<DefaultKeyedRateLimiter<i64>>,
+    per_ip_quota: u32,
+    per_user_quota: u32,
+    shared: Option<Arc<SharedStore>>,
     keys: Arc<TokenKeys>,
     trust_forwarded_for: bool,
     checks: AtomicU64,
@@ -44,6 +48,9 @@ impl RateLimits {
         let limits = RateLimits {
             per_ip: limiter(settings.rate_limit_per_ip),
             per_user: limiter(settings.rate_limit_per_user),
+            per_ip_quota: settings.rate_limit_per_ip,
+            per_user_quota: settings.rate_limit_per_user,
+            shared: state.shared.clone(),
             keys: state.keys.clone(),
             trust_forwarded_for: state.config.trust_forwarded_for,
             checks: AtomicU64::new(0),
@@ -52,24 +59,43 @@ impl RateLimits {
     }
 
     /// How long the caller must wait, or None when the request may go on.
-    fn wait_for(&self, request: Request) -> (Request, Option<Duration>) {
+    async fn wait_for(&self, request: Request) -> (Request, Option<Duration>) {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.sweep();
         }
         let user = bearer_token(request.headers()).and_then(|token| self.keys.verify_access(token));
         if let Some(claims) = user {
-            let wait = self
-                .per_user
-                .as_ref()
-                .and_then(|limiter| spend(limiter, &claims.user_id));
-            return (request, wait);
+            let Some(limiter) = &self.per_user else {
+                return (request, None);
+            };
+            if let Some(wait) = self
+                .shared_wait(&format!("user:{}", claims.user_id), self.per_user_quota)
+                .await
+            {
+                return (request, wait);
+            }
+            return (request, spend(limiter, &claims.user_id));
         }
         let Some(limiter) = &self.per_ip else {
             return (request, None);
         };
         let (parts, body) = request.into_parts();
         let ip = client_meta(&parts, self.trust_forwarded_for).ip.unwrap_or_default();
-        (Request::from_parts(parts, body), spend(limiter, &ip))
+        let request = Request::from_parts(parts, body);
+        if let Some(wait) = self.shared_wait(&format!("ip:{ip}"), self.per_ip_quota).await {
+            return (request, wait);
+        }
+        (request, spend(limiter, &ip))
+    }
+
+    /// The shared counters' answer; None when there are none or Redis does
+    /// not answer (this process's counters decide).
+    async fn shared_wait(&self, key: &str, per_minute: u32) -> Option<Option<Duration>> {
+        let shared = self.shared.as_ref()?;
+        match shared.spend(key, NonZeroU32::new(per_minute)?).await? {
+            Spent::Allowed => Some(None),
+            Spent::Wait(wait) => Some(Some(wait)),
+        }
     }
 
     /// Drops the keys whose budget is full again, so a stream of new IPs
@@ -95,7 +121,7 @@ pub async fn rate_limit(State(limits): State<Arc<RateLimits>>, request: Request,
     if !is_limited(request.uri().path()) {
         return next.run(request).await;
     }
-    match limits.wait_for(request) {
+    match limits.wait_for(request).await {
         (request, None) => next.run(request).await,
         (_, Some(wait)) => {
             // Whole seconds, rounded up: "0" would invite an immediate retry.

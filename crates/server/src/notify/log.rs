@@ -217,7 +217,7 @@ pub async fn resend(state: &AppState, actor: &Actor, id: i64) -> AppResult<Notif
     active.holder = Set(None);
     active.lease_until = Set(None);
     active.updated_at = Set(now);
-    active.update(&txn).await?;
+    let queued = active.update(&txn).await?;
     audit::record(
         &txn,
         actor,
@@ -230,9 +230,10 @@ pub async fn resend(state: &AppState, actor: &Actor, id: i64) -> AppResult<Notif
     )
     .await?;
     txn.commit().await?;
+    // The answer is the row as queued here: the sender, woken, may already
+    // be sending it by the time a read would see it.
+    let mut views = views(state, vec![queued]).await?;
     state.notify_wake.notify_one();
-    let row = notification::Entity::find_by_id(id).one(&state.db).await?;
-    let mut views = views(state, row.into_iter().collect()).await?;
     views
         .pop()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("notification {id} vanished")))

@@ -29,6 +29,19 @@ impl Backend {
     }
 }
 
+/// One `#[tokio::test]` on MariaDB and one on PostgreSQL for each listed
+/// `async fn name(backend: Backend)`: tests of several `opcms serve`
+/// processes, which share a database server (SQLite is one machine's file).
+#[macro_export]
+macro_rules! server_backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod mysql { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::Backend::MySql).await })* }
+        mod postgres { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::Backend::Postgres).await })* }
+    };
+}
+
 /// Generates one `#[tokio::test]` per backend for each listed test function
 /// `async fn name(app: TestApp)`.
 #[macro_export]

@@ -13,16 +13,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::server_backend_tests;
 use crate::settings::put_settings;
-
-macro_rules! server_backend_tests {
-    ($($name:ident),* $(,)?) => {
-        mod mysql { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::MySql).await })* }
-        mod postgres { $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(crate::helpers::Backend::Postgres).await })* }
-    };
-}
 
 server_backend_tests!(
     two_instances_run_each_period_once_and_survive_a_kill,
@@ -32,10 +24,10 @@ server_backend_tests!(
 const ACCOUNTS: [&str; 3] = ["inst_a", "inst_b", "inst_c"];
 
 /// One `opcms serve` process; killed (SIGKILL) when dropped.
-struct Instance {
+pub(crate) struct Instance {
     name: &'static str,
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Instance {
@@ -45,7 +37,7 @@ impl Drop for Instance {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -69,9 +61,14 @@ async fn start_instance(app: &TestApp, name: &'static str, vendor: &MockVendor) 
     start_instance_with(app, name, &[("OPCMS_USAGE_SOURCES", sources_json(vendor))]).await
 }
 
+/// Where `name`'s log goes.
+pub(crate) fn instance_log(app: &TestApp, name: &str) -> std::path::PathBuf {
+    app.data_dir().join(format!("{name}.log"))
+}
+
 /// `opcms serve` on the test's database with these variables besides the
 /// common ones.
-async fn start_instance_with(app: &TestApp, name: &'static str, extra: &[(&str, String)]) -> Instance {
+pub(crate) async fn start_instance_with(app: &TestApp, name: &'static str, extra: &[(&str, String)]) -> Instance {
     let port = free_port();
     let mut command = Command::new(env!("CARGO_BIN_EXE_opcms"));
     command
@@ -87,7 +84,8 @@ async fn start_instance_with(app: &TestApp, name: &'static str, extra: &[(&str, 
         .env("OPCMS_JOB_LEASE_SECS", "3")
         .env("OPCMS_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        // The log, for the test to read (and a person when it fails).
+        .stderr(std::fs::File::create(instance_log(app, name)).expect("instance log"));
     for (key, value) in extra {
         command.env(key, value);
     }

@@ -25,6 +25,7 @@ mod notifications;
 mod payments;
 mod platform;
 mod pricing;
+mod redis;
 mod reports;
 mod s3_server;
 mod scope;

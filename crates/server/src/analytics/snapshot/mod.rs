@@ -94,8 +94,9 @@ async fn build(db: &DatabaseConnection, need: &Need) -> AppResult<()> {
     Ok(())
 }
 
-/// How many refreshes have locked `analytics_state` so far.
-async fn generation(db: &impl ConnectionTrait) -> AppResult<i64> {
+/// How many refreshes have locked `analytics_state` so far: what a cached
+/// read of the snapshots is valid for (analytics::dashboard).
+pub async fn generation(db: &impl ConnectionTrait) -> AppResult<i64> {
     let mut sql = Sql::new(db);
     sql.sql("SELECT generation FROM analytics_state WHERE id = 1");
     match sql.all(db).await?.first() {

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -23,6 +24,14 @@ struct RouteLabels {
     route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SharedLabels {
+    /// `rate_limit`, `cache_get`, `cache_put`.
+    op: &'static str,
+    /// `hit`, `miss`, `ok`, `error`, `skipped` (Redis resting after a failure).
+    outcome: &'static str,
+}
+
 fn latency_histogram() -> Histogram {
     // 1 ms … ~8 s
     Histogram::new(exponential_buckets(0.001, 2.0, 14))
@@ -32,6 +41,8 @@ pub struct Metrics {
     registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    shared: Family<SharedLabels, Counter>,
+    redis_up: Gauge,
 }
 
 impl Default for Metrics {
@@ -41,10 +52,24 @@ impl Default for Metrics {
         let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
         registry.register("http_requests", "HTTP requests served", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
+        let shared = Family::<SharedLabels, Counter>::default();
+        let redis_up = Gauge::default();
+        registry.register(
+            "shared_store_operations",
+            "Operations on the shared store (Redis)",
+            shared.clone(),
+        );
+        registry.register(
+            "redis_up",
+            "1 while the configured Redis answers, else 0",
+            redis_up.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
             latency,
+            shared,
+            redis_up,
         }
     }
 }
@@ -62,6 +87,15 @@ impl Metrics {
         self.latency
             .get_or_create(&RouteLabels { method, route })
             .observe(seconds);
+    }
+
+    /// Counts one operation on the shared store (Redis) and how it went.
+    pub fn shared_op(&self, op: &'static str, outcome: &'static str) {
+        self.shared.get_or_create(&SharedLabels { op, outcome }).inc();
+    }
+
+    pub fn set_redis_up(&self, up: bool) {
+        self.redis_up.set(i64::from(up));
     }
 
     pub fn render(&self) -> String {
