@@ -79,6 +79,23 @@ impl Application {
         }
         let clock = if test_clock { Clock::settable() } else { Clock::system() };
         let state = AppState::new(db, config, keys, keyring, clock)?;
+        // The store is only looked at, in the background: one that is down
+        // is said in the log, and the server serves all the same.
+        let background = state.clone();
+        tokio::spawn(async move {
+            let storage = &background.storage;
+            match storage.check().await {
+                Ok(()) => {
+                    tracing::info!(storage = storage.describe(), "file storage ready");
+                    crate::backup::store::adopt_local_archives(&background).await;
+                }
+                Err(error) => tracing::error!(
+                    storage = storage.describe(),
+                    %error,
+                    "file storage is unavailable: backups and import originals fail until it is back"
+                ),
+            }
+        });
         crate::settings::seed(&state.db, &state.config)
             .await
             .map_err(|e| anyhow::anyhow!("cannot seed the settings: {e:?}"))?;

@@ -53,8 +53,9 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
-    #[error("service unavailable")]
-    Unavailable { message: String },
+    /// 503: a service the request needs is down (file storage).
+    #[error("{message}")]
+    Unavailable { code: &'static str, message: String },
     /// Anything unexpected: logged with its cause, answered as a bare 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -123,9 +124,7 @@ impl AppError {
             }
             AppError::Unprocessable { code, message } => (StatusCode::UNPROCESSABLE_ENTITY, code, message.clone()),
             AppError::TooManyRequests { code, message, .. } => (StatusCode::TOO_MANY_REQUESTS, code, message.clone()),
-            AppError::Unavailable { message } => {
-                (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", message.clone())
-            }
+            AppError::Unavailable { code, message } => (StatusCode::SERVICE_UNAVAILABLE, code, message.clone()),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL_ERROR",

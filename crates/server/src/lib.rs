@@ -33,6 +33,7 @@ pub mod settings;
 pub mod shared;
 pub mod spreadsheet;
 pub mod state;
+pub mod storage;
 pub mod system;
 pub mod telemetry;
 pub mod usage;

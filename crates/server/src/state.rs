@@ -8,6 +8,7 @@ use crate::crypto::Keyring;
 use crate::crypto::tokens::TokenKeys;
 use crate::http::metrics::registry::Metrics;
 use crate::shared::SharedStore;
+use crate::storage::Storage;
 
 /// What every handler can reach. Cheap to clone; holds no per-user state, so
 /// any number of instances can serve the same database.
@@ -32,6 +33,8 @@ pub struct AppState {
     pub analytics_refresh: Arc<tokio::sync::Mutex<()>>,
     /// Held while this instance writes a backup: one at a time.
     pub backup_running: Arc<tokio::sync::Mutex<()>>,
+    /// Where the files the system keeps go (`[storage]`).
+    pub storage: Storage,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
         keyring: Keyring,
         clock: Clock,
     ) -> anyhow::Result<AppState> {
+        let storage = Storage::from_config(&config.storage, &config.data_dir)?;
         let metrics = Arc::new(Metrics::default());
         let shared = match &config.redis_url {
             Some(url) => Some(Arc::new(SharedStore::new(url.expose(), metrics.clone())?)),
@@ -63,6 +67,7 @@ impl AppState {
             erp_wake: Arc::new(tokio::sync::Notify::new()),
             analytics_refresh: Arc::new(tokio::sync::Mutex::new(())),
             backup_running: Arc::new(tokio::sync::Mutex::new(())),
+            storage,
         })
     }
 }

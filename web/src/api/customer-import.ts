@@ -34,6 +34,11 @@ export function downloadImportReport(importId: number, reportUrl?: string | null
   return downloadFile(url, { fallbackName: `customer-import-${importId}-report.xlsx` });
 }
 
+/** The file as it was uploaded for an import run (kept in file storage; 404 when it was not kept). */
+export function downloadImportOriginal(importId: number, fileName: string) {
+  return downloadFile(`/customers/import/${importId}/original`, { fallbackName: fileName });
+}
+
 /** `GET /customers/export?format=…` with the list's filters (the server applies the data scope). */
 export function exportCustomers(query: CustomerExportQuery) {
   return downloadFile('/customers/export', { params: query, fallbackName: `customers.${query.format}` });

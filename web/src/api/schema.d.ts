@@ -328,7 +328,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The archives in `<data dir>/backups`, newest first, with whether a
+         * The archives in file storage, newest first, with whether a
          *     backup is running and the last failure.
          */
         get: operations["list_backups"];
@@ -349,7 +349,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The archive file, streamed. Audited: the whole database leaves the
+         * The archive file, streamed from storage. Audited: the whole database leaves the
          *     system (sealed values stay sealed).
          */
         get: operations["download_backup"];
@@ -694,6 +694,27 @@ export interface paths {
         };
         /** The import template: 18 headers, an example row, drop-down lists, help sheet. */
         get: operations["import_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/import/{id}/original": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The file uploaded for an import run, as it was uploaded; 404 when it
+         *     was not kept (file storage unavailable at the time), 503 while the
+         *     storage is down. Audited.
+         */
+        get: operations["import_original"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3121,6 +3142,11 @@ export interface components {
             /** Format: int64 */
             import_id: number;
             issues: components["schemas"]["Issue"][];
+            /**
+             * @description The uploaded file was kept in file storage (下载原文件); false when
+             *     the storage was unavailable: the import itself is done all the same.
+             */
+            original_kept: boolean;
             /** @description The `.xlsx` of the rows with problems; null when there are none. */
             report_url: string | null;
             unchanged: number;
@@ -3139,6 +3165,8 @@ export interface components {
             file_name: string;
             /** Format: int64 */
             id: number;
+            /** @description The uploaded file is kept: `GET /customers/import/{id}/original`. */
+            original_kept: boolean;
             /** Format: int32 */
             unchanged: number;
             /** Format: int32 */
@@ -3638,6 +3666,8 @@ export interface components {
                 file_name: string;
                 /** Format: int64 */
                 id: number;
+                /** @description The uploaded file is kept: `GET /customers/import/{id}/original`. */
+                original_kept: boolean;
                 /** Format: int32 */
                 unchanged: number;
                 /** Format: int32 */
@@ -6322,7 +6352,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
-            503: components["responses"]["Unavailable"];
+            /** @description 请求处理超时（`REQUEST_TIMEOUT`）或服务暂不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     start_backup: {
@@ -6363,7 +6401,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
-            503: components["responses"]["Unavailable"];
+            /** @description 请求处理超时（`REQUEST_TIMEOUT`）或服务暂不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     download_backup: {
@@ -6399,7 +6445,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
-            503: components["responses"]["Unavailable"];
+            /** @description 请求处理超时（`REQUEST_TIMEOUT`）或服务暂不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     verify_backup: {
@@ -6435,7 +6489,15 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
-            503: components["responses"]["Unavailable"];
+            /** @description 请求处理超时（`REQUEST_TIMEOUT`）或服务暂不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_bills: {
@@ -7485,6 +7547,50 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    import_original: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            /** @description 请求处理超时（`REQUEST_TIMEOUT`）或服务暂不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     import_report: {

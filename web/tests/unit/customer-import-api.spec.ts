@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import MockAdapter from 'axios-mock-adapter';
 import { http } from '@/api/http';
 import type { CustomerExportQuery } from '@/api/types';
-import { clientPath, downloadImportReport, exportCustomers, importCustomers, listImports } from '@/api/customer-import';
+import { clientPath, downloadImportOriginal, downloadImportReport, exportCustomers, importCustomers, listImports } from '@/api/customer-import';
 import { exportQuery } from '@/hooks/useListQuery';
 import { FILTER_KEYS } from '@/views/customers/data';
 
@@ -48,6 +48,11 @@ describe('customer import and export requests', () => {
     mock.onGet('/customers/import/7/report.xlsx').reply(200, new Blob(['x']));
     await expect(downloadImportReport(7, '/api/v1/customers/import/7/report.xlsx')).resolves.toBe('customer-import-7-report.xlsx');
     await expect(downloadImportReport(7)).resolves.toBe('customer-import-7-report.xlsx');
+  });
+
+  it('downloads the original of an import under its own name', async () => {
+    mock.onGet('/customers/import/7/original').reply(200, new Blob(['x']));
+    await expect(downloadImportOriginal(7, '客户.csv')).resolves.toBe('客户.csv');
   });
 
   it('exports with the list filters (no paging, no blanks) and the format', async () => {

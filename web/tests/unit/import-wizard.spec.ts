@@ -11,6 +11,7 @@ vi.mock(import('@/api/customer-import'), async (original) => ({
   importCustomers: vi.fn(),
   downloadImportTemplate: vi.fn(),
   downloadImportReport: vi.fn(),
+  downloadImportOriginal: vi.fn(),
 }));
 
 const importCustomers = vi.mocked(api.importCustomers);
@@ -33,6 +34,7 @@ const answer = (over: Partial<ImportResult> = {}): ImportResult => ({
   issues,
   file_warnings: ['未识别的列「微信号」已忽略'],
   report_url: '/api/v1/customers/import/7/report.xlsx',
+  original_kept: true,
   ...over,
 });
 
@@ -226,6 +228,8 @@ describe('import wizard', () => {
     expect(api.downloadImportReport).toHaveBeenCalledWith(7, '/api/v1/customers/import/7/report.xlsx');
     await wizard.downloadReport(3);
     expect(api.downloadImportReport).toHaveBeenLastCalledWith(3);
+    await wizard.downloadOriginal(3, '客户.csv');
+    expect(api.downloadImportOriginal).toHaveBeenCalledWith(3, '客户.csv');
 
     vi.mocked(api.downloadImportTemplate).mockRejectedValueOnce(new ApiError(500, 'INTERNAL', '服务器内部错误'));
     const downloading = wizard.downloadTemplate();

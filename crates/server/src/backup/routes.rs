@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::store::{self, BackupList, BackupView};
 use crate::access::Principal;
 use crate::audit::{self, Actor, Entry};
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorBody};
 use crate::http::extract::ApiPath;
 use crate::state::AppState;
 
@@ -32,10 +32,10 @@ pub struct StartedBackup {
     pub name: String,
 }
 
-/// The archives in `<data dir>/backups`, newest first, with whether a
+/// The archives in file storage, newest first, with whether a
 /// backup is running and the last failure.
 #[utoipa::path(get, path = "/backups", tag = "backups",
-    responses((status = 200, body = BackupList), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = BackupList), (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn list_backups(State(state): State<AppState>, principal: Principal) -> AppResult<Json<BackupList>> {
     principal.require(Permission::BackupsManage)?;
     Ok(Json(store::list(&state).await?))
@@ -43,7 +43,8 @@ async fn list_backups(State(state): State<AppState>, principal: Principal) -> Ap
 
 /// Starts a backup in the background; 409 while one is being written.
 #[utoipa::path(post, path = "/backups", tag = "backups",
-    responses((status = 202, body = StartedBackup), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 202, body = StartedBackup), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
 async fn start_backup(
     State(state): State<AppState>,
     principal: Principal,
@@ -55,7 +56,7 @@ async fn start_backup(
 
 /// Reads an archive through again and checks every table's checksum.
 #[utoipa::path(post, path = "/backups/{name}/verify", tag = "backups",
-    responses((status = 200, body = BackupView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = BackupView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn verify_backup(
     State(state): State<AppState>,
     principal: Principal,
@@ -65,21 +66,19 @@ async fn verify_backup(
     Ok(Json(store::verify(&state, &name).await?))
 }
 
-/// The archive file, streamed. Audited: the whole database leaves the
+/// The archive file, streamed from storage. Audited: the whole database leaves the
 /// system (sealed values stay sealed).
 #[utoipa::path(get, path = "/backups/{name}/download", tag = "backups",
-    responses((status = 200, content_type = "application/zstd"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "application/zstd"), (status = 404, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
 async fn download_backup(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(name): ApiPath<String>,
 ) -> AppResult<Response> {
     principal.require(Permission::BackupsManage)?;
-    let path = store::archive_path(&state, &name)?;
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|_| AppError::not_found("备份文件"))?;
-    let size = file.metadata().await.map(|m| m.len()).ok();
+    let key = store::archive_key(&state, &name).await?;
+    let download = state.storage.get(&key).await?;
     audit::record(
         &state.db,
         &Actor::from(&principal),
@@ -87,35 +86,21 @@ async fn download_backup(
             action: "backup.download",
             entity_type: "backup",
             entity_id: Some(name.clone()),
-            changes: Some(json!({ "size_bytes": size })),
+            changes: Some(json!({ "size_bytes": download.size })),
         },
     )
     .await?;
-    let chunks = futures_util::stream::unfold(file, |mut file| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buffer = vec![0u8; 1 << 16];
-        match file.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buffer.truncate(n);
-                Some((Ok::<_, std::io::Error>(bytes::Bytes::from(buffer)), file))
-            }
-            Err(error) => Some((Err(error), file)),
-        }
-    });
     let mut response = (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/zstd")),
             (header::CONTENT_DISPOSITION, crate::http::download::disposition(&name)),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        Body::from_stream(chunks),
+        Body::from_stream(download.chunks),
     )
         .into_response();
-    if let Some(size) = size {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    }
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(download.size));
     Ok(response)
 }

@@ -1,10 +1,13 @@
-//! The archives kept under `<data dir>/backups` (DESIGN.md §16, §19): named
-//! by when they were made, each with a small JSON record beside it (what
-//! the manifest says and whether the file last checked out), the newest
+//! The archives kept in file storage under `backups/` (DESIGN.md §16,
+//! §19; local disk `<data dir>/files` or S3 by `[storage]`): named by when
+//! they were made, each with a small JSON record beside it (what the
+//! manifest says and whether the file last checked out), the newest
 //! `backup_keep` kept. The `backup.daily` job and the 数据备份 page both
-//! make one through [`create`].
+//! make one through [`create`]: written to a local staging file (the dump
+//! needs a seekable file per table), checked, then uploaded streaming.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -15,12 +18,18 @@ use super::archive::Manifest;
 use crate::audit::{self, Actor, Entry};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::storage::{ObjectInfo, Storage};
 
+/// The key prefix in storage.
 pub const DIR: &str = "backups";
+/// Where archives are written before they go up, in the data directory.
+const STAGING: &str = "backup-staging";
+/// Records read at once when listing.
+const RECORD_READS: usize = 8;
 const PREFIX: &str = "opcms-";
 const SUFFIX: &str = ".tar.zst";
 const RECORD_SUFFIX: &str = ".json";
-/// Kept in the data directory (the backups directory may be what failed)
+/// Kept in the data directory (the storage may be what failed)
 /// while the last backup failed; removed by the next success.
 const FAILURE_FILE: &str = "backup-last-failure.json";
 
@@ -85,12 +94,16 @@ pub struct BackupList {
     pub items: Vec<BackupView>,
 }
 
-pub fn dir(state: &AppState) -> PathBuf {
-    state.config.data_dir.join(DIR)
+fn key(name: &str) -> String {
+    format!("{DIR}/{name}")
+}
+
+fn record_key(name: &str) -> String {
+    format!("{DIR}/{name}{RECORD_SUFFIX}")
 }
 
 /// Whether `name` is one of ours: the page and downloads accept nothing
-/// else, so no path can reach outside the directory.
+/// else, so no key outside `backups/` can be reached.
 pub fn is_archive_name(name: &str) -> bool {
     name.len() <= 64
         && name.starts_with(PREFIX)
@@ -100,17 +113,12 @@ pub fn is_archive_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-fn record_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}{RECORD_SUFFIX}"))
-}
-
-/// The path of archive `name`, or 404.
-pub fn archive_path(state: &AppState, name: &str) -> AppResult<PathBuf> {
-    let path = dir(state).join(name);
-    if !is_archive_name(name) || !path.is_file() {
+/// The storage key of archive `name`, or 404.
+pub async fn archive_key(state: &AppState, name: &str) -> AppResult<String> {
+    if !is_archive_name(name) || state.storage.head(&key(name)).await?.is_none() {
         return Err(AppError::not_found("没有这个备份文件"));
     }
-    Ok(path)
+    Ok(key(name))
 }
 
 /// Makes a backup now: writes it, checks it back, records it, removes the
@@ -121,14 +129,15 @@ pub async fn create(state: &AppState, actor: &Actor, trigger: BackupTrigger) -> 
 }
 
 /// Starts a backup in the background (the page's 立即备份); 409 while one
-/// is being written. Returns the archive's name.
+/// is being written, 503 when the storage cannot be reached. Returns the
+/// archive's name.
 pub async fn start(state: &AppState, actor: Actor) -> AppResult<String> {
     let guard = state
         .backup_running
         .clone()
         .try_lock_owned()
         .map_err(|_| AppError::conflict("BACKUP_RUNNING", "已有一个备份正在进行，请等它完成"))?;
-    let name = next_name(&dir(state), Utc::now());
+    let name = next_name(&stored_names(&state.storage).await?, Utc::now());
     let state = state.clone();
     tokio::spawn(async move {
         let _guard = guard;
@@ -140,8 +149,7 @@ pub async fn start(state: &AppState, actor: Actor) -> AppResult<String> {
 }
 
 async fn create_locked(state: &AppState, actor: &Actor, trigger: BackupTrigger) -> AppResult<BackupView> {
-    let dir = dir(state);
-    let result = write_and_check(state, &dir, trigger).await;
+    let result = write_and_check(state, trigger).await;
     match &result {
         Ok(view) => {
             let _ = std::fs::remove_file(state.config.data_dir.join(FAILURE_FILE));
@@ -162,9 +170,13 @@ async fn create_locked(state: &AppState, actor: &Actor, trigger: BackupTrigger) 
             .await?;
         }
         Err(error) => {
+            let message = match error {
+                AppError::Unavailable { message, .. } => format!("备份失败：{message}"),
+                other => other.to_string(),
+            };
             let failure = BackupFailure {
                 at: Utc::now(),
-                message: error.to_string(),
+                message,
             };
             if let Ok(text) = serde_json::to_vec(&failure) {
                 let _ = write_private(&state.config.data_dir.join(FAILURE_FILE), &text);
@@ -174,24 +186,52 @@ async fn create_locked(state: &AppState, actor: &Actor, trigger: BackupTrigger) 
     result
 }
 
-async fn write_and_check(state: &AppState, dir: &Path, trigger: BackupTrigger) -> AppResult<BackupView> {
-    crate::fsutil::create_private_dir(dir)?;
-    let name = next_name(dir, Utc::now());
-    let path = dir.join(&name);
-    let manifest = super::dump::write_backup(&state.db, &path).await.map_err(failed)?;
-    let checked = path.clone();
+/// A local file removed when dropped, whatever happened.
+struct Staged(PathBuf);
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn staging_dir(state: &AppState) -> anyhow::Result<PathBuf> {
+    let dir = state.config.data_dir.join(STAGING);
+    crate::fsutil::create_private_dir(&dir)?;
+    Ok(dir)
+}
+
+async fn write_and_check(state: &AppState, trigger: BackupTrigger) -> AppResult<BackupView> {
+    // Storage first: when it is down, say so before the long dump.
+    let name = next_name(&stored_names(&state.storage).await?, Utc::now());
+    let staged = Staged(staging_dir(state).map_err(failed)?.join(&name));
+    let manifest = super::dump::write_backup(&state.db, &staged.0).await.map_err(failed)?;
+    let checked = staged.0.clone();
     let verified = tokio::task::spawn_blocking(move || super::restore::verify(&checked))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let view = record(
-        dir,
+    let started = Instant::now();
+    let size_bytes = state.storage.put_file(&key(&name), &staged.0).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        name,
+        size_bytes,
+        seconds,
+        mib_per_second = size_bytes as f64 / 1_048_576.0 / seconds.max(1e-6),
+        storage = state.storage.describe(),
+        "backup uploaded"
+    );
+    drop(staged);
+    let view = view_from_manifest(
         &name,
+        size_bytes,
         &manifest,
         verified.err().map(|e| e.to_string()),
         Some(trigger),
-    )?;
+    );
+    put_record(&state.storage, &view).await?;
     let keep = crate::settings::load(&state.db).await?.backup_keep as usize;
-    prune(dir, keep)?;
+    prune(&state.storage, keep).await?;
     Ok(view)
 }
 
@@ -202,28 +242,25 @@ fn failed(error: anyhow::Error) -> AppError {
 
 /// `opcms-20261206T010000Z.tar.zst`, with `-2`, `-3`… when that second
 /// already has one.
-fn next_name(dir: &Path, now: DateTime<Utc>) -> String {
+fn next_name(taken: &[String], now: DateTime<Utc>) -> String {
     let stamp = now.format("%Y%m%dT%H%M%SZ");
     let mut name = format!("{PREFIX}{stamp}{SUFFIX}");
     let mut n = 2;
-    while dir.join(&name).exists() || dir.join(format!(".{name}.partial")).exists() {
+    while taken.contains(&name) {
         name = format!("{PREFIX}{stamp}-{n}{SUFFIX}");
         n += 1;
     }
     name
 }
 
-/// Writes the record beside an archive and returns its view.
-fn record(
-    dir: &Path,
+fn view_from_manifest(
     name: &str,
+    size_bytes: u64,
     manifest: &Manifest,
     error: Option<String>,
     trigger: Option<BackupTrigger>,
-) -> AppResult<BackupView> {
-    let path = dir.join(name);
-    let size_bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let view = BackupView {
+) -> BackupView {
+    BackupView {
         name: name.to_string(),
         size_bytes,
         created_at: manifest.header.created_at,
@@ -244,10 +281,14 @@ fn record(
         verified_at: Some(Utc::now()),
         error,
         trigger,
-    };
-    let text = serde_json::to_vec_pretty(&view).map_err(|e| AppError::Internal(e.into()))?;
-    write_private(&record_path(dir, name), &text)?;
-    Ok(view)
+    }
+}
+
+/// Writes the record beside an archive.
+async fn put_record(storage: &Storage, view: &BackupView) -> AppResult<()> {
+    let text = serde_json::to_vec_pretty(view).map_err(|e| AppError::Internal(e.into()))?;
+    storage.put_bytes(&record_key(&view.name), text.into()).await?;
+    Ok(())
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> AppResult<()> {
@@ -266,26 +307,39 @@ fn write_private(path: &Path, bytes: &[u8]) -> AppResult<()> {
 }
 
 /// Keeps the newest `keep` archives and their records.
-fn prune(dir: &Path, keep: usize) -> AppResult<()> {
-    for name in archive_names(dir).into_iter().skip(keep.max(1)) {
-        std::fs::remove_file(dir.join(&name)).with_context(|| format!("cannot remove old backup {name}"))?;
-        let _ = std::fs::remove_file(record_path(dir, &name));
+async fn prune(storage: &Storage, keep: usize) -> AppResult<()> {
+    let objects = storage.list(DIR).await?;
+    for archive in archives(&objects).into_iter().skip(keep.max(1)) {
+        // The archive first: a record left alone is never listed.
+        storage.delete(&key(&archive.name)).await?;
+        storage.delete(&record_key(&archive.name)).await?;
     }
     Ok(())
 }
 
-/// The archives in `dir`, newest first: by the time in the name, then by
-/// the number added when a second had several.
-fn archive_names(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|name| is_archive_name(name))
+/// An archive as the listing finds it.
+struct Listed {
+    name: String,
+    size: u64,
+    modified: DateTime<Utc>,
+}
+
+/// The archives among `objects`, newest first: by the time in the name,
+/// then by the number added when a second had several.
+fn archives(objects: &[ObjectInfo]) -> Vec<Listed> {
+    let mut found: Vec<Listed> = objects
+        .iter()
+        .filter_map(|object| {
+            let name = object.key.strip_prefix(DIR)?.strip_prefix('/')?;
+            is_archive_name(name).then(|| Listed {
+                name: name.to_string(),
+                size: object.size,
+                modified: object.modified,
+            })
+        })
         .collect();
-    names.sort_by_cached_key(|name| {
+    found.sort_by_cached_key(|listed| {
+        let name = &listed.name;
         let stem = &name[PREFIX.len()..name.len() - SUFFIX.len()];
         let (stamp, number) = match stem.split_once('-') {
             Some((stamp, n)) => (stamp.to_string(), n.parse::<u32>().unwrap_or(0)),
@@ -293,14 +347,27 @@ fn archive_names(dir: &Path) -> Vec<String> {
         };
         std::cmp::Reverse((stamp, number))
     });
-    names
+    found
+}
+
+async fn stored_names(storage: &Storage) -> AppResult<Vec<String>> {
+    let objects = storage.list(DIR).await?;
+    Ok(archives(&objects).into_iter().map(|a| a.name).collect())
 }
 
 /// The page's list: every archive, newest first.
 pub async fn list(state: &AppState) -> AppResult<BackupList> {
-    let dir = dir(state);
-    let names = archive_names(&dir);
-    let items = names.iter().map(|name| view_of(&dir, name)).collect();
+    use futures_util::stream::{self, StreamExt};
+    let objects = state.storage.list(DIR).await?;
+    let storage = &state.storage;
+    let items = stream::iter(archives(&objects))
+        .map(|archive| async move {
+            let record = storage.get_bytes(&record_key(&archive.name)).await.ok();
+            view_of(&archive, record.as_deref())
+        })
+        .buffered(RECORD_READS)
+        .collect()
+        .await;
     let last_error = std::fs::read(state.config.data_dir.join(FAILURE_FILE))
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
@@ -312,26 +379,19 @@ pub async fn list(state: &AppState) -> AppResult<BackupList> {
     })
 }
 
-/// An archive's record, or what the file alone tells when it has none.
-fn view_of(dir: &Path, name: &str) -> BackupView {
-    let path = dir.join(name);
-    let metadata = std::fs::metadata(&path).ok();
-    let size_bytes = metadata.as_ref().map(|m| m.len()).unwrap_or(0);
-    if let Some(mut view) = std::fs::read(record_path(dir, name))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<BackupView>(&bytes).ok())
-        .filter(|view| view.name == name)
+/// An archive's record, or what the listing alone tells when it has none.
+fn view_of(archive: &Listed, record: Option<&[u8]>) -> BackupView {
+    if let Some(mut view) = record
+        .and_then(|bytes| serde_json::from_slice::<BackupView>(bytes).ok())
+        .filter(|view| view.name == archive.name)
     {
-        view.size_bytes = size_bytes;
+        view.size_bytes = archive.size;
         return view;
     }
     BackupView {
-        name: name.to_string(),
-        size_bytes,
-        created_at: metadata
-            .and_then(|m| m.modified().ok())
-            .map(DateTime::<Utc>::from)
-            .unwrap_or_default(),
+        name: archive.name.clone(),
+        size_bytes: archive.size,
+        created_at: archive.modified,
         source_backend: None,
         schema_version: None,
         format_version: None,
@@ -345,27 +405,74 @@ fn view_of(dir: &Path, name: &str) -> BackupView {
     }
 }
 
-/// Reads archive `name` through again and records the result.
+/// Reads archive `name` through again (a copy fetched from storage) and
+/// records the result.
 pub async fn verify(state: &AppState, name: &str) -> AppResult<BackupView> {
-    let path = archive_path(state, name)?;
-    let dir = dir(state);
-    let checked = path.clone();
+    let archive_key = archive_key(state, name).await?;
+    let staged = Staged(
+        staging_dir(state)
+            .map_err(AppError::Internal)?
+            .join(format!(".verify-{}-{name}", uuid::Uuid::new_v4().simple())),
+    );
+    let size = state.storage.get_to_file(&archive_key, &staged.0).await?;
+    let checked = staged.0.clone();
     let result = tokio::task::spawn_blocking(move || super::restore::verify(&checked))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let trigger = view_of(&dir, name).trigger;
-    match result {
-        Ok(manifest) => record(&dir, name, &manifest, None, trigger),
-        Err(error) => {
-            let mut view = view_of(&dir, name);
-            view.status = BackupStatus::Corrupt;
-            view.verified_at = Some(Utc::now());
-            view.error = Some(error.to_string());
-            let text = serde_json::to_vec_pretty(&view).map_err(|e| AppError::Internal(e.into()))?;
-            write_private(&record_path(&dir, name), &text)?;
-            Ok(view)
+    drop(staged);
+    let listed = Listed {
+        name: name.to_string(),
+        size,
+        modified: Utc::now(),
+    };
+    let record = state.storage.get_bytes(&record_key(name)).await.ok();
+    let before = view_of(&listed, record.as_deref());
+    let view = match result {
+        Ok(manifest) => view_from_manifest(name, size, &manifest, None, before.trigger),
+        Err(error) => BackupView {
+            status: BackupStatus::Corrupt,
+            verified_at: Some(Utc::now()),
+            error: Some(error.to_string()),
+            ..before
+        },
+    };
+    put_record(&state.storage, &view).await?;
+    Ok(view)
+}
+
+/// Archives an earlier release kept in `<data dir>/backups` go into
+/// storage once, at start-up, and leave the directory when they are there.
+pub async fn adopt_local_archives(state: &AppState) {
+    let dir = state.config.data_dir.join(DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| is_archive_name(name))
+        .collect();
+    for name in names {
+        let moved = async {
+            state.storage.put_file(&key(&name), &dir.join(&name)).await?;
+            if let Ok(record) = std::fs::read(dir.join(format!("{name}{RECORD_SUFFIX}"))) {
+                state.storage.put_bytes(&record_key(&name), record.into()).await?;
+            }
+            Ok::<_, crate::storage::error::StorageError>(())
+        };
+        match moved.await {
+            Ok(()) => {
+                let _ = std::fs::remove_file(dir.join(format!("{name}{RECORD_SUFFIX}")));
+                let _ = std::fs::remove_file(dir.join(&name));
+                tracing::info!(name, "backup moved into file storage");
+            }
+            Err(error) => {
+                tracing::warn!(name, %error, "cannot move a backup into file storage; it stays where it is");
+                return;
+            }
         }
     }
+    let _ = std::fs::remove_dir(&dir);
 }
 
 /// The `backup.daily` job: one backup, then the counts for the jobs page.
@@ -404,13 +511,35 @@ mod tests {
 
     #[test]
     fn names_follow_the_clock_and_never_collide() {
-        let dir = std::env::temp_dir().join(format!("opcms-names-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
         let at = DateTime::parse_from_rfc3339("2026-12-06T01:00:00Z").unwrap().to_utc();
-        let first = next_name(&dir, at);
+        let first = next_name(&[], at);
         assert_eq!(first, "opcms-20261206T010000Z.tar.zst");
-        std::fs::write(dir.join(&first), b"x").unwrap();
-        assert_eq!(next_name(&dir, at), "opcms-20261206T010000Z-2.tar.zst");
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(next_name(&[first], at), "opcms-20261206T010000Z-2.tar.zst");
+    }
+
+    #[test]
+    fn listings_give_our_archives_newest_first() {
+        let object = |key: &str| ObjectInfo {
+            key: key.into(),
+            size: 1,
+            modified: Utc::now(),
+        };
+        let objects = [
+            object("backups/opcms-20261205T010000Z.tar.zst"),
+            object("backups/opcms-20261206T010000Z.tar.zst.json"),
+            object("backups/opcms-20261206T010000Z-2.tar.zst"),
+            object("backups/opcms-20261206T010000Z.tar.zst"),
+            object("backups/notes.txt"),
+            object("imports/opcms-20261207T010000Z.tar.zst"),
+        ];
+        let names: Vec<String> = archives(&objects).into_iter().map(|a| a.name).collect();
+        assert_eq!(
+            names,
+            [
+                "opcms-20261206T010000Z-2.tar.zst",
+                "opcms-20261206T010000Z.tar.zst",
+                "opcms-20261205T010000Z.tar.zst"
+            ]
+        );
     }
 }

@@ -4,10 +4,12 @@
 pub mod erp;
 pub mod notify;
 pub mod secret;
+pub mod storage;
 pub mod usage_sources;
 
 pub use erp::ErpConfig;
 pub use secret::Secret;
+pub use storage::{S3Settings, StorageConfig};
 pub use usage_sources::HttpSourceConfig;
 
 use std::net::SocketAddr;
@@ -81,6 +83,8 @@ pub struct Config {
     pub notify: NotifySettings,
     /// `[erp]` / `OPCMS_ERP`: the ERP connector; None: not configured.
     pub erp: Option<ErpConfig>,
+    /// `[storage]`: where backups and import originals are kept.
+    pub storage: StorageConfig,
 }
 
 /// How this instance takes part in running the scheduled jobs.
@@ -154,6 +158,7 @@ struct FileConfig {
     notify_concurrency: Option<u64>,
     // The ERP connector
     erp: Option<ErpConfig>,
+    storage: Option<storage::StorageFile>,
 }
 
 /// `[billing]` in opcms.toml: who is billed, and what a bill document
@@ -317,8 +322,10 @@ impl Config {
         if let Some(erp) = &erp {
             erp.validate().map_err(ConfigError)?;
         }
+        let storage = StorageConfig::load(file.storage.clone(), &env).map_err(ConfigError)?;
         Ok(Config {
             erp,
+            storage,
             notify,
             jobs,
             test_clock,

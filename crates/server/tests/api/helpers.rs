@@ -455,3 +455,28 @@ pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
         .expect("row");
     row.try_get_by_index(0).expect("value")
 }
+
+/// Waits until no backup is running and at least `count` are listed.
+pub async fn wait_for_backups(app: &TestApp, token: &str, count: usize) -> Value {
+    for _ in 0..600 {
+        let list = expect_json(app.get("/api/v1/backups", token).await, StatusCode::OK).await;
+        if list["running"] == false && list["items"].as_array().is_some_and(|i| i.len() >= count) {
+            return list;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the backup did not finish");
+}
+
+/// 立即备份 and wait for it: the newest item of the list, the one started.
+pub async fn backup_now(app: &TestApp, token: &str) -> Value {
+    let started = expect_json(
+        app.post("/api/v1/backups", Some(token), &json!({})).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    let list = wait_for_backups(app, token, 1).await;
+    let item = list["items"][0].clone();
+    assert_eq!(item["name"], started["name"], "{list}");
+    item
+}

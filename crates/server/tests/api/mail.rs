@@ -27,7 +27,8 @@ impl Drop for SmtpSink {
     }
 }
 
-fn python() -> String {
+/// The Python of the test servers (this one and `s3_server`).
+pub fn python() -> String {
     std::env::var("OPCMS_TEST_PYTHON").unwrap_or_else(|_| {
         let home = std::env::var("HOME").unwrap_or_default();
         format!("{home}/.cache/opcms-schemathesis/bin/python")

@@ -4,6 +4,7 @@
 //! transaction and keeps the record and report of every run.
 
 pub mod columns;
+pub mod original;
 pub mod plan;
 pub mod price_plan;
 pub mod record;
@@ -51,6 +52,9 @@ pub struct ImportResult {
     /// The `.xlsx` of the rows with problems; null when there are none.
     #[schema(required = true)]
     pub report_url: Option<String>,
+    /// The uploaded file was kept in file storage (下载原文件); false when
+    /// the storage was unavailable: the import itself is done all the same.
+    pub original_kept: bool,
 }
 
 /// The least of the 18 headers a sheet must show to be taken for a
@@ -68,7 +72,9 @@ pub async fn run(
     let mut watch = Stopwatch::start();
     let limits = Limits::from_config(&state.config);
     // Parsing a large workbook is CPU work; keep it off the async workers.
-    let sheet = tokio::task::spawn_blocking(move || spreadsheet::read(&bytes, &limits))
+    let original = bytes::Bytes::from(bytes);
+    let parsed = original.clone();
+    let sheet = tokio::task::spawn_blocking(move || spreadsheet::read(&parsed, &limits))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("import parser task: {e}")))??;
     let mut columns =
@@ -155,6 +161,8 @@ pub async fn run(
     .await?;
     txn.commit().await?;
     watch.lap("commit");
+    let original_kept = original::keep(state, actor, import_id, &original).await;
+    watch.lap("keep original");
     tracing::info!(
         rows = plan.total,
         created,
@@ -191,6 +199,7 @@ pub async fn run(
         report_url: (!plan.issues.is_empty()).then(|| format!("/api/v1/customers/import/{import_id}/report.xlsx")),
         issues: plan.issues,
         file_warnings: columns.warnings,
+        original_kept,
     })
 }
 

@@ -42,6 +42,9 @@ pub mod entity {
         pub report: String,
         pub created_at: DateTimeUtc,
         pub created_by: Option<i64>,
+        /// The size of the uploaded file kept in storage (`original`);
+        /// None: not kept.
+        pub original_size: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -86,6 +89,7 @@ pub async fn insert(
         report: Set(String::new()),
         created_at: Set(Utc::now()),
         created_by: Set(actor.user_id),
+        original_size: Set(None),
     }
     .insert(db)
     .await?;
@@ -134,6 +138,8 @@ pub struct ImportSummary {
     pub created_by: Option<i64>,
     #[schema(required = true)]
     pub created_by_name: Option<String>,
+    /// The uploaded file is kept: `GET /customers/import/{id}/original`.
+    pub original_kept: bool,
 }
 
 #[derive(sea_orm::FromQueryResult)]
@@ -150,6 +156,7 @@ struct SummaryRow {
     unchanged: i32,
     created_at: DateTime<Utc>,
     created_by: Option<i64>,
+    original_size: Option<i64>,
 }
 
 /// Newest first, without the reports.
@@ -170,6 +177,7 @@ pub async fn page(db: &impl ConnectionTrait, page: PageRequest) -> AppResult<(Ve
             entity::Column::Unchanged,
             entity::Column::CreatedAt,
             entity::Column::CreatedBy,
+            entity::Column::OriginalSize,
         ])
         .order_by_desc(entity::Column::Id)
         .offset(page.offset())
@@ -198,6 +206,7 @@ pub async fn page(db: &impl ConnectionTrait, page: PageRequest) -> AppResult<(Ve
             created_at: r.created_at,
             created_by_name: r.created_by.and_then(|id| names.get(&id).cloned()),
             created_by: r.created_by,
+            original_kept: r.original_size.is_some(),
         })
         .collect();
     Ok((items, total))

@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(import_customers).layer(DefaultBodyLimit::disable()))
         .routes(routes!(import_template))
         .routes(routes!(import_report))
+        .routes(routes!(import_original))
         .routes(routes!(list_imports))
 }
 
@@ -76,6 +77,21 @@ async fn import_report(
         .rsplit_once('.')
         .map_or(run.file_name.as_str(), |(stem, _)| stem);
     Ok(attachment(bytes, XLSX, &format!("{stem}-导入问题.xlsx")))
+}
+
+/// The file uploaded for an import run, as it was uploaded; 404 when it
+/// was not kept (file storage unavailable at the time), 503 while the
+/// storage is down. Audited.
+#[utoipa::path(get, path = "/customers/import/{id}/original", tag = "customers",
+    responses((status = 200, content_type = "application/octet-stream"),
+              (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn import_original(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Response> {
+    principal.require(Permission::CustomersImport)?;
+    super::original::download(&state, &Actor::from(&principal), id).await
 }
 
 /// Import history, newest first.

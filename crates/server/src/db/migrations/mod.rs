@@ -21,6 +21,7 @@ mod m20261207_000014_notifications;
 mod m20261208_000015_sales_teams;
 mod m20261208_000016_saved_reports;
 mod m20261209_000017_analytics_snapshots;
+mod m20261210_000018_import_originals;
 mod m20261211_000019_erp;
 
 /// The analytics marking triggers, which a restore lifts while it loads.
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000015_sales_teams::Migration),
             Box::new(m20261208_000016_saved_reports::Migration),
             Box::new(m20261209_000017_analytics_snapshots::Migration),
+            Box::new(m20261210_000018_import_originals::Migration),
             Box::new(m20261211_000019_erp::Migration),
         ]
     }

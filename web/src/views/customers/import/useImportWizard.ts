@@ -1,5 +1,5 @@
 import { computed, ref } from 'vue';
-import { downloadImportReport, downloadImportTemplate, importCustomers } from '@/api/customer-import';
+import { downloadImportOriginal, downloadImportReport, downloadImportTemplate, importCustomers } from '@/api/customer-import';
 import type { ImportResult } from '@/api/types';
 import { checkFile, useFileImport, withLoading, type ImportStep, type Phase } from '@/hooks/useFileImport';
 
@@ -35,12 +35,18 @@ export function useImportWizard() {
     );
   }
 
+  /** 下载原文件: the spreadsheet uploaded for an earlier import. */
+  function downloadOriginal(importId: number, fileName: string) {
+    return withLoading(reportLoading, () => downloadImportOriginal(importId, fileName));
+  }
+
   return {
     ...flow,
     importable,
     historyKey,
     reportLoading,
     downloadReport,
+    downloadOriginal,
   };
 }
 

@@ -57,6 +57,7 @@ export default {
       '{imported} rows imported ({created} new, {updated} updated, {unchanged} unchanged), {rejected} rows rejected.',
     viewList: 'View customers',
     again: 'Import another file',
+    originalNotKept: 'File storage is unavailable: the uploaded file was not kept. The import itself is done.',
   },
   history: {
     title: 'Import history',
@@ -73,6 +74,10 @@ export default {
     by: 'By',
     report: 'Report',
     download: 'Download',
+    original: 'Original',
+    downloadOriginal: 'Original file',
+    notKept: 'Not kept',
+    originalNotKept: 'File storage was unavailable at the time: the uploaded file was not kept (the import itself is done)',
     empty: 'No imports yet',
   },
 };

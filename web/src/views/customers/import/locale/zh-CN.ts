@@ -55,6 +55,7 @@ export default {
     subtitle: '已导入 {imported} 行（新建 {created}，更新 {updated}，无变化 {unchanged}），拒绝 {rejected} 行。',
     viewList: '查看客户列表',
     again: '继续导入',
+    originalNotKept: '文件存储暂不可用：这次上传的原文件没有保存，导入本身已完成。',
   },
   history: {
     title: '导入记录',
@@ -71,6 +72,10 @@ export default {
     by: '操作人',
     report: '报告',
     download: '下载',
+    original: '原文件',
+    downloadOriginal: '下载原文件',
+    notKept: '未保存',
+    originalNotKept: '导入时文件存储不可用，这次上传的原文件没有保存（导入本身已完成）',
     empty: '暂无导入记录',
   },
 };
