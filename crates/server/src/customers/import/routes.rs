@@ -83,7 +83,8 @@ async fn import_report(
 /// was not kept (file storage unavailable at the time), 503 while the
 /// storage is down. Audited.
 #[utoipa::path(get, path = "/customers/import/{id}/original", tag = "customers",
-    responses((status = 200, content_type = "application/octet-stream"),
+    responses((status = 200, description = "the file as uploaded: `.xlsx`, or `.csv` when a CSV was uploaded",
+        content(("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("text/csv"))),
               (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn import_original(
     State(state): State<AppState>,
