@@ -33,7 +33,7 @@ async function deadSource() {
 }
 
 /** Every job the server schedules, as `GET /jobs` lists them (read once the server is up). */
-const EXPECTED_JOBS = ['usage.collect', 'bills.generate', 'receivables.daily', 'analytics.refresh', 'maintenance.prune', 'backup.daily'];
+const EXPECTED_JOBS = ['usage.collect', 'bills.generate', 'receivables.daily', 'analytics.refresh', 'maintenance.prune', 'backup.daily', 'erp.customers'];
 let JOBS: string[] = [];
 
 /**

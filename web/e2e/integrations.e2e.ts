@@ -5,7 +5,9 @@
  * the counts and the last error in words, the sync log shows the delivered bill as ERP
  * 已新建 and the refused one with its reason; once the ERP takes documents again,
  * 重新发送 delivers it and the connector is 正常. At phone size the same page shows cards
- * and does not scroll sideways. The suite's own server has no ERP: its 集成 says 未配置.
+ * and does not scroll sideways. 立即同步 pulls the ERP's customers: a new one is created,
+ * and one edited here shows as a conflict with both values until 采用 ERP 值 takes the
+ * ERP's. The suite's own server has no ERP: its 集成 says 未配置.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,6 +87,7 @@ describe('集成', () => {
       backoff_ms: 200,
       tick_ms: 200,
       fields: { bill: { bill_no: 'DocNo' } },
+      customers: { fields: { customer_code: 'CustNo', company_name: 'Name', contact_phone: 'Tel', device_series: 'Series' } },
     };
     opcms = await startOpcms({ OPCMS_ERP: JSON.stringify(config) });
     client = apiClient(opcms.apiURL);
@@ -102,6 +105,15 @@ describe('集成', () => {
     refused = await issuedBill(customer.id, '66.50');
     await until(refused, 'failed');
     await erpBehaves({});
+    const feed = await fetch(`${erpURL}/_customers`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify([
+        { CustNo: 'C900101', Name: 'ERP 新客户有限公司', Tel: '13700137000', Series: ['X'] },
+        { CustNo: 'C900001', Name: '集成演示有限公司', Tel: '13900139000' },
+      ]),
+    });
+    expect(feed.status).toBe(204);
 
     ({ browser, context, page, errors: pageErrors } = await adminSession(opcms.baseURL, ADMIN_NEW_PASSWORD));
   });
@@ -159,6 +171,34 @@ describe('集成', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('pulls the ERP’s customers now; a customer edited here waits as a conflict until 采用 ERP 值', async () => {
+    await page.goto('/integrations');
+    const pull = page.locator('[data-testid="connector-erp_pull"]');
+    await pull.locator('[data-testid="erp-pull-now"]').click();
+    await page.locator('.arco-message').getByText('同步完成：收到 2 条，新增 1，更新 0，冲突 1').waitFor({ timeout: 30_000 });
+    await pull.locator('[data-status="ok"]').getByText('正常').waitFor();
+    await pull.locator('[data-testid="connector-count-conflicts"]').getByText('1').waitFor();
+    const conflict = page.locator('[data-testid="erp-conflict-C900001"]');
+    const phone = conflict.locator('[data-testid="conflict-field-contact_phone"]');
+    await phone.getByText('13900139000').waitFor();
+    await phone.getByText('（空）').waitFor();
+    await screenshot(page, 'integrations-conflict');
+    await conflict.locator('[data-testid="conflict-accept"]').click();
+    await page.locator('.arco-modal').getByText('C900001', { exact: false }).waitFor();
+    await page.locator('.arco-modal .arco-btn-primary').click();
+    await page.locator('.arco-message').getByText('已采用 ERP 的资料').waitFor();
+    await page.locator('[data-testid="erp-conflicts-empty"]').waitFor();
+    const phoneOf = async (code: string) => {
+      const found = await client.must<{ items: { id: number; customer_code: string }[] }>('GET', `/customers?q=${code}`, undefined, token);
+      const id = found.items.find((c) => c.customer_code === code)?.id;
+      expect(id).toBeDefined();
+      return (await client.must<{ contact_phone: string | null }>('GET', `/customers/${id}`, undefined, token)).contact_phone;
+    };
+    expect(await phoneOf('C900101')).toBe('13700137000');
+    expect(await phoneOf('C900001')).toBe('13900139000');
+    expect(pageErrors).toEqual([]);
+  });
+
   it('works at phone size without scrolling sideways', async () => {
     const phone = await openPage(browser, opcms.baseURL, PHONE);
     try {
@@ -166,6 +206,8 @@ describe('集成', () => {
       await phone.page.goto('/integrations');
       await phone.page.locator('[data-testid="connector-erp_push"]').waitFor();
       await phone.page.locator('[data-testid="erp-card"]').first().waitFor();
+      await phone.page.locator('[data-testid="connector-erp_pull"]').waitFor();
+      await phone.page.locator('[data-testid="erp-conflicts"]').waitFor();
       expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
       await screenshot(phone.page, 'integrations-phone');
       expect(phone.errors).toEqual([]);
@@ -183,8 +225,13 @@ describe('集成', () => {
     try {
       await loginAndSettle(other.page, 'admin', ADMIN_NEW_PASSWORD);
       await other.page.goto('/integrations');
-      await other.page.locator('[data-testid="connector-not-configured"]').getByText('未配置', { exact: false }).waitFor();
-      await other.page.locator('[data-status="not_configured"]').waitFor();
+      const push = other.page.locator('[data-testid="connector-erp_push"]');
+      await push.locator('[data-testid="connector-not-configured"]').getByText('未配置', { exact: false }).waitFor();
+      await push.locator('[data-status="not_configured"]').waitFor();
+      // Local file storage answers; Redis is optional and not set up here.
+      await other.page.locator('[data-testid="connector-storage"] [data-status="ok"]').waitFor();
+      await other.page.locator('[data-testid="connector-redis"] [data-status="not_configured"]').waitFor();
+      expect(await other.page.locator('[data-testid="erp-conflicts"]').count()).toBe(0);
     } finally {
       await other.context.close();
     }

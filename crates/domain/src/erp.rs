@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::customer::Field;
+
 /// A document pushed to the ERP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -179,6 +181,78 @@ pub fn check_mapping(kind: DocKind, mapping: &BTreeMap<String, String>) -> Resul
     Ok(())
 }
 
+/// Customer master data pulled from the ERP: the mapping is our field name
+/// (`customer_code`, `company_name`, … as in the API, owners as
+/// `sales_owner_id`/`ops_owner_id` holding a person's name) → the ERP's
+/// field. The code is the key that ties an ERP record to a customer, so it
+/// must be mapped; two of ours may not read one ERP field.
+pub fn check_customer_mapping(mapping: &BTreeMap<String, String>) -> Result<(), String> {
+    let mut taken: BTreeMap<&str, &str> = BTreeMap::new();
+    for (ours, theirs) in mapping {
+        if Field::from_name(ours).is_none() {
+            let known: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+            return Err(format!(
+                "customer has no field \"{ours}\" (known: {})",
+                known.join(", ")
+            ));
+        }
+        if theirs.is_empty() {
+            return Err(format!("customer: the ERP field for \"{ours}\" is empty"));
+        }
+        if let Some(other) = taken.insert(theirs, ours) {
+            return Err(format!(
+                "customer: \"{other}\" and \"{ours}\" are both read from \"{theirs}\""
+            ));
+        }
+    }
+    if !mapping.contains_key(Field::CustomerCode.name()) {
+        return Err("customer: customer_code must be mapped (it ties an ERP record to a customer)".into());
+    }
+    Ok(())
+}
+
+/// An ERP customer record as the import reads it: each mapped field's value
+/// as text (a number as written, a list joined with 、, a boolean as 是/否),
+/// None when the ERP sent nothing (null, missing or blank): an import never
+/// erases.
+pub fn customer_texts(record: &Value, mapping: &BTreeMap<String, String>) -> Vec<(Field, Option<String>)> {
+    let mut fields = Vec::with_capacity(mapping.len());
+    for field in Field::ALL {
+        let Some(theirs) = mapping.get(field.name()) else {
+            continue;
+        };
+        let text = match record.get(theirs) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(Value::Bool(b)) => Some(if *b { "是" } else { "否" }.to_string()),
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ),
+            Some(Value::Object(_)) | Some(Value::Null) | None => None,
+        };
+        fields.push((field, text.filter(|t| !t.trim().is_empty())));
+    }
+    fields
+}
+
+/// Whether an ERP record's version `candidate` is newer than `known` (the
+/// one last applied). Whole numbers compare as numbers, anything else (ISO
+/// timestamps) as text; so a record that arrives late, after a newer one,
+/// is recognized as stale and never undoes the newer one.
+pub fn is_newer_version(candidate: &str, known: &str) -> bool {
+    match (candidate.trim().parse::<i128>(), known.trim().parse::<i128>()) {
+        (Ok(a), Ok(b)) => a > b,
+        _ => candidate.trim() > known.trim(),
+    }
+}
+
 /// Milliseconds before try number `attempts + 1`, after `attempts` failed
 /// tries: the base doubled per failure, at most an hour.
 pub fn retry_delay_ms(base_ms: u64, attempts: i32) -> u64 {
@@ -190,6 +264,43 @@ pub fn retry_delay_ms(base_ms: u64, attempts: i32) -> u64 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn customer_records_are_read_by_the_mapping_and_versions_compare_as_numbers_or_text() {
+        let mapping = BTreeMap::from([
+            ("customer_code".to_string(), "CustNo".to_string()),
+            ("company_name".to_string(), "Name".to_string()),
+            ("contact_phone".to_string(), "Tel".to_string()),
+            ("device_series".to_string(), "Series".to_string()),
+            ("remarks".to_string(), "Note".to_string()),
+        ]);
+        assert_eq!(check_customer_mapping(&mapping), Ok(()));
+        let record = json!({"CustNo": "C000001", "Name": "甲公司", "Tel": 13800138000u64,
+            "Series": ["X", "N"], "Note": "  ", "Other": 1});
+        assert_eq!(
+            customer_texts(&record, &mapping),
+            vec![
+                (Field::CustomerCode, Some("C000001".into())),
+                (Field::CompanyName, Some("甲公司".into())),
+                (Field::ContactPhone, Some("13800138000".into())),
+                (Field::DeviceSeries, Some("X、N".into())),
+                (Field::Remarks, None),
+            ]
+        );
+        let no_code = BTreeMap::from([("company_name".to_string(), "Name".to_string())]);
+        assert!(check_customer_mapping(&no_code).unwrap_err().contains("customer_code"));
+        let unknown = BTreeMap::from([("colour".to_string(), "Farbe".to_string())]);
+        assert!(check_customer_mapping(&unknown).unwrap_err().contains("colour"));
+        let twice = BTreeMap::from([
+            ("customer_code".to_string(), "No".to_string()),
+            ("account_id".to_string(), "No".to_string()),
+        ]);
+        assert!(check_customer_mapping(&twice).is_err());
+        assert!(is_newer_version("10", "9"));
+        assert!(!is_newer_version("9", "10"));
+        assert!(!is_newer_version("7", "7"));
+        assert!(is_newer_version("2026-12-06T10:00:00Z", "2026-12-06T09:59:59Z"));
+    }
 
     #[test]
     fn a_mapping_renames_drops_and_keeps_fields() {

@@ -24,6 +24,7 @@ pub enum Job {
     MaintenancePrune,
     AnalyticsRefresh,
     BackupDaily,
+    ErpCustomers,
 }
 
 /// How often a job's work comes round, which fixes the shape of its period key.
@@ -35,13 +36,14 @@ pub enum Cadence {
 }
 
 impl Job {
-    pub const ALL: [Job; 6] = [
+    pub const ALL: [Job; 7] = [
         Job::UsageCollect,
         Job::BillsGenerate,
         Job::ReceivablesDaily,
         Job::AnalyticsRefresh,
         Job::MaintenancePrune,
         Job::BackupDaily,
+        Job::ErpCustomers,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +54,7 @@ impl Job {
             Job::MaintenancePrune => "maintenance.prune",
             Job::AnalyticsRefresh => "analytics.refresh",
             Job::BackupDaily => "backup.daily",
+            Job::ErpCustomers => "erp.customers",
         }
     }
 
@@ -67,6 +70,7 @@ impl Job {
             Job::MaintenancePrune => "数据清理",
             Job::AnalyticsRefresh => "经营分析快照",
             Job::BackupDaily => "数据备份",
+            Job::ErpCustomers => "ERP 客户资料同步",
         }
     }
 
@@ -81,6 +85,9 @@ impl Job {
             }
             Job::BackupDaily => {
                 "把整个数据库备份为一个归档（数据目录的 backups 下），写完即校验，保留最近若干份（设置「保留备份份数」）"
+            }
+            Job::ErpCustomers => {
+                "从 ERP 拉取变更的客户资料，按导入规则校验后写入；本地修改过的客户不被覆盖，冲突在「集成」页处理（未配置 ERP 时跳过）"
             }
         }
     }
@@ -100,6 +107,7 @@ impl Job {
             Job::MaintenancePrune => "0 5 * * *",
             Job::AnalyticsRefresh => "0 4 * * *",
             Job::BackupDaily => "0 1 * * *",
+            Job::ErpCustomers => "30 0 * * *",
         }
     }
 
@@ -110,9 +118,11 @@ impl Job {
         match self {
             Job::UsageCollect => PeriodKey::Day(day.pred_opt().unwrap_or(day)),
             Job::BillsGenerate => PeriodKey::Month(Period::of_date(day).previous().unwrap_or(Period::of_date(day))),
-            Job::ReceivablesDaily | Job::MaintenancePrune | Job::AnalyticsRefresh | Job::BackupDaily => {
-                PeriodKey::Day(day)
-            }
+            Job::ReceivablesDaily
+            | Job::MaintenancePrune
+            | Job::AnalyticsRefresh
+            | Job::BackupDaily
+            | Job::ErpCustomers => PeriodKey::Day(day),
         }
     }
 

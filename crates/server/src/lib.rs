@@ -20,6 +20,7 @@ pub mod erp;
 pub mod error;
 pub mod fsutil;
 pub mod http;
+pub mod integrations;
 pub mod jobs;
 pub mod notify;
 pub mod outbound;

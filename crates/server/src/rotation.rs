@@ -25,6 +25,8 @@ use crate::crypto::{Binding, Keyring};
 use crate::customers::entity::customer;
 use crate::customers::import::record::{self, entity as import_run};
 use crate::customers::model::{email_binding, phone_binding};
+use crate::erp::entity::customer_link;
+use crate::erp::pull::pending_binding;
 use crate::notify::entity::notification;
 use crate::notify::outbox::recipient_binding;
 use crate::pricing::entity::{customer_pricing, version};
@@ -128,6 +130,7 @@ pub async fn rotate(db: &DatabaseConnection, keyring: &Keyring) -> anyhow::Resul
     rotate_table(db, keyring, &mut report, |after| import_reports(db, after)).await?;
     rotate_table(db, keyring, &mut report, |after| staff_contacts(db, after)).await?;
     rotate_table(db, keyring, &mut report, |after| recipients(db, after)).await?;
+    rotate_table(db, keyring, &mut report, |after| erp_conflicts(db, after)).await?;
     if report.unreadable() == 0 {
         secrets::record_master_key(db, keyring).await?;
     }
@@ -478,6 +481,36 @@ async fn recipients(db: &DatabaseConnection, after: i64) -> anyhow::Result<Vec<R
             key: id,
             values: sealed
                 .map(|v| (RECIPIENT, bound(recipient_binding(&key), v)))
+                .into_iter()
+                .collect(),
+        })
+        .collect())
+}
+
+const ERP_PENDING: Target = Target {
+    table: "erp_customer_links",
+    key_column: "customer_id",
+    column: "pending_enc",
+};
+
+/// The ERP's records waiting in conflicts, bound to their customer.
+async fn erp_conflicts(db: &DatabaseConnection, after: i64) -> anyhow::Result<Vec<Row>> {
+    let rows: Vec<(i64, Option<String>)> = customer_link::Entity::find()
+        .select_only()
+        .columns([customer_link::Column::CustomerId, customer_link::Column::PendingEnc])
+        .filter(customer_link::Column::CustomerId.gt(after))
+        .filter(customer_link::Column::PendingEnc.is_not_null())
+        .order_by_asc(customer_link::Column::CustomerId)
+        .limit(BATCH)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(customer_id, sealed)| Row {
+            key: customer_id,
+            values: sealed
+                .map(|v| (ERP_PENDING, bound(pending_binding(customer_id), v)))
                 .into_iter()
                 .collect(),
         })

@@ -56,6 +56,8 @@ pub struct SharedStore {
     warned: AtomicBool,
     gcra: Script,
     metrics: Arc<Metrics>,
+    /// The latest failure, for the 集成 page: what and when.
+    last_error: Mutex<Option<(String, chrono::DateTime<chrono::Utc>)>>,
 }
 
 /// What a rate-limit check against the shared counters said.
@@ -81,12 +83,41 @@ impl SharedStore {
             warned: AtomicBool::new(false),
             gcra: Script::new(GCRA),
             metrics,
+            last_error: Mutex::new(None),
         })
     }
 
     /// Whether Redis answered the last time it was asked.
     pub fn is_up(&self) -> bool {
         self.up.load(Ordering::Relaxed)
+    }
+
+    /// Where Redis is, for people: host and port, never the password.
+    pub fn endpoint(&self) -> String {
+        self.client.get_connection_info().addr().to_string()
+    }
+
+    /// The latest failure and when it happened (it may have recovered since).
+    pub fn last_error(&self) -> Option<(String, chrono::DateTime<chrono::Utc>)> {
+        lock(&self.last_error).clone()
+    }
+
+    /// Asks Redis now (PING); whether it answered.
+    pub async fn ping(&self) -> bool {
+        let Some(mut connection) = self.connection("ping").await else {
+            return false;
+        };
+        let result: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut connection).await;
+        match result {
+            Ok(_) => {
+                self.succeeded("ping", "ok");
+                true
+            }
+            Err(error) => {
+                self.failed("ping", &error);
+                false
+            }
+        }
     }
 
     /// Spends one request of `key`'s budget of `per_minute` (a minute's worth
@@ -191,6 +222,7 @@ impl SharedStore {
 
     fn failed(&self, op: &'static str, error: &redis::RedisError) {
         self.metrics.shared_op(op, "error");
+        *lock(&self.last_error) = Some((format!("Redis 不可用：{error}"), chrono::Utc::now()));
         *lock(&self.connection) = None;
         *lock(&self.resting_until) = Some(Instant::now() + REST);
         // Logged when it goes away (and at the first failure after start).

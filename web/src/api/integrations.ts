@@ -1,6 +1,6 @@
 import type { AxiosRequestConfig } from 'axios';
 import { request } from './http';
-import type { ErpResendResult, ErpSyncEntry, ErpSyncQuery, IntegrationsOverview, Paginated } from './types';
+import type { ConflictResolved, ErpConflict, ErpResendResult, ErpSyncEntry, ErpSyncQuery, IntegrationsOverview, PageQuery, Paginated } from './types';
 
 /** 集成 (integrations.manage, management): the connectors, the ERP sync log and its re-sends. */
 
@@ -22,4 +22,19 @@ export function resendErpDocument(id: number, config?: AxiosRequestConfig) {
 /** `POST /integrations/erp/resend-failed`: every failed document back to `queued` (after fixing the credential). */
 export function resendFailedErpDocuments(config?: AxiosRequestConfig) {
   return request.post<ErpResendResult>('/integrations/erp/resend-failed', undefined, config);
+}
+
+/** `GET /integrations/erp/conflicts`: customers edited here that the ERP has changed since, field by field. */
+export function listErpConflicts(query: PageQuery, config?: AxiosRequestConfig) {
+  return request.get<Paginated<ErpConflict>>('/integrations/erp/conflicts', { ...config, params: query });
+}
+
+/** `POST /integrations/erp/conflicts/{id}/accept`: take the ERP's values (409 CONFLICT_CHANGED, 422 ERP_RECORD_INVALID). */
+export function acceptErpConflict(customerId: number, digest: string, config?: AxiosRequestConfig) {
+  return request.post<ConflictResolved>(`/integrations/erp/conflicts/${customerId}/accept`, { digest }, config);
+}
+
+/** `POST /integrations/erp/conflicts/{id}/keep`: keep ours against this ERP record. */
+export function keepErpConflict(customerId: number, digest: string, config?: AxiosRequestConfig) {
+  return request.post<ConflictResolved>(`/integrations/erp/conflicts/${customerId}/keep`, { digest }, config);
 }

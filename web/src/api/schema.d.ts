@@ -1034,6 +1034,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integrations/erp/conflicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Customers edited here that the ERP has changed since: each field with
+         *     our value and the ERP's. Newest first.
+         */
+        get: operations["erp_conflicts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/erp/conflicts/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Takes the ERP's values for this customer (through the import's rules).
+         *     409 CONFLICT_CHANGED when a newer ERP record replaced the one decided
+         *     on; 422 ERP_RECORD_INVALID when the rules refuse the ERP's values.
+         */
+        post: operations["erp_conflict_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/erp/conflicts/{id}/keep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Keeps our values against this ERP record (a later ERP change asks again). */
+        post: operations["erp_conflict_keep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/integrations/erp/documents": {
         parameters: {
             query?: never;
@@ -2626,31 +2684,65 @@ export interface components {
             /** @default  */
             tax_id: string;
         };
+        /** @description A decision on one conflict. */
+        ConflictDecision: {
+            /** @description The `digest` of the conflict as shown. */
+            digest: string;
+        };
+        /** @description A field an ERP record would change in a customer edited here. */
+        ConflictField: {
+            erp: string | null;
+            /** @description `company_name`, … (`sales_owner_id` for the 销售负责人 by name). */
+            field: string;
+            /** @description 公司名称, … */
+            label: string;
+            local: string | null;
+        };
+        /** @description What a decision did. */
+        ConflictResolved: {
+            customer: components["schemas"]["CustomerRef"];
+            /** @description `erp` (the ERP's values taken) or `local` (ours kept). */
+            kept: string;
+            /**
+             * Format: int32
+             * @description The customer's version after the decision.
+             */
+            version: number;
+        };
+        /** @description One figure of a connector. */
+        ConnectorCount: {
+            /** @description Needs a person (failed documents, open conflicts). */
+            alert: boolean;
+            key: string;
+            /** Format: int64 */
+            value: number;
+        };
         /** @description One connector on the 集成 page. */
         ConnectorStatus: {
             configured: boolean;
+            /**
+             * @description What it holds now, by kind (`queued`, `failed`, `sent`, `conflicts`,
+             *     `created`, `updated`); the page names each.
+             */
+            counts: components["schemas"]["ConnectorCount"][];
             /** @description Where it connects, without credentials. */
             endpoint: string | null;
-            /** Format: int64 */
-            failed: number;
             label: string;
             last_error: string | null;
             /** Format: date-time */
             last_error_at: string | null;
             /**
              * Format: date-time
-             * @description When a document last reached the ERP.
+             * @description When it last worked: a document reached the ERP, a pull finished,
+             *     Redis or the storage answered.
              */
             last_sync_at: string | null;
-            /** @description `erp_push` */
+            /** @description `erp_push`, `erp_pull`, `redis`, `storage` */
             name: string;
-            /** Format: int64 */
-            queued: number;
-            /** Format: int64 */
-            sent: number;
             /**
-             * @description `not_configured` | `idle` (nothing waiting) | `ok` | `failing` (the
-             *     latest try failed, or documents are given up).
+             * @description `not_configured` | `idle` (nothing waiting, or never run) | `busy`
+             *     (documents on their way) | `ok` (answering, last run succeeded) |
+             *     `failing` (the latest try failed, or documents are given up).
              */
             state: string;
         };
@@ -3006,6 +3098,17 @@ export interface components {
          * @enum {string}
          */
         EntryStatus: "created" | "updated" | "unchanged" | "quarantined" | "discarded";
+        /** @description A customer the ERP would change that was edited here since. */
+        ErpConflict: {
+            customer: components["schemas"]["CustomerRef"];
+            /** Format: date-time */
+            detected_at: string;
+            /** @description Names this conflict in a decision. */
+            digest: string;
+            /** @description The ERP record's version, when the feed gives one. */
+            erp_version: string | null;
+            fields: components["schemas"]["ConflictField"][];
+        };
         ErpResendResult: {
             /**
              * Format: int64
@@ -3602,6 +3705,24 @@ export interface components {
                 updated_by: number | null;
                 /** Format: int32 */
                 version: number;
+            }[];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        Page_ErpConflict: {
+            items: {
+                customer: components["schemas"]["CustomerRef"];
+                /** Format: date-time */
+                detected_at: string;
+                /** @description Names this conflict in a decision. */
+                digest: string;
+                /** @description The ERP record's version, when the feed gives one. */
+                erp_version: string | null;
+                fields: components["schemas"]["ConflictField"][];
             }[];
             /** Format: int64 */
             page: number;
@@ -6418,7 +6539,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily" | "erp.customers";
             };
             cookie?: never;
         };
@@ -6462,7 +6583,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily" | "erp.customers";
             };
             cookie?: never;
         };
@@ -8649,6 +8770,155 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    erp_conflicts: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Rows per page, 1–200 (default 20). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ErpConflict"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    erp_conflict_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConflictDecision"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictResolved"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            /** @description 内容无法处理，如文件无表头或价格规则不适用（`code` 说明原因） */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    erp_conflict_keep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConflictDecision"];
+            };
+        };
+        responses: {
+            /** @description 成功 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConflictResolved"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据或他人同时进行的修改冲突（`code` 说明原因） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     erp_log: {
         parameters: {
             query?: {
@@ -8825,7 +9095,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily" | "erp.customers";
             };
             cookie?: never;
         };
@@ -8875,7 +9145,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily" | "erp.customers";
             };
             cookie?: never;
         };
@@ -8939,7 +9209,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description 定时任务名 */
-                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily";
+                name: "usage.collect" | "bills.generate" | "receivables.daily" | "analytics.refresh" | "maintenance.prune" | "backup.daily" | "erp.customers";
             };
             cookie?: never;
         };

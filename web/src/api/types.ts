@@ -374,6 +374,10 @@ export type ErpSyncEntry = Schemas['ErpSyncEntry'];
 export type ErpSyncQuery = Query<'/integrations/erp/documents'>;
 /** One connector on the 集成 page: configured or not, its state, counts, last sync and error. */
 export type ConnectorStatus = Schemas['ConnectorStatus'];
+export type ConnectorCount = Schemas['ConnectorCount'];
+export type ErpConflict = Schemas['ErpConflict'];
+export type ErpConflictField = Schemas['ConflictField'];
+export type ConflictResolved = Schemas['ConflictResolved'];
 export type IntegrationsOverview = Schemas['IntegrationsOverview'];
 export type ErpResendResult = Schemas['ErpResendResult'];
 

@@ -158,6 +158,70 @@ pub struct Profile {
     pub remarks: Option<String>,
 }
 
+impl Profile {
+    /// The fields whose normalized values differ between two profiles, in
+    /// template order: what an ERP record would change in a stored one.
+    pub fn differing_fields(&self, other: &Profile) -> Vec<Field> {
+        let mut fields = Vec::new();
+        let mut check = |differs: bool, field: Field| {
+            if differs {
+                fields.push(field);
+            }
+        };
+        check(self.customer_code != other.customer_code, Field::CustomerCode);
+        check(self.company_name != other.company_name, Field::CompanyName);
+        check(self.credit_code != other.credit_code, Field::CreditCode);
+        check(self.industry != other.industry, Field::Industry);
+        check(self.level != other.level, Field::Level);
+        check(self.region != other.region, Field::Region);
+        check(self.address != other.address, Field::Address);
+        check(self.contact_name != other.contact_name, Field::ContactName);
+        check(self.contact_phone != other.contact_phone, Field::ContactPhone);
+        check(self.contact_email != other.contact_email, Field::ContactEmail);
+        check(self.account_id != other.account_id, Field::AccountId);
+        check(self.account_status != other.account_status, Field::AccountStatus);
+        check(self.device_series != other.device_series, Field::DeviceSeries);
+        check(self.signed_at != other.signed_at, Field::SignedAt);
+        check(self.contract_end_at != other.contract_end_at, Field::ContractEndAt);
+        check(self.remarks != other.remarks, Field::Remarks);
+        fields
+    }
+}
+
+impl RawProfile {
+    /// One field as text, for showing a person (owners are not here).
+    pub fn text_of(&self, field: Field) -> Option<String> {
+        let date = |d: &Option<DateInput>| {
+            d.as_ref().map(|d| match d {
+                DateInput::Text(t) => t.clone(),
+                DateInput::Date(d) => d.to_string(),
+            })
+        };
+        match field {
+            Field::CustomerCode => self.customer_code.clone(),
+            Field::CompanyName => self.company_name.clone(),
+            Field::CreditCode => self.credit_code.clone(),
+            Field::Industry => self.industry.clone(),
+            Field::Level => self.level.clone(),
+            Field::Region => self.region.clone(),
+            Field::Address => self.address.clone(),
+            Field::ContactName => self.contact_name.clone(),
+            Field::ContactPhone => self.contact_phone.clone(),
+            Field::ContactEmail => self.contact_email.clone(),
+            Field::AccountId => self.account_id.clone(),
+            Field::AccountStatus => self.account_status.clone(),
+            Field::DeviceSeries => self.device_series.as_ref().map(|s| match s {
+                SeriesInput::Text(t) => t.clone(),
+                SeriesInput::List(items) => items.join("、"),
+            }),
+            Field::SignedAt => date(&self.signed_at),
+            Field::ContractEndAt => date(&self.contract_end_at),
+            Field::Remarks => self.remarks.clone(),
+            Field::SalesOwner | Field::OpsOwner => None,
+        }
+    }
+}
+
 pub const COMPANY_NAME_MAX: usize = 100;
 
 fn max_len(field: Field, value: Option<String>, limit: usize) -> Result<Option<String>, FieldError> {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use opcms_domain::erp::{DocKind, check_mapping};
+use opcms_domain::erp::{DocKind, check_customer_mapping, check_mapping};
 use serde::Deserialize;
 
 use super::secret::Secret;
@@ -46,6 +46,50 @@ pub struct ErpConfig {
     /// Per document kind: our field → the ERP's field.
     #[serde(default)]
     pub fields: ErpFieldMaps,
+    /// Customer master data pulled from the ERP (the `erp.customers` job);
+    /// None: not pulled.
+    #[serde(default)]
+    pub customers: Option<ErpCustomerPull>,
+}
+
+/// `GET <base_url><path>?since=<cursor>&limit=<page_size>`, page after page:
+/// the records at `items_path`, the next cursor at `cursor_path` (none, or
+/// the same again: the end). The last cursor is kept for the next run.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErpCustomerPull {
+    #[serde(default = "default_customers_path")]
+    pub path: String,
+    #[serde(default = "default_items_path")]
+    pub items_path: String,
+    #[serde(default = "default_cursor_path")]
+    pub cursor_path: String,
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Records taken in one run at most; the rest wait for the next.
+    #[serde(default = "default_max_records")]
+    pub max_records: u32,
+    /// The record's version or modification time in the ERP: a record not
+    /// newer than the one last applied is stale (it arrived late) and skipped.
+    pub version_field: Option<String>,
+    /// Our field → the ERP's field; `customer_code` is required.
+    pub fields: BTreeMap<String, String>,
+}
+
+fn default_customers_path() -> String {
+    "/customers".into()
+}
+fn default_items_path() -> String {
+    "items".into()
+}
+fn default_cursor_path() -> String {
+    "next_cursor".into()
+}
+fn default_page_size() -> u32 {
+    500
+}
+fn default_max_records() -> u32 {
+    200_000
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -138,6 +182,15 @@ impl ErpConfig {
             }
             check_mapping(kind, self.mapping_of(kind)).map_err(|e| format!("OPCMS_ERP: fields.{e}"))?;
         }
+        if let Some(pull) = &self.customers {
+            if !pull.path.starts_with('/') {
+                return Err("OPCMS_ERP: customers.path must start with /".into());
+            }
+            if !(1..=5_000).contains(&pull.page_size) || pull.max_records == 0 {
+                return Err("OPCMS_ERP: customers.page_size must be 1-5000 and max_records > 0".into());
+            }
+            check_customer_mapping(&pull.fields).map_err(|e| format!("OPCMS_ERP: customers.fields: {e}"))?;
+        }
         Ok(())
     }
 }
@@ -169,6 +222,11 @@ mod tests {
         assert!(c.validate().unwrap_err().contains("colour"));
         let c = config(json!({"base_url": "http://erp", "paths": {"bills": "bills"}}));
         assert!(c.validate().unwrap_err().contains("bill"));
+        let c = config(json!({"base_url": "http://erp", "customers": {"fields": {"company_name": "Name"}}}));
+        assert!(c.validate().unwrap_err().contains("customer_code"));
+        let c = config(json!({"base_url": "http://erp", "customers": {"fields": {"customer_code": "No"}}}));
+        assert!(c.validate().is_ok());
+        assert_eq!(c.customers.map(|p| p.path), Some("/customers".to_string()));
     }
 
     #[test]

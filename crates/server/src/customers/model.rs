@@ -411,6 +411,14 @@ pub struct CustomerRef {
 }
 
 impl CustomerRef {
+    pub fn of(row: &customer::Model) -> CustomerRef {
+        CustomerRef {
+            id: row.id,
+            customer_code: row.customer_code.clone(),
+            company_name: row.company_name.clone(),
+        }
+    }
+
     /// The reference of a customer row that is gone (never expected: bills
     /// and payments keep their customer by foreign key).
     pub fn missing(id: i64) -> CustomerRef {

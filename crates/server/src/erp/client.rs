@@ -15,6 +15,7 @@ use opcms_domain::erp::{DocKind, map_fields};
 use serde_json::Value;
 
 use crate::config::ErpConfig;
+use crate::config::erp::ErpCustomerPull;
 use crate::outbound::{CallError, at_path, describe_garbage, read_body, send_error};
 
 /// How the messages name the ERP.
@@ -106,6 +107,58 @@ impl ErpClient {
             _ => Err(CallError::fatal(format!(
                 "ERP 拒收此单据：HTTP {status}{}",
                 reason(&body)
+            ))),
+        }
+    }
+
+    /// One page of the ERP's customer change feed after `cursor`: the
+    /// records and the cursor of the next page (None: there is none).
+    pub async fn customers_page(
+        &self,
+        pull: &ErpCustomerPull,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Value>, Option<String>), CallError> {
+        let url = format!("{}{}", self.config.base_url.trim_end_matches('/'), pull.path);
+        let mut request = self.client.get(url).query(&[("limit", pull.page_size.to_string())]);
+        if let Some(cursor) = cursor {
+            request = request.query(&[("since", cursor)]);
+        }
+        if let (Some(header), Some(token)) = (&self.config.auth_header, &self.config.auth_token) {
+            request = request.header(header.as_str(), token.expose());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| send_error(ERP, self.config.timeout_ms, &e))?;
+        let status = response.status().as_u16();
+        let body = read_body(response, self.config.max_response_bytes, self.config.timeout_ms).await;
+        match status {
+            200..=299 => {
+                let bytes = body?;
+                let answer: Value =
+                    serde_json::from_slice(&bytes).map_err(|_| CallError::retry(describe_garbage(ERP, &bytes)))?;
+                let Some(Value::Array(items)) = at_path(&answer, &pull.items_path) else {
+                    return Err(CallError::retry(format!(
+                        "{ERP}的客户资料应答中没有「{}」列表（请检查 customers.items_path）",
+                        pull.items_path
+                    )));
+                };
+                let next = match at_path(&answer, &pull.cursor_path) {
+                    Some(Value::String(s)) if !s.is_empty() => Some(s.chars().take(512).collect()),
+                    Some(Value::Number(n)) => Some(n.to_string()),
+                    _ => None,
+                };
+                Ok((items.clone(), next))
+            }
+            401 | 403 => Err(CallError::fatal(format!(
+                "ERP 拒绝了凭证：HTTP {status}（请检查 OPCMS_ERP 的 auth_header 与 auth_token）"
+            ))),
+            404 => Err(CallError::fatal(
+                "ERP 客户资料接口地址不存在：HTTP 404（请检查 OPCMS_ERP 的 base_url 与 customers.path）",
+            )),
+            _ => Err(CallError::retry(format!(
+                "{ERP}返回 HTTP {status}{}",
+                body.map(|b| reason_of(&b)).unwrap_or_default()
             ))),
         }
     }

@@ -17,6 +17,7 @@ use crate::customers::model::CustomerRef;
 use crate::db::begin_write;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
+use crate::integrations::{ConnectorCount, ConnectorStatus};
 use crate::state::AppState;
 
 /// One document in the ERP sync log.
@@ -60,36 +61,6 @@ pub struct ErpSyncQuery {
     pub status: Option<String>,
     /// Part of the document number.
     pub q: Option<String>,
-}
-
-/// One connector on the 集成 page.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ConnectorStatus {
-    /// `erp_push`
-    pub name: String,
-    pub label: String,
-    pub configured: bool,
-    /// `not_configured` | `idle` (nothing waiting) | `ok` | `failing` (the
-    /// latest try failed, or documents are given up).
-    pub state: String,
-    /// Where it connects, without credentials.
-    #[schema(required = true)]
-    pub endpoint: Option<String>,
-    pub queued: u64,
-    pub failed: u64,
-    pub sent: u64,
-    /// When a document last reached the ERP.
-    #[schema(required = true)]
-    pub last_sync_at: Option<DateTime<Utc>>,
-    #[schema(required = true)]
-    pub last_error: Option<String>,
-    #[schema(required = true)]
-    pub last_error_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct IntegrationsOverview {
-    pub connectors: Vec<ConnectorStatus>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -187,21 +158,8 @@ async fn count_of(state: &AppState, status: SyncStatus) -> AppResult<u64> {
 
 /// The ERP push connector as the page shows it.
 pub async fn push_status(state: &AppState) -> AppResult<ConnectorStatus> {
-    let label = "ERP 单据推送".to_string();
     let Some(config) = &state.config.erp else {
-        return Ok(ConnectorStatus {
-            name: "erp_push".into(),
-            label,
-            configured: false,
-            state: "not_configured".into(),
-            endpoint: None,
-            queued: 0,
-            failed: 0,
-            sent: 0,
-            last_sync_at: None,
-            last_error: None,
-            last_error_at: None,
-        });
+        return Ok(ConnectorStatus::not_configured("erp_push", "ERP 单据推送"));
     };
     let queued = count_of(state, SyncStatus::Queued).await? + count_of(state, SyncStatus::Sending).await?;
     let failed = count_of(state, SyncStatus::Failed).await?;
@@ -224,23 +182,76 @@ pub async fn push_status(state: &AppState) -> AppResult<ConnectorStatus> {
             .is_some_and(|e| last_sync_at.is_none_or(|s| e.updated_at > s));
     Ok(ConnectorStatus {
         name: "erp_push".into(),
-        label,
+        label: "ERP 单据推送".into(),
         configured: true,
         state: if failing {
             "failing"
         } else if queued > 0 {
-            "ok"
+            "busy"
         } else {
             "idle"
         }
         .into(),
         endpoint: Some(endpoint_of(&config.base_url)),
-        queued,
-        failed,
-        sent,
+        counts: vec![
+            ConnectorCount::new("queued", queued, false),
+            ConnectorCount::new("failed", failed, true),
+            ConnectorCount::new("sent", sent, false),
+        ],
         last_sync_at,
         last_error_at: last_error.as_ref().map(|e| e.updated_at),
         last_error: last_error.and_then(|e| e.last_error),
+    })
+}
+
+/// The customer pull: its last success and failure, the open conflicts.
+pub async fn pull_status(state: &AppState) -> AppResult<ConnectorStatus> {
+    let label = "ERP 客户资料拉取";
+    let Some((config, pull)) = state
+        .config
+        .erp
+        .as_ref()
+        .and_then(|erp| erp.customers.as_ref().map(|pull| (erp, pull)))
+    else {
+        return Ok(ConnectorStatus::not_configured("erp_pull", label));
+    };
+    let outcome = super::pull::outcome(&state.db).await?;
+    let conflicts = super::conflicts::open_count(state).await?;
+    let last_sync_at = outcome.as_ref().and_then(|o| o.last_success_at);
+    let failing = outcome.as_ref().is_some_and(|o| o.last_error.is_some());
+    let counted = |key: &str| {
+        outcome
+            .as_ref()
+            .and_then(|o| o.last_counts.as_deref())
+            .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+            .and_then(|c| c.get(key).and_then(serde_json::Value::as_u64))
+            .unwrap_or(0)
+    };
+    Ok(ConnectorStatus {
+        name: "erp_pull".into(),
+        label: label.into(),
+        configured: true,
+        state: if failing {
+            "failing"
+        } else if conflicts > 0 || last_sync_at.is_some() {
+            "ok"
+        } else {
+            "idle"
+        }
+        .into(),
+        endpoint: Some(format!(
+            "{}{}",
+            endpoint_of(&config.base_url).trim_end_matches('/'),
+            pull.path
+        )),
+        counts: vec![
+            ConnectorCount::new("conflicts", conflicts, true),
+            ConnectorCount::new("created", counted("created"), false),
+            ConnectorCount::new("updated", counted("updated"), false),
+        ],
+        last_sync_at,
+        last_error_at: outcome.as_ref().and_then(|o| o.last_error_at),
+        last_error: outcome.and_then(|o| o.last_error),
     })
 }
 

@@ -11,7 +11,12 @@
 //!   `{"message": "duplicate", "id": …}` for a key it has;
 //! - `POST /_control` with an [`ErpBehaviour`] (JSON) replaces the behaviour;
 //! - `GET /_stats` → `{"requests": n, "documents": [{key, path, id,
-//!   deliveries, body}]}` in the order they were taken.
+//!   deliveries, body}]}` in the order they were taken;
+//! - `GET /customers?since=<cursor>&limit=<n>` → `{"items": [...],
+//!   "next_cursor": "<n>"}`: the customer change feed, which `POST
+//!   /_customers` (a JSON array of records) appends to. It fails and answers
+//!   garbage like the document endpoints, and can repeat a record in a page
+//!   or hand a page out in reverse order.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -41,6 +46,10 @@ pub struct ErpBehaviour {
     pub max_delay_ms: u64,
     /// Every document request is answered with this status (e.g. 422).
     pub reject_status: Option<u16>,
+    /// Each customer page ends with its first record again.
+    pub repeat_customers: bool,
+    /// Each customer page comes in reverse order.
+    pub reverse_customers: bool,
 }
 
 /// A document the ERP has, as it received it first.
@@ -59,6 +68,8 @@ struct Ledger {
     behaviour: ErpBehaviour,
     taken: Vec<Taken>,
     requests: u64,
+    /// The customer change feed, oldest first; a cursor is an index.
+    customers: Vec<Value>,
 }
 
 struct Erp {
@@ -86,6 +97,8 @@ impl MockErp {
         let app = Router::new()
             .route("/_control", post(control))
             .route("/_stats", get(stats))
+            .route("/_customers", post(add_customers))
+            .route("/customers", get(customer_feed))
             .fallback(take)
             .with_state(erp.clone());
         tokio::spawn(async move {
@@ -107,6 +120,11 @@ impl MockErp {
     /// The documents taken, in the order they were taken.
     pub fn documents(&self) -> Vec<Taken> {
         lock(&self.erp.ledger).taken.clone()
+    }
+
+    /// Appends records to the customer change feed.
+    pub fn add_customers(&self, records: Vec<Value>) {
+        lock(&self.erp.ledger).customers.extend(records);
     }
 
     /// Document requests answered so far, refused ones included.
@@ -187,4 +205,59 @@ async fn control(State(erp): State<Arc<Erp>>, Json(behaviour): Json<ErpBehaviour
 async fn stats(State(erp): State<Arc<Erp>>) -> Json<Value> {
     let ledger = lock(&erp.ledger);
     Json(json!({"requests": ledger.requests, "documents": ledger.taken}))
+}
+
+async fn add_customers(State(erp): State<Arc<Erp>>, Json(records): Json<Vec<Value>>) -> StatusCode {
+    lock(&erp.ledger).customers.extend(records);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct FeedQuery {
+    since: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn customer_feed(
+    State(erp): State<Arc<Erp>>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<FeedQuery>,
+) -> Response {
+    let mut ledger = lock(&erp.ledger);
+    ledger.requests += 1;
+    if let Some(token) = &erp.token
+        && headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(token.as_str())
+    {
+        return answer(StatusCode::UNAUTHORIZED, json!({"message": "invalid credentials"}));
+    }
+    if ledger.behaviour.fail_times > 0 {
+        ledger.behaviour.fail_times -= 1;
+        let status = StatusCode::from_u16(ledger.behaviour.fail_status.unwrap_or(500))
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return answer(status, json!({"message": "ERP internal error"}));
+    }
+    if ledger.behaviour.garbage_times > 0 {
+        ledger.behaviour.garbage_times -= 1;
+        return (
+            StatusCode::OK,
+            [("content-type", "text/html")],
+            "<!DOCTYPE html><html><body>Gateway hiccup</body></html>",
+        )
+            .into_response();
+    }
+    let Ok(start) = query.since.as_deref().unwrap_or("0").parse::<usize>() else {
+        return answer(StatusCode::BAD_REQUEST, json!({"message": "bad cursor"}));
+    };
+    let start = start.min(ledger.customers.len());
+    let end = (start + query.limit.unwrap_or(100).clamp(1, 5_000)).min(ledger.customers.len());
+    let mut items: Vec<Value> = ledger.customers[start..end].to_vec();
+    if ledger.behaviour.repeat_customers
+        && let Some(first) = items.first().cloned()
+    {
+        items.push(first);
+    }
+    if ledger.behaviour.reverse_customers {
+        items.reverse();
+    }
+    answer(StatusCode::OK, json!({"items": items, "next_cursor": end.to_string()}))
 }

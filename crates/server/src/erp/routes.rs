@@ -7,12 +7,14 @@ use opcms_domain::Permission;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::log::{ErpResendResult, ErpSyncEntry, ErpSyncQuery, IntegrationsOverview};
+use super::conflicts::{ConflictDecision, ConflictResolved, ErpConflict};
+use super::log::{ErpResendResult, ErpSyncEntry, ErpSyncQuery};
 use crate::access::Principal;
 use crate::audit::Actor;
 use crate::error::{AppResult, ErrorBody};
-use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::pagination::{Page, PageParams, PageRequest};
+use crate::integrations::IntegrationsOverview;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -21,6 +23,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(erp_log))
         .routes(routes!(erp_resend))
         .routes(routes!(erp_resend_failed))
+        .routes(routes!(erp_conflicts))
+        .routes(routes!(erp_conflict_accept))
+        .routes(routes!(erp_conflict_keep))
 }
 
 /// Each connector's status, last sync and last error.
@@ -31,8 +36,17 @@ async fn integrations_overview(
     principal: Principal,
 ) -> AppResult<Json<IntegrationsOverview>> {
     principal.require(Permission::IntegrationsManage)?;
+    let (redis, storage) = tokio::join!(
+        crate::integrations::redis_status(&state),
+        crate::integrations::storage_status(&state)
+    );
     Ok(Json(IntegrationsOverview {
-        connectors: vec![super::log::push_status(&state).await?],
+        connectors: vec![
+            super::log::push_status(&state).await?,
+            super::log::pull_status(&state).await?,
+            storage,
+            redis,
+        ],
     }))
 }
 
@@ -69,4 +83,53 @@ async fn erp_resend(
 async fn erp_resend_failed(State(state): State<AppState>, principal: Principal) -> AppResult<Json<ErpResendResult>> {
     principal.require(Permission::IntegrationsManage)?;
     Ok(Json(super::log::resend_failed(&state, &Actor::from(&principal)).await?))
+}
+
+/// Customers edited here that the ERP has changed since: each field with
+/// our value and the ERP's. Newest first.
+#[utoipa::path(get, path = "/integrations/erp/conflicts", tag = "integrations", params(PageParams),
+    responses((status = 200, body = Page<ErpConflict>), (status = 403, body = ErrorBody)))]
+async fn erp_conflicts(
+    State(state): State<AppState>,
+    principal: Principal,
+    page: PageRequest,
+) -> AppResult<Json<Page<ErpConflict>>> {
+    principal.require(Permission::IntegrationsManage)?;
+    let (items, total) = super::conflicts::list(&state, page).await?;
+    Ok(Json(Page::new(items, total, page)))
+}
+
+/// Takes the ERP's values for this customer (through the import's rules).
+/// 409 CONFLICT_CHANGED when a newer ERP record replaced the one decided
+/// on; 422 ERP_RECORD_INVALID when the rules refuse the ERP's values.
+#[utoipa::path(post, path = "/integrations/erp/conflicts/{id}/accept", tag = "integrations",
+    request_body = ConflictDecision,
+    responses((status = 200, body = ConflictResolved), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn erp_conflict_accept(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(customer_id): ApiPath<i64>,
+    ApiJson(decision): ApiJson<ConflictDecision>,
+) -> AppResult<Json<ConflictResolved>> {
+    principal.require(Permission::IntegrationsManage)?;
+    Ok(Json(
+        super::conflicts::accept(&state, &Actor::from(&principal), customer_id, decision).await?,
+    ))
+}
+
+/// Keeps our values against this ERP record (a later ERP change asks again).
+#[utoipa::path(post, path = "/integrations/erp/conflicts/{id}/keep", tag = "integrations",
+    request_body = ConflictDecision,
+    responses((status = 200, body = ConflictResolved), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn erp_conflict_keep(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(customer_id): ApiPath<i64>,
+    ApiJson(decision): ApiJson<ConflictDecision>,
+) -> AppResult<Json<ConflictResolved>> {
+    principal.require(Permission::IntegrationsManage)?;
+    Ok(Json(
+        super::conflicts::keep(&state, &Actor::from(&principal), customer_id, decision).await?,
+    ))
 }

@@ -39,6 +39,7 @@ pub async fn run(state: &AppState, job: Job, period: PeriodKey) -> AppResult<Map
         (Job::MaintenancePrune, PeriodKey::Day(_)) => prune(state).await?,
         (Job::AnalyticsRefresh, PeriodKey::Day(_)) => crate::analytics::snapshot::run_job(state).await?,
         (Job::BackupDaily, PeriodKey::Day(_)) => crate::backup::store::run_job(state).await?,
+        (Job::ErpCustomers, PeriodKey::Day(_)) => crate::erp::pull::run(state, &Actor::system()).await?,
         (job, period) => {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "period {period} does not fit job {job}"

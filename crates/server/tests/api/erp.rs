@@ -3,7 +3,10 @@
 //! however it fails, answers garbage, answers late or out of order, or is
 //! pushed by two senders at once; a failed document re-sent; wrong
 //! credentials and an unreachable ERP shown readably while requests are
-//! still served; the 集成 page without an ERP.
+//! still served; the 集成 page without an ERP. Customer master data pulled
+//! from the ERP's feed through the import's rules, with local edits never
+//! overwritten (conflicts a person decides) and a feed that fails, repeats
+//! and reorders taken exactly once.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -22,6 +25,7 @@ per_backend_tests!(
     an_outage_fails_readably_and_a_resend_delivers,
     wrong_credentials_and_an_unreachable_erp_are_named_and_requests_still_served,
     without_an_erp_nothing_is_queued_and_the_page_says_so,
+    customer_master_data_is_pulled_through_the_import_rules_and_conflicts_wait_for_a_person,
 );
 
 const TOKEN: &str = "Bearer erp-test-token-7f3a";
@@ -141,8 +145,21 @@ async fn resend(app: &TestApp, token: &str, id: i64) -> reqwest::Response {
 }
 
 async fn overview(app: &TestApp, token: &str) -> Value {
+    connector(app, token, "erp_push").await
+}
+
+async fn connector(app: &TestApp, token: &str, name: &str) -> Value {
     let body = expect_json(app.get("/api/v1/integrations", token).await, StatusCode::OK).await;
-    body["connectors"][0].clone()
+    body["connectors"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == name))
+        .cloned()
+        .unwrap_or_else(|| panic!("no connector {name} in {body}"))
+}
+
+/// One of a connector's figures.
+fn count(connector: &Value, key: &str) -> Option<u64> {
+    connector["counts"].as_array()?.iter().find(|c| c["key"] == key)?["value"].as_u64()
 }
 
 /// The documents the ERP took, by the number it files them under.
@@ -235,7 +252,7 @@ async fn documents_reach_the_erp_exactly_once_through_failures_garbage_and_reord
     assert_eq!(connector["configured"], true);
     assert_eq!(connector["state"], "idle");
     assert_eq!(
-        (connector["sent"].as_u64(), connector["failed"].as_u64()),
+        (count(&connector, "sent"), count(&connector, "failed")),
         (Some(8), Some(0))
     );
     assert!(connector["last_sync_at"].is_string());
@@ -306,7 +323,7 @@ async fn an_outage_fails_readably_and_a_resend_delivers(backend: Backend) {
     assert!(erp.documents().is_empty());
     let connector = overview(&app, &token).await;
     assert_eq!(connector["state"], "failing");
-    assert_eq!(connector["failed"], 1);
+    assert_eq!(count(&connector, "failed"), Some(1));
     assert!(
         connector["last_error"]
             .as_str()
@@ -336,7 +353,7 @@ async fn an_outage_fails_readably_and_a_resend_delivers(backend: Backend) {
     assert_eq!(erp.documents()[0].deliveries, 2);
     let connector = overview(&app, &token).await;
     assert_eq!(
-        (connector["state"].as_str(), connector["failed"].as_u64()),
+        (connector["state"].as_str(), count(&connector, "failed")),
         (Some("idle"), Some(0))
     );
     // Each re-send is in the audit log.
@@ -422,4 +439,269 @@ async fn without_an_erp_nothing_is_queued_and_the_page_says_so(backend: Backend)
         "FORBIDDEN",
     )
     .await;
+}
+
+/// The customer feed read with our fields renamed as an ERP would, a page
+/// of two at a time so paging is exercised.
+fn pull_config() -> Value {
+    json!({"customers": {"page_size": 2, "version_field": "rev", "fields": {
+        "customer_code": "CustNo", "company_name": "Name", "contact_phone": "Tel",
+        "contact_name": "Contact", "device_series": "Series", "account_status": "Status"}}})
+}
+
+async fn pull(app: &TestApp, token: &str) -> Value {
+    run_job_and_wait(app, token, "erp.customers").await
+}
+
+fn counts_of(run: &Value) -> Value {
+    let counts = &run["counts"];
+    if counts.is_string() {
+        serde_json::from_str(counts.as_str().unwrap_or("{}")).expect("counts")
+    } else {
+        counts.clone()
+    }
+}
+
+async fn customer_by_code(app: &TestApp, token: &str, code: &str) -> Option<Value> {
+    let page = expect_json(
+        app.get(&format!("/api/v1/customers?q={code}"), token).await,
+        StatusCode::OK,
+    )
+    .await;
+    let id = page["items"].as_array()?.iter().find(|c| c["customer_code"] == code)?["id"].as_i64()?;
+    Some(expect_json(app.get(&format!("/api/v1/customers/{id}"), token).await, StatusCode::OK).await)
+}
+
+async fn conflicts(app: &TestApp, token: &str) -> Vec<Value> {
+    expect_json(
+        app.get("/api/v1/integrations/erp/conflicts", token).await,
+        StatusCode::OK,
+    )
+    .await["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn decide(app: &TestApp, token: &str, customer_id: i64, how: &str, digest: &str) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/integrations/erp/conflicts/{customer_id}/{how}"),
+        Some(token),
+        &json!({"digest": digest}),
+    )
+    .await
+}
+
+async fn customer_master_data_is_pulled_through_the_import_rules_and_conflicts_wait_for_a_person(backend: Backend) {
+    let erp = mock_erp().await;
+    let app = app_with_erp(backend, &erp.base_url(), TOKEN, pull_config()).await;
+    let token = app.admin_token().await;
+    let local_id = customer(&app, &token, "P001").await;
+    erp.add_customers(vec![
+        json!({"CustNo": "P100", "Name": "甲方科技有限公司", "Tel": "13800138000", "Series": ["X", "N"], "Status": "正式", "rev": 1}),
+        json!({"CustNo": "P101", "Name": "乙方有限公司", "Tel": "12345", "rev": 1}),
+        json!({"CustNo": "P001", "Name": "集成测试P001有限公司", "Tel": "13900139000", "rev": 1}),
+        json!({"Name": "没有编号的公司"}),
+        json!({"CustNo": "P100", "Name": "甲方科技有限公司", "Tel": "13800138000", "Series": ["X", "N"], "Status": "正式", "rev": 1}),
+    ]);
+
+    // The ERP is down: the run fails readably, nothing is written, the
+    // cursor stays, and the 集成 page says so.
+    erp.set(ErpBehaviour {
+        fail_times: 1,
+        fail_status: Some(503),
+        ..ErpBehaviour::default()
+    });
+    let failed = pull(&app, &token).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(customer_by_code(&app, &token, "P100").await.is_none());
+    let status = connector(&app, &token, "erp_pull").await;
+    assert_eq!(status["state"], "failing");
+    assert!(
+        status["last_error"].as_str().unwrap_or_default().contains("HTTP 503"),
+        "{status}"
+    );
+
+    // Then garbage: failed again, nothing written.
+    erp.set(ErpBehaviour {
+        garbage_times: 1,
+        ..ErpBehaviour::default()
+    });
+    assert_eq!(pull(&app, &token).await["status"], "failed");
+    assert!(customer_by_code(&app, &token, "P100").await.is_none());
+
+    // Up: every record is read once, by the import's rules.
+    erp.set(ErpBehaviour::default());
+    let run = pull(&app, &token).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let counts = counts_of(&run);
+    assert_eq!(
+        (
+            counts["fetched"].as_u64(),
+            counts["created"].as_u64(),
+            counts["rejected"].as_u64(),
+            counts["conflicts"].as_u64(),
+            counts["unreadable"].as_u64(),
+            counts["repeated"].as_u64()
+        ),
+        (Some(5), Some(1), Some(1), Some(1), Some(1), Some(1)),
+        "{counts}"
+    );
+    let created = customer_by_code(&app, &token, "P100").await.expect("P100 created");
+    assert_eq!(created["contact_phone"], "13800138000");
+    assert_eq!(created["account_status"], "active");
+    assert!(customer_by_code(&app, &token, "P101").await.is_none());
+    // The run is in the import history with the report of its problems.
+    let import_id = counts["import_id"].as_i64().expect("import_id");
+    let history = expect_json(app.get("/api/v1/customers/imports", &token).await, StatusCode::OK).await;
+    let record = history["items"]
+        .as_array()
+        .and_then(|all| all.iter().find(|i| i["id"] == import_id).cloned())
+        .expect("the pull is in the import history");
+    assert_eq!(record["file_name"], "ERP 客户资料同步");
+    assert_eq!(record["created"], 1);
+
+    // P001 was made here and differs from the ERP: a conflict, not an overwrite.
+    let local = expect_json(
+        app.get(&format!("/api/v1/customers/{local_id}"), &token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(local["contact_phone"].is_null(), "{local}");
+    let open = conflicts(&app, &token).await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["customer"]["customer_code"], "P001");
+    let phone = open[0]["fields"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["field"] == "contact_phone").cloned())
+        .expect("the phone differs");
+    assert_eq!(
+        (phone["local"].clone(), phone["erp"].clone()),
+        (Value::Null, json!("13900139000"))
+    );
+    let status = connector(&app, &token, "erp_pull").await;
+    assert_eq!(
+        (status["state"].as_str(), count(&status, "conflicts")),
+        (Some("ok"), Some(1))
+    );
+    assert!(status["last_error"].is_null());
+
+    // A decision on a conflict that is not the one shown is refused.
+    expect_error(
+        decide(&app, &token, local_id, "accept", "stale").await,
+        StatusCode::CONFLICT,
+        "CONFLICT_CHANGED",
+    )
+    .await;
+    let digest = open[0]["digest"].as_str().expect("digest").to_string();
+    let taken = expect_json(decide(&app, &token, local_id, "accept", &digest).await, StatusCode::OK).await;
+    assert_eq!(taken["kept"], "erp");
+    let local = expect_json(
+        app.get(&format!("/api/v1/customers/{local_id}"), &token).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(local["contact_phone"], "13900139000");
+    assert!(conflicts(&app, &token).await.is_empty());
+    expect_error(
+        decide(&app, &token, local_id, "keep", &digest).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    )
+    .await;
+
+    // In step now: the ERP's next change to P100 applies by itself.
+    erp.add_customers(vec![
+        json!({"CustNo": "P100", "Name": "甲方科技集团有限公司", "rev": 2}),
+    ]);
+    let counts = counts_of(&pull(&app, &token).await);
+    assert_eq!(
+        (counts["fetched"].as_u64(), counts["updated"].as_u64()),
+        (Some(1), Some(1)),
+        "{counts}"
+    );
+    let p100 = customer_by_code(&app, &token, "P100").await.expect("P100");
+    assert_eq!(p100["company_name"], "甲方科技集团有限公司");
+
+    // Edited here; then the ERP changes it too: a conflict. Kept local, the
+    // same record is not asked about again; an older one arriving late is
+    // stale.
+    let p100_id = p100["id"].as_i64().expect("id");
+    expect_json(
+        app.patch(
+            &format!("/api/v1/customers/{p100_id}"),
+            &token,
+            &json!({"version": p100["version"], "contact_name": "本地联系人"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    erp.add_customers(vec![
+        json!({"CustNo": "P100", "Name": "甲方科技集团有限公司", "Contact": "ERP 联系人", "rev": 3}),
+    ]);
+    assert_eq!(counts_of(&pull(&app, &token).await)["conflicts"], 1);
+    let open = conflicts(&app, &token).await;
+    assert_eq!(open[0]["customer"]["customer_code"], "P100");
+    let digest = open[0]["digest"].as_str().expect("digest").to_string();
+    let kept = expect_json(decide(&app, &token, p100_id, "keep", &digest).await, StatusCode::OK).await;
+    assert_eq!(kept["kept"], "local");
+    erp.add_customers(vec![
+        json!({"CustNo": "P100", "Name": "甲方科技集团有限公司", "Contact": "ERP 联系人", "rev": 3}),
+        json!({"CustNo": "P100", "Name": "甲方科技有限公司", "rev": 1}),
+    ]);
+    let counts = counts_of(&pull(&app, &token).await);
+    assert_eq!(
+        (
+            counts["repeated"].as_u64(),
+            counts["stale"].as_u64(),
+            counts["conflicts"].as_u64()
+        ),
+        (Some(1), Some(1), Some(0)),
+        "{counts}"
+    );
+    erp.add_customers(vec![json!({"CustNo": "P100", "Name": "甲方科技有限公司", "rev": 2})]);
+    let counts = counts_of(&pull(&app, &token).await);
+    assert_eq!(
+        (counts["stale"].as_u64(), counts["updated"].as_u64()),
+        (Some(1), Some(0)),
+        "{counts}"
+    );
+    let p100 = customer_by_code(&app, &token, "P100").await.expect("P100");
+    assert_eq!(
+        (p100["contact_name"].as_str(), p100["company_name"].as_str()),
+        (Some("本地联系人"), Some("甲方科技集团有限公司"))
+    );
+
+    // A feed that repeats and reverses its pages: each customer once.
+    erp.set(ErpBehaviour {
+        repeat_customers: true,
+        reverse_customers: true,
+        ..ErpBehaviour::default()
+    });
+    erp.add_customers(vec![
+        json!({"CustNo": "P102", "Name": "丙方有限公司", "Series": "L", "rev": 1}),
+        json!({"CustNo": "P103", "Name": "丁方有限公司", "Series": "N", "rev": 1}),
+        json!({"CustNo": "P102", "Name": "丙方集团有限公司", "Series": "L", "rev": 2}),
+    ]);
+    let counts = counts_of(&pull(&app, &token).await);
+    assert_eq!(counts["created"], 2, "{counts}");
+    assert_eq!(
+        customer_by_code(&app, &token, "P102").await.expect("P102")["company_name"],
+        "丙方集团有限公司"
+    );
+    // Nothing new: nothing fetched (the cursor was kept).
+    let counts = counts_of(&pull(&app, &token).await);
+    assert_eq!(counts["fetched"], 0, "{counts}");
+
+    // Each decision is audited, naming fields, not values.
+    for action in ["erp.conflict_accept", "erp.conflict_keep"] {
+        let audit = expect_json(
+            app.get(&format!("/api/v1/audit-logs?action={action}"), &token).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(audit["total"], 1, "{action}: {audit}");
+        assert!(!audit.to_string().contains("13900139000"));
+    }
 }

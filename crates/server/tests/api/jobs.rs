@@ -160,7 +160,8 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
             "receivables.daily",
             "analytics.refresh",
             "maintenance.prune",
-            "backup.daily"
+            "backup.daily",
+            "erp.customers"
         ]
     );
     let generate = &list[1];
@@ -176,7 +177,7 @@ async fn jobs_are_listed_and_bad_requests_change_nothing(backend: Backend) {
 
     let (_, ops) = app.user_with_role(&admin, "jobs.ops", "operations").await;
     let (_, sales) = app.user_with_role(&admin, "jobs.sales", "sales").await;
-    assert_eq!(jobs(&app, &ops).await.len(), 6);
+    assert_eq!(jobs(&app, &ops).await.len(), 7);
     expect_error(
         app.get("/api/v1/jobs", &sales).await,
         StatusCode::FORBIDDEN,

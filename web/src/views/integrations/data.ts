@@ -11,8 +11,8 @@ export const FILTER_KEYS = ['kind', 'status', 'q'] as const;
 export const KINDS: readonly ErpDocKind[] = ['bill', 'credit_note', 'receipt'];
 export const STATUSES: readonly ErpSyncStatus[] = ['queued', 'sending', 'sent', 'failed'];
 export const STATUS_COLORS: Record<ErpSyncStatus, string> = { queued: 'arcoblue', sending: 'cyan', sent: 'green', failed: 'red' };
-/** A connector's state: 未配置 gray, 空闲 green, 同步中 blue, 异常 red. */
-export const STATE_COLORS: Record<string, string> = { not_configured: 'gray', idle: 'green', ok: 'arcoblue', failing: 'red' };
+/** A connector's state: 未配置 gray, 正常 green, 同步中 blue, 异常 red. */
+export const STATE_COLORS: Record<string, string> = { not_configured: 'gray', idle: 'green', ok: 'green', busy: 'arcoblue', failing: 'red' };
 
 /** A failed document, or a sent one to make sure (the ERP answers "already have it"); not while queued. */
 export const resendable = (e: Pick<ErpSyncEntry, 'status'>) => e.status === 'failed' || e.status === 'sent';

@@ -33,6 +33,7 @@ use crate::customers::service::{db_error, highest_generated_code};
 use crate::db::{begin_write, bulk};
 use crate::error::{AppError, AppResult};
 use crate::parallel;
+use crate::spreadsheet::header::Columns;
 use crate::spreadsheet::{self, Limits, header};
 use crate::state::AppState;
 use crate::telemetry::Stopwatch;
@@ -94,69 +95,25 @@ pub async fn run(
 
     // Plan and write in one transaction, so what was checked is what is written.
     let txn = begin_write(&state.db).await?;
-    let owners = Owners::load(&txn).await?;
-    let plans = price_plan::Plans::load(&txn, principal.role).await?;
-    let mut codes = plan::CodeSequence {
-        last: highest_generated_code(&txn).await?,
-    };
-    let mut plan = plan::plan(
-        &txn,
-        &state.keyring,
-        principal.role,
-        data,
-        &columns,
-        plan::Names {
-            owners: &owners,
-            plan_column,
-            plans: &plans,
-        },
-        &mut codes,
-    )
-    .await?;
+    let mut plan = plan_rows(&txn, state, principal.role, data, &columns, plan_column).await?;
     watch.lap("check and plan");
-    let (created, updated, unchanged) = tally(&plan);
-    let priced = plan.rows.iter().filter(|r| r.price_plan.is_some()).count();
-    let report = report::stored(&columns.headers, data, &plan.issues);
-    let import_id = record::insert(
+    let Committed {
+        import_id,
+        created,
+        updated,
+        unchanged,
+    } = commit_plan(
         &txn,
-        &state.keyring,
+        state,
         actor,
-        &file_name,
-        dry_run,
-        &plan,
-        (created, updated, unchanged),
-        report,
-    )
-    .await?;
-    watch.lap("report and record");
-    if !dry_run {
-        write(
-            &txn,
-            state,
-            actor,
-            std::mem::take(&mut plan.rows),
-            import_id,
-            &mut watch,
-        )
-        .await?;
-    }
-    audit::record(
-        &txn,
-        actor,
-        Entry {
-            action: if dry_run {
-                "customer.import_check"
-            } else {
-                "customer.import"
-            },
-            entity_type: "customer_import",
-            entity_id: Some(import_id.to_string()),
-            changes: Some(serde_json::json!({
-                "file_name": file_name, "total": plan.total, "rejected": plan.rejected,
-                "created": created, "updated": updated, "unchanged": unchanged,
-                "price_plans": priced,
-            })),
+        Batch {
+            file_name: &file_name,
+            dry_run,
+            columns: &columns,
+            rows: data,
         },
+        &mut plan,
+        &mut watch,
     )
     .await?;
     txn.commit().await?;
@@ -200,6 +157,111 @@ pub async fn run(
         issues: plan.issues,
         file_warnings: columns.warnings,
         original_kept,
+    })
+}
+
+/// Rows to import, from a sheet or the ERP's customer feed: what the record
+/// and the report of the run are made of.
+pub struct Batch<'a> {
+    /// The file's name, or what the run is called (`ERP 客户资料同步`).
+    pub file_name: &'a str,
+    pub dry_run: bool,
+    pub columns: &'a Columns<Field>,
+    pub rows: &'a [spreadsheet::Row],
+}
+
+/// What a written (or checked) plan came to.
+pub struct Committed {
+    pub import_id: i64,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Checks and plans `rows` in `txn` with the import's rules: the profile
+/// rules, owners by name, price plans, duplicates in the rows and against
+/// the database, status moves as `role` may make them.
+pub async fn plan_rows(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    role: opcms_domain::Role,
+    rows: &[spreadsheet::Row],
+    columns: &Columns<Field>,
+    plan_column: Option<usize>,
+) -> AppResult<Plan> {
+    let owners = Owners::load(txn).await?;
+    let plans = price_plan::Plans::load(txn, role).await?;
+    let mut codes = plan::CodeSequence {
+        last: highest_generated_code(txn).await?,
+    };
+    plan::plan(
+        txn,
+        &state.keyring,
+        role,
+        rows,
+        columns,
+        plan::Names {
+            owners: &owners,
+            plan_column,
+            plans: &plans,
+        },
+        &mut codes,
+    )
+    .await
+}
+
+/// Records the run with its report and, unless it is a dry run, writes the
+/// plan's rows (taking them) and audits the run, all in `txn`.
+pub async fn commit_plan(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor,
+    batch: Batch<'_>,
+    plan: &mut Plan,
+    watch: &mut Stopwatch,
+) -> AppResult<Committed> {
+    let (created, updated, unchanged) = tally(plan);
+    let priced = plan.rows.iter().filter(|r| r.price_plan.is_some()).count();
+    let report = report::stored(&batch.columns.headers, batch.rows, &plan.issues);
+    let import_id = record::insert(
+        txn,
+        &state.keyring,
+        actor,
+        batch.file_name,
+        batch.dry_run,
+        plan,
+        (created, updated, unchanged),
+        report,
+    )
+    .await?;
+    watch.lap("report and record");
+    if !batch.dry_run {
+        write(txn, state, actor, std::mem::take(&mut plan.rows), import_id, watch).await?;
+    }
+    audit::record(
+        txn,
+        actor,
+        Entry {
+            action: if batch.dry_run {
+                "customer.import_check"
+            } else {
+                "customer.import"
+            },
+            entity_type: "customer_import",
+            entity_id: Some(import_id.to_string()),
+            changes: Some(serde_json::json!({
+                "file_name": batch.file_name, "total": plan.total, "rejected": plan.rejected,
+                "created": created, "updated": updated, "unchanged": unchanged,
+                "price_plans": priced,
+            })),
+        },
+    )
+    .await?;
+    Ok(Committed {
+        import_id,
+        created,
+        updated,
+        unchanged,
     })
 }
 
