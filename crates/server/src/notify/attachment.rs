@@ -3,10 +3,12 @@
 //! that went out, so a clerk can later show what the customer received.
 //!
 //! Kept after the send, with a cap of [`KEEP_TIMEOUT`]: a store that is down
-//! never fails, repeats or holds up a mail. The row then records no copy
+//! never fails, repeats or holds up a mail, and after one failure the rest
+//! of the sender's round does not try ([`Keeper`]). The row then records no copy
 //! (`attachment_name` / `attachment_size` NULL); they are set only once the
 //! object was written, so the log never claims a copy that is not there.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -35,15 +37,44 @@ fn key(notification_id: i64, file_name: &str) -> String {
     format!("mail/{notification_id}/{file_name}")
 }
 
-/// Stores the attachment of a mail that went out and records the copy on
-/// its row. Whether it was kept; a failure is logged (never the bytes or the
-/// recipient), never returned. The row is written either way: a resend whose
-/// copy failed must not leave an earlier one claimed as what was sent.
-pub async fn keep(state: &AppState, notification_id: i64, file_name: &str, bytes: Vec<u8>) -> bool {
-    let size = bytes.len() as i64;
+/// Keeps the attachments of one sender round. After the first copy that
+/// could not be kept it tries no more (the next round tries again): a store
+/// that hangs costs the round one [`KEEP_TIMEOUT`] per mail in flight, not
+/// one per mail.
+#[derive(Default)]
+pub struct Keeper {
+    failed: AtomicBool,
+}
+
+impl Keeper {
+    /// Stores the attachment of a mail that went out and records the copy
+    /// on its row. Whether it was kept; a failure is logged (never the bytes
+    /// or the recipient), never returned. The row is written either way: a
+    /// resend whose copy failed must not leave an earlier one claimed as
+    /// what was sent.
+    pub async fn keep(&self, state: &AppState, notification_id: i64, file_name: &str, bytes: Vec<u8>) -> bool {
+        let size = bytes.len() as i64;
+        let kept = if self.failed.load(Ordering::Relaxed) {
+            tracing::warn!(
+                id = notification_id,
+                "the attachment of a sent e-mail was not kept: file storage failed earlier in this round; the mail itself went out"
+            );
+            false
+        } else {
+            let kept = put(state, notification_id, file_name, bytes).await;
+            if !kept {
+                self.failed.store(true, Ordering::Relaxed);
+            }
+            kept
+        };
+        record(state, notification_id, kept.then_some((file_name, size))).await && kept
+    }
+}
+
+async fn put(state: &AppState, notification_id: i64, file_name: &str, bytes: Vec<u8>) -> bool {
     let key = key(notification_id, file_name);
     let put = state.storage.put_bytes(&key, Bytes::from(bytes));
-    let kept = match tokio::time::timeout(KEEP_TIMEOUT, put).await {
+    match tokio::time::timeout(KEEP_TIMEOUT, put).await {
         Ok(Ok(())) => true,
         Ok(Err(error)) => {
             tracing::warn!(id = notification_id, %error, storage = %state.storage.describe(),
@@ -55,12 +86,12 @@ pub async fn keep(state: &AppState, notification_id: i64, file_name: &str, bytes
                 "the attachment of a sent e-mail was not kept: file storage did not answer in {KEEP_TIMEOUT:?}; the mail itself went out");
             false
         }
-    };
-    let (name, size) = if kept {
-        (Some(file_name.to_string()), Some(size))
-    } else {
-        (None, None)
-    };
+    }
+}
+/// Writes what was kept on the row: the name and size, or NULLs. Whether
+/// the row says so.
+async fn record(state: &AppState, notification_id: i64, kept: Option<(&str, i64)>) -> bool {
+    let (name, size) = kept.map(|(name, size)| (name.to_string(), size)).unzip();
     let recorded = notification::Entity::update_many()
         .col_expr(notification::Column::AttachmentName, Expr::value(name))
         .col_expr(notification::Column::AttachmentSize, Expr::value(size))
@@ -68,7 +99,7 @@ pub async fn keep(state: &AppState, notification_id: i64, file_name: &str, bytes
         .exec(&state.db)
         .await;
     match recorded {
-        Ok(_) => kept,
+        Ok(_) => true,
         Err(error) => {
             tracing::warn!(id = notification_id, error = ?error, "cannot record the kept attachment of a sent e-mail");
             false

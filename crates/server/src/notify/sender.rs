@@ -96,6 +96,9 @@ pub async fn drain(state: &AppState, transports: &Transports) -> AppResult<u64> 
     // Printed on every bill PDF of the round: read once, before any row is
     // claimed (a failure here leaves every row queued).
     let company = crate::settings::load(&state.db).await?.company;
+    // Once a copy could not be kept, the rest of this drain keeps none: a
+    // store that hangs must not add its timeout to every mail of a batch.
+    let storage = super::attachment::Keeper::default();
     let mut handled = 0;
     loop {
         let claimed = claim(state, transports.lease).await?;
@@ -104,7 +107,7 @@ pub async fn drain(state: &AppState, transports: &Transports) -> AppResult<u64> 
         }
         handled += claimed.len() as u64;
         futures_util::stream::iter(claimed)
-            .map(|row| deliver(state, transports, &company, row))
+            .map(|row| deliver(state, transports, &company, &storage, row))
             .buffer_unordered(state.config.notify.concurrency)
             .collect::<Vec<()>>()
             .await;
@@ -180,7 +183,13 @@ enum Outcome {
     Failed(Failure),
 }
 
-async fn deliver(state: &AppState, transports: &Transports, company: &CompanyInfo, row: notification::Model) {
+async fn deliver(
+    state: &AppState,
+    transports: &Transports,
+    company: &CompanyInfo,
+    storage: &super::attachment::Keeper,
+    row: notification::Model,
+) {
     let mut outcome = match attempt(state, transports, company, &row).await {
         Ok(outcome) => outcome,
         Err(err) => Outcome::Failed(Failure::Transient(format!("内部错误：{err:?}"))),
@@ -195,7 +204,7 @@ async fn deliver(state: &AppState, transports: &Transports, company: &CompanyInf
     // Only once the mail is out and recorded as sent: a store that is down
     // costs the copy, never the mail or a second one.
     if let Some((file_name, bytes)) = sent_attachment {
-        super::attachment::keep(state, row.id, &file_name, bytes).await;
+        storage.keep(state, row.id, &file_name, bytes).await;
     }
 }
 
