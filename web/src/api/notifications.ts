@@ -1,4 +1,5 @@
 import type { AxiosRequestConfig } from 'axios';
+import { downloadFile } from './download';
 import { request } from './http';
 import type {
   ChannelStatus,
@@ -31,6 +32,15 @@ export function listNotifications(query: NotificationListQuery, config?: AxiosRe
 /** `POST /notifications/{id}/resend` (notifications.manage): a failed one back to `queued`; 409 NOT_RESENDABLE otherwise. */
 export function resendNotification(id: number, config?: AxiosRequestConfig) {
   return request.post<NotificationView>(`/notifications/${id}/resend`, undefined, config);
+}
+
+/**
+ * `GET /notifications/{id}/attachment` (notifications.view): the attachment an e-mail
+ * carried (the bill PDF), exactly as sent, kept in file storage; saved under its name.
+ * Only for rows with `attachment_kept`; 404 when none was kept, 503 while storage is down.
+ */
+export function downloadNotificationAttachment(notification: Pick<NotificationView, 'id' | 'attachment_name'>) {
+  return downloadFile(`/notifications/${notification.id}/attachment`, { fallbackName: notification.attachment_name ?? `notification-${notification.id}.pdf` });
 }
 
 /** `GET /notifications/channels` (notifications.view): whether SMTP and the SMS adapter are configured (opcms.toml). */

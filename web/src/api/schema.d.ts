@@ -1303,6 +1303,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/notifications/{id}/attachment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The attachment a sent e-mail carried (the bill PDF), exactly as sent,
+         *     from file storage; 404 when none was kept (no attachment, or storage
+         *     unavailable when it went out), 503 while the storage is down. Audited.
+         */
+        get: operations["notification_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications/{id}/resend": {
         parameters: {
             query?: never;
@@ -3543,6 +3564,13 @@ export interface components {
             sms: boolean;
         };
         NotificationView: {
+            /**
+             * @description Whether the attachment that went out (the bill PDF) is kept in file
+             *     storage: `GET /notifications/{id}/attachment`.
+             */
+            attachment_kept: boolean;
+            /** @description Its file name (`B202610-000001.pdf`) when kept. */
+            attachment_name: string | null;
             /** Format: int32 */
             attempts: number;
             /** Format: int64 */
@@ -3837,6 +3865,13 @@ export interface components {
         };
         Page_NotificationView: {
             items: {
+                /**
+                 * @description Whether the attachment that went out (the bill PDF) is kept in file
+                 *     storage: `GET /notifications/{id}/attachment`.
+                 */
+                attachment_kept: boolean;
+                /** @description Its file name (`B202610-000001.pdf`) when kept. */
+                attachment_name: string | null;
                 /** Format: int32 */
                 attempts: number;
                 /** Format: int64 */
@@ -9495,6 +9530,58 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    notification_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 记录 id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the attachment as sent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description 无权执行此操作，或须先修改密码（`PASSWORD_CHANGE_REQUIRED`） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 记录不存在或不在可见范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            /** @description 请求处理超时（`REQUEST_TIMEOUT`）或服务暂不可用 */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     resend: {

@@ -2,7 +2,7 @@
  * 通知记录 and a customer's 通知 tab against the contract, the HTTP client answered by a
  * mock: the filters in the URL and in the request, what a row shows (masked recipient,
  * status in colour, the failure), the text in the drawer, 重新发送 after a confirmation,
- * and the customer's channel switches.
+ * 下载附件 for a kept bill PDF, and the customer's channel switches.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { h } from 'vue';
@@ -37,12 +37,18 @@ const notification = (over: Partial<NotificationView> = {}): NotificationView =>
   next_attempt_at: null,
   created_at: '2026-12-05T00:00:00Z',
   sent_at: null,
+  attachment_kept: false,
+  attachment_name: null,
   ...over,
 });
 const sent = notification({ id: 13, channel: 'sms', status: 'sent', recipient: '138****5678', subject: null, attempts: 1, last_error: null, sent_at: '2026-12-05T00:00:05Z' });
 const digest = notification({
   id: 14, event: 'digest.sales', status: 'queued', customer: null, user: { id: 3, display_name: '李销售' }, bill_id: null, bill_no: null, stage: null,
   last_error: null, attempts: 1, next_attempt_at: '2026-12-05T00:05:00Z',
+});
+const mailed = notification({
+  id: 15, event: 'bill.issued', status: 'sent', stage: null, subject: '账单 B202611-000030', attempts: 1, last_error: null,
+  sent_at: '2026-12-05T00:00:05Z', attachment_kept: true, attachment_name: 'B202611-000030.pdf',
 });
 const page = (items: NotificationView[]): Paginated<NotificationView> => ({ items, total: items.length, page: 1, page_size: 20 });
 
@@ -165,6 +171,43 @@ describe('通知记录', () => {
     expect(cards[0]?.querySelector('[data-testid="resend-12"]')).not.toBeNull();
   });
 
+  it('下载附件 on a row whose bill PDF is kept saves it through the API client under its name', async () => {
+    const unkept = notification({ ...mailed, id: 16, attachment_kept: false, attachment_name: null });
+    mock.onGet('/notifications').reply(200, page([mailed, unkept, sent]));
+    mock.onGet('/notifications/15/attachment').reply(200, new Blob(['%PDF-']), {
+      'content-disposition': "attachment; filename=\"B202611-000030.pdf\"; filename*=UTF-8''B202611-000030.pdf",
+    });
+    const saved: string[] = [];
+    URL.createObjectURL = vi.fn(() => 'blob:attachment');
+    URL.revokeObjectURL = vi.fn();
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push(this.download);
+    });
+    const el = await mountPage('/notifications', NotificationsPage, VIEW);
+    expect(byId(el, 'download-attachment-16')).toBeNull();
+    expect(byId(el, 'download-attachment-13')).toBeNull();
+    expect(byId(el, 'download-attachment-15')?.textContent?.trim()).toBe('下载附件');
+    await click(byId(el, 'download-attachment-15'));
+    expect(mock.history.get?.find((r) => r.url === '/notifications/15/attachment')?.responseType).toBe('blob');
+    expect(saved).toEqual(['B202611-000030.pdf']);
+
+    // The drawer names the kept file, or says a sent bill e-mail's copy is missing.
+    await click(byId(el, 'open-notification-15'));
+    expect(byId(document, 'notification-drawer')?.textContent).toContain('B202611-000030.pdf');
+    expect(byId(document, 'drawer-download-attachment')).not.toBeNull();
+    await click(byId(el, 'open-notification-16'));
+    expect(byId(document, 'drawer-download-attachment')).toBeNull();
+    expect(byId(document, 'drawer-attachment-missing')?.textContent).toContain('未保存');
+  });
+
+  it('says so when the kept copy cannot be read (503 storage down)', async () => {
+    mock.onGet('/notifications').reply(200, page([mailed]));
+    mock.onGet('/notifications/15/attachment').reply(503, { error: { code: 'STORAGE_UNAVAILABLE', message: '文件存储暂不可用：连不上存储服务', details: [] } });
+    const el = await mountPage('/notifications', NotificationsPage, VIEW);
+    await click(byId(el, 'download-attachment-15'));
+    expect(document.body.textContent).toContain('连不上存储服务');
+  });
+
   it('names an event it does not know by its code', () => {
     expect(eventLabel('bill.overdue')).toBe('逾期提醒');
     expect(eventLabel('contract.ending')).toBe('contract.ending');
@@ -199,6 +242,17 @@ describe('客户详情 · 通知', () => {
     expect(document.body.textContent).toContain('通知设置已保存');
     // Sales sees the customer's notifications but has no notification log to link to.
     expect(byId(el, 'customer-notifications-all')).toBeNull();
+  });
+
+  it('offers 下载附件 on the tab to notifications.view only, as the server checks', async () => {
+    mock.resetHandlers();
+    mock.onGet('/customers/7').reply(200, { id: 7, customer_code: 'C000007', company_name: '星河物业' });
+    mock.onGet('/customers/7/notifications').reply(200, page([mailed, sent]));
+    mock.onGet('/customers/7/notification-preferences').reply(200, { email: true, sms: true });
+    const el = await mountPage('/customers/7', tab, MANAGE);
+    expect(byId(el, 'download-attachment-15')).not.toBeNull();
+    const sales = await mountPage('/customers/7', tab, SALES);
+    expect(byId(sales, 'download-attachment-15')).toBeNull();
   });
 
   it('keeps a switch where it was when the server refuses', async () => {

@@ -191,6 +191,9 @@ async fn prune(state: &AppState) -> AppResult<Value> {
     let notifications = crate::notify::entity::notification::Entity::delete_many()
         .filter(crate::notify::entity::notification::Column::CreatedAt.lt(cutoff))
         .filter(crate::notify::entity::notification::Column::Status.is_in(["sent", "skipped", "failed"]))
+        // A mail whose attachment is kept stays: it is the record of what
+        // the customer received, and the row is how its copy is found.
+        .filter(crate::notify::entity::notification::Column::AttachmentName.is_null())
         .exec(&state.db)
         .await?
         .rows_affected;

@@ -37,6 +37,12 @@ pub mod notification {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub sent_at: Option<DateTimeUtc>,
+        /// The file name of the attachment kept in file storage
+        /// (`mail/<id>/<name>`, exactly the bytes sent); None when none was
+        /// kept. Set only after the object was written.
+        pub attachment_name: Option<String>,
+        /// Its size in bytes; None together with `attachment_name`.
+        pub attachment_size: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -51,6 +51,12 @@ pub struct NotificationView {
     pub created_at: DateTime<Utc>,
     #[schema(required = true)]
     pub sent_at: Option<DateTime<Utc>>,
+    /// Whether the attachment that went out (the bill PDF) is kept in file
+    /// storage: `GET /notifications/{id}/attachment`.
+    pub attachment_kept: bool,
+    /// Its file name (`B202610-000001.pdf`) when kept.
+    #[schema(required = true)]
+    pub attachment_name: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -185,6 +191,8 @@ async fn views(state: &AppState, rows: Vec<notification::Model>) -> AppResult<Ve
             next_attempt_at: (row.status == Status::Queued.code()).then_some(row.next_attempt_at),
             created_at: row.created_at,
             sent_at: row.sent_at,
+            attachment_kept: row.attachment_name.is_some() && row.attachment_size.is_some(),
+            attachment_name: row.attachment_name.filter(|_| row.attachment_size.is_some()),
         })
         .collect())
 }

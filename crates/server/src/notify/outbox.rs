@@ -145,6 +145,8 @@ pub async fn queue(
             created_at: Set(now),
             updated_at: Set(now),
             sent_at: Set(None),
+            attachment_name: Set(None),
+            attachment_size: Set(None),
         });
     }
     let mut written = 0;

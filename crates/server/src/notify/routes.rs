@@ -3,6 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::Response;
 use opcms_domain::Permission;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -23,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_notifications))
         .routes(routes!(channels))
         .routes(routes!(resend))
+        .routes(routes!(notification_attachment))
         .routes(routes!(list_templates))
         .routes(routes!(save_template, reset_template))
         .routes(routes!(preview_template))
@@ -62,6 +64,21 @@ async fn resend(
 ) -> AppResult<Json<NotificationView>> {
     principal.require(Permission::NotificationsManage)?;
     Ok(Json(super::log::resend(&state, &Actor::from(&principal), id).await?))
+}
+
+/// The attachment a sent e-mail carried (the bill PDF), exactly as sent,
+/// from file storage; 404 when none was kept (no attachment, or storage
+/// unavailable when it went out), 503 while the storage is down. Audited.
+#[utoipa::path(get, path = "/notifications/{id}/attachment", tag = "notifications",
+    responses((status = 200, description = "the attachment as sent", content_type = "application/pdf"),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn notification_attachment(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Response> {
+    principal.require(Permission::NotificationsView)?;
+    super::attachment::download(&state, &Actor::from(&principal), &principal.scope(), id).await
 }
 
 /// Every template in force, per event and channel.

@@ -96,6 +96,9 @@ pub async fn drain(state: &AppState, transports: &Transports) -> AppResult<u64> 
     // Printed on every bill PDF of the round: read once, before any row is
     // claimed (a failure here leaves every row queued).
     let company = crate::settings::load(&state.db).await?.company;
+    // Once a copy could not be kept, the rest of this drain keeps none: a
+    // store that hangs must not add its timeout to every mail of a batch.
+    let storage = super::attachment::Keeper::default();
     let mut handled = 0;
     loop {
         let claimed = claim(state, transports.lease).await?;
@@ -104,7 +107,7 @@ pub async fn drain(state: &AppState, transports: &Transports) -> AppResult<u64> 
         }
         handled += claimed.len() as u64;
         futures_util::stream::iter(claimed)
-            .map(|row| deliver(state, transports, &company, row))
+            .map(|row| deliver(state, transports, &company, &storage, row))
             .buffer_unordered(state.config.notify.concurrency)
             .collect::<Vec<()>>()
             .await;
@@ -172,18 +175,36 @@ async fn claim(state: &AppState, lease: Duration) -> AppResult<Vec<notification:
 
 /// What became of one attempt.
 enum Outcome {
-    Sent,
+    /// With the attachment that went out, to be kept.
+    Sent {
+        attachment: Option<(String, Vec<u8>)>,
+    },
     Skipped(String),
     Failed(Failure),
 }
 
-async fn deliver(state: &AppState, transports: &Transports, company: &CompanyInfo, row: notification::Model) {
-    let outcome = match attempt(state, transports, company, &row).await {
+async fn deliver(
+    state: &AppState,
+    transports: &Transports,
+    company: &CompanyInfo,
+    storage: &super::attachment::Keeper,
+    row: notification::Model,
+) {
+    let mut outcome = match attempt(state, transports, company, &row).await {
         Ok(outcome) => outcome,
         Err(err) => Outcome::Failed(Failure::Transient(format!("内部错误：{err:?}"))),
     };
+    let sent_attachment = match &mut outcome {
+        Outcome::Sent { attachment } => attachment.take(),
+        _ => None,
+    };
     if let Err(err) = record(state, &row, outcome).await {
         tracing::error!(id = row.id, error = ?err, "cannot record a notification's outcome");
+    }
+    // Only once the mail is out and recorded as sent: a store that is down
+    // costs the copy, never the mail or a second one.
+    if let Some((file_name, bytes)) = sent_attachment {
+        storage.keep(state, row.id, &file_name, bytes).await;
     }
 }
 
@@ -239,6 +260,7 @@ async fn attempt(
             )));
         }
     };
+    let mut sent_attachment = None;
     let result = match channel {
         Channel::Email => {
             let Some(mailer) = &transports.mailer else {
@@ -248,6 +270,7 @@ async fn attempt(
                 (Event::BillIssued, Some(bill_id)) => Some(bill_pdf(state, company, bill_id).await?),
                 _ => None,
             };
+            sent_attachment = attachment.clone();
             mailer
                 .send(Email {
                     to: &recipient,
@@ -266,7 +289,9 @@ async fn attempt(
         }
     };
     Ok(match result {
-        Ok(()) => Outcome::Sent,
+        Ok(()) => Outcome::Sent {
+            attachment: sent_attachment,
+        },
         Err(failure) => Outcome::Failed(failure),
     })
 }
@@ -298,7 +323,7 @@ async fn record(state: &AppState, row: &notification::Model, outcome: Outcome) -
             Expr::value(Option::<chrono::DateTime<Utc>>::None),
         );
     let (status, error) = match &outcome {
-        Outcome::Sent => {
+        Outcome::Sent { .. } => {
             update = update.col_expr(notification::Column::SentAt, Expr::value(now));
             (Status::Sent, None)
         }
@@ -311,7 +336,7 @@ async fn record(state: &AppState, row: &notification::Model, outcome: Outcome) -
         Outcome::Failed(failure) => (Status::Failed, Some(failure.message().to_string())),
     };
     match &outcome {
-        Outcome::Sent => {
+        Outcome::Sent { .. } => {
             tracing::info!(id = row.id, event = %row.event, channel = %row.channel, attempt = row.attempts, "notification sent")
         }
         _ => {
@@ -322,7 +347,7 @@ async fn record(state: &AppState, row: &notification::Model, outcome: Outcome) -
     // the row was meanwhile marked failed for an unknown outcome; a late
     // failure leaves that mark alone (it must not queue the row again).
     let from: &[&str] = match outcome {
-        Outcome::Sent => &[Status::Sending.code(), Status::Failed.code()],
+        Outcome::Sent { .. } => &[Status::Sending.code(), Status::Failed.code()],
         _ => &[Status::Sending.code()],
     };
     update

@@ -1,6 +1,7 @@
-//! The files the system keeps (issue 27): backups and import originals in
-//! a real S3-compatible server (moto, `s3_server`), the failures a store
-//! can have (wrong keys, no bucket, the server gone), and the local default.
+//! The files the system keeps (issue 27): backups, import originals and the
+//! bill PDFs sent by e-mail in a real S3-compatible server (moto,
+//! `s3_server`), the failures a store can have (wrong keys, no bucket, the
+//! server gone), and the local default.
 
 use std::time::Instant;
 
@@ -8,6 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+use crate::mail::SmtpSink;
 use crate::s3_server::S3Server;
 
 const CUSTOMERS_CSV: &str = "客户编号,公司名称,设备系列,联系人,联系电话\nS001,杭州青禾科技有限公司,X,王芳,13800138000\n\
@@ -355,4 +357,113 @@ async fn archives_an_earlier_release_left_in_the_data_directory_move_into_storag
         response.bytes().await.unwrap(),
         &b"an archive of an earlier release"[..]
     );
+}
+
+/// An app on S3 `storage` that mails to `sink`, on the test clock.
+async fn mailing_app(storage: opcms::config::StorageConfig, sink: &SmtpSink) -> (TestApp, String) {
+    let smtp = crate::notifications::smtp_config(sink);
+    let app = TestApp::spawn_with(Backend::Sqlite, move |config| {
+        config.storage = storage;
+        config.test_clock = true;
+        config.notify.smtp = Some(smtp);
+        config.notify.tick = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let admin = app.admin_token().await;
+    crate::notifications::set_clock(&app, &admin, "2026-11-03T10:00:00+08:00").await;
+    (app, admin)
+}
+
+/// Issues a bill to a new customer with an address; the customer.
+async fn mailed_bill(app: &TestApp, token: &str, code: &str) -> i64 {
+    let email = format!("ap@{}.example.com", code.to_lowercase());
+    let customer = crate::notifications::customer_with(app, token, code, Some(&email), None).await;
+    crate::notifications::issued_bill(app, token, customer, "2026-10", "321.00").await;
+    customer
+}
+
+/// Issues a bill while the store cannot be used: its mail (the `n`th)
+/// goes out once with the PDF, and once the copy was tried (a refused
+/// connection fails within a second of retries) the row is `sent` and claims
+/// no copy; a download of it is the 404 envelope. The row.
+async fn mailed_in_an_outage(app: &TestApp, token: &str, sink: &SmtpSink, code: &str, n: usize) -> Value {
+    let customer = mailed_bill(app, token, code).await;
+    let mail = sink.wait_for(n, 20).await;
+    assert_eq!(mail[n - 1]["attachments"][0]["head"], "%PDF-");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let row = crate::notifications::mailed_bill_row(app, token, customer, false).await;
+    assert_eq!(
+        (&row["status"], &row["attempts"], &row["attachment_name"]),
+        (&json!("sent"), &json!(1), &Value::Null),
+        "{row}"
+    );
+    let response = crate::notifications::attachment_of(app, token, &row).await;
+    let body = expect_error(response, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("未能保存"),
+        "{body}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), n, "nothing was mailed twice");
+    row
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_mailed_bill_pdfs_are_kept_as_sent_and_an_outage_costs_only_the_copy() {
+    let mut server = S3Server::start();
+    let sink = SmtpSink::start();
+    let (app, admin) = mailing_app(server.storage("opcms"), &sink).await;
+
+    let first = mailed_bill(&app, &admin, "S3M01").await;
+    let mail = sink.wait_for(1, 20).await;
+    let row = crate::notifications::mailed_bill_row(&app, &admin, first, true).await;
+    let bytes = crate::notifications::kept_copy_matches(&app, &admin, &row, &mail[0]).await;
+    let name = row["attachment_name"].as_str().unwrap();
+    let key = format!("mail/{}/{name}", row["id"]);
+    assert_eq!(keys(&app, "mail").await, std::slice::from_ref(&key));
+    let stored = app.state.storage.get_bytes(&key).await.expect("object");
+    assert_eq!(stored.as_ref(), bytes.as_slice(), "in the bucket as sent");
+
+    // The store goes away: a bill issued now is mailed all the same (once),
+    // its row claims no copy; the kept one is a 503 until the store is back.
+    server.stop();
+    mailed_in_an_outage(&app, &admin, &sink, "S3M02", 2).await;
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM notifications WHERE attachment_name IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    let response = crate::notifications::attachment_of(&app, &admin, &row).await;
+    let body = expect_error(response, StatusCode::SERVICE_UNAVAILABLE, "STORAGE_UNAVAILABLE").await;
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("连不上存储服务"),
+        "{body}"
+    );
+}
+
+/// `[storage]` pointing at a port where nothing listens, from the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_store_still_mails_the_bill_and_claims_no_copy() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let storage = opcms::config::StorageConfig {
+        s3: Some(opcms::config::S3Settings {
+            endpoint: Some(format!("http://127.0.0.1:{port}")),
+            bucket: "gone".into(),
+            region: "us-east-1".into(),
+            access_key_id: Some("AKIDEXAMPLE".into()),
+            secret_access_key: Some(opcms::config::Secret::new("secret")),
+            virtual_hosted_style: false,
+            allow_http: true,
+        }),
+        prefix: String::new(),
+    };
+    let sink = SmtpSink::start();
+    let (app, admin) = mailing_app(storage, &sink).await;
+    mailed_in_an_outage(&app, &admin, &sink, "DEAD1", 1).await;
 }

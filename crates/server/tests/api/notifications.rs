@@ -21,6 +21,7 @@ crate::per_backend_tests!(
     templates_are_checked_previewed_and_reset,
     staff_addresses_are_sealed_and_validated,
     suspensions_receipts_and_digests_reach_the_right_people,
+    a_mailed_bill_pdf_is_kept_as_sent_and_downloadable,
 );
 
 pub fn smtp_config(sink: &SmtpSink) -> SmtpConfig {
@@ -325,6 +326,138 @@ async fn issuing_a_bill_mails_its_pdf_and_reminders_go_out_once_per_stage(backen
     assert_eq!(filtered.len(), 2);
     let bad = app.get("/api/v1/notifications?status=lost", &token).await;
     expect_error(bad, StatusCode::BAD_REQUEST, "VALIDATION_FAILED").await;
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Waits (up to 20 s) for the sent `bill.issued` e-mail of `customer_id`
+/// to have been given its chance to be kept; its log row. The copy is
+/// written after the row is recorded as sent, so a row already sent may not
+/// show it yet: `kept` says which answer is awaited.
+pub async fn mailed_bill_row(app: &TestApp, token: &str, customer_id: i64, kept: bool) -> Value {
+    let query = format!("customer_id={customer_id}&event=bill.issued&channel=email");
+    let rows = log_until(app, token, &query, |rows| {
+        rows.len() == 1 && rows[0]["status"] == "sent" && rows[0]["attachment_kept"] == kept
+    })
+    .await;
+    rows[0].clone()
+}
+
+/// `GET /notifications/{id}/attachment` of a log row.
+pub async fn attachment_of(app: &TestApp, token: &str, row: &Value) -> reqwest::Response {
+    app.get(&format!("/api/v1/notifications/{}/attachment", row["id"]), token)
+        .await
+}
+
+/// Downloads the kept attachment of `row` and checks it is the one the SMTP
+/// server received (`mail`): same name, same bytes. The bytes.
+pub async fn kept_copy_matches(app: &TestApp, token: &str, row: &Value, mail: &Value) -> Vec<u8> {
+    let sent = &mail["attachments"][0];
+    assert_eq!(row["attachment_name"], sent["filename"], "{row}");
+    let response = attachment_of(app, token, row).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(
+        disposition.starts_with("attachment") && disposition.contains(sent["filename"].as_str().unwrap()),
+        "{disposition}"
+    );
+    let bytes = response.bytes().await.expect("body").to_vec();
+    assert_eq!(bytes.len() as u64, sent["size"].as_u64().unwrap());
+    assert_eq!(
+        sha256_hex(&bytes),
+        sent["sha256"].as_str().unwrap(),
+        "the bytes that were mailed"
+    );
+    bytes
+}
+
+/// `bill.issued` mails the bill PDF; after the send exactly those bytes are
+/// kept in file storage (here the local default), named in the log and
+/// downloadable (audited) by whoever sees the log; a text has no copy.
+async fn a_mailed_bill_pdf_is_kept_as_sent_and_downloadable(backend: Backend) {
+    let sink = SmtpSink::start();
+    let provider = MockSms::start("127.0.0.1:0".parse().unwrap()).await.expect("mock sms");
+    let (app, token) = notifying_app(backend, &sink, &provider).await;
+    set_clock(&app, &token, "2026-11-03T10:00:00+08:00").await;
+    let customer = customer_with(&app, &token, "KP001", Some("ap@kept.example.com"), Some("13812340000")).await;
+    let bill = issued_bill(&app, &token, customer, "2026-10", "456.78").await;
+    let bill_no = bill["bill_no"].as_str().unwrap();
+    let mail = sink.wait_for(1, 20).await;
+    assert_eq!(mail[0]["attachments"][0]["filename"], format!("{bill_no}.pdf"));
+
+    let row = mailed_bill_row(&app, &token, customer, true).await;
+    assert_eq!(row["attachment_name"], format!("{bill_no}.pdf"), "{row}");
+    let bytes = kept_copy_matches(&app, &token, &row, &mail[0]).await;
+    let id = row["id"].as_i64().unwrap();
+    // Under <data dir>/files/mail/<id>/, as sent: not sealed, not re-rendered.
+    let file = app
+        .data_dir()
+        .join("files")
+        .join("mail")
+        .join(id.to_string())
+        .join(format!("{bill_no}.pdf"));
+    assert_eq!(std::fs::read(&file).expect("the kept copy"), bytes);
+    let audit = expect_json(
+        app.get("/api/v1/audit-logs?action=notification.download_attachment", &token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(audit["total"], 1, "{audit}");
+    assert_eq!(audit["items"][0]["entity_id"], id.to_string(), "{audit}");
+    // The customer's page lists the same rows with the same field.
+    let tab = expect_json(
+        app.get(&format!("/api/v1/customers/{customer}/notifications"), &token)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let kept: Vec<bool> = tab["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["attachment_kept"].as_bool().unwrap())
+        .collect();
+    assert_eq!(kept.len(), 2, "{tab}");
+    assert_eq!(kept.iter().filter(|k| **k).count(), 1, "{tab}");
+
+    // A text carries nothing: 404 in the envelope, as is an unknown row.
+    let rows = log_until(
+        &app,
+        &token,
+        &format!("customer_id={customer}&channel=sms"),
+        all_settled,
+    )
+    .await;
+    assert_eq!(
+        (&rows[0]["attachment_kept"], &rows[0]["attachment_name"]),
+        (&json!(false), &Value::Null)
+    );
+    let response = attachment_of(&app, &token, &rows[0]).await;
+    let body = expect_error(response, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+    assert!(body["error"]["message"].as_str().unwrap().contains("附件"), "{body}");
+    let response = app.get("/api/v1/notifications/999999/attachment", &token).await;
+    expect_error(response, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+    // Only those who see the log.
+    let (_, sales) = app.user_with_role(&token, "sales.kept", "sales").await;
+    let response = attachment_of(&app, &sales, &row).await;
+    expect_error(response, StatusCode::FORBIDDEN, "FORBIDDEN").await;
+
+    // The copy outlives the 400-day prune with its row; other rows go.
+    set_clock(&app, &token, "2028-01-10T10:00:00+08:00").await;
+    let run = run_job_and_wait(&app, &token, "maintenance.prune").await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let left: Vec<i64> = log(&app, &token, &format!("customer_id={customer}"))
+        .await
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(left, [id]);
+    assert!(file.is_file());
 }
 
 /// A listener on `port` that closes every connection at once, held until

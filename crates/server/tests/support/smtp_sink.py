@@ -3,7 +3,7 @@
 It listens on 127.0.0.1 on a free port, prints the port on its first line of
 output, and appends every message it accepts to OUT as one JSON line: the
 envelope, the decoded subject and plain-text body, the Message-ID, and each
-attachment's name, type, size and first bytes. The test reads that file
+attachment's name, type, size, first bytes and SHA-256. The test reads that file
 back: what arrived is what a customer would have got.
 
 How it behaves is read from OUT + ".mode" at every command, so a test can
@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import email
 import email.policy
+import hashlib
 import json
 import os
 import ssl
@@ -68,6 +69,7 @@ class Sink:
                     "content_type": part.get_content_type(),
                     "size": len(content),
                     "head": content[:5].decode("latin-1"),
+                    "sha256": hashlib.sha256(content).hexdigest(),
                 }
             )
         record = {

@@ -28,6 +28,10 @@ export function eventLabel(event: string): string {
   return i18n.global.te(key) ? i18n.global.t(key) : event;
 }
 
+/** A sent bill e-mail whose attachment was not kept (storage down when it went out, or sent before copies were kept). */
+export const attachmentMissing = (n: Pick<NotificationView, 'event' | 'channel' | 'status' | 'attachment_kept'>) =>
+  n.event === 'bill.issued' && n.channel === 'email' && n.status === 'sent' && !n.attachment_kept;
+
 /** Only a failed notification may be sent again (409 NOT_RESENDABLE otherwise). */
 export const resendable = (n: Pick<NotificationView, 'status'>) => n.status === 'failed';
 
@@ -82,6 +86,6 @@ export function useNotificationColumns(options: { customer?: boolean } = {}) {
     column('attempts', { width: 90, align: 'right' }),
     column('last_error', { width: 240 }),
     column('status', { width: 90, fixed: 'right' }),
-    column('actions', { width: 170, fixed: 'right' }),
+    column('actions', { width: 240, fixed: 'right' }),
   ]);
 }

@@ -23,6 +23,7 @@ mod m20261208_000016_saved_reports;
 mod m20261209_000017_analytics_snapshots;
 mod m20261210_000018_import_originals;
 mod m20261211_000019_erp;
+mod m20261212_000020_mail_attachments;
 mod m20261212_000021_erp_customer_pull;
 
 /// The analytics marking triggers, which a restore lifts while it loads.
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000017_analytics_snapshots::Migration),
             Box::new(m20261210_000018_import_originals::Migration),
             Box::new(m20261211_000019_erp::Migration),
+            Box::new(m20261212_000020_mail_attachments::Migration),
             Box::new(m20261212_000021_erp_customer_pull::Migration),
         ]
     }

@@ -52,6 +52,11 @@ export default {
     subject: 'Subject',
     body: 'Body',
   },
+  attachment: {
+    label: 'Attachment',
+    download: 'Download attachment',
+    notKept: 'Not kept (file storage was unavailable when it was sent, or it was sent before attachments were kept)',
+  },
   resend: {
     action: 'Resend',
     title: 'Resend notification',

@@ -53,6 +53,11 @@ export default {
     subject: '主题',
     body: '内容',
   },
+  attachment: {
+    label: '附件',
+    download: '下载附件',
+    notKept: '未保存（发送时文件存储不可用，或发送于保存附件功能上线之前）',
+  },
   resend: {
     action: '重新发送',
     title: '重新发送通知',
