@@ -44,20 +44,11 @@ lint: web-deps
 fmt:
 	cargo fmt --all
 
-## Benchmarks (release build): seed, drive over HTTP, print p50/p95/p99.
+## Benchmarks (release build): seed, drive over HTTP, print p50/p95/p99 on
+## SQLite, MariaDB and PostgreSQL, then a summary table (scripts/bench.sh
+## says how to pick benches and backends).
 bench: web
-	cargo bench -p opcms --bench customer_queries
-	cargo bench -p opcms --bench customer_import
-	cargo bench -p opcms --bench pricing
-	cargo bench -p opcms --bench usage
-	cargo bench -p opcms --bench billing
-	cargo bench -p opcms --bench payments
-	cargo bench -p opcms --bench month_close
-	cargo bench -p opcms --bench jobs
-	cargo bench -p opcms --bench notifications
-	cargo bench -p opcms --bench erp
-	cargo bench -p opcms --bench analytics
-	cargo bench -p opcms --bench backup
+	bash scripts/bench.sh
 
 clean:
 	cargo clean

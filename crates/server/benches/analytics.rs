@@ -1,5 +1,5 @@
 //! Analytics at scale (issue 25): the dashboard and each analytics list over
-//! HTTP on SQLite with 100,000 customers and 12 months of issued bills,
+//! HTTP (SQLite, or the server `OPCMS_BENCH_DATABASE_URL` names) with 100,000 customers and 12 months of issued bills,
 //! receipts, allocations and usage, as management (every customer) and as a
 //! sales user (500 customers). Prints p50/p95 per view; the target is
 //! < 100 ms p95 (DESIGN.md §9, §12).
@@ -20,7 +20,7 @@
 use std::time::{Duration, Instant};
 
 use sea_orm::ConnectionTrait;
-use support::{Api, count, env_number, report, seed_customers, send, sign_in, start_with};
+use support::{Api, Dialect, count, env_number, report, seed_customers, send, sign_in, start_with};
 
 mod support;
 
@@ -33,22 +33,27 @@ async fn seed(db: &sea_orm::DatabaseConnection, sales_owner: i64, owned: usize) 
     ))
     .await?;
     // Signed across 2024–2026; contracts ending through 2027.
-    db.execute_unprepared(
-        "UPDATE customers SET signed_at = date('2024-01-01', '+' || (id % 1000) || ' days'), \
-         contract_end_at = date('2027-01-01', '+' || (id % 400) || ' days')",
-    )
+    let sql = Dialect(db.get_database_backend());
+    db.execute_unprepared(&format!(
+        "UPDATE customers SET signed_at = {}, contract_end_at = {}",
+        sql.add_days(&sql.date("2024-01-01"), "id % 1000"),
+        sql.add_days(&sql.date("2027-01-01"), "id % 400"),
+    ))
     .await?;
     support::seed_year_of_bills(db, YEAR).await?;
     // One usage record a customer and month (series by customer), falling in
     // the last months for one customer in five (usage drop, idle).
+    let at = sql.timestamp("2026-01-01 00:00:00");
     db.execute_unprepared(&format!(
-        "WITH RECURSIVE m(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM m WHERE k < 12) \
-         INSERT INTO usage_records (customer_id, series, day, month, quantity, source, source_id, revisions, \
+        "INSERT INTO usage_records (customer_id, series, day, month, quantity, source, source_id, revisions, \
            created_at, updated_at) \
-         SELECT c.id, substr('XNL', c.id % 3 + 1, 1), printf('{YEAR}-%02d-15', k), {YEAR} * 100 + k, \
-           CASE WHEN c.id % 5 = 0 AND k >= 11 THEN 100000 ELSE (500 + c.id % 300) * 10000 END, \
-           'bench', printf('u%07d-%02d', c.id, k), 0, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' \
-         FROM customers c CROSS JOIN m WHERE NOT (c.id % 25 = 0 AND k = 12)"
+         SELECT c.id, substr('XNL', c.id % 3 + 1, 1), {day}, {YEAR} * 100 + m.i, \
+           CASE WHEN c.id % 5 = 0 AND m.i >= 11 THEN 100000 ELSE (500 + c.id % 300) * 10000 END, \
+           'bench', {source_id}, 0, {at}, {at} \
+         FROM customers c CROSS JOIN {months} WHERE NOT (c.id % 25 = 0 AND m.i = 12)",
+        day = sql.add_days(&sql.month_start(YEAR, "m.i"), "14"),
+        source_id = sql.concat(&["'u'", &sql.pad("c.id", 7), "'-'", &sql.pad("m.i", 2)]),
+        months = sql.numbers(1, 12, "m"),
     ))
     .await?;
     opcms::db::refresh_statistics(db).await?;
@@ -63,7 +68,7 @@ async fn time_view(
     rounds: usize,
 ) -> anyhow::Result<Vec<Duration>> {
     let url = format!("{base}/api/v1{path}");
-    // One untimed call: the first read warms SQLite's page cache.
+    // One untimed call: the first read warms the database's cache.
     send(client.get(&url).bearer_auth(token)).await?;
     let mut samples = Vec::with_capacity(rounds);
     for _ in 0..rounds {
@@ -109,9 +114,10 @@ async fn main() -> anyhow::Result<()> {
     );
     let started = Instant::now();
     let recomputed = opcms::analytics::snapshot::rebuild(&state.db).await?;
-    println!(
-        "snapshot facts of {recomputed} customers computed from scratch in {:.1} s",
-        started.elapsed().as_secs_f64()
+    support::seconds(
+        "snapshot facts computed from scratch",
+        started.elapsed(),
+        format!("{recomputed} customers"),
     );
     let api = Api {
         client: client.clone(),
@@ -119,10 +125,8 @@ async fn main() -> anyhow::Result<()> {
         token: admin.clone(),
     };
     let (took, counts) = api.run("analytics.refresh", "2027-01-10").await?;
-    println!(
-        "analytics.refresh (builds today's churn and credit lists, this month's and last month's segments) in {:.1} s: {counts}",
-        took.as_secs_f64()
-    );
+    // It builds today's churn and credit lists, this month's and last month's segments.
+    support::seconds("analytics.refresh job", took, counts);
     let views = [
         ("dashboard", "/analytics/dashboard?period=2026-12"),
         ("segments (page 1)", "/analytics/segments?period=2026-12"),

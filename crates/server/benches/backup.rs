@@ -1,9 +1,10 @@
 //! Backup and restore at scale (issue 26, DESIGN.md §19): 100,000 customers
 //! with a year of receivables and a year of daily usage (one record a
-//! customer and day: 36.5 million rows) on SQLite, backed up by the real
-//! `opcms backup` while the server keeps taking writes, then restored by
-//! `opcms restore` into a fresh SQLite database (and into MariaDB when
-//! `OPCMS_BENCH_MYSQL_URL` names a server). Prints each step's time, the
+//! customer and day: 36.5 million rows) on SQLite (or the server
+//! `OPCMS_BENCH_DATABASE_URL` names), backed up by the real `opcms backup`
+//! while the server keeps taking writes, then restored by `opcms restore`
+//! into a fresh SQLite database (and into a fresh database on that server).
+//! Prints each step's time, the
 //! binary's own peak memory (its `VmHWM`), the archive's size, and how the
 //! writes made during the backup fared.
 //!
@@ -22,16 +23,18 @@ use support::{count, env_number, seed_customers, start};
 mod support;
 
 async fn seed_usage(db: &sea_orm::DatabaseConnection, days: usize) -> anyhow::Result<()> {
+    let sql = support::Dialect(db.get_database_backend());
+    let day = sql.add_days(&sql.date("2026-01-01"), "d.i");
+    let at = sql.timestamp("2026-01-01 00:00:00");
     db.execute_unprepared(&format!(
-        "WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM d WHERE k < {last}) \
-         INSERT INTO usage_records (customer_id, series, day, month, quantity, source, source_id, revisions, \
+        "INSERT INTO usage_records (customer_id, series, day, month, quantity, source, source_id, revisions, \
            created_at, updated_at) \
-         SELECT c.id, substr('XNL', c.id % 3 + 1, 1), date('2026-01-01', '+' || d.k || ' days'), \
-           CAST(strftime('%Y%m', date('2026-01-01', '+' || d.k || ' days')) AS INTEGER), \
-           (20 + (c.id * 7 + d.k * 13) % 180) * 10000, 'bench', printf('u%07d-%03d', c.id, d.k), 0, \
-           '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' \
-         FROM customers c CROSS JOIN d",
-        last = days.saturating_sub(1)
+         SELECT c.id, substr('XNL', c.id % 3 + 1, 1), {day}, {month}, \
+           (20 + (c.id * 7 + d.i * 13) % 180) * 10000, 'bench', {source_id}, 0, {at}, {at} \
+         FROM customers c CROSS JOIN {days}",
+        month = sql.yyyymm(&day),
+        source_id = sql.concat(&["'u'", &sql.pad("c.id", 7), "'-'", &sql.pad("d.i", 3)]),
+        days = sql.numbers(0, days.saturating_sub(1), "d"),
     ))
     .await?;
     Ok(())
@@ -87,8 +90,11 @@ async fn main() -> anyhow::Result<()> {
         count(db, "usage_records").await?,
         started.elapsed().as_secs_f64()
     );
-    let database_size = std::fs::metadata(source_dir.join("opcms.db"))?.len();
-    println!("SQLite database file: {:.0} MB", database_size as f64 / 1e6);
+    // The database file's size, on SQLite (a server's files are its own).
+    let database_size = std::fs::metadata(source_dir.join("opcms.db")).map_or(0, |m| m.len());
+    if database_size > 0 {
+        println!("SQLite database file: {:.0} MB", database_size as f64 / 1e6);
+    }
 
     // Writes through the API all along the backup: the server keeps serving.
     let writing = Arc::new(AtomicBool::new(true));
@@ -122,10 +128,7 @@ async fn main() -> anyhow::Result<()> {
     let archive = temp.path().join("bench.tar.zst");
     let source_env = vec![
         ("OPCMS_DATA_DIR", source_dir.display().to_string()),
-        (
-            "OPCMS_DATABASE_URL",
-            format!("sqlite://{}/opcms.db", source_dir.display()),
-        ),
+        ("OPCMS_DATABASE_URL", state.config.database_url.expose().to_string()),
     ];
     let archive_arg = archive.display().to_string();
     let (summary, took) = tokio::task::spawn_blocking({
@@ -136,12 +139,17 @@ async fn main() -> anyhow::Result<()> {
     .await??;
     writing.store(false, Ordering::Relaxed);
     let (ok, failed, slowest) = writer.await?;
-    println!("backup: {:.1} s wall; {summary}", took.as_secs_f64());
-    println!(
-        "archive {:.0} MB ({:.1} % of the database file)",
-        std::fs::metadata(&archive)?.len() as f64 / 1e6,
-        std::fs::metadata(&archive)?.len() as f64 * 100.0 / database_size as f64
-    );
+    support::seconds("backup (wall)", took, &summary);
+    let archive_size = std::fs::metadata(&archive)?.len() as f64;
+    if database_size > 0 {
+        println!(
+            "archive {:.0} MB ({:.1} % of the database file)",
+            archive_size / 1e6,
+            archive_size * 100.0 / database_size as f64
+        );
+    } else {
+        println!("archive {:.0} MB", archive_size / 1e6);
+    }
     println!(
         "during the backup: {ok} customers created through the API, {failed} failed, slowest {:.0} ms",
         slowest.as_secs_f64() * 1000.0
@@ -165,29 +173,25 @@ async fn main() -> anyhow::Result<()> {
         move || opcms(&["restore", &file], &env)
     })
     .await??;
-    println!("restore into SQLite: {:.1} s wall; {summary}", took.as_secs_f64());
+    support::seconds("restore into SQLite (wall)", took, &summary);
 
-    if let Ok(admin_url) = std::env::var("OPCMS_BENCH_MYSQL_URL") {
-        let name = format!("opcms_bench_restore_{}", std::process::id());
-        let server = sea_orm::Database::connect(&admin_url).await?;
-        server
-            .execute_unprepared(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-            .await?;
-        let mut url = url::Url::parse(&admin_url)?;
-        url.set_path(&format!("/{name}"));
-        let result = tokio::task::spawn_blocking({
+    // And into a fresh database on the bench's server, when it runs on one.
+    if let Some(url) = support::fresh_server_database().await? {
+        let (summary, took) = tokio::task::spawn_blocking({
             let env = vec![
                 ("OPCMS_DATA_DIR", target_dir.display().to_string()),
-                ("OPCMS_DATABASE_URL", url.to_string()),
+                ("OPCMS_DATABASE_URL", url),
                 ("OPCMS_MASTER_KEY", key.clone()),
             ];
             let file = archive_arg.clone();
             move || opcms(&["restore", &file], &env)
         })
-        .await?;
-        server.execute_unprepared(&format!("DROP DATABASE `{name}`")).await?;
-        let (summary, took) = result?;
-        println!("restore into MariaDB: {:.1} s wall; {summary}", took.as_secs_f64());
+        .await??;
+        support::seconds(
+            &format!("restore into {} (wall)", support::backend_name()),
+            took,
+            &summary,
+        );
     }
     Ok(())
 }

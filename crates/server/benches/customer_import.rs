@@ -1,4 +1,5 @@
-//! Customer import end to end over HTTP on SQLite (issue 4 targets: the
+//! Customer import end to end over HTTP (SQLite, or the server
+//! `OPCMS_BENCH_DATABASE_URL` names; issue 4 targets: the
 //! 1,320-row fixture < 100 ms, a generated 100,000-row file < 8 s): upload,
 //! parse, validate, plan, encrypt, write, audit, commit. Run with
 //! `make bench` (release build).
@@ -120,7 +121,10 @@ async fn main() -> anyhow::Result<()> {
     }
     parse.sort();
 
-    println!("customer import, SQLite, over HTTP ({rounds} rounds of the 1,320-row fixture)\n");
+    println!(
+        "customer import, {}, over HTTP ({rounds} rounds of the 1,320-row fixture)\n",
+        support::backend_name()
+    );
     println!("{:<44} {:>9} {:>9} {:>9}", "case", "p50 ms", "p95 ms", "max ms");
     let mut dry = Vec::new();
     let mut fresh = Vec::new();
@@ -149,12 +153,13 @@ async fn main() -> anyhow::Result<()> {
         ("fixture, re-import (all unchanged)", &mut again),
     ] {
         samples.sort();
-        println!(
-            "{label:<44} {:>9.1} {:>9.1} {:>9.1}",
+        let (p50, p95, max) = (
             percentile(samples, 0.5),
             percentile(samples, 0.95),
-            percentile(samples, 1.0)
+            percentile(samples, 1.0),
         );
+        println!("{label:<44} {p50:>9.1} {p95:>9.1} {max:>9.1}");
+        support::figure(label, format!("p50 {p50:.1} / p95 {p95:.1} ms"));
     }
 
     // The large file goes into a fresh database, as a first bulk load would
@@ -165,13 +170,9 @@ async fn main() -> anyhow::Result<()> {
     println!("\ngenerated file: {big_rows} rows, {:.1} MB", bytes.len() as f64 / 1e6);
     let (elapsed, body) = upload(&client, &base, &token, bytes.clone(), false).await?;
     anyhow::ensure!(body["created"] == big_rows, "unexpected result: {}", body["counts"]);
-    println!("{:<44} {:>9.2} s", "generated, import", elapsed.as_secs_f64());
+    support::seconds(&format!("{big_rows} rows, import"), elapsed, "");
     let (elapsed, body) = upload(&client, &base, &token, bytes, false).await?;
     anyhow::ensure!(body["unchanged"] == big_rows, "unexpected result: {}", body["counts"]);
-    println!(
-        "{:<44} {:>9.2} s",
-        "generated, re-import (all unchanged)",
-        elapsed.as_secs_f64()
-    );
+    support::seconds(&format!("{big_rows} rows, re-import (all unchanged)"), elapsed, "");
     Ok(())
 }

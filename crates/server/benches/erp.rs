@@ -1,5 +1,5 @@
 //! The ERP push at the users' scale (issue 27): a month of 1,320 bills
-//! issued in one batch on SQLite, each queued for the ERP in the issuing
+//! issued in one batch (SQLite, or `OPCMS_BENCH_DATABASE_URL`'s server), each queued for the ERP in the issuing
 //! transaction, then pushed to the mock ERP (in-process, on a local port) by
 //! the background sender; the time until the ERP has every one, and the
 //! throughput. Twice: an ERP that answers at once, and one that answers in
@@ -20,13 +20,17 @@ mod support;
 /// `bills` drafts of one line each for `period` (yyyymm), one per customer, by SQL.
 async fn seed_drafts(db: &sea_orm::DatabaseConnection, period: i32) -> anyhow::Result<()> {
     use sea_orm::ConnectionTrait;
+    let sql = support::Dialect(db.get_database_backend());
+    let at = sql.timestamp("2026-01-01 00:00:00");
+    let bill_no = sql.concat(&[&format!("'B{period}-'"), &sql.pad("c.id", 7)]);
+    let lines = sql.quote("lines");
     db.execute_unprepared(&format!(
-        "INSERT INTO bills (bill_no, customer_id, period, kind, status, lines, subtotal, credited, total, allocated, \
+        "INSERT INTO bills (bill_no, customer_id, period, kind, status, {lines}, subtotal, credited, total, allocated, \
            warnings, warning_count, fingerprint, created_at, updated_at, version) \
-         SELECT printf('B{period}-%07d', c.id), c.id, {period}, 'manual', 'draft', \
+         SELECT {bill_no}, c.id, {period}, 'manual', 'draft', \
            '[{{\"kind\":\"manual\",\"series\":null,\"usage\":null,\"description\":\"服务费\",\"quantity\":null,\
 \"unit_price\":null,\"raw_amount\":\"1288.50\",\"amount\":\"1288.50\",\"tiers\":[]}}]', \
-           12885000, 0, 12885000, 0, '[]', 0, 'bench', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1 \
+           12885000, 0, 12885000, 0, '[]', 0, 'bench', {at}, {at}, 1 \
          FROM customers c"
     ))
     .await?;
@@ -92,16 +96,16 @@ async fn main() -> anyhow::Result<()> {
         anyhow::ensure!(issued["issued"] == bills, "issued: {issued}");
         all_sent(db, before + bills as i64).await?;
         let took = started.elapsed();
-        println!(
-            "{:<66} {:>8.2} s",
-            format!("{bills} bills issued in one batch, queued for the ERP"),
-            issue_took.as_secs_f64()
+        support::seconds(
+            &format!("{bills} bills issued in one batch, queued for the ERP"),
+            issue_took,
+            "",
         );
-        println!(
-            "{:<66} {:>8.2} s   {:>6.0} bills/s",
-            format!("… all pushed, {label} ({concurrency} in flight)"),
-            took.as_secs_f64(),
-            bills as f64 / (took - issue_took).as_secs_f64().max(0.001)
+        let rate = bills as f64 / (took - issue_took).as_secs_f64().max(0.001);
+        support::seconds(
+            &format!("… all pushed, {label} ({concurrency} in flight)"),
+            took,
+            format!("{rate:.0} bills/s"),
         );
     }
     let taken = erp.documents();

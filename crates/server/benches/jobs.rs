@@ -1,4 +1,4 @@
-//! The scheduled jobs at 100,000 customers on SQLite (issue 23), each run the
+//! The scheduled jobs at 100,000 customers (issue 23), each run the
 //! way the scheduler runs it (`POST /jobs/{name}/run`, the same code path,
 //! followed until it finishes), on the test clock:
 //!
@@ -17,14 +17,13 @@
 use std::time::{Duration, Instant};
 
 use opcms::usage::mock_vendor::MockVendor;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use support::{Api, assign_plan_to_all, count, env_number, seed_customers, start_with};
 
 mod support;
 
 fn step(label: &str, elapsed: Duration, counts: &Value) {
-    println!("{label:<52} {:>8.2} s   {counts}", elapsed.as_secs_f64());
+    support::seconds(label, elapsed, counts);
 }
 
 #[tokio::main]
@@ -70,14 +69,8 @@ async fn main() -> anyhow::Result<()> {
     let plan_id = plan["id"].as_i64().ok_or_else(|| anyhow::anyhow!("plan: {plan}"))?;
     assign_plan_to_all(db, plan_id).await?;
     // October's monthly totals and the three months before, level (no spike).
-    db.execute_unprepared(
-        "WITH m(month) AS (VALUES (202607), (202608), (202609), (202610)), s(series) AS (VALUES ('X'), ('N'), ('L')) \
-         INSERT INTO usage_monthly (month, customer_id, series, quantity, record_count) \
-         SELECT m.month, c.id, s.series, (100 + (c.id * 7 + length(s.series) * 13) % 900) * 10000, 31 \
-         FROM m CROSS JOIN customers c CROSS JOIN s",
-    )
-    .await?;
-    db.execute_unprepared("PRAGMA optimize=0x10002").await?;
+    support::seed_usage_monthly(db, "(100 + (c.id * 7 + length(s.series) * 13) % 900) * 10000").await?;
+    opcms::db::refresh_statistics(db).await?;
     println!(
         "seeded {customers} customers, their plan and {} monthly totals in {:.1} s",
         count(db, "usage_monthly").await?,

@@ -1,5 +1,5 @@
 //! One month's close for 1,320 customers (the users' real size), over HTTP
-//! on SQLite, step by step as the 月结 is done:
+//! (SQLite, or the server `OPCMS_BENCH_DATABASE_URL` names), step by step as the 月结 is done:
 //!
 //! 1. a month's backfill from a usage vendor (the mock vendor the tests use,
 //!    a real HTTP server on a local port), then the same range again;
@@ -26,7 +26,7 @@ mod support;
 
 /// Prints one step's time.
 fn step(label: &str, elapsed: Duration) {
-    println!("{label:<64} {:>9.2} s", elapsed.as_secs_f64());
+    support::seconds(label, elapsed, "");
 }
 
 struct Api {
@@ -77,7 +77,10 @@ async fn main() -> anyhow::Result<()> {
     // A backfill of a month outlasts a default client timeout.
     let client = reqwest::Client::builder().timeout(Duration::from_secs(1800)).build()?;
     let api = Api { client, base, token };
-    println!("month close, SQLite, over HTTP, {customers} customers\n");
+    println!(
+        "month close, {}, over HTTP, {customers} customers\n",
+        support::backend_name()
+    );
 
     // 1. Last month, whole, from the vendor.
     let today = opcms::calendar::business_today();

@@ -100,7 +100,11 @@ async fn main() -> anyhow::Result<()> {
         )?;
         db.execute_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
-            "UPDATE customers SET contact_email_enc = ? WHERE id = ?",
+            if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+                "UPDATE customers SET contact_email_enc = $1 WHERE id = $2"
+            } else {
+                "UPDATE customers SET contact_email_enc = ? WHERE id = ?"
+            },
             [sealed.into(), id.into()],
         ))
         .await?;
@@ -116,13 +120,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
     assign_plan_to_all(db, plan["id"].as_i64().ok_or_else(|| anyhow::anyhow!("plan: {plan}"))?).await?;
-    db.execute_unprepared(
-        "WITH m(month) AS (VALUES (202607), (202608), (202609), (202610)), s(series) AS (VALUES ('X'), ('N'), ('L')) \
-         INSERT INTO usage_monthly (month, customer_id, series, quantity, record_count) \
-         SELECT m.month, c.id, s.series, (100 + (c.id * 7 + length(s.series) * 13) % 900) * 10000, 31 \
-         FROM m CROSS JOIN customers c CROSS JOIN s",
-    )
-    .await?;
+    support::seed_usage_monthly(db, "(100 + (c.id * 7 + length(s.series) * 13) % 900) * 10000").await?;
     api.call(
         reqwest::Method::PUT,
         "/settings",
@@ -133,38 +131,30 @@ async fn main() -> anyhow::Result<()> {
 
     let started = Instant::now();
     let (took, counts) = api.run("bills.generate", "2026-10").await?;
-    println!(
-        "{:<60} {:>8.2} s   {counts}",
-        format!("bills.generate: {customers} bills issued, e-mails queued"),
-        took.as_secs_f64()
+    support::seconds(
+        &format!("bills.generate: {customers} bills issued, e-mails queued"),
+        took,
+        &counts,
     );
     let took = drained(db, "bill.issued", expected, started).await?;
-    println!(
-        "{:<60} {:>8.2} s",
-        format!("… all {customers} bill.issued e-mails sent, PDF attached"),
-        took.as_secs_f64()
+    support::seconds(
+        &format!("… all {customers} bill.issued e-mails sent, PDF attached"),
+        took,
+        "",
     );
 
     api.set_clock("2026-12-01T08:05:00+08:00").await?;
     let started = Instant::now();
     let (took, counts) = api.run("receivables.daily", "2026-12-01").await?;
-    println!(
-        "{:<60} {:>8.2} s   {counts}",
-        format!("receivables.daily: {customers} day-1 reminders queued"),
-        took.as_secs_f64()
+    support::seconds(
+        &format!("receivables.daily: {customers} day-1 reminders queued"),
+        took,
+        &counts,
     );
     let took = drained(db, "bill.overdue", expected, started).await?;
-    println!(
-        "{:<60} {:>8.2} s",
-        format!("… all {customers} reminders sent"),
-        took.as_secs_f64()
-    );
+    support::seconds(&format!("… all {customers} reminders sent"), took, "");
     let (took, counts) = api.run("receivables.daily", "2026-12-01").await?;
-    println!(
-        "{:<60} {:>8.2} s   {counts}",
-        "receivables.daily again: nothing new",
-        took.as_secs_f64()
-    );
+    support::seconds("receivables.daily again: nothing new", took, &counts);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let arrived = sink.messages().len();
     println!("messages at the SMTP server: {arrived} (expected {})", 2 * customers);

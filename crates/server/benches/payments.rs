@@ -4,7 +4,8 @@
 //! 1. The suggestion search alone over 200 open bills: when a subset exists
 //!    deep in the list, and when none does (the search runs out its step
 //!    budget): the bound that keeps `GET /payments/{id}/suggestions` fast.
-//! 2. Over HTTP against the real server on SQLite, one customer with 200
+//! 2. Over HTTP against the real server (SQLite, or the server
+//!    `OPCMS_BENCH_DATABASE_URL` names), one customer with 200
 //!    issued bills: the suggestions endpoint, then 200 allocations (each a
 //!    transaction locking the payment and a bill) and their reversals.
 //!
@@ -96,7 +97,7 @@ async fn http(rounds: usize) -> anyhow::Result<()> {
     .await?;
     let payment_id = payment["id"].as_i64().unwrap_or_default();
 
-    println!("HTTP, SQLite, one customer with 200 issued bills");
+    println!("HTTP, {}, one customer with 200 issued bills", support::backend_name());
     let url = format!("{base}/api/v1/payments/{payment_id}/suggestions");
     let mut samples = Vec::with_capacity(rounds);
     for _ in 0..rounds {

@@ -4,7 +4,8 @@
 //! 1. The engine alone: 1,000,000 evaluations of random rules (a third each
 //!    flat, graduated, volume; 1–8 tiers) at random usages, once untimed for
 //!    throughput and once with every call timed for p50/p95/p99.
-//! 2. Over HTTP against the real server on SQLite: quoting a stored plan
+//! 2. Over HTTP against the real server (SQLite, or the server
+//!    `OPCMS_BENCH_DATABASE_URL` names): quoting a stored plan
 //!    (decrypt the version in force, price three series), a customer's
 //!    effective pricing (plus the assignment and overrides), an unsaved plan,
 //!    and one volume rule with its cliffs; sequentially, then the plan quote
@@ -69,6 +70,7 @@ fn print_latencies(label: &str, samples: &mut [Duration], ops_per_sec: f64, scal
         percentile(samples, 0.95) * scale,
         percentile(samples, 0.99) * scale,
     );
+    support::figure(label, format!("{ops_per_sec:.0}/s"));
 }
 
 fn engine(evaluations: usize) {
@@ -172,7 +174,10 @@ async fn http(rounds: usize, concurrency: usize) -> anyhow::Result<()> {
         ("unsaved plan (plan)", json!({"plan": plan, "usage": usage})),
         ("one volume rule + cliffs", json!({"rule": rules["L"], "usage": "300"})),
     ];
-    println!("HTTP POST /api/v1/pricing/quote, SQLite, {rounds} requests per case (sequential)");
+    println!(
+        "HTTP POST /api/v1/pricing/quote, {}, {rounds} requests per case (sequential)",
+        support::backend_name()
+    );
     println!(
         "{:<38} {:>12} {:>10} {:>10} {:>10}",
         "", "req/s", "p50 ms", "p95 ms", "p99 ms"

@@ -3,9 +3,15 @@
 // Each bench includes this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod sql;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+
+pub use sql::Dialect;
 
 use serde_json::{Value, json};
 
@@ -19,8 +25,77 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[rank].as_secs_f64() * 1000.0
 }
 
-/// Starts the real server on a fresh SQLite database in `dir`; returns its
-/// state, base URL and an admin token (past the forced password change).
+/// The database server the benches run on, from `OPCMS_BENCH_DATABASE_URL`
+/// (`mysql://…` for MariaDB/MySQL, `postgres://…`); SQLite when unset.
+fn server_url() -> Option<String> {
+    std::env::var("OPCMS_BENCH_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty() && !url.starts_with("sqlite:"))
+}
+
+/// The backend the figures are for: `sqlite`, `mariadb` or `postgres`.
+pub fn backend_name() -> &'static str {
+    match server_url() {
+        Some(url) if url.starts_with("postgres") => "postgres",
+        Some(_) => "mariadb",
+        None => "sqlite",
+    }
+}
+
+/// This bench's name (its binary's, without cargo's hash).
+fn bench_name() -> String {
+    let exe = std::env::args().next().unwrap_or_default();
+    let stem = std::path::Path::new(&exe)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.chars().all(|c| c.is_ascii_hexdigit()) => name.to_string(),
+        _ => stem,
+    }
+}
+
+/// Servers started by this process so far (each gets its own database).
+static SERVERS: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh empty database on the `OPCMS_BENCH_DATABASE_URL` server (none on
+/// SQLite), named after the bench (`opcms_bench_<bench>_<n>`, replacing the
+/// previous run's, which is kept until then for inspection); its URL.
+pub async fn fresh_server_database() -> anyhow::Result<Option<String>> {
+    match server_url() {
+        Some(admin_url) => Ok(Some(fresh_database_on(&admin_url).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn fresh_database_on(admin_url: &str) -> anyhow::Result<String> {
+    let name = format!(
+        "opcms_bench_{}_{}",
+        bench_name().replace('-', "_"),
+        SERVERS.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = sea_orm::Database::connect(admin_url).await?;
+    let (drop, create) = match admin.get_database_backend() {
+        DbBackend::Postgres => (
+            format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            format!("CREATE DATABASE \"{name}\""),
+        ),
+        _ => (
+            format!("DROP DATABASE IF EXISTS `{name}`"),
+            format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+        ),
+    };
+    admin.execute_unprepared(&drop).await?;
+    admin.execute_unprepared(&create).await?;
+    admin.close().await?;
+    let mut url = url::Url::parse(admin_url)?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
+}
+
+/// Starts the real server on a fresh database (SQLite in `dir`, or one on
+/// the `OPCMS_BENCH_DATABASE_URL` server); returns its state, base URL and
+/// an admin token (past the forced password change).
 pub async fn start(dir: &std::path::Path) -> anyhow::Result<(opcms::state::AppState, String, String)> {
     start_with(dir, &[]).await
 }
@@ -30,11 +105,17 @@ pub async fn start_with(
     dir: &std::path::Path,
     settings: &[(&str, String)],
 ) -> anyhow::Result<(opcms::state::AppState, String, String)> {
+    let database_url = if settings.iter().any(|(key, _)| *key == "OPCMS_DATABASE_URL") {
+        None
+    } else {
+        fresh_server_database().await?
+    };
     let setting = |name: &str| {
         settings
             .iter()
             .find(|(key, _)| *key == name)
             .map(|(_, value)| value.clone())
+            .or_else(|| (name == "OPCMS_DATABASE_URL").then(|| database_url.clone()).flatten())
     };
     let config = opcms::Config::from_sources(None, |name| match name {
         _ if setting(name).is_some() => setting(name),
@@ -89,14 +170,19 @@ pub async fn sign_in(
 /// `count` live active customers with codes `B0000001…`, accounts
 /// `bench_0000001…`, all three series, written by one SQL statement.
 pub async fn seed_customers(db: &DatabaseConnection, count: usize, name: &str) -> anyhow::Result<()> {
+    let sql = Dialect(db.get_database_backend());
+    let code = sql.concat(&["'B'", &sql.pad("n.i", 7)]);
+    let company = sql.concat(&[&format!("'{name}'"), &sql.pad("n.i", 7), "'公司'"]);
+    let account = sql.concat(&["'bench_'", &sql.pad("n.i", 7)]);
+    let search = sql.concat(&["'b'", &sql.pad("n.i", 7)]);
+    let at = sql.timestamp("2026-01-01 00:00:00");
     db.execute_unprepared(&format!(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
-         INSERT INTO customers (customer_code, code_key, company_name, name_key, account_id, account_key, \
+        "INSERT INTO customers (customer_code, code_key, company_name, name_key, account_id, account_key, \
            account_status, series_x, series_n, series_l, payment_terms_days, search_text, version, \
            created_at, updated_at, is_deleted) \
-         SELECT printf('B%07d', i), printf('B%07d', i), printf('{name}%07d公司', i), printf('{name}%07d公司', i), \
-           printf('bench_%07d', i), printf('bench_%07d', i), 'active', 1, 1, 1, 30, printf('b%07d', i), 1, \
-           '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0 FROM n"
+         SELECT {code}, {code}, {company}, {company}, {account}, {account}, 'active', TRUE, TRUE, TRUE, 30, \
+           {search}, 1, {at}, {at}, FALSE FROM {numbers} ORDER BY n.i",
+        numbers = sql.numbers(1, count, "n"),
     ))
     .await?;
     Ok(())
@@ -106,42 +192,67 @@ pub async fn seed_customers(db: &DatabaseConnection, count: usize, name: &str) -
 /// (one in ten left open, the rest paid; one customer in seven pays late), a
 /// receipt and an allocation per paid bill.
 pub async fn seed_year_of_bills(db: &DatabaseConnection, year: i32) -> anyhow::Result<()> {
+    let sql = Dialect(db.get_database_backend());
+    let at = sql.timestamp("2026-01-01 00:00:00");
+    let month_start = sql.month_start(year, "m.i");
     db.execute_unprepared(&format!(
-        "WITH RECURSIVE m(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM m WHERE k < 12) \
-         INSERT INTO bills (bill_no, customer_id, period, kind, status, lines, subtotal, credited, total, allocated, \
+        "INSERT INTO bills (bill_no, customer_id, period, kind, status, {lines}, subtotal, credited, total, allocated, \
            warnings, warning_count, fingerprint, due_date, issued_at, created_at, updated_at, version) \
-         SELECT printf('B{year}%02d-%07d', k, c.id), c.id, {year} * 100 + k, 'manual', \
+         SELECT {bill_no}, c.id, {year} * 100 + m.i, 'manual', \
            CASE WHEN c.id % 10 = 0 THEN 'issued' ELSE 'paid' END, '[]', \
            (1000 + c.id % 500) * 10000, 0, (1000 + c.id % 500) * 10000, \
            CASE WHEN c.id % 10 = 0 THEN 0 ELSE (1000 + c.id % 500) * 10000 END, \
-           '[]', 0, 'bench', date(printf('{year}-%02d-01', k), '+1 month', '+14 days'), \
-           printf('{year}-%02d-01T09:00:00Z', k), '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1 \
-         FROM customers c CROSS JOIN m"
+           '[]', 0, 'bench', {due}, {issued}, {at}, {at}, 1 \
+         FROM customers c CROSS JOIN {months} ORDER BY c.id, m.i",
+        lines = sql.quote("lines"),
+        bill_no = sql.concat(&[&format!("'B{year}'"), &sql.pad("m.i", 2), "'-'", &sql.pad("c.id", 7)]),
+        due = sql.add_days(&month_start, "45"),
+        issued = sql.at_time(&month_start, "09:00:00"),
+        months = sql.numbers(1, 12, "m"),
     ))
     .await?;
-    db.execute_unprepared(
+    db.execute_unprepared(&format!(
         "INSERT INTO payments (payment_no, customer_id, amount, allocated, received_at, method, payer_name, source, \
            created_at, updated_at, is_deleted, version) \
-         SELECT 'P' || substr(b.bill_no, 2), b.customer_id, b.total, b.total, \
-           CASE WHEN b.customer_id % 7 = 0 THEN date(b.due_date, '+5 days') ELSE date(b.due_date, '-3 days') END, \
-           'bank_transfer', '付款单位', 'manual', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0, 1 \
-         FROM bills b WHERE b.status = 'paid'",
-    )
+         SELECT {payment_no}, b.customer_id, b.total, b.total, \
+           CASE WHEN b.customer_id % 7 = 0 THEN {late} ELSE {early} END, \
+           'bank_transfer', '付款单位', 'manual', {at}, {at}, FALSE, 1 \
+         FROM bills b WHERE b.status = 'paid' ORDER BY b.id",
+        payment_no = sql.concat(&["'P'", "substr(b.bill_no, 2)"]),
+        late = sql.add_days("b.due_date", "5"),
+        early = sql.add_days("b.due_date", "-3"),
+    ))
     .await?;
-    db.execute_unprepared(
+    db.execute_unprepared(&format!(
         "INSERT INTO payment_allocations (payment_id, bill_id, customer_id, amount, status, created_at) \
-         SELECT p.id, b.id, b.customer_id, b.total, 'active', '2026-01-01T00:00:00Z' \
-         FROM bills b JOIN payments p ON p.payment_no = 'P' || substr(b.bill_no, 2) WHERE b.status = 'paid'",
-    )
+         SELECT p.id, b.id, b.customer_id, b.total, 'active', {at} \
+         FROM bills b JOIN payments p ON p.payment_no = {payment_no} WHERE b.status = 'paid'",
+        payment_no = sql.concat(&["'P'", "substr(b.bill_no, 2)"]),
+    ))
     .await?;
     Ok(())
 }
 
 /// Assigns the plan to every customer, in one SQL statement.
 pub async fn assign_plan_to_all(db: &DatabaseConnection, plan_id: i64) -> anyhow::Result<()> {
+    let at = Dialect(db.get_database_backend()).timestamp("2026-01-01 00:00:00");
     db.execute_unprepared(&format!(
         "INSERT INTO customer_pricing (customer_id, plan_id, created_at, updated_at) \
-         SELECT id, {plan_id}, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' FROM customers"
+         SELECT id, {plan_id}, {at}, {at} FROM customers"
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Monthly usage totals of July–October 2026 for every customer and series,
+/// `quantity` an SQL expression over `m.month`, `c.id` and `s.series`.
+pub async fn seed_usage_monthly(db: &DatabaseConnection, quantity: &str) -> anyhow::Result<()> {
+    let sql = Dialect(db.get_database_backend());
+    db.execute_unprepared(&format!(
+        "INSERT INTO usage_monthly (month, customer_id, series, quantity, record_count) \
+         SELECT m.month, c.id, s.series, {quantity}, 31 FROM {} CROSS JOIN customers c CROSS JOIN {}",
+        sql.values("month", &["202607", "202608", "202609", "202610"], "m"),
+        sql.values("series", &["'X'", "'N'", "'L'"], "s"),
     ))
     .await?;
     Ok(())
@@ -167,15 +278,50 @@ pub async fn send(request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
     Ok(body)
 }
 
-/// Prints p50/p95 of the samples.
+/// Prints p50/p95 of the samples, and records them for the summary.
 pub fn report(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
+    let (p50, p95) = (percentile(&samples, 0.5), percentile(&samples, 0.95));
     println!(
-        "{label:<48} p50 {:>8.1} ms   p95 {:>8.1} ms   ({} runs)",
-        percentile(&samples, 0.5),
-        percentile(&samples, 0.95),
+        "{label:<48} p50 {p50:>8.1} ms   p95 {p95:>8.1} ms   ({} runs)",
         samples.len()
     );
+    record(label, &format!("p50 {p50:.1} / p95 {p95:.1} ms"));
+}
+
+/// Prints how long a step took (and what it did), and records the time for
+/// the summary.
+pub fn seconds(label: &str, elapsed: Duration, detail: impl std::fmt::Display) {
+    println!("{label:<60} {:>8.2} s   {detail}", elapsed.as_secs_f64());
+    record(label, &format!("{:.2} s", elapsed.as_secs_f64()));
+}
+
+/// Records one figure (already printed) for the summary of `make bench`.
+pub fn figure(label: &str, value: String) {
+    record(label, &value);
+}
+
+/// Appends `bench, backend, label, value` as a tab-separated line to the
+/// file `OPCMS_BENCH_SUMMARY` names (what `scripts/bench.sh` tabulates).
+fn record(label: &str, value: &str) {
+    let Ok(path) = std::env::var("OPCMS_BENCH_SUMMARY") else {
+        return;
+    };
+    let line = format!(
+        "{}\t{}\t{}\t{}\n",
+        bench_name(),
+        backend_name(),
+        label.replace('\t', " "),
+        value
+    );
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(line.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("cannot record to {path}: {e}");
+    }
 }
 
 /// The API as a signed-in admin, for the benches that drive jobs.
