@@ -4,15 +4,14 @@
 
 use std::collections::HashMap;
 
-use opcms_domain::Period;
 use opcms_domain::billing::{AutoBill, CustomerFacts};
 use opcms_domain::customer::Series;
 use opcms_domain::pricing::{SeriesMap, Usage};
+use opcms_domain::{Fixed4, Period};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use super::{GenerationReads, TrailingSums, add_usage, auto_bill, customer_facts, get, id_filter};
 use crate::db::raw::RawSql;
-use crate::db::{read_wide_sum, wide_sum_sql};
 use crate::error::AppResult;
 use crate::pricing::in_force::{Assignment, assignments};
 
@@ -68,22 +67,25 @@ impl GenerationReads for Portable<'_> {
         Ok(usage)
     }
 
+    /// One read per month, each row one month of a customer's series (the
+    /// primary key), summed here. Not a `GROUP BY` over the months: at
+    /// 100,000 customers its 300,000 groups outgrow MariaDB's in-memory
+    /// temporary table (16 MB by default) and the read went to disk, 12 s
+    /// instead of under one.
     async fn trailing(&self, months: &[i32]) -> AppResult<TrailingSums> {
-        let backend = self.txn.get_database_backend();
-        let mut sql = self.sql();
-        sql.sql("SELECT customer_id, series, COUNT(*), ")
-            .sql(&wide_sum_sql(backend, "quantity", "q"))
-            .sql(" FROM usage_monthly WHERE month IN ")
-            .tuple(months.iter().map(|m| (*m).into()))
-            .sql(" AND record_count > 0");
-        id_filter(&mut sql, "customer_id", self.ids);
-        sql.sql(" GROUP BY customer_id, series");
         let mut sums = TrailingSums::default();
-        for row in self.txn.query_all_raw(sql.build()).await? {
-            let series: String = get(&row, 1)?;
-            let Some(series) = Series::parse(&series) else { continue };
-            let months: i64 = get(&row, 2)?;
-            sums.add(get(&row, 0)?, series, read_wide_sum(&row, "q")?, months as u32);
+        for month in months {
+            let mut sql = self.sql();
+            sql.sql("SELECT customer_id, series, quantity FROM usage_monthly WHERE month = ")
+                .bind(*month)
+                .sql(" AND record_count > 0");
+            id_filter(&mut sql, "customer_id", self.ids);
+            for row in self.txn.query_all_raw(sql.build()).await? {
+                let series: String = get(&row, 1)?;
+                let Some(series) = Series::parse(&series) else { continue };
+                let units: i64 = get(&row, 2)?;
+                sums.add(get(&row, 0)?, series, Fixed4::from_units(units).into(), 1);
+            }
         }
         Ok(sums)
     }
