@@ -182,7 +182,38 @@ impl IntoResponse for AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        if is_unreachable(&err) {
+            // Not a bug to page anyone about: the database is restarting or
+            // gone, and the pool reconnects on its own once it is back.
+            tracing::warn!(error = %err, "database unreachable");
+            return AppError::Unavailable {
+                code: "DATABASE_UNAVAILABLE",
+                message: "数据库暂时不可用或繁忙，请稍后重试".into(),
+            };
+        }
         AppError::Internal(anyhow::Error::new(err).context("database"))
+    }
+}
+
+/// True when the database could not be reached — refused or dropped
+/// connections, a pool that found no live connection in time (the server
+/// down, or every connection busy) — rather than a statement it refused:
+/// the request may succeed if sent again.
+pub fn is_unreachable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                e.as_ref(),
+                Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed
+            )
+        }
+        DbErr::Conn(_) => true,
+        _ => false,
     }
 }
 

@@ -29,7 +29,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .max_connections(if config.is_sqlite() { 8 } else { 20 })
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        // A database server that is down refuses connections, and the pool
+        // keeps retrying until this deadline: short, so that requests fail
+        // fast with 503 while it restarts. SQLite waits for the file's lock.
+        .acquire_timeout(Duration::from_secs(if config.is_sqlite() { 10 } else { 3 }))
         .sqlx_logging(false)
         // A bigger page cache per connection (default 2 MB): a 100,000-row
         // import touches a dozen indexes whose pages would otherwise be

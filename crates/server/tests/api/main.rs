@@ -17,6 +17,7 @@ mod customers;
 mod demo;
 mod erp;
 mod exports;
+mod faults;
 mod file_storage;
 mod imports;
 mod instances;
