@@ -647,6 +647,12 @@ impl VirtualUser {
         }
     }
 
+    /// `yes` with probability `p`, else `no`: an optional filter a person
+    /// sometimes adds.
+    fn either<'s>(&mut self, p: f64, yes: &'s str, no: &'s str) -> &'s str {
+        if self.rng.random_bool(p) { yes } else { no }
+    }
+
     async fn pause(&mut self, from_ms: u64, to_ms: u64) {
         let ms = self.rng.random_range(from_ms..=to_ms);
         tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -684,7 +690,7 @@ impl VirtualUser {
                 .await;
             }
             Action::Filter => {
-                let status = if self.rng.random_bool(0.7) { "active" } else { "arrears" };
+                let status = self.either(0.7, "active", "arrears");
                 let region = REGIONS[self.rng.random_range(0..REGIONS.len())];
                 let query = match self.rng.random_range(0..3) {
                     0 => format!("status={status}"),
@@ -712,11 +718,7 @@ impl VirtualUser {
             Action::Edit => self.edit().await,
             Action::Bills => {
                 let period = self.month();
-                let status = if self.rng.random_bool(0.3) {
-                    "&status=issued"
-                } else {
-                    ""
-                };
+                let status = self.either(0.3, "&status=issued", "");
                 self.get(
                     Kind::Bills,
                     &format!("/bills?period={period}{status}&page=1&page_size={size}"),
@@ -756,11 +758,7 @@ impl VirtualUser {
             }
             Action::Receipt => self.receipt().await,
             Action::Aging => {
-                let filter = if self.rng.random_bool(0.3) {
-                    "&overdue_only=true"
-                } else {
-                    ""
-                };
+                let filter = self.either(0.3, "&overdue_only=true", "");
                 let page = if self.rng.random_bool(0.2) {
                     self.rng.random_range(2..=10)
                 } else {
