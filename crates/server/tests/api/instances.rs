@@ -30,6 +30,15 @@ pub(crate) struct Instance {
     pub(crate) url: String,
 }
 
+impl Instance {
+    /// SIGKILL: no shutdown, no rollback of its own; the database is left
+    /// to undo what it had not committed.
+    pub(crate) fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("killed instance gone");
+    }
+}
+
 impl Drop for Instance {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -243,8 +252,7 @@ async fn two_instances_run_each_period_once_and_survive_a_kill(backend: Backend)
     let requests_before = vendor.requests();
     assert!(requests_before >= 1, "A was mid-run");
     let mut a = a;
-    a.child.kill().expect("SIGKILL A");
-    a.child.wait().expect("A gone");
+    a.kill();
     let killed_at = Instant::now();
 
     // B takes it over after the lease (3 s) and finishes the day.
@@ -277,7 +285,7 @@ async fn two_instances_run_each_period_once_and_survive_a_kill(backend: Backend)
 }
 
 /// Signs in as admin on an instance (each process keeps its own test clock).
-async fn admin_on(instance: &Instance) -> String {
+pub(crate) async fn admin_on(instance: &Instance) -> String {
     let signed_in: Value = reqwest::Client::new()
         .post(format!("{}/api/v1/auth/login", instance.url))
         .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
@@ -436,8 +444,7 @@ async fn two_instances_send_each_reminder_once_even_when_one_dies_mid_send(backe
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut a = a;
-    a.child.kill().expect("SIGKILL A");
-    a.child.wait().expect("A gone");
+    a.kill();
     // A restarted finishes the rest; A's in-flight ones turn failed once
     // their lease (3 × 1.5 s + 5 s) is over.
     let restarted = start_instance_with(&app, "mail-a2", &smtp("1500")).await;

@@ -5,6 +5,10 @@
 
 mod helpers;
 
+/// The benches' SQL seeding (100,000 customers in one statement), shared.
+#[path = "../../benches/support/mod.rs"]
+mod bench_support;
+
 mod analytics;
 mod audit;
 mod auth;
@@ -13,6 +17,7 @@ mod bills;
 mod clock;
 mod close;
 mod contract;
+mod crashes;
 mod customers;
 mod demo;
 mod erp;

@@ -5,6 +5,7 @@ use crate::helpers::*;
 
 backend_tests!(
     probes_answer,
+    the_database_pool_shows_on_metrics_and_returns_to_idle,
     unknown_api_routes_and_methods_get_the_envelope,
     every_response_carries_a_request_id,
     the_openapi_document_and_docs_work_offline,
@@ -27,6 +28,45 @@ async fn probes_answer(app: TestApp) {
         .unwrap();
     assert!(metrics.contains("opcms_http_requests_total"), "{metrics}");
     assert!(metrics.contains("route=\"/readyz\""), "{metrics}");
+}
+
+/// A figure of the `/metrics` text: the value on the line that starts with
+/// `series` (name and labels).
+fn gauge(metrics: &str, series: &str) -> i64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in {metrics}"))
+}
+
+/// The database pool on `/metrics`: its size, and connections back in the
+/// pool once a burst of requests is over (a leak keeps `in_use` up).
+async fn the_database_pool_shows_on_metrics_and_returns_to_idle(app: TestApp) {
+    let token = app.admin_token().await;
+    let burst: Vec<_> = (0..40)
+        .map(|_| app.get("/api/v1/customers?page=1&page_size=20", &token))
+        .collect();
+    for response in futures::future::join_all(burst).await {
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let metrics = || async {
+        let response = app.client.get(app.url("/metrics")).send().await.expect("metrics");
+        response.text().await.expect("metrics text")
+    };
+    let text = metrics().await;
+    let max = gauge(&text, "opcms_db_pool_max_connections");
+    assert_eq!(max, if app.backend == Backend::Sqlite { 8 } else { 20 });
+    let mut in_use = gauge(&text, "opcms_db_pool_connections{state=\"in_use\"}");
+    for _ in 0..50 {
+        if in_use == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        in_use = gauge(&metrics().await, "opcms_db_pool_connections{state=\"in_use\"}");
+    }
+    assert_eq!(in_use, 0, "connections still out of the pool after the burst");
+    let idle = gauge(&text, "opcms_db_pool_connections{state=\"idle\"}");
+    assert!((1..=max).contains(&idle), "idle {idle} of {max}");
 }
 
 async fn unknown_api_routes_and_methods_get_the_envelope(app: TestApp) {

@@ -34,7 +34,7 @@ use super::model::{GenerateInput, RunResult};
 use super::numbers::{ensure_counter, lock_period};
 use crate::audit::Actor;
 use crate::calendar::current_period;
-use crate::db::begin_write;
+use crate::db::begin_bulk_write;
 use crate::error::{AppError, AppResult};
 use crate::parallel;
 use crate::state::AppState;
@@ -61,7 +61,7 @@ pub async fn generate(
 
     let db = &state.db;
     ensure_counter(db, period).await?;
-    let txn = begin_write(db).await?;
+    let txn = begin_bulk_write(db).await?;
     // First statement of the transaction: a MySQL snapshot taken after it
     // sees what a generation that held the lock before us committed.
     lock_period(&txn, period).await?;

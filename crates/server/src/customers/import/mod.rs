@@ -30,7 +30,7 @@ use crate::customers::entity::{customer, status_history};
 use crate::customers::model::{apply_profile, audit_view, new_row};
 use crate::customers::search_index;
 use crate::customers::service::{db_error, highest_generated_code};
-use crate::db::{begin_write, bulk};
+use crate::db::{begin_bulk_write, bulk};
 use crate::error::{AppError, AppResult};
 use crate::parallel;
 use crate::spreadsheet::header::Columns;
@@ -94,7 +94,7 @@ pub async fn run(
     watch.lap("parse");
 
     // Plan and write in one transaction, so what was checked is what is written.
-    let txn = begin_write(&state.db).await?;
+    let txn = begin_bulk_write(&state.db).await?;
     let mut plan = plan_rows(&txn, state, principal.role, data, &columns, plan_column).await?;
     watch.lap("check and plan");
     let Committed {

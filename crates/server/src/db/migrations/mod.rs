@@ -25,6 +25,7 @@ mod m20261210_000018_import_originals;
 mod m20261211_000019_erp;
 mod m20261212_000020_mail_attachments;
 mod m20261212_000021_erp_customer_pull;
+mod m20261213_000022_list_indexes;
 
 /// The analytics marking triggers, which a restore lifts while it loads.
 pub use m20261209_000017_analytics_snapshots::{
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000019_erp::Migration),
             Box::new(m20261212_000020_mail_attachments::Migration),
             Box::new(m20261212_000021_erp_customer_pull::Migration),
+            Box::new(m20261213_000022_list_indexes::Migration),
         ]
     }
 }

@@ -60,6 +60,9 @@ async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Response {
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     }
+    if let Some(pool) = crate::db::pool_stats(&state.db) {
+        state.metrics.set_db_pool(pool.open, pool.idle, pool.max);
+    }
     (
         [(
             header::CONTENT_TYPE,

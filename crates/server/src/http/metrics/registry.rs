@@ -43,6 +43,14 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     shared: Family<SharedLabels, Counter>,
     redis_up: Gauge,
+    pool_connections: Family<PoolLabels, Gauge>,
+    pool_max: Gauge,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolLabels {
+    /// `idle` or `in_use`.
+    state: &'static str,
 }
 
 impl Default for Metrics {
@@ -64,12 +72,26 @@ impl Default for Metrics {
             "1 while the configured Redis answers, else 0",
             redis_up.clone(),
         );
+        let pool_connections = Family::<PoolLabels, Gauge>::default();
+        let pool_max = Gauge::default();
+        registry.register(
+            "db_pool_connections",
+            "Database connections the pool holds open, idle or in use (read when scraped)",
+            pool_connections.clone(),
+        );
+        registry.register(
+            "db_pool_max_connections",
+            "The most connections the pool opens",
+            pool_max.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
             latency,
             shared,
             redis_up,
+            pool_connections,
+            pool_max,
         }
     }
 }
@@ -96,6 +118,19 @@ impl Metrics {
 
     pub fn set_redis_up(&self, up: bool) {
         self.redis_up.set(i64::from(up));
+    }
+
+    /// The database pool as it is now: connections open, of them idle, and
+    /// the most it may open. A leak shows as `in_use` that never falls back.
+    pub fn set_db_pool(&self, open: u32, idle: u32, max: u32) {
+        let in_use = open.saturating_sub(idle);
+        self.pool_connections
+            .get_or_create(&PoolLabels { state: "idle" })
+            .set(i64::from(idle));
+        self.pool_connections
+            .get_or_create(&PoolLabels { state: "in_use" })
+            .set(i64::from(in_use));
+        self.pool_max.set(i64::from(max));
     }
 
     pub fn render(&self) -> String {

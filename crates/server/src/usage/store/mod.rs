@@ -33,7 +33,7 @@ use self::writes::{MonthlyDeltas, insert_records, lock_source, new_record, updat
 use super::entity::{record, write_lock};
 use super::source::Incoming;
 use crate::audit::{self, Actor};
-use crate::db::begin_write;
+use crate::db::begin_bulk_write;
 use crate::error::AppResult;
 
 /// Writes a batch; one outcome per incoming record, in order. Records of
@@ -272,7 +272,7 @@ pub async fn begin(db: &DatabaseConnection, sources: &[&str]) -> AppResult<Datab
         .exec(db)
         .await?;
     }
-    let txn = begin_write(db).await?;
+    let txn = begin_bulk_write(db).await?;
     for source in &sources {
         lock_source(&txn, source).await?;
     }
