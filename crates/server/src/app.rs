@@ -143,6 +143,11 @@ impl Application {
         let scheduler = crate::jobs::scheduler::spawn(&self.state, stopped.clone());
         let sender = crate::notify::sender::spawn(&self.state, stopped.clone())?;
         let erp_sender = crate::erp::sender::spawn(&self.state, stopped.clone())?;
+        let folding = Some(crate::db::totals::spawn_folding(
+            self.state.db.clone(),
+            &crate::db::migrations::LIST_TOTALS,
+            stopped.clone(),
+        ));
         let main = serve(
             self.listener,
             http::router(self.state.clone()),
@@ -156,7 +161,7 @@ impl Application {
             }
             None => main.await?,
         }
-        for task in [scheduler, sender, erp_sender].into_iter().flatten() {
+        for task in [scheduler, sender, erp_sender, folding].into_iter().flatten() {
             task.abort();
         }
         self.state.db.close_by_ref().await.ok();

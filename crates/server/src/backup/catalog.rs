@@ -57,12 +57,14 @@ pub struct Table {
 /// manifest and a restore migrates to it), SQLite's own and its full-text
 /// index (rebuilt by triggers as customers load), and the analytics
 /// snapshots, which are caches the triggers mark for recomputation as the
-/// bills, receipts and usage load (DESIGN.md §9).
+/// bills, receipts and usage load (DESIGN.md §9), and the maintained list
+/// totals, which the triggers rebuild the same way (crate::db::totals).
 pub fn is_archived(table: &str) -> bool {
     !(table == "seaql_migrations"
         || table.starts_with("sqlite_")
         || table.starts_with("customers_fts")
-        || table.starts_with("analytics_"))
+        || table.starts_with("analytics_")
+        || table.starts_with("totals_"))
 }
 
 /// Every archived table, parents before children (ties by name).

@@ -9,7 +9,7 @@ use opcms_domain::close::{CloseStep, OpenWork, days_due};
 use opcms_domain::customer::AccountStatus;
 use opcms_domain::money::Total;
 use opcms_domain::{DataScope, Period};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
@@ -20,7 +20,7 @@ use crate::calendar::business_today;
 use crate::customers::entity::customer;
 use crate::db::count_and_sums;
 use crate::error::AppResult;
-use crate::payments::entity::payment;
+use crate::payments::model::PaymentQuery;
 use crate::state::AppState;
 use crate::usage::entity::{daily, monthly, quarantine, run as collection_run};
 
@@ -258,15 +258,12 @@ async fn bill_progress(state: &AppState, period: Period) -> AppResult<BillProgre
         has_warnings,
         ..BillQuery::default()
     };
-    let sums = |query: BillQuery| async move {
-        let select = list::build(&query, &DataScope::All)?;
-        AppResult::Ok(count_and_sums(db, select, &["total", "allocated"]).await?)
-    };
-    let (drafts, draft_sums) = sums(of_month("draft", None)).await?;
-    let (drafts_with_warnings, _) = sums(of_month("draft", Some(true))).await?;
-    let (clean_drafts, clean_sums) = sums(of_month("draft", Some(false))).await?;
+    let sums = |query: BillQuery| async move { list::totals(db, &query, &DataScope::All).await };
+    let drafts = sums(of_month("draft", None)).await?;
+    let drafts_with_warnings = sums(of_month("draft", Some(true))).await?.count;
+    let clean_drafts = sums(of_month("draft", Some(false))).await?;
     let issued_codes = ISSUED.map(|s| s.code()).join(",");
-    let (issued, issued_sums) = sums(of_month(&issued_codes, None)).await?;
+    let issued = sums(of_month(&issued_codes, None)).await?;
 
     let last_generated_at = billing_run::Entity::find()
         .select_only()
@@ -279,14 +276,14 @@ async fn bill_progress(state: &AppState, period: Period) -> AppResult<BillProgre
 
     Ok(BillProgress {
         customers_not_billed: customers_not_billed(state, period).await?,
-        drafts,
-        drafts_total: draft_sums[0],
+        drafts: drafts.count,
+        drafts_total: drafts.total,
         drafts_with_warnings,
-        clean_drafts,
-        clean_drafts_total: clean_sums[0],
-        issued,
-        issued_total: issued_sums[0],
-        issued_outstanding: issued_sums[0] - issued_sums[1],
+        clean_drafts: clean_drafts.count,
+        clean_drafts_total: clean_drafts.total,
+        issued: issued.count,
+        issued_total: issued.total,
+        issued_outstanding: issued.outstanding,
         last_generated_at,
     })
 }
@@ -324,13 +321,14 @@ async fn customers_not_billed(state: &AppState, period: Period) -> AppResult<u64
 }
 
 async fn receipt_progress(db: &impl ConnectionTrait) -> AppResult<ReceiptProgress> {
-    let open = payment::Entity::find()
-        .filter(payment::Column::IsDeleted.eq(false))
-        .filter(Expr::col(payment::Column::Allocated).lt(Expr::col(payment::Column::Amount)));
-    let (unallocated, sums) = count_and_sums(db, open, &["amount", "allocated"]).await?;
+    let open = PaymentQuery {
+        status: Some("unapplied,partially_applied".into()),
+        ..PaymentQuery::default()
+    };
+    let totals = crate::payments::list::totals(db, &open, &DataScope::All).await?;
     Ok(ReceiptProgress {
-        unallocated,
-        unapplied_total: sums[0] - sums[1],
+        unallocated: totals.count,
+        unapplied_total: totals.unapplied,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod migrations;
 pub mod money;
 pub mod packed;
 pub mod raw;
+pub mod totals;
 
 use std::time::Duration;
 

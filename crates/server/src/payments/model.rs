@@ -144,7 +144,7 @@ pub struct AllocateResult {
     pub bills: Vec<BillAfter>,
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PaymentQuery {
     pub q: Option<String>,

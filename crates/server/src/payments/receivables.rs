@@ -9,7 +9,7 @@ use opcms_domain::billing::BillStatus;
 use opcms_domain::money::Total;
 use opcms_domain::payments::AgingAmounts;
 use opcms_domain::{DataScope, Fixed4};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,7 @@ use crate::bills::model::BillView;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
 use crate::db::like_contains;
+use crate::db::migrations::UNAPPLIED_TOTALS;
 use crate::error::AppResult;
 use crate::http::pagination::PageRequest;
 use crate::spreadsheet::write::{ExportFormat, Value, table_file};
@@ -154,19 +155,16 @@ async fn aging_rows(
             "open",
         )
         .filter(bill::is_open());
-    let mut payments = payment::Entity::find()
-        .select_only()
-        .column(payment::Column::CustomerId)
-        .column_as(
-            Expr::col(payment::Column::Amount).sub(Expr::col(payment::Column::Allocated)),
-            "open",
-        )
-        .filter(payment::Column::IsDeleted.eq(false))
-        .filter(payment::Column::CustomerId.is_not_null())
-        .filter(Expr::col(payment::Column::Allocated).lt(Expr::col(payment::Column::Amount)));
+    // Receipts not fully applied, per customer, from the maintained totals
+    // (crate::db::totals): the rows of the few customers with such money,
+    // not every receipt there is.
+    let mut unapplied = Query::select();
+    unapplied
+        .columns(["customer_id", "amount", "allocated"].map(Alias::new))
+        .from(Alias::new(UNAPPLIED_TOTALS.table));
     if let Some(condition) = filter {
         bills = bills.filter(bill::Column::CustomerId.in_subquery(subquery(condition.clone())));
-        payments = payments.filter(payment::Column::CustomerId.in_subquery(subquery(condition)));
+        unapplied.and_where(Expr::col(Alias::new("customer_id")).in_subquery(subquery(condition)));
     }
     let mut by_customer: HashMap<i64, CustomerAging> = HashMap::new();
     for (customer_id, due, open) in bills.into_tuple::<(i64, Option<NaiveDate>, i64)>().all(db).await? {
@@ -174,10 +172,15 @@ async fn aging_rows(
         entry.aging.add(Fixed4::from_units(open), due, as_of);
         entry.open_bills += 1;
     }
-    for (customer_id, open) in payments.into_tuple::<(Option<i64>, i64)>().all(db).await? {
-        if let Some(customer_id) = customer_id {
-            by_customer.entry(customer_id).or_default().unapplied += Fixed4::from_units(open);
-        }
+    let mut unapplied_of: HashMap<i64, Total> = HashMap::new();
+    let backend = db.get_database_backend();
+    for row in db.query_all_raw(backend.build(&unapplied)).await? {
+        let (amount, allocated): (i64, i64) = (row.try_get("", "amount")?, row.try_get("", "allocated")?);
+        *unapplied_of.entry(row.try_get("", "customer_id")?).or_default() +=
+            Total::from_units(i128::from(amount) - i128::from(allocated));
+    }
+    for (customer_id, open) in unapplied_of.into_iter().filter(|(_, open)| !open.is_zero()) {
+        by_customer.entry(customer_id).or_default().unapplied += open;
     }
     let mut rows: Vec<(i64, CustomerAging)> = by_customer
         .into_iter()

@@ -26,6 +26,7 @@ backend_tests!(
     auto_allocation_and_manual_allocation_race_without_overpaying,
     statement_of_a_period_as_json_pdf_and_excel,
     an_account_that_owes_closes_only_when_forced,
+    list_totals_stay_exact_under_concurrent_writes_and_folds,
 );
 
 /// Today in China (the business day).
@@ -1617,4 +1618,158 @@ async fn close_in_batch(app: &TestApp, token: &str, id: i64) -> Value {
         StatusCode::OK,
     )
     .await
+}
+
+/// The totals rows of the bill and payment lists come from maintained
+/// totals (`crate::db::totals`: rows appended by triggers, folded in the
+/// background). Under concurrent allocations, reversals, a credit note, a
+/// deleted receipt and folds running at the same time, they equal the sums
+/// over the bills and receipts themselves, filter by filter.
+async fn list_totals_stay_exact_under_concurrent_writes_and_folds(app: TestApp) {
+    use opcms::db::migrations::{BILL_TOTALS, PAYMENT_TOTALS, UNAPPLIED_TOTALS};
+    use opcms::db::totals::fold;
+
+    let token = app.admin_token().await;
+    let period = months_ago(1);
+    let mut work = Vec::new();
+    for i in 0..4 {
+        let c = customer(&app, &token, &format!("T{i:04}"), &format!("合计测试{i}有限公司")).await;
+        let mut bills = Vec::new();
+        for _ in 0..5 {
+            bills.push(bill(&app, &token, c, &period, "100.00", false).await);
+        }
+        bill(&app, &token, c, &period, "33.33", true).await;
+        for r in 0..2 {
+            let p = id(&payment(&app, &token, receipt(Some(c), "250.00", Some(&format!("TOT-{i}-{r}")))).await);
+            work.push((p, bills.clone()));
+        }
+    }
+    let stray = id(&payment(&app, &token, receipt(None, "12.34", Some("TOT-STRAY"))).await);
+
+    // Eight receipts allocate 50.00 at a time to their customer's bills
+    // while folds run over and over.
+    let writers = work.iter().map(|(payment, bills)| {
+        let (app, token) = (&app, &token);
+        async move {
+            let mut allocations = Vec::new();
+            for bill in bills {
+                let response = allocate(app, token, *payment, &[(*bill, "50.00")]).await;
+                if response.status() == StatusCode::OK {
+                    let body: Value = response.json().await.expect("allocation");
+                    allocations.extend(
+                        body["allocations"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|a| a["id"].as_i64()),
+                    );
+                }
+            }
+            allocations
+        }
+    });
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let folds = async {
+        let mut passes = 0;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            fold(&app.db, &BILL_TOTALS).await.expect("fold bills");
+            fold(&app.db, &PAYMENT_TOTALS).await.expect("fold payments");
+            fold(&app.db, &UNAPPLIED_TOTALS).await.expect("fold unapplied");
+            passes += 1;
+        }
+        passes
+    };
+    let written = async {
+        let allocations = futures::future::join_all(writers).await;
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        allocations
+    };
+    let (allocations, passes) = tokio::join!(written, folds);
+    assert!(passes > 0);
+    let allocations: Vec<i64> = allocations.into_iter().flatten().collect();
+    assert!(allocations.len() >= 20, "{allocations:?}");
+    for allocation in allocations.iter().step_by(7) {
+        assert_eq!(
+            reverse(&app, &token, *allocation, "冲销测试").await.status(),
+            StatusCode::OK
+        );
+    }
+    let credited = work[0].1[4];
+    if bill_state(&app, &token, credited).await.0 != "paid" {
+        expect_json(
+            app.post(
+                &format!("/api/v1/bills/{credited}/credit-notes"),
+                Some(&token),
+                &json!({"amount": "10.00", "reason": "折让"}),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    assert_eq!(
+        app.request(Method::DELETE, &format!("/api/v1/payments/{stray}"), Some(&token))
+            .json(&json!({"reason": "录入错误"}))
+            .send()
+            .await
+            .expect("delete")
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+
+    compare_list_totals(&app, &token, &period).await;
+    // Folded once more, one row per key is left, adding up the same.
+    fold(&app.db, &BILL_TOTALS).await.expect("fold bills");
+    fold(&app.db, &PAYMENT_TOTALS).await.expect("fold payments");
+    fold(&app.db, &UNAPPLIED_TOTALS).await.expect("fold unapplied");
+    compare_list_totals(&app, &token, &period).await;
+    let kept_rows = scalar(&app, "SELECT COUNT(*) FROM totals_bills").await;
+    let keys = scalar(
+        &app,
+        "SELECT COUNT(*) FROM (SELECT DISTINCT period, status, kind, warning_count > 0 FROM bills) k",
+    )
+    .await;
+    assert_eq!(kept_rows, keys);
+    let everything = get(&app, &token, "/api/v1/payments").await["totals"].clone();
+    assert_eq!(everything["count"], 8);
+    assert_eq!(everything["amount"], "2000.00");
+}
+
+/// Each totals row from the maintained totals equals the same filter summed
+/// over the rows (a search names no kept key, so it sums the rows).
+async fn compare_list_totals(app: &TestApp, token: &str, period: &str) {
+    for filter in [
+        "",
+        "&status=issued",
+        "&status=paid,partially_paid",
+        "&status=draft",
+        "&kind=manual",
+    ] {
+        let kept = get(app, token, &format!("/api/v1/bills?period={period}{filter}")).await;
+        let summed = get(app, token, &format!("/api/v1/bills?period={period}{filter}&q=B")).await;
+        assert_eq!(kept["totals"], summed["totals"], "bills {filter}");
+        assert_eq!(kept["total"], summed["total"], "bills {filter}");
+    }
+    for filter in [
+        "",
+        "?status=unapplied",
+        "?status=partially_applied,applied",
+        "?method=bank_transfer",
+        "?unassigned=true",
+    ] {
+        let kept = get(app, token, &format!("/api/v1/payments{filter}")).await;
+        let join = if filter.is_empty() { "?" } else { "&" };
+        let summed = get(app, token, &format!("/api/v1/payments{filter}{join}q=付款单位")).await;
+        assert_eq!(kept["totals"], summed["totals"], "payments {filter}");
+    }
+    // Aging's unapplied money (kept per customer) is what the receipts with
+    // money left say (every live receipt here has a customer).
+    let aging = get(app, token, "/api/v1/receivables/aging").await;
+    let open = get(
+        app,
+        token,
+        "/api/v1/payments?status=unapplied,partially_applied&q=付款单位",
+    )
+    .await;
+    assert_eq!(aging["totals"]["unapplied"], open["totals"]["unapplied"]);
 }

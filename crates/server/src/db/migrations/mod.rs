@@ -26,12 +26,16 @@ mod m20261211_000019_erp;
 mod m20261212_000020_mail_attachments;
 mod m20261212_000021_erp_customer_pull;
 mod m20261213_000022_list_indexes;
+mod m20261213_000023_list_totals;
 
 /// The analytics marking triggers, which a restore lifts while it loads.
 pub use m20261209_000017_analytics_snapshots::{
     MARK_EVERYTHING as ANALYTICS_MARK_EVERYTHING, create_triggers as analytics_create_triggers,
     drop_triggers as analytics_drop_triggers,
 };
+
+/// The maintained totals of the bill and payment lists (crate::db::totals).
+pub use m20261213_000023_list_totals::{ALL as LIST_TOTALS, BILL_TOTALS, PAYMENT_TOTALS, UNAPPLIED_TOTALS};
 
 pub struct Migrator;
 
@@ -60,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000020_mail_attachments::Migration),
             Box::new(m20261212_000021_erp_customer_pull::Migration),
             Box::new(m20261213_000022_list_indexes::Migration),
+            Box::new(m20261213_000023_list_totals::Migration),
         ]
     }
 }
