@@ -51,8 +51,8 @@
 //! report, tests assert); an unexpected error does (non-zero exit).
 //!
 //! Every minute of the mix it prints the RSS, threads, open files, requests
-//! so far and what `/metrics` shows (pool figures, if it ever exposes any;
-//! today it has none, so the requests and 5xx the server itself counted),
+//! so far and what `/metrics` shows (the database pool's connections idle
+//! and in use, and the requests and 5xx the server itself counted),
 //! then the RSS at the end of the warm-up (the first 2 minutes, or the first
 //! half of a run shorter than 4 minutes) against the end, and the growth:
 //! what a soak test reads.
@@ -274,8 +274,8 @@ impl Memory {
     }
 }
 
-/// What `/metrics` says: its pool lines (none today), and the requests and
-/// 5xx answers the server counted.
+/// What `/metrics` says: its pool lines, and the requests and 5xx answers
+/// the server counted.
 async fn metrics_line(client: &reqwest::Client, base: &str) -> String {
     let text = match client.get(format!("{base}/metrics")).send().await {
         Ok(response) => response.text().await.unwrap_or_default(),

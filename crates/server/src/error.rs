@@ -182,6 +182,14 @@ impl IntoResponse for AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        if is_storage_full(&err) {
+            // The transaction was rolled back: nothing of it is written.
+            tracing::error!(error = %err, "the database's disk is full");
+            return AppError::Unavailable {
+                code: "STORAGE_FULL",
+                message: "服务器磁盘空间已满，本次操作未写入任何数据；请联系管理员清理磁盘后重试".into(),
+            };
+        }
         if is_unreachable(&err) {
             // Not a bug to page anyone about: the database is restarting or
             // gone, and the pool reconnects on its own once it is back.
@@ -213,6 +221,37 @@ pub fn is_unreachable(err: &DbErr) -> bool {
             )
         }
         DbErr::Conn(_) => true,
+        _ => false,
+    }
+}
+
+/// True when the database could not write for want of disk space: SQLite's
+/// `SQLITE_FULL` (13), PostgreSQL's `disk_full` (53100), MySQL's "disk
+/// full" (1021) and "table is full" (1114), or a write that failed with
+/// `ENOSPC`.
+pub fn is_storage_full(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let (DbErr::Conn(RuntimeErr::SqlxError(e))
+    | DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    match e.as_ref() {
+        Sqlx::Database(db) => {
+            let mysql_full = db
+                .try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>()
+                .is_some_and(|m| matches!(m.number(), 1021 | 1114));
+            let sqlite_full = db.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>().is_some()
+                && db.code().as_deref() == Some("13");
+            let postgres_full = db
+                .try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>()
+                .is_some()
+                && db.code().as_deref() == Some("53100");
+            mysql_full || sqlite_full || postgres_full
+        }
+        Sqlx::Io(io) => io.raw_os_error() == Some(28),
         _ => false,
     }
 }

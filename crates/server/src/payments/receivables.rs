@@ -10,7 +10,7 @@ use opcms_domain::money::Total;
 use opcms_domain::payments::AgingAmounts;
 use opcms_domain::{DataScope, Fixed4};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use super::entity::{allocation, payment};
@@ -20,9 +20,9 @@ use crate::bills::entity::bill;
 use crate::bills::model::BillView;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
-use crate::db::like_contains;
 use crate::db::migrations::UNAPPLIED_TOTALS;
-use crate::error::AppResult;
+use crate::db::{like_contains, packed};
+use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
 use crate::spreadsheet::write::{ExportFormat, Value, table_file};
 use crate::users::service::{UserRef, display_names};
@@ -162,12 +162,19 @@ async fn aging_rows(
     unapplied
         .columns(["customer_id", "amount", "allocated"].map(Alias::new))
         .from(Alias::new(UNAPPLIED_TOTALS.table));
+    let open_bills = if db.get_database_backend() == DbBackend::Sqlite {
+        packed_open_bills(db, filter.as_ref().map(|c| subquery(c.clone()))).await?
+    } else {
+        if let Some(condition) = &filter {
+            bills = bills.filter(bill::Column::CustomerId.in_subquery(subquery(condition.clone())));
+        }
+        bills.into_tuple::<(i64, Option<NaiveDate>, i64)>().all(db).await?
+    };
     if let Some(condition) = filter {
-        bills = bills.filter(bill::Column::CustomerId.in_subquery(subquery(condition.clone())));
         unapplied.and_where(Expr::col(Alias::new("customer_id")).in_subquery(subquery(condition)));
     }
     let mut by_customer: HashMap<i64, CustomerAging> = HashMap::new();
-    for (customer_id, due, open) in bills.into_tuple::<(i64, Option<NaiveDate>, i64)>().all(db).await? {
+    for (customer_id, due, open) in open_bills {
         let entry = by_customer.entry(customer_id).or_default();
         entry.aging.add(Fixed4::from_units(open), due, as_of);
         entry.open_bills += 1;
@@ -200,6 +207,44 @@ async fn aging_rows(
         unapplied += row.unapplied;
     }
     Ok((rows, AgingMoney::of(&total, unapplied)))
+}
+
+/// The open bills (customer, due date, money open) on SQLite, packed
+/// (`db::packed`): sqlx hands SQLite rows over one at a time, and aging
+/// reads every open bill (120,000 at 100,000 customers in the load test).
+async fn packed_open_bills(
+    db: &impl ConnectionTrait,
+    customers: Option<sea_orm::sea_query::SelectStatement>,
+) -> AppResult<Vec<(i64, Option<NaiveDate>, i64)>> {
+    let statuses = BillStatus::OPEN.map(|s| format!("'{}'", s.code())).join(", ");
+    let rows = packed::read(
+        db,
+        ["customer_id", "ifnull(due_date, char(2))", "total - allocated"],
+        |sql| {
+            sql.sql(&format!("bills WHERE status IN ({statuses})"));
+            if let Some(customers) = &customers {
+                // The filter's values are inlined by sea-query's SQLite
+                // builder, which quotes and escapes them.
+                sql.sql(" AND customer_id IN (")
+                    .sql(&customers.to_string(sea_orm::sea_query::SqliteQueryBuilder))
+                    .sql(")");
+            }
+        },
+    )
+    .await?;
+    let mut open = Vec::with_capacity(rows.len());
+    for [customer_id, due, money] in rows.rows() {
+        let due = if due == packed::NULL {
+            None
+        } else {
+            Some(
+                NaiveDate::parse_from_str(due, "%Y-%m-%d")
+                    .map_err(|_| AppError::Internal(anyhow::anyhow!("a bill's due date reads {due:?}")))?,
+            )
+        };
+        open.push((packed::number(customer_id)?, due, packed::number(money)?));
+    }
+    Ok(open)
 }
 
 async fn row_views(db: &impl ConnectionTrait, rows: &[(i64, CustomerAging)]) -> AppResult<Vec<AgingRow>> {

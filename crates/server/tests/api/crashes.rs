@@ -6,6 +6,11 @@
 //! run again afterwards completes once: every row imported once, every
 //! customer billed once, the bill numbers without a gap.
 //!
+//! And the disk filling up during an import (SQLite, whose files the test
+//! can put on a small disk of its own): a clear 503 `STORAGE_FULL`, nothing
+//! written, the server still serving, and the same file imported whole once
+//! there is room.
+//!
 //! The kill comes once the server is seen writing inside its transaction
 //! (an INSERT into the table running on MariaDB, a row lock on the table on
 //! PostgreSQL, SQLite's write lock held), so it lands mid-write, not before
@@ -26,6 +31,13 @@ per_backend_tests!(
     a_killed_import_leaves_nothing_and_the_rerun_imports_each_row_once,
     a_killed_billing_run_leaves_nothing_and_the_rerun_bills_each_customer_once,
 );
+
+mod sqlite_disk {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_disk_during_an_import_writes_nothing_and_says_so() {
+        super::a_full_disk_during_an_import_writes_nothing_and_says_so().await
+    }
+}
 
 /// Rows of the killed import: 100,000 on SQLite; 20,000 on MariaDB and
 /// PostgreSQL, where a debug build takes minutes over 100,000 (the kill
@@ -254,4 +266,123 @@ async fn a_killed_billing_run_leaves_nothing_and_the_rerun_bills_each_customer_o
         .collect();
     assert_eq!(serials.first(), Some(&1), "{:?}", numbers.first());
     assert!(serials.windows(2).all(|w| w[1] == w[0] + 1), "bill numbers with a gap");
+}
+
+/// A tmpfs of the test's own, unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(megabytes: u64) -> SmallDisk {
+        let dir = tempfile::tempdir().expect("mount point");
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m,mode=0700"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount (the test mounts a small tmpfs, as root)");
+        assert!(
+            status.success(),
+            "mounting a tmpfs failed: the disk-full test needs root"
+        );
+        SmallDisk { dir }
+    }
+
+    fn resize(&self, megabytes: u64) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={megabytes}m")])
+            .arg(self.dir.path())
+            .status()
+            .expect("remount");
+        assert!(status.success(), "resizing the tmpfs failed");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+async fn a_full_disk_during_an_import_writes_nothing_and_says_so() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.admin_token().await;
+    // The migrated database and its key, copied onto a disk with about
+    // 3 MB to spare; a server of its own runs there.
+    app.db
+        .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+        .await
+        .expect("checkpoint");
+    let database = app.data_dir().join("opcms.db");
+    let size = std::fs::metadata(&database).expect("database file").len();
+    let disk = SmallDisk::mount(size / (1024 * 1024) + 4);
+    std::fs::copy(&database, disk.dir.path().join("opcms.db")).expect("copy database");
+    std::fs::copy(app.data_dir().join("master.key"), disk.dir.path().join("master.key")).expect("copy key");
+    let url = format!("sqlite://{}/opcms.db?mode=rwc", disk.dir.path().display());
+    let instance = start_instance_with(
+        &app,
+        "disk-full",
+        &[
+            ("OPCMS_DATABASE_URL", url),
+            ("OPCMS_DATA_DIR", disk.dir.path().display().to_string()),
+        ],
+    )
+    .await;
+    let token = admin_on(&instance).await;
+    let client = reqwest::Client::new();
+    let import = |csv: Vec<u8>| {
+        let part = reqwest::multipart::Part::bytes(csv).file_name("客户清单.csv");
+        client
+            .post(format!("{}/api/v1/customers/import?dry_run=false", instance.url))
+            .bearer_auth(&token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+    };
+    let customers = || async {
+        let page: Value = client
+            .get(format!("{}/api/v1/customers?page=1&page_size=1", instance.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("customers")
+            .json()
+            .await
+            .expect("customers body");
+        page["total"].as_i64().expect("total")
+    };
+    let rows = 20_000;
+    let csv = customer_csv(rows);
+
+    let refused = import(csv.clone()).await.expect("import");
+    let (code, message) = (refused.status(), refused.text().await.expect("body"));
+    assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE, "{message}");
+    let error: Value = serde_json::from_str(&message).expect("envelope");
+    assert_eq!(error["error"]["code"], "STORAGE_FULL", "{message}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("磁盘空间已满"),
+        "{message}"
+    );
+    // Nothing of it, and the server still answers.
+    assert_eq!(customers().await, 0);
+    let ready = client
+        .get(format!("{}/readyz", instance.url))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), StatusCode::OK);
+
+    // Room made: the same file, whole.
+    disk.resize(size / (1024 * 1024) + 256);
+    let imported = import(csv).await.expect("import again");
+    assert_eq!(imported.status(), StatusCode::OK);
+    let imported: Value = imported.json().await.expect("import body");
+    assert_eq!(imported["created"], rows);
+    assert_eq!(customers().await, rows as i64);
+    drop(instance);
 }

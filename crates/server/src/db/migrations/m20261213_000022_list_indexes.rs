@@ -12,8 +12,6 @@
 //! - `ix_bills_open_due` replaces `ix_bills_status_due` (`status`,
 //!   `due_date`, its prefix) and carries what aging and the overdue filter
 //!   read of the open bills.
-//! - `ix_payments_totals`: the payment list's totals and aging's unapplied
-//!   money, read from the index.
 
 use sea_orm_migration::prelude::*;
 
@@ -23,7 +21,7 @@ use super::schema::index;
 pub struct Migration;
 
 /// (name, table, columns) of the new indexes.
-const NEW: [(&str, &str, &[&str]); 4] = [
+const NEW: [(&str, &str, &[&str]); 3] = [
     ("ix_bills_period_id", "bills", &["period", "id"]),
     (
         "ix_bills_totals",
@@ -44,18 +42,6 @@ const NEW: [(&str, &str, &[&str]); 4] = [
         "ix_bills_open_due",
         "bills",
         &["status", "due_date", "customer_id", "total", "allocated"],
-    ),
-    (
-        "ix_payments_totals",
-        "payments",
-        &[
-            "is_deleted",
-            "customer_id",
-            "method",
-            "received_at",
-            "amount",
-            "allocated",
-        ],
     ),
 ];
 
