@@ -309,16 +309,7 @@ impl KeyValue {
 /// where a sum passes the BIGINT range). Returns how many rows it removed.
 pub async fn fold(db: &DatabaseConnection, totals: &Totals) -> Result<u64, DbErr> {
     let backend = db.get_database_backend();
-    let last = db
-        .query_one_raw(
-            backend.build(
-                Query::select()
-                    .expr_as(Expr::cust("MAX(id)"), Alias::new("last"))
-                    .from(Alias::new(totals.table)),
-            ),
-        )
-        .await?
-        .and_then(|row| row.try_get::<Option<i64>>("", "last").ok().flatten());
+    let last = aggregate(db, totals, "MAX(id)").await?;
     let Some(last) = last else { return Ok(0) };
     let mut after = 0i64;
     let mut removed = 0u64;
@@ -373,6 +364,18 @@ pub async fn fold(db: &DatabaseConnection, totals: &Totals) -> Result<u64, DbErr
     }
 }
 
+/// One aggregate of a totals table (`MAX(id)`, `COUNT(*)`).
+async fn aggregate(db: &DatabaseConnection, totals: &Totals, expr: &str) -> Result<Option<i64>, DbErr> {
+    let select = Query::select()
+        .expr_as(Expr::cust(expr.to_string()), Alias::new("value"))
+        .from(Alias::new(totals.table))
+        .to_owned();
+    match db.query_one_raw(db.get_database_backend().build(&select)).await? {
+        Some(row) => row.try_get::<Option<i64>>("", "value"),
+        None => Ok(None),
+    }
+}
+
 fn pass(totals: &Totals, after: i64, last: i64) -> SelectStatement {
     let mut select = Query::select();
     select.from(Alias::new(totals.table)).column(Alias::new("id"));
@@ -416,17 +419,21 @@ const FOLD_ABOVE: i64 = 1_000;
 const FOLD_EVERY: Duration = Duration::from_secs(10);
 
 /// Folds each table in the background whenever it holds more than
-/// [`FOLD_ABOVE`] rows, until `stopped`.
+/// [`FOLD_ABOVE`] rows and twice what its last fold left (a table with
+/// many keys is not rewritten every time for nothing), until `stopped`.
 pub fn spawn_folding(
     db: DatabaseConnection,
     tables: &'static [&'static Totals],
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut left = vec![0i64; tables.len()];
         loop {
-            for totals in tables {
-                if let Err(error) = fold_if_worth_it(&db, totals).await {
-                    tracing::warn!(table = totals.table, %error, "folding maintained totals failed");
+            for (totals, left) in tables.iter().zip(left.iter_mut()) {
+                match fold_if_worth_it(&db, totals, *left).await {
+                    Ok(Some(rows)) => *left = rows,
+                    Ok(None) => {}
+                    Err(error) => tracing::warn!(table = totals.table, %error, "folding maintained totals failed"),
                 }
             }
             tokio::select! {
@@ -437,25 +444,16 @@ pub fn spawn_folding(
     })
 }
 
-async fn fold_if_worth_it(db: &DatabaseConnection, totals: &Totals) -> Result<(), DbErr> {
-    let backend = db.get_database_backend();
-    let count = db
-        .query_one_raw(
-            backend.build(
-                Query::select()
-                    .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-                    .from(Alias::new(totals.table)),
-            ),
-        )
-        .await?
-        .map(|row| row.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0);
-    if count > FOLD_ABOVE {
-        let removed = fold(db, totals).await?;
-        tracing::debug!(table = totals.table, rows = count, removed, "folded maintained totals");
+/// Folds `totals` if it has grown enough since its last fold left `left`
+/// rows; the rows it leaves, if it folded.
+async fn fold_if_worth_it(db: &DatabaseConnection, totals: &Totals, left: i64) -> Result<Option<i64>, DbErr> {
+    let count = aggregate(db, totals, "COUNT(*)").await?.unwrap_or(0);
+    if count <= std::cmp::max(FOLD_ABOVE, left * 2) {
+        return Ok(None);
     }
-    Ok(())
+    let removed = fold(db, totals).await?;
+    tracing::debug!(table = totals.table, rows = count, removed, "folded maintained totals");
+    Ok(Some(count - i64::try_from(removed).unwrap_or(0)))
 }
 
 #[cfg(test)]

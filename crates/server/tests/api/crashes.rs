@@ -266,6 +266,16 @@ async fn a_killed_billing_run_leaves_nothing_and_the_rerun_bills_each_customer_o
         .collect();
     assert_eq!(serials.first(), Some(&1), "{:?}", numbers.first());
     assert!(serials.windows(2).all(|w| w[1] == w[0] + 1), "bill numbers with a gap");
+
+    // The run appended a row of maintained totals per bill; the server's
+    // background folding (every 10 s) brings them down to one per key.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while scalar(&app, "SELECT COUNT(*) FROM totals_bills").await > 4 {
+        assert!(Instant::now() < deadline, "the maintained totals were never folded");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let listed = expect_json(app.get("/api/v1/bills?period=2026-10", &admin).await, StatusCode::OK).await;
+    assert_eq!(listed["totals"]["count"], BILLED_CUSTOMERS);
 }
 
 /// A tmpfs of the test's own, unmounted when dropped.
