@@ -7,12 +7,16 @@ pub mod migrations;
 pub mod money;
 pub mod packed;
 pub mod raw;
+pub mod sums;
 pub mod totals;
+pub mod write;
+
+pub use sums::{count_and_sums, read_wide_sum, wide_sum, wide_sum_sql};
+pub use write::{begin_bulk_write, begin_write};
 
 use std::time::Duration;
 
 use anyhow::Context;
-use opcms_domain::money::Total;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use sea_orm_migration::MigratorTrait;
 
@@ -44,12 +48,20 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         // A bulk writer enlarges its connection's page cache
         // ([`begin_bulk_write`]); every connection goes back to the pool
         // with the small one, which frees the pages beyond it.
+        //
+        // And a connection that comes back still counted inside a
+        // transaction is closed, not reused. SQLite rolls a transaction back
+        // by itself on some errors (a full disk), sqlx's own ROLLBACK then
+        // fails and leaves its count at one, and the connection's next
+        // "BEGIN IMMEDIATE" would become a SAVEPOINT: a deferred transaction
+        // that failed with "database is locked" (517) in the disk-full test.
+        // The PRAGMA runs after any rollback still queued on the connection.
         .map_sqlx_sqlite_pool_opts(|o| {
             o.after_release(|conn, _| {
                 Box::pin(async move {
-                    use sea_orm::sqlx::Executor;
+                    use sea_orm::sqlx::{Connection, Executor};
                     conn.execute(SQLITE_READ_CACHE_RESET).await?;
-                    Ok(true)
+                    Ok(!conn.is_in_transaction())
                 })
             })
         });
@@ -147,38 +159,6 @@ macro_rules! sqlite_read_cache {
 /// a server under a read load grew to 1.4 GB of RSS filling them.
 const SQLITE_READ_CACHE: &str = sqlite_read_cache!();
 const SQLITE_READ_CACHE_RESET: &str = concat!("PRAGMA cache_size = ", sqlite_read_cache!());
-/// The page cache of a bulk writer's connection: a 100,000-row import or
-/// billing run touches a dozen indexes whose pages would otherwise be
-/// evicted and re-read every few rows.
-const SQLITE_BULK_CACHE: &str = "-65536";
-
-/// [`begin_write`] for a transaction that writes many rows (an import, a
-/// billing run): on SQLite its connection gets the large page cache until
-/// it goes back to the pool. SQLite has one writer at a time, so at most
-/// one connection holds the large cache.
-pub async fn begin_bulk_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
-    let txn = begin_write(db).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        txn.execute_unprepared(&format!("PRAGMA cache_size = {SQLITE_BULK_CACHE}"))
-            .await?;
-    }
-    Ok(txn)
-}
-
-/// Opens a transaction that will write. On SQLite it takes the write lock at
-/// `BEGIN` (`IMMEDIATE`): a deferred transaction that reads and then writes
-/// can fail with SQLITE_BUSY when another writer got in between. MySQL and
-/// PostgreSQL lock rows with `FOR UPDATE` inside the transaction instead.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    db.begin_with_options(TransactionOptions {
-        isolation_level: None,
-        access_mode: None,
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-    })
-    .await
-}
-
 /// A `LIKE` pattern matching `text` anywhere, with `%`, `_` and the escape
 /// character itself taken literally: a user searching for "100%" means it.
 pub fn like_contains(text: &str) -> sea_orm::sea_query::LikeExpr {
@@ -211,116 +191,4 @@ pub async fn refresh_statistics(db: &DatabaseConnection) -> anyhow::Result<()> {
             .context("cannot refresh SQLite statistics")?;
     }
     Ok(())
-}
-
-/// Values are split here for a wide sum ([`wide_sum`]).
-const SPLIT: i64 = 1_000_000_000;
-
-/// The exact `SUM` of a BIGINT expression on every backend, whatever the
-/// values and however many rows, as two select expressions named
-/// `{alias}_hi` and `{alias}_lo` (`alias` in lower case: PostgreSQL folds
-/// unquoted names); read back with [`read_wide_sum`].
-///
-/// A plain `SUM` of BIGINTs fails with "integer overflow" on SQLite once it
-/// passes the i64 range (925 payments of 999,999,999,999.99 do), and MySQL's
-/// DECIMAL and PostgreSQL's NUMERIC sums do not read back as an i64 beyond
-/// it. So each value is split at 10^9 — `v = hi × 10^9 + lo`, both parts
-/// truncated toward zero on every backend — and each part summed as a
-/// BIGINT: |hi| ≤ 9,223,372,036 and |lo| < 10^9, so both sums are exact
-/// for up to a billion rows; the two are combined in 128 bits. Never
-/// `TOTAL()`: that is a binary float.
-pub fn wide_sum(backend: DbBackend, expr: &str, alias: &str) -> [(sea_orm::sea_query::Expr, String); 2] {
-    let [hi, lo] = wide_sum_parts(backend, expr);
-    [
-        (sea_orm::sea_query::Expr::cust(hi), format!("{alias}_hi")),
-        (sea_orm::sea_query::Expr::cust(lo), format!("{alias}_lo")),
-    ]
-}
-
-/// [`wide_sum`] as SQL text for hand-written statements:
-/// `… AS {alias}_hi, … AS {alias}_lo`.
-pub fn wide_sum_sql(backend: DbBackend, expr: &str, alias: &str) -> String {
-    let [hi, lo] = wide_sum_parts(backend, expr);
-    format!("{hi} AS {alias}_hi, {lo} AS {alias}_lo")
-}
-
-fn wide_sum_parts(backend: DbBackend, expr: &str) -> [String; 2] {
-    let (integer, divide) = if backend == DbBackend::MySql {
-        // `/` is a decimal division on MySQL; `DIV` truncates like the others.
-        ("SIGNED", "DIV")
-    } else {
-        ("BIGINT", "/")
-    };
-    [
-        format!("CAST(COALESCE(SUM(({expr}) {divide} {SPLIT}), 0) AS {integer})"),
-        format!("CAST(COALESCE(SUM(({expr}) % {SPLIT}), 0) AS {integer})"),
-    ]
-}
-
-/// A [`wide_sum`] named `alias` from a result row.
-pub fn read_wide_sum(row: &sea_orm::QueryResult, alias: &str) -> Result<Total, sea_orm::DbErr> {
-    let hi: i64 = row.try_get("", &format!("{alias}_hi"))?;
-    let lo: i64 = row.try_get("", &format!("{alias}_lo"))?;
-    Ok(Total::from_units(i128::from(hi) * i128::from(SPLIT) + i128::from(lo)))
-}
-
-/// `COUNT(*)` and the exact sums of BIGINT `columns` over a selection, in
-/// one query: the totals row of a list.
-///
-/// On SQLite a plain `SUM` of integers is exact and fails with "integer
-/// overflow" rather than wrap, so it is tried first and the [`wide_sum`]
-/// (two divisions a value, 1.8× the time over a 100,000-row period) only
-/// once it overflows. MySQL silently clamps a cast out of range, and a
-/// failed statement aborts a PostgreSQL transaction, so those always sum
-/// wide.
-pub async fn count_and_sums<E: sea_orm::EntityTrait>(
-    db: &impl ConnectionTrait,
-    select: sea_orm::Select<E>,
-    columns: &[&str],
-) -> Result<(u64, Vec<Total>), sea_orm::DbErr> {
-    if db.get_database_backend() == DbBackend::Sqlite {
-        match sums_of(db, select.clone(), columns, false).await {
-            Err(e) if e.to_string().contains("integer overflow") => {}
-            other => return other,
-        }
-    }
-    sums_of(db, select, columns, true).await
-}
-
-async fn sums_of<E: sea_orm::EntityTrait>(
-    db: &impl ConnectionTrait,
-    select: sea_orm::Select<E>,
-    columns: &[&str],
-    wide: bool,
-) -> Result<(u64, Vec<Total>), sea_orm::DbErr> {
-    use sea_orm::sea_query::Expr;
-    use sea_orm::{QuerySelect, QueryTrait};
-    let backend = db.get_database_backend();
-    let mut select = select.select_only().column_as(Expr::cust("COUNT(*)"), "row_count");
-    for (i, column) in columns.iter().enumerate() {
-        let alias = format!("s{i}");
-        if wide {
-            for (expr, alias) in wide_sum(backend, column, &alias) {
-                select = select.column_as(expr, alias);
-            }
-        } else {
-            select = select.column_as(Expr::cust(format!("COALESCE(SUM({column}), 0)")), alias);
-        }
-    }
-    let Some(row) = db.query_one_raw(select.build(backend)).await? else {
-        return Ok((0, vec![Total::ZERO; columns.len()]));
-    };
-    let count: i64 = row.try_get("", "row_count")?;
-    let sums = (0..columns.len())
-        .map(|i| {
-            let alias = format!("s{i}");
-            if wide {
-                read_wide_sum(&row, &alias)
-            } else {
-                row.try_get::<i64>("", &alias)
-                    .map(|units| Total::from_units(i128::from(units)))
-            }
-        })
-        .collect::<Result<_, _>>()?;
-    Ok((count.max(0) as u64, sums))
 }

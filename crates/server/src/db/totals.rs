@@ -21,7 +21,8 @@ use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStateme
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, QueryResult, Value};
 use sea_orm_migration::prelude::{ColumnDef, Index, Table};
 
-use super::{begin_write, read_wide_sum, wide_sum};
+use super::sums::{read_wide_sum, wide_sum};
+use super::write::begin_write;
 use opcms_domain::money::Total;
 
 /// What a key column holds (its SQL type, and how it is read back).

@@ -390,8 +390,14 @@ async fn a_full_disk_during_an_import_writes_nothing_and_says_so() {
     // Room made: the same file, whole.
     disk.resize(size / (1024 * 1024) + 256);
     let imported = import(csv).await.expect("import again");
-    assert_eq!(imported.status(), StatusCode::OK);
-    let imported: Value = imported.json().await.expect("import body");
+    let (status, body) = (imported.status(), imported.text().await.expect("import body"));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{body}\nserver log:\n{}",
+        std::fs::read_to_string(crate::instances::instance_log(&app, "disk-full")).unwrap_or_default()
+    );
+    let imported: Value = serde_json::from_str(&body).expect("import json");
     assert_eq!(imported["created"], rows);
     assert_eq!(customers().await, rows as i64);
     drop(instance);
