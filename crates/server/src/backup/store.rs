@@ -125,7 +125,7 @@ pub async fn archive_key(state: &AppState, name: &str) -> AppResult<String> {
 /// oldest beyond `backup_keep`. Waits for a backup already running here.
 pub async fn create(state: &AppState, actor: &Actor, trigger: BackupTrigger) -> AppResult<BackupView> {
     let _running = state.backup_running.lock().await;
-    create_locked(state, actor, trigger).await
+    create_locked(state, actor, trigger, None).await
 }
 
 /// Starts a backup in the background (the page's 立即备份); 409 while one
@@ -137,19 +137,27 @@ pub async fn start(state: &AppState, actor: Actor) -> AppResult<String> {
         .clone()
         .try_lock_owned()
         .map_err(|_| AppError::conflict("BACKUP_RUNNING", "已有一个备份正在进行，请等它完成"))?;
+    // The name answered is the name written: computed once, here, so a
+    // second ticking over before the dump starts cannot change it.
     let name = next_name(&stored_names(&state.storage).await?, Utc::now());
     let state = state.clone();
+    let written = name.clone();
     tokio::spawn(async move {
         let _guard = guard;
-        if let Err(error) = create_locked(&state, &actor, BackupTrigger::Manual).await {
+        if let Err(error) = create_locked(&state, &actor, BackupTrigger::Manual, Some(written)).await {
             tracing::error!(error = %error, "manual backup failed");
         }
     });
     Ok(name)
 }
 
-async fn create_locked(state: &AppState, actor: &Actor, trigger: BackupTrigger) -> AppResult<BackupView> {
-    let result = write_and_check(state, trigger).await;
+async fn create_locked(
+    state: &AppState,
+    actor: &Actor,
+    trigger: BackupTrigger,
+    name: Option<String>,
+) -> AppResult<BackupView> {
+    let result = write_and_check(state, trigger, name).await;
     match &result {
         Ok(view) => {
             let _ = std::fs::remove_file(state.config.data_dir.join(FAILURE_FILE));
@@ -201,9 +209,13 @@ fn staging_dir(state: &AppState) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
-async fn write_and_check(state: &AppState, trigger: BackupTrigger) -> AppResult<BackupView> {
-    // Storage first: when it is down, say so before the long dump.
-    let name = next_name(&stored_names(&state.storage).await?, Utc::now());
+/// Writes the archive `name`, or the next free name when none was reserved.
+async fn write_and_check(state: &AppState, trigger: BackupTrigger, name: Option<String>) -> AppResult<BackupView> {
+    let name = match name {
+        Some(name) => name,
+        // Storage first: when it is down, say so before the long dump.
+        None => next_name(&stored_names(&state.storage).await?, Utc::now()),
+    };
     let staged = Staged(staging_dir(state).map_err(failed)?.join(&name));
     let manifest = super::dump::write_backup(&state.db, &staged.0).await.map_err(failed)?;
     let checked = staged.0.clone();
