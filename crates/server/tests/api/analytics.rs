@@ -15,6 +15,7 @@ crate::per_backend_tests!(
     bad_analytics_requests_get_clear_answers,
     the_snapshots_follow_each_write_at_once,
     concurrent_writes_and_reads_leave_exact_sums,
+    readers_queued_behind_one_refresh_are_all_served_by_it,
 );
 
 pub(crate) async fn at(app: &TestApp, admin: &str, day: &str) {
@@ -940,4 +941,34 @@ async fn concurrent_writes_and_reads_leave_exact_sums(backend: Backend) {
     );
     let march = get(&app, &admin, "/api/v1/analytics/dashboard?period=2026-03").await;
     assert_eq!(march["received"], "800.80");
+}
+
+/// Many dashboard reads after one write: the first to hold the refresh
+/// mutex takes the write's mark, and the others, queued behind it, find
+/// nothing left that they must see. One refresh in all (the snapshots'
+/// generation moves once), and every read shows the write.
+async fn readers_queued_behind_one_refresh_are_all_served_by_it(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| config.test_clock = true).await;
+    let admin = app.admin_token().await;
+    at(&app, &admin, "2026-03-01").await;
+    let customer_id = customer(&app, &admin, "Q001", None, "2025-01-01", None).await;
+    let bill_id = bill(&app, &admin, customer_id, "2026-02", "250.00", false).await;
+    let dashboard = "/api/v1/analytics/dashboard?period=2026-02";
+    assert_eq!(get(&app, &admin, dashboard).await["outstanding"], "250.00");
+    let generation = || opcms::analytics::snapshot::generation(&app.state.db);
+    let before = generation().await.expect("generation");
+    pay(&app, &admin, customer_id, bill_id, "250.00", "2026-03-01").await;
+    let reads = futures::future::join_all((0..12).map(|_| get(&app, &admin, dashboard))).await;
+    for read in &reads {
+        assert_eq!(
+            (read["collected"].as_str(), read["outstanding"].as_str()),
+            (Some("250.00"), Some("0.00")),
+            "{read}"
+        );
+    }
+    assert_eq!(
+        generation().await.expect("generation"),
+        before + 1,
+        "one refresh served all twelve reads"
+    );
 }

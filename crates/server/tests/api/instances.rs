@@ -19,6 +19,7 @@ use crate::settings::put_settings;
 server_backend_tests!(
     two_instances_run_each_period_once_and_survive_a_kill,
     two_instances_send_each_reminder_once_even_when_one_dies_mid_send,
+    two_instances_under_load_lose_nothing_when_one_is_killed,
 );
 
 const ACCOUNTS: [&str; 3] = ["inst_a", "inst_b", "inst_c"];
@@ -476,4 +477,228 @@ async fn two_instances_send_each_reminder_once_even_when_one_dies_mid_send(backe
         day7.len()
     );
     drop(restarted);
+}
+
+/// What one virtual user of [`two_instances_under_load_lose_nothing_when_one_is_killed`] saw.
+#[derive(Default)]
+struct Seen {
+    /// Answers by instance and status: (on A, status) → count.
+    answers: std::collections::BTreeMap<(bool, u16), u32>,
+    /// Requests to A that got no answer (A died under them), then went to B.
+    failed_over: u32,
+    /// Receipts entered: answered 201, or 409 `DUPLICATE_PAYMENT` when a
+    /// retry on B found the one A had committed before it died.
+    receipts: Vec<String>,
+    /// Anything else: a 5xx, or a status no user action explains.
+    unexpected: Vec<String>,
+}
+
+/// Two instances behind a load balancer (issue 28): virtual users read,
+/// edit customers with version checks and enter receipts, half of them on
+/// A; A is killed with SIGKILL mid-load and its users go on at B, as a
+/// balancer sends them, retrying the request A never answered. B answers
+/// every request, a session signed in on A stays valid on B, every receipt
+/// is on record exactly once with no number twice, and the scheduled jobs
+/// go on on B.
+async fn two_instances_under_load_lose_nothing_when_one_is_killed(backend: Backend) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const USERS: usize = 12;
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin_token().await;
+    let mut customers = Vec::new();
+    for i in 0..8 {
+        let code = format!("LB{i:03}");
+        customers.push(crate::analytics::customer(&app, &admin, &code, None, "2025-01-01", None).await);
+    }
+    put_settings(
+        &app,
+        &admin,
+        json!({"job_schedules": {"maintenance.prune": "* * * * *"}}),
+    )
+    .await;
+    let mut a = start_instance_with(&app, "lb-a", &[]).await;
+    let b = start_instance_with(&app, "lb-b", &[]).await;
+    let token = Arc::new(admin_on(&a).await);
+    let (url_a, url_b) = (Arc::new(a.url.clone()), Arc::new(b.url.clone()));
+    let a_alive = Arc::new(AtomicBool::new(true));
+    let stop = Arc::new(AtomicBool::new(false));
+    let customers = Arc::new(customers);
+
+    let users: Vec<_> = (0..USERS)
+        .map(|user| {
+            let (token, url_a, url_b) = (token.clone(), url_a.clone(), url_b.clone());
+            let (a_alive, stop, customers) = (a_alive.clone(), stop.clone(), customers.clone());
+            tokio::spawn(async move {
+                // A browser tab: its own keep-alive connection.
+                let client = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(20))
+                    .build()
+                    .expect("client");
+                let mut seen = Seen::default();
+                let mut step = 0usize;
+                while !stop.load(Ordering::Relaxed) {
+                    step += 1;
+                    let customer = customers[(user + step) % customers.len()];
+                    let (method, path, body) = match step % 3 {
+                        0 => (reqwest::Method::GET, "/customers?page=1&page_size=20".to_string(), None),
+                        1 => (reqwest::Method::GET, format!("/customers/{customer}"), None),
+                        _ => {
+                            let reference = format!("LB-{user}-{step}");
+                            let body = json!({"customer_id": customer, "amount": "1.00",
+                                              "received_at": "2026-11-30", "method": "bank_transfer",
+                                              "payer_name": "负载测试付款单位", "reference": reference});
+                            (reqwest::Method::POST, "/payments".to_string(), Some(body))
+                        }
+                    };
+                    // Even users start on A; the balancer sends everyone to B
+                    // once A is gone, and retries there what A never answered.
+                    let mut on_a = user % 2 == 0 && a_alive.load(Ordering::Relaxed);
+                    let response = loop {
+                        let base = if on_a { &url_a } else { &url_b };
+                        let mut request = client
+                            .request(method.clone(), format!("{base}/api/v1{path}"))
+                            .bearer_auth(token.as_str());
+                        if let Some(body) = &body {
+                            request = request.json(body);
+                        }
+                        match request.send().await {
+                            Ok(response) => break response,
+                            Err(_) if on_a => {
+                                seen.failed_over += 1;
+                                on_a = false;
+                            }
+                            Err(error) => {
+                                seen.unexpected.push(format!("B did not answer {path}: {error}"));
+                                return seen;
+                            }
+                        }
+                    };
+                    let status = response.status().as_u16();
+                    *seen.answers.entry((on_a, status)).or_default() += 1;
+                    let answer: Value = response.json().await.unwrap_or(Value::Null);
+                    match (&body, status) {
+                        (None, 200) => {
+                            // An edit with the version just read: 409 when
+                            // another user edited the customer first.
+                            if step % 3 == 1 {
+                                let version = answer["version"].clone();
+                                let base = if on_a && a_alive.load(Ordering::Relaxed) { &url_a } else { &url_b };
+                                let edit = client
+                                    .patch(format!("{base}/api/v1/customers/{customer}"))
+                                    .bearer_auth(token.as_str())
+                                    .json(&json!({"version": version, "remarks": format!("用户 {user} 第 {step} 次修改")}))
+                                    .send()
+                                    .await;
+                                match edit.map(|r| r.status().as_u16()) {
+                                    Ok(200 | 409) => {}
+                                    Ok(other) => seen.unexpected.push(format!("edit: {other}")),
+                                    // A died under the edit; the user reads again.
+                                    Err(_) if base == &url_a => seen.failed_over += 1,
+                                    Err(error) => seen.unexpected.push(format!("edit on B: {error}")),
+                                }
+                            }
+                        }
+                        (Some(body), 201) => seen.receipts.push(body["reference"].as_str().unwrap_or_default().into()),
+                        (Some(body), 409) if answer["error"]["code"] == "DUPLICATE_PAYMENT" => {
+                            seen.receipts.push(body["reference"].as_str().unwrap_or_default().into())
+                        }
+                        _ => seen.unexpected.push(format!("{method} {path}: {status} {answer}")),
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                seen
+            })
+        })
+        .collect();
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The newest minute any instance has run so far.
+    let newest_minute = newest_period(&app, "maintenance.prune").await;
+    a_alive.store(false, Ordering::Relaxed);
+    a.kill();
+    let killed_at = Instant::now();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut seen = Seen::default();
+    for user in users {
+        let one = user.await.expect("virtual user");
+        for (key, count) in one.answers {
+            *seen.answers.entry(key).or_default() += count;
+        }
+        seen.failed_over += one.failed_over;
+        seen.receipts.extend(one.receipts);
+        seen.unexpected.extend(one.unexpected);
+    }
+    eprintln!(
+        "answers (on A, status): {:?}; failed over: {}; receipts: {}",
+        seen.answers,
+        seen.failed_over,
+        seen.receipts.len()
+    );
+    assert!(seen.unexpected.is_empty(), "{:?}", seen.unexpected);
+    let on = |a: bool| {
+        seen.answers
+            .iter()
+            .filter(|((on_a, _), _)| *on_a == a)
+            .map(|(_, n)| n)
+            .sum::<u32>()
+    };
+    assert!(
+        on(true) >= 20 && on(false) >= 40,
+        "both served before the kill: {:?}",
+        seen.answers
+    );
+    assert!(
+        seen.answers.keys().all(|(_, status)| *status < 500),
+        "no 5xx: {:?}",
+        seen.answers
+    );
+
+    // Every receipt once, whichever instance wrote it; numbers never twice.
+    let entered: std::collections::BTreeSet<&String> = seen.receipts.iter().collect();
+    assert_eq!(entered.len(), seen.receipts.len(), "a reference answered twice");
+    let stored = scalar(&app, "SELECT COUNT(*) FROM payments WHERE reference LIKE 'LB-%'").await;
+    assert_eq!(stored, entered.len() as i64, "receipts on record vs entered");
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(DISTINCT payment_no) FROM payments WHERE reference LIKE 'LB-%'"
+        )
+        .await,
+        stored
+    );
+
+    // The jobs go on, on B alone.
+    let later_on_b = format!(
+        "SELECT COUNT(*) FROM job_runs WHERE job = 'maintenance.prune' AND status = 'succeeded' \
+         AND holder = 'lb-b' AND period_key > '{newest_minute}'"
+    );
+    let deadline = Instant::now() + Duration::from_secs(75);
+    while scalar(&app, &later_on_b).await == 0 {
+        assert!(Instant::now() < deadline, "no scheduled job ran on B after A died");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!(
+        "a scheduled job ran on B {:.1} s after A died",
+        killed_at.elapsed().as_secs_f64()
+    );
+    let ready = reqwest::get(format!("{}/readyz", b.url)).await.expect("B");
+    assert_eq!(ready.status(), StatusCode::OK);
+    drop(b);
+}
+
+/// The latest period `job` has a run for ("" when none).
+async fn newest_period(app: &TestApp, job: &str) -> String {
+    let row = sea_orm::ConnectionTrait::query_one_raw(
+        &app.db,
+        sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT MAX(period_key) FROM job_runs WHERE job = '{job}'"),
+        ),
+    )
+    .await
+    .expect("query");
+    row.and_then(|row| row.try_get_by_index::<Option<String>>(0).ok().flatten())
+        .unwrap_or_default()
 }

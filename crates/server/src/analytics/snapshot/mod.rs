@@ -48,18 +48,27 @@ const CUSTOMERS_PER_CHUNK: usize = 500;
 const KEEP_DAYS: i64 = 2;
 
 /// Makes the snapshots current for a read that needs `need`.
+///
+/// The read must see every write committed before it began, and no more:
+/// it notes the newest change mark first and, once it holds the refresh
+/// mutex, refreshes only if a mark up to that one is still there. Readers
+/// queued behind one refresh are then all served by it, and a steady stream
+/// of writes cannot keep each of them refreshing in turn (under 500 users
+/// every dashboard read used to wait for every refresh queued before it).
 pub async fn prepare(state: &AppState, need: Option<Need>) -> AppResult<()> {
     let db = &state.db;
-    let ready = !pending(db).await?
-        && match &need {
-            None => true,
-            Some(need) => lists::exists(db, need).await?,
-        };
-    if ready {
+    let newest = newest_mark(db).await?;
+    let listed = match &need {
+        None => true,
+        Some(need) => lists::exists(db, need).await?,
+    };
+    if newest.is_none() && listed {
         return Ok(());
     }
     let _one = state.analytics_refresh.lock().await;
-    refresh(db).await?;
+    if let Some(newest) = newest {
+        refresh(db, Some(newest)).await?;
+    }
     if let Some(need) = need
         && !lists::exists(db, &need).await?
     {
@@ -105,10 +114,22 @@ pub async fn generation(db: &impl ConnectionTrait) -> AppResult<i64> {
     }
 }
 
-/// Whether any write is not yet in the snapshots.
-async fn pending(db: &impl ConnectionTrait) -> AppResult<bool> {
+/// The newest write not yet in the snapshots, if any.
+async fn newest_mark(db: &impl ConnectionTrait) -> AppResult<Option<i64>> {
     let mut sql = Sql::new(db);
-    sql.sql("SELECT id FROM analytics_changes ORDER BY id LIMIT 1");
+    sql.sql("SELECT id FROM analytics_changes ORDER BY id DESC LIMIT 1");
+    match sql.all(db).await?.first() {
+        Some(row) => Ok(Some(get(row, "id")?)),
+        None => Ok(None),
+    }
+}
+
+/// Whether a write up to mark `through` is not yet in the snapshots.
+async fn pending_through(db: &impl ConnectionTrait, through: i64) -> AppResult<bool> {
+    let mut sql = Sql::new(db);
+    sql.sql("SELECT id FROM analytics_changes WHERE id <= ")
+        .bind(through)
+        .sql(" ORDER BY id LIMIT 1");
     Ok(!sql.all(db).await?.is_empty())
 }
 
@@ -119,10 +140,19 @@ async fn lock(txn: &DatabaseTransaction) -> AppResult<()> {
     Ok(())
 }
 
-/// Takes every change mark; the number of customers recomputed.
-async fn refresh(db: &DatabaseConnection) -> AppResult<u64> {
+/// Takes the change marks, oldest first, until none is left or, with
+/// `through`, until none up to that mark is left (a pass also takes newer
+/// marks, up to its size); the number of customers recomputed.
+async fn refresh(db: &DatabaseConnection, through: Option<i64>) -> AppResult<u64> {
     let mut recomputed = 0u64;
     loop {
+        // Read outside a write transaction: a refresh that another reader
+        // finished meanwhile costs this one no write lock.
+        if let Some(through) = through
+            && !pending_through(db, through).await?
+        {
+            return Ok(recomputed);
+        }
         let txn = begin_write(db).await?;
         lock(&txn).await?;
         let mut sql = Sql::new(&txn);
@@ -197,7 +227,7 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<u64> {
     txn.execute_unprepared("INSERT INTO analytics_changes (customer_id) VALUES (NULL)")
         .await?;
     txn.commit().await?;
-    refresh(db).await
+    refresh(db, None).await
 }
 
 /// `analytics.refresh`: takes the marks, drops list snapshots nobody needs
@@ -205,7 +235,7 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<u64> {
 /// this month and the last.
 pub async fn run_job(state: &AppState) -> AppResult<Json> {
     let _one = state.analytics_refresh.lock().await;
-    let recomputed = refresh(&state.db).await?;
+    let recomputed = refresh(&state.db, None).await?;
     let today = business_today();
     let rules = crate::settings::load(&state.db).await?.churn_rules();
     let period = current_period();
