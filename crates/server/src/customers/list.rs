@@ -5,7 +5,7 @@ use opcms_domain::DataScope;
 use opcms_domain::customer::fields::{parse_email, parse_phone};
 use opcms_domain::customer::normalize::clean;
 use opcms_domain::customer::{AccountStatus, Industry, Level, Series};
-use sea_orm::sea_query::{Alias, Expr, IntoCondition, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoCondition, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
@@ -15,6 +15,8 @@ use super::entity::{customer, tag};
 use super::model::{email_index, phone_index};
 use crate::crypto::Keyring;
 use crate::db::like_contains;
+use crate::db::migrations::CUSTOMER_TOTALS;
+use crate::db::totals::sum;
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
 use crate::pricing::entity::customer_pricing;
@@ -202,6 +204,62 @@ pub fn build(
     Ok(select)
 }
 
+/// The customer count's filter over the maintained counts
+/// (`totals_customers`, by status and sales owner), when the query filters
+/// by nothing else: the whole book, a status, a sales person's scope — the
+/// list as most people open it. Every field is named, so a new filter
+/// cannot be forgotten here.
+fn over_totals(query: &CustomerQuery, scope: &DataScope) -> AppResult<Option<Condition>> {
+    let CustomerQuery {
+        q,
+        status,
+        level,
+        industry,
+        series,
+        owner_id,
+        sales_owner_id,
+        ops_owner_id,
+        region,
+        tags,
+        signed_from,
+        signed_to,
+        plan_id,
+        deleted,
+        sort: _,
+    } = query;
+    let blank = |text: &Option<String>| text.as_deref().and_then(clean).is_none();
+    let others_unset = blank(q)
+        && list_of(level).is_empty()
+        && list_of(industry).is_empty()
+        && list_of(series).is_empty()
+        && owner_id.is_none()
+        && ops_owner_id.is_none()
+        && blank(region)
+        && list_of(tags).is_empty()
+        && blank(signed_from)
+        && blank(signed_to)
+        && blank(plan_id)
+        && *deleted != Some(true)
+        // The counts keep "no owner" as 0, which no owner filter may match.
+        && sales_owner_id.is_none_or(|owner| owner > 0);
+    if !others_unset {
+        return Ok(None);
+    }
+    let column = |name: &str| Expr::col(Alias::new(name));
+    let mut filter = Condition::all();
+    let statuses = parse_each("status", status, AccountStatus::parse, "状态筛选值无效")?;
+    if !statuses.is_empty() {
+        filter = filter.add(column("account_status").is_in(statuses.iter().map(|s| s.code())));
+    }
+    if let Some(owners) = scope.owners() {
+        filter = filter.add(column("sales_owner_id").is_in(owners.iter().copied()));
+    }
+    if let Some(owner) = sales_owner_id {
+        filter = filter.add(column("sales_owner_id").eq(*owner));
+    }
+    Ok(Some(filter))
+}
+
 /// The ids of the customers matching a condition.
 fn ids_where(condition: impl IntoCondition) -> SelectStatement {
     Query::select()
@@ -270,7 +328,10 @@ pub async fn page(
     page: PageRequest,
 ) -> AppResult<(Vec<customer::Model>, u64)> {
     let select = build(query, scope, keyring, db.get_database_backend())?;
-    let total = select.clone().count(db).await?;
+    let total = match over_totals(query, scope)? {
+        Some(filter) => sum(db, &CUSTOMER_TOTALS, filter).await?.count,
+        None => select.clone().count(db).await?,
+    };
     // Nothing to fetch: skip the page query, which for a rare match may
     // walk the whole sort index looking for rows that are not there.
     if total <= page.offset() {

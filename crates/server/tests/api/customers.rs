@@ -21,6 +21,7 @@ backend_tests!(
     customer_writes_are_audited_with_contacts_masked,
     price_plans_are_set_in_bulk_by_ids_or_by_the_list_filter,
     a_filter_batch_stays_in_the_data_scope_and_reports_nothing_honestly,
+    the_list_total_from_the_maintained_counts_follows_every_change,
 );
 
 const PHONE: &str = "13812345678";
@@ -1078,4 +1079,80 @@ async fn a_filter_batch_stays_in_the_data_scope_and_reports_nothing_honestly(app
         "VALIDATION_FAILED",
     )
     .await;
+}
+
+/// The list's total for the whole book, a status and a sales person's scope
+/// comes from the maintained counts (`totals_customers`); after creating,
+/// a status change, an owner change, a deletion, a restore and a fold, each
+/// equals the count of the rows themselves (the same filter plus `series=X`,
+/// which every customer here has and which the counts do not know).
+async fn the_list_total_from_the_maintained_counts_follows_every_change(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (owner, sales) = app.user_with_role(&admin, "sales.cnt", "sales").await;
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        let mut body = customer(&format!("计数测试公司{n}"));
+        if n < 3 {
+            body["sales_owner_id"] = json!(owner);
+        }
+        ids.push(create(&app, &admin, body).await["id"].as_i64().expect("id"));
+    }
+    let by_owner = format!("sales_owner_id={owner}");
+    let figures = || async {
+        (
+            counted_total(&app, &admin, "page=1").await,
+            counted_total(&app, &admin, "status=active").await,
+            counted_total(&app, &admin, "status=trial,active").await,
+            counted_total(&app, &sales, "page=1").await,
+            counted_total(&app, &admin, &by_owner).await,
+        )
+    };
+    assert_eq!(figures().await, (6, 0, 6, 3, 3));
+
+    let status = format!("/api/v1/customers/{}/status", ids[0]);
+    expect_json(
+        app.post(&status, Some(&admin), &json!({"to": "active", "reason": "合同已签"}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let moved = format!("/api/v1/customers/{}", ids[1]);
+    let version = expect_json(app.get(&moved, &admin).await, StatusCode::OK).await["version"].clone();
+    expect_json(
+        app.patch(&moved, &admin, &json!({"version": version, "sales_owner_id": null}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let deleted = format!("/api/v1/customers/{}", ids[2]);
+    assert_eq!(app.delete(&deleted, &admin).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(figures().await, (5, 1, 5, 1, 1));
+
+    expect_json(
+        app.post(&format!("{deleted}/restore"), Some(&admin), &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let folded = opcms::db::totals::fold(&app.state.db, &opcms::db::migrations::CUSTOMER_TOTALS)
+        .await
+        .expect("fold");
+    assert!(folded > 0, "the appended rows fold");
+    assert_eq!(figures().await, (6, 1, 6, 2, 2));
+}
+
+/// The list's total for `query`, checked against the rows' own count.
+async fn counted_total(app: &TestApp, token: &str, query: &str) -> i64 {
+    let listed = |query: String| async move {
+        expect_json(
+            app.get(&format!("/api/v1/customers?{query}"), token).await,
+            StatusCode::OK,
+        )
+        .await["total"]
+            .as_i64()
+            .expect("total")
+    };
+    let counted = listed(query.to_string()).await;
+    let scanned = listed(format!("{query}&series=X")).await;
+    assert_eq!(counted, scanned, "{query}: maintained count vs rows");
+    counted
 }

@@ -94,8 +94,8 @@ pub static UNAPPLIED_TOTALS: Totals = Totals {
     sums: &["amount", "allocated"],
 };
 
-/// Every maintained-totals table, for the background folding.
-pub static ALL: [&Totals; 3] = [&BILL_TOTALS, &PAYMENT_TOTALS, &UNAPPLIED_TOTALS];
+/// The tables of this migration.
+static ALL: [&Totals; 3] = [&BILL_TOTALS, &PAYMENT_TOTALS, &UNAPPLIED_TOTALS];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -27,6 +27,7 @@ mod m20261212_000020_mail_attachments;
 mod m20261212_000021_erp_customer_pull;
 mod m20261213_000022_list_indexes;
 mod m20261213_000023_list_totals;
+mod m20261214_000024_customer_totals;
 
 /// The analytics marking triggers, which a restore lifts while it loads.
 pub use m20261209_000017_analytics_snapshots::{
@@ -34,8 +35,13 @@ pub use m20261209_000017_analytics_snapshots::{
     drop_triggers as analytics_drop_triggers,
 };
 
-/// The maintained totals of the bill and payment lists (crate::db::totals).
-pub use m20261213_000023_list_totals::{ALL as LIST_TOTALS, BILL_TOTALS, PAYMENT_TOTALS, UNAPPLIED_TOTALS};
+/// The maintained totals of the lists (crate::db::totals).
+pub use m20261213_000023_list_totals::{BILL_TOTALS, PAYMENT_TOTALS, UNAPPLIED_TOTALS};
+pub use m20261214_000024_customer_totals::CUSTOMER_TOTALS;
+
+/// Every maintained-totals table, for the background folding.
+pub static LIST_TOTALS: [&crate::db::totals::Totals; 4] =
+    [&BILL_TOTALS, &PAYMENT_TOTALS, &UNAPPLIED_TOTALS, &CUSTOMER_TOTALS];
 
 pub struct Migrator;
 
@@ -65,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000021_erp_customer_pull::Migration),
             Box::new(m20261213_000022_list_indexes::Migration),
             Box::new(m20261213_000023_list_totals::Migration),
+            Box::new(m20261214_000024_customer_totals::Migration),
         ]
     }
 }
