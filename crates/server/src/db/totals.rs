@@ -118,8 +118,26 @@ impl Totals {
         format!("{}_on_{event}", self.table)
     }
 
-    /// The table, its index and the triggers (run by a migration).
-    pub fn create(&self, backend: DbBackend) -> Vec<String> {
+    /// Creates the table, its index and the triggers, and counts the rows
+    /// already there (a migration's `up`).
+    pub async fn install(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        for statement in self.create(db.get_database_backend()) {
+            db.execute_unprepared(&statement).await?;
+        }
+        db.execute_unprepared(&self.backfill()).await?;
+        Ok(())
+    }
+
+    /// Drops the triggers and the table (a migration's `down`).
+    pub async fn uninstall(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        for statement in self.drop(db.get_database_backend()) {
+            db.execute_unprepared(&statement).await?;
+        }
+        Ok(())
+    }
+
+    /// The table, its index and the triggers.
+    fn create(&self, backend: DbBackend) -> Vec<String> {
         let mut table = Table::create();
         table
             .table(Alias::new(self.table))
@@ -213,8 +231,8 @@ impl Totals {
         }
     }
 
-    /// The triggers and the table, dropped (a migration's `down`).
-    pub fn drop(&self, backend: DbBackend) -> Vec<String> {
+    /// The triggers and the table, dropped.
+    fn drop(&self, backend: DbBackend) -> Vec<String> {
         let mut statements = match backend {
             DbBackend::Postgres => vec![
                 format!("DROP TRIGGER IF EXISTS {0}_track ON {1}", self.table, self.source),
@@ -231,7 +249,7 @@ impl Totals {
 
     /// One row per counted source row: the totals of rows written before
     /// the triggers existed (folded afterwards in the background).
-    pub fn backfill(&self) -> String {
+    fn backfill(&self) -> String {
         format!(
             "INSERT INTO {} ({}) SELECT {} FROM {} s WHERE {}",
             self.table,

@@ -100,24 +100,15 @@ static ALL: [&Totals; 3] = [&BILL_TOTALS, &PAYMENT_TOTALS, &UNAPPLIED_TOTALS];
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        let backend = manager.get_database_backend();
         for totals in ALL {
-            for statement in totals.create(backend) {
-                db.execute_unprepared(&statement).await?;
-            }
-            db.execute_unprepared(&totals.backfill()).await?;
+            totals.install(manager.get_connection()).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        let backend = manager.get_database_backend();
         for totals in ALL {
-            for statement in totals.drop(backend) {
-                db.execute_unprepared(&statement).await?;
-            }
+            totals.uninstall(manager.get_connection()).await?;
         }
         Ok(())
     }

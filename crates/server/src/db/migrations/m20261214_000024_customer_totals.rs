@@ -34,19 +34,10 @@ pub static CUSTOMER_TOTALS: Totals = Totals {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in CUSTOMER_TOTALS.create(manager.get_database_backend()) {
-            db.execute_unprepared(&statement).await?;
-        }
-        db.execute_unprepared(&CUSTOMER_TOTALS.backfill()).await?;
-        Ok(())
+        CUSTOMER_TOTALS.install(manager.get_connection()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in CUSTOMER_TOTALS.drop(manager.get_database_backend()) {
-            db.execute_unprepared(&statement).await?;
-        }
-        Ok(())
+        CUSTOMER_TOTALS.uninstall(manager.get_connection()).await
     }
 }
