@@ -16,10 +16,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
-use super::facts::{Sql, get, sum};
+use super::facts::{Sql, get, split_sum};
 use super::params::months_ending;
 use super::snapshot;
 use crate::calendar::{business_today, china};
+use crate::db::SplitUnits;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -185,8 +186,8 @@ async fn trend(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> 
     let first = months.first().copied().unwrap_or(period);
     let mut sql = Sql::new(db);
     sql.sql("SELECT period")
-        .sum("receivable", "receivable")
-        .sum("collected", "collected")
+        .split_sum(&["receivable"], "receivable")
+        .split_sum(&["collected"], "collected")
         .sql(" FROM analytics_owner_months WHERE period BETWEEN ")
         .bind(first.key())
         .sql(" AND ")
@@ -196,7 +197,7 @@ async fn trend(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> 
     let mut by_period = HashMap::new();
     for row in sql.all(db).await? {
         let key: i32 = get(&row, "period")?;
-        by_period.insert(key, (sum(&row, "receivable")?, sum(&row, "collected")?));
+        by_period.insert(key, (split_sum(&row, "receivable")?, split_sum(&row, "collected")?));
     }
     Ok(months
         .into_iter()
@@ -219,20 +220,20 @@ async fn month_sums(
 ) -> AppResult<(Total, SeriesQuantities)> {
     let mut sql = Sql::new(db);
     sql.sql("SELECT COUNT(*) AS n")
-        .sum("received", "received")
-        .sum("usage_x", "x")
-        .sum("usage_n", "n_")
-        .sum("usage_l", "l")
+        .split_sum(&["received"], "received")
+        .split_sum(&["usage_x"], "x")
+        .split_sum(&["usage_n"], "n_")
+        .split_sum(&["usage_l"], "l")
         .sql(" FROM analytics_owner_months WHERE period = ")
         .bind(period.key())
         .owners(scope, "owner_id");
     match sql.all(db).await?.first() {
         Some(row) => Ok((
-            sum(row, "received")?,
+            split_sum(row, "received")?,
             SeriesQuantities {
-                x: sum(row, "x")?,
-                n: sum(row, "n_")?,
-                l: sum(row, "l")?,
+                x: split_sum(row, "x")?,
+                n: split_sum(row, "n_")?,
+                l: split_sum(row, "l")?,
             },
         )),
         None => Ok((Total::ZERO, SeriesQuantities::default())),
@@ -242,7 +243,7 @@ async fn month_sums(
 async fn overdue(db: &impl ConnectionTrait, scope: &DataScope, as_of: NaiveDate) -> AppResult<Overdue> {
     let mut sql = Sql::new(db);
     sql.sql("SELECT due_date")
-        .sum("open", "open")
+        .split_sum(&["open"], "open")
         .sql(" FROM analytics_owner_dues WHERE due_date < ")
         .bind(as_of)
         .owners(scope, "owner_id")
@@ -250,7 +251,7 @@ async fn overdue(db: &impl ConnectionTrait, scope: &DataScope, as_of: NaiveDate)
     let mut overdue = Overdue::default();
     for row in sql.all(db).await? {
         let due: NaiveDate = get(&row, "due_date")?;
-        let open = sum(&row, "open")?;
+        let open = split_sum(&row, "open")?;
         let buckets = &mut overdue.buckets;
         let slot = match AgingBucket::of((as_of - due).num_days()) {
             Some(AgingBucket::Days1To30) => &mut buckets.d1_30,
@@ -269,14 +270,14 @@ async fn overdue(db: &impl ConnectionTrait, scope: &DataScope, as_of: NaiveDate)
 async fn top_customers(db: &impl ConnectionTrait, scope: &DataScope, period: Period) -> AppResult<Vec<TopCustomer>> {
     let mut sql = Sql::new(db);
     sql.sql(
-        "SELECT m.customer_id, c.customer_code, c.company_name, m.receivable \
+        "SELECT m.customer_id, c.customer_code, c.company_name, m.receivable_hi, m.receivable_lo \
          FROM analytics_customer_months m JOIN customers c ON c.id = m.customer_id WHERE m.period = ",
     )
     .bind(period.key())
     .sql(" AND m.bills > 0")
     .owners(scope, "m.owner_id")
     .sql(&format!(
-        " ORDER BY m.receivable DESC, m.code_key LIMIT {TOP_CUSTOMERS}"
+        " ORDER BY m.receivable_hi DESC, m.receivable_lo DESC, m.code_key LIMIT {TOP_CUSTOMERS}"
     ));
     sql.all(db)
         .await?
@@ -286,7 +287,11 @@ async fn top_customers(db: &impl ConnectionTrait, scope: &DataScope, period: Per
                 customer_id: get(row, "customer_id")?,
                 customer_code: get(row, "customer_code")?,
                 company_name: get(row, "company_name")?,
-                revenue: Total::from_units(i128::from(get::<i64>(row, "receivable")?)),
+                revenue: SplitUnits {
+                    hi: get(row, "receivable_hi")?,
+                    lo: get(row, "receivable_lo")?,
+                }
+                .total(),
             })
         })
         .collect()

@@ -8,7 +8,7 @@ use opcms_domain::money::Total;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
 
 use crate::db::raw::RawSql;
-use crate::db::{contains_pattern, read_wide_sum, wide_sum_sql};
+use crate::db::{SplitUnits, contains_pattern, read_wide_sum, wide_sum_sql};
 use crate::error::AppResult;
 use crate::http::pagination::PageRequest;
 
@@ -73,6 +73,21 @@ impl Sql {
         self
     }
 
+    /// The exact sum of amounts stored split (`SplitUnits`): `columns`
+    /// added up, each as its `_hi` and `_lo` columns; read back with
+    /// [`split_sum`].
+    pub fn split_sum(&mut self, columns: &[&str], alias: &str) -> &mut Self {
+        for part in ["hi", "lo"] {
+            let expr = columns
+                .iter()
+                .map(|c| format!("{c}_{part}"))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            self.sum(&expr, &format!("{alias}_{part}s"));
+        }
+        self
+    }
+
     /// `AND {customer_column}` is a customer the scope admits.
     pub fn scope(&mut self, scope: &DataScope, customer_column: &str) -> &mut Self {
         if let Some(owners) = scope.owners() {
@@ -127,6 +142,14 @@ impl Sql {
 /// A [`Sql::sum`] read back.
 pub fn sum(row: &QueryResult, alias: &str) -> AppResult<Total> {
     Ok(read_wide_sum(row, alias)?)
+}
+
+/// A [`Sql::split_sum`] read back.
+pub fn split_sum(row: &QueryResult, alias: &str) -> AppResult<Total> {
+    Ok(SplitUnits::join(
+        sum(row, &format!("{alias}_his"))?,
+        sum(row, &format!("{alias}_los"))?,
+    ))
 }
 
 pub fn get<T: sea_orm::TryGetable>(row: &QueryResult, column: &str) -> AppResult<T> {
@@ -202,7 +225,7 @@ pub async fn customers_of(
     statuses: Option<&[&str]>,
     only: Option<i64>,
 ) -> AppResult<Vec<CustomerFacts>> {
-    customers_where(db, scope, statuses, only.as_ref().map(std::slice::from_ref)).await
+    customers_where(db, scope, statuses, only.as_ref().map(std::slice::from_ref), true).await
 }
 
 /// The customers (not deleted) among `subset` (all when None), optionally
@@ -212,7 +235,16 @@ pub async fn customers_among(
     statuses: Option<&[&str]>,
     subset: Option<&[i64]>,
 ) -> AppResult<Vec<CustomerFacts>> {
-    customers_where(db, &DataScope::All, statuses, subset).await
+    customers_where(db, &DataScope::All, statuses, subset, true).await
+}
+
+/// The customers among `subset` (all when None), deleted ones too, by
+/// customer code: money they owe or hold is still there.
+pub async fn customers_even_deleted(
+    db: &impl ConnectionTrait,
+    subset: Option<&[i64]>,
+) -> AppResult<Vec<CustomerFacts>> {
+    customers_where(db, &DataScope::All, None, subset, false).await
 }
 
 async fn customers_where(
@@ -220,6 +252,7 @@ async fn customers_where(
     scope: &DataScope,
     statuses: Option<&[&str]>,
     subset: Option<&[i64]>,
+    live_only: bool,
 ) -> AppResult<Vec<CustomerFacts>> {
     let mut sql = Sql::new(db);
     let few = subset.is_some();
@@ -227,13 +260,14 @@ async fn customers_where(
         sql.filter_only("is_deleted", few),
         sql.filter_only("account_status", few),
     );
-    sql.sql(&format!(
+    sql.sql(
         "SELECT id, customer_code, company_name, account_status, sales_owner_id, signed_at, contract_end_at \
-         FROM customers WHERE {deleted} = "
-    ))
-    .bind(false)
-    .scope(scope, "id")
-    .subset("id", subset);
+         FROM customers WHERE 1 = 1",
+    );
+    if live_only {
+        sql.sql(&format!(" AND {deleted} = ")).bind(false);
+    }
+    sql.scope(scope, "id").subset("id", subset);
     if let Some(statuses) = statuses {
         sql.sql(&format!(" AND {status} IN "));
         sql.0.tuple(statuses.iter().map(|s| Value::from(s.to_string())));

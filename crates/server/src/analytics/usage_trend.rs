@@ -8,7 +8,7 @@ use opcms_domain::money::Total;
 use opcms_domain::{DataScope, Period};
 use serde::{Deserialize, Serialize};
 
-use super::facts::{Sql, customers_of, get, sum};
+use super::facts::{Sql, customers_of, get, split_sum};
 use super::params::months_ending;
 use super::snapshot;
 use crate::error::{AppError, AppResult};
@@ -84,14 +84,14 @@ pub async fn usage_trend(
     // The points, plus the 12 months before the first for its year-over-year.
     let span = months_ending(period, months as usize + 12);
     let first = span.first().copied().unwrap_or(period);
-    let column = match series.as_deref() {
-        Some("X") => "usage_x",
-        Some("N") => "usage_n",
-        Some("L") => "usage_l",
-        _ => "usage_x + usage_n + usage_l",
+    let columns: &[&str] = match series.as_deref() {
+        Some("X") => &["usage_x"],
+        Some("N") => &["usage_n"],
+        Some("L") => &["usage_l"],
+        _ => &["usage_x", "usage_n", "usage_l"],
     };
     let mut sql = Sql::new(db);
-    sql.sql("SELECT period").sum(column, "quantity");
+    sql.sql("SELECT period").split_sum(columns, "quantity");
     match query.customer_id {
         // One customer: its own months.
         Some(id) => {
@@ -109,7 +109,7 @@ pub async fn usage_trend(
         .sql(" GROUP BY period");
     let mut by_month: HashMap<i32, Total> = HashMap::new();
     for row in sql.all(db).await? {
-        by_month.insert(get(&row, "period")?, sum(&row, "quantity")?);
+        by_month.insert(get(&row, "period")?, split_sum(&row, "quantity")?);
     }
     let quantity = |p: Option<Period>| p.and_then(|p| by_month.get(&p.key()).copied()).unwrap_or(Total::ZERO);
     let points = span

@@ -53,5 +53,5 @@ async fn close_overview(
     responses((status = 200, body = HomeSummary), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn home_summary(State(state): State<AppState>, principal: Principal) -> AppResult<Json<HomeSummary>> {
     principal.require(Permission::BillingView)?;
-    Ok(Json(summary::summary(&state.db, &principal.scope()).await?))
+    Ok(Json(summary::summary(&state, &principal.scope()).await?))
 }

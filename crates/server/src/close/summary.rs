@@ -21,6 +21,7 @@ use crate::error::AppResult;
 use crate::http::pagination::PageRequest;
 use crate::payments::entity::payment;
 use crate::payments::receivables::{self, AgingMoney, AgingQuery, AgingRow};
+use crate::state::AppState;
 
 /// The most overdue customers shown on a home page.
 const TOP_OVERDUE: u64 = 10;
@@ -84,12 +85,13 @@ pub struct MonthReceipts {
     pub amount: Total,
 }
 
-pub async fn summary(db: &impl ConnectionTrait, scope: &DataScope) -> AppResult<HomeSummary> {
+pub async fn summary(state: &AppState, scope: &DataScope) -> AppResult<HomeSummary> {
+    let db = &state.db;
     let today = business_today();
     let this_month = Period::of_date(today);
     let last_month = this_month.previous().unwrap_or(this_month);
     let aging = receivables::aging(
-        db,
+        state,
         &AgingQuery {
             as_of: Some(today),
             q: None,
@@ -107,7 +109,7 @@ pub async fn summary(db: &impl ConnectionTrait, scope: &DataScope) -> AppResult<
     // The totals of the overdue-only filter are those of the customers it
     // keeps; the receivables of everyone come from the unfiltered report.
     let everyone = receivables::aging(
-        db,
+        state,
         &AgingQuery {
             as_of: Some(today),
             q: None,

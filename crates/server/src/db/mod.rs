@@ -11,7 +11,7 @@ pub mod sums;
 pub mod totals;
 pub mod write;
 
-pub use sums::{count_and_sums, read_wide_sum, wide_sum, wide_sum_sql};
+pub use sums::{SplitUnits, count_and_sums, read_wide_sum, wide_sum, wide_sum_sql};
 pub use write::{begin_bulk_write, begin_write};
 
 use std::time::Duration;

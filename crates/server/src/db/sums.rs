@@ -28,6 +28,39 @@ pub fn wide_sum(backend: DbBackend, expr: &str, alias: &str) -> [(sea_orm::sea_q
     ]
 }
 
+/// An amount stored in two BIGINT columns, for sums that one may not hold
+/// (a customer's 925 receipts of 999,999,999,999.99 do not):
+/// `units = hi × 10^9 + lo` with `0 ≤ lo < 10^9`, so that `(hi, lo)` sorts
+/// as the amount does and each column of many rows sums exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SplitUnits {
+    pub hi: i64,
+    pub lo: i64,
+}
+
+impl SplitUnits {
+    /// None beyond ±9.2 × 10^27 units, which no sum of stored amounts reaches.
+    pub fn of(total: Total) -> Option<SplitUnits> {
+        let split = i128::from(SPLIT);
+        Some(SplitUnits {
+            hi: i64::try_from(total.units().div_euclid(split)).ok()?,
+            lo: total.units().rem_euclid(split) as i64,
+        })
+    }
+
+    pub fn total(self) -> Total {
+        SplitUnits::join(
+            Total::from_units(i128::from(self.hi)),
+            Total::from_units(i128::from(self.lo)),
+        )
+    }
+
+    /// The amount of summed `hi` and `lo` columns.
+    pub fn join(hi: Total, lo: Total) -> Total {
+        Total::from_units(hi.units() * i128::from(SPLIT) + lo.units())
+    }
+}
+
 /// [`wide_sum`] as SQL text for hand-written statements:
 /// `… AS {alias}_hi, … AS {alias}_lo`.
 pub fn wide_sum_sql(backend: DbBackend, expr: &str, alias: &str) -> String {

@@ -2,29 +2,28 @@
 //! customer and bucket, with unapplied money as a balance) and one
 //! customer's statement of account (`GET /customers/{id}/statement`).
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use opcms_domain::billing::BillStatus;
 use opcms_domain::money::Total;
 use opcms_domain::payments::AgingAmounts;
 use opcms_domain::{DataScope, Fixed4};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use super::entity::{allocation, payment};
 use super::model::{AllocationView, CustomerRef, PaymentView};
 use super::service::allocation_views;
+use crate::analytics::snapshot::{self, Need, aging_row};
 use crate::bills::entity::bill;
 use crate::bills::model::BillView;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
-use crate::db::migrations::UNAPPLIED_TOTALS;
-use crate::db::{like_contains, packed};
+use crate::db::like_contains;
+use crate::db::{SplitUnits, count_and_sums};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
 use crate::spreadsheet::write::{ExportFormat, Value, table_file};
+use crate::state::AppState;
 use crate::users::service::{UserRef, display_names};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -100,192 +99,116 @@ pub struct AgingPage {
     pub totals: AgingMoney,
 }
 
-#[derive(Default)]
-struct CustomerAging {
-    aging: AgingAmounts,
-    open_bills: u32,
-    unapplied: Total,
-}
-
-/// The customers the filter and the scope admit, as a subquery condition.
-fn customer_filter(query: &AgingQuery, scope: &DataScope) -> Option<Condition> {
-    let mut condition = Condition::all().add(customer::Column::IsDeleted.eq(false));
-    let mut narrowed = false;
-    if let Some(owners) = scope.owners() {
-        condition = condition.add(customer::Column::SalesOwnerId.is_in(owners.iter().copied()));
-        narrowed = true;
-    }
-    if let Some(owner) = query.owner_id {
-        condition = condition.add(customer::Column::SalesOwnerId.eq(owner));
-        narrowed = true;
-    }
-    if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        condition = condition.add(
-            Condition::any()
-                .add(customer::Column::CompanyName.like(like_contains(text)))
-                .add(customer::Column::CustomerCode.like(like_contains(text))),
-        );
-        narrowed = true;
-    }
-    narrowed.then_some(condition)
-}
-
-/// Every customer's aging on `as_of`, sorted by overdue money (largest
-/// first), then open money; with the totals of them all.
-async fn aging_rows(
-    db: &impl ConnectionTrait,
+/// The report's rows on `as_of` that the filter and the scope keep, in
+/// report order (overdue money, then open money, largest first; one page,
+/// or all when `page` is None), how many they are and their totals: read
+/// from the aging snapshot (`analytics::snapshot`), made current first.
+async fn select(
+    state: &AppState,
     query: &AgingQuery,
     scope: &DataScope,
     as_of: NaiveDate,
-) -> AppResult<(Vec<(i64, CustomerAging)>, AgingMoney)> {
-    let filter = customer_filter(query, scope);
-    let subquery = |condition: Condition| {
-        Query::select()
-            .column(customer::Column::Id)
-            .from(customer::Entity)
-            .cond_where(condition)
-            .to_owned()
+    page: Option<PageRequest>,
+) -> AppResult<(Vec<AgingRow>, u64, AgingMoney)> {
+    snapshot::prepare(state, Some(Need::Aging(as_of))).await?;
+    let db = &state.db;
+    let mut rows = aging_row::Entity::find().filter(aging_row::Column::AsOf.eq(as_of));
+    if let Some(owners) = scope.owners() {
+        rows = rows.filter(aging_row::Column::OwnerId.is_in(owners.iter().copied()));
+    }
+    if let Some(owner) = query.owner_id {
+        rows = rows.filter(aging_row::Column::OwnerId.eq(owner));
+    }
+    if query.overdue_only == Some(true) {
+        rows = rows.filter(
+            Condition::any()
+                .add(aging_row::Column::OverdueHi.ne(0))
+                .add(aging_row::Column::OverdueLo.ne(0)),
+        );
+    }
+    if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        // The snapshot's `search` holds the code and the name, lower-cased.
+        rows = rows.filter(aging_row::Column::Search.like(like_contains(&text.to_lowercase())));
+    }
+    let (total, sums) = count_and_sums(db, rows.clone(), &TOTALLED).await?;
+    let joined: Vec<Total> = sums.chunks(2).map(|part| SplitUnits::join(part[0], part[1])).collect();
+    let [not_due, d1_30, d31_60, d61_90, d90_plus, unapplied] = joined[..] else {
+        return Err(AppError::Internal(anyhow::anyhow!("aging totals: {} sums", sums.len())));
     };
-    let mut bills = bill::Entity::find()
-        .select_only()
-        .column(bill::Column::CustomerId)
-        .column(bill::Column::DueDate)
-        .column_as(
-            Expr::col(bill::Column::Total).sub(Expr::col(bill::Column::Allocated)),
-            "open",
-        )
-        .filter(bill::is_open());
-    // Receipts not fully applied, per customer, from the maintained totals
-    // (crate::db::totals): the rows of the few customers with such money,
-    // not every receipt there is.
-    let mut unapplied = Query::select();
-    unapplied
-        .columns(["customer_id", "amount", "allocated"].map(Alias::new))
-        .from(Alias::new(UNAPPLIED_TOTALS.table));
-    let open_bills = if db.get_database_backend() == DbBackend::Sqlite {
-        packed_open_bills(db, filter.as_ref().map(|c| subquery(c.clone()))).await?
-    } else {
-        if let Some(condition) = &filter {
-            bills = bills.filter(bill::Column::CustomerId.in_subquery(subquery(condition.clone())));
-        }
-        bills.into_tuple::<(i64, Option<NaiveDate>, i64)>().all(db).await?
+    let totals = AgingAmounts {
+        not_due,
+        d1_30,
+        d31_60,
+        d61_90,
+        d90_plus,
+        max_overdue_days: 0,
     };
-    if let Some(condition) = filter {
-        unapplied.and_where(Expr::col(Alias::new("customer_id")).in_subquery(subquery(condition)));
+    let mut rows = rows
+        .order_by_desc(aging_row::Column::OverdueHi)
+        .order_by_desc(aging_row::Column::OverdueLo)
+        .order_by_desc(aging_row::Column::OutstandingHi)
+        .order_by_desc(aging_row::Column::OutstandingLo)
+        .order_by_asc(aging_row::Column::CustomerId);
+    if let Some(page) = page {
+        rows = rows.offset(page.offset()).limit(page.page_size);
     }
-    let mut by_customer: HashMap<i64, CustomerAging> = HashMap::new();
-    for (customer_id, due, open) in open_bills {
-        let entry = by_customer.entry(customer_id).or_default();
-        entry.aging.add(Fixed4::from_units(open), due, as_of);
-        entry.open_bills += 1;
-    }
-    let mut unapplied_of: HashMap<i64, Total> = HashMap::new();
-    let backend = db.get_database_backend();
-    for row in db.query_all_raw(backend.build(&unapplied)).await? {
-        let (amount, allocated): (i64, i64) = (row.try_get("", "amount")?, row.try_get("", "allocated")?);
-        *unapplied_of.entry(row.try_get("", "customer_id")?).or_default() +=
-            Total::from_units(i128::from(amount) - i128::from(allocated));
-    }
-    for (customer_id, open) in unapplied_of.into_iter().filter(|(_, open)| !open.is_zero()) {
-        by_customer.entry(customer_id).or_default().unapplied += open;
-    }
-    let mut rows: Vec<(i64, CustomerAging)> = by_customer
-        .into_iter()
-        .filter(|(_, a)| query.overdue_only != Some(true) || !a.aging.overdue().is_zero())
-        .collect();
-    rows.sort_by(|(a_id, a), (b_id, b)| {
-        b.aging
-            .overdue()
-            .cmp(&a.aging.overdue())
-            .then(b.aging.outstanding().cmp(&a.aging.outstanding()))
-            .then(a_id.cmp(b_id))
-    });
-    let mut total = AgingAmounts::default();
-    let mut unapplied = Total::ZERO;
-    for (_, row) in &rows {
-        total += row.aging;
-        unapplied += row.unapplied;
-    }
-    Ok((rows, AgingMoney::of(&total, unapplied)))
-}
-
-/// The open bills (customer, due date, money open) on SQLite, packed
-/// (`db::packed`): sqlx hands SQLite rows over one at a time, and aging
-/// reads every open bill (120,000 at 100,000 customers in the load test).
-async fn packed_open_bills(
-    db: &impl ConnectionTrait,
-    customers: Option<sea_orm::sea_query::SelectStatement>,
-) -> AppResult<Vec<(i64, Option<NaiveDate>, i64)>> {
-    let statuses = BillStatus::OPEN.map(|s| format!("'{}'", s.code())).join(", ");
-    let rows = packed::read(
+    let rows = rows.all(db).await?;
+    let names = display_names(
         db,
-        ["customer_id", "ifnull(due_date, char(2))", "total - allocated"],
-        |sql| {
-            sql.sql(&format!("bills WHERE status IN ({statuses})"));
-            if let Some(customers) = &customers {
-                // The filter's values are inlined by sea-query's SQLite
-                // builder, which quotes and escapes them.
-                sql.sql(" AND customer_id IN (")
-                    .sql(&customers.to_string(sea_orm::sea_query::SqliteQueryBuilder))
-                    .sql(")");
-            }
-        },
+        rows.iter().map(|r| r.owner_id).filter(|o| *o != 0).collect::<Vec<_>>(),
     )
     .await?;
-    let mut open = Vec::with_capacity(rows.len());
-    for [customer_id, due, money] in rows.rows() {
-        let due = if due == packed::NULL {
-            None
-        } else {
-            Some(
-                NaiveDate::parse_from_str(due, "%Y-%m-%d")
-                    .map_err(|_| AppError::Internal(anyhow::anyhow!("a bill's due date reads {due:?}")))?,
-            )
-        };
-        open.push((packed::number(customer_id)?, due, packed::number(money)?));
-    }
-    Ok(open)
-}
-
-async fn row_views(db: &impl ConnectionTrait, rows: &[(i64, CustomerAging)]) -> AppResult<Vec<AgingRow>> {
-    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-    let customers = crate::customers::service::refs(db, ids.iter().copied()).await?;
-    let owners: HashMap<i64, Option<i64>> = customer::Entity::find()
-        .select_only()
-        .column(customer::Column::Id)
-        .column(customer::Column::SalesOwnerId)
-        .filter(customer::Column::Id.is_in(ids))
-        .into_tuple::<(i64, Option<i64>)>()
-        .all(db)
-        .await?
+    let money = |hi: i64, lo: i64| SplitUnits { hi, lo }.total();
+    let items = rows
         .into_iter()
-        .collect();
-    let names = display_names(db, owners.values().flatten().copied().collect::<Vec<_>>()).await?;
-    Ok(rows
-        .iter()
-        .map(|(id, row)| AgingRow {
-            customer: customers.get(id).cloned().unwrap_or_else(|| CustomerRef::missing(*id)),
-            sales_owner: owners.get(id).copied().flatten().map(|o| UserRef::named(o, &names)),
-            open_bills: row.open_bills,
-            max_overdue_days: row.aging.max_overdue_days,
-            money: AgingMoney::of(&row.aging, row.unapplied),
+        .map(|row| AgingRow {
+            sales_owner: (row.owner_id != 0).then(|| UserRef::named(row.owner_id, &names)),
+            open_bills: u32::try_from(row.open_bills).unwrap_or(0),
+            max_overdue_days: row.max_overdue_days,
+            money: AgingMoney::of(
+                &AgingAmounts {
+                    not_due: money(row.not_due_hi, row.not_due_lo),
+                    d1_30: money(row.d1_30_hi, row.d1_30_lo),
+                    d31_60: money(row.d31_60_hi, row.d31_60_lo),
+                    d61_90: money(row.d61_90_hi, row.d61_90_lo),
+                    d90_plus: money(row.d90_plus_hi, row.d90_plus_lo),
+                    max_overdue_days: row.max_overdue_days,
+                },
+                money(row.unapplied_hi, row.unapplied_lo),
+            ),
+            customer: CustomerRef {
+                id: row.customer_id,
+                customer_code: row.customer_code,
+                company_name: row.company_name,
+            },
         })
-        .collect())
+        .collect();
+    Ok((items, total, AgingMoney::of(&totals, unapplied)))
 }
 
-pub async fn aging(
-    db: &impl ConnectionTrait,
-    query: &AgingQuery,
-    scope: &DataScope,
-    page: PageRequest,
-) -> AppResult<AgingPage> {
+/// The snapshot columns the report totals, in [`select`]'s order: each
+/// amount's two parts (`SplitUnits`).
+const TOTALLED: [&str; 12] = [
+    "not_due_hi",
+    "not_due_lo",
+    "d1_30_hi",
+    "d1_30_lo",
+    "d31_60_hi",
+    "d31_60_lo",
+    "d61_90_hi",
+    "d61_90_lo",
+    "d90_plus_hi",
+    "d90_plus_lo",
+    "unapplied_hi",
+    "unapplied_lo",
+];
+
+pub async fn aging(state: &AppState, query: &AgingQuery, scope: &DataScope, page: PageRequest) -> AppResult<AgingPage> {
     let as_of = query.as_of.unwrap_or_else(business_today);
-    let (rows, totals) = aging_rows(db, query, scope, as_of).await?;
-    let start = (page.offset() as usize).min(rows.len());
-    let end = (start + page.page_size as usize).min(rows.len());
+    let (items, total, totals) = select(state, query, scope, as_of, Some(page)).await?;
     Ok(AgingPage {
-        items: row_views(db, &rows[start..end]).await?,
-        total: rows.len() as u64,
+        items,
+        total,
         page: page.page,
         page_size: page.page_size,
         as_of,
@@ -338,18 +261,12 @@ fn cells(row: &AgingRow) -> Vec<Value> {
 
 /// The whole aging report as `.xlsx` or `.csv` bytes, a flag for CSV and a
 /// file name.
-pub async fn export(
-    db: &impl ConnectionTrait,
-    query: &AgingQuery,
-    scope: &DataScope,
-) -> AppResult<(Vec<u8>, bool, String)> {
+pub async fn export(state: &AppState, query: &AgingQuery, scope: &DataScope) -> AppResult<(Vec<u8>, bool, String)> {
     let format = ExportFormat::parse(query.format.as_deref())?;
     let as_of = query.as_of.unwrap_or_else(business_today);
-    let (rows, totals) = aging_rows(db, query, scope, as_of).await?;
+    let (rows, _, totals) = select(state, query, scope, as_of, None).await?;
     let mut lines: Vec<Vec<Value>> = Vec::with_capacity(rows.len() + 1);
-    for chunk in rows.chunks(1000) {
-        lines.extend(row_views(db, chunk).await?.iter().map(cells));
-    }
+    lines.extend(rows.iter().map(cells));
     let mut total_line = cells(&AgingRow {
         customer: CustomerRef {
             id: 0,
@@ -357,8 +274,8 @@ pub async fn export(
             company_name: format!("{} 个客户", rows.len()),
         },
         sales_owner: None,
-        open_bills: rows.iter().map(|(_, r)| r.open_bills).sum(),
-        max_overdue_days: rows.iter().map(|(_, r)| r.aging.max_overdue_days).max().unwrap_or(0),
+        open_bills: rows.iter().map(|r| r.open_bills).sum(),
+        max_overdue_days: rows.iter().map(|r| r.max_overdue_days).max().unwrap_or(0),
         money: totals,
     });
     total_line[2] = Value::Text(format!("截至 {as_of}"));

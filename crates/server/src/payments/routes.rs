@@ -265,7 +265,7 @@ async fn aging(
 ) -> AppResult<Json<AgingPage>> {
     principal.require(Permission::PaymentsView)?;
     Ok(Json(
-        receivables::aging(&state.db, &query, &principal.scope(), page).await?,
+        receivables::aging(&state, &query, &principal.scope(), page).await?,
     ))
 }
 
@@ -281,7 +281,7 @@ async fn export_aging(
     _page: PageRequest,
 ) -> AppResult<Response> {
     principal.require(Permission::PaymentsView)?;
-    let (bytes, csv, name) = receivables::export(&state.db, &query, &principal.scope()).await?;
+    let (bytes, csv, name) = receivables::export(&state, &query, &principal.scope()).await?;
     audit::record_export(
         &state.db,
         &Actor::from(&principal),

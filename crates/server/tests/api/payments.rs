@@ -21,6 +21,7 @@ backend_tests!(
     suggestions_find_exact_subset_oldest_and_customers_by_name,
     bank_statements_import_with_dry_run_and_duplicates,
     aging_and_statement_show_what_is_owed,
+    the_aging_report_read_from_its_snapshot_follows_every_change,
     sums_beyond_the_stored_range_are_exact_in_lists_aging_and_statements,
     statement_import_allocates_exact_one_to_one_matches_when_asked,
     auto_allocation_and_manual_allocation_race_without_overpaying,
@@ -123,6 +124,20 @@ async fn reverse(app: &TestApp, token: &str, allocation_id: i64, reason: &str) -
         &json!({"reason": reason}),
     )
     .await
+}
+
+/// Moves a bill's due date to `days` before today (after it, when negative).
+async fn due_days_ago(app: &TestApp, bill_id: i64, days: i64) {
+    let backend = app.db.get_database_backend();
+    let day = today() - Duration::days(days);
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => format!("UPDATE bills SET due_date = '{day}'::date WHERE id = {bill_id}"),
+        _ => format!("UPDATE bills SET due_date = '{day}' WHERE id = {bill_id}"),
+    };
+    app.db
+        .execute_raw(Statement::from_string(backend, sql))
+        .await
+        .expect("due date");
 }
 
 fn id(value: &Value) -> i64 {
@@ -952,15 +967,6 @@ async fn aging_and_statement_show_what_is_owed(app: TestApp) {
     let token = app.admin_token().await;
     let c = customer(&app, &token, "G0001", "账龄测试一有限公司").await;
     let d = customer(&app, &token, "G0002", "账龄测试二有限公司").await;
-    let backend = app.db.get_database_backend();
-    let due = |id: i64, days_ago: i64| {
-        let day = today() - Duration::days(days_ago);
-        let sql = match backend {
-            sea_orm::DbBackend::Postgres => format!("UPDATE bills SET due_date = '{day}'::date WHERE id = {id}"),
-            _ => format!("UPDATE bills SET due_date = '{day}' WHERE id = {id}"),
-        };
-        Statement::from_string(backend, sql)
-    };
     let not_due = bill(&app, &token, c, &months_ago(1), "10.00", false).await;
     let d15 = bill(&app, &token, c, &months_ago(2), "20.00", false).await;
     let d45 = bill(&app, &token, c, &months_ago(3), "40.00", false).await;
@@ -968,7 +974,7 @@ async fn aging_and_statement_show_what_is_owed(app: TestApp) {
     let d100 = bill(&app, &token, c, &months_ago(5), "160.00", false).await;
     let other = bill(&app, &token, d, &months_ago(1), "5.00", false).await;
     for (id, days) in [(not_due, -5), (d15, 15), (d45, 45), (d75, 75), (d100, 100), (other, -1)] {
-        app.db.execute_raw(due(id, days)).await.expect("due date");
+        due_days_ago(&app, id, days).await;
     }
     let p = payment(&app, &token, receipt(Some(c), "100.00", None)).await;
     expect_json(allocate(&app, &token, id(&p), &[(d100, "60.00")]).await, StatusCode::OK).await;
@@ -1035,6 +1041,101 @@ async fn aging_and_statement_show_what_is_owed(app: TestApp) {
     .await;
 }
 
+/// The aging report of a day is a snapshot (issue 28) that the analytics
+/// refresh keeps: after each kind of write — a receipt, an allocation, a
+/// reversal, a rename, a new sales owner, a deletion — a read answers as the
+/// report computed anew would.
+async fn the_aging_report_read_from_its_snapshot_follows_every_change(app: TestApp) {
+    let token = app.admin_token().await;
+    let c = customer(&app, &token, "K0001", "快照账龄一有限公司").await;
+    let d = customer(&app, &token, "K0002", "快照账龄二有限公司").await;
+    let e = customer(&app, &token, "K0003", "快照账龄三有限公司").await;
+    let bc = bill(&app, &token, c, &months_ago(1), "100.00", false).await;
+    let bd = bill(&app, &token, d, &months_ago(2), "50.00", false).await;
+    let be = bill(&app, &token, e, &months_ago(1), "7.00", false).await;
+    for (bill_id, days) in [(bc, 10), (bd, 40), (be, -3)] {
+        due_days_ago(&app, bill_id, days).await;
+    }
+    let aging = |path: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move { get(app, &token, path).await }
+    };
+    let ids = |page: &Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .map(|items| items.iter().filter_map(|i| i["customer"]["id"].as_i64()).collect())
+            .unwrap_or_default()
+    };
+
+    let first = aging("/api/v1/receivables/aging").await;
+    assert_eq!(ids(&first), [c, d, e], "overdue money first, then open money");
+    assert_eq!(first["totals"]["outstanding"], "157.00");
+    assert_eq!(first["totals"]["d1_30"], "100.00");
+    assert_eq!(first["totals"]["d31_60"], "50.00");
+
+    // A receipt not yet applied is the customer's balance.
+    let p = payment(&app, &token, receipt(Some(d), "80.00", None)).await;
+    let page = aging("/api/v1/receivables/aging?q=K0002").await;
+    assert_eq!(page["items"][0]["unapplied"], "80.00");
+    assert_eq!(page["items"][0]["net"], "-30.00");
+    // Applied, it settles the bill and leaves the rest as the balance.
+    let allocated = expect_json(allocate(&app, &token, id(&p), &[(bd, "50.00")]).await, StatusCode::OK).await;
+    let page = aging("/api/v1/receivables/aging").await;
+    assert_eq!(ids(&page), [c, e, d], "d owes nothing, has money unapplied");
+    assert_eq!(page["items"][2]["open_bills"], 0);
+    assert_eq!(page["items"][2]["unapplied"], "30.00");
+    assert_eq!(page["totals"]["outstanding"], "107.00");
+    assert_eq!(aging("/api/v1/receivables/aging?overdue_only=true").await["total"], 1);
+    // Reversed: as before the allocation.
+    let allocation = id(&allocated["allocations"][0]);
+    expect_json(reverse(&app, &token, allocation, "分错账单").await, StatusCode::OK).await;
+    let page = aging("/api/v1/receivables/aging").await;
+    assert_eq!(ids(&page), [c, d, e]);
+    assert_eq!(page["items"][1]["d31_60"], "50.00");
+    assert_eq!(page["items"][1]["unapplied"], "80.00");
+
+    // A new name is found, and a new owner's sales person sees the row.
+    let (sales_id, sales) = app.user_with_role(&token, "sales_aging", "sales").await;
+    expect_json(
+        app.patch(
+            &format!("/api/v1/customers/{c}"),
+            &token,
+            &json!({"version": 1, "company_name": "改名后的账龄公司", "sales_owner_id": sales_id}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let found = aging("/api/v1/receivables/aging?q=改名后").await;
+    assert_eq!(ids(&found), [c]);
+    assert_eq!(found["items"][0]["sales_owner"]["id"], sales_id);
+    let own = get(&app, &sales, "/api/v1/receivables/aging").await;
+    assert_eq!(ids(&own), [c]);
+    assert_eq!(own["totals"]["outstanding"], "100.00");
+    assert_eq!(
+        get(&app, &token, &format!("/api/v1/receivables/aging?owner_id={sales_id}")).await["total"],
+        1
+    );
+
+    // Another day is its own snapshot: ten days on, e's bill is overdue.
+    let later = (today() + Duration::days(10)).to_string();
+    let page = get(
+        &app,
+        &token,
+        &format!("/api/v1/receivables/aging?as_of={later}&q=K0003"),
+    )
+    .await;
+    assert_eq!(page["items"][0]["d1_30"], "7.00");
+    assert_eq!(page["as_of"], later);
+
+    // A deleted customer's money is still owed: the row stays.
+    let deleted = app.delete(&format!("/api/v1/customers/{e}"), &token).await;
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    let page = aging("/api/v1/receivables/aging").await;
+    assert_eq!(ids(&page), [c, d, e]);
+    assert_eq!(page["totals"]["outstanding"], "157.00");
+}
+
 /// 925 receipts of the largest amount a payment may have sum past the i64
 /// range of a stored amount (922,337,203,685,477.5807): every total that
 /// adds them up answers exactly, and the import's own sum too.
@@ -1083,6 +1184,10 @@ async fn sums_beyond_the_stored_range_are_exact_in_lists_aging_and_statements(ap
     assert_eq!(aging["totals"]["unapplied"], "923999999999990.76");
     assert_eq!(aging["totals"]["outstanding"], "0.00");
     assert_eq!(aging["totals"]["net"], "-923999999999990.76");
+    // The analytics keep such sums too: the month's 实收 on the dashboard.
+    let month = (today() - Duration::days(1)).format("%Y-%m").to_string();
+    let dashboard = get(&app, &token, &format!("/api/v1/analytics/dashboard?period={month}")).await;
+    assert_eq!(dashboard["received"], "924999999999990.75");
 
     let summary = get(&app, &token, &format!("/api/v1/customers/{c}/statement")).await["summary"].clone();
     assert_eq!(summary["billed"], "999999999999.99");

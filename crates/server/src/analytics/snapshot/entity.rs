@@ -1,6 +1,7 @@
 //! The snapshot tables written row by row (migration
 //! `m20261209_000017_analytics_snapshots`); the per-owner sums are kept by
-//! raw `UPDATE … SET x = x + ?` and need no entity.
+//! raw `UPDATE … SET x = x + ?` and need no entity. Amounts beyond one
+//! BIGINT's reach are in two columns, `_hi` and `_lo` (`crate::db::SplitUnits`).
 
 pub mod customer_month {
     use sea_orm::entity::prelude::*;
@@ -16,12 +17,18 @@ pub mod customer_month {
         pub code_key: Vec<u8>,
         /// Counted bills of the period.
         pub bills: i32,
-        pub receivable: i64,
-        pub collected: i64,
-        pub received: i64,
-        pub usage_x: i64,
-        pub usage_n: i64,
-        pub usage_l: i64,
+        pub receivable_hi: i64,
+        pub receivable_lo: i64,
+        pub collected_hi: i64,
+        pub collected_lo: i64,
+        pub received_hi: i64,
+        pub received_lo: i64,
+        pub usage_x_hi: i64,
+        pub usage_x_lo: i64,
+        pub usage_n_hi: i64,
+        pub usage_n_lo: i64,
+        pub usage_l_hi: i64,
+        pub usage_l_lo: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -41,7 +48,8 @@ pub mod customer_due {
         #[sea_orm(primary_key, auto_increment = false)]
         pub due_date: Date,
         pub owner_id: i64,
-        pub open: i64,
+        pub open_hi: i64,
+        pub open_lo: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -129,6 +137,49 @@ pub mod credit_row {
         pub overdue_ratio: Option<String>,
         pub tenure_months: i32,
         pub window_bills: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod aging_row {
+    use sea_orm::entity::prelude::*;
+
+    /// A customer's aging on a day; money in Fixed4 units, each amount in
+    /// two columns (`crate::db::SplitUnits`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "analytics_aging_rows")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub as_of: Date,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub customer_id: i64,
+        pub owner_id: i64,
+        pub code_key: Vec<u8>,
+        pub customer_code: String,
+        pub company_name: String,
+        pub search: String,
+        pub open_bills: i32,
+        pub max_overdue_days: i64,
+        pub not_due_hi: i64,
+        pub not_due_lo: i64,
+        pub d1_30_hi: i64,
+        pub d1_30_lo: i64,
+        pub d31_60_hi: i64,
+        pub d31_60_lo: i64,
+        pub d61_90_hi: i64,
+        pub d61_90_lo: i64,
+        pub d90_plus_hi: i64,
+        pub d90_plus_lo: i64,
+        pub overdue_hi: i64,
+        pub overdue_lo: i64,
+        pub outstanding_hi: i64,
+        pub outstanding_lo: i64,
+        pub unapplied_hi: i64,
+        pub unapplied_lo: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

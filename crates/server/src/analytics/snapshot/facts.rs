@@ -11,12 +11,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use opcms_domain::Period;
+use opcms_domain::money::Total;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, Value};
 
 use super::entity::{customer_due, customer_month};
 use crate::analytics::facts::{COUNTED, OPEN, Sql, get, sum};
-use crate::db::bulk;
 use crate::db::raw::RawSql;
+use crate::db::{SplitUnits, bulk};
 use crate::error::{AppError, AppResult};
 
 /// The amounts of a customer-month, in the order of the columns.
@@ -58,65 +59,101 @@ impl Deltas {
         }
     }
 
-    /// Adds the differences to `analytics_owner_months` and `_owner_dues`.
+    /// Adds the differences to `analytics_owner_months` and `_owner_dues`:
+    /// each row read, added to in 128 bits and written back split anew (the
+    /// refresh holds the cluster's refresh lock, so no other writes it).
     pub(super) async fn apply(self, txn: &DatabaseTransaction) -> AppResult<()> {
-        let backend = txn.get_database_backend();
         for ((owner, period), amounts) in self.months {
             if amounts.iter().all(|a| *a == 0) {
                 continue;
             }
-            let values: Vec<i64> = amounts.iter().map(|a| fits(*a)).collect::<AppResult<_>>()?;
-            let mut update = RawSql::new(backend);
-            update.sql("UPDATE analytics_owner_months SET ");
-            for (i, (column, value)) in AMOUNTS.iter().zip(&values).enumerate() {
-                if i > 0 {
-                    update.sql(", ");
-                }
-                update.sql(&format!("{column} = {column} + ")).bind(*value);
-            }
-            update
-                .sql(" WHERE owner_id = ")
-                .bind(owner)
-                .sql(" AND period = ")
-                .bind(period);
-            if txn.execute_raw(update.build()).await?.rows_affected() == 0 {
-                let mut insert = RawSql::new(backend);
-                insert
-                    .sql(&format!(
-                        "INSERT INTO analytics_owner_months (owner_id, period, {}) VALUES ",
-                        AMOUNTS.join(", ")
-                    ))
-                    .tuple(
-                        [Value::from(owner), Value::from(period)]
-                            .into_iter()
-                            .chain(values.iter().map(|v| Value::from(*v))),
-                    );
-                txn.execute_raw(insert.build()).await?;
-            }
+            let key = [("owner_id", Value::from(owner)), ("period", Value::from(period))];
+            add_to(txn, "analytics_owner_months", &key, &AMOUNTS, &amounts).await?;
         }
         for ((owner, due), open) in self.dues {
             if open == 0 {
                 continue;
             }
-            let open = fits(open)?;
-            let mut update = RawSql::new(backend);
-            update
-                .sql("UPDATE analytics_owner_dues SET open = open + ")
-                .bind(open)
-                .sql(" WHERE owner_id = ")
-                .bind(owner)
-                .sql(" AND due_date = ")
-                .bind(due);
-            if txn.execute_raw(update.build()).await?.rows_affected() == 0 {
-                let mut insert = RawSql::new(backend);
-                insert
-                    .sql("INSERT INTO analytics_owner_dues (owner_id, due_date, open) VALUES ")
-                    .tuple([Value::from(owner), Value::from(due), Value::from(open)]);
-                txn.execute_raw(insert.build()).await?;
-            }
+            let key = [("owner_id", Value::from(owner)), ("due_date", Value::from(due))];
+            add_to(txn, "analytics_owner_dues", &key, &["open"], &[open]).await?;
         }
         Ok(())
     }
+}
+
+/// Adds `amounts` to the split `columns` of the row of `table` at `key`,
+/// inserting the row when there is none.
+async fn add_to(
+    txn: &DatabaseTransaction,
+    table: &str,
+    key: &[(&str, Value); 2],
+    columns: &[&str],
+    amounts: &[i128],
+) -> AppResult<()> {
+    let backend = txn.get_database_backend();
+    let parts: Vec<String> = columns
+        .iter()
+        .flat_map(|c| [format!("{c}_hi"), format!("{c}_lo")])
+        .collect();
+    let where_key = |sql: &mut RawSql| {
+        sql.sql(&format!(" WHERE {} = ", key[0].0))
+            .bind(key[0].1.clone())
+            .sql(&format!(" AND {} = ", key[1].0))
+            .bind(key[1].1.clone());
+    };
+    let mut read = RawSql::new(backend);
+    read.sql(&format!("SELECT {} FROM {table}", parts.join(", ")));
+    where_key(&mut read);
+    let found = txn.query_all_raw(read.build()).await?;
+    let mut sums = amounts.to_vec();
+    if let Some(row) = found.first() {
+        for (i, column) in columns.iter().enumerate() {
+            let stored = SplitUnits {
+                hi: get(row, &format!("{column}_hi"))?,
+                lo: get(row, &format!("{column}_lo"))?,
+            };
+            sums[i] += stored.total().units();
+        }
+    }
+    let mut values = Vec::with_capacity(parts.len());
+    for amount in &sums {
+        let split = split(*amount)?;
+        values.extend([split.hi, split.lo]);
+    }
+    if found.is_empty() {
+        let mut insert = RawSql::new(backend);
+        insert
+            .sql(&format!(
+                "INSERT INTO {table} ({}, {}, {}) VALUES ",
+                key[0].0,
+                key[1].0,
+                parts.join(", ")
+            ))
+            .tuple(
+                [key[0].1.clone(), key[1].1.clone()]
+                    .into_iter()
+                    .chain(values.iter().map(|v| Value::from(*v))),
+            );
+        txn.execute_raw(insert.build()).await?;
+    } else {
+        let mut update = RawSql::new(backend);
+        update.sql(&format!("UPDATE {table} SET "));
+        for (i, (part, value)) in parts.iter().zip(&values).enumerate() {
+            if i > 0 {
+                update.sql(", ");
+            }
+            update.sql(&format!("{part} = ")).bind(*value);
+        }
+        where_key(&mut update);
+        txn.execute_raw(update.build()).await?;
+    }
+    Ok(())
+}
+
+/// An amount as the facts store it: 64-bit units of 0.0001 in two columns.
+pub(super) fn split(units: i128) -> AppResult<SplitUnits> {
+    SplitUnits::of(Total::from_units(units))
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("analytics sum out of range: {units}")))
 }
 
 /// An amount as the snapshot stores it (64-bit units of 0.0001).
@@ -270,14 +307,14 @@ async fn stored(txn: &DatabaseTransaction, customers: &[i64]) -> AppResult<Facts
                 code_key: row.code_key,
                 bills: row.bills,
                 amounts: [
-                    row.receivable,
-                    row.collected,
-                    row.received,
-                    row.usage_x,
-                    row.usage_n,
-                    row.usage_l,
+                    (row.receivable_hi, row.receivable_lo),
+                    (row.collected_hi, row.collected_lo),
+                    (row.received_hi, row.received_lo),
+                    (row.usage_x_hi, row.usage_x_lo),
+                    (row.usage_n_hi, row.usage_n_lo),
+                    (row.usage_l_hi, row.usage_l_lo),
                 ]
-                .map(i128::from),
+                .map(|(hi, lo)| SplitUnits { hi, lo }.total().units()),
             },
         );
     }
@@ -286,9 +323,13 @@ async fn stored(txn: &DatabaseTransaction, customers: &[i64]) -> AppResult<Facts
         .all(txn)
         .await?;
     for row in dues {
+        let open = SplitUnits {
+            hi: row.open_hi,
+            lo: row.open_lo,
+        };
         facts
             .dues
-            .insert((row.customer_id, row.due_date), (row.owner_id, i128::from(row.open)));
+            .insert((row.customer_id, row.due_date), (row.owner_id, open.total().units()));
     }
     Ok(facts)
 }
@@ -304,19 +345,29 @@ async fn replace(txn: &DatabaseTransaction, customers: &[i64], facts: Facts) -> 
         .await?;
     let mut months = Vec::with_capacity(facts.months.len());
     for ((customer_id, period), m) in facts.months {
-        let [receivable, collected, received, usage_x, usage_n, usage_l] = m.amounts;
+        let mut parts = [SplitUnits { hi: 0, lo: 0 }; 6];
+        for (part, amount) in parts.iter_mut().zip(m.amounts) {
+            *part = split(amount)?;
+        }
+        let [receivable, collected, received, usage_x, usage_n, usage_l] = parts;
         months.push(customer_month::ActiveModel {
             customer_id: Set(customer_id),
             period: Set(period),
             owner_id: Set(m.owner_id),
             code_key: Set(m.code_key),
             bills: Set(m.bills),
-            receivable: Set(fits(receivable)?),
-            collected: Set(fits(collected)?),
-            received: Set(fits(received)?),
-            usage_x: Set(fits(usage_x)?),
-            usage_n: Set(fits(usage_n)?),
-            usage_l: Set(fits(usage_l)?),
+            receivable_hi: Set(receivable.hi),
+            receivable_lo: Set(receivable.lo),
+            collected_hi: Set(collected.hi),
+            collected_lo: Set(collected.lo),
+            received_hi: Set(received.hi),
+            received_lo: Set(received.lo),
+            usage_x_hi: Set(usage_x.hi),
+            usage_x_lo: Set(usage_x.lo),
+            usage_n_hi: Set(usage_n.hi),
+            usage_n_lo: Set(usage_n.lo),
+            usage_l_hi: Set(usage_l.hi),
+            usage_l_lo: Set(usage_l.lo),
         });
     }
     bulk::insert(txn, months).await?;
@@ -326,7 +377,8 @@ async fn replace(txn: &DatabaseTransaction, customers: &[i64], facts: Facts) -> 
             customer_id: Set(customer_id),
             due_date: Set(due_date),
             owner_id: Set(owner_id),
-            open: Set(fits(open)?),
+            open_hi: Set(split(open)?.hi),
+            open_lo: Set(split(open)?.lo),
         });
     }
     bulk::insert(txn, dues).await?;

@@ -1,5 +1,6 @@
-//! The list snapshots: the segments of a period, the churn flags and the
-//! credit scores on a day, one row per (live) customer, computed by the same
+//! The list snapshots: the segments of a period, the churn flags, the
+//! credit scores and the aging on a day, one row per (live) customer (for
+//! aging, per customer with money open or unapplied), computed by the same
 //! functions that define the figures. A snapshot is built whole the first
 //! time its period or day is read; afterwards each refresh recomputes only
 //! the rows of the customers that changed.
@@ -7,15 +8,16 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use opcms_domain::Period;
 use opcms_domain::analytics::{ChurnRules, Risk};
+use opcms_domain::money::Total;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Set, Value};
 
-use super::entity::{churn_row, credit_row, segment_row};
+use super::entity::{aging_row, churn_row, credit_row, segment_row};
 use super::facts::fits;
-use crate::analytics::compute::{churn, credit, segments};
+use crate::analytics::compute::{aging, churn, credit, segments};
 use crate::analytics::facts::{CustomerFacts, Sql, get};
 use crate::calendar::business_instant;
-use crate::db::bulk;
 use crate::db::raw::RawSql;
+use crate::db::{SplitUnits, bulk};
 use crate::error::{AppError, AppResult};
 
 /// A list snapshot a read needs.
@@ -24,6 +26,7 @@ pub enum Need {
     Segments(Period),
     Churn(NaiveDate, ChurnRules),
     Credit(NaiveDate),
+    Aging(NaiveDate),
 }
 
 impl Need {
@@ -32,13 +35,14 @@ impl Need {
             Need::Segments(_) => "segments",
             Need::Churn(..) => "churn",
             Need::Credit(_) => "credit",
+            Need::Aging(_) => "aging",
         }
     }
 
     fn key(&self) -> String {
         match self {
             Need::Segments(period) => period.to_string(),
-            Need::Churn(day, _) | Need::Credit(day) => day.format("%Y-%m-%d").to_string(),
+            Need::Churn(day, _) | Need::Credit(day) | Need::Aging(day) => day.format("%Y-%m-%d").to_string(),
         }
     }
 
@@ -56,13 +60,14 @@ impl Need {
             Need::Segments(_) => ("analytics_segment_rows", "period"),
             Need::Churn(..) => ("analytics_churn_rows", "as_of"),
             Need::Credit(_) => ("analytics_credit_rows", "as_of"),
+            Need::Aging(_) => ("analytics_aging_rows", "as_of"),
         }
     }
 
     fn key_value(&self) -> Value {
         match self {
             Need::Segments(period) => Value::from(period.key()),
-            Need::Churn(day, _) | Need::Credit(day) => Value::from(*day),
+            Need::Churn(day, _) | Need::Credit(day) | Need::Aging(day) => Value::from(*day),
         }
     }
 
@@ -72,9 +77,14 @@ impl Need {
             "segments" => Period::parse(key).ok().map(Need::Segments),
             "churn" => day().map(|d| Need::Churn(d, rules)),
             "credit" => day().map(Need::Credit),
+            "aging" => day().map(Need::Aging),
             _ => None,
         }
     }
+}
+
+fn split(amount: Total) -> AppResult<SplitUnits> {
+    SplitUnits::of(amount).ok_or_else(|| AppError::Internal(anyhow::anyhow!("aging sum out of range: {amount}")))
 }
 
 fn rules_text(rules: ChurnRules) -> String {
@@ -216,6 +226,7 @@ pub(super) enum Rows {
     Segments(Vec<segment_row::ActiveModel>, Ranked),
     Churn(Vec<churn_row::ActiveModel>),
     Credit(Vec<credit_row::ActiveModel>),
+    Aging(Vec<aging_row::ActiveModel>),
 }
 
 /// Replaces the rows of `subset` (every row when None) with `rows`.
@@ -235,6 +246,7 @@ async fn replace(txn: &DatabaseTransaction, need: &Need, subset: Option<&[i64]>,
         Rows::Segments(rows, _) => bulk::insert(txn, rows).await?,
         Rows::Churn(rows) => bulk::insert(txn, rows).await?,
         Rows::Credit(rows) => bulk::insert(txn, rows).await?,
+        Rows::Aging(rows) => bulk::insert(txn, rows).await?,
     }
     Ok(())
 }
@@ -308,6 +320,40 @@ pub(super) async fn compute(db: &impl ConnectionTrait, need: &Need, subset: Opti
                 });
             }
             Rows::Credit(rows)
+        }
+        Need::Aging(as_of) => {
+            let mut rows = Vec::new();
+            for (customer, found) in aging::customer_aging(db, as_of, subset).await? {
+                let money = &found.aging;
+                rows.push(aging_row::ActiveModel {
+                    as_of: Set(as_of),
+                    customer_id: Set(customer.id),
+                    owner_id: Set(customer.sales_owner_id.unwrap_or(0)),
+                    code_key: Set(customer.code.as_bytes().to_vec()),
+                    search: Set(search_text(&customer)),
+                    customer_code: Set(customer.code),
+                    company_name: Set(customer.company_name),
+                    open_bills: Set(i32::try_from(found.open_bills).unwrap_or(i32::MAX)),
+                    max_overdue_days: Set(money.max_overdue_days),
+                    not_due_hi: Set(split(money.not_due)?.hi),
+                    not_due_lo: Set(split(money.not_due)?.lo),
+                    d1_30_hi: Set(split(money.d1_30)?.hi),
+                    d1_30_lo: Set(split(money.d1_30)?.lo),
+                    d31_60_hi: Set(split(money.d31_60)?.hi),
+                    d31_60_lo: Set(split(money.d31_60)?.lo),
+                    d61_90_hi: Set(split(money.d61_90)?.hi),
+                    d61_90_lo: Set(split(money.d61_90)?.lo),
+                    d90_plus_hi: Set(split(money.d90_plus)?.hi),
+                    d90_plus_lo: Set(split(money.d90_plus)?.lo),
+                    overdue_hi: Set(split(money.overdue())?.hi),
+                    overdue_lo: Set(split(money.overdue())?.lo),
+                    outstanding_hi: Set(split(money.outstanding())?.hi),
+                    outstanding_lo: Set(split(money.outstanding())?.lo),
+                    unapplied_hi: Set(split(found.unapplied)?.hi),
+                    unapplied_lo: Set(split(found.unapplied)?.lo),
+                });
+            }
+            Rows::Aging(rows)
         }
     })
 }

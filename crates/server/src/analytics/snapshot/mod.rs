@@ -36,6 +36,7 @@ use crate::db::begin_write;
 use crate::db::raw::RawSql;
 use crate::error::AppResult;
 use crate::state::AppState;
+pub use entity::aging_row;
 pub use lists::Need;
 
 /// Change marks taken by one refresh transaction: a pass holds the write
@@ -218,6 +219,7 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<u64> {
         "analytics_tier_cuts",
         "analytics_churn_rows",
         "analytics_credit_rows",
+        "analytics_aging_rows",
         "analytics_snapshots",
     ] {
         txn.execute_unprepared(&format!("DELETE FROM {table}")).await?;
@@ -231,15 +233,20 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<u64> {
 }
 
 /// `analytics.refresh`: takes the marks, drops list snapshots nobody needs
-/// any more, and builds today's churn and credit lists and the segments of
-/// this month and the last.
+/// any more, and builds today's churn, credit and aging lists and the
+/// segments of this month and the last.
 pub async fn run_job(state: &AppState) -> AppResult<Json> {
     let _one = state.analytics_refresh.lock().await;
     let recomputed = refresh(&state.db, None).await?;
     let today = business_today();
     let rules = crate::settings::load(&state.db).await?.churn_rules();
     let period = current_period();
-    let mut current = vec![Need::Churn(today, rules), Need::Credit(today), Need::Segments(period)];
+    let mut current = vec![
+        Need::Churn(today, rules),
+        Need::Credit(today),
+        Need::Aging(today),
+        Need::Segments(period),
+    ];
     if let Some(previous) = period.previous() {
         current.push(Need::Segments(previous));
     }

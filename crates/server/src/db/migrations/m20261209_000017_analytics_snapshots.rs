@@ -48,7 +48,7 @@ fn code_key() -> ColumnDef {
 }
 
 /// The columns every list snapshot row carries: who, and what to search.
-fn customer_columns() -> Vec<ColumnDef> {
+pub(super) fn customer_columns() -> Vec<ColumnDef> {
     vec![
         big("customer_id"),
         big("owner_id"),

@@ -28,6 +28,8 @@ mod m20261212_000021_erp_customer_pull;
 mod m20261213_000022_list_indexes;
 mod m20261213_000023_list_totals;
 mod m20261214_000024_customer_totals;
+mod m20261215_000025_analytics_wide_amounts;
+mod m20261215_000026_aging_snapshot;
 
 /// The analytics marking triggers, which a restore lifts while it loads.
 pub use m20261209_000017_analytics_snapshots::{
@@ -72,6 +74,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261213_000022_list_indexes::Migration),
             Box::new(m20261213_000023_list_totals::Migration),
             Box::new(m20261214_000024_customer_totals::Migration),
+            Box::new(m20261215_000025_analytics_wide_amounts::Migration),
+            Box::new(m20261215_000026_aging_snapshot::Migration),
         ]
     }
 }
