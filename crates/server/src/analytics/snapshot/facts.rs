@@ -156,6 +156,15 @@ pub(super) fn split(units: i128) -> AppResult<SplitUnits> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("analytics sum out of range: {units}")))
 }
 
+/// [`split`] of each amount.
+pub(super) fn split_each<const N: usize>(amounts: [i128; N]) -> AppResult<[SplitUnits; N]> {
+    let mut parts = [SplitUnits { hi: 0, lo: 0 }; N];
+    for (part, amount) in parts.iter_mut().zip(amounts) {
+        *part = split(amount)?;
+    }
+    Ok(parts)
+}
+
 /// An amount as the snapshot stores it (64-bit units of 0.0001).
 pub(super) fn fits(units: i128) -> AppResult<i64> {
     i64::try_from(units)
@@ -345,11 +354,7 @@ async fn replace(txn: &DatabaseTransaction, customers: &[i64], facts: Facts) -> 
         .await?;
     let mut months = Vec::with_capacity(facts.months.len());
     for ((customer_id, period), m) in facts.months {
-        let mut parts = [SplitUnits { hi: 0, lo: 0 }; 6];
-        for (part, amount) in parts.iter_mut().zip(m.amounts) {
-            *part = split(amount)?;
-        }
-        let [receivable, collected, received, usage_x, usage_n, usage_l] = parts;
+        let [receivable, collected, received, usage_x, usage_n, usage_l] = split_each(m.amounts)?;
         months.push(customer_month::ActiveModel {
             customer_id: Set(customer_id),
             period: Set(period),
@@ -373,12 +378,13 @@ async fn replace(txn: &DatabaseTransaction, customers: &[i64], facts: Facts) -> 
     bulk::insert(txn, months).await?;
     let mut dues = Vec::with_capacity(facts.dues.len());
     for ((customer_id, due_date), (owner_id, open)) in facts.dues {
+        let open = split(open)?;
         dues.push(customer_due::ActiveModel {
             customer_id: Set(customer_id),
             due_date: Set(due_date),
             owner_id: Set(owner_id),
-            open_hi: Set(split(open)?.hi),
-            open_lo: Set(split(open)?.lo),
+            open_hi: Set(open.hi),
+            open_lo: Set(open.lo),
         });
     }
     bulk::insert(txn, dues).await?;

@@ -12,12 +12,12 @@ use opcms_domain::money::Total;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Set, Value};
 
 use super::entity::{aging_row, churn_row, credit_row, segment_row};
-use super::facts::fits;
+use super::facts::{fits, split_each};
 use crate::analytics::compute::{aging, churn, credit, segments};
 use crate::analytics::facts::{CustomerFacts, Sql, get};
 use crate::calendar::business_instant;
+use crate::db::bulk;
 use crate::db::raw::RawSql;
-use crate::db::{SplitUnits, bulk};
 use crate::error::{AppError, AppResult};
 
 /// A list snapshot a read needs.
@@ -81,10 +81,6 @@ impl Need {
             _ => None,
         }
     }
-}
-
-fn split(amount: Total) -> AppResult<SplitUnits> {
-    SplitUnits::of(amount).ok_or_else(|| AppError::Internal(anyhow::anyhow!("aging sum out of range: {amount}")))
 }
 
 fn rules_text(rules: ChurnRules) -> String {
@@ -325,6 +321,26 @@ pub(super) async fn compute(db: &impl ConnectionTrait, need: &Need, subset: Opti
             let mut rows = Vec::new();
             for (customer, found) in aging::customer_aging(db, as_of, subset).await? {
                 let money = &found.aging;
+                let amounts = [
+                    money.not_due,
+                    money.d1_30,
+                    money.d31_60,
+                    money.d61_90,
+                    money.d90_plus,
+                    money.overdue(),
+                    money.outstanding(),
+                    found.unapplied,
+                ];
+                let [
+                    not_due,
+                    d1_30,
+                    d31_60,
+                    d61_90,
+                    d90_plus,
+                    overdue,
+                    outstanding,
+                    unapplied,
+                ] = split_each(amounts.map(Total::units))?;
                 rows.push(aging_row::ActiveModel {
                     as_of: Set(as_of),
                     customer_id: Set(customer.id),
@@ -335,22 +351,22 @@ pub(super) async fn compute(db: &impl ConnectionTrait, need: &Need, subset: Opti
                     company_name: Set(customer.company_name),
                     open_bills: Set(i32::try_from(found.open_bills).unwrap_or(i32::MAX)),
                     max_overdue_days: Set(money.max_overdue_days),
-                    not_due_hi: Set(split(money.not_due)?.hi),
-                    not_due_lo: Set(split(money.not_due)?.lo),
-                    d1_30_hi: Set(split(money.d1_30)?.hi),
-                    d1_30_lo: Set(split(money.d1_30)?.lo),
-                    d31_60_hi: Set(split(money.d31_60)?.hi),
-                    d31_60_lo: Set(split(money.d31_60)?.lo),
-                    d61_90_hi: Set(split(money.d61_90)?.hi),
-                    d61_90_lo: Set(split(money.d61_90)?.lo),
-                    d90_plus_hi: Set(split(money.d90_plus)?.hi),
-                    d90_plus_lo: Set(split(money.d90_plus)?.lo),
-                    overdue_hi: Set(split(money.overdue())?.hi),
-                    overdue_lo: Set(split(money.overdue())?.lo),
-                    outstanding_hi: Set(split(money.outstanding())?.hi),
-                    outstanding_lo: Set(split(money.outstanding())?.lo),
-                    unapplied_hi: Set(split(found.unapplied)?.hi),
-                    unapplied_lo: Set(split(found.unapplied)?.lo),
+                    not_due_hi: Set(not_due.hi),
+                    not_due_lo: Set(not_due.lo),
+                    d1_30_hi: Set(d1_30.hi),
+                    d1_30_lo: Set(d1_30.lo),
+                    d31_60_hi: Set(d31_60.hi),
+                    d31_60_lo: Set(d31_60.lo),
+                    d61_90_hi: Set(d61_90.hi),
+                    d61_90_lo: Set(d61_90.lo),
+                    d90_plus_hi: Set(d90_plus.hi),
+                    d90_plus_lo: Set(d90_plus.lo),
+                    overdue_hi: Set(overdue.hi),
+                    overdue_lo: Set(overdue.lo),
+                    outstanding_hi: Set(outstanding.hi),
+                    outstanding_lo: Set(outstanding.lo),
+                    unapplied_hi: Set(unapplied.hi),
+                    unapplied_lo: Set(unapplied.lo),
                 });
             }
             Rows::Aging(rows)
