@@ -42,7 +42,9 @@ if [ "${CI:-}" = "true" ] && [ ${#skipped[@]} -gt 0 ]; then
 fi
 
 banner "Rust: unit tests and API tests"
-cargo test --workspace -- "${skip_args[@]}"
+# No backtraces: a failing test's message and line stay short enough to be
+# read in CI's excerpt of the log (set OPCMS_TEST_BACKTRACE=1 for them).
+RUST_BACKTRACE=${OPCMS_TEST_BACKTRACE:-0} cargo test --workspace -- "${skip_args[@]}"
 
 # The API contract test: schemathesis (a venv that .ci/run makes) against the
 # debug binary built above, from the OpenAPI document it serves.
