@@ -7,6 +7,7 @@ use opcms_domain::billing::BillStatus;
 use opcms_domain::money::Total;
 use opcms_domain::payments::AgingAmounts;
 use opcms_domain::{DataScope, Fixed4};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,8 @@ use crate::bills::entity::bill;
 use crate::bills::model::BillView;
 use crate::calendar::business_today;
 use crate::customers::entity::customer;
+use crate::db::migrations::AGING_TOTALS;
+use crate::db::totals as maintained;
 use crate::db::{SplitUnits, count_and_sums, like_contains};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::PageRequest;
@@ -101,7 +104,9 @@ pub struct AgingPage {
 /// The report's rows on `as_of` that the filter and the scope keep, in
 /// report order (overdue money, then open money, largest first; one page,
 /// or all when `page` is None), how many they are and their totals: read
-/// from the aging snapshot (`analytics::snapshot`), made current first.
+/// from the aging snapshot (`analytics::snapshot`), made current first, the
+/// totals from its maintained totals (`totals_aging`) unless a search
+/// narrows the rows.
 async fn select(
     state: &AppState,
     query: &AgingQuery,
@@ -125,11 +130,29 @@ async fn select(
                 .add(aging_row::Column::OverdueLo.ne(0)),
         );
     }
-    if let Some(text) = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    let search = query.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let has_search = search.is_some();
+    if let Some(text) = search {
         // The snapshot's `search` holds the code and the name, lower-cased.
         rows = rows.filter(aging_row::Column::Search.like(like_contains(&text.to_lowercase())));
     }
-    let (total, sums) = count_and_sums(db, rows.clone(), &TOTALLED).await?;
+    let (total, sums) = if has_search {
+        count_and_sums(db, rows.clone(), AGING_TOTALS.sums).await?
+    } else {
+        // Without a search the filter is one of the maintained totals' keys.
+        let mut keys = Condition::all().add(Expr::col(Alias::new("as_of")).eq(as_of));
+        if let Some(owners) = scope.owners() {
+            keys = keys.add(Expr::col(Alias::new("owner_id")).is_in(owners.iter().copied()));
+        }
+        if let Some(owner) = query.owner_id {
+            keys = keys.add(Expr::col(Alias::new("owner_id")).eq(owner));
+        }
+        if query.overdue_only == Some(true) {
+            keys = keys.add(Expr::col(Alias::new("overdue")).eq(1));
+        }
+        let summed = maintained::sum(db, &AGING_TOTALS, keys).await?;
+        (summed.count, summed.sums)
+    };
     let joined: Vec<Total> = sums.chunks(2).map(|part| SplitUnits::join(part[0], part[1])).collect();
     let [not_due, d1_30, d31_60, d61_90, d90_plus, unapplied] = joined[..] else {
         return Err(AppError::Internal(anyhow::anyhow!("aging totals: {} sums", sums.len())));
@@ -184,23 +207,6 @@ async fn select(
         .collect();
     Ok((items, total, AgingMoney::of(&totals, unapplied)))
 }
-
-/// The snapshot columns the report totals, in [`select`]'s order: each
-/// amount's two parts (`SplitUnits`).
-const TOTALLED: [&str; 12] = [
-    "not_due_hi",
-    "not_due_lo",
-    "d1_30_hi",
-    "d1_30_lo",
-    "d31_60_hi",
-    "d31_60_lo",
-    "d61_90_hi",
-    "d61_90_lo",
-    "d90_plus_hi",
-    "d90_plus_lo",
-    "unapplied_hi",
-    "unapplied_lo",
-];
 
 pub async fn aging(state: &AppState, query: &AgingQuery, scope: &DataScope, page: PageRequest) -> AppResult<AgingPage> {
     let as_of = query.as_of.unwrap_or_else(business_today);

@@ -785,9 +785,26 @@ async fn the_snapshots_follow_each_write_at_once(backend: Backend) {
         (Some("700.00"), Some("700.00"))
     );
     assert_eq!(codes(&now["top_customers"], "revenue"), pairs(&[("B002", "700.00")]));
+    // The dashboard's refresh recomputed no list: it left B's rows marked in
+    // each list snapshot, for that list's own next reader.
+    let marked = |view: &'static str| {
+        let app = &app;
+        async move {
+            scalar(
+                app,
+                &format!("SELECT COUNT(*) FROM analytics_list_changes WHERE view = '{view}'"),
+            )
+            .await
+        }
+    };
+    for view in ["segments", "churn", "credit"] {
+        assert_eq!(marked(view).await, 1, "{view}: B's row left marked");
+    }
     let segments = get(&app, s1, "/api/v1/analytics/segments?period=2026-06").await;
     // Revenue 2025-07..2026-06: A 5000, B 2400 of 7400 → A alone reaches 67.6 %, B joins A.
     assert_eq!(segments["counts"], json!({"A": 2, "B": 0, "C": 0}), "{segments}");
+    assert_eq!(marked("segments").await, 0, "the segments' read recomputed its rows");
+    assert_eq!(marked("churn").await, 1, "and left the churn list's for its reader");
 
     // Paid the same day.
     pay(&app, admin, b, june_bill, "700", "2026-06-20").await;
@@ -875,6 +892,11 @@ async fn the_snapshots_follow_each_write_at_once(backend: Backend) {
     assert_eq!(run["status"], "succeeded", "{run}");
     assert!(run["counts"]["snapshots_built"].as_u64().is_some(), "{run}");
     assert_eq!(get(&app, admin, june).await, before_job);
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM analytics_list_changes").await,
+        0,
+        "the job recomputed every row left marked"
+    );
 
     // A bill's total changed by hand in SQL, its change mark thrown away:
     // the snapshots cannot know; `opcms analytics-rebuild` puts them right.

@@ -1044,8 +1044,13 @@ async fn aging_and_statement_show_what_is_owed(app: TestApp) {
 /// The aging report of a day is a snapshot (issue 28) that the analytics
 /// refresh keeps: after each kind of write — a receipt, an allocation, a
 /// reversal, a rename, a new sales owner, a deletion — a read answers as the
-/// report computed anew would.
+/// report computed anew would. Its totals row comes from maintained totals
+/// (`totals_aging`) unless a search narrows it; every read here checks the
+/// two against each other (a search matching every code sums the rows), and
+/// again after the totals are folded.
 async fn the_aging_report_read_from_its_snapshot_follows_every_change(app: TestApp) {
+    use opcms::db::migrations::AGING_TOTALS;
+    use opcms::db::totals::fold;
     let token = app.admin_token().await;
     let c = customer(&app, &token, "K0001", "快照账龄一有限公司").await;
     let d = customer(&app, &token, "K0002", "快照账龄二有限公司").await;
@@ -1056,10 +1061,22 @@ async fn the_aging_report_read_from_its_snapshot_follows_every_change(app: TestA
     for (bill_id, days) in [(bc, 10), (bd, 40), (be, -3)] {
         due_days_ago(&app, bill_id, days).await;
     }
-    let aging = |path: &'static str| {
-        let (app, token) = (&app, token.clone());
-        async move { get(app, &token, path).await }
+    let summed_the_same = |token: String, path: String| {
+        let app = &app;
+        async move {
+            let page = get(app, &token, &path).await;
+            if path.contains("q=") {
+                return page; // already the search path
+            }
+            let sign = if path.contains('?') { '&' } else { '?' };
+            // Every code starts K000: the same rows, summed by the search path.
+            let summed = get(app, &token, &format!("{path}{sign}q=K000")).await;
+            assert_eq!(page["totals"], summed["totals"], "{path}: maintained vs summed totals");
+            assert_eq!(page["total"], summed["total"], "{path}: maintained vs counted rows");
+            page
+        }
     };
+    let aging = |path: &'static str| summed_the_same(token.clone(), path.to_string());
     let ids = |page: &Value| -> Vec<i64> {
         page["items"]
             .as_array()
@@ -1085,7 +1102,9 @@ async fn the_aging_report_read_from_its_snapshot_follows_every_change(app: TestA
     assert_eq!(page["items"][2]["open_bills"], 0);
     assert_eq!(page["items"][2]["unapplied"], "30.00");
     assert_eq!(page["totals"]["outstanding"], "107.00");
-    assert_eq!(aging("/api/v1/receivables/aging?overdue_only=true").await["total"], 1);
+    let overdue = aging("/api/v1/receivables/aging?overdue_only=true").await;
+    assert_eq!(overdue["total"], 1);
+    assert_eq!(overdue["totals"]["outstanding"], "100.00");
     // Reversed: as before the allocation.
     let allocation = id(&allocated["allocations"][0]);
     expect_json(reverse(&app, &token, allocation, "分错账单").await, StatusCode::OK).await;
@@ -1109,13 +1128,12 @@ async fn the_aging_report_read_from_its_snapshot_follows_every_change(app: TestA
     let found = aging("/api/v1/receivables/aging?q=改名后").await;
     assert_eq!(ids(&found), [c]);
     assert_eq!(found["items"][0]["sales_owner"]["id"], sales_id);
-    let own = get(&app, &sales, "/api/v1/receivables/aging").await;
+    let own = summed_the_same(sales.clone(), "/api/v1/receivables/aging".into()).await;
     assert_eq!(ids(&own), [c]);
     assert_eq!(own["totals"]["outstanding"], "100.00");
-    assert_eq!(
-        get(&app, &token, &format!("/api/v1/receivables/aging?owner_id={sales_id}")).await["total"],
-        1
-    );
+    let owned = summed_the_same(token.clone(), format!("/api/v1/receivables/aging?owner_id={sales_id}")).await;
+    assert_eq!(owned["total"], 1);
+    assert_eq!(owned["totals"]["d1_30"], "100.00");
 
     // Another day is its own snapshot: ten days on, e's bill is overdue.
     let later = (today() + Duration::days(10)).to_string();
@@ -1134,6 +1152,18 @@ async fn the_aging_report_read_from_its_snapshot_follows_every_change(app: TestA
     let page = aging("/api/v1/receivables/aging").await;
     assert_eq!(ids(&page), [c, d, e]);
     assert_eq!(page["totals"]["outstanding"], "157.00");
+
+    // Folded into a row per key, the totals read the same.
+    let appended = scalar(&app, "SELECT COUNT(*) FROM totals_aging").await;
+    fold(&app.db, &AGING_TOTALS).await.expect("fold");
+    assert!(
+        scalar(&app, "SELECT COUNT(*) FROM totals_aging").await < appended,
+        "the fold merged rows"
+    );
+    let folded = aging("/api/v1/receivables/aging").await;
+    assert_eq!(folded["totals"], page["totals"]);
+    assert_eq!(folded["totals"]["unapplied"], "80.00");
+    assert_eq!(aging("/api/v1/receivables/aging?overdue_only=true").await["total"], 2);
 }
 
 /// 925 receipts of the largest amount a payment may have sum past the i64

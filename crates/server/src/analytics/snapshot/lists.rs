@@ -2,8 +2,10 @@
 //! credit scores and the aging on a day, one row per (live) customer (for
 //! aging, per customer with money open or unapplied), computed by the same
 //! functions that define the figures. A snapshot is built whole the first
-//! time its period or day is read; afterwards each refresh recomputes only
-//! the rows of the customers that changed.
+//! time its period or day is read; afterwards only the rows of the customers
+//! that changed are recomputed: by the refresh a read of that snapshot (or
+//! the nightly job) runs, while a refresh for another read leaves them
+//! marked in `analytics_list_changes` for the snapshot's own next reader.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use opcms_domain::Period;
@@ -62,6 +64,11 @@ impl Need {
             Need::Credit(_) => ("analytics_credit_rows", "as_of"),
             Need::Aging(_) => ("analytics_aging_rows", "as_of"),
         }
+    }
+
+    /// Whether the two name the same snapshot (churn whatever the rules).
+    pub(super) fn same_snapshot(&self, other: &Need) -> bool {
+        self.view() == other.view() && self.key() == other.key()
     }
 
     fn key_value(&self) -> Value {
@@ -150,12 +157,69 @@ pub(super) async fn drop_snapshot(txn: &DatabaseTransaction, need: &Need) -> App
             .bind(period.key());
         txn.execute_raw(delete.build()).await?;
     }
+    clear_marks(txn, need, None).await?;
     let mut delete = RawSql::new(backend);
     delete
         .sql("DELETE FROM analytics_snapshots WHERE view = ")
         .bind(need.view())
         .sql(" AND snap_key = ")
         .bind(need.key());
+    txn.execute_raw(delete.build()).await?;
+    Ok(())
+}
+
+/// Marks the rows of `customers` in each of `needs` for recomputing later
+/// (by the snapshot's next reader, or the nightly job).
+pub(super) async fn mark(txn: &DatabaseTransaction, needs: &[Need], customers: &[i64]) -> AppResult<()> {
+    for need in needs {
+        // The refresh holds the cluster's lock: nobody else writes marks.
+        clear_marks(txn, need, Some(customers)).await?;
+        let mut insert = RawSql::new(txn.get_database_backend());
+        insert.sql("INSERT INTO analytics_list_changes (view, snap_key, customer_id) VALUES ");
+        for (i, customer) in customers.iter().enumerate() {
+            if i > 0 {
+                insert.sql(", ");
+            }
+            insert.tuple([
+                Value::from(need.view()),
+                Value::from(need.key()),
+                Value::from(*customer),
+            ]);
+        }
+        if !customers.is_empty() {
+            txn.execute_raw(insert.build()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Up to `limit` customers whose rows in the snapshot are marked.
+pub(super) async fn marked(db: &impl ConnectionTrait, need: &Need, limit: u64) -> AppResult<Vec<i64>> {
+    let mut sql = Sql::new(db);
+    sql.sql("SELECT customer_id FROM analytics_list_changes WHERE view = ")
+        .bind(need.view())
+        .sql(" AND snap_key = ")
+        .bind(need.key())
+        .sql(&format!(" ORDER BY customer_id LIMIT {limit}"));
+    sql.all(db).await?.iter().map(|row| get(row, "customer_id")).collect()
+}
+
+/// Removes the marks of `customers` (all when None) in the snapshot.
+pub(super) async fn clear_marks(txn: &DatabaseTransaction, need: &Need, customers: Option<&[i64]>) -> AppResult<()> {
+    let mut delete = RawSql::new(txn.get_database_backend());
+    delete
+        .sql("DELETE FROM analytics_list_changes WHERE view = ")
+        .bind(need.view())
+        .sql(" AND snap_key = ")
+        .bind(need.key());
+    if let Some(ids) = customers {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        delete
+            .sql(" AND customer_id IN ")
+            .tuple(ids.iter().map(|id| Value::from(*id)));
+    }
     txn.execute_raw(delete.build()).await?;
     Ok(())
 }

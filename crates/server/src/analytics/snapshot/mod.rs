@@ -7,11 +7,13 @@
 //!   transaction: no write path can forget).
 //! - Before a read, [`prepare`] takes the marks: it recomputes those
 //!   customers' facts, adds the difference to the per-owner sums and
-//!   recomputes their rows in every list snapshot; then it builds the list
-//!   snapshot the read needs if it is new. With no marks and the snapshot
-//!   there, a read only checks that (two indexed reads).
-//! - The `analytics.refresh` job does the same at night, and builds today's
-//!   lists before anyone asks.
+//!   recomputes their rows in the list snapshot the read needs, leaving
+//!   them marked in every other list snapshot (`analytics_list_changes`)
+//!   for that snapshot's own next reader; then it builds the list snapshot
+//!   the read needs if it is new. With no marks and the snapshot there, a
+//!   read only checks that (three indexed reads).
+//! - The `analytics.refresh` job does the same for every snapshot at night,
+//!   and builds today's lists before anyone asks.
 //!
 //! One refresh runs at a time: an in-process mutex queues this instance's
 //! readers, and the row of `analytics_state`, locked first in every refresh
@@ -59,21 +61,65 @@ const KEEP_DAYS: i64 = 2;
 pub async fn prepare(state: &AppState, need: Option<Need>) -> AppResult<()> {
     let db = &state.db;
     let newest = newest_mark(db).await?;
-    let listed = match &need {
+    let current = match &need {
         None => true,
-        Some(need) => lists::exists(db, need).await?,
+        Some(need) => lists::exists(db, need).await? && lists::marked(db, need, 1).await?.is_empty(),
     };
-    if newest.is_none() && listed {
+    if newest.is_none() && current {
         return Ok(());
     }
     let _one = state.analytics_refresh.lock().await;
+    let lists = Lists::Only(need.as_ref());
     if let Some(newest) = newest {
-        refresh(db, Some(newest)).await?;
+        refresh(db, Some(newest), lists).await?;
     }
-    if let Some(need) = need
-        && !lists::exists(db, &need).await?
-    {
-        build(db, &need).await?;
+    if let Some(need) = need {
+        if lists::exists(db, &need).await? {
+            catch_up(db, &[need]).await?;
+        } else {
+            build(db, &need).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Which list snapshots a refresh recomputes the changed rows of; in the
+/// others it leaves them marked.
+#[derive(Clone, Copy)]
+enum Lists<'a> {
+    All,
+    /// The one a read needs (none for the dashboard).
+    Only(Option<&'a Need>),
+}
+
+impl Lists<'_> {
+    fn wants(&self, need: &Need) -> bool {
+        match self {
+            Lists::All => true,
+            Lists::Only(only) => only.is_some_and(|only| only.same_snapshot(need)),
+        }
+    }
+}
+
+/// Recomputes the rows left marked in the snapshots of `needs`, a pass
+/// (one short write transaction) at a time.
+async fn catch_up(db: &DatabaseConnection, needs: &[Need]) -> AppResult<()> {
+    for need in needs {
+        loop {
+            let txn = begin_write(db).await?;
+            lock(&txn).await?;
+            let customers = lists::marked(&txn, need, CHANGES_PER_PASS).await?;
+            if customers.is_empty() {
+                txn.commit().await?;
+                break;
+            }
+            for chunk in customers.chunks(CUSTOMERS_PER_CHUNK) {
+                lists::refresh(&txn, std::slice::from_ref(need), chunk).await?;
+            }
+            lists::clear_marks(&txn, need, Some(&customers)).await?;
+            txn.commit().await?;
+            let_writers_in(db, customers.len()).await;
+        }
     }
     Ok(())
 }
@@ -144,7 +190,7 @@ async fn lock(txn: &DatabaseTransaction) -> AppResult<()> {
 /// Takes the change marks, oldest first, until none is left or, with
 /// `through`, until none up to that mark is left (a pass also takes newer
 /// marks, up to its size); the number of customers recomputed.
-async fn refresh(db: &DatabaseConnection, through: Option<i64>) -> AppResult<u64> {
+async fn refresh(db: &DatabaseConnection, through: Option<i64>, lists: Lists<'_>) -> AppResult<u64> {
     let mut recomputed = 0u64;
     loop {
         // Read outside a write transaction: a refresh that another reader
@@ -173,11 +219,16 @@ async fn refresh(db: &DatabaseConnection, through: Option<i64>) -> AppResult<u64
         }
         let customers: Vec<i64> = customers.into_iter().collect();
         let rules = crate::settings::load(&txn).await?.churn_rules();
-        let needs: Vec<Need> = lists::all(&txn, rules).await?.into_iter().map(|(n, _)| n).collect();
+        let (now, later): (Vec<Need>, Vec<Need>) = lists::all(&txn, rules)
+            .await?
+            .into_iter()
+            .map(|(need, _)| need)
+            .partition(|need| lists.wants(need));
         let mut deltas = facts::Deltas::default();
         for chunk in customers.chunks(CUSTOMERS_PER_CHUNK) {
             facts::refresh(&txn, chunk, &mut deltas).await?;
-            lists::refresh(&txn, &needs, chunk).await?;
+            lists::refresh(&txn, &now, chunk).await?;
+            lists::mark(&txn, &later, chunk).await?;
         }
         deltas.apply(&txn).await?;
         // By the ids read: a mark committed meanwhile stays for the next pass.
@@ -191,14 +242,18 @@ async fn refresh(db: &DatabaseConnection, through: Option<i64>) -> AppResult<u64
         txn.commit().await?;
         // Customer 0 (the receipts without one) is not a customer.
         recomputed += customers.iter().filter(|id| **id != 0).count() as u64;
-        // SQLite has one write lock, and passes back to back would keep it:
-        // a writer waiting in SQLite's busy handler (which sleeps up to
-        // 100 ms between tries) could starve for its 5 s and fail (a bill
-        // generation did, while the dashboard took 40,000 usage marks). A
-        // longer pause before the next pass lets it in.
-        if marks.len() as u64 == CHANGES_PER_PASS && db.get_database_backend() == DbBackend::Sqlite {
-            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-        }
+        let_writers_in(db, marks.len()).await;
+    }
+}
+
+/// After a full pass: SQLite has one write lock, and passes back to back
+/// would keep it: a writer waiting in SQLite's busy handler (which sleeps
+/// up to 100 ms between tries) could starve for its 5 s and fail (a bill
+/// generation did, while the dashboard took 40,000 usage marks). A longer
+/// pause before the next pass lets it in.
+async fn let_writers_in(db: &DatabaseConnection, taken: usize) {
+    if taken as u64 == CHANGES_PER_PASS && db.get_database_backend() == DbBackend::Sqlite {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
     }
 }
 
@@ -211,6 +266,7 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<u64> {
     lock(&txn).await?;
     for table in [
         "analytics_changes",
+        "analytics_list_changes",
         "analytics_customer_months",
         "analytics_customer_dues",
         "analytics_owner_months",
@@ -229,17 +285,24 @@ pub async fn rebuild(db: &DatabaseConnection) -> AppResult<u64> {
     txn.execute_unprepared("INSERT INTO analytics_changes (customer_id) VALUES (NULL)")
         .await?;
     txn.commit().await?;
-    refresh(db, None).await
+    refresh(db, None, Lists::All).await
 }
 
-/// `analytics.refresh`: takes the marks, drops list snapshots nobody needs
-/// any more, and builds today's churn, credit and aging lists and the
-/// segments of this month and the last.
+/// `analytics.refresh`: takes the marks, recomputes the rows left marked in
+/// every list snapshot, drops list snapshots nobody needs any more, and
+/// builds today's churn, credit and aging lists and the segments of this
+/// month and the last.
 pub async fn run_job(state: &AppState) -> AppResult<Json> {
     let _one = state.analytics_refresh.lock().await;
-    let recomputed = refresh(&state.db, None).await?;
-    let today = business_today();
+    let recomputed = refresh(&state.db, None, Lists::All).await?;
     let rules = crate::settings::load(&state.db).await?.churn_rules();
+    let existing: Vec<Need> = lists::all(&state.db, rules)
+        .await?
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    catch_up(&state.db, &existing).await?;
+    let today = business_today();
     let period = current_period();
     let mut current = vec![
         Need::Churn(today, rules),

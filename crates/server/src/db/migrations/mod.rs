@@ -30,6 +30,8 @@ mod m20261213_000023_list_totals;
 mod m20261214_000024_customer_totals;
 mod m20261215_000025_analytics_wide_amounts;
 mod m20261215_000026_aging_snapshot;
+mod m20261216_000027_aging_totals;
+mod m20261216_000028_analytics_list_changes;
 
 /// The analytics marking triggers, which a restore lifts while it loads.
 pub use m20261209_000017_analytics_snapshots::{
@@ -40,10 +42,16 @@ pub use m20261209_000017_analytics_snapshots::{
 /// The maintained totals of the lists (crate::db::totals).
 pub use m20261213_000023_list_totals::{BILL_TOTALS, PAYMENT_TOTALS, UNAPPLIED_TOTALS};
 pub use m20261214_000024_customer_totals::CUSTOMER_TOTALS;
+pub use m20261216_000027_aging_totals::AGING_TOTALS;
 
 /// Every maintained-totals table, for the background folding.
-pub static LIST_TOTALS: [&crate::db::totals::Totals; 4] =
-    [&BILL_TOTALS, &PAYMENT_TOTALS, &UNAPPLIED_TOTALS, &CUSTOMER_TOTALS];
+pub static LIST_TOTALS: [&crate::db::totals::Totals; 5] = [
+    &BILL_TOTALS,
+    &PAYMENT_TOTALS,
+    &UNAPPLIED_TOTALS,
+    &CUSTOMER_TOTALS,
+    &AGING_TOTALS,
+];
 
 pub struct Migrator;
 
@@ -76,6 +84,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261214_000024_customer_totals::Migration),
             Box::new(m20261215_000025_analytics_wide_amounts::Migration),
             Box::new(m20261215_000026_aging_snapshot::Migration),
+            Box::new(m20261216_000027_aging_totals::Migration),
+            Box::new(m20261216_000028_analytics_list_changes::Migration),
         ]
     }
 }
