@@ -225,8 +225,20 @@ impl ArchiveReader {
         })
     }
 
-    /// Calls `visit` with each entry's name and a reader of its contents.
-    pub fn for_each(&mut self, mut visit: impl FnMut(&str, &mut dyn Read) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    /// Calls `visit` with each entry's name and a reader of its contents,
+    /// then reads the zstd frame to its end.
+    pub fn for_each(mut self, visit: impl FnMut(&str, &mut dyn Read) -> anyhow::Result<()>) -> anyhow::Result<()> {
+        self.entries(visit)?;
+        // tar stops at its end-of-archive block, before the end of the zstd
+        // frame, where zstd keeps the content checksum: without this read a
+        // damaged byte that still decodes (a column name in the manifest, a
+        // byte of padding) would pass as intact.
+        let path = self.path;
+        io::copy(&mut self.archive.into_inner(), &mut io::sink()).map_err(|e| damaged(&path, &e))?;
+        Ok(())
+    }
+
+    fn entries(&mut self, mut visit: impl FnMut(&str, &mut dyn Read) -> anyhow::Result<()>) -> anyhow::Result<()> {
         let path = self.path.clone();
         let entries = self.archive.entries().map_err(|e| damaged(&path, &e))?;
         for entry in entries {

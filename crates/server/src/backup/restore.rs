@@ -29,7 +29,7 @@ const LOAD_PARAMETERS: usize = 30_000;
 /// schema this release knows, every table's file present, of the stated row
 /// count and SHA-256. Any failure is a [`Refusal`] saying what is wrong.
 pub fn verify(path: &Path) -> anyhow::Result<Manifest> {
-    let mut reader = ArchiveReader::open(path)?;
+    let reader = ArchiveReader::open(path)?;
     let mut header: Option<Header> = None;
     let mut manifest: Option<Manifest> = None;
     let mut files: HashMap<String, (u64, String)> = HashMap::new();
@@ -409,7 +409,7 @@ async fn load(
 }
 
 fn read_rows(path: &Path, files: &HashMap<String, usize>, sender: mpsc::Sender<Batch>) -> anyhow::Result<()> {
-    let mut reader = ArchiveReader::open(path)?;
+    let reader = ArchiveReader::open(path)?;
     let gone = || anyhow::anyhow!("the restore stopped");
     reader.for_each(|name, contents| {
         let Some(index) = files.get(name) else { return Ok(()) };
@@ -542,4 +542,82 @@ async fn reset_sequences(db: &DatabaseConnection, manifest: &Manifest) -> anyhow
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backup::archive::{ArchiveWriter, TableFile};
+    use crate::backup::catalog::Kind;
+
+    /// A small archive as the backup writes one: header, a table, manifest.
+    fn small_archive(dir: &Path) -> std::path::PathBuf {
+        let header = Header {
+            format: archive::FORMAT.into(),
+            format_version: archive::FORMAT_VERSION,
+            schema_version: "m20261216_000028_analytics_list_changes".into(),
+            created_at: "2026-12-07T19:53:05Z".parse().unwrap(),
+            source_backend: "sqlite".into(),
+            opcms_version: "0.1.0".into(),
+        };
+        let mut table = TableFile::create(dir.join("customers.part")).unwrap();
+        for id in 0..40 {
+            table
+                .push(&[Json::from(id), Json::from(format!("K{id:04} 某某科技有限公司"))])
+                .unwrap();
+        }
+        let (part, rows, sha256) = table.finish().unwrap();
+        let column = |name: &str, kind| Column {
+            name: name.into(),
+            kind,
+            nullable: false,
+            bits: 64,
+        };
+        let manifest = Manifest {
+            header: header.clone(),
+            key_ids: Default::default(),
+            tables: vec![TableEntry {
+                name: "customers".into(),
+                file: archive::table_file("customers"),
+                columns: vec![column("id", Kind::Int), column("name", Kind::Text)],
+                primary_key: vec!["id".into()],
+                rows,
+                sha256,
+            }],
+        };
+        let path = dir.join("opcms-x.tar.zst");
+        let mut writer = ArchiveWriter::create(&path).unwrap();
+        writer.add_json(archive::HEADER_ENTRY, &header).unwrap();
+        writer.add_file(&archive::table_file("customers"), &part).unwrap();
+        writer.add_json(archive::MANIFEST_ENTRY, &manifest).unwrap();
+        writer.finish().unwrap();
+        path
+    }
+
+    /// No damaged byte anywhere in the file passes as intact: every flip is
+    /// refused, unless the file still holds exactly the same content (a
+    /// flip in a zstd field that does not change what it decodes to).
+    #[test]
+    fn every_damaged_byte_is_found_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = small_archive(dir.path());
+        let intact = std::fs::read(&path).unwrap();
+        let content = zstd::decode_all(intact.as_slice()).unwrap();
+        assert!(verify(&path).is_ok());
+        let damaged_path = dir.path().join("damaged.tar.zst");
+        let mut passed = Vec::new();
+        for at in 0..intact.len() {
+            let mut damaged = intact.clone();
+            damaged[at] ^= 0xff;
+            std::fs::write(&damaged_path, &damaged).unwrap();
+            if verify(&damaged_path).is_ok() && zstd::decode_all(damaged.as_slice()).ok().as_ref() != Some(&content) {
+                passed.push(at);
+            }
+        }
+        assert!(
+            passed.is_empty(),
+            "damage at bytes {passed:?} of {} passed",
+            intact.len()
+        );
+    }
 }
