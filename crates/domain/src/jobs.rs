@@ -246,20 +246,41 @@ impl Schedule {
             .map(|at| at.with_timezone(&Utc))
     }
 
-    /// Every scheduled time in (`after`, `until`], oldest first, at most `limit`.
-    pub fn between(&self, after: DateTime<Utc>, until: DateTime<Utc>, limit: usize) -> Vec<DateTime<Utc>> {
+    /// The first scheduled time of each local day in (`after`, `until`],
+    /// oldest first, at most `limit` days. A run's period is fixed by its
+    /// day, so later times of a day add nothing; skipping them keeps an
+    /// every-minute schedule from spending the limit on one day and never
+    /// reaching the days after it (a scheduler down for hours, a test clock
+    /// moved on).
+    pub fn first_of_each_day(&self, after: DateTime<Utc>, until: DateTime<Utc>, limit: usize) -> Vec<DateTime<Utc>> {
         let mut times = Vec::new();
         let mut cursor = after;
         while times.len() < limit {
             match self.next_after(cursor) {
                 Some(at) if at <= until => {
                     times.push(at);
-                    cursor = at;
+                    cursor = self.last_second_of_day(at).max(at);
                 }
                 _ => break,
             }
         }
         times
+    }
+
+    /// One second before the local midnight after `at` (the cron has no
+    /// seconds, so nothing of the next day is skipped); `at` itself where a
+    /// zone's midnight does not exist.
+    fn last_second_of_day(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        self.local_date(at)
+            .succ_opt()
+            .and_then(|next| {
+                self.zone
+                    .from_local_datetime(&next.and_time(chrono::NaiveTime::MIN))
+                    .earliest()
+            })
+            .map(|midnight| midnight.with_timezone(&Utc) - TimeDelta::seconds(1))
+            .unwrap_or(at)
     }
 
     /// The newest scheduled time at or before `now`.
@@ -375,7 +396,7 @@ mod tests {
         );
         let monthly = Schedule::new("0 3 1 * *", "Asia/Shanghai").unwrap();
         assert_eq!(
-            monthly.between(at("2026-01-15T00:00:00Z"), at("2026-03-15T00:00:00Z"), 10),
+            monthly.first_of_each_day(at("2026-01-15T00:00:00Z"), at("2026-03-15T00:00:00Z"), 10),
             vec![at("2026-01-31T19:00:00Z"), at("2026-02-28T19:00:00Z")]
         );
         assert_eq!(
@@ -387,12 +408,43 @@ mod tests {
     #[test]
     fn a_leap_day_is_a_day_like_any_other() {
         let daily = Schedule::new("0 2 * * *", "Asia/Shanghai").unwrap();
-        let runs = daily.between(at("2028-02-28T00:00:00+08:00"), at("2028-03-01T03:00:00+08:00"), 10);
+        let runs = daily.first_of_each_day(at("2028-02-28T00:00:00+08:00"), at("2028-03-01T03:00:00+08:00"), 10);
         let periods: Vec<String> = runs
             .iter()
             .map(|t| Job::UsageCollect.period_for(daily.local_date(*t)).to_string())
             .collect();
         assert_eq!(periods, ["2028-02-27", "2028-02-28", "2028-02-29"]);
+    }
+
+    #[test]
+    fn an_every_minute_schedule_reaches_each_day_once() {
+        let minutely = Schedule::new("* * * * *", "Asia/Shanghai").unwrap();
+        // Three days and a quarter of an hour away: one time a day, the
+        // first of each, down to the last day's.
+        let times = minutely.first_of_each_day(at("2026-12-07T03:53:30+08:00"), at("2026-12-10T00:15:00+08:00"), 64);
+        assert_eq!(
+            times,
+            [
+                at("2026-12-07T03:54:00+08:00"),
+                at("2026-12-08T00:00:00+08:00"),
+                at("2026-12-09T00:00:00+08:00"),
+                at("2026-12-10T00:00:00+08:00"),
+            ]
+        );
+        let days: Vec<NaiveDate> = times.iter().map(|t| minutely.local_date(*t)).collect();
+        assert_eq!(
+            days,
+            [
+                day("2026-12-07"),
+                day("2026-12-08"),
+                day("2026-12-09"),
+                day("2026-12-10")
+            ]
+        );
+        assert_eq!(
+            minutely.first_of_each_day(at("2026-12-07T03:53:30+08:00"), at("2026-12-10T00:15:00+08:00"), 2),
+            times[..2]
+        );
     }
 
     #[test]

@@ -20,7 +20,8 @@ use super::runs::{self, Claim, Trigger};
 use crate::error::AppResult;
 use crate::state::AppState;
 
-/// Most scheduled times one job catches up in one tick.
+/// Most days one job catches up in one tick (more than the two months of
+/// the longest catch-up window).
 const MAX_CATCH_UP: usize = 64;
 
 /// Runs the scheduler until `stopped` turns true. A tick that fails is
@@ -112,7 +113,7 @@ async fn due_times(state: &AppState, settings: &Settings, job: Job, paused: bool
     if !paused {
         let since = since.max(catch_up_since(job.cadence(), now));
         let mut periods: Vec<(PeriodKey, Trigger)> = Vec::new();
-        for at in schedule.between(since, now, MAX_CATCH_UP) {
+        for at in schedule.first_of_each_day(since, now, MAX_CATCH_UP) {
             let period = job.period_for(schedule.local_date(at));
             let trigger = if now - at > chrono::Duration::minutes(10) {
                 Trigger::CatchUp

@@ -522,7 +522,8 @@ async fn two_instances_under_load_lose_nothing_when_one_is_killed(backend: Backe
     )
     .await;
     let mut a = start_instance_with(&app, "lb-a", &[]).await;
-    let b = start_instance_with(&app, "lb-b", &[]).await;
+    // B's clock can be moved to the next day, when a new period comes due.
+    let b = start_instance_with(&app, "lb-b", &[("OPCMS_TEST_CLOCK", "true".into())]).await;
     let token = Arc::new(admin_on(&a).await);
     let (url_a, url_b) = (Arc::new(a.url.clone()), Arc::new(b.url.clone()));
     let a_alive = Arc::new(AtomicBool::new(true));
@@ -631,8 +632,8 @@ async fn two_instances_under_load_lose_nothing_when_one_is_killed(backend: Backe
         }
     };
     wait_until_served(true, ON_A_BEFORE_THE_KILL, "A before the kill").await;
-    // The newest minute any instance has run so far.
-    let newest_minute = newest_period(&app, "maintenance.prune").await;
+    // The newest day any instance has pruned so far.
+    let newest_day = newest_period(&app, "maintenance.prune").await;
     a_alive.store(false, Ordering::Relaxed);
     a.kill();
     let killed_at = Instant::now();
@@ -688,16 +689,31 @@ async fn two_instances_under_load_lose_nothing_when_one_is_killed(backend: Backe
         stored
     );
 
-    // The jobs go on, on B alone.
+    // The jobs go on, on B alone: pruning is daily, so B's clock moves to
+    // a quarter past midnight of the next day, and B's scheduler must claim
+    // and run that day's period by itself.
+    let tomorrow = opcms::calendar::business_today() + chrono::Duration::days(1);
+    let response = reqwest::Client::new()
+        .put(format!("{}/api/v1/system/clock", b.url))
+        .bearer_auth(token.as_str())
+        .json(&json!({"now": format!("{tomorrow}T00:15:00+08:00")}))
+        .send()
+        .await
+        .expect("B");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(newest_day.as_str() < tomorrow.to_string().as_str(), "{newest_day}");
     let later_on_b = format!(
         "SELECT COUNT(*) FROM job_runs WHERE job = 'maintenance.prune' AND status = 'succeeded' \
-         AND holder = 'lb-b' AND period_key > '{newest_minute}'"
+         AND holder = 'lb-b' AND period_key > '{newest_day}'"
     );
-    // The next minute is up to 60 s away and A's lease 3 s; the rest is
-    // slack for a loaded machine.
+    // B runs the day's other jobs in the same tick; slack for a loaded machine.
     let deadline = Instant::now() + Duration::from_secs(150);
     while scalar(&app, &later_on_b).await == 0 {
-        assert!(Instant::now() < deadline, "no scheduled job ran on B after A died");
+        assert!(
+            Instant::now() < deadline,
+            "no scheduled job ran on B after A died; B's log:\n{}",
+            std::fs::read_to_string(instance_log(&app, "lb-b")).unwrap_or_default()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     eprintln!(
