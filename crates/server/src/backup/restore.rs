@@ -236,9 +236,7 @@ async fn migrate_to(db: &DatabaseConnection, version: &str) -> anyhow::Result<()
         .context("unknown schema version")?;
     let applied = applied_migrations(db).await;
     if applied <= position {
-        Migrator::up(db, Some((position + 1 - applied) as u32))
-            .await
-            .context("database migration failed")?;
+        crate::db::migrate_steps(db, Some((position + 1 - applied) as u32)).await?;
     }
     Ok(())
 }

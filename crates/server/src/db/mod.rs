@@ -115,9 +115,36 @@ fn normalize_url(url: &str) -> String {
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    migrations::Migrator::up(db, None)
+    migrate_steps(db, None).await
+}
+
+/// Applies the next `steps` pending migrations (all when None).
+///
+/// On SQLite over a connection of their own: sea-orm-migration runs SQLite
+/// migrations outside a transaction, each statement on whichever pooled
+/// connection is free. A connection keeps the schema it last read, and
+/// SQLite checks a `CREATE INDEX`'s name against that copy as it parses the
+/// statement, so on a busy machine an index dropped with its table on one
+/// connection still "already existed" on another (a migration failed in
+/// about one start in twenty). One connection sees its own statements.
+pub async fn migrate_steps(db: &DatabaseConnection, steps: Option<u32>) -> anyhow::Result<()> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return migrations::Migrator::up(db, steps)
+            .await
+            .context("database migration failed");
+    }
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with((*options).clone())
         .await
-        .context("database migration failed")
+        .context("cannot open the SQLite database to migrate it")?;
+    let one = sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+    let migrated = migrations::Migrator::up(&one, steps)
+        .await
+        .context("database migration failed");
+    one.close().await.context("cannot close the migration's connection")?;
+    migrated
 }
 
 /// The connection pool as it is now.
