@@ -148,6 +148,7 @@ impl Application {
             &crate::db::migrations::LIST_TOTALS,
             stopped.clone(),
         ));
+        let heap = crate::heap::spawn_trimming(stopped.clone());
         let main = serve(
             self.listener,
             http::router(self.state.clone()),
@@ -161,7 +162,7 @@ impl Application {
             }
             None => main.await?,
         }
-        for task in [scheduler, sender, erp_sender, folding].into_iter().flatten() {
+        for task in [scheduler, sender, erp_sender, folding, heap].into_iter().flatten() {
             task.abort();
         }
         self.state.db.close_by_ref().await.ok();

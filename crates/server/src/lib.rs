@@ -19,6 +19,7 @@ pub mod demo;
 pub mod erp;
 pub mod error;
 pub mod fsutil;
+pub mod heap;
 pub mod http;
 pub mod integrations;
 pub mod jobs;

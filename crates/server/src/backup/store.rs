@@ -116,7 +116,7 @@ pub fn is_archive_name(name: &str) -> bool {
 /// The storage key of archive `name`, or 404.
 pub async fn archive_key(state: &AppState, name: &str) -> AppResult<String> {
     if !is_archive_name(name) || state.storage.head(&key(name)).await?.is_none() {
-        return Err(AppError::not_found("没有这个备份文件"));
+        return Err(AppError::not_found("备份文件"));
     }
     Ok(key(name))
 }
@@ -431,6 +431,9 @@ pub async fn verify(state: &AppState, name: &str) -> AppResult<BackupView> {
     let result = tokio::task::spawn_blocking(move || super::restore::verify(&checked))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
+    // The checks name the file they read, here a staging copy: the record
+    // names the backup instead.
+    let staged_path = staged.0.display().to_string();
     drop(staged);
     let listed = Listed {
         name: name.to_string(),
@@ -444,7 +447,7 @@ pub async fn verify(state: &AppState, name: &str) -> AppResult<BackupView> {
         Err(error) => BackupView {
             status: BackupStatus::Corrupt,
             verified_at: Some(Utc::now()),
-            error: Some(error.to_string()),
+            error: Some(error.to_string().replace(&staged_path, name)),
             ..before
         },
     };

@@ -91,6 +91,10 @@ fn field_error_from_serde(path: &str, message: &str) -> FieldError {
     if let Some(name) = quoted("missing field `") {
         return FieldError::new(join(&name), "REQUIRED", format!("缺少必填字段 {name}"));
     }
+    if let Some(name) = quoted("duplicate field `") {
+        // `?q=a&q=b`, or a JSON object naming a key twice.
+        return FieldError::new(join(&name), "INVALID_VALUE", format!("字段 {name} 只能出现一次"));
+    }
     if let Some(name) = quoted("unknown field `") {
         // The path already ends at the unknown field itself.
         let field = if path == "." || path.is_empty() {

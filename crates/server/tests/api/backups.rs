@@ -481,7 +481,8 @@ async fn backups_in_the_product(backend: Backend) {
     // Names outside the directory's own are not found.
     for bad in ["..%2Fopcms.db", "opcms.db", "opcms-x.tar.zst", "last-failure.json"] {
         let response = app.get(&format!("/api/v1/backups/{bad}/download"), &admin).await;
-        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{bad}");
+        let body = expect_error(response, StatusCode::NOT_FOUND, "NOT_FOUND").await;
+        assert_eq!(body["error"]["message"], "备份文件不存在或无权访问", "{bad}: {body}");
     }
 
     // A damaged file is found out by 校验.
@@ -497,7 +498,9 @@ async fn backups_in_the_product(backend: Backend) {
     )
     .await;
     assert_eq!(checked["status"], "corrupt", "{checked}");
-    assert!(checked["error"].as_str().is_some_and(|e| !e.is_empty()), "{checked}");
+    // The error names the backup, not the staging copy that was read.
+    let error = checked["error"].as_str().unwrap_or_default();
+    assert!(error.contains(name.as_str()) && !error.contains("staging"), "{checked}");
 
     // The job keeps `backup_keep` archives.
     expect_json(

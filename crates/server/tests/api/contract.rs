@@ -182,6 +182,21 @@ async fn exports_refuse_paging_beyond_the_lists_limits(app: TestApp) {
             let field = query.split('=').next().unwrap_or_default();
             assert_eq!(body["error"]["details"][0]["field"], field, "{export}?{query}");
         }
+        // A parameter given twice is named, in both the list and its export.
+        let list = export.trim_end_matches("/export");
+        for path in [list, export] {
+            let body = expect_error(
+                app.get(&format!("{path}?q=a&q=b"), &token).await,
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_FAILED",
+            )
+            .await;
+            assert_eq!(body["error"]["details"][0]["field"], "q", "{path}: {body}");
+            assert_eq!(
+                body["error"]["details"][0]["message"], "字段 q 只能出现一次",
+                "{path}: {body}"
+            );
+        }
         let within = app.get(&format!("{export}?page_size=200&format=csv"), &token).await;
         assert_eq!(within.status(), StatusCode::OK, "{export}");
     }

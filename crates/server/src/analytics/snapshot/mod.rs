@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 use opcms_domain::analytics::TierCuts;
 use opcms_domain::money::Total;
 use opcms_domain::{DataScope, Period};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait, Value};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
@@ -60,10 +60,17 @@ const KEEP_DAYS: i64 = 2;
 /// every dashboard read used to wait for every refresh queued before it).
 pub async fn prepare(state: &AppState, need: Option<Need>) -> AppResult<()> {
     let db = &state.db;
-    let newest = newest_mark(db).await?;
-    let current = match &need {
-        None => true,
-        Some(need) => lists::exists(db, need).await? && lists::marked(db, need, 1).await?.is_empty(),
+    let (newest, current) = match &need {
+        None => (newest_mark(db).await?, true),
+        Some(need) => {
+            // One connection for the three checks (each would wait for the
+            // pool again under load).
+            let txn = db.begin().await?;
+            let newest = newest_mark(&txn).await?;
+            let current = lists::exists(&txn, need).await? && lists::marked(&txn, need, 1).await?.is_empty();
+            txn.commit().await?;
+            (newest, current)
+        }
     };
     if newest.is_none() && current {
         return Ok(());
